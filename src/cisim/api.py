@@ -1,0 +1,52 @@
+"""The Python API, mirroring the command line, for notebooks: results come back as pandas DataFrames."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from cisim.experiments.runs import compare_arms, run_model
+from cisim.scenarios.scenario import Scenario, default_scenario, load_scenario
+
+ScenarioLike = Scenario | str | Path | None
+
+
+def resolve_scenario(scenario: ScenarioLike) -> Scenario:
+    """A ``Scenario`` from a scenario, a path to a scenario file, or ``None`` for the built-in defaults."""
+    if scenario is None:
+        return default_scenario()
+    if isinstance(scenario, Scenario):
+        return scenario
+    return load_scenario(scenario)
+
+
+def run(scenario: ScenarioLike = None, seed: int = 0, steps: int | None = None, arm: str = "scenario") -> pd.DataFrame:
+    """Run one scenario under one arm and return its per-step outputs (one row per step).
+
+    The run's summary (final outcome, area under the curve, time to target, ...) is in ``frame.attrs["summary"]``.
+
+    Example:
+        >>> import cisim
+        >>> series = cisim.run("scenarios/complex.toml", seed=1, arm="isolated")
+        >>> series["community_outcome"].iloc[-1]  # doctest: +SKIP
+    """
+    result = run_model(resolve_scenario(scenario).with_arm(arm), seed, steps)
+    series = result.series
+    series.attrs["summary"] = result.summary
+    return series
+
+
+def compare(
+    scenario: ScenarioLike = None,
+    replicates: int = 20,
+    seed: int = 0,
+    arms: Sequence[str] = ("isolated", "collective"),
+    steps: int | None = None,
+) -> pd.DataFrame:
+    """Run paired replicates of several arms (common random numbers) and return one summary row per run.
+
+    Use ``cisim.analysis.paired_difference`` on the result for the paired difference and its interval.
+    """
+    return compare_arms(resolve_scenario(scenario), replicates, seed, arms, steps).summaries

@@ -1,0 +1,129 @@
+"""Running the model: one run, and paired replicates of several arms with common random numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cisim.model import CollectiveImpactModel
+from cisim.model.reporters import points_per_spend
+from cisim.scenarios.scenario import Scenario
+
+#: Columns of a run summary, in order, with their meaning (MODEL.md section 5, derived per run).
+SUMMARY_COLUMNS: dict[str, str] = {
+    "final_outcome": "community outcome at the last step (share of achievable progress)",
+    "outcome_auc": "mean community outcome over the run (area under the curve per step)",
+    "time_to_target": "first step at which the outcome reached run.target_outcome (NaN: never)",
+    "total_spend": "everything spent over the run",
+    "cost_effectiveness": "percentage points of outcome gained per 100,000 spent",
+    "spend_per_point": "spend per percentage point of outcome gained (NaN: no gain)",
+    "mean_duplication": "mean duplication index over the run",
+    "mean_gap_share": "mean gap share over the run",
+    "coordination_cost": "members' coordination costs over the run",
+    "backbone_cost": "backbone and data system costs over the run",
+    "final_trust": "mean trust at the last step",
+    "final_coalition_size": "organizations in a coalition at the last step",
+    "funds_mobilized": "grants and joint bids brought in over the run",
+    "policy_wins": "policy changes won over the run",
+}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one run: its per-step series and its summary."""
+
+    series: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def run_model(scenario: Scenario, seed: int, steps: int | None = None, progress: Any = None) -> RunResult:
+    """Run one scenario (under its arm) for ``steps`` steps (default: the scenario's ``run.steps``).
+
+    ``progress``, if given, wraps the iterable of steps (e.g. a progress bar).
+    """
+    steps = scenario["run.steps"] if steps is None else steps
+    model = CollectiveImpactModel(scenario, rng=seed)
+    ticks: Iterable[int] = range(steps)
+    if progress is not None:
+        ticks = progress(ticks)
+    for _ in ticks:
+        model.step()
+    series = model.datacollector.get_model_vars_dataframe()
+    series.index.name = "step"
+    return RunResult(series=series, summary=summarise(series, scenario["run.target_outcome"]))
+
+
+def summarise(series: pd.DataFrame, target: float) -> dict[str, Any]:
+    """Per-run summary of a per-step series (see ``SUMMARY_COLUMNS``)."""
+    outcome = series["community_outcome"].to_numpy()
+    reached = np.flatnonzero(outcome >= target)
+    gain = outcome[-1] - outcome[0]
+    last = series.iloc[-1]
+    spent = float(last["total_spend"])
+    return {
+        "final_outcome": float(outcome[-1]),
+        "outcome_auc": float(outcome[1:].mean()) if len(outcome) > 1 else float(outcome[0]),
+        "time_to_target": float(series.index[reached[0]]) if reached.size else float("nan"),
+        "total_spend": spent,
+        "cost_effectiveness": points_per_spend(gain, spent),
+        "spend_per_point": spent / (100 * gain) if gain > 0 else float("nan"),
+        "mean_duplication": float(series["duplication_index"].mean()),
+        "mean_gap_share": float(series["gap_share"].mean()),
+        "coordination_cost": float(series["coordination_cost"].sum()),
+        "backbone_cost": float(series["backbone_cost"].sum()),
+        "final_trust": float(last["mean_trust"]),
+        "final_coalition_size": int(last["coalition_size"]),
+        "funds_mobilized": float(last["funds_mobilized"]),
+        "policy_wins": int(last["policy_wins"]),
+    }
+
+
+def replicate_seeds(seed: int, replicates: int) -> list[int]:
+    """Independent seeds for replicates, derived from one seed by position (``numpy.random.SeedSequence``)."""
+    children = np.random.SeedSequence(seed).spawn(replicates)
+    return [int(child.generate_state(1, dtype=np.uint64)[0]) for child in children]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Paired replicates of several arms: one summary row and one outcome series per run."""
+
+    summaries: pd.DataFrame
+    outcomes: pd.DataFrame
+    scenario: Scenario
+
+
+def compare_arms(
+    scenario: Scenario,
+    replicates: int = 20,
+    seed: int = 0,
+    arms: Sequence[str] = ("isolated", "collective"),
+    steps: int | None = None,
+    progress: Any = None,
+) -> Comparison:
+    """Run every arm on the same problems: replicate ``i`` of every arm uses the same seed.
+
+    Args:
+        scenario: the scenario; each arm is applied with ``Scenario.with_arm``.
+        replicates: paired replicates per arm.
+        seed: the comparison's seed; replicate seeds derive from it by position.
+        arms: arm names (see ``cisim.scenarios.ARMS``).
+        steps: steps per run (default: the scenario's).
+        progress: optional callable taking an iterable and returning it (e.g. a progress bar).
+    """
+    seeds = replicate_seeds(seed, replicates)
+    tasks: Iterable[tuple[int, str]] = [(r, arm) for r in range(replicates) for arm in arms]
+    if progress is not None:
+        tasks = progress(tasks)
+    rows, outcomes = [], {}
+    for replicate, arm in tasks:
+        result = run_model(scenario.with_arm(arm), seeds[replicate], steps)
+        rows.append({"arm": arm, "replicate": replicate, "seed": seeds[replicate], **result.summary})
+        outcomes[(arm, replicate)] = result.series["community_outcome"]
+    outcome_frame = pd.DataFrame(outcomes)
+    outcome_frame.columns.names = ["arm", "replicate"]
+    return Comparison(summaries=pd.DataFrame(rows), outcomes=outcome_frame, scenario=scenario)

@@ -1,0 +1,5 @@
+"""The model: wiring of the problem, organizations, coalitions and backbones, and the schedule of a step."""
+
+from cisim.model.model import CollectiveImpactModel, model_reporters
+
+__all__ = ["CollectiveImpactModel", "model_reporters"]

@@ -1,0 +1,74 @@
+"""Figures readable at slide size, in a colour-blind-safe palette (Okabe-Ito)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display needed
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+plt.rcParams.update({"font.size": 13, "axes.titlesize": 14, "axes.labelsize": 13, "legend.fontsize": 11})
+
+
+def run_figure(series: pd.DataFrame, path: Path, title: str) -> Path:
+    """Community outcome and per-domain outcomes over one run."""
+    fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
+    domains = [c for c in series.columns if c.startswith("outcome_domain_")]
+    for i, column in enumerate(domains):
+        ax.plot(
+            series.index,
+            series[column],
+            color=PALETTE[(i + 1) % len(PALETTE)],
+            lw=1.2,
+            alpha=0.7,
+            label=column.replace("outcome_domain_", "domain "),
+        )
+    ax.plot(series.index, series["community_outcome"], color=PALETTE[0], lw=3, label="community")
+    ax.set(xlabel="step", ylabel="outcome (share of achievable progress)", title=title)
+    ax.legend(loc="lower right", ncols=2)
+    ax.grid(alpha=0.3)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def comparison_figure(outcomes: pd.DataFrame, summaries: pd.DataFrame, path: Path, title: str) -> Path:
+    """Left: mean outcome over time per arm with a 95 % band; right: final outcome per replicate, paired."""
+    arms = list(dict.fromkeys(outcomes.columns.get_level_values("arm")))
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(12, 5), constrained_layout=True, gridspec_kw={"width_ratios": [3, 2]}
+    )
+    for i, arm in enumerate(arms):
+        runs = outcomes[arm].to_numpy()
+        mean = runs.mean(axis=1)
+        n = runs.shape[1]
+        half = stats.t.ppf(0.975, n - 1) * runs.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else 0 * mean
+        left.plot(outcomes.index, mean, color=PALETTE[i], lw=2.5, label=arm)
+        left.fill_between(outcomes.index, mean - half, mean + half, color=PALETTE[i], alpha=0.25)
+    left.set(
+        xlabel="step",
+        ylabel="community outcome (share of achievable progress)",
+        title="outcome over time (mean, 95 % CI)",
+    )
+    left.legend(loc="lower right")
+    left.grid(alpha=0.3)
+    finals = summaries.pivot(index="replicate", columns="arm", values="final_outcome")[arms]
+    positions = np.arange(len(arms))
+    for _, row in finals.iterrows():
+        right.plot(positions, row.to_numpy(), color="grey", alpha=0.35, lw=1)
+    for i, arm in enumerate(arms):
+        right.scatter(np.full(len(finals), i), finals[arm], color=PALETTE[i], s=30, zorder=3)
+    right.set_xticks(positions, arms)
+    right.set(ylabel="final outcome", title="final outcome per replicate (lines pair them)")
+    right.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

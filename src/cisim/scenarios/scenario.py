@@ -1,0 +1,220 @@
+"""Scenarios: plain, validated data describing one problem and one coalition design."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+from cisim.scenarios.schema import BY_KEY, CONDITIONS, META_FIELDS, PARAMETERS, SECTIONS, Parameter
+
+#: Named coalition designs that any scenario can be run under.
+ARMS: dict[str, str] = {
+    "scenario": "the condition levels written in the scenario file",
+    "isolated": "every organization alone: all five conditions at 0, no backbone, no coalition",
+    "collective": "full collective impact: all five conditions at 1, with a backbone",
+}
+
+BUILTIN = "<built-in defaults>"
+
+
+class ScenarioError(ValueError):
+    """A scenario could not be loaded; ``problems`` holds one plain message per mistake."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A fully resolved scenario: every parameter has a value.
+
+    Attributes:
+        name: short name.
+        description: one line saying what it represents.
+        values: every parameter's value keyed by dotted name (``"problem.k"``).
+        source: the file it was read from, or ``BUILTIN``.
+        arm: the coalition design it is run under (one of ``ARMS``).
+    """
+
+    name: str
+    description: str
+    values: dict[str, Any] = field(repr=False)
+    source: str = BUILTIN
+    arm: str = "scenario"
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+    def section(self, name: str) -> dict[str, Any]:
+        """The parameters of one section as a plain dict, keyed by short name."""
+        prefix = name + "."
+        return {k.removeprefix(prefix): v for k, v in self.values.items() if k.startswith(prefix)}
+
+    def with_arm(self, arm: str) -> Scenario:
+        """The same scenario under another coalition design."""
+        if arm not in ARMS:
+            raise ValueError(f"unknown arm {arm!r}: expected one of {', '.join(ARMS)}")
+        values = dict(self.values)
+        if arm != "scenario":
+            level = 1.0 if arm == "collective" else 0.0
+            values.update({f"conditions.{c}": level for c in CONDITIONS})
+        return replace(self, values=values, arm=arm)
+
+    def with_values(self, **changes: Any) -> Scenario:
+        """A copy with some parameters changed, given as ``section__name=value``; validated."""
+        values = dict(self.values)
+        values.update({k.replace("__", "."): v for k, v in changes.items()})
+        problems = _check_values(values, self.source)
+        if problems:
+            raise ScenarioError(problems)
+        return replace(self, values=values)
+
+
+def default_scenario() -> Scenario:
+    """The built-in defaults: a complex problem (k = 6, mostly across domains) under full collective impact."""
+    return Scenario(
+        name="defaults",
+        description="built-in defaults: a complex problem under full collective impact",
+        values={p.key: p.default for p in PARAMETERS},
+    )
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file (TOML).
+
+    Raises:
+        ScenarioError: with one message per problem, each naming the file, the field, the value and what
+            was expected.
+    """
+    path = Path(path)
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([f"{where}: no such scenario file"]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError([f"{where}: cannot be read ({error})"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError([f"{where}: not valid TOML: {error}"]) from None
+    return parse_scenario(data, where)
+
+
+def parse_scenario(data: dict[str, Any], where: str = BUILTIN) -> Scenario:
+    """Validate already-parsed scenario data; ``where`` names its origin in messages."""
+    problems: list[str] = []
+    values = {p.key: p.default for p in PARAMETERS}
+    for key in META_FIELDS:
+        if key not in data:
+            problems.append(f"{where}: field '{key}' is missing: expected text ({META_FIELDS[key]})")
+        elif not isinstance(data[key], str) or not data[key].strip():
+            problems.append(f"{where}: field '{key}' = {data[key]!r}: expected non-empty text")
+    for top, content in data.items():
+        if top in META_FIELDS:
+            continue
+        if top not in SECTIONS:
+            problems.append(
+                f"{where}: unknown section [{top}]{_suggest(top, SECTIONS)}; sections are {', '.join(SECTIONS)}"
+            )
+            continue
+        if not isinstance(content, dict):
+            problems.append(f"{where}: '{top}' = {content!r}: expected a section [{top}] with fields")
+            continue
+        for name, value in content.items():
+            key = f"{top}.{name}"
+            parameter = BY_KEY.get(key)
+            if parameter is None:
+                names = [p.name for p in PARAMETERS if p.section == top]
+                problems.append(f"{where}: unknown field '{key}'{_suggest(name, names)}")
+                continue
+            checked, problem = check_value(parameter, value)
+            if problem:
+                problems.append(f"{where}: field '{key}' = {_show(value)}: {problem}")
+            else:
+                values[key] = checked
+    if not problems:
+        problems = _check_values(values, where)
+    if problems:
+        raise ScenarioError(problems)
+    if values["communication.network"] == "file" and where != BUILTIN:
+        network_file = Path(values["communication.network_file"])
+        if not network_file.is_absolute():
+            values["communication.network_file"] = str(Path(where).parent / network_file)
+    return Scenario(name=data["name"], description=data["description"], values=values, source=where)
+
+
+def check_value(parameter: Parameter, value: Any) -> tuple[Any, str]:
+    """Check one value against its parameter; returns the (converted) value and a problem or ``""``."""
+    expected = "expected " + parameter.expected()
+    kind = parameter.kind
+    if kind is bool:
+        return (value, "") if isinstance(value, bool) else (value, expected)
+    if isinstance(value, bool | dict | list):
+        return value, expected
+    if kind is str:
+        if not isinstance(value, str):
+            return value, expected
+        if parameter.choices and value not in parameter.choices:
+            return value, expected + _suggest(value, parameter.choices)
+        return value, ""
+    if not isinstance(value, int | float):
+        return value, expected
+    if kind is int:
+        if isinstance(value, float):
+            if not value.is_integer():
+                return value, expected
+            value = int(value)
+    else:
+        value = float(value)
+        if not math.isfinite(value):
+            return value, expected
+    if (parameter.low is not None and value < parameter.low) or (parameter.high is not None and value > parameter.high):
+        return value, expected
+    return value, ""
+
+
+def _check_values(values: dict[str, Any], where: str) -> list[str]:
+    """Checks that involve more than one field."""
+    problems = []
+    n, k, domains = values["problem.n_elements"], values["problem.k"], values["problem.n_domains"]
+    if k >= n:
+        problems.append(f"{where}: field 'problem.k' = {k}: expected at most problem.n_elements - 1 = {n - 1}")
+    if domains > n:
+        problems.append(f"{where}: field 'problem.n_domains' = {domains}: expected at most problem.n_elements = {n}")
+    per_org = values["organizations.domains_per_organization"]
+    if per_org > domains:
+        problems.append(
+            f"{where}: field 'organizations.domains_per_organization' = {per_org}: expected at "
+            f"most problem.n_domains = {domains}"
+        )
+    regions, orgs = values["regions.n_regions"], values["organizations.n_organizations"]
+    if regions > orgs:
+        problems.append(
+            f"{where}: field 'regions.n_regions' = {regions}: expected at most organizations.n_organizations = {orgs}"
+        )
+    weights = [values[k] for k in values if k.startswith("backbone.weight_")]
+    if sum(weights) <= 0:
+        problems.append(
+            f"{where}: fields 'backbone.weight_*' are all 0: expected at least one role with a positive weight"
+        )
+    if values["communication.network"] == "file" and not values["communication.network_file"]:
+        problems.append(
+            f"{where}: field 'communication.network_file' is empty: expected the path of an "
+            "edge list when communication.network = 'file'"
+        )
+    return problems
+
+
+def _suggest(word: str, options: Any) -> str:
+    close = get_close_matches(str(word), list(options), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _show(value: Any) -> str:
+    return repr(value) if not isinstance(value, bool) else str(value).lower()

@@ -1,0 +1,478 @@
+"""The scenario schema: the single source of every parameter's name, type, default, range and meaning.
+
+The validator, the command line's help and the scenario reference in the docs are all generated from
+``PARAMETERS``; nothing else lists parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ROLES = ("vision", "aligned_activities", "measurement", "public_will", "policy", "funding")
+CONDITIONS = ("common_agenda", "shared_measurement", "reinforcing_activities", "communication", "backbone")
+NETWORKS = ("complete", "small_world", "ring", "scale_free", "file")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One scenario parameter: where it lives, what it holds and what it means."""
+
+    section: str
+    name: str
+    kind: type
+    default: Any
+    help: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    unit: str = ""
+
+    @property
+    def key(self) -> str:
+        """Dotted name as written on the command line, e.g. ``conditions.backbone``."""
+        return f"{self.section}.{self.name}"
+
+    def expected(self) -> str:
+        """Plain-language description of the values this parameter accepts."""
+        if self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        kind = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}[self.kind]
+        if self.low is not None and self.high is not None:
+            return f"{kind} from {_fmt(self.low)} to {_fmt(self.high)}"
+        if self.low is not None:
+            return f"{kind} of at least {_fmt(self.low)}"
+        return kind
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def _p(section: str, name: str, kind: type, default: Any, help: str, **kw: Any) -> Parameter:
+    return Parameter(section, name, kind, default, help, **kw)
+
+
+def _role_weight(role: str, default: float) -> Parameter:
+    return _p(
+        "backbone",
+        f"weight_{role}",
+        float,
+        default,
+        f"share of backbone effort on '{role.replace('_', ' ')}' early in the initiative "
+        "(weights are normalised to sum to 1)",
+        low=0.0,
+        high=1.0,
+    )
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    # ---- the problem
+    _p(
+        "problem",
+        "n_elements",
+        int,
+        16,
+        "decisions (program components, services, policies) in the problem",
+        low=2,
+        high=40,
+    ),
+    _p(
+        "problem",
+        "n_domains",
+        int,
+        4,
+        "domains the elements are grouped into (e.g. early childhood, schooling, employment, health)",
+        low=1,
+        high=40,
+    ),
+    _p(
+        "problem",
+        "k",
+        int,
+        6,
+        "interactions per element: 0 is a technical problem, 4 or more a complex one",
+        low=0,
+        high=39,
+    ),
+    _p(
+        "problem",
+        "k_across",
+        float,
+        0.75,
+        "share of each element's interactions that reach other domains",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "problem",
+        "turbulence",
+        float,
+        0.0,
+        "share of contribution tables redrawn at each change (0: a static problem; above 0: an adaptive one)",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "problem",
+        "turbulence_interval",
+        int,
+        20,
+        "steps between changes of an adaptive problem",
+        low=1,
+        high=100_000,
+        unit="steps",
+    ),
+    # ---- the organizations
+    _p("organizations", "n_organizations", int, 12, "organizations working on the problem", low=1, high=1000),
+    _p("organizations", "domains_per_organization", int, 1, "domains each organization works in", low=1, high=40),
+    _p(
+        "organizations",
+        "element_coverage",
+        float,
+        0.6,
+        "share of its domains' elements an organization "
+        "works on; overlaps are duplication, uncovered elements are gaps",
+        low=0.05,
+        high=1.0,
+    ),
+    _p(
+        "organizations",
+        "capacity",
+        int,
+        3,
+        "element changes an organization can attempt per step on its full program budget",
+        low=1,
+        high=100,
+        unit="changes/step",
+    ),
+    _p(
+        "organizations",
+        "budget",
+        float,
+        100.0,
+        "budget per organization per step (sector multipliers apply)",
+        low=0.001,
+        high=1e9,
+        unit="money/step",
+    ),
+    _p(
+        "organizations",
+        "overhead_share",
+        float,
+        0.2,
+        "share of the budget spent on back-office overhead",
+        low=0.0,
+        high=0.9,
+    ),
+    _p(
+        "organizations",
+        "measurement_noise",
+        float,
+        0.08,
+        "standard deviation of the noise in an organization's own outcome data (outcome scale 0-1)",
+        low=0.0,
+        high=1.0,
+    ),
+    # ---- the coalition design
+    _p(
+        "conditions",
+        "common_agenda",
+        float,
+        1.0,
+        "weight of the community outcome in each member's objective (0: own domains only)",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "conditions",
+        "shared_measurement",
+        float,
+        1.0,
+        "how far members' data noise falls to the shared system's noise, and whether they see the community outcome",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "conditions",
+        "reinforcing_activities",
+        float,
+        1.0,
+        "probability per step that members' proposals are evaluated jointly through the plan",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "conditions",
+        "communication",
+        float,
+        1.0,
+        "probability per step that a member hears its network neighbours' best configurations",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "conditions",
+        "backbone",
+        float,
+        1.0,
+        "strength of the backbone organization (0: none); scales its staff and its cost",
+        low=0.0,
+        high=1.0,
+    ),
+    # ---- the backbone
+    _p(
+        "backbone",
+        "staff_capacity",
+        float,
+        1.0,
+        "effort units the backbone spends per step at full strength",
+        low=0.0,
+        high=100.0,
+        unit="effort/step",
+    ),
+    _p(
+        "backbone",
+        "cost",
+        float,
+        120.0,
+        "backbone running cost per step at full strength, paid by members",
+        low=0.0,
+        high=1e9,
+        unit="money/step",
+    ),
+    _p(
+        "backbone",
+        "growth_rate",
+        float,
+        0.08,
+        "how fast one effort unit on a role raises its condition towards 1",
+        low=0.0,
+        high=1.0,
+        unit="1/effort",
+    ),
+    *(_role_weight(role, w) for role, w in zip(ROLES, (0.3, 0.3, 0.2, 0.1, 0.05, 0.05), strict=True)),
+    _p(
+        "backbone",
+        "maturity_shift",
+        bool,
+        True,
+        "let effort shift from vision and aligned activities to "
+        "public will, policy and funding as the initiative matures (source 002)",
+    ),
+    _p(
+        "backbone",
+        "maturity_steps",
+        int,
+        60,
+        "steps until the initiative counts as mature",
+        low=1,
+        high=100_000,
+        unit="steps",
+    ),
+    _p("backbone", "shared_noise", float, 0.01, "noise of the shared measurement system", low=0.0, high=1.0),
+    _p(
+        "backbone",
+        "data_system_cost",
+        float,
+        30.0,
+        "cost per step of the shared data system at full shared measurement",
+        low=0.0,
+        high=1e9,
+        unit="money/step",
+    ),
+    _p(
+        "backbone",
+        "policy_win_rate",
+        float,
+        0.1,
+        "chance per effort unit per step that advocacy wins a policy change",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "backbone",
+        "policy_lift",
+        float,
+        0.3,
+        "how far a policy win lifts an element's contributions towards the best possible",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "backbone",
+        "funding_yield",
+        float,
+        400.0,
+        "funds mobilized per effort unit per step",
+        low=0.0,
+        high=1e9,
+        unit="money/effort",
+    ),
+    _p(
+        "backbone",
+        "public_will_rate",
+        float,
+        0.1,
+        "how fast one effort unit on public will raises community engagement",
+        low=0.0,
+        high=1.0,
+    ),
+    # ---- costs
+    _p(
+        "costs",
+        "coordination_cost",
+        float,
+        4.0,
+        "meeting and reporting cost per member per step in a coalition of two at full condition levels",
+        low=0.0,
+        high=1e9,
+        unit="money/step",
+    ),
+    _p(
+        "costs",
+        "coordination_growth",
+        float,
+        0.05,
+        "growth of each member's coordination cost per additional member",
+        low=0.0,
+        high=10.0,
+    ),
+    # ---- communication
+    _p("communication", "network", str, "small_world", "who talks to whom among members", choices=NETWORKS),
+    _p(
+        "communication",
+        "network_file",
+        str,
+        "",
+        "edge list (two organization indices per line) when network is 'file'; relative to the scenario file",
+    ),
+    _p(
+        "communication",
+        "contacts_per_step",
+        int,
+        1,
+        "neighbours a communicating member hears per step",
+        low=1,
+        high=100,
+    ),
+    _p("communication", "trust_initial", float, 0.5, "trust between organizations at the start", low=0.0, high=1.0),
+    _p(
+        "communication",
+        "trust_gain",
+        float,
+        0.1,
+        "trust gained per contact, doubled when what was shared proves better",
+        low=0.0,
+        high=1.0,
+    ),
+    _p("communication", "trust_decay", float, 0.02, "share of trust lost per step without contact", low=0.0, high=1.0),
+    # ---- intercooperation (source 003)
+    _p(
+        "intercooperation",
+        "shared_services",
+        float,
+        0.0,
+        "how far members share back-office services (accounting, legal, quality)",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "intercooperation",
+        "overhead_savings",
+        float,
+        0.5,
+        "share of overhead that fully shared services save",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "intercooperation",
+        "joint_bids",
+        float,
+        0.0,
+        "how far members bid jointly for larger public contracts and grants",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "intercooperation",
+        "joint_bid_value",
+        float,
+        300.0,
+        "funds a winning joint bid brings in",
+        low=0.0,
+        high=1e9,
+        unit="money",
+    ),
+    _p(
+        "intercooperation",
+        "shared_platform",
+        float,
+        0.0,
+        "how far members use an open platform that speeds learning from each other",
+        low=0.0,
+        high=1.0,
+    ),
+    # ---- regions and communities of practice (source 004)
+    _p(
+        "regions",
+        "n_regions",
+        int,
+        1,
+        "regions, each with its own community state and its own coalition",
+        low=1,
+        high=100,
+    ),
+    _p(
+        "regions",
+        "cross_region",
+        float,
+        0.0,
+        "chance per region per step that a community of practice shares what works from another region",
+        low=0.0,
+        high=1.0,
+    ),
+    # ---- participation
+    _p(
+        "participation",
+        "initial_members",
+        float,
+        1.0,
+        "share of organizations in the coalition at the start (where there is one)",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "participation",
+        "review_rate",
+        float,
+        0.05,
+        "chance per step that an organization reconsiders its membership",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "participation",
+        "engagement_budget_effect",
+        float,
+        0.5,
+        "budget increase at full community engagement (public will)",
+        low=0.0,
+        high=10.0,
+    ),
+    # ---- the run
+    _p("run", "steps", int, 100, "steps to simulate", low=1, high=1_000_000, unit="steps"),
+    _p("run", "target_outcome", float, 0.9, "outcome whose first crossing gives the time to target", low=0.0, high=1.0),
+)
+
+#: Top-level text fields of a scenario file.
+META_FIELDS = {"name": "short name of the scenario", "description": "one line saying what it represents"}
+
+BY_KEY: dict[str, Parameter] = {p.key: p for p in PARAMETERS}
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in PARAMETERS))
+
+
+def defaults() -> dict[str, Any]:
+    """Every parameter's default, keyed by its dotted name."""
+    return {p.key: p.default for p in PARAMETERS}
