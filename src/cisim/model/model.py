@@ -10,7 +10,7 @@ import numpy as np
 
 from cisim.model import reporters
 from cisim.model.network import Network, build_graph
-from cisim.model.plan import joint_plan, realign
+from cisim.model.plan import choose_participants, joint_plan, realign
 from cisim.model.region import Region
 from cisim.organizations.agents import SECTORS, Backbone, Organization
 from cisim.problem.landscape import Landscape
@@ -66,7 +66,7 @@ class CollectiveImpactModel(mesa.Model):
             if region.levels["backbone"] > 0:
                 region.backbone = Backbone(self, region, region.levels["backbone"], weights)
         self.ledger = dict.fromkeys(
-            ("coordination_cost", "backbone_cost", "spend", "total_spend", "joint_bid_funds"), 0.0
+            ("coordination_cost", "backbone_cost", "spend", "total_spend", "joint_bid_funds", "adoptions"), 0.0
         )
         self.initial_outcome = reporters.community_outcome(self)
         for region in self.regions:
@@ -134,10 +134,13 @@ class CollectiveImpactModel(mesa.Model):
         """One step, in the order documented in docs/model.md (section 'Process overview and scheduling')."""
         p = self.parameters
         organizations = self.agents_by_type[Organization]
+        self.ledger["adoptions"] = 0.0
         # 1. The problem changes, if adaptive.
         if p["problem.turbulence"] > 0 and self.steps % p["problem.turbulence_interval"] == 0:
             self.landscape.redraw(p["problem.turbulence"], self.rng)
-        # 2. Backbones act.
+        # 2. Without a backbone's support the conditions erode; backbones act.
+        for region in self.regions:
+            region.erode(p["backbone.erosion"])
         if Backbone in self.agents_by_type:
             self.agents_by_type[Backbone].shuffle_do("act")
         # 3. Organizations communicate; communities of practice share between regions.
@@ -146,14 +149,18 @@ class CollectiveImpactModel(mesa.Model):
         # 4. Each organization proposes changes within its capacity.
         organizations.shuffle_do("propose")
         # 5. Proposals are accepted: jointly through the plan with probability r, or each alone.
+        organizations.set("in_plan", False)
         for region in self.regions:
             region.changes = 0
             chance = region.levels["reinforcing_activities"]
             region.plan_ran = bool(region.members) and self.rng.random() < chance
             if region.plan_ran:
-                joint_plan(region, self.landscape, self._plan_noise(region), self.rng)
+                participants = choose_participants(region, p["intercooperation.shared_platform"], self.rng)
+                joint_plan(region, participants, self.landscape, self._plan_noise(region), self.rng)
                 realign(region, self.rng)
-        organizations.shuffle_do("act")
+        organizations.shuffle_do("decide")
+        for region in self.regions:
+            region.apply_decisions()
         organizations.do("remember")
         # 6. Costs and budgets are booked; membership is updated.
         self._book_costs()
@@ -165,17 +172,21 @@ class CollectiveImpactModel(mesa.Model):
         self.datacollector.collect(self)
 
     def _share_between_regions(self) -> None:
-        """Communities of practice: a region hears what works in another one (source 004)."""
+        """Communities of practice: a region hears what works in another one (source 004).
+
+        With probability ``regions.cross_region`` per step, every organization in a region compares the
+        community state of another region, drawn at random, with its best known configuration and takes
+        it up if it looks better.
+        """
         if len(self.regions) < 2:
             return
         for region in self.regions:
             if self.rng.random() >= self.parameters["regions.cross_region"]:
                 continue
             others = [other for other in self.regions if other is not region]
-            other = others[int(self.rng.integers(len(others)))]
-            listener = region.organizations[int(self.rng.integers(len(region.organizations)))]
-            teacher = other.organizations[int(self.rng.integers(len(other.organizations)))]
-            listener.consider(teacher.best_known)
+            practice = others[int(self.rng.integers(len(others)))].config
+            for organization in region.organizations:
+                self.ledger["adoptions"] += organization.consider(practice)
 
     def _plan_noise(self, region: Region) -> float:
         """Noise of the coalition's view of the community outcome (pooled data, or the shared system)."""
@@ -268,6 +279,8 @@ def model_reporters(n_domains: int) -> dict[str, Any]:
                 "cost_effectiveness",
                 "mean_trust",
                 "coalition_size",
+                "mean_capacity",
+                "adoptions",
                 "engagement",
                 "funds_mobilized",
                 "policy_wins",

@@ -14,28 +14,46 @@ import numpy as np
 
 if TYPE_CHECKING:
     from cisim.model.region import Region
+    from cisim.organizations.agents import Organization
     from cisim.problem.landscape import Landscape
 
 
-def joint_plan(region: Region, landscape: Landscape, noise: float, rng: np.random.Generator) -> int:
-    """Combine members' proposals into the best plan the coalition can see, and apply it.
+def choose_participants(region: Region, platform: float, rng: np.random.Generator) -> list[Organization]:
+    """Members who bring their proposals to the plan this step.
 
-    Duplicated proposals are merged; in each round the remaining proposals and a sample of pairs of
-    compatible proposals are evaluated as one batch against the community outcome (with the coalition's
-    measurement noise); the best is taken if it beats the status quo, and proposals that touch the same
-    elements are dropped as conflicting. At most one round per member.
+    A member takes part with probability equal to its trust towards the others (a shared platform lifts
+    it, source 003): continuous communication builds the trust that joint planning needs.
+    """
+    participants = []
+    for member in region.members:
+        trust = region.network.trust_of(member.local_index)
+        member.in_plan = bool(rng.random() < trust + platform * (1 - trust))
+        if member.in_plan:
+            participants.append(member)
+    return participants
+
+
+def joint_plan(
+    region: Region, participants: list[Organization], landscape: Landscape, noise: float, rng: np.random.Generator
+) -> int:
+    """Combine participants' proposals into the best plan the coalition can see, and apply it.
+
+    Each participant submits its proposals (``Organization.submissions``). Duplicated proposals are
+    merged; in each round the remaining proposals and a sample of pairs of compatible proposals are
+    evaluated as one batch against the community outcome (with the coalition's measurement noise); the
+    best is taken if it beats the status quo, and proposals that touch the same elements are dropped as
+    conflicting. At most one round per participant.
 
     Returns:
         the number of proposals (or pairs) taken.
     """
-    members = region.members
-    proposals = [member.moves for member in members if len(member.moves)]
+    proposals = [moves for moves in (member.submissions() for member in participants) if len(moves)]
     if not proposals:
         return 0
     moves = np.unique(np.vstack(proposals), axis=0)
     config = region.config
     taken = 0
-    for _ in range(len(members)):
+    for _ in range(len(participants)):
         if not len(moves):
             break
         candidates = np.vstack([moves, _sample_pairs(moves, rng)])
@@ -95,7 +113,6 @@ def realign(region: Region, rng: np.random.Generator) -> None:
         taker.portfolio[element] = True
 
 
-def _advantage(member: object, element: int) -> float:
+def _advantage(member: Organization, element: int) -> float:
     """How well placed a member is to work on an element: in its domains first, then capacity, then data."""
-    in_domain = float(member.domain_mask[element])  # type: ignore[attr-defined]
-    return in_domain * 10 + member.base_capacity - member.measurement_noise  # type: ignore[attr-defined]
+    return float(member.domain_mask[element]) * 10 + member.base_capacity - member.measurement_noise

@@ -53,6 +53,21 @@ class Region:
         """Coalition members, in a fixed order."""
         return [organization for organization in self.organizations if organization.member]
 
+    def erode(self, rate: float) -> None:
+        """Condition levels fade without backbone support: by ``rate`` per step with no backbone at all."""
+        loss = rate * (1.0 - self.levels["backbone"])
+        for name in CONDITIONS:
+            if name != "backbone":
+                self.levels[name] *= 1.0 - loss
+
+    def apply_decisions(self) -> None:
+        """Apply at once the changes organizations decided on alone; duplicated changes count once."""
+        decisions = [o.decision for o in self.organizations if o.decision is not None]
+        if decisions:
+            changed = np.logical_or.reduce(decisions)
+            self.config = self.config ^ changed
+            self.changes += int(changed.sum())
+
     def join(self, organization: Organization) -> None:
         """Bring an organization into the coalition."""
         organization.member = True

@@ -82,6 +82,16 @@ def coalition_size(model: CollectiveImpactModel) -> int:
     return sum(len(region.members) for region in model.regions)
 
 
+def mean_capacity(model: CollectiveImpactModel) -> float:
+    """Mean number of changes organizations can attempt next step, after overhead and coordination costs."""
+    return float(np.mean([organization.capacity for organization in model.organizations]))
+
+
+def adoptions(model: CollectiveImpactModel) -> float:
+    """Better configurations adopted from others this step (network and communities of practice)."""
+    return model.ledger["adoptions"]
+
+
 def condition_level(model: CollectiveImpactModel, condition: str) -> float:
     """Level of one condition, averaged over regions that have a coalition (0 where none has)."""
     levels = [region.levels[condition] for region in model.regions if region.has_coalition]

@@ -60,6 +60,8 @@ class Organization(mesa.Agent):
         capacity: changes it can attempt this step, after coordination costs.
         measurement_noise: standard deviation of the noise in its own outcome data.
         member: whether it is in its region's coalition.
+        in_plan: whether its proposals went to the coalition's plan this step.
+        decision: the change it decided on alone this step, if any.
         best_known: the best community configuration it knows of (its memory).
         costs: what it paid this step for coordination, backbone and data system.
     """
@@ -92,6 +94,8 @@ class Organization(mesa.Agent):
         self.local_index = len(region.organizations)
         region.organizations.append(self)
         self.member = False
+        self.in_plan = False
+        self.decision: np.ndarray | None = None
         self.best_known = region.config.copy()
         self.costs = 0.0
         self.moves = np.zeros((0, portfolio.size), dtype=bool)
@@ -143,6 +147,7 @@ class Organization(mesa.Agent):
             if self.rng.random() >= trust + platform * (1 - trust):
                 continue
             improved = self.consider(neighbour.best_known)
+            self.model.ledger["adoptions"] += improved
             network.touch(edge, parameters["communication.trust_gain"] * (2 if improved else 1))
 
     def consider(self, config: np.ndarray) -> bool:
@@ -181,23 +186,39 @@ class Organization(mesa.Agent):
                 moves.append(move)
         self.moves = np.array(moves, dtype=bool).reshape(-1, n)
 
+    def submissions(self) -> np.ndarray:
+        """The proposals it brings to the coalition's plan.
+
+        Under a common agenda it brings all of them (with probability equal to the agenda level);
+        otherwise only those its own objective favours: without a shared goal, members table what
+        serves their own domains.
+        """
+        if not len(self.moves) or self.rng.random() < self.levels["common_agenda"]:
+            return self.moves
+        current = self.region.config
+        values = self.perceive(np.vstack([current, current ^ self.moves]))
+        return self.moves[values[1:] > values[0]]
+
     # ------------------------------------------------------------------ step 5: accept alone
-    def act_alone(self) -> None:
-        """Take the best of its proposals if its own noisy objective says it beats the status quo."""
-        if not len(self.moves):
+    def decide(self) -> None:
+        """Choose, alone, the best of its proposals if its own noisy objective says it beats the status quo.
+
+        Organizations outside the plan decide at the same time, each against the same community state:
+        none anticipates what the others will change, which is what makes uncoordinated action costly on
+        problems whose elements interact. Alone it revises its programs only now and then
+        (``organizations.revision_rate``); the coalition's plan is a standing process that takes proposals
+        from every participant whenever it runs. The chosen change is left in ``decision`` for the region to apply.
+        """
+        self.decision = None
+        if self.in_plan or not len(self.moves):
+            return
+        if self.rng.random() >= self.model.parameters["organizations.revision_rate"]:
             return
         current = self.region.config
-        candidates = np.vstack([current, current ^ self.moves])
-        values = self.perceive(candidates)
-        best = int(values[1:].argmax()) + 1
-        if values[best] > values[0]:
-            self.region.config = candidates[best]
-            self.region.changes += 1
-
-    def act(self) -> None:
-        """Step 5 for everyone the plan did not cover this step: non-members, or all when it did not run."""
-        if not (self.member and self.region.plan_ran):
-            self.act_alone()
+        values = self.perceive(np.vstack([current, current ^ self.moves]))
+        best = int(values[1:].argmax())
+        if values[best + 1] > values[0]:
+            self.decision = self.moves[best]
 
     def remember(self) -> None:
         """Keep the current community configuration as its best known one if it looks better."""

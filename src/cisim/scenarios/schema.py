@@ -148,6 +148,15 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     _p(
         "organizations",
+        "revision_rate",
+        float,
+        0.3,
+        "chance per step that an organization acting alone revises its programs",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "organizations",
         "budget",
         float,
         100.0,
@@ -252,6 +261,16 @@ PARAMETERS: tuple[Parameter, ...] = (
         unit="1/effort",
     ),
     *(_role_weight(role, w) for role, w in zip(ROLES, (0.3, 0.3, 0.2, 0.1, 0.05, 0.05), strict=True)),
+    _p(
+        "backbone",
+        "erosion",
+        float,
+        0.01,
+        "share of each condition level lost per step without a backbone (scaled by 1 - backbone): "
+        "coalitions without support lose momentum",
+        low=0.0,
+        high=1.0,
+    ),
     _p(
         "backbone",
         "maturity_shift",
