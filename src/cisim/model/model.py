@@ -156,7 +156,8 @@ class CollectiveImpactModel(mesa.Model):
             region.plan_ran = bool(region.members) and self.rng.random() < chance
             if region.plan_ran:
                 participants = choose_participants(region, p["intercooperation.shared_platform"], self.rng)
-                joint_plan(region, participants, self.landscape, self._plan_noise(region), self.rng)
+                rounds = max(1, self._round(p["organizations.revision_rate"] * len(participants)))
+                joint_plan(region, participants, self.landscape, self._plan_noise(region), self.rng, rounds)
                 realign(region, self.rng)
         organizations.shuffle_do("decide")
         for region in self.regions:

@@ -34,7 +34,12 @@ def choose_participants(region: Region, platform: float, rng: np.random.Generato
 
 
 def joint_plan(
-    region: Region, participants: list[Organization], landscape: Landscape, noise: float, rng: np.random.Generator
+    region: Region,
+    participants: list[Organization],
+    landscape: Landscape,
+    noise: float,
+    rng: np.random.Generator,
+    rounds: int,
 ) -> int:
     """Combine participants' proposals into the best plan the coalition can see, and apply it.
 
@@ -42,7 +47,8 @@ def joint_plan(
     merged; in each round the remaining proposals and a sample of pairs of compatible proposals are
     evaluated as one batch against the community outcome (with the coalition's measurement noise); the
     best is taken if it beats the status quo, and proposals that touch the same elements are dropped as
-    conflicting. At most one round per participant.
+    conflicting. At most ``rounds`` rounds: the model gives the plan the same pace of change as the
+    participants would have alone, so what the plan adds is better choices, not more of them.
 
     Returns:
         the number of proposals (or pairs) taken.
@@ -53,7 +59,7 @@ def joint_plan(
     moves = np.unique(np.vstack(proposals), axis=0)
     config = region.config
     taken = 0
-    for _ in range(len(participants)):
+    for _ in range(rounds):
         if not len(moves):
             break
         candidates = np.vstack([moves, _sample_pairs(moves, rng)])

@@ -142,10 +142,14 @@ def parse_scenario(data: dict[str, Any], where: str = BUILTIN) -> Scenario:
         problems = _check_values(values, where)
     if problems:
         raise ScenarioError(problems)
-    if values["communication.network"] == "file" and where != BUILTIN:
+    if values["communication.network"] == "file":
         network_file = Path(values["communication.network_file"])
-        if not network_file.is_absolute():
-            values["communication.network_file"] = str(Path(where).parent / network_file)
+        if not network_file.is_absolute() and where != BUILTIN:
+            network_file = Path(where).parent / network_file
+        if not network_file.is_file():
+            raise ScenarioError([f"{where}: field 'communication.network_file' = "
+                                 f"{values['communication.network_file']!r}: no such file ({network_file})"])
+        values["communication.network_file"] = str(network_file)
     return Scenario(name=data["name"], description=data["description"], values=values, source=where)
 
 

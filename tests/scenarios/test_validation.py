@@ -1,0 +1,119 @@
+"""Every kind of mistake in a scenario file gets one clear message naming file, field, value and expectation."""
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cisim.scenarios import PARAMETERS, ScenarioError, load_scenario, parse_scenario
+
+HEADER = 'name = "test"\ndescription = "a test scenario"\n'
+
+
+def problems_for(tmp_path: Path, body: str, header: str = HEADER) -> list[str]:
+    path = tmp_path / "bad.toml"
+    path.write_text(header + body)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    return caught.value.problems
+
+
+# (kind of mistake, file body, words every message must contain)
+MISTAKES = [
+    ("misspelt field", "[problem]\nn_elemnts = 12\n", ["problem.n_elemnts", "did you mean 'n_elements'"]),
+    ("misspelt section", "[organisations]\ncapacity = 2\n", ["[organisations]", "did you mean 'organizations'"]),
+    ("text for a number", '[problem]\nk = "six"\n', ["problem.k", "'six'", "expected a whole number from 0 to 39"]),
+    ("fraction for a whole number", "[problem]\nk = 2.5\n", ["problem.k", "2.5", "whole number"]),
+    ("true/false for a number", "[organizations]\nbudget = true\n", ["organizations.budget", "true", "a number"]),
+    ("number for true/false", "[backbone]\nmaturity_shift = 1\n", ["backbone.maturity_shift", "1", "true or false"]),
+    ("below range", "[conditions]\nbackbone = -0.5\n", ["conditions.backbone", "-0.5", "from 0 to 1"]),
+    ("above range", "[conditions]\ncommon_agenda = 1.5\n", ["conditions.common_agenda", "1.5", "from 0 to 1"]),
+    ("unknown choice", '[communication]\nnetwork = "smallworld"\n', ["communication.network", "'smallworld'",
+                                                                     "did you mean 'small_world'"]),
+    ("value where a section belongs", "problem = 3\n", ["'problem' = 3", "expected a section [problem]"]),
+    ("list for a number", "[problem]\nk_across = [0.5]\n", ["problem.k_across", "[0.5]", "a number from 0 to 1"]),
+    ("not a finite number", "[problem]\nk_across = nan\n", ["problem.k_across", "nan", "a number from 0 to 1"]),
+    ("k too large for the problem", "[problem]\nn_elements = 8\nk = 8\n", ["problem.k", "8", "at most"]),
+    ("more regions than organizations", "[regions]\nn_regions = 50\n", ["regions.n_regions", "50", "at most"]),
+    ("all role weights zero", "[backbone]\n" + "".join(
+        f"weight_{r} = 0\n" for r in ("vision", "aligned_activities", "measurement", "public_will", "policy", "funding")
+    ), ["backbone.weight_*", "positive weight"]),
+    ("network file missing", '[communication]\nnetwork = "file"\nnetwork_file = "edges.txt"\n',
+     ["communication.network_file", "'edges.txt'", "no such file"]),
+    ("network file not given", '[communication]\nnetwork = "file"\n', ["communication.network_file", "edge list"]),
+]
+
+
+@pytest.mark.parametrize(("kind", "body", "words"), MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_each_mistake_gets_one_clear_message(tmp_path, kind, body, words):
+    problems = problems_for(tmp_path, body)
+    assert len(problems) == 1, problems
+    message = problems[0]
+    assert message.startswith(str(tmp_path / "bad.toml")), message
+    for word in words:
+        assert word in message, (kind, message)
+
+
+def test_missing_name_and_description_are_reported(tmp_path):
+    problems = problems_for(tmp_path, "[problem]\nk = 2\n", header="")
+    assert len(problems) == 2
+    assert "field 'name' is missing" in problems[0]
+    assert "field 'description' is missing" in problems[1]
+
+
+def test_every_problem_in_a_file_is_listed_at_once(tmp_path):
+    body = "[problem]\nk = -1\nk_acros = 0.5\n[conditions]\nbackbone = 2\n[organizations]\ncapacity = 'x'\n"
+    problems = problems_for(tmp_path, body)
+    assert len(problems) == 4
+    assert [p.split("'")[1] for p in problems] == ["problem.k", "problem.k_acros", "conditions.backbone",
+                                                  "organizations.capacity"]
+
+
+def test_syntax_errors_and_missing_files_name_the_file(tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text(HEADER + "[problem\nk = 2\n")
+    with pytest.raises(ScenarioError, match=r"broken\.toml: not valid TOML.*line 3"):
+        load_scenario(broken)
+    with pytest.raises(ScenarioError, match=r"nowhere\.toml: no such scenario file"):
+        load_scenario(tmp_path / "nowhere.toml")
+
+
+def test_an_edge_list_beside_the_scenario_is_found(tmp_path):
+    (tmp_path / "edges.txt").write_text("0 1\n1 2\n")
+    path = tmp_path / "net.toml"
+    path.write_text(HEADER + '[communication]\nnetwork = "file"\nnetwork_file = "edges.txt"\n')
+    assert load_scenario(path)["communication.network_file"] == str(tmp_path / "edges.txt")
+
+
+def test_shipped_scenarios_validate():
+    for path in sorted(Path(__file__).parents[2].joinpath("scenarios").glob("*.toml")):
+        scenario = load_scenario(path)
+        assert scenario.name == path.stem
+
+
+NUMERIC = [p for p in PARAMETERS if p.kind in (int, float) and p.low is not None and p.high is not None
+           and p.key not in ("problem.k", "problem.n_domains", "organizations.domains_per_organization",
+                             "regions.n_regions", "problem.n_elements")]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(NUMERIC), st.floats(min_value=0, max_value=1))
+def test_any_value_in_range_is_accepted(parameter, share):
+    value = parameter.low + share * (parameter.high - parameter.low)
+    if parameter.kind is int:
+        value = round(value)
+    data = {"name": "n", "description": "d", parameter.section: {parameter.name: value}}
+    assert parse_scenario(data)[parameter.key] == value
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(NUMERIC), st.floats(min_value=1e-6, max_value=1e6), st.booleans())
+def test_any_value_out_of_range_is_refused_with_its_range(parameter, beyond, below):
+    value = parameter.low - beyond if below else parameter.high + beyond
+    if parameter.kind is int:
+        value = int(value - 1) if below else int(value + 1)
+    data = {"name": "n", "description": "d", parameter.section: {parameter.name: value}}
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(data, "x.toml")
+    assert caught.value.problems == [f"x.toml: field '{parameter.key}' = {value!r}: expected {parameter.expected()}"]
