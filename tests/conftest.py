@@ -12,13 +12,12 @@ from cisim.scenarios import Scenario, default_scenario
 @pytest.fixture
 def small() -> Scenario:
     """A small complex problem that runs in a fraction of a second."""
-    return default_scenario().with_values(
-        problem__n_elements=10, organizations__n_organizations=8, run__steps=25
-    )
+    return default_scenario().with_values(problem__n_elements=10, organizations__n_organizations=8, run__steps=25)
 
 
-def paired_means(first: Scenario, second: Scenario, column: str, replicates: int = 10, seed: int = 11,
-                 how: str = "mean") -> tuple[float, float, float]:
+def paired_means(
+    first: Scenario, second: Scenario, column: str, replicates: int = 10, seed: int = 11, how: str = "mean"
+) -> tuple[float, float, float]:
     """Mean of ``column`` (over steps, or its last value) under two scenarios over paired replicates.
 
     Returns both means and the half-width of the 95 % t-interval of the paired difference.

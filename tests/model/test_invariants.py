@@ -20,8 +20,11 @@ VARIANTS = {
     "collective": {},
     "regions": {"regions__n_regions": 2, "regions__cross_region": 0.5},
     "adaptive": {"problem__turbulence": 0.3, "problem__turbulence_interval": 5},
-    "intercooperation": {"intercooperation__shared_services": 1.0, "intercooperation__joint_bids": 1.0,
-                         "intercooperation__shared_platform": 1.0},
+    "intercooperation": {
+        "intercooperation__shared_services": 1.0,
+        "intercooperation__joint_bids": 1.0,
+        "intercooperation__shared_platform": 1.0,
+    },
     "partial": {"conditions__backbone": 0.5, "conditions__common_agenda": 0.3, "participation__initial_members": 0.5},
 }
 
@@ -51,8 +54,7 @@ def test_same_seed_same_result_in_a_separate_process(small):
         "scenario = pickle.loads(sys.stdin.buffer.read())\n"
         "print(hashlib.sha256(run_model(scenario, 7).series.to_csv().encode()).hexdigest())\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(scenario), capture_output=True,
-                            check=True)
+    result = subprocess.run([sys.executable, "-c", code], input=pickle.dumps(scenario), capture_output=True, check=True)
     assert result.stdout.decode().strip() == digest(run_model(scenario, 7).series)
 
 
@@ -65,8 +67,9 @@ def test_a_pickled_model_resumes_identically(small, name):
     for _ in range(10):
         model.step()
         copy.step()
-    pd.testing.assert_frame_equal(model.datacollector.get_model_vars_dataframe(),
-                                  copy.datacollector.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(
+        model.datacollector.get_model_vars_dataframe(), copy.datacollector.get_model_vars_dataframe()
+    )
 
 
 def test_a_finished_model_is_garbage_collected(small):
@@ -95,10 +98,24 @@ def test_arms_share_their_problem_and_starting_state(small):
 
 def test_outputs_cover_model_section_five(small):
     series = run_model(small, 1).series
-    expected = {"community_outcome", "outcome_domain_0", "duplication_index", "gap_share", "coordination_cost",
-                "backbone_cost", "spend", "total_spend", "cost_effectiveness", "mean_trust", "coalition_size",
-                "level_common_agenda", "level_shared_measurement", "level_reinforcing_activities",
-                "level_communication", "level_backbone"}
+    expected = {
+        "community_outcome",
+        "outcome_domain_0",
+        "duplication_index",
+        "gap_share",
+        "coordination_cost",
+        "backbone_cost",
+        "spend",
+        "total_spend",
+        "cost_effectiveness",
+        "mean_trust",
+        "coalition_size",
+        "level_common_agenda",
+        "level_shared_measurement",
+        "level_reinforcing_activities",
+        "level_communication",
+        "level_backbone",
+    }
     assert expected <= set(series.columns)
     assert len(series) == small["run.steps"] + 1
     assert series.iloc[1:].notna().all().all()  # cost-effectiveness is undefined before any spending

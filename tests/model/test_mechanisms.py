@@ -14,8 +14,10 @@ from cisim.model.plan import joint_plan
 from cisim.organizations.agents import Backbone
 from tests.conftest import paired_means
 
-OFF = {f"conditions__{c}": 0.0 for c in ("common_agenda", "shared_measurement", "reinforcing_activities",
-                                         "communication", "backbone")}
+OFF = {
+    f"conditions__{c}": 0.0
+    for c in ("common_agenda", "shared_measurement", "reinforcing_activities", "communication", "backbone")
+}
 
 
 def rises(first, second, column, **kw):
@@ -30,13 +32,19 @@ def coalition(small, **levels):
 
 # ---------------------------------------------------------------- the five conditions
 def test_common_agenda_raises_the_outcome(small):
-    rises(coalition(small, shared_measurement=1.0), coalition(small, shared_measurement=1.0, common_agenda=1.0),
-          "community_outcome")
+    rises(
+        coalition(small, shared_measurement=1.0),
+        coalition(small, shared_measurement=1.0, common_agenda=1.0),
+        "community_outcome",
+    )
 
 
 def test_shared_measurement_raises_the_outcome(small):
-    rises(coalition(small, common_agenda=1.0), coalition(small, common_agenda=1.0, shared_measurement=1.0),
-          "community_outcome")
+    rises(
+        coalition(small, common_agenda=1.0),
+        coalition(small, common_agenda=1.0, shared_measurement=1.0),
+        "community_outcome",
+    )
 
 
 def test_reinforcing_activities_cut_duplication_and_gaps(small):
@@ -80,8 +88,9 @@ ROLE_EFFECTS = {
 
 @pytest.mark.parametrize("role", ROLE_EFFECTS)
 def test_each_backbone_role_moves_its_lever(small, role):
-    levels = dict(common_agenda=0.2, shared_measurement=0.2, reinforcing_activities=0.2, communication=0.2,
-                  backbone=1.0)
+    levels = dict(
+        common_agenda=0.2, shared_measurement=0.2, reinforcing_activities=0.2, communication=0.2, backbone=1.0
+    )
     others = {f"backbone__weight_{r}": 0.01 for r in ROLE_EFFECTS}
     weak = coalition(small, **levels).with_values(**others, backbone__policy_win_rate=0.5)
     strong = weak.with_values(**{f"backbone__weight_{role}": 1.0})
@@ -122,29 +131,45 @@ def test_coordination_cost_lowers_capacity_and_outcome(small):
 
 def test_organizations_leave_when_membership_costs_more_than_it_brings(small):
     scenario = coalition(small, common_agenda=0.5).with_values(costs__coordination_cost=30.0)
-    rises(scenario.with_values(participation__review_rate=0.3), scenario.with_values(participation__review_rate=0.0),
-          "coalition_size", how="last")
+    rises(
+        scenario.with_values(participation__review_rate=0.3),
+        scenario.with_values(participation__review_rate=0.0),
+        "coalition_size",
+        how="last",
+    )
 
 
 def test_organizations_join_when_membership_pays(small):
     scenario = small.with_arm("collective").with_values(participation__initial_members=0.3, run__steps=40)
-    rises(scenario.with_values(participation__review_rate=0.0), scenario.with_values(participation__review_rate=0.3),
-          "coalition_size", how="last")
+    rises(
+        scenario.with_values(participation__review_rate=0.0),
+        scenario.with_values(participation__review_rate=0.3),
+        "coalition_size",
+        how="last",
+    )
 
 
 def test_shared_services_cut_overhead(small):
-    rises(small.with_arm("collective"), small.with_values(intercooperation__shared_services=1.0).with_arm("collective"),
-          "mean_capacity")
+    rises(
+        small.with_arm("collective"),
+        small.with_values(intercooperation__shared_services=1.0).with_arm("collective"),
+        "mean_capacity",
+    )
 
 
 def test_joint_bids_bring_in_funds(small):
-    rises(small.with_arm("collective"), small.with_values(intercooperation__joint_bids=1.0).with_arm("collective"),
-          "funds_mobilized", how="last")
+    rises(
+        small.with_arm("collective"),
+        small.with_values(intercooperation__joint_bids=1.0).with_arm("collective"),
+        "funds_mobilized",
+        how="last",
+    )
 
 
 def test_shared_platform_speeds_learning(small):
     low_trust = coalition(small, common_agenda=1.0, shared_measurement=1.0, communication=0.5).with_values(
-        communication__trust_initial=0.1)
+        communication__trust_initial=0.1
+    )
     rises(low_trust, low_trust.with_values(intercooperation__shared_platform=1.0), "adoptions")
 
 
@@ -161,12 +186,14 @@ def test_communities_of_practice_share_between_regions(small):
 
 
 def test_turbulence_lowers_the_outcome(small):
-    rises(small.with_values(problem__turbulence=1.0, problem__turbulence_interval=2).with_arm("collective"),
-          small.with_arm("collective"), "community_outcome")
+    rises(
+        small.with_values(problem__turbulence=1.0, problem__turbulence_interval=2).with_arm("collective"),
+        small.with_arm("collective"),
+        "community_outcome",
+    )
 
 
-@pytest.mark.parametrize(("kind", "edges"), [("complete", 190), ("ring", 20), ("small_world", 40),
-                                              ("scale_free", 36)])
+@pytest.mark.parametrize(("kind", "edges"), [("complete", 190), ("ring", 20), ("small_world", 40), ("scale_free", 36)])
 def test_network_kinds_have_their_shape_and_change_the_run(small, kind, edges):
     graph = build_graph(kind, 20, seed=1)
     assert graph.number_of_edges() == edges
@@ -196,9 +223,12 @@ def test_trust_grows_with_contact_and_fades_without():
 # ---------------------------------------------------------------- the plan's cost
 def test_the_plan_evaluates_polynomially_many_combinations(small):
     """40 proposals would be 2**40 combinations; the plan evaluates at most rounds x (1 + 2 x proposals)."""
-    model = CollectiveImpactModel(small.with_values(problem__n_elements=40, problem__n_domains=4,
-                                                    organizations__n_organizations=10,
-                                                    organizations__capacity=4).with_arm("collective"), rng=1)
+    model = CollectiveImpactModel(
+        small.with_values(
+            problem__n_elements=40, problem__n_domains=4, organizations__n_organizations=10, organizations__capacity=4
+        ).with_arm("collective"),
+        rng=1,
+    )
     region = model.regions[0]
     members = region.members
     for member in members:

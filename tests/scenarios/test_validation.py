@@ -29,18 +29,30 @@ MISTAKES = [
     ("number for true/false", "[backbone]\nmaturity_shift = 1\n", ["backbone.maturity_shift", "1", "true or false"]),
     ("below range", "[conditions]\nbackbone = -0.5\n", ["conditions.backbone", "-0.5", "from 0 to 1"]),
     ("above range", "[conditions]\ncommon_agenda = 1.5\n", ["conditions.common_agenda", "1.5", "from 0 to 1"]),
-    ("unknown choice", '[communication]\nnetwork = "smallworld"\n', ["communication.network", "'smallworld'",
-                                                                     "did you mean 'small_world'"]),
+    (
+        "unknown choice",
+        '[communication]\nnetwork = "smallworld"\n',
+        ["communication.network", "'smallworld'", "did you mean 'small_world'"],
+    ),
     ("value where a section belongs", "problem = 3\n", ["'problem' = 3", "expected a section [problem]"]),
     ("list for a number", "[problem]\nk_across = [0.5]\n", ["problem.k_across", "[0.5]", "a number from 0 to 1"]),
     ("not a finite number", "[problem]\nk_across = nan\n", ["problem.k_across", "nan", "a number from 0 to 1"]),
     ("k too large for the problem", "[problem]\nn_elements = 8\nk = 8\n", ["problem.k", "8", "at most"]),
     ("more regions than organizations", "[regions]\nn_regions = 50\n", ["regions.n_regions", "50", "at most"]),
-    ("all role weights zero", "[backbone]\n" + "".join(
-        f"weight_{r} = 0\n" for r in ("vision", "aligned_activities", "measurement", "public_will", "policy", "funding")
-    ), ["backbone.weight_*", "positive weight"]),
-    ("network file missing", '[communication]\nnetwork = "file"\nnetwork_file = "edges.txt"\n',
-     ["communication.network_file", "'edges.txt'", "no such file"]),
+    (
+        "all role weights zero",
+        "[backbone]\n"
+        + "".join(
+            f"weight_{r} = 0\n"
+            for r in ("vision", "aligned_activities", "measurement", "public_will", "policy", "funding")
+        ),
+        ["backbone.weight_*", "positive weight"],
+    ),
+    (
+        "network file missing",
+        '[communication]\nnetwork = "file"\nnetwork_file = "edges.txt"\n',
+        ["communication.network_file", "'edges.txt'", "no such file"],
+    ),
     ("network file not given", '[communication]\nnetwork = "file"\n', ["communication.network_file", "edge list"]),
 ]
 
@@ -66,8 +78,12 @@ def test_every_problem_in_a_file_is_listed_at_once(tmp_path):
     body = "[problem]\nk = -1\nk_acros = 0.5\n[conditions]\nbackbone = 2\n[organizations]\ncapacity = 'x'\n"
     problems = problems_for(tmp_path, body)
     assert len(problems) == 4
-    assert [p.split("'")[1] for p in problems] == ["problem.k", "problem.k_acros", "conditions.backbone",
-                                                  "organizations.capacity"]
+    assert [p.split("'")[1] for p in problems] == [
+        "problem.k",
+        "problem.k_acros",
+        "conditions.backbone",
+        "organizations.capacity",
+    ]
 
 
 def test_syntax_errors_and_missing_files_name_the_file(tmp_path):
@@ -92,9 +108,21 @@ def test_shipped_scenarios_validate():
         assert scenario.name == path.stem
 
 
-NUMERIC = [p for p in PARAMETERS if p.kind in (int, float) and p.low is not None and p.high is not None
-           and p.key not in ("problem.k", "problem.n_domains", "organizations.domains_per_organization",
-                             "regions.n_regions", "problem.n_elements")]
+NUMERIC = [
+    p
+    for p in PARAMETERS
+    if p.kind in (int, float)
+    and p.low is not None
+    and p.high is not None
+    and p.key
+    not in (
+        "problem.k",
+        "problem.n_domains",
+        "organizations.domains_per_organization",
+        "regions.n_regions",
+        "problem.n_elements",
+    )
+]
 
 
 @settings(max_examples=150, deadline=None)

@@ -158,18 +158,20 @@ def compare(
     )
     n_steps = len(comparison.outcomes) - 1
     click.echo(f"{resolved.name}: isolated vs {arm}, {replicates} paired replicates, seed {seed}, {n_steps} steps\n")
-    click.echo(_render(table, arm))
+    click.echo(_render(table, arm, replicates))
     click.echo("\ndifference = " + arm + " - isolated, paired by replicate; CI: 95 % t-interval of the mean difference")
     click.echo(f"wrote {folder / 'runs.csv'}, {folder / 'differences.csv'}, {folder / 'outcomes.csv'} and {figure}")
 
 
-def _render(table: pd.DataFrame, arm: str) -> str:
-    header = f"  {'metric':<20} {'isolated':>10} {arm:>11} {'difference':>11}   95 % CI"
+def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
+    header = f"  {'metric':<26} {'isolated':>10} {arm:>11} {'difference':>11}   95 % CI"
     lines = [header, "  " + "-" * (len(header) + 8)]
     for row in table.itertuples():
         ci = f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]"
+        label = row.metric.replace("_", " ")
+        if row.pairs < replicates:  # e.g. time to target, where some runs never reach it
+            label += f" ({row.pairs} of {replicates})"
         lines.append(
-            f"  {row.metric.replace('_', ' '):<20} {_fmt(row.baseline_mean):>10} {_fmt(row.arm_mean):>11} "
-            f"{_fmt(row.difference):>11}   {ci}"
+            f"  {label:<26} {_fmt(row.baseline_mean):>10} {_fmt(row.arm_mean):>11} {_fmt(row.difference):>11}   {ci}"
         )
     return "\n".join(lines)

@@ -147,8 +147,12 @@ def parse_scenario(data: dict[str, Any], where: str = BUILTIN) -> Scenario:
         if not network_file.is_absolute() and where != BUILTIN:
             network_file = Path(where).parent / network_file
         if not network_file.is_file():
-            raise ScenarioError([f"{where}: field 'communication.network_file' = "
-                                 f"{values['communication.network_file']!r}: no such file ({network_file})"])
+            raise ScenarioError(
+                [
+                    f"{where}: field 'communication.network_file' = "
+                    f"{values['communication.network_file']!r}: no such file ({network_file})"
+                ]
+            )
         values["communication.network_file"] = str(network_file)
     return Scenario(name=data["name"], description=data["description"], values=values, source=where)
 

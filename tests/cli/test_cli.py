@@ -1,0 +1,102 @@
+"""The command line: every command works, writes its files, and speaks plainly about bad input."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cisim.cli import main
+
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["compare"]])
+def test_help_is_complete(runner, command):
+    result = runner.invoke(main, [*command, "--help"])
+    assert result.exit_code == 0
+    for word in {
+        (): ["run", "compare"],
+        ("run",): ["--seed", "--steps", "--arm", "--out", "isolated"],
+        ("compare",): ["--replicates", "--seed", "--steps", "--out", "paired"],
+    }[tuple(command)]:
+        assert word in result.output
+
+
+def test_run_writes_series_summary_and_figure(runner, tmp_path):
+    result = runner.invoke(
+        main,
+        [
+            "run",
+            str(SCENARIOS / "complex.toml"),
+            "--steps",
+            "15",
+            "--seed",
+            "3",
+            "--arm",
+            "isolated",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "final outcome" in result.output and "isolated" in result.output
+    series = pd.read_csv(tmp_path / "series.csv", index_col="step")
+    assert len(series) == 16 and series["coalition_size"].eq(0).all()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["final_outcome"] == pytest.approx(series["community_outcome"].iloc[-1])
+    assert (tmp_path / "outcome.png").stat().st_size > 10_000
+
+
+def test_compare_prints_paired_differences_and_writes_files(runner, tmp_path):
+    result = runner.invoke(
+        main,
+        [
+            "compare",
+            str(SCENARIOS / "technical.toml"),
+            "--replicates",
+            "3",
+            "--steps",
+            "10",
+            "--out",
+            str(tmp_path),
+            "--quiet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for words in ("final outcome", "95 % CI", "spend per point", "mean duplication", "mean gap share"):
+        assert words in result.output
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    assert sorted(runs["arm"].unique()) == ["collective", "isolated"] and len(runs) == 6
+    assert runs.groupby("replicate")["seed"].nunique().eq(1).all()  # paired: both arms share a seed
+    differences = pd.read_csv(tmp_path / "differences.csv")
+    assert {"difference", "ci_low", "ci_high"} <= set(differences.columns)
+    assert len(pd.read_csv(tmp_path / "outcomes.csv")) == 6 * 11
+    assert (tmp_path / "comparison.png").stat().st_size > 10_000
+
+
+def test_bad_scenario_gets_a_message_not_a_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "bad"\ndescription = "x"\n[problem]\nk = 99\n[conditons]\nbackbone = 1\n')
+    result = subprocess.run([sys.executable, "-m", "cisim", "run", str(bad), "--quiet"], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"error: {bad}: field 'problem.k' = 99: expected a whole number from 0 to 39" in result.stderr
+    assert "unknown section [conditons] (did you mean 'conditions'?)" in result.stderr
+
+
+def test_unwritable_output_folder_is_reported(runner, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = runner.invoke(main, ["run", "--steps", "2", "--out", str(blocker / "sub"), "--quiet"])
+    assert result.exit_code == 1
+    assert "cannot create output folder" in result.output
