@@ -100,7 +100,7 @@ def realign(region: Region, rng: np.random.Generator) -> None:
         return
     portfolios = region.portfolios()
     workers = portfolios.sum(axis=0)
-    member_rows = [region.organizations.index(member) for member in members]
+    member_rows = [member.local_index for member in members]
     member_portfolios = portfolios[member_rows]
     duplicated = np.flatnonzero((workers >= 2) & (member_portfolios.sum(axis=0) >= 2))
     if duplicated.size:
