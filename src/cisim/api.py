@@ -8,18 +8,22 @@ from pathlib import Path
 import pandas as pd
 
 from cisim.experiments.runs import compare_arms, run_model
+from cisim.scenarios.library import find_scenario
 from cisim.scenarios.scenario import Scenario, default_scenario, load_scenario
 
 ScenarioLike = Scenario | str | Path | None
 
 
-def resolve_scenario(scenario: ScenarioLike) -> Scenario:
-    """A ``Scenario`` from a scenario, a path to a scenario file, or ``None`` for the built-in defaults."""
+def resolve_scenario(scenario: ScenarioLike, overrides: Sequence[str] = ()) -> Scenario:
+    """A ``Scenario`` from a scenario, a path, a name in ``scenarios/``, or ``None`` for the built-in defaults.
+
+    ``overrides`` are ``"section.name=value"`` strings applied last, validated like the file.
+    """
     if scenario is None:
-        return default_scenario()
+        return default_scenario().with_overrides(overrides)
     if isinstance(scenario, Scenario):
-        return scenario
-    return load_scenario(scenario)
+        return scenario.with_overrides(overrides) if overrides else scenario
+    return load_scenario(find_scenario(scenario), overrides)
 
 
 def run(scenario: ScenarioLike = None, seed: int = 0, steps: int | None = None, arm: str = "scenario") -> pd.DataFrame:

@@ -51,7 +51,7 @@ MISTAKES = [
     (
         "network file missing",
         '[communication]\nnetwork = "file"\nnetwork_file = "edges.txt"\n',
-        ["communication.network_file", "'edges.txt'", "no such file"],
+        ["communication.network_file", "edges.txt'", "no such file"],
     ),
     ("network file not given", '[communication]\nnetwork = "file"\n', ["communication.network_file", "edge list"]),
 ]

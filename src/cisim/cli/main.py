@@ -29,16 +29,25 @@ COMPARED_METRICS = [
     "mean_gap_share",
 ]
 
-SCENARIO_HELP = "SCENARIO is a scenario file (TOML, see scenarios/); without it the built-in defaults are used."
 
-
-def _load(path: str | None) -> Scenario:
+def load_or_exit(name: str | None, overrides: tuple[str, ...] = ()) -> Scenario:
+    """Resolve a scenario for a command, or print every problem and exit with status 2 (no traceback)."""
     try:
-        return resolve_scenario(path)
+        return resolve_scenario(name, overrides)
     except ScenarioError as error:
         for problem in error.problems:
             click.echo(f"error: {problem}", err=True)
         raise SystemExit(2) from None
+
+
+set_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="SECTION.NAME=VALUE",
+    help="Override a parameter after the scenario file, validated like the file (repeatable), "
+    "e.g. --set conditions.backbone=0.5.",
+)
 
 
 def _out_dir(out: str | None, default: str) -> Path:
@@ -79,7 +88,8 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.argument("scenario", required=False)
+@set_option
 @click.option("--seed", default=0, show_default=True, help="Seed of the run: one seed, one result.")
 @click.option("--steps", type=click.IntRange(min=1), help="Steps to simulate [default: the scenario's run.steps].")
 @click.option(
@@ -91,12 +101,21 @@ def main() -> None:
 )
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: results/NAME-ARM-seedN].")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(scenario: str | None, seed: int, steps: int | None, arm: str, out: str | None, quiet: bool) -> None:
+def run(
+    scenario: str | None,
+    overrides: tuple[str, ...],
+    seed: int,
+    steps: int | None,
+    arm: str,
+    out: str | None,
+    quiet: bool,
+) -> None:
     """Run one scenario once and write its time series (CSV) and a figure of the outcome over time (PNG).
 
-    SCENARIO is a scenario file (TOML, see scenarios/); without it the built-in defaults are used.
+    SCENARIO is a scenario file (TOML) or the name of one in scenarios/ (see `cisim scenarios list`);
+    without it the built-in defaults are used.
     """
-    resolved = _load(scenario).with_arm(arm)
+    resolved = load_or_exit(scenario, overrides).with_arm(arm)
     folder = _out_dir(out, f"{resolved.name}-{arm}-seed{seed}")
     result = run_model(resolved, seed, steps, progress=_bar(quiet, desc="steps", unit="step"))
     series_path = folder / "series.csv"
@@ -110,7 +129,8 @@ def run(scenario: str | None, seed: int, steps: int | None, arm: str, out: str |
 
 
 @main.command()
-@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.argument("scenario", required=False)
+@set_option
 @click.option(
     "--replicates",
     default=20,
@@ -131,7 +151,14 @@ def run(scenario: str | None, seed: int, steps: int | None, arm: str, out: str |
 @click.option("--out", type=click.Path(file_okay=False), help="Output folder [default: results/NAME-compare].")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def compare(
-    scenario: str | None, replicates: int, seed: int, steps: int | None, arm: str, out: str | None, quiet: bool
+    scenario: str | None,
+    overrides: tuple[str, ...],
+    replicates: int,
+    seed: int,
+    steps: int | None,
+    arm: str,
+    out: str | None,
+    quiet: bool,
 ) -> None:
     """Compare isolated impact with collective impact on the same problems (paired replicates).
 
@@ -139,9 +166,10 @@ def compare(
     duplication and gaps; writes the per-run table (CSV), the differences (CSV), every run's outcome series
     (CSV) and a comparison figure (PNG).
 
-    SCENARIO is a scenario file (TOML, see scenarios/); without it the built-in defaults are used.
+    SCENARIO is a scenario file (TOML) or the name of one in scenarios/ (see `cisim scenarios list`);
+    without it the built-in defaults are used.
     """
-    resolved = _load(scenario)
+    resolved = load_or_exit(scenario, overrides)
     folder = _out_dir(out, f"{resolved.name}-compare")
     arms = ("isolated", arm)
     comparison = compare_arms(resolved, replicates, seed, arms, steps, progress=_bar(quiet, desc="runs", unit="run"))
@@ -175,3 +203,8 @@ def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
             f"  {label:<26} {_fmt(row.baseline_mean):>10} {_fmt(row.arm_mean):>11} {_fmt(row.difference):>11}   {ci}"
         )
     return "\n".join(lines)
+
+
+from cisim.cli.scenarios import scenarios  # noqa: E402  (the group needs `main` defined first)
+
+main.add_command(scenarios)

@@ -1,5 +1,6 @@
 """Scenario files: the schema of every parameter, and loading with clear messages for every mistake."""
 
+from cisim.scenarios.library import entries, find_scenario, header_comment, reference, starting_file
 from cisim.scenarios.scenario import (
     ARMS,
     Scenario,
@@ -19,6 +20,11 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "default_scenario",
+    "entries",
+    "find_scenario",
+    "header_comment",
     "load_scenario",
     "parse_scenario",
+    "reference",
+    "starting_file",
 ]

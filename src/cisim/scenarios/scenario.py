@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
@@ -39,6 +40,8 @@ class Scenario:
         values: every parameter's value keyed by dotted name (``"problem.k"``).
         source: the file it was read from, or ``BUILTIN``.
         arm: the coalition design it is run under (one of ``ARMS``).
+        origins: where each value came from: ``default``, ``file``, ``parent PATH`` or ``override``.
+        parents: the files it extends, oldest first.
     """
 
     name: str
@@ -46,6 +49,8 @@ class Scenario:
     values: dict[str, Any] = field(repr=False)
     source: str = BUILTIN
     arm: str = "scenario"
+    origins: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    parents: tuple[str, ...] = ()
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
@@ -65,14 +70,31 @@ class Scenario:
             values.update({f"conditions.{c}": level for c in CONDITIONS})
         return replace(self, values=values, arm=arm)
 
+    def with_overrides(self, overrides: Sequence[str]) -> Scenario:
+        """A copy with ``"section.name=value"`` overrides applied and validated (as ``--set`` does)."""
+        return _with_overrides(self, overrides)
+
     def with_values(self, **changes: Any) -> Scenario:
         """A copy with some parameters changed, given as ``section__name=value``; validated."""
         values = dict(self.values)
-        values.update({k.replace("__", "."): v for k, v in changes.items()})
+        changed = {k.replace("__", "."): v for k, v in changes.items()}
+        unknown = [key for key in changed if key not in BY_KEY]
+        if unknown:
+            raise ScenarioError([f"{self.source}: unknown field '{key}'{suggest(key, BY_KEY)}" for key in unknown])
+        values.update(changed)
         problems = _check_values(values, self.source)
         if problems:
             raise ScenarioError(problems)
-        return replace(self, values=values)
+        return replace(self, values=values, origins={**self.origins, **dict.fromkeys(changed, "override")})
+
+
+def _with_overrides(scenario: Scenario, overrides: Sequence[str]) -> Scenario:
+    """``scenario`` with command-line overrides applied (see ``Scenario.with_overrides``)."""
+    values, origins = dict(scenario.values), dict(scenario.origins)
+    problems = _apply_overrides(overrides, values, origins) or _check_values(values, scenario.source)
+    if problems:
+        raise ScenarioError(problems)
+    return replace(scenario, values=values, origins=origins)
 
 
 def default_scenario() -> Scenario:
@@ -81,17 +103,31 @@ def default_scenario() -> Scenario:
         name="defaults",
         description="built-in defaults: a complex problem under full collective impact",
         values={p.key: p.default for p in PARAMETERS},
+        origins={p.key: "default" for p in PARAMETERS},
     )
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file (TOML).
+def load_scenario(path: str | Path, overrides: Sequence[str] = ()) -> Scenario:
+    """Read and validate a scenario file (TOML), its parents (``extends``) and command-line overrides.
+
+    Args:
+        path: the scenario file.
+        overrides: ``"section.name=value"`` strings, applied last (``--set`` on the command line).
 
     Raises:
         ScenarioError: with one message per problem, each naming the file, the field, the value and what
             was expected.
     """
-    path = Path(path)
+    where = str(path)
+    return _resolve(_read(Path(path)), where, overrides)
+
+
+def parse_scenario(data: dict[str, Any], where: str = BUILTIN, overrides: Sequence[str] = ()) -> Scenario:
+    """Validate already-parsed scenario data; ``where`` names its origin in messages (and anchors ``extends``)."""
+    return _resolve(data, where, overrides)
+
+
+def _read(path: Path) -> dict[str, Any]:
     where = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -100,27 +136,91 @@ def load_scenario(path: str | Path) -> Scenario:
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError([f"{where}: cannot be read ({error})"]) from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError([f"{where}: not valid TOML: {error}"]) from None
-    return parse_scenario(data, where)
 
 
-def parse_scenario(data: dict[str, Any], where: str = BUILTIN) -> Scenario:
-    """Validate already-parsed scenario data; ``where`` names its origin in messages."""
-    problems: list[str] = []
+def _chain(data: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]:
+    """The file and its ancestors through ``extends``, oldest ancestor first."""
+    chain = [(where, data)]
+    seen = {str(Path(where).resolve())}
+    while "extends" in data:
+        parent = data["extends"]
+        if not isinstance(parent, str) or not parent.strip():
+            raise ScenarioError(
+                [f"{where}: field 'extends' = {_show(parent)}: expected the name or path of a scenario file"]
+            )
+        if where == BUILTIN:
+            raise ScenarioError([f"{where}: field 'extends' = {parent!r}: only a scenario file can extend another"])
+        folder = Path(where).parent
+        candidate = folder / (parent if parent.endswith(".toml") else f"{parent}.toml")
+        if not candidate.is_file():
+            names = [p.stem for p in folder.glob("*.toml")]
+            raise ScenarioError(
+                [f"{where}: field 'extends' = {parent!r}: no scenario file {candidate}{suggest(parent, names)}"]
+            )
+        if str(candidate.resolve()) in seen:
+            raise ScenarioError(
+                [
+                    f"{where}: field 'extends' = {parent!r}: scenarios extend each other in a "
+                    "circle; expected a chain that ends in a file without 'extends'"
+                ]
+            )
+        seen.add(str(candidate.resolve()))
+        where, data = str(candidate), _read(candidate)
+        chain.append((where, data))
+    return chain[::-1]
+
+
+def _resolve(data: dict[str, Any], where: str, overrides: Sequence[str]) -> Scenario:
+    chain = _chain(data, where)
     values = {p.key: p.default for p in PARAMETERS}
+    origins = dict.fromkeys(values, "default")
+    problems: list[str] = []
+    for layer_where, layer in chain:
+        origin = "file" if layer_where == where else f"parent {layer_where}"
+        problems += _apply_layer(layer, layer_where, values, origins, origin)
+    problems += _apply_overrides(overrides, values, origins)
+    if not problems:
+        problems = _check_values(values, where)
+    if problems:
+        raise ScenarioError(problems)
+    if values["communication.network"] == "file":
+        network_file = Path(values["communication.network_file"])
+        if not network_file.is_file():
+            raise ScenarioError(
+                [
+                    f"{where}: field 'communication.network_file' = "
+                    f"{values['communication.network_file']!r}: no such file"
+                ]
+            )
+    return Scenario(
+        name=data["name"],
+        description=data["description"],
+        values=values,
+        source=where,
+        origins=origins,
+        parents=tuple(w for w, _ in chain[:-1]),
+    )
+
+
+def _apply_layer(
+    data: dict[str, Any], where: str, values: dict[str, Any], origins: dict[str, str], origin: str
+) -> list[str]:
+    """Validate one file's fields and lay them over ``values``; returns its problems."""
+    problems: list[str] = []
     for key in META_FIELDS:
         if key not in data:
             problems.append(f"{where}: field '{key}' is missing: expected text ({META_FIELDS[key]})")
         elif not isinstance(data[key], str) or not data[key].strip():
             problems.append(f"{where}: field '{key}' = {data[key]!r}: expected non-empty text")
     for top, content in data.items():
-        if top in META_FIELDS:
+        if top in META_FIELDS or top == "extends":
             continue
         if top not in SECTIONS:
             problems.append(
-                f"{where}: unknown section [{top}]{_suggest(top, SECTIONS)}; sections are {', '.join(SECTIONS)}"
+                f"{where}: unknown section [{top}]{suggest(top, SECTIONS)}; sections are {', '.join(SECTIONS)}"
             )
             continue
         if not isinstance(content, dict):
@@ -131,30 +231,41 @@ def parse_scenario(data: dict[str, Any], where: str = BUILTIN) -> Scenario:
             parameter = BY_KEY.get(key)
             if parameter is None:
                 names = [p.name for p in PARAMETERS if p.section == top]
-                problems.append(f"{where}: unknown field '{key}'{_suggest(name, names)}")
+                problems.append(f"{where}: unknown field '{key}'{suggest(name, names)}")
                 continue
             checked, problem = check_value(parameter, value)
             if problem:
                 problems.append(f"{where}: field '{key}' = {_show(value)}: {problem}")
-            else:
-                values[key] = checked
-    if not problems:
-        problems = _check_values(values, where)
-    if problems:
-        raise ScenarioError(problems)
-    if values["communication.network"] == "file":
-        network_file = Path(values["communication.network_file"])
-        if not network_file.is_absolute() and where != BUILTIN:
-            network_file = Path(where).parent / network_file
-        if not network_file.is_file():
-            raise ScenarioError(
-                [
-                    f"{where}: field 'communication.network_file' = "
-                    f"{values['communication.network_file']!r}: no such file ({network_file})"
-                ]
-            )
-        values["communication.network_file"] = str(network_file)
-    return Scenario(name=data["name"], description=data["description"], values=values, source=where)
+                continue
+            if key == "communication.network_file" and checked and where != BUILTIN:
+                checked = str(Path(where).parent / checked) if not Path(checked).is_absolute() else checked
+            values[key], origins[key] = checked, origin
+    return problems
+
+
+def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: dict[str, str]) -> list[str]:
+    """Apply ``section.name=value`` overrides; values are read as TOML, or as text when they are not TOML."""
+    problems: list[str] = []
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        key, raw = key.strip(), raw.strip()
+        if not sep or not raw:
+            problems.append(f"--set {item!r}: expected section.name=value, e.g. conditions.backbone=0.5")
+            continue
+        parameter = BY_KEY.get(key)
+        if parameter is None:
+            problems.append(f"--set {item!r}: unknown field '{key}'{suggest(key, BY_KEY)}")
+            continue
+        try:
+            value = tomllib.loads(f"value = {raw}")["value"]
+        except tomllib.TOMLDecodeError:
+            value = raw
+        checked, problem = check_value(parameter, value)
+        if problem:
+            problems.append(f"--set: field '{key}' = {_show(value)}: {problem}")
+        else:
+            values[key], origins[key] = checked, "override"
+    return problems
 
 
 def check_value(parameter: Parameter, value: Any) -> tuple[Any, str]:
@@ -169,7 +280,7 @@ def check_value(parameter: Parameter, value: Any) -> tuple[Any, str]:
         if not isinstance(value, str):
             return value, expected
         if parameter.choices and value not in parameter.choices:
-            return value, expected + _suggest(value, parameter.choices)
+            return value, expected + suggest(value, parameter.choices)
         return value, ""
     if not isinstance(value, int | float):
         return value, expected
@@ -219,7 +330,8 @@ def _check_values(values: dict[str, Any], where: str) -> list[str]:
     return problems
 
 
-def _suggest(word: str, options: Any) -> str:
+def suggest(word: str, options: Any) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``options`` to a misspelt ``word``, or ``""``."""
     close = get_close_matches(str(word), list(options), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -1,0 +1,131 @@
+"""``cisim scenarios``: list, show, validate and start scenario files, and write the scenario reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cisim.scenarios.library import DEFAULT_FOLDER, entries, find_scenario, reference, starting_file
+from cisim.scenarios.scenario import ScenarioError, load_scenario
+from cisim.scenarios.schema import SECTIONS
+
+folder_option = click.option(
+    "--folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_FOLDER,
+    show_default=True,
+    help="Folder of the scenario library.",
+)
+
+
+@click.group()
+def scenarios() -> None:
+    """List, inspect, validate and start scenario files."""
+
+
+@scenarios.command("list")
+@folder_option
+def list_scenarios(folder: Path) -> None:
+    """Each scenario in the library with its one-line description."""
+    found = entries(folder)
+    if not found:
+        raise click.ClickException(f"no scenario files (*.toml) in {folder}")
+    width = max(len(entry.path.stem) for entry in found)
+    for entry in found:
+        try:
+            description = load_scenario(entry.path).description
+        except ScenarioError as error:
+            description = f"INVALID: {error.problems[0]}"
+        click.echo(f"{entry.path.stem:<{width}}  {description}")
+
+
+@scenarios.command()
+@click.argument("scenario")
+@click.option("--set", "overrides", multiple=True, metavar="SECTION.NAME=VALUE", help="Override a parameter.")
+@folder_option
+def show(scenario: str, overrides: tuple[str, ...], folder: Path) -> None:
+    """Every resolved parameter of SCENARIO and where its value came from.
+
+    SCENARIO is a name in the library or a path. Origins: default, file, parent (a scenario it extends)
+    or override (--set).
+    """
+    from cisim.cli.main import load_or_exit
+
+    try:
+        path = find_scenario(scenario, folder)
+    except ScenarioError as error:
+        raise click.ClickException(error.problems[0]) from None
+    resolved = load_or_exit(str(path), overrides)
+    click.echo(f"{resolved.name}: {resolved.description}")
+    click.echo(f"file: {resolved.source}")
+    if resolved.parents:
+        click.echo("extends: " + " <- ".join(reversed(resolved.parents)))
+    for section in SECTIONS:
+        click.echo(f"\n[{section}]")
+        for key, value in resolved.values.items():
+            if key.startswith(section + "."):
+                shown = str(value).lower() if isinstance(value, bool) else repr(value)
+                click.echo(f"  {key.split('.', 1)[1]:<28} {shown:<24} {resolved.origins[key]}")
+
+
+@scenarios.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check scenario files; list every problem. Exit status 0 when all are valid, 1 otherwise."""
+    failed = 0
+    for path in paths:
+        try:
+            load_scenario(path)
+        except ScenarioError as error:
+            failed += 1
+            for problem in error.problems:
+                click.echo(f"error: {problem}", err=True)
+        else:
+            click.echo(f"ok: {path}")
+    if failed:
+        click.echo(f"{failed} of {len(paths)} scenario files have problems", err=True)
+        raise SystemExit(1)
+
+
+@scenarios.command()
+@click.argument("name")
+@click.option("--from", "parent", default="complex", show_default=True, help="Scenario the new one extends.")
+@folder_option
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def new(name: str, parent: str, folder: Path, force: bool) -> None:
+    """Start a scenario NAME that extends another.
+
+    Writes a commented file listing every parameter at its parent's value, to uncomment and change.
+    """
+    from cisim.cli.main import load_or_exit
+
+    try:
+        parent_path = find_scenario(parent, folder)
+    except ScenarioError as error:
+        raise click.ClickException(error.problems[0]) from None
+    resolved = load_or_exit(str(parent_path))
+    target = folder / f"{name}.toml"
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists; choose another name or use --force")
+    try:
+        relative = parent_path.resolve().relative_to(target.parent.resolve())
+        parent_ref = relative.stem if relative.parent == Path(".") else str(relative)
+    except ValueError:
+        parent_ref = str(parent_path.resolve())
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_text(starting_file(name, resolved, parent_ref))
+    click.echo(f"wrote {target} (extends {parent_ref}); validate it with: cisim scenarios validate {target}")
+
+
+@scenarios.command("reference")
+@folder_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file [default: print].")
+def reference_command(folder: Path, out: Path | None) -> None:
+    """The scenario reference (docs/scenarios.md): every parameter from the schema, and each shipped scenario."""
+    text = reference(folder)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text)
+        click.echo(f"wrote {out}")
