@@ -68,6 +68,8 @@ def _bar(quiet: bool, **options: Any) -> Any:
 def _fmt(value: float) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
+    if isinstance(value, int):
+        return f"{value:,}"
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
 
 

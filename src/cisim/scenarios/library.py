@@ -15,8 +15,21 @@ from cisim.scenarios.schema import META_FIELDS, PARAMETERS, SECTIONS, Parameter
 #: Where the library lives, relative to the working folder.
 DEFAULT_FOLDER = Path("scenarios")
 
-#: A promise in a header comment, e.g. ``# expect: collective ahead of isolated``.
-EXPECT = re.compile(r"^expect:\s*(?P<arm>\w+)\s+(?P<direction>ahead of|about the same as|behind)\s+isolated")
+#: A promise in a header comment, e.g. ``# expect: collective ahead of isolated`` (on the final outcome) or
+#: ``# expect: scenario ahead of isolated on outcome_auc``.
+EXPECT = re.compile(
+    r"^expect:\s*(?P<arm>\w+)\s+(?P<direction>ahead of|about the same as|behind)\s+isolated"
+    r"(?:\s+on\s+(?P<metric>\w+))?\s*$"
+)
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a scenario's header promises ``cisim compare`` shows for one arm against isolated impact."""
+
+    arm: str
+    direction: str
+    metric: str = "final_outcome"
 
 
 @dataclass(frozen=True)
@@ -25,7 +38,7 @@ class Entry:
 
     path: Path
     header: str
-    expectations: dict[str, str]
+    expectations: list[Expectation]
 
 
 def find_scenario(name: str | Path, folder: Path = DEFAULT_FOLDER) -> Path:
@@ -55,11 +68,12 @@ def entries(folder: Path = DEFAULT_FOLDER) -> list[Entry]:
     found = []
     for path in sorted(folder.glob("*.toml")):
         header = header_comment(path)
-        expectations = {}
+        expectations = []
         for line in header.splitlines():
             match = EXPECT.match(line.strip())
             if match:
-                expectations[match["arm"]] = match["direction"]
+                metric = match["metric"] or "final_outcome"
+                expectations.append(Expectation(match["arm"], match["direction"], metric))
         found.append(Entry(path=path, header=header, expectations=expectations))
     return found
 
@@ -134,19 +148,17 @@ def reference(folder: Path = DEFAULT_FOLDER) -> str:
     out += ["", "## Shipped scenarios"]
     for entry in entries(folder):
         scenario = load_scenario(entry.path)
-        out += [
-            "",
-            f"### {entry.path.stem}",
-            "",
-            f"*{scenario.description}* (`{entry.path.as_posix()}`"
-            + (f", extends `{Path(scenario.parents[-1]).stem}`" if scenario.parents else "")
-            + ")",
-            "",
-        ]
-        out.append(" ".join(line for line in entry.header.splitlines() if line and not EXPECT.match(line)))
+        where = f"{folder.name}/{entry.path.name}"
+        parent = f", extends `{Path(scenario.parents[-1]).stem}`" if scenario.parents else ""
+        out += ["", f"### {entry.path.stem}", "", f"*{scenario.description}* (`{where}`{parent})"]
+        text = "\n".join(line for line in entry.header.splitlines() if not EXPECT.match(line))
+        out += ["\n" + " ".join(paragraph.split()) for paragraph in text.split("\n\n") if paragraph.strip()]
         if entry.expectations:
-            promises = "; ".join(f"{arm} {direction} isolated" for arm, direction in entry.expectations.items())
-            out += ["", f"Expected under `cisim compare`: {promises}."]
+            promises = "; ".join(
+                f"{e.arm} {e.direction} isolated" + ("" if e.metric == "final_outcome" else f" on {e.metric}")
+                for e in entry.expectations
+            )
+            out += ["", f"Expected from `cisim compare` (final outcome unless stated): {promises}."]
     return "\n".join(out) + "\n"
 
 

@@ -1,0 +1,157 @@
+"""The scenario library: every shipped scenario is valid, runs, and keeps the promise its header makes."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cisim.analysis import paired_difference
+from cisim.cli import main
+from cisim.experiments import compare_arms, run_model
+from cisim.scenarios import ScenarioError, entries, load_scenario, reference
+
+ROOT = Path(__file__).parents[2]
+LIBRARY = entries(ROOT / "scenarios")
+REPLICATES = 20
+
+EXPECTED_NAMES = {
+    "technical", "complex", "cradle_to_career", "regional_workforce", "kindergarten_readiness",
+    "environmental_sustainability", "neighborhood_revitalization", "intercooperation", "communities_of_practice",
+    "adaptive_crisis", "immature_backbone",
+}
+
+
+def test_the_library_holds_every_named_scenario():
+    assert {entry.path.stem for entry in LIBRARY} >= EXPECTED_NAMES
+
+
+@pytest.mark.parametrize("entry", LIBRARY, ids=lambda e: e.path.stem)
+def test_each_scenario_is_documented_valid_and_runs(entry):
+    assert "source" in entry.header.lower() and "What to expect" in entry.header, entry.path
+    assert entry.expectations, f"{entry.path}: no '# expect:' line"
+    scenario = load_scenario(entry.path)
+    assert scenario.name == entry.path.stem
+    for arm in ("isolated", "collective", "scenario"):
+        series = run_model(scenario.with_arm(arm), seed=1, steps=3).series
+        assert len(series) == 4 and series["community_outcome"].notna().all()
+
+
+PROMISES = [(entry, expectation) for entry in LIBRARY for expectation in entry.expectations]
+
+
+@pytest.mark.parametrize("entry, expectation", PROMISES,
+                         ids=[f"{e.path.stem}-{x.arm}-{x.metric}" for e, x in PROMISES])
+def test_compare_keeps_the_header_promise(entry, expectation):
+    """Over 20 paired replicates: 'ahead of' means the 95 % CI of (arm - isolated) lies above 0; 'behind',
+    below 0; 'about the same as', a mean within 0.05 and a CI inside +-0.075 of achievable progress."""
+    runs = compare_arms(load_scenario(entry.path), REPLICATES, seed=0, arms=("isolated", expectation.arm)).summaries
+    difference = paired_difference(runs, expectation.metric, "isolated", expectation.arm)
+    if expectation.direction == "ahead of":
+        assert difference.ci_low > 0, difference
+    elif expectation.direction == "behind":
+        assert difference.ci_high < 0, difference
+    else:
+        assert abs(difference.difference) < 0.05 and -0.075 < difference.ci_low < difference.ci_high < 0.075
+
+
+def test_the_reference_is_up_to_date():
+    current = (ROOT / "docs" / "scenarios.md").read_text()
+    assert current == reference(ROOT / "scenarios"), (
+        "docs/scenarios.md is out of date: run `cisim scenarios reference --out docs/scenarios.md`"
+    )
+
+
+# ---------------------------------------------------------------- inheritance, overrides, tools
+@pytest.fixture
+def family(tmp_path):
+    (tmp_path / "grandparent.toml").write_text('name = "grandparent"\ndescription = "g"\n[problem]\nk = 2\n'
+                                               "n_elements = 12\n")
+    (tmp_path / "parent.toml").write_text('name = "parent"\ndescription = "p"\nextends = "grandparent"\n'
+                                          "[problem]\nk = 3\n[conditions]\nbackbone = 0.5\n")
+    (tmp_path / "child.toml").write_text('name = "child"\ndescription = "c"\nextends = "parent.toml"\n'
+                                         "[conditions]\nbackbone = 0.25\n")
+    return tmp_path
+
+
+def test_inheritance_and_overrides_resolve_as_show_reports(family):
+    scenario = load_scenario(family / "child.toml", ["problem.k=4", "communication.network=ring"])
+    assert scenario["problem.k"] == 4 and scenario.origins["problem.k"] == "override"
+    assert scenario["communication.network"] == "ring"
+    assert scenario["conditions.backbone"] == 0.25 and scenario.origins["conditions.backbone"] == "file"
+    assert scenario["problem.n_elements"] == 12
+    assert scenario.origins["problem.n_elements"] == f"parent {family / 'grandparent.toml'}"
+    assert scenario.origins["problem.k_across"] == "default"
+    result = CliRunner().invoke(main, ["scenarios", "show", "child", "--folder", str(family), "--set", "problem.k=4"])
+    assert result.exit_code == 0, result.output
+    rows = {line.split()[0]: line.split()[1:] for line in result.output.splitlines() if line.startswith("  ")}
+    assert rows["k"] == ["4", "override"]
+    assert rows["backbone"] == ["0.25", "file"]
+    assert rows["n_elements"] == ["12", "parent", str(family / "grandparent.toml")]
+    assert rows["k_across"] == ["0.75", "default"]
+    assert "extends: " in result.output
+
+
+def test_parent_problems_name_the_parent_file(family):
+    (family / "parent.toml").write_text('name = "parent"\ndescription = "p"\n[problem]\nk = 99\n')
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(family / "child.toml")
+    assert caught.value.problems[0].startswith(f"{family / 'parent.toml'}: field 'problem.k' = 99")
+
+
+def test_missing_and_circular_parents_are_reported(family):
+    (family / "lost.toml").write_text('name = "lost"\ndescription = "l"\nextends = "parnet"\n')
+    with pytest.raises(ScenarioError, match=r"no scenario file .*parnet\.toml \(did you mean 'parent'\?\)"):
+        load_scenario(family / "lost.toml")
+    (family / "a.toml").write_text('name = "a"\ndescription = "a"\nextends = "b"\n')
+    (family / "b.toml").write_text('name = "b"\ndescription = "b"\nextends = "a"\n')
+    with pytest.raises(ScenarioError, match="in a circle"):
+        load_scenario(family / "a.toml")
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("conditions.backbone=2", "--set: field 'conditions.backbone' = 2: expected a number from 0 to 1"),
+    ("conditions.backbon=1", "unknown field 'conditions.backbon' (did you mean 'conditions.backbone'?)"),
+    ("conditions.backbone", "expected section.name=value"),
+    ("communication.network=star", "expected one of 'complete'"),
+])
+def test_bad_overrides_get_clear_messages(override, message):
+    result = CliRunner().invoke(main, ["run", "--steps", "2", "--quiet", "--set", override])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_overrides_change_the_run(tmp_path):
+    result = CliRunner().invoke(main, ["run", "--steps", "3", "--quiet", "--out", str(tmp_path),
+                                       "--set", "organizations.n_organizations=5", "--set", "conditions.backbone=0"])
+    assert result.exit_code == 0, result.output
+    assert "coalition size" in result.output
+    assert "final coalition size              5" in result.output
+    assert "funds mobilized               0.000" in result.output  # no backbone to mobilize funds
+
+
+def test_validate_lists_every_problem_and_sets_the_exit_status(family):
+    (family / "bad.toml").write_text('name = "bad"\ndescription = "b"\n[problem]\nk = -1\n[conditions]\na = 1\n')
+    runner = CliRunner()
+    good = runner.invoke(main, ["scenarios", "validate", str(family / "child.toml")])
+    assert good.exit_code == 0 and "ok:" in good.output
+    bad = runner.invoke(main, ["scenarios", "validate", str(family / "child.toml"), str(family / "bad.toml")])
+    assert bad.exit_code == 1
+    assert "problem.k" in bad.output and "conditions.a" in bad.output and "1 of 2" in bad.output
+
+
+def test_new_starts_a_commented_file_that_validates(family):
+    runner = CliRunner()
+    result = runner.invoke(main, ["scenarios", "new", "mine", "--from", "parent", "--folder", str(family)])
+    assert result.exit_code == 0, result.output
+    text = (family / "mine.toml").read_text()
+    assert 'extends = "parent"' in text and "# k = 3" in text
+    mine, parent = load_scenario(family / "mine.toml"), load_scenario(family / "parent.toml")
+    assert mine.values == parent.values
+    again = runner.invoke(main, ["scenarios", "new", "mine", "--from", "parent", "--folder", str(family)])
+    assert again.exit_code == 1 and "exists" in again.output
+
+
+def test_list_shows_names_and_descriptions():
+    result = CliRunner().invoke(main, ["scenarios", "list", "--folder", str(ROOT / "scenarios")])
+    assert result.exit_code == 0
+    assert "cradle_to_career" in result.output and "Strive Partnership" in result.output
