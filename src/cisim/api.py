@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from cisim.experiments.design import load_experiment
 from cisim.experiments.runs import compare_arms, run_model
+from cisim.experiments.store import load_results
+from cisim.experiments.sweep import run_sweep
 from cisim.scenarios.library import find_scenario
 from cisim.scenarios.scenario import Scenario, default_scenario, load_scenario
 
@@ -54,3 +57,18 @@ def compare(
     Use ``cisim.analysis.paired_difference`` on the result for the paired difference and its interval.
     """
     return compare_arms(resolve_scenario(scenario), replicates, seed, arms, steps).summaries
+
+
+def sweep(
+    experiment: str | Path,
+    out: str | Path | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+) -> pd.DataFrame:
+    """Run (or resume) an experiment file's sweep and return its per-run results (see ``load_results``)."""
+    loaded = load_experiment(experiment)
+    folder = Path(out) if out else Path("results") / loaded.name
+    run_sweep(loaded, folder, executor, workers, scheduler, resume)
+    return load_results(folder)

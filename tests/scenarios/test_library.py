@@ -15,9 +15,17 @@ LIBRARY = entries(ROOT / "scenarios")
 REPLICATES = 20
 
 EXPECTED_NAMES = {
-    "technical", "complex", "cradle_to_career", "regional_workforce", "kindergarten_readiness",
-    "environmental_sustainability", "neighborhood_revitalization", "intercooperation", "communities_of_practice",
-    "adaptive_crisis", "immature_backbone",
+    "technical",
+    "complex",
+    "cradle_to_career",
+    "regional_workforce",
+    "kindergarten_readiness",
+    "environmental_sustainability",
+    "neighborhood_revitalization",
+    "intercooperation",
+    "communities_of_practice",
+    "adaptive_crisis",
+    "immature_backbone",
 }
 
 
@@ -39,8 +47,7 @@ def test_each_scenario_is_documented_valid_and_runs(entry):
 PROMISES = [(entry, expectation) for entry in LIBRARY for expectation in entry.expectations]
 
 
-@pytest.mark.parametrize("entry, expectation", PROMISES,
-                         ids=[f"{e.path.stem}-{x.arm}-{x.metric}" for e, x in PROMISES])
+@pytest.mark.parametrize("entry, expectation", PROMISES, ids=[f"{e.path.stem}-{x.arm}-{x.metric}" for e, x in PROMISES])
 def test_compare_keeps_the_header_promise(entry, expectation):
     """Over 20 paired replicates: 'ahead of' means the 95 % CI of (arm - isolated) lies above 0; 'behind',
     below 0; 'about the same as', a mean within 0.05 and a CI inside +-0.075 of achievable progress."""
@@ -64,12 +71,15 @@ def test_the_reference_is_up_to_date():
 # ---------------------------------------------------------------- inheritance, overrides, tools
 @pytest.fixture
 def family(tmp_path):
-    (tmp_path / "grandparent.toml").write_text('name = "grandparent"\ndescription = "g"\n[problem]\nk = 2\n'
-                                               "n_elements = 12\n")
-    (tmp_path / "parent.toml").write_text('name = "parent"\ndescription = "p"\nextends = "grandparent"\n'
-                                          "[problem]\nk = 3\n[conditions]\nbackbone = 0.5\n")
-    (tmp_path / "child.toml").write_text('name = "child"\ndescription = "c"\nextends = "parent.toml"\n'
-                                         "[conditions]\nbackbone = 0.25\n")
+    (tmp_path / "grandparent.toml").write_text(
+        'name = "grandparent"\ndescription = "g"\n[problem]\nk = 2\nn_elements = 12\n'
+    )
+    (tmp_path / "parent.toml").write_text(
+        'name = "parent"\ndescription = "p"\nextends = "grandparent"\n[problem]\nk = 3\n[conditions]\nbackbone = 0.5\n'
+    )
+    (tmp_path / "child.toml").write_text(
+        'name = "child"\ndescription = "c"\nextends = "parent.toml"\n[conditions]\nbackbone = 0.25\n'
+    )
     return tmp_path
 
 
@@ -108,12 +118,15 @@ def test_missing_and_circular_parents_are_reported(family):
         load_scenario(family / "a.toml")
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ("conditions.backbone=2", "--set: field 'conditions.backbone' = 2: expected a number from 0 to 1"),
-    ("conditions.backbon=1", "unknown field 'conditions.backbon' (did you mean 'conditions.backbone'?)"),
-    ("conditions.backbone", "expected section.name=value"),
-    ("communication.network=star", "expected one of 'complete'"),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("conditions.backbone=2", "--set: field 'conditions.backbone' = 2: expected a number from 0 to 1"),
+        ("conditions.backbon=1", "unknown field 'conditions.backbon' (did you mean 'conditions.backbone'?)"),
+        ("conditions.backbone", "expected section.name=value"),
+        ("communication.network=star", "expected one of 'complete'"),
+    ],
+)
 def test_bad_overrides_get_clear_messages(override, message):
     result = CliRunner().invoke(main, ["run", "--steps", "2", "--quiet", "--set", override])
     assert result.exit_code == 2
@@ -121,8 +134,21 @@ def test_bad_overrides_get_clear_messages(override, message):
 
 
 def test_overrides_change_the_run(tmp_path):
-    result = CliRunner().invoke(main, ["run", "--steps", "3", "--quiet", "--out", str(tmp_path),
-                                       "--set", "organizations.n_organizations=5", "--set", "conditions.backbone=0"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            "--steps",
+            "3",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+            "--set",
+            "organizations.n_organizations=5",
+            "--set",
+            "conditions.backbone=0",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "coalition size" in result.output
     assert "final coalition size              5" in result.output

@@ -40,15 +40,6 @@ MISTAKES = [
     ("k too large for the problem", "[problem]\nn_elements = 8\nk = 8\n", ["problem.k", "8", "at most"]),
     ("more regions than organizations", "[regions]\nn_regions = 50\n", ["regions.n_regions", "50", "at most"]),
     (
-        "all role weights zero",
-        "[backbone]\n"
-        + "".join(
-            f"weight_{r} = 0\n"
-            for r in ("vision", "aligned_activities", "measurement", "public_will", "policy", "funding")
-        ),
-        ["backbone.weight_*", "positive weight"],
-    ),
-    (
         "network file missing",
         '[communication]\nnetwork = "file"\nnetwork_file = "edges.txt"\n',
         ["communication.network_file", "edges.txt'", "no such file"],

@@ -11,12 +11,12 @@ import click
 import pandas as pd
 from tqdm import tqdm
 
-from cisim import __version__
 from cisim.analysis.paired import compare_table
 from cisim.api import resolve_scenario
 from cisim.experiments.runs import SUMMARY_COLUMNS, compare_arms, run_model
 from cisim.plots.figures import comparison_figure, run_figure
 from cisim.scenarios.scenario import ARMS, Scenario, ScenarioError
+from cisim.version import __version__
 
 COMPARED_METRICS = [
     "final_outcome",
@@ -86,6 +86,8 @@ def main() -> None:
       cisim compare                        built-in complex problem, isolated vs collective
       cisim compare scenarios/technical.toml
       cisim run scenarios/complex.toml --arm isolated
+      cisim scenarios list                 the scenario library
+      cisim sweep experiments/isolated_vs_collective.toml
     """
 
 
@@ -208,5 +210,7 @@ def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
 
 
 from cisim.cli.scenarios import scenarios  # noqa: E402  (the group needs `main` defined first)
+from cisim.cli.sweep import sweep  # noqa: E402
 
 main.add_command(scenarios)
+main.add_command(sweep)

@@ -1,4 +1,4 @@
-"""Running scenarios: single runs and paired comparisons of coalition designs."""
+"""Running scenarios: single runs, paired comparisons, and declared experiments swept on any executor."""
 
 from cisim.experiments.runs import (
     SUMMARY_COLUMNS,

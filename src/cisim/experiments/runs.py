@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cisim.model import CollectiveImpactModel
+from cisim.model import CollectiveImpactModel, reporters
 from cisim.model.reporters import points_per_spend
 from cisim.scenarios.scenario import Scenario
 
@@ -33,28 +33,85 @@ SUMMARY_COLUMNS: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class StopRule:
+    """When a run may end before its last step: on reaching an outcome, or after a stretch without change."""
+
+    outcome_at_least: float | None = None
+    patience: int | None = None
+
+    def reached(self, outcomes: list[float]) -> bool:
+        """Whether a run with this outcome history may stop now."""
+        if self.outcome_at_least is not None and outcomes[-1] >= self.outcome_at_least:
+            return True
+        if self.patience is not None and len(outcomes) > self.patience:
+            recent = outcomes[-self.patience - 1 :]
+            return max(recent) - min(recent) == 0.0
+        return False
+
+
+@dataclass(frozen=True)
 class RunResult:
-    """The outcome of one run: its per-step series and its summary."""
+    """The outcome of one run: its per-step series, its summary and, if asked for, its organizations."""
 
     series: pd.DataFrame
     summary: dict[str, Any]
+    agents: pd.DataFrame | None = None
 
 
-def run_model(scenario: Scenario, seed: int, steps: int | None = None, progress: Any = None) -> RunResult:
+def run_model(
+    scenario: Scenario,
+    seed: int,
+    steps: int | None = None,
+    progress: Any = None,
+    stop: StopRule | None = None,
+    agents: bool = False,
+) -> RunResult:
     """Run one scenario (under its arm) for ``steps`` steps (default: the scenario's ``run.steps``).
 
-    ``progress``, if given, wraps the iterable of steps (e.g. a progress bar).
+    Args:
+        scenario: the scenario, already under its arm.
+        seed: the run's seed.
+        steps: steps to run at most.
+        progress: wraps the iterable of steps (e.g. a progress bar).
+        stop: an optional rule for ending the run early.
+        agents: also return each organization's final state.
     """
     steps = scenario["run.steps"] if steps is None else steps
     model = CollectiveImpactModel(scenario, rng=seed)
     ticks: Iterable[int] = range(steps)
     if progress is not None:
         ticks = progress(ticks)
+    outcomes = [reporters.community_outcome(model)] if stop is not None else []
     for _ in ticks:
         model.step()
+        if stop is not None:
+            outcomes.append(reporters.community_outcome(model))
+            if stop.reached(outcomes):
+                break
     series = model.datacollector.get_model_vars_dataframe()
     series.index.name = "step"
-    return RunResult(series=series, summary=summarise(series, scenario["run.target_outcome"]))
+    frame = agent_frame(model) if agents else None
+    return RunResult(series=series, summary=summarise(series, scenario["run.target_outcome"]), agents=frame)
+
+
+def agent_frame(model: CollectiveImpactModel) -> pd.DataFrame:
+    """Each organization's state at the end of a run."""
+    return pd.DataFrame(
+        [
+            {
+                "organization": o.index,
+                "sector": o.sector,
+                "region": o.region.index,
+                "member": o.member,
+                "elements": int(o.portfolio.sum()),
+                "budget": o.budget,
+                "capacity": o.capacity,
+                "measurement_noise": o.measurement_noise,
+                "trust": o.region.network.trust_of(o.local_index),
+            }
+            for o in model.organizations
+        ]
+    )
 
 
 def summarise(series: pd.DataFrame, target: float) -> dict[str, Any]:

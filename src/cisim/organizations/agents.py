@@ -252,7 +252,7 @@ class Backbone(mesa.Agent):
     Attributes:
         region: the region whose coalition it serves.
         strength: the backbone condition level (scales staff and cost).
-        weights: early effort split over ``ROLES`` (sums to 1).
+        weights: early effort split over ``ROLES`` (sums to 1, or all 0 for a backbone that only convenes).
         effort: this step's effort per role.
         funds_mobilized: grants raised so far.
         policy_wins: policy changes won so far.
@@ -264,7 +264,7 @@ class Backbone(mesa.Agent):
         self.region = region
         self.strength = strength
         total = sum(weights.values())
-        self.weights = {role: weights[role] / total for role in ROLES}
+        self.weights = {role: weights[role] / total if total else 0.0 for role in ROLES}
         self.effort = dict.fromkeys(ROLES, 0.0)
         self.funds_mobilized = 0.0
         self.policy_wins = 0
@@ -282,7 +282,7 @@ class Backbone(mesa.Agent):
             maturity = min(1.0, self.model.steps / parameters["backbone.maturity_steps"])
         raw = {role: w * (1 + maturity * MATURITY_SHIFT[role]) for role, w in self.weights.items()}
         total = sum(raw.values())
-        return {role: value / total for role, value in raw.items()}
+        return {role: value / total if total else 0.0 for role, value in raw.items()}
 
     def act(self) -> None:
         """Spend this step's effort on the six roles (step 2 of the schedule)."""

@@ -317,11 +317,6 @@ def _check_values(values: dict[str, Any], where: str) -> list[str]:
         problems.append(
             f"{where}: field 'regions.n_regions' = {regions}: expected at most organizations.n_organizations = {orgs}"
         )
-    weights = [values[k] for k in values if k.startswith("backbone.weight_")]
-    if sum(weights) <= 0:
-        problems.append(
-            f"{where}: fields 'backbone.weight_*' are all 0: expected at least one role with a positive weight"
-        )
     if values["communication.network"] == "file" and not values["communication.network_file"]:
         problems.append(
             f"{where}: field 'communication.network_file' is empty: expected the path of an "

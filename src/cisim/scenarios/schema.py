@@ -60,7 +60,7 @@ def _role_weight(role: str, default: float) -> Parameter:
         float,
         default,
         f"share of backbone effort on '{role.replace('_', ' ')}' early in the initiative "
-        "(weights are normalised to sum to 1)",
+        "(weights are normalised to sum to 1; all 0: a backbone that costs but does none of the roles)",
         low=0.0,
         high=1.0,
     )

@@ -1,0 +1,305 @@
+"""Running an experiment's design on any executor, streaming results to disk, resumable after a stop.
+
+Every run is a pure function of its specification and seed (``execute``); seeds come from the design, by
+position, never from completion order, so one experiment gives the same files under every executor and
+any number of workers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cisim.experiments.design import Experiment
+from cisim.experiments.executors import default_workers, make_executor
+from cisim.experiments.runs import SUMMARY_COLUMNS, StopRule, run_model
+from cisim.experiments.store import (
+    BlockWriter,
+    now,
+    platform_info,
+    read_manifest,
+    read_status,
+    write_manifest,
+)
+from cisim.scenarios.scenario import Scenario
+from cisim.version import __version__
+
+
+class SweepError(RuntimeError):
+    """A sweep could not start or had to stop; the message says why and what to do."""
+
+
+class SweepInterrupted(SweepError):
+    """The sweep was interrupted (Ctrl-C); what finished is on disk and ``--resume`` continues it."""
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run's specification: everything ``execute`` needs, and nothing else."""
+
+    run_id: int
+    seed: int
+    scenario: Scenario
+    steps: int | None
+    stop: StopRule
+    series: bool
+    agents: bool
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What a sweep (or one session of it) did."""
+
+    folder: Path
+    runs: int
+    done: int
+    failed: int
+    ran_now: int
+    seconds: float
+
+
+def execute(task: Task) -> dict[str, Any]:
+    """Run one task; a run that raises is returned as failed with its error, never raised."""
+    start = time.perf_counter()
+    base = {"run_id": task.run_id, "seed": task.seed}
+    try:
+        result = run_model(task.scenario, task.seed, task.steps, stop=task.stop, agents=task.agents)
+    except Exception as error:  # recorded with its seed; the sweep goes on
+        message = f"{type(error).__name__}: {error}"
+        row = {"run_id": task.run_id, "status": "failed", "error": message, **dict.fromkeys(SUMMARY_COLUMNS, np.nan)}
+        return {
+            **base,
+            "status": "failed",
+            "error": message,
+            "seconds": time.perf_counter() - start,
+            "summaries": pd.DataFrame([row]),
+        }
+    summary = {"run_id": task.run_id, "status": "done", "error": "", **result.summary}
+    series = agents = None
+    if task.series:
+        series = result.series.reset_index()
+        series.insert(0, "run_id", task.run_id)
+    if task.agents and result.agents is not None:
+        agents = result.agents
+        agents.insert(0, "run_id", task.run_id)
+    return {
+        **base,
+        "status": "done",
+        "error": "",
+        "seconds": time.perf_counter() - start,
+        "summaries": pd.DataFrame([summary]),
+        "series": series,
+        "agents": agents,
+    }
+
+
+def run_sweep(
+    experiment: Experiment,
+    folder: Path,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    max_in_flight: int | None = None,
+    progress: Callable[[int], Any] | None = None,
+) -> SweepReport:
+    """Run (or resume) an experiment into ``folder``.
+
+    Args:
+        experiment: the validated experiment.
+        folder: the results folder.
+        executor: ``serial``, ``processes`` or ``dask`` (see ``cisim.experiments.executors``).
+        workers: worker processes (default: all cores).
+        scheduler: address of a running Dask scheduler.
+        resume: continue a stopped sweep in ``folder``: only missing runs are run.
+        max_in_flight: tasks submitted but not finished, at most (default: 4 per worker).
+        progress: called with the number of runs to do; returns a bar with ``update(n)``,
+            ``set_postfix_str(text)`` and ``close()`` (e.g. ``tqdm``), or None.
+
+    Raises:
+        SweepError: the folder holds another sweep, the experiment changed since, or workers crashed.
+        SweepInterrupted: on Ctrl-C, after recording what finished.
+    """
+    design = experiment.design()
+    workers = 1 if executor == "serial" else (workers or default_workers())
+    _prepare(experiment, design, folder, resume)
+    status = read_status(folder)
+    block_size = experiment.block_size
+    recorded_blocks = pd.Series([r // block_size for r in status]).value_counts().to_dict() if status else {}
+    block_sizes = design["run_id"].floordiv(block_size).value_counts().to_dict()
+    complete = {b for b, n in block_sizes.items() if recorded_blocks.get(b, 0) == n}
+    todo = [int(r) for r in design["run_id"] if r // block_size not in complete]
+    manifest = read_manifest(folder)
+    session = {
+        "started": now(),
+        "executor": executor,
+        "workers": workers,
+        "scheduler": scheduler,
+        "runs_to_do": len(todo),
+    }
+    manifest.setdefault("sessions", []).append(session)
+    manifest["status"] = "running"
+    write_manifest(folder, manifest)
+
+    writer = BlockWriter(folder, block_size, len(design))
+    writer.expect(todo)
+    rows = design.set_index("run_id")
+    bar = progress(len(todo)) if progress else None
+    done_now = failed_now = 0
+    started = time.perf_counter()
+
+    def tasks() -> Iterator[Task]:
+        for run_id in todo:
+            row = {"run_id": run_id, **rows.loc[run_id].to_dict()}
+            yield Task(
+                run_id,
+                int(row["seed"]),
+                experiment.scenario_for(row),
+                experiment.steps,
+                experiment.stop,
+                experiment.series,
+                experiment.agents,
+            )
+
+    outcome = "complete"
+    try:
+        with make_executor(executor, workers, scheduler) as pool:
+            for result in _bounded(pool, tasks(), max_in_flight or 4 * workers):
+                writer.add(result)
+                done_now += result["status"] == "done"
+                failed_now += result["status"] == "failed"
+                if bar is not None:
+                    bar.update(1)
+                    if failed_now:
+                        bar.set_postfix_str(f"{failed_now} failed")
+    except KeyboardInterrupt:
+        outcome = "interrupted"
+        raise SweepInterrupted(_stopped_message(folder, "interrupted")) from None
+    except SweepError:
+        outcome = "stopped"
+        raise
+    except Exception as error:  # a crashed worker or a lost cluster: nothing finished is lost
+        outcome = "stopped"
+        raise SweepError(_stopped_message(folder, f"stopped: {type(error).__name__}: {error}")) from None
+    finally:
+        if bar is not None:
+            bar.close()
+        _close_session(folder, session, outcome, time.perf_counter() - started, done_now, failed_now)
+    status = read_status(folder)
+    return SweepReport(
+        folder,
+        len(design),
+        sum(s["status"] == "done" for s in status.values()),
+        sum(s["status"] == "failed" for s in status.values()),
+        len(todo),
+        time.perf_counter() - started,
+    )
+
+
+def _bounded(pool: Executor, tasks: Iterator[Task], limit: int) -> Iterator[dict[str, Any]]:
+    """Submit tasks keeping at most ``limit`` in flight; yield results as they finish."""
+    in_flight: set[Future] = set()
+    try:
+        for task in tasks:
+            if len(in_flight) >= limit:
+                finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    yield future.result()
+            in_flight.add(pool.submit(execute, task))
+        while in_flight:
+            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                yield future.result()
+    finally:
+        for future in in_flight:
+            future.cancel()
+
+
+def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume: bool) -> None:
+    """Write the design and manifest before any run, or check that a resumed sweep is the same one."""
+    if resume:
+        if not (folder / "design.parquet").exists():
+            raise SweepError(f"{folder}: nothing to resume (no design.parquet); run without --resume to start")
+        manifest = read_manifest(folder)
+        changed = []
+        if manifest["experiment"]["sha256"] != experiment.sha256:
+            changed.append(f"the experiment file {experiment.source} changed since the sweep started")
+        before = manifest["scenario_hashes"]
+        for name, digest in experiment.scenario_hashes().items():
+            if before.get(name) != digest:
+                changed.append(f"scenario {name!r} changed since the sweep started")
+        if not changed and not pd.read_parquet(folder / "design.parquet").equals(design):
+            changed.append("the design differs from the one on disk")
+        if changed:
+            raise SweepError(
+                f"{folder}: refusing to resume: "
+                + "; ".join(changed)
+                + ". Start a new sweep in another folder (--out), or restore the files."
+            )
+        return
+    if (folder / "design.parquet").exists():
+        raise SweepError(f"{folder} already holds a sweep: resume it with --resume, or choose another --out")
+    folder.mkdir(parents=True, exist_ok=True)
+    design.to_parquet(folder / "design.parquet", index=False)
+    write_manifest(
+        folder,
+        {
+            "cisim_version": __version__,
+            "experiment": {
+                "name": experiment.name,
+                "description": experiment.description,
+                "path": experiment.source,
+                "sha256": experiment.sha256,
+            },
+            "scenarios": [{"name": s.name, "path": s.source, "values": s.values} for s in experiment.scenarios],
+            "scenario_hashes": experiment.scenario_hashes(),
+            "seed": experiment.seed,
+            "replicates": experiment.replicates,
+            "arms": [{"name": a.name, "preset": a.preset, "overrides": a.overrides} for a in experiment.arms],
+            "factors": experiment.factor_keys,
+            "runs": len(design),
+            "block_size": experiment.block_size,
+            "platform": platform_info(),
+            "created": now(),
+            "status": "created",
+        },
+    )
+
+
+def _stopped_message(folder: Path, what: str) -> str:
+    status = read_status(folder)
+    return (
+        f"sweep {what}; {len(status)} runs are safe on disk in {folder}. Continue with the same command and --resume."
+    )
+
+
+def _close_session(folder: Path, session: dict[str, Any], outcome: str, seconds: float, done: int, failed: int) -> None:
+    manifest = read_manifest(folder)
+    status = read_status(folder)
+    session.update(finished=now(), outcome=outcome, seconds=round(seconds, 3), runs_done=done, runs_failed=failed)
+    manifest["sessions"][-1] = session
+    finished_runs = [s for s in status.values() if s["status"] in ("done", "failed")]
+    per_run = [s["seconds"] for s in finished_runs]
+    manifest["status"] = "complete" if outcome == "complete" and len(status) == manifest["runs"] else outcome
+    manifest["statistics"] = {
+        "cores": platform_info()["cores"],
+        "runs": manifest["runs"],
+        "done": sum(s["status"] == "done" for s in status.values()),
+        "failed": sum(s["status"] == "failed" for s in status.values()),
+        "elapsed_seconds": round(sum(s.get("seconds", 0.0) for s in manifest["sessions"]), 3),
+        "mean_seconds_per_run": round(float(np.mean(per_run)), 4) if per_run else None,
+        "runs_per_second": round((done + failed) / seconds, 3) if seconds > 0 else None,
+    }
+    manifest["failures"] = [
+        {"run_id": s["run_id"], "seed": s["seed"], "error": s["error"]}
+        for s in finished_runs
+        if s["status"] == "failed"
+    ]
+    write_manifest(folder, manifest)

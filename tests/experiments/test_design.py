@@ -1,0 +1,135 @@
+"""Experiment files: validation, design expansion, seeds by position, and sampling."""
+
+import numpy as np
+import pytest
+
+from cisim.experiments.design import load_experiment, sample_points
+from cisim.experiments.runs import replicate_seeds
+from cisim.scenarios import ScenarioError
+
+
+def test_design_expands_scenarios_points_replicates_and_arms_in_order(experiment_file):
+    experiment = load_experiment(experiment_file)
+    design = experiment.design()
+    assert len(design) == 2 * 3 * 2
+    assert design["run_id"].tolist() == list(range(12))
+    assert design[["point", "replicate", "arm"]].head(4).values.tolist() == [
+        [0, 0, "isolated"],
+        [0, 0, "collective"],
+        [0, 1, "isolated"],
+        [0, 1, "collective"],
+    ]
+    assert design["problem.k"].tolist() == [0] * 6 + [4] * 6
+
+
+def test_seeds_come_from_position_and_pair_arms_and_points(experiment_file):
+    design = load_experiment(experiment_file).design()
+    seeds = replicate_seeds(7, 3)
+    assert design.groupby("replicate")["seed"].unique().map(list).tolist() == [[s] for s in seeds]
+    assert len(set(seeds)) == 3
+
+
+def test_stepped_ranges_include_their_stop(experiment_file):
+    text = experiment_file.read_text().replace('"problem.k" = [0, 4]', '"problem.k" = {start = 0, stop = 6, step = 2}')
+    experiment_file.write_text(text)
+    assert load_experiment(experiment_file).factors == {"problem.k": [0, 2, 4, 6]}
+
+
+def test_scenario_for_a_row_applies_arm_then_factors(experiment_file):
+    experiment = load_experiment(experiment_file)
+    row = experiment.design().iloc[7].to_dict()
+    scenario = experiment.scenario_for(row)
+    assert scenario["problem.k"] == 4 and scenario["conditions.backbone"] == 1.0 and scenario.arm == "collective"
+
+
+@pytest.mark.parametrize("method", ["lhs", "sobol", "montecarlo"])
+def test_sampling_stays_in_range_and_is_reproducible(method):
+    sample = {"method": method, "samples": 16, "ranges": {"conditions.backbone": [0.2, 0.8], "problem.k": [0, 6]}}
+    points = sample_points(sample, seed=3)
+    assert len(points) == 16
+    assert all(0.2 <= p["conditions.backbone"] <= 0.8 and p["problem.k"] in range(7) for p in points)
+    assert isinstance(points[0]["problem.k"], int)
+    assert points == sample_points(sample, seed=3) and points != sample_points(sample, seed=4)
+
+
+def test_latin_hypercube_fills_every_stratum_once():
+    points = sample_points({"method": "lhs", "samples": 10, "ranges": {"conditions.backbone": [0.0, 1.0]}}, 1)
+    strata = sorted(int(p["conditions.backbone"] * 10) for p in points)
+    assert strata == list(range(10))
+
+
+def test_sobol_points_are_balanced():
+    points = sample_points({"method": "sobol", "samples": 64, "ranges": {"conditions.backbone": [0.0, 1.0]}}, 2)
+    values = np.array([p["conditions.backbone"] for p in points])
+    assert abs(values.mean() - 0.5) < 0.02
+    assert (np.histogram(values, bins=4, range=(0, 1))[0] == 16).all()
+
+
+def test_sampled_and_grid_factors_cross(experiment_file):
+    text = (
+        experiment_file.read_text() + '\n[sample]\nmethod = "lhs"\nsamples = 5\n[sample.ranges]\n'
+        '"conditions.backbone" = [0.0, 1.0]\n'
+    )
+    experiment_file.write_text(text)
+    experiment = load_experiment(experiment_file)
+    assert len(experiment.points()) == 2 * 5
+    assert len(experiment.design()) == 10 * 3 * 2
+
+
+BAD = [
+    ("unknown top-level field", "replicate = 3\n", "unknown field 'replicate' (did you mean 'replicates'?)"),
+    (
+        "replicates not whole",
+        ("replicates = 3", "replicates = 2.5"),
+        "field 'replicates' = 2.5: expected a whole number of at least 1",
+    ),
+    ("unknown scenario", None, "scenario 'smal'"),
+    (
+        "unknown factor",
+        '[factors]\n"problem.kk" = [1, 2]\n',
+        "unknown parameter 'problem.kk' in factors.problem.kk (did you mean 'problem.k'?)",
+    ),
+    (
+        "factor out of range",
+        '[factors]\n"conditions.backbone" = [0.5, 2.0]\n',
+        "'conditions.backbone' = 2.0: expected a number from 0 to 1",
+    ),
+    ("bad range", '[factors]\n"problem.k" = {start = 4, stop = 0, step = 1}\n', "with C > 0 and B >= A"),
+    (
+        "bad preset",
+        '[arms.a]\npreset = "colective"\n',
+        "expected one of 'scenario', 'isolated', 'collective' (did you mean 'collective'?)",
+    ),
+    (
+        "sobol not power of two",
+        '[sample]\nmethod = "sobol"\nsamples = 10\n[sample.ranges]\n"problem.k" = [0, 4]\n',
+        "expected a power of 2 for Sobol sampling (e.g. 8 or 16)",
+    ),
+    (
+        "bad sampling method",
+        '[sample]\nmethod = "grid"\nsamples = 8\n[sample.ranges]\n"problem.k" = [0, 4]\n',
+        "field 'sample.method' = 'grid'",
+    ),
+    ("combination invalid", '[factors]\n"problem.k" = [12]\n', "field 'problem.k' = 12: expected at most"),
+    ("bad output switch", ("series = true", "series = 1"), "field 'outputs.series' = 1: expected true or false"),
+    ("bad stop", "[stop]\noutcome_at_least = 2\n", "field 'stop.outcome_at_least' = 2: expected a number from 0 to 1"),
+]
+
+
+@pytest.mark.parametrize(("kind", "addition", "message"), BAD, ids=[b[0] for b in BAD])
+def test_bad_experiment_files_get_clear_messages(experiment_file, kind, addition, message):
+    text = experiment_file.read_text()
+    if addition is None:
+        text = text.replace('scenarios = ["small"]', 'scenarios = ["smal"]')
+    elif isinstance(addition, tuple):
+        text = text.replace(*addition)
+    elif addition.startswith("["):
+        text = text.replace('[factors]\n"problem.k" = [0, 4]\n', "") + addition
+    else:
+        text = addition + text
+    experiment_file.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(experiment_file)
+    problems = caught.value.problems
+    assert any(message in p for p in problems), problems
+    assert all(p.startswith(str(experiment_file)) for p in problems), problems

@@ -1,0 +1,216 @@
+"""Sweeps: identical files under every executor, resumable after a kill, failures recorded, clear refusals."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import cisim
+from cisim.cli import main
+from cisim.experiments.design import load_experiment
+from cisim.experiments.store import load_results, read_manifest, read_status
+from cisim.experiments.sweep import SweepError, run_sweep
+
+
+def result_files(folder: Path) -> dict[str, bytes]:
+    """Every file that holds results (not the manifest or status log, which carry timings)."""
+    files = [folder / "design.parquet", *sorted(folder.glob("*/block-*.parquet"))]
+    return {str(p.relative_to(folder)): p.read_bytes() for p in files}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The tiny experiment swept in series: the files every other way of running must reproduce."""
+    from tests.experiments.conftest import EXPERIMENT, SMALL
+
+    root = tmp_path_factory.mktemp("reference")
+    (root / "scenarios").mkdir()
+    (root / "scenarios" / "small.toml").write_text(SMALL)
+    (root / "experiments").mkdir()
+    (root / "experiments" / "tiny.toml").write_text(EXPERIMENT)
+    folder = root / "out"
+    run_sweep(load_experiment(root / "experiments" / "tiny.toml"), folder, executor="serial")
+    return result_files(folder)
+
+
+def test_a_sweep_writes_design_results_manifest_and_status(experiment_file, tmp_path):
+    folder = tmp_path / "out"
+    report = run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    assert (report.runs, report.done, report.failed) == (12, 12, 0)
+    summaries = load_results(folder)
+    assert len(summaries) == 12 and summaries.attrs["missing"] == 0
+    assert {"run_id", "arm", "problem.k", "seed", "final_outcome", "status"} <= set(summaries.columns)
+    series = load_results(folder, "series")
+    assert len(series) == 12 * 13 and series.groupby("run_id")["step"].max().eq(12).all()
+    agents = load_results(folder, "agents")
+    assert len(agents) == 12 * 6
+    assert pd.read_parquet(folder / "summaries").shape[0] == 12  # plain pandas reads the folder too
+    manifest = read_manifest(folder)
+    assert manifest["status"] == "complete" and manifest["runs"] == 12
+    assert manifest["experiment"]["sha256"] and manifest["scenario_hashes"]["small"]
+    assert manifest["statistics"]["done"] == 12 and manifest["statistics"]["mean_seconds_per_run"] > 0
+    assert {"python", "system", "cores"} <= set(manifest["platform"])
+    assert manifest["sessions"][0]["executor"] == "serial"
+
+
+@pytest.mark.parametrize(("executor", "workers"), [("processes", 2), ("dask", 2), ("processes", 1)])
+def test_every_executor_and_worker_count_gives_identical_files(experiment_file, tmp_path, reference, executor, workers):
+    folder = tmp_path / "out"
+    run_sweep(load_experiment(experiment_file), folder, executor=executor, workers=workers, max_in_flight=3)
+    assert result_files(folder) == reference
+
+
+def test_resume_after_a_kill_gives_the_files_of_an_uninterrupted_sweep(experiment_file, tmp_path):
+    text = experiment_file.read_text().replace("replicates = 3", "replicates = 12")
+    experiment_file.write_text(text.replace('"problem.k" = [0, 4]', '"problem.k" = [0, 4]\n"run.steps" = [40]'))
+    uninterrupted = tmp_path / "whole"
+    run_sweep(load_experiment(experiment_file), uninterrupted, executor="serial")
+    folder = tmp_path / "killed"
+    command = [
+        sys.executable,
+        "-m",
+        "cisim",
+        "sweep",
+        str(experiment_file),
+        "--out",
+        str(folder),
+        "--executor",
+        "serial",
+        "--quiet",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(read_status(folder)) < 8 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done_before = len(read_status(folder))
+    assert 8 <= done_before < 48, "the sweep should have been killed part-way"
+    result = CliRunner().invoke(main, [*command[3:], "--resume"])
+    assert result.exit_code == 0, result.output
+    assert f"{48 - done_before} ran now" in result.output
+    assert result_files(folder) == result_files(uninterrupted)
+    assert read_manifest(folder)["status"] == "complete"
+
+
+def test_ctrl_c_records_what_finished_and_says_how_to_resume(experiment_file, tmp_path):
+    text = experiment_file.read_text().replace("replicates = 3", "replicates = 12")
+    experiment_file.write_text(text.replace('"problem.k" = [0, 4]', '"problem.k" = [0, 4]\n"run.steps" = [40]'))
+    folder = tmp_path / "out"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cisim",
+            "sweep",
+            str(experiment_file),
+            "--out",
+            str(folder),
+            "--executor",
+            "serial",
+            "--quiet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while len(read_status(folder)) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "interrupted" in stderr and "--resume" in stderr and "Traceback" not in stderr
+    assert read_manifest(folder)["status"] == "interrupted"
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_completes(experiment_file, tmp_path):
+    (experiment_file.parent / "broken_edges.txt").write_text("0 1\nnot an edge list\n")
+    text = experiment_file.read_text() + (
+        '\n[arms.broken]\npreset = "collective"\n"communication.network" = "file"\n'
+        '"communication.network_file" = "broken_edges.txt"\n'
+    )
+    experiment_file.write_text(text)
+    folder = tmp_path / "out"
+    report = run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    assert (report.runs, report.done, report.failed) == (18, 12, 6)
+    summaries = load_results(folder)
+    failed = summaries[summaries["status"] == "failed"]
+    assert set(failed["arm"]) == {"broken"} and failed["final_outcome"].isna().all()
+    assert failed["error"].str.contains("TypeError|ValueError").all()
+    failures = read_manifest(folder)["failures"]
+    assert len(failures) == 6 and all(f["seed"] and f["error"] for f in failures)
+
+
+def test_resume_refuses_when_the_experiment_or_a_scenario_changed(experiment_file, tmp_path):
+    folder = tmp_path / "out"
+    run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    scenario = experiment_file.parent.parent / "scenarios" / "small.toml"
+    scenario.write_text(scenario.read_text().replace("n_organizations = 6", "n_organizations = 7"))
+    with pytest.raises(SweepError, match="scenario 'small' changed since the sweep started"):
+        run_sweep(load_experiment(experiment_file), folder, executor="serial", resume=True)
+    experiment_file.write_text(experiment_file.read_text().replace("seed = 7", "seed = 8"))
+    with pytest.raises(SweepError, match=r"experiment file .*tiny\.toml changed"):
+        run_sweep(load_experiment(experiment_file), folder, executor="serial", resume=True)
+
+
+def test_a_second_sweep_never_overwrites_results(experiment_file, tmp_path):
+    folder = tmp_path / "out"
+    run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    before = result_files(folder)
+    result = CliRunner().invoke(main, ["sweep", str(experiment_file), "--out", str(folder), "--quiet"])
+    assert result.exit_code == 1 and "already holds a sweep" in result.output
+    assert result_files(folder) == before
+
+
+def test_resuming_a_finished_sweep_runs_nothing(experiment_file, tmp_path):
+    folder = tmp_path / "out"
+    run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    report = run_sweep(load_experiment(experiment_file), folder, executor="serial", resume=True)
+    assert report.ran_now == 0 and report.done == 12
+
+
+def test_partial_results_say_what_is_missing(experiment_file, tmp_path):
+    folder = tmp_path / "out"
+    run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    (folder / "status.jsonl").write_text("\n".join((folder / "status.jsonl").read_text().splitlines()[:4]) + "\n")
+    for block in sorted((folder / "summaries").glob("block-*.parquet"))[1:]:
+        block.unlink()
+    partial = load_results(folder)
+    assert len(partial) == 4 and partial.attrs["missing"] == 8
+
+
+def test_dry_run_prints_the_design(experiment_file):
+    result = CliRunner().invoke(main, ["sweep", str(experiment_file), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    for words in ("runs:       12", "factor:     problem.k = [0, 4]", "isolated (isolated)", "estimated:"):
+        assert words in result.output
+
+
+def test_large_designs_need_confirmation(experiment_file, tmp_path, monkeypatch):
+    monkeypatch.setattr("cisim.cli.sweep.CONFIRM_ABOVE", 5)
+    result = CliRunner().invoke(main, ["sweep", str(experiment_file), "--out", str(tmp_path / "o"), "--quiet"])
+    assert result.exit_code == 1 and "--yes" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_bad_experiment_file_on_the_command_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "b"\ndescription = "d"\nscenarios = ["complex"]\nreplicates = 0\n')
+    result = subprocess.run([sys.executable, "-m", "cisim", "sweep", str(bad)], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{bad}: field 'replicates' = 0: expected a whole number of at least 1" in result.stderr
+
+
+def test_python_api_sweeps_and_loads(experiment_file, tmp_path):
+    frame = cisim.sweep(experiment_file, tmp_path / "api", executor="serial")
+    assert len(frame) == 12
+    assert cisim.load_results(tmp_path / "api").equals(frame)
+    assert json.loads((tmp_path / "api" / "manifest.json").read_text())["status"] == "complete"
