@@ -319,7 +319,7 @@ def _parse_factors(factors: Any, where: str, problems: list[str]) -> dict[str, l
     for key, spec in factors.items():
         if isinstance(spec, dict):
             unknown = set(spec) - {"start", "stop", "step"}
-            numbers = [spec.get(k) for k in ("start", "stop", "step")]
+            numbers: list[Any] = [spec.get(k) for k in ("start", "stop", "step")]
             if (
                 unknown
                 or not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers)
@@ -355,7 +355,8 @@ def _parse_sample(sample: Any, where: str, problems: list[str]) -> dict[str, Any
     if not isinstance(sample, dict):
         problems.append(f"{where}: field 'sample' = {sample!r}: expected a table with method, samples and ranges")
         return None
-    method, samples, ranges = sample.get("method"), sample.get("samples"), sample.get("ranges")
+    method, ranges = sample.get("method"), sample.get("ranges")
+    samples: Any = sample.get("samples")
     ok = True
     if method not in SAMPLING_METHODS:
         problems.append(
