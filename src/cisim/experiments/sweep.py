@@ -19,7 +19,6 @@ import pandas as pd
 
 from cisim.experiments.design import Experiment
 from cisim.experiments.executors import default_workers, make_executor
-from cisim.experiments.runs import SUMMARY_COLUMNS, StopRule, run_model
 from cisim.experiments.store import (
     BlockWriter,
     now,
@@ -28,7 +27,7 @@ from cisim.experiments.store import (
     read_status,
     write_manifest,
 )
-from cisim.scenarios.scenario import Scenario
+from cisim.experiments.worker import Task, execute
 from cisim.version import __version__
 
 
@@ -41,19 +40,6 @@ class SweepInterrupted(SweepError):
 
 
 @dataclass(frozen=True)
-class Task:
-    """One run's specification: everything ``execute`` needs, and nothing else."""
-
-    run_id: int
-    seed: int
-    scenario: Scenario
-    steps: int | None
-    stop: StopRule
-    series: bool
-    agents: bool
-
-
-@dataclass(frozen=True)
 class SweepReport:
     """What a sweep (or one session of it) did."""
 
@@ -63,41 +49,6 @@ class SweepReport:
     failed: int
     ran_now: int
     seconds: float
-
-
-def execute(task: Task) -> dict[str, Any]:
-    """Run one task; a run that raises is returned as failed with its error, never raised."""
-    start = time.perf_counter()
-    base = {"run_id": task.run_id, "seed": task.seed}
-    try:
-        result = run_model(task.scenario, task.seed, task.steps, stop=task.stop, agents=task.agents)
-    except Exception as error:  # recorded with its seed; the sweep goes on
-        message = f"{type(error).__name__}: {error}"
-        row = {"run_id": task.run_id, "status": "failed", "error": message, **dict.fromkeys(SUMMARY_COLUMNS, np.nan)}
-        return {
-            **base,
-            "status": "failed",
-            "error": message,
-            "seconds": time.perf_counter() - start,
-            "summaries": pd.DataFrame([row]),
-        }
-    summary = {"run_id": task.run_id, "status": "done", "error": "", **result.summary}
-    series = agents = None
-    if task.series:
-        series = result.series.reset_index()
-        series.insert(0, "run_id", task.run_id)
-    if task.agents and result.agents is not None:
-        agents = result.agents
-        agents.insert(0, "run_id", task.run_id)
-    return {
-        **base,
-        "status": "done",
-        "error": "",
-        "seconds": time.perf_counter() - start,
-        "summaries": pd.DataFrame([summary]),
-        "series": series,
-        "agents": agents,
-    }
 
 
 def run_sweep(
