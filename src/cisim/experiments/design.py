@@ -24,7 +24,7 @@ from cisim.scenarios.library import find_scenario
 from cisim.scenarios.scenario import ARMS, Scenario, ScenarioError, check_value, load_scenario, suggest
 from cisim.scenarios.schema import BY_KEY
 
-SAMPLING_METHODS = ("lhs", "sobol", "montecarlo")
+SAMPLING_METHODS = ("lhs", "sobol", "montecarlo", "saltelli", "morris")
 TOP_FIELDS = {
     "name": "short name of the experiment",
     "description": "the question it answers",
@@ -138,16 +138,40 @@ def sample_points(sample: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     keys = list(sample["ranges"])
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     d, n = len(keys), sample["samples"]
-    if sample["method"] == "lhs":
-        unit = qmc.LatinHypercube(d=d, rng=rng).random(n)
-    elif sample["method"] == "sobol":
-        unit = qmc.Sobol(d=d, scramble=True, rng=rng).random_base2(int(math.log2(n)))
-    else:
-        unit = rng.random((n, d))
     low = np.array([sample["ranges"][k][0] for k in keys], dtype=float)
     high = np.array([sample["ranges"][k][1] for k in keys], dtype=float)
-    scaled = qmc.scale(unit, low, high) if d else unit
+    if sample["method"] in ("saltelli", "morris"):
+        scaled = salib_sample(sample, seed)
+    else:
+        if sample["method"] == "lhs":
+            unit = qmc.LatinHypercube(d=d, rng=rng).random(n)
+        elif sample["method"] == "sobol":
+            unit = qmc.Sobol(d=d, scramble=True, rng=rng).random_base2(int(math.log2(n)))
+        else:
+            unit = rng.random((n, d))
+        scaled = qmc.scale(unit, low, high) if d else unit
     return [{k: _native(v, BY_KEY[k].kind) for k, v in zip(keys, row, strict=True)} for row in scaled]
+
+
+def salib_problem(sample: dict[str, Any]) -> dict[str, Any]:
+    """The sampled factors as a SALib problem definition."""
+    keys = list(sample["ranges"])
+    return {"num_vars": len(keys), "names": keys, "bounds": [list(map(float, sample["ranges"][k])) for k in keys]}
+
+
+def salib_sample(sample: dict[str, Any], seed: int) -> np.ndarray:
+    """Points of a Saltelli design (for Sobol indices) or Morris trajectories, in SALib's order.
+
+    ``samples`` is the base sample size N (Saltelli: N x (D + 2) points, first-order and total indices) or the
+    number of trajectories r (Morris: r x (D + 1) points, 4 levels). The order is the one SALib's analysis
+    expects; the design keeps it.
+    """
+    from SALib.sample import morris, sobol
+
+    problem = salib_problem(sample)
+    if sample["method"] == "saltelli":
+        return sobol.sample(problem, sample["samples"], calc_second_order=False, seed=seed)
+    return morris.sample(problem, sample["samples"], num_levels=4, seed=seed)
 
 
 # ---------------------------------------------------------------------- loading and validation
@@ -367,7 +391,7 @@ def _parse_sample(sample: Any, where: str, problems: list[str]) -> dict[str, Any
     if not _whole(samples, 1):
         problems.append(f"{where}: field 'sample.samples' = {samples!r}: expected a whole number of at least 1")
         ok = False
-    elif method == "sobol" and samples & (samples - 1):
+    elif method in ("sobol", "saltelli") and samples & (samples - 1):
         problems.append(
             f"{where}: field 'sample.samples' = {samples!r}: expected a power of 2 for Sobol "
             f"sampling (e.g. {1 << max(0, samples.bit_length() - 1)} or {1 << samples.bit_length()})"

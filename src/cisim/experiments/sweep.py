@@ -215,6 +215,8 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
             "replicates": experiment.replicates,
             "arms": [{"name": a.name, "preset": a.preset, "overrides": a.overrides} for a in experiment.arms],
             "factors": experiment.factor_keys,
+            "grid": experiment.factors,
+            "sample": experiment.sample,
             "runs": len(design),
             "block_size": experiment.block_size,
             "platform": platform_info(),
