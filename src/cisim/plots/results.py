@@ -242,12 +242,19 @@ def sensitivity_bars(indices: pd.DataFrame, method: str, out: Path) -> list[Path
     return _save(fig, out, "sensitivity")
 
 
+def _sensitivity_figure(folder: Path, out: Path) -> list[Path]:
+    from cisim.analysis.sensitivity import sensitivity
+
+    method, indices = sensitivity(folder)
+    return sensitivity_bars(indices, method, out)
+
+
 def plot_all(
     folder: Path, out: Path, kinds: tuple[str, ...] = KINDS, report: Callable[[str], None] = print
 ) -> list[Path]:
     """Draw every requested kind the results allow; ``report`` hears which were skipped and why."""
     from cisim.analysis.attribution import AttributionError, attribute
-    from cisim.analysis.sensitivity import SensitivityError, sensitivity
+    from cisim.analysis.sensitivity import SensitivityError
     from cisim.experiments.store import load_results
 
     out.mkdir(parents=True, exist_ok=True)
@@ -263,7 +270,7 @@ def plot_all(
         "duplication": lambda: duplication_gaps(frame, out),
         "levels": lambda: condition_levels(series, out),
         "attribution": lambda: attribution_bars(attribute(frame)[0], out),
-        "sensitivity": lambda: sensitivity_bars(*reversed(sensitivity(folder)), out),
+        "sensitivity": lambda: _sensitivity_figure(folder, out),
     }
     for kind in kinds:
         try:
