@@ -76,7 +76,7 @@ def _fmt(value: float) -> str:
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="cisim")
 def main() -> None:
-    r"""Simulate isolated versus collective impact on a social problem.
+    """Simulate isolated versus collective impact on a social problem.
 
     Organizations work on a problem alone (isolated impact) or under the five conditions of collective
     impact; cisim runs either and compares the two.
@@ -88,7 +88,8 @@ def main() -> None:
       cisim run scenarios/complex.toml --arm isolated
       cisim scenarios list                 the scenario library
       cisim sweep experiments/isolated_vs_collective.toml
-    """
+      cisim report results/isolated_vs_collective
+    """  # noqa: D301  (click's \b keeps the example lines as written)
 
 
 @main.command()
