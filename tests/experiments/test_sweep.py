@@ -67,13 +67,11 @@ def test_every_executor_and_worker_count_gives_identical_files(experiment_file, 
     assert result_files(folder) == reference
 
 
-def test_resume_after_a_kill_gives_the_files_of_an_uninterrupted_sweep(experiment_file, tmp_path):
+def slow_sweep(experiment_file: Path, folder: Path) -> list[str]:
+    """Make the tiny experiment long enough to stop part-way (48 runs of 40 steps); the command that runs it."""
     text = experiment_file.read_text().replace("replicates = 3", "replicates = 12")
     experiment_file.write_text(text.replace('"problem.k" = [0, 4]', '"problem.k" = [0, 4]\n"run.steps" = [40]'))
-    uninterrupted = tmp_path / "whole"
-    run_sweep(load_experiment(experiment_file), uninterrupted, executor="serial")
-    folder = tmp_path / "killed"
-    command = [
+    return [
         sys.executable,
         "-m",
         "cisim",
@@ -85,10 +83,21 @@ def test_resume_after_a_kill_gives_the_files_of_an_uninterrupted_sweep(experimen
         "serial",
         "--quiet",
     ]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for_runs(folder: Path, count: int, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 60
-    while len(read_status(folder)) < 8 and time.monotonic() < deadline and process.poll() is None:
+    while len(read_status(folder)) < count and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.02)
+
+
+def test_resume_after_a_kill_gives_the_files_of_an_uninterrupted_sweep(experiment_file, tmp_path):
+    folder = tmp_path / "killed"
+    command = slow_sweep(experiment_file, folder)
+    uninterrupted = tmp_path / "whole"
+    run_sweep(load_experiment(experiment_file), uninterrupted, executor="serial")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_runs(folder, 8, process)
     process.send_signal(signal.SIGKILL)
     process.wait()
     done_before = len(read_status(folder))
@@ -101,29 +110,11 @@ def test_resume_after_a_kill_gives_the_files_of_an_uninterrupted_sweep(experimen
 
 
 def test_ctrl_c_records_what_finished_and_says_how_to_resume(experiment_file, tmp_path):
-    text = experiment_file.read_text().replace("replicates = 3", "replicates = 12")
-    experiment_file.write_text(text.replace('"problem.k" = [0, 4]', '"problem.k" = [0, 4]\n"run.steps" = [40]'))
     folder = tmp_path / "out"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cisim",
-            "sweep",
-            str(experiment_file),
-            "--out",
-            str(folder),
-            "--executor",
-            "serial",
-            "--quiet",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        slow_sweep(experiment_file, folder), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    deadline = time.monotonic() + 60
-    while len(read_status(folder)) < 4 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for_runs(folder, 4, process)
     os.kill(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
