@@ -118,7 +118,8 @@ def advantage_heatmap(
     ax.set_xticks(range(advantage.shape[1]), [f"{v:g}" for v in advantage.columns])
     ax.set_yticks(range(advantage.shape[0]), [f"{v:g}" for v in advantage.index])
     for (i, j), value in np.ndenumerate(advantage.to_numpy()):
-        ax.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=11)
+        shade = "white" if abs(value) > 0.6 * limit else "black"  # readable on dark and light cells
+        ax.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=11, color=shade)
     ax.set(xlabel=x, ylabel=y, title=f"{arm} minus {baseline}: {metric.replace('_', ' ')}")
     fig.colorbar(image, ax=ax, label="mean paired difference")
     return _save(fig, out, "advantage_heatmap")
