@@ -133,3 +133,26 @@ def test_bad_experiment_files_get_clear_messages(experiment_file, kind, addition
     problems = caught.value.problems
     assert any(message in p for p in problems), problems
     assert all(p.startswith(str(experiment_file)) for p in problems), problems
+
+
+def test_stop_rules_end_runs_early():
+    from cisim.experiments.runs import StopRule, run_model
+    from cisim.scenarios import default_scenario
+
+    scenario = (
+        default_scenario()
+        .with_values(problem__n_elements=10, organizations__n_organizations=6, run__steps=60)
+        .with_arm("collective")
+    )
+    reached = run_model(scenario, 1, stop=StopRule(outcome_at_least=0.9)).series
+    assert len(reached) < 61 and reached["community_outcome"].iloc[-1] >= 0.9
+    assert (reached["community_outcome"].iloc[1:-1] < 0.9).all()
+    settled = run_model(scenario, 1, stop=StopRule(patience=5)).series["community_outcome"]
+    assert len(settled) < 61 and settled.iloc[-6:].nunique() == 1
+    assert len(run_model(scenario, 1).series) == 61
+
+
+def test_a_stop_rule_in_the_experiment_file_is_read(experiment_file):
+    experiment_file.write_text(experiment_file.read_text() + "\n[stop]\noutcome_at_least = 0.95\npatience = 10\n")
+    stop = load_experiment(experiment_file).stop
+    assert (stop.outcome_at_least, stop.patience) == (0.95, 10)
