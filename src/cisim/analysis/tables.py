@@ -147,28 +147,23 @@ def _paired(
     if spread == 0:
         out.update(ci_low=out["difference"], ci_high=out["difference"])
     else:
+
+        def interval(method: str) -> Any:
+            return stats.bootstrap(
+                (differences,),
+                np.mean,
+                confidence_level=confidence,
+                n_resamples=resamples,
+                method=method,
+                rng=np.random.default_rng(seed),
+            ).confidence_interval
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # BCa can warn on small samples; the percentile fallback is below
-            interval = stats.bootstrap(
-                (differences,),
-                np.mean,
-                confidence_level=confidence,
-                n_resamples=resamples,
-                method="BCa",
-                rng=np.random.default_rng(seed),
-            ).confidence_interval
-        if not np.isfinite(interval.low) or not np.isfinite(interval.high):
-            interval = stats.bootstrap(
-                (differences,),
-                np.mean,
-                confidence_level=confidence,
-                n_resamples=resamples,
-                method="percentile",
-                rng=np.random.default_rng(seed),
-            ).confidence_interval
-        out.update(
-            ci_low=float(interval.low), ci_high=float(interval.high), cohens_dz=float(differences.mean() / spread)
-        )
+            bounds = interval("BCa")
+        if not np.isfinite(bounds.low) or not np.isfinite(bounds.high):
+            bounds = interval("percentile")
+        out.update(ci_low=float(bounds.low), ci_high=float(bounds.high), cohens_dz=float(differences.mean() / spread))
     nonzero = differences[differences != 0]
     if len(nonzero):
         out["p_wilcoxon"] = float(stats.wilcoxon(differences, zero_method="zsplit").pvalue)
