@@ -1,0 +1,163 @@
+"""The model's outputs: the one list of what is measured, per step and per run, with labels and meanings.
+
+Every other part (the run summaries, result files, analysis tables, figures, the report, the command line)
+takes metric names, labels and meanings from here (MODEL.md section 5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Output:
+    """One measured quantity.
+
+    Attributes:
+        name: column name in series and result files.
+        label: short label for table headers and figure axes.
+        meaning: one line saying what it measures.
+        better: which direction is better for the community (``None``: neither).
+    """
+
+    name: str
+    label: str
+    meaning: str
+    better: Literal["higher", "lower"] | None = None
+
+
+def _table(*outputs: Output) -> dict[str, Output]:
+    return {output.name: output for output in outputs}
+
+
+#: Per-step outputs (one column each in a run's series). Families with one column per domain or condition
+#: (``outcome_domain_<d>``, ``level_<condition>``) are described by their first entry's pattern.
+STEP_OUTPUTS: dict[str, Output] = _table(
+    Output(
+        "community_outcome",
+        "community outcome",
+        "share of what is achievable now on the problem (0: the worst configuration, 1: the best), mean over regions",
+        "higher",
+    ),
+    Output(
+        "policy_gain",
+        "policy gain",
+        "how far policy wins have raised the best achievable outcome, as a share of the problem's range without them",
+        "higher",
+    ),
+    Output("outcome_domain_<d>", "domain outcome", "share of what is achievable now in one domain", "higher"),
+    Output(
+        "duplication_index",
+        "duplication",
+        "share of effort spent on elements another organization in the same region also works on",
+        "lower",
+    ),
+    Output("gap_share", "gap share", "share of elements no organization in their region works on", "lower"),
+    Output(
+        "program_spend",
+        "program spend",
+        "what organizations spent on their own programs and overhead this step",
+    ),
+    Output(
+        "coordination_cost",
+        "coordination cost",
+        "members' meeting and reporting costs this step",
+        "lower",
+    ),
+    Output(
+        "backbone_cost",
+        "backbone cost",
+        "the backbone's running cost and the shared data system's cost this step",
+        "lower",
+    ),
+    Output("spend", "spend", "everything spent this step: program spend + coordination cost + backbone cost"),
+    Output("total_spend", "total spend", "everything spent since the start"),
+    Output(
+        "income",
+        "income",
+        "money brought in from outside this step (grants, joint bids, engagement, an outside backbone funder)",
+    ),
+    Output("total_income", "total income", "money brought in since the start"),
+    Output(
+        "cost_effectiveness",
+        "points per 100k",
+        "percentage points of community outcome gained since the start per 100,000 of total spend",
+        "higher",
+    ),
+    Output(
+        "candidates_evaluated",
+        "candidates evaluated",
+        "candidate changes organizations evaluated this step (search effort; the same rule in every design)",
+    ),
+    Output("mean_trust", "mean trust", "mean trust over all communication links", "higher"),
+    Output("coalition_size", "coalition size", "organizations in a coalition, over all regions"),
+    Output(
+        "mean_capacity",
+        "mean capacity",
+        "mean number of candidate changes organizations can evaluate next step, after coordination costs",
+    ),
+    Output("adoptions", "adoptions", "better configurations taken up from others this step"),
+    Output("engagement", "engagement", "community engagement built by public will, mean over regions"),
+    Output("funds_mobilized", "funds mobilized", "grants and joint-bid funds brought in since the start"),
+    Output("policy_wins", "policy wins", "policy changes won since the start"),
+    Output("level_<condition>", "condition level", "level of one condition, mean over regions with a coalition"),
+)
+
+#: Per-run summaries (one row per run in comparisons and sweeps), derived from a run's series.
+RUN_SUMMARIES: dict[str, Output] = _table(
+    Output(
+        "final_outcome",
+        "final outcome",
+        "community outcome at the last step (share of what is achievable then)",
+        "higher",
+    ),
+    Output("outcome_auc", "outcome over the run", "mean community outcome over the run (area under the curve)", "higher"),
+    Output(
+        "time_to_target",
+        "time to target",
+        "first step at which the outcome reached run.target_outcome (NaN: never)",
+        "lower",
+    ),
+    Output("final_policy_gain", "policy gain", "policy gain at the last step", "higher"),
+    Output("total_spend", "total spend", "everything spent over the run", "lower"),
+    Output("program_spend", "program spend", "program spend over the run"),
+    Output("coordination_cost", "coordination cost", "members' coordination costs over the run", "lower"),
+    Output("backbone_cost", "backbone cost", "backbone and data system costs over the run", "lower"),
+    Output("total_income", "income", "money brought in from outside over the run"),
+    Output(
+        "cost_effectiveness",
+        "points per 100k",
+        "percentage points of community outcome gained over the run per 100,000 of total spend",
+        "higher",
+    ),
+    Output(
+        "spend_per_point",
+        "spend per point",
+        "total spend per percentage point of community outcome gained (NaN: no gain)",
+        "lower",
+    ),
+    Output("mean_duplication", "duplication", "mean duplication index over the run", "lower"),
+    Output("mean_gap_share", "gap share", "mean gap share over the run", "lower"),
+    Output(
+        "candidates_evaluated",
+        "candidates evaluated",
+        "candidate changes evaluated over the run (search effort)",
+    ),
+    Output("final_trust", "trust", "mean trust at the last step", "higher"),
+    Output("final_coalition_size", "coalition size", "organizations in a coalition at the last step"),
+    Output("funds_mobilized", "funds mobilized", "grants and joint bids brought in over the run"),
+    Output("policy_wins", "policy wins", "policy changes won over the run"),
+)
+
+
+def label(name: str) -> str:
+    """Short label of a step output or run summary, for axes and table headers (the name itself if unknown)."""
+    for table in (RUN_SUMMARIES, STEP_OUTPUTS):
+        if name in table:
+            return table[name].label
+    if name.startswith("outcome_domain_"):
+        return f"outcome, domain {name.removeprefix('outcome_domain_')}"
+    if name.startswith("level_"):
+        return f"{name.removeprefix('level_').replace('_', ' ')} level"
+    return name.replace("_", " ")
