@@ -32,3 +32,15 @@ def paired_means(
     differences = np.array(second_values) - np.array(first_values)
     half = stats.t.ppf(0.975, replicates - 1) * differences.std(ddof=1) / np.sqrt(replicates)
     return float(np.mean(first_values)), float(np.mean(second_values)), float(half)
+
+
+def paired_interval(second, first, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean of the paired differences ``second - first`` and its t-interval (replicate by replicate)."""
+    from scipy import stats
+
+    differences = np.asarray(second, dtype=float) - np.asarray(first, dtype=float)
+    mean = float(differences.mean())
+    half = float(
+        stats.t.ppf(0.5 + confidence / 2, len(differences) - 1) * differences.std(ddof=1) / np.sqrt(len(differences))
+    )
+    return mean, mean - half, mean + half

@@ -10,26 +10,12 @@ import numpy as np
 import pandas as pd
 
 from cisim.model import CollectiveImpactModel, reporters
-from cisim.model.reporters import points_per_spend
+from cisim.model.outputs import RUN_SUMMARIES
+from cisim.model.reporters import AGENT_REPORTERS, points_per_spend
 from cisim.scenarios.scenario import Scenario
 
-#: Columns of a run summary, in order, with their meaning (MODEL.md section 5, derived per run).
-SUMMARY_COLUMNS: dict[str, str] = {
-    "final_outcome": "community outcome at the last step (share of achievable progress)",
-    "outcome_auc": "mean community outcome over the run (area under the curve per step)",
-    "time_to_target": "first step at which the outcome reached run.target_outcome (NaN: never)",
-    "total_spend": "everything spent over the run",
-    "cost_effectiveness": "percentage points of outcome gained per 100,000 spent",
-    "spend_per_point": "spend per percentage point of outcome gained (NaN: no gain)",
-    "mean_duplication": "mean duplication index over the run",
-    "mean_gap_share": "mean gap share over the run",
-    "coordination_cost": "members' coordination costs over the run",
-    "backbone_cost": "backbone and data system costs over the run",
-    "final_trust": "mean trust at the last step",
-    "final_coalition_size": "organizations in a coalition at the last step",
-    "funds_mobilized": "grants and joint bids brought in over the run",
-    "policy_wins": "policy changes won over the run",
-}
+#: Columns of a run summary, in order, with their meaning (``cisim.model.outputs.RUN_SUMMARIES``).
+SUMMARY_COLUMNS: dict[str, str] = {name: output.meaning for name, output in RUN_SUMMARIES.items()}
 
 
 @dataclass(frozen=True)
@@ -77,7 +63,7 @@ def run_model(
         agents: also return each organization's final state.
     """
     steps = scenario["run.steps"] if steps is None else steps
-    model = CollectiveImpactModel(scenario, rng=seed)
+    model = CollectiveImpactModel.from_scenario(scenario, rng=seed)
     ticks: Iterable[int] = range(steps)
     if progress is not None:
         ticks = progress(ticks)
@@ -95,19 +81,12 @@ def run_model(
 
 
 def agent_frame(model: CollectiveImpactModel) -> pd.DataFrame:
-    """Each organization's state at the end of a run."""
+    """Each organization's state at the end of a run (the model's agent reporters, read once)."""
     return pd.DataFrame(
         [
             {
                 "organization": o.index,
-                "sector": o.sector,
-                "region": o.region.index,
-                "member": o.member,
-                "elements": int(o.portfolio.sum()),
-                "budget": o.budget,
-                "capacity": o.capacity,
-                "measurement_noise": o.measurement_noise,
-                "trust": o.region.network.trust_of(o.local_index),
+                **{column: getattr(o, attribute) for column, attribute in AGENT_REPORTERS.items()},
             }
             for o in model.organizations
         ]
@@ -125,13 +104,17 @@ def summarise(series: pd.DataFrame, target: float) -> dict[str, Any]:
         "final_outcome": float(outcome[-1]),
         "outcome_auc": float(outcome[1:].mean()) if len(outcome) > 1 else float(outcome[0]),
         "time_to_target": float(series.index[reached[0]]) if reached.size else float("nan"),
+        "final_policy_gain": float(last["policy_gain"]),
         "total_spend": spent,
+        "program_spend": float(series["program_spend"].sum()),
+        "coordination_cost": float(series["coordination_cost"].sum()),
+        "backbone_cost": float(series["backbone_cost"].sum()),
+        "total_income": float(last["total_income"]),
         "cost_effectiveness": points_per_spend(gain, spent),
         "spend_per_point": spent / (100 * gain) if gain > 0 else float("nan"),
         "mean_duplication": float(series["duplication_index"].mean()),
         "mean_gap_share": float(series["gap_share"].mean()),
-        "coordination_cost": float(series["coordination_cost"].sum()),
-        "backbone_cost": float(series["backbone_cost"].sum()),
+        "candidates_evaluated": int(series["candidates_evaluated"].sum()),
         "final_trust": float(last["mean_trust"]),
         "final_coalition_size": int(last["coalition_size"]),
         "funds_mobilized": float(last["funds_mobilized"]),

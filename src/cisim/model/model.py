@@ -2,122 +2,166 @@
 
 from __future__ import annotations
 
-from functools import partial
+from dataclasses import dataclass
 from typing import Any
 
 import mesa
 import numpy as np
 
 from cisim.model import reporters
+from cisim.model.ledger import Ledger, book
 from cisim.model.network import Network, build_graph
-from cisim.model.plan import choose_participants, joint_plan, realign
+from cisim.model.plan import joint_plan, participants_of, pooled_noise, realign, tabled
 from cisim.model.region import Region
-from cisim.organizations.agents import SECTORS, Backbone, Organization
-from cisim.problem.landscape import Landscape
-from cisim.scenarios.scenario import Scenario, default_scenario
-from cisim.scenarios.schema import CONDITIONS, ROLES
+from cisim.organizations import behaviour
+from cisim.organizations.agents import Backbone, Organization
+from cisim.organizations.behaviour import AGENDA, COMMUNICATION, MEASUREMENT, REINFORCING
+from cisim.organizations.population import Population, create_population
+from cisim.problem import Landscape
+from cisim.scenarios.params import Params
+from cisim.scenarios.scenario import Scenario, ScenarioError, default_scenario
+from cisim.scenarios.schema import BY_NAME, CONDITIONS, ROLES
 
-#: Chance per step that a fully committed coalition wins a joint bid (scaled by intercooperation.joint_bids).
-JOINT_BID_CHANCE = 0.2
 #: Perceived benefit of membership, as a share of budget: a base value and what trust adds, both scaled by
 #: the coalition's mean condition level, plus what engagement and recent progress add.
 BENEFIT_BASE, BENEFIT_TRUST, BENEFIT_ENGAGEMENT, BENEFIT_PROGRESS = 0.1, 0.2, 0.2, 2.0
 #: Steps over which members judge recent progress.
 PROGRESS_WINDOW = 10
 
+#: The model's random streams, each spawned from the run's seed (``numpy.random.SeedSequence``): a design
+#: that uses fewer draws from one stream leaves every other stream as it is, so two arms share every draw
+#: their designs allow (common random numbers).
+STREAMS = (
+    "problem",  # the landscape and its changes
+    "start",  # each region's starting configuration
+    "organizations",  # sectors, domains, portfolios, data noise
+    "networks",  # the communication graphs
+    "membership",  # who would join, membership reviews
+    "search",  # who revises, which candidates, rounding of capacity
+    "perception",  # noise in every reading of an outcome
+    "communication",  # who hears whom, trust gates, copying errors, communities of practice
+    "coordination",  # whether the plan runs, who takes part and tables what, re-assignment, joint bids
+    "backbone",  # policy wins
+)
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Every random number one step uses, drawn in blocks of fixed shape whatever the design."""
+
+    revise: np.ndarray
+    keys: np.ndarray
+    rounding: np.ndarray
+    z_candidates: np.ndarray
+    z_remember: np.ndarray
+    hear: np.ndarray
+    contacts: np.ndarray
+    share: np.ndarray
+    z_offers: np.ndarray
+    copy: np.ndarray
+    cross: np.ndarray
+    cross_pick: np.ndarray
+    z_cross: np.ndarray
+    plan: np.ndarray
+    participate: np.ndarray
+    all_in: np.ndarray
+    z_combination: np.ndarray
+    realign: np.ndarray
+    bid: np.ndarray
+    policy: np.ndarray
+    review: np.ndarray
+    review_decide: np.ndarray
+
 
 class CollectiveImpactModel(mesa.Model):
-    """Organizations working on a community problem in isolation or under the five conditions.
+    """Organizations working on a community problem in isolation or under the five conditions of collective impact.
 
-    Everything random is drawn from the model's generator in a fixed order: first the problem, the
-    regions' starting states, the organizations, the networks and who would join a coalition, and only
-    then anything that depends on the coalition design. Two arms run with one seed therefore share their
-    problem and starting state (common random numbers).
+    Build it from keyword parameters (short names from the scenario schema; unnamed ones take their defaults)
+    or from a scenario::
+
+        CollectiveImpactModel(k=6, common_agenda=1.0, n_organizations=12, rng=42)
+        CollectiveImpactModel.from_scenario(scenario.with_arm("isolated"), rng=42)
 
     Args:
-        scenario: the resolved scenario, already set to the arm to run (``Scenario.with_arm``).
-        rng: seed or generator for the model's random number generator.
+        rng: seed or generator; every random stream of the model is spawned from it.
+        arm: coalition design to apply over the parameters (``scenario``, ``isolated`` or ``collective``).
+        **parameters: parameter values by short name, e.g. ``k=6`` or ``backbone=0.5``; validated like a
+            scenario file.
     """
 
-    def __init__(self, scenario: Scenario | None = None, rng: Any = None) -> None:
+    def __init__(self, rng: Any = None, arm: str = "scenario", **parameters: Any) -> None:
         """Build the model; see the class docstring for the arguments."""
         super().__init__(rng=rng)
+        scenario = _scenario_from_keywords(parameters).with_arm(arm)
+        self.arm = arm
+        self.params = Params.from_values(scenario.values)
+        self.name = scenario.name
+        self._build()
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario | None = None, rng: Any = None) -> CollectiveImpactModel:
+        """A model of a resolved scenario, under the scenario's arm (``Scenario.with_arm``)."""
         scenario = scenario or default_scenario()
-        self.parameters: dict[str, Any] = dict(scenario.values)
-        self.arm = scenario.arm
-        p = self.parameters
-        self.landscape = Landscape(
-            p["problem.n_elements"], p["problem.n_domains"], p["problem.k"], p["problem.k_across"], self.rng
-        )
-        levels = {name: p[f"conditions.{name}"] for name in CONDITIONS}
-        self.regions = [
-            Region(index, self.rng.random(p["problem.n_elements"]) < 0.5, levels)
-            for index in range(p["regions.n_regions"])
-        ]
-        self._create_organizations()
-        self._wire_networks()
-        would_join = self.rng.random(p["organizations.n_organizations"]) < p["participation.initial_members"]
-        # Design-dependent from here on: the same seed has built the same world for every arm.
-        for organization, joins in zip(self.organizations, would_join, strict=True):
-            if joins and organization.region.has_coalition:
-                organization.region.join(organization)
-        weights = {role: p[f"backbone.weight_{role}"] for role in ROLES}
-        for region in self.regions:
-            if region.levels["backbone"] > 0:
-                region.backbone = Backbone(self, region, region.levels["backbone"], weights)
-        self.ledger = dict.fromkeys(
-            ("coordination_cost", "backbone_cost", "spend", "total_spend", "joint_bid_funds", "adoptions"), 0.0
-        )
-        self.initial_outcome = reporters.community_outcome(self)
-        for region in self.regions:
-            region.history.append(float(self.landscape.outcome(region.config)[0]))
-        self.datacollector = mesa.DataCollector(model_reporters=model_reporters(p["problem.n_domains"]))
-        self.datacollector.collect(self)
+        # The scenario's values already carry its arm's levels (and any change made after the arm).
+        model = cls(rng=rng, **Params.from_values(scenario.values).flat())
+        model.arm, model.name = scenario.arm, scenario.name
+        return model
 
     # ------------------------------------------------------------------ construction
-    def _create_organizations(self) -> None:
-        p, landscape = self.parameters, self.landscape
-        sectors = list(SECTORS)
-        # Main domains are dealt round a shuffled deck, so every domain has an organization when there
-        # are enough of them; further domains are drawn at random.
-        first_domains = self.rng.permutation(p["problem.n_domains"])
-        for index in range(p["organizations.n_organizations"]):
-            region = self.regions[index % len(self.regions)]
-            sector = sectors[int(self.rng.integers(len(sectors)))]
-            domains = self._draw_domains(index, first_domains)
-            in_domains = np.isin(landscape.domain_of, domains)
-            portfolio = in_domains & (self.rng.random(landscape.n_elements) < p["organizations.element_coverage"])
-            if not portfolio.any():
-                portfolio[self.rng.choice(np.flatnonzero(in_domains))] = True
-            noise = p["organizations.measurement_noise"] * self.rng.uniform(0.5, 1.5)
-            Organization(
-                self,
-                index=index,
-                sector=sector,
-                region=region,
-                domains=domains,
-                portfolio=portfolio,
-                budget=p["organizations.budget"] * SECTORS[sector],
-                capacity=p["organizations.capacity"],
-                measurement_noise=noise,
-            )
-
-    def _draw_domains(self, index: int, first_domains: np.ndarray) -> tuple[int, ...]:
-        n_domains = self.parameters["problem.n_domains"]
-        main = int(first_domains[index % n_domains])
-        others = np.delete(np.arange(n_domains), main)
-        extra = self.rng.choice(others, self.parameters["organizations.domains_per_organization"] - 1, replace=False)
-        return (main, *(int(d) for d in extra))
-
-    def _wire_networks(self) -> None:
-        p = self.parameters
+    def _build(self) -> None:
+        """Draw the world from the run's streams, then apply the coalition design."""
+        p = self.params
+        self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
+        s = self.streams
+        self.own_solutions = p.organizations.solutions == "own"
+        self.landscape = Landscape(
+            p.problem.n_elements,
+            p.problem.n_domains,
+            p.problem.k,
+            p.problem.k_across,
+            s["problem"],
+            interaction=p.problem.interaction,
+        )
+        n_regions = p.regions.n_regions
+        starts = s["start"].random((n_regions, p.problem.n_elements)) < 0.5
+        self.population: Population = create_population(p, self.landscape, starts, s["organizations"])
+        self.network = self._wire(s["networks"])
+        would_join = s["membership"].random(len(self.population)) < p.participation.initial_members
+        # Design-dependent from here on: the same seed has built the same world for every arm.
+        design = np.array([getattr(p.conditions, name) for name in CONDITIONS], dtype=float)
+        self.levels = np.tile(design, (n_regions, 1))
+        self.regions = [Region(r, starts[r].copy(), self.levels) for r in range(n_regions)]
+        self.has_coalition = np.array([region.has_coalition for region in self.regions])
+        self.population.member[:] = would_join & self.has_coalition[self.population.region]
+        for index in range(len(self.population)):
+            Organization(self, index)
+        weights = {role: getattr(p.backbone, f"weight_{role}") for role in ROLES}
         for region in self.regions:
-            seed = int(self.rng.integers(2**31))
-            members = [organization.index for organization in region.organizations]
+            if region.levels[-1] > 0:
+                region.backbone = Backbone(self, region, float(region.levels[-1]), weights)
+        self.ledger = Ledger(expected_member_cost=np.zeros(n_regions))
+        self.adoptions = 0
+        self.candidates_evaluated = 0
+        self._measure()
+        self.initial_outcome = reporters.community_outcome(self)
+        self.datacollector = mesa.DataCollector(
+            model_reporters=reporters.model_reporters(p.problem.n_domains),
+            agent_reporters=reporters.AGENT_REPORTERS if p.run.agent_data else None,
+        )
+        self.datacollector.collect(self)
+
+    def _wire(self, rng: np.random.Generator) -> Network:
+        """One communication graph per region (links stay within regions), joined into one network."""
+        p = self.params.communication
+        edges = []
+        for r in range(self.params.regions.n_regions):
+            rows = np.flatnonzero(self.population.region == r)
             graph = build_graph(
-                p["communication.network"], len(members), seed, p["communication.network_file"], members
+                p.network, len(rows), int(rng.integers(2**31)), p.degree, p.rewiring, p.network_file, rows.tolist()
             )
-            region.network = Network(graph, region.organizations, p["communication.trust_initial"])
+            edges.extend((rows[u], rows[v]) for u, v in graph.edges())
+        ordered = np.array(sorted((min(u, v), max(u, v)) for u, v in edges), dtype=np.intp).reshape(-1, 2)
+        return Network(ordered, len(self.population), p.trust_initial)
 
     # ------------------------------------------------------------------ views
     @property
@@ -125,168 +169,296 @@ class CollectiveImpactModel(mesa.Model):
         """All organizations in creation order."""
         return list(self.agents_by_type[Organization])
 
+    @property
+    def solutions(self) -> np.ndarray:
+        """Each organization's configuration: its own (own-solution mode) or its region's, ``(O, N)``."""
+        if self.own_solutions:
+            return self.population.known
+        return self.configs()[self.population.region]
+
     def configs(self) -> np.ndarray:
         """The regions' community configurations, one row per region."""
         return np.array([region.config for region in self.regions])
 
+    def region_state(self, region: int) -> np.ndarray:
+        """The configurations that make up a region's community state: its own, or its organizations'."""
+        if self.own_solutions:
+            return self.population.known[self.population.region == region]
+        return self.regions[region].config[None, :]
+
+    def member_levels(self) -> np.ndarray:
+        """Condition levels that apply to each organization: its coalition's, or all zero outside one."""
+        return np.where(self.population.member[:, None], self.levels[self.population.region], 0.0)
+
+    def _measure(self) -> None:
+        """Measure the state once after construction and after every step; record each region's outcome."""
+        self.snapshot = reporters.measure(self)
+        outcomes = self.snapshot["outcomes"]
+        if self.own_solutions:
+            region = self.population.region
+            outcomes = np.bincount(region, weights=outcomes, minlength=len(self.regions)) / np.bincount(region)
+        for region, outcome in zip(self.regions, outcomes, strict=True):
+            region.history.append(float(outcome))
+
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         """One step, in the order documented in docs/model.md (section 'Process overview and scheduling')."""
-        p = self.parameters
-        organizations = self.agents_by_type[Organization]
-        self.ledger["adoptions"] = 0.0
+        p = self.params
+        population = self.population
+        draws = self._draw()
+        self.adoptions = 0
+        self._adopted = np.zeros(len(population), dtype=bool)
         # 1. The problem changes, if adaptive.
-        if p["problem.turbulence"] > 0 and self.steps % p["problem.turbulence_interval"] == 0:
-            self.landscape.redraw(p["problem.turbulence"], self.rng)
-        # 2. Without a backbone's support the conditions erode; backbones act.
+        if p.problem.turbulence > 0 and self.steps % p.problem.turbulence_interval == 0:
+            self.landscape.redraw(p.problem.turbulence, self.streams["problem"])
+        # 2. Backbones act; built conditions erode without one.
+        if p.conditions.dynamics == "built":
+            loss = p.backbone.erosion * (1.0 - self.levels[:, -1:])
+            self.levels[:, :-1] *= 1.0 - loss
         for region in self.regions:
-            region.erode(p["backbone.erosion"])
-        if Backbone in self.agents_by_type:
-            self.agents_by_type[Backbone].shuffle_do("act")
+            if region.backbone is not None:
+                region.backbone.act(float(draws.policy[region.index]))
+        levels = self.member_levels()
+        perception = behaviour.perception(population, levels, p.backbone.shared_noise)
         # 3. Organizations communicate; communities of practice share between regions.
-        organizations.shuffle_do("communicate")
-        self._share_between_regions()
-        # 4. Each organization proposes changes within its capacity.
-        organizations.shuffle_do("propose")
-        # 5. Proposals are accepted: jointly through the plan with probability r, or each alone.
-        organizations.set("in_plan", False)
-        for region in self.regions:
-            region.changes = 0
-            chance = region.levels["reinforcing_activities"]
-            region.plan_ran = bool(region.members) and self.rng.random() < chance
-            if region.plan_ran:
-                participants = choose_participants(region, p["intercooperation.shared_platform"], self.rng)
-                rounds = max(1, self._round(p["organizations.revision_rate"] * len(participants)))
-                joint_plan(region, participants, self.landscape, self._plan_noise(region), self.rng, rounds)
-                realign(region, self.rng)
-        organizations.shuffle_do("decide")
-        for region in self.regions:
-            region.apply_decisions()
-        organizations.do("remember")
+        self._communicate(levels, perception, draws)
+        self._share_between_regions(perception, draws)
+        # 4. Organizations that revise evaluate their candidate changes (the same number alone or together).
+        current = self.solutions
+        # In own-solution mode an organization that copied a neighbour this step does not search as well.
+        revising = (draws.revise < p.organizations.revision_rate) & ~self._adopted
+        candidates = behaviour.propose(population, current, population.capacity, draws.keys, self.own_solutions)
+        views = behaviour.views(self.landscape, candidates.configs, population)
+        values = views.perceived(perception, draws.z_candidates[..., 0], draws.z_candidates[..., 1])
+        self.candidates_evaluated = int((candidates.count * revising).sum())
+        # 5. Choices are made: jointly through the plan with probability r, or each alone.
+        population.in_plan[:] = False
+        plan_changes = self._plan(candidates, values, views, revising, levels, draws)
+        alone = behaviour.decide_alone(candidates, values, revising & ~population.in_plan)
+        if self.own_solutions:
+            population.known ^= alone
+        else:
+            changed = np.zeros((len(self.regions), population.portfolio.shape[1]), dtype=bool)
+            np.logical_or.at(changed, population.region, alone)
+            for region in self.regions:
+                region.config = region.config ^ (changed[region.index] | plan_changes[region.index])
+            behaviour.remember(self.landscape, population, perception, self.solutions, draws.z_remember)
         # 6. Costs and budgets are booked; membership is updated.
-        self._book_costs()
-        self._review_membership()
-        for region in self.regions:
-            region.network.decay(p["communication.trust_decay"])
-            region.history.append(float(self.landscape.outcome(region.config)[0]))
+        book(
+            p,
+            population,
+            self.levels,
+            np.array([region.engagement for region in self.regions]),
+            pools := np.array([region.pool for region in self.regions]),
+            np.array([region.backbone.running_cost if region.backbone else 0.0 for region in self.regions]),
+            draws.bid,
+            draws.rounding,
+            self.ledger,
+        )
+        for region, pool in zip(self.regions, pools, strict=True):
+            region.pool = float(pool)
+        self._review_membership(draws)
+        self.network.decay(p.communication.trust_decay)
+        self._measure()
         # 7. Data are collected.
-        self.datacollector.collect(self)
+        if self.steps % p.run.collect_every == 0:
+            self.datacollector.collect(self)
 
-    def _share_between_regions(self) -> None:
+    def _draw(self) -> Draws:
+        """This step's random numbers, in blocks whose shapes depend only on the world, never on the design."""
+        s = self.streams
+        population = self.population
+        count, n, regions = len(population), self.landscape.n_elements, len(self.regions)
+        width = population.candidate_width
+        contacts = self._offer_width()
+        search, perception, communication = s["search"], s["perception"], s["communication"]
+        coordination, membership = s["coordination"], s["membership"]
+        return Draws(
+            revise=search.random(count),
+            keys=search.random((count, n)),
+            rounding=search.random(count),
+            z_candidates=perception.standard_normal((count, width + 1, 2)),
+            z_remember=perception.standard_normal((count, 2, 2)),
+            hear=communication.random(count),
+            contacts=communication.random((count, contacts)),
+            share=communication.random((count, contacts)),
+            z_offers=communication.standard_normal((count, contacts + 1, 2)),
+            copy=communication.random((count, n)),
+            cross=communication.random(regions),
+            cross_pick=communication.random(regions),
+            z_cross=communication.standard_normal((count, 2, 2)),
+            plan=coordination.random(regions),
+            participate=coordination.random(count),
+            all_in=coordination.random(count),
+            z_combination=coordination.standard_normal(regions),
+            realign=coordination.random((regions, 2)),
+            bid=coordination.random(regions),
+            policy=s["backbone"].random(regions),
+            review=membership.random(count),
+            review_decide=membership.random(count),
+        )
+
+    def _offer_width(self) -> int:
+        """Offers an organization can hear per step: sampled contacts, or every neighbour in own-solution mode."""
+        if self.own_solutions:
+            return max(1, int(self.network.degree.max(initial=0)))
+        return self.params.communication.contacts_per_step
+
+    def _communicate(self, levels: np.ndarray, perception: behaviour.Perception, draws: Draws) -> None:
+        """Members hear neighbours' best configurations and take up a better one (social learning).
+
+        A member communicates this step with probability equal to the communication level. It hears
+        ``communication.contacts_per_step`` neighbours drawn at random (in own-solution mode: every
+        neighbour); a neighbour shares only if it is a member too, and then with probability equal to the
+        trust on the link (a shared platform lifts that, source 003). Contact builds trust, and more so when
+        what is shared is taken up. Everyone hears what the others knew at the start of the step.
+        """
+        population, network, p = self.population, self.network, self.params
+        hears = population.member & (draws.hear < levels[:, COMMUNICATION])
+        if not len(network.edges) or not hears.any():
+            return
+        if self.own_solutions:
+            neighbours, edges, has = self._all_neighbours()
+        else:
+            neighbours, edges, has = network.pick(draws.contacts)
+        trust = network.trust[edges]
+        platform = p.intercooperation.shared_platform
+        shares = (
+            hears[:, None]
+            & has[:, None]
+            & (neighbours >= 0)
+            & population.member[np.maximum(neighbours, 0)]
+            & (draws.share < trust + platform * (1 - trust))
+        )
+        if not shares.any():
+            return
+        offers = population.known[np.maximum(neighbours, 0)]
+        index, take = behaviour.consider(self.landscape, population, perception, offers, shares, draws.z_offers)
+        rows = np.flatnonzero(take)
+        if len(rows):
+            copied = offers[rows, index[rows]]
+            population.known[rows] = behaviour.copy_with_errors(copied, p.communication.copy_error, draws.copy[rows])
+            self._adopted[rows] = self.own_solutions
+        gains = np.where(shares, p.communication.trust_gain, 0.0)
+        gains[rows, index[rows]] *= 2
+        network.touch(edges[shares], gains[shares])
+        self.adoptions += len(rows)
+
+    def _all_neighbours(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every organization's neighbours and links, padded with -1 to the widest, ``(O, D)`` each."""
+        network = self.network
+        width = self._offer_width()
+        slots = np.arange(width)
+        valid = slots[None, :] < network.degree[:, None]
+        position = np.minimum(network.offsets[:-1, None] + slots[None, :], max(len(network.neighbours) - 1, 0))
+        if not len(network.neighbours):
+            empty = np.full((len(network.degree), width), -1, dtype=np.intp)
+            return empty, np.zeros_like(empty), network.degree > 0
+        return (
+            np.where(valid, network.neighbours[position], -1),
+            np.where(valid, network.edge_of[position], 0),
+            network.degree > 0,
+        )
+
+    def _share_between_regions(self, perception: behaviour.Perception, draws: Draws) -> None:
         """Communities of practice: a region hears what works in another one (source 004).
 
         With probability ``regions.cross_region`` per step, every organization in a region compares the
-        community state of another region, drawn at random, with its best known configuration and takes
-        it up if it looks better.
+        community state of another region, drawn at random, with its best known configuration and takes it
+        up if it looks better.
         """
-        if len(self.regions) < 2:
+        regions = len(self.regions)
+        if regions < 2:
             return
+        sharing = draws.cross < self.params.regions.cross_region
+        if not sharing.any():
+            return
+        source = (np.arange(regions) + 1 + (draws.cross_pick * (regions - 1)).astype(int)) % regions
+        practice = self.configs()[source][self.population.region]
+        offered = sharing[self.population.region][:, None]
+        index, take = behaviour.consider(
+            self.landscape, self.population, perception, practice[:, None, :], offered, draws.z_cross
+        )
+        self.population.known[take] = practice[take]
+        self.adoptions += int(take.sum())
+
+    def _plan(
+        self,
+        candidates: behaviour.Candidates,
+        values: np.ndarray,
+        views: behaviour.Views,
+        revising: np.ndarray,
+        levels: np.ndarray,
+        draws: Draws,
+    ) -> np.ndarray:
+        """Run each coalition's plan where it runs this step; returns each region's planned change ``(R, N)``."""
+        population, p = self.population, self.params
+        changes = np.zeros((len(self.regions), population.portfolio.shape[1]), dtype=bool)
+        if self.own_solutions:
+            return changes  # each organization holds its own solution: there is no shared state to plan
+        trust = self.network.trust_of()
+        submitted = tabled(candidates, values, revising, draws.all_in < levels[:, AGENDA])
         for region in self.regions:
-            if self.rng.random() >= self.parameters["regions.cross_region"]:
+            members = np.flatnonzero(population.member & (population.region == region.index))
+            region.plan_ran = bool(len(members)) and draws.plan[region.index] < region.levels[REINFORCING]
+            if not region.plan_ran:
                 continue
-            others = [other for other in self.regions if other is not region]
-            practice = others[int(self.rng.integers(len(others)))].config
-            for organization in region.organizations:
-                self.ledger["adoptions"] += organization.consider(practice)
-
-    def _plan_noise(self, region: Region) -> float:
-        """Noise of the coalition's view of the community outcome (pooled data, or the shared system)."""
-        shared = region.levels["shared_measurement"]
-        own = float(np.mean([member.measurement_noise for member in region.members]))
-        return 2 * own * (1 - shared) + self.parameters["backbone.shared_noise"] * shared
-
-    def _book_costs(self) -> None:
-        """Book this step's spending and set next step's budgets and capacities."""
-        p = self.parameters
-        ledger = self.ledger
-        ledger["coordination_cost"] = ledger["backbone_cost"] = ledger["spend"] = 0.0
-        savings = p["intercooperation.overhead_savings"] * p["intercooperation.shared_services"]
-        for region in self.regions:
-            members = region.members
-            size = len(members)
-            levels = region.levels
-            intensity = float(np.mean([levels[c] for c in CONDITIONS if c != "backbone"]))
-            backbone = region.backbone.running_cost if region.backbone else 0.0
-            shared_costs = backbone + p["backbone.data_system_cost"] * levels["shared_measurement"]
-
-            def coordination(n: int, intensity: float = intensity) -> float:
-                return p["costs.coordination_cost"] * intensity * (1 + p["costs.coordination_growth"] * (n - 1))
-
-            coordination_each = coordination(size) if size else 0.0
-            shared_each = shared_costs / size if size else 0.0
-            region.expected_member_cost = coordination(size + 1) + shared_costs / (size + 1)
-            if size >= 2 and self.rng.random() < JOINT_BID_CHANCE * p["intercooperation.joint_bids"]:
-                region.pool += p["intercooperation.joint_bid_value"]
-                ledger["joint_bid_funds"] += p["intercooperation.joint_bid_value"]
-            grant_each = region.pool / size if size else 0.0
-            region.pool = 0.0
-            boost = 1 + p["participation.engagement_budget_effect"] * region.engagement
-            for organization in region.organizations:
-                ledger["spend"] += organization.budget
-                overhead = p["organizations.overhead_share"] * organization.budget
-                if organization.member:
-                    overhead *= 1 - savings
-                    organization.costs = coordination_each + shared_each
-                    ledger["coordination_cost"] += coordination_each
-                else:
-                    organization.costs = 0.0
-                program = organization.budget - overhead - organization.costs
-                full = organization.base_budget * (1 - p["organizations.overhead_share"])
-                organization.capacity = self._round(organization.base_capacity * max(program, 0.0) / full)
-                organization.budget = organization.base_budget * boost + (grant_each if organization.member else 0)
-            ledger["backbone_cost"] += shared_costs if size else 0.0
-        ledger["total_spend"] += ledger["spend"]
-
-    def _round(self, value: float) -> int:
-        """Stochastic rounding, so fractional capacity is kept on average."""
-        whole = int(value)
-        return whole + int(self.rng.random() < value - whole)
-
-    def _review_membership(self) -> None:
-        """Organizations reconsider membership now and then, weighing benefit against cost."""
-        rate = self.parameters["participation.review_rate"]
-        for region in self.regions:
-            if not region.has_coalition:
-                continue
-            history = region.history
-            progress = max(0.0, history[-1] - history[max(0, len(history) - PROGRESS_WINDOW)])
-            commitment = float(np.mean([region.levels[c] for c in CONDITIONS]))
-            for organization in region.organizations:
-                if self.rng.random() >= rate:
-                    continue
-                trust = region.network.trust_of(organization.local_index)
-                benefit = (
-                    commitment * (BENEFIT_BASE + BENEFIT_TRUST * trust)
-                    + BENEFIT_ENGAGEMENT * region.engagement
-                    + BENEFIT_PROGRESS * progress
-                )
-                organization.review_membership(benefit)
-
-
-def model_reporters(n_domains: int) -> dict[str, Any]:
-    """The per-step outputs (MODEL.md section 5), as named, picklable reporter functions."""
-    table: dict[str, Any] = {"community_outcome": reporters.community_outcome}
-    table.update({f"outcome_domain_{d}": partial(reporters.domain_outcome, domain=d) for d in range(n_domains)})
-    table.update(
-        {
-            name: getattr(reporters, name)
-            for name in (
-                "duplication_index",
-                "gap_share",
-                "coordination_cost",
-                "backbone_cost",
-                "spend",
-                "total_spend",
-                "cost_effectiveness",
-                "mean_trust",
-                "coalition_size",
-                "mean_capacity",
-                "adoptions",
-                "engagement",
-                "funds_mobilized",
-                "policy_wins",
+            participants = participants_of(
+                population, members, trust, p.intercooperation.shared_platform, draws.participate
             )
-        }
-    )
-    table.update({f"level_{c}": partial(reporters.condition_level, condition=c) for c in CONDITIONS})
-    return table
+            population.in_plan[participants] = True
+            bringing = participants[submitted[participants].any(axis=1)]
+            if len(bringing):
+                noise = pooled_noise(population, participants, region.levels[MEASUREMENT], p.backbone.shared_noise)
+                changes[region.index] = joint_plan(
+                    self.landscape,
+                    region.config,
+                    candidates,
+                    views.community,
+                    draws.z_candidates[..., 0],
+                    bringing,
+                    submitted,
+                    noise,
+                    float(draws.z_combination[region.index]),
+                )
+            realign(population, np.flatnonzero(population.region == region.index), members, draws.realign[region.index])
+        return changes
+
+    def _review_membership(self, draws: Draws) -> None:
+        """Organizations reconsider membership now and then, weighing benefit against cost."""
+        p, population = self.params, self.population
+        has_coalition = self.has_coalition
+        if not has_coalition.any():
+            return
+        progress = np.array(
+            [max(0.0, r.history[-1] - r.history[max(0, len(r.history) - PROGRESS_WINDOW)]) for r in self.regions]
+        )
+        commitment = self.levels.mean(axis=1)
+        engagement = np.array([region.engagement for region in self.regions])
+        region = population.region
+        benefit = (
+            commitment[region] * (BENEFIT_BASE + BENEFIT_TRUST * self.network.trust_of())
+            + BENEFIT_ENGAGEMENT * engagement[region]
+            + BENEFIT_PROGRESS * progress[region]
+        )
+        behaviour.review_membership(
+            population,
+            benefit,
+            self.ledger.expected_member_cost[region],
+            draws.review < p.participation.review_rate,
+            draws.review_decide,
+            has_coalition,
+        )
+
+
+def _scenario_from_keywords(parameters: dict[str, Any]) -> Scenario:
+    """The built-in defaults with parameters given by short name, validated like a scenario file."""
+    unknown = [name for name in parameters if name not in BY_NAME]
+    if unknown:
+        from cisim.scenarios.scenario import suggest
+
+        raise ScenarioError(
+            [f"CollectiveImpactModel: unknown parameter '{name}'{suggest(name, BY_NAME)}" for name in unknown]
+        )
+    changes = {f"{BY_NAME[name].section}__{name}": value for name, value in parameters.items()}
+    return default_scenario().with_values(**changes) if changes else default_scenario()

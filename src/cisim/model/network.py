@@ -1,25 +1,40 @@
-"""Who talks to whom: a seeded networkx graph per region, with trust on every link."""
+"""Who talks to whom: seeded networkx graphs within each region, with trust on every link.
+
+All regions' links sit in one array (model-wide organization numbers), so choosing contacts, building trust
+and letting it fade are vectorised over every organization at once.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import networkx as nx
 import numpy as np
 
 
-def build_graph(kind: str, n: int, seed: int, edge_file: str = "", members: Sequence[int] = ()) -> nx.Graph:
+def build_graph(
+    kind: str,
+    n: int,
+    seed: int,
+    degree: int = 4,
+    rewiring: float = 0.1,
+    edge_file: str = "",
+    members: Sequence[int] = (),
+) -> nx.Graph:
     """A communication graph over ``n`` organizations, seeded from the model's generator.
 
     Args:
-        kind: ``complete``, ``small_world`` (Watts-Strogatz, 4 neighbours, 10 % rewired), ``ring``,
-            ``scale_free`` (Barabasi-Albert, 2 links per newcomer) or ``file``.
+        kind: ``complete``; ``small_world`` (connected Watts-Strogatz: ``degree`` neighbours, a share
+            ``rewiring`` of links rewired); ``ring`` (a cycle); ``linear`` (a path); ``random`` (Erdos-Renyi
+            with ``n * degree / 2`` links, its components then joined in a chain so that it is connected);
+            ``scale_free`` (Barabasi-Albert, 2 links per newcomer); or ``file``.
         n: number of organizations.
         seed: integer drawn from the model's generator.
-        edge_file: with ``file``: an edge list of organization indices (model-wide numbering).
-        members: with ``file``: the model-wide indices of these ``n`` organizations, in order.
+        degree: mean neighbours per organization (small_world, random).
+        rewiring: share of links rewired (small_world).
+        edge_file: with ``file``: an edge list of organization numbers (model-wide numbering).
+        members: with ``file``: the model-wide numbers of these ``n`` organizations, in order.
     """
     if kind == "file":
         position = {organization: local for local, organization in enumerate(members)}
@@ -28,64 +43,77 @@ def build_graph(kind: str, n: int, seed: int, edge_file: str = "", members: Sequ
             if u in position and v in position and u != v:
                 graph.add_edge(position[u], position[v])
         return graph
-    if kind == "complete" or n <= 4:
+    if kind == "linear":
+        return nx.path_graph(n)
+    if kind == "ring":
+        return nx.cycle_graph(n) if n > 2 else nx.path_graph(n)
+    if kind == "complete" or (kind in ("small_world", "random") and n <= degree + 1) or n <= 2:
         return nx.complete_graph(n)
     if kind == "small_world":
-        return nx.connected_watts_strogatz_graph(n, 4, 0.1, seed=seed)
-    if kind == "ring":
-        return nx.cycle_graph(n)
+        return nx.connected_watts_strogatz_graph(n, degree, rewiring, seed=seed)
+    if kind == "random":
+        graph = nx.gnm_random_graph(n, round(n * degree / 2), seed=seed)
+        components = [min(component) for component in nx.connected_components(graph)]
+        graph.add_edges_from(zip(components, components[1:], strict=False))
+        return graph
     if kind == "scale_free":
         return nx.barabasi_albert_graph(n, 2, seed=seed)
     raise ValueError(f"unknown network kind {kind!r}")
 
 
 class Network:
-    """Links between the organizations of one region and the trust on each.
+    """Links between organizations (within regions) and the trust on each.
 
-    Trust lives in one array over links, so decay is one vectorised operation per step and nothing
-    loops over pairs of organizations.
+    Attributes:
+        edges: each link's two organizations (model-wide numbers), shape ``(E, 2)``.
+        trust: trust on each link, in [0, 1].
+        touched: links with contact this step.
+        offsets, neighbours, edge_of: for organization ``i``, its neighbours are
+            ``neighbours[offsets[i]:offsets[i + 1]]`` over the links ``edge_of[...]`` (compressed rows).
     """
 
-    def __init__(self, graph: nx.Graph, organizations: Sequence[Any], trust_initial: float) -> None:
-        """Wire ``organizations`` (graph node i is ``organizations[i]``) with ``trust_initial`` on every link."""
-        self.organizations = list(organizations)
-        n = len(self.organizations)
-        edges = np.array(sorted(tuple(sorted(e)) for e in graph.edges()), dtype=np.intp).reshape(-1, 2)
-        self.edges = edges
-        self.trust = np.full(len(edges), trust_initial, dtype=float)
-        self.touched = np.zeros(len(edges), dtype=bool)
-        ends = np.concatenate([edges[:, 0], edges[:, 1]])
-        others = np.concatenate([edges[:, 1], edges[:, 0]])
-        ids = np.concatenate([np.arange(len(edges)), np.arange(len(edges))])
+    def __init__(self, edges: np.ndarray, count: int, trust_initial: float) -> None:
+        """Wire ``count`` organizations by ``edges`` with ``trust_initial`` on every link."""
+        self.edges = np.asarray(edges, dtype=np.intp).reshape(-1, 2)
+        self.trust = np.full(len(self.edges), trust_initial, dtype=float)
+        self.touched = np.zeros(len(self.edges), dtype=bool)
+        ends = np.concatenate([self.edges[:, 0], self.edges[:, 1]])
         order = np.argsort(ends, kind="stable")
-        split = np.searchsorted(ends[order], np.arange(1, n))
-        self.neighbours = np.split(others[order], split)
-        self.edge_ids = np.split(ids[order], split)
+        self.neighbours = np.concatenate([self.edges[:, 1], self.edges[:, 0]])[order]
+        self.edge_of = np.tile(np.arange(len(self.edges)), 2)[order]
+        self.offsets = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=count))])
+        self.degree = np.diff(self.offsets)
 
-    def contacts(self, local: int, count: int, rng: np.random.Generator) -> Iterator[tuple[Any, int]]:
-        """Up to ``count`` neighbours of organization ``local`` that are coalition members, with link ids.
+    def pick(self, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One random neighbour per organization and draw column (with replacement).
 
-        Neighbours are drawn at random (with replacement), so the cost is per contact, not per neighbour.
+        Args:
+            draws: uniform draws, shape ``(O, S)``.
+
+        Returns:
+            neighbours and links chosen (shape ``(O, S)``), and whether the organization has any neighbour.
         """
-        neighbours = self.neighbours[local]
-        if not neighbours.size:
-            return
-        for pick in rng.integers(neighbours.size, size=count):
-            other = self.organizations[neighbours[pick]]
-            if other.member:
-                yield other, int(self.edge_ids[local][pick])
+        has = self.degree > 0
+        position = self.offsets[:-1, None] + np.floor(draws * self.degree[:, None]).astype(np.intp)
+        position = np.where(has[:, None], np.minimum(position, len(self.neighbours) - 1), 0)
+        if not len(self.neighbours):
+            empty = np.zeros(draws.shape, dtype=np.intp)
+            return empty, empty, has
+        return self.neighbours[position], self.edge_of[position], has
 
-    def touch(self, edge: int, gain: float) -> None:
-        """Record a contact on a link: trust grows a share ``gain`` of the way to 1."""
-        self.trust[edge] += min(1.0, gain) * (1.0 - self.trust[edge])
-        self.touched[edge] = True
+    def touch(self, edges: np.ndarray, gains: np.ndarray) -> None:
+        """Record contacts: on each, trust grows a share ``gain`` of the way to 1 (several contacts compound)."""
+        distrust = 1.0 - self.trust
+        np.multiply.at(distrust, edges, 1.0 - np.minimum(gains, 1.0))
+        self.trust = 1.0 - distrust
+        self.touched[edges] = True
 
     def decay(self, rate: float) -> None:
         """Trust fades on links without contact this step."""
         self.trust[~self.touched] *= 1.0 - rate
         self.touched[:] = False
 
-    def trust_of(self, local: int) -> float:
-        """Mean trust on an organization's links (its trust towards others)."""
-        ids = self.edge_ids[local]
-        return float(self.trust[ids].mean()) if ids.size else 0.0
+    def trust_of(self) -> np.ndarray:
+        """Each organization's mean trust over its links (0 without links), shape ``(O,)``."""
+        per_end = np.bincount(self.edges.ravel(), weights=np.repeat(self.trust, 2), minlength=len(self.degree))
+        return np.divide(per_end, self.degree, out=np.zeros(len(self.degree)), where=self.degree > 0)

@@ -112,7 +112,9 @@ RUN_SUMMARIES: dict[str, Output] = _table(
         "community outcome at the last step (share of what is achievable then)",
         "higher",
     ),
-    Output("outcome_auc", "outcome over the run", "mean community outcome over the run (area under the curve)", "higher"),
+    Output(
+        "outcome_auc", "outcome over the run", "mean community outcome over the run (area under the curve)", "higher"
+    ),
     Output(
         "time_to_target",
         "time to target",

@@ -1,5 +1,6 @@
 """The actors: organizations working on the problem, and the backbone organization that supports them."""
 
-from cisim.organizations.agents import SECTORS, Backbone, Organization
+from cisim.organizations.agents import Backbone, Organization
+from cisim.organizations.population import SECTORS, Population
 
-__all__ = ["SECTORS", "Backbone", "Organization"]
+__all__ = ["SECTORS", "Backbone", "Organization", "Population"]

@@ -28,7 +28,15 @@ class Landscape:
         rng: the model's generator; the only source of randomness.
     """
 
-    def __init__(self, n_elements: int, n_domains: int, k: int, k_across: float, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        n_elements: int,
+        n_domains: int,
+        k: int,
+        k_across: float,
+        rng: np.random.Generator,
+        interaction: str = "random",
+    ) -> None:
         if not 0 <= k < n_elements:
             raise ValueError(f"k must be in [0, {n_elements - 1}], got {k}")
         self.n_elements = n_elements
@@ -43,6 +51,7 @@ class Landscape:
         self._row_offsets = np.arange(n_elements) * self.tables.shape[1]
         self.optimum_is_exact = n_elements <= EXACT_LIMIT
         self.minimum, self.maximum, self.optimum = self._extremes(rng)
+        self.policy_gain = 0.0  # placeholder until policy gain is measured
 
     def _draw_dependencies(self, rng: np.random.Generator) -> np.ndarray:
         """For each element, itself followed by the ``k`` elements its contribution depends on."""

@@ -11,7 +11,11 @@ from typing import Any
 
 ROLES = ("vision", "aligned_activities", "measurement", "public_will", "policy", "funding")
 CONDITIONS = ("common_agenda", "shared_measurement", "reinforcing_activities", "communication", "backbone")
-NETWORKS = ("complete", "small_world", "ring", "scale_free", "file")
+NETWORKS = ("complete", "small_world", "ring", "linear", "random", "scale_free", "file")
+DYNAMICS = ("fixed", "built")
+INTERACTIONS = ("random", "adjacent")
+SOLUTIONS = ("shared", "own")
+PAYERS = ("members", "funder")
 
 
 @dataclass(frozen=True)
@@ -100,9 +104,18 @@ PARAMETERS: tuple[Parameter, ...] = (
         "k_across",
         float,
         0.75,
-        "share of each element's interactions that reach other domains",
+        "share of all interactions that reach other domains (held exactly over the problem, to within one interaction)",
         low=0.0,
         high=1.0,
+    ),
+    _p(
+        "problem",
+        "interaction",
+        str,
+        "random",
+        "how elements' partners are chosen: 'random' (a share k_across in other domains) or 'adjacent' (the k "
+        "elements that follow each one, wrapping round, as in Levinthal 1997)",
+        choices=INTERACTIONS,
     ),
     _p(
         "problem",
@@ -141,7 +154,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "capacity",
         int,
         3,
-        "element changes an organization can attempt per step on its full program budget",
+        "candidate changes an organization evaluates when it revises, on its full program budget (the same "
+        "rule alone and in the plan)",
         low=1,
         high=100,
         unit="changes/step",
@@ -151,7 +165,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "revision_rate",
         float,
         0.3,
-        "chance per step that an organization acting alone revises its programs",
+        "chance per step that an organization revises its programs (evaluates candidate changes), alone or in "
+        "the coalition's plan alike",
         low=0.0,
         high=1.0,
     ),
@@ -182,6 +197,15 @@ PARAMETERS: tuple[Parameter, ...] = (
         "standard deviation of the noise in an organization's own outcome data (outcome scale 0-1)",
         low=0.0,
         high=1.0,
+    ),
+    _p(
+        "organizations",
+        "solutions",
+        str,
+        "shared",
+        "'shared': organizations act on their region's one community state; 'own': each holds its own "
+        "configuration of the whole problem and learns from network neighbours (Lazer and Friedman 2007)",
+        choices=SOLUTIONS,
     ),
     # ---- the coalition design
     _p(
@@ -228,6 +252,15 @@ PARAMETERS: tuple[Parameter, ...] = (
         "strength of the backbone organization (0: none); scales its staff and its cost",
         low=0.0,
         high=1.0,
+    ),
+    _p(
+        "conditions",
+        "dynamics",
+        str,
+        "fixed",
+        "'fixed': every condition level stays exactly as given for the whole run; 'built': levels start as "
+        "given, the backbone's roles raise them and they erode without a backbone",
+        choices=DYNAMICS,
     ),
     # ---- the backbone
     _p(
@@ -357,8 +390,43 @@ PARAMETERS: tuple[Parameter, ...] = (
         low=0.0,
         high=10.0,
     ),
+    _p(
+        "costs",
+        "backbone_paid_by",
+        str,
+        "members",
+        "who pays the backbone and the shared data system: 'members' (equal shares out of members' budgets) "
+        "or 'funder' (an outside funder: shown as income and as backbone cost)",
+        choices=PAYERS,
+    ),
     # ---- communication
-    _p("communication", "network", str, "small_world", "who talks to whom among members", choices=NETWORKS),
+    _p(
+        "communication",
+        "network",
+        str,
+        "small_world",
+        "who talks to whom among members: complete, small_world (Watts-Strogatz), ring (a cycle), linear (a "
+        "path), random (Erdos-Renyi, connected), scale_free (Barabasi-Albert) or file",
+        choices=NETWORKS,
+    ),
+    _p(
+        "communication",
+        "degree",
+        int,
+        4,
+        "mean number of neighbours per organization in small_world and random networks",
+        low=1,
+        high=999,
+    ),
+    _p(
+        "communication",
+        "rewiring",
+        float,
+        0.1,
+        "share of links rewired at random in small_world networks",
+        low=0.0,
+        high=1.0,
+    ),
     _p(
         "communication",
         "network_file",
@@ -386,6 +454,15 @@ PARAMETERS: tuple[Parameter, ...] = (
         high=1.0,
     ),
     _p("communication", "trust_decay", float, 0.02, "share of trust lost per step without contact", low=0.0, high=1.0),
+    _p(
+        "communication",
+        "copy_error",
+        float,
+        0.0,
+        "chance that each element is copied wrongly when an organization imitates another",
+        low=0.0,
+        high=1.0,
+    ),
     # ---- intercooperation (source 003)
     _p(
         "intercooperation",
@@ -483,12 +560,26 @@ PARAMETERS: tuple[Parameter, ...] = (
     # ---- the run
     _p("run", "steps", int, 100, "steps to simulate", low=1, high=1_000_000, unit="steps"),
     _p("run", "target_outcome", float, 0.9, "outcome whose first crossing gives the time to target", low=0.0, high=1.0),
+    _p(
+        "run",
+        "collect_every",
+        int,
+        1,
+        "collect the per-step outputs every this many steps (and at the last step)",
+        low=1,
+        high=1_000_000,
+        unit="steps",
+    ),
+    _p("run", "agent_data", bool, False, "also collect each organization's state every time outputs are collected"),
 )
 
 #: Top-level text fields of a scenario file.
 META_FIELDS = {"name": "short name of the scenario", "description": "one line saying what it represents"}
 
 BY_KEY: dict[str, Parameter] = {p.key: p for p in PARAMETERS}
+#: Parameters by their short name: names are unique across sections, so a model takes them as keywords.
+BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+assert len(BY_NAME) == len(PARAMETERS), "parameter names must be unique across sections"
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in PARAMETERS))
 
 

@@ -1,0 +1,365 @@
+"""Typed, frozen parameters: one dataclass per section of the scenario schema.
+
+Generated from ``cisim.scenarios.schema`` by ``python -m cisim.scenarios.codegen``; do not edit by hand (a test
+fails when this file and the schema differ). Dotted names (``"problem.k"``) belong to files, the command line and
+result columns; code inside the model reads ``params.problem.k``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemParams:
+    """Section [problem] of a scenario."""
+
+    n_elements: int = 16
+    """decisions (program components, services, policies) in the problem"""
+
+    n_domains: int = 4
+    """domains the elements are grouped into (e.g. early childhood, schooling, employment, health)"""
+
+    k: int = 6
+    """interactions per element: 0 is a technical problem, 4 or more a complex one"""
+
+    k_across: float = 0.75
+    """
+    share of all interactions that reach other domains (held exactly over the problem, to within one
+    interaction)
+    """
+
+    interaction: Literal["random", "adjacent"] = "random"
+    """
+    how elements' partners are chosen: 'random' (a share k_across in other domains) or 'adjacent' (the k
+    elements that follow each one, wrapping round, as in Levinthal 1997)
+    """
+
+    turbulence: float = 0.0
+    """share of contribution tables redrawn at each change (0: a static problem; above 0: an adaptive one)"""
+
+    turbulence_interval: int = 20
+    """steps between changes of an adaptive problem [steps]"""
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationsParams:
+    """Section [organizations] of a scenario."""
+
+    n_organizations: int = 12
+    """organizations working on the problem"""
+
+    domains_per_organization: int = 1
+    """domains each organization works in"""
+
+    element_coverage: float = 0.6
+    """
+    share of its domains' elements an organization works on; overlaps are duplication, uncovered elements
+    are gaps
+    """
+
+    capacity: int = 3
+    """
+    candidate changes an organization evaluates when it revises, on its full program budget (the same rule
+    alone and in the plan) [changes/step]
+    """
+
+    revision_rate: float = 0.3
+    """
+    chance per step that an organization revises its programs (evaluates candidate changes), alone or in the
+    coalition's plan alike
+    """
+
+    budget: float = 100.0
+    """budget per organization per step (sector multipliers apply) [money/step]"""
+
+    overhead_share: float = 0.2
+    """share of the budget spent on back-office overhead"""
+
+    measurement_noise: float = 0.08
+    """standard deviation of the noise in an organization's own outcome data (outcome scale 0-1)"""
+
+    solutions: Literal["shared", "own"] = "shared"
+    """
+    'shared': organizations act on their region's one community state; 'own': each holds its own
+    configuration of the whole problem and learns from network neighbours (Lazer and Friedman 2007)
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionsParams:
+    """Section [conditions] of a scenario."""
+
+    common_agenda: float = 1.0
+    """weight of the community outcome in each member's objective (0: own domains only)"""
+
+    shared_measurement: float = 1.0
+    """
+    how far members' data noise falls to the shared system's noise, and whether they see the community
+    outcome
+    """
+
+    reinforcing_activities: float = 1.0
+    """probability per step that members' proposals are evaluated jointly through the plan"""
+
+    communication: float = 1.0
+    """probability per step that a member hears its network neighbours' best configurations"""
+
+    backbone: float = 1.0
+    """strength of the backbone organization (0: none); scales its staff and its cost"""
+
+    dynamics: Literal["fixed", "built"] = "fixed"
+    """
+    'fixed': every condition level stays exactly as given for the whole run; 'built': levels start as given,
+    the backbone's roles raise them and they erode without a backbone
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class BackboneParams:
+    """Section [backbone] of a scenario."""
+
+    staff_capacity: float = 1.0
+    """effort units the backbone spends per step at full strength [effort/step]"""
+
+    cost: float = 120.0
+    """backbone running cost per step at full strength, paid by members [money/step]"""
+
+    growth_rate: float = 0.08
+    """how fast one effort unit on a role raises its condition towards 1 [1/effort]"""
+
+    weight_vision: float = 0.3
+    """
+    share of backbone effort on 'vision' early in the initiative (weights are normalised to sum to 1; all 0:
+    a backbone that costs but does none of the roles)
+    """
+
+    weight_aligned_activities: float = 0.3
+    """
+    share of backbone effort on 'aligned activities' early in the initiative (weights are normalised to sum
+    to 1; all 0: a backbone that costs but does none of the roles)
+    """
+
+    weight_measurement: float = 0.2
+    """
+    share of backbone effort on 'measurement' early in the initiative (weights are normalised to sum to 1;
+    all 0: a backbone that costs but does none of the roles)
+    """
+
+    weight_public_will: float = 0.1
+    """
+    share of backbone effort on 'public will' early in the initiative (weights are normalised to sum to 1;
+    all 0: a backbone that costs but does none of the roles)
+    """
+
+    weight_policy: float = 0.05
+    """
+    share of backbone effort on 'policy' early in the initiative (weights are normalised to sum to 1; all 0:
+    a backbone that costs but does none of the roles)
+    """
+
+    weight_funding: float = 0.05
+    """
+    share of backbone effort on 'funding' early in the initiative (weights are normalised to sum to 1; all
+    0: a backbone that costs but does none of the roles)
+    """
+
+    erosion: float = 0.01
+    """
+    share of each condition level lost per step without a backbone (scaled by 1 - backbone): coalitions
+    without support lose momentum
+    """
+
+    maturity_shift: bool = True
+    """
+    let effort shift from vision and aligned activities to public will, policy and funding as the initiative
+    matures (source 002)
+    """
+
+    maturity_steps: int = 60
+    """steps until the initiative counts as mature [steps]"""
+
+    shared_noise: float = 0.01
+    """noise of the shared measurement system"""
+
+    data_system_cost: float = 30.0
+    """cost per step of the shared data system at full shared measurement [money/step]"""
+
+    policy_win_rate: float = 0.1
+    """chance per effort unit per step that advocacy wins a policy change"""
+
+    policy_lift: float = 0.3
+    """how far a policy win lifts an element's contributions towards the best possible"""
+
+    funding_yield: float = 400.0
+    """funds mobilized per effort unit per step [money/effort]"""
+
+    public_will_rate: float = 0.1
+    """how fast one effort unit on public will raises community engagement"""
+
+
+@dataclass(frozen=True, slots=True)
+class CostsParams:
+    """Section [costs] of a scenario."""
+
+    coordination_cost: float = 4.0
+    """
+    meeting and reporting cost per member per step in a coalition of two at full condition levels
+    [money/step]
+    """
+
+    coordination_growth: float = 0.05
+    """growth of each member's coordination cost per additional member"""
+
+    backbone_paid_by: Literal["members", "funder"] = "members"
+    """
+    who pays the backbone and the shared data system: 'members' (equal shares out of members' budgets) or
+    'funder' (an outside funder: shown as income and as backbone cost)
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class CommunicationParams:
+    """Section [communication] of a scenario."""
+
+    network: Literal["complete", "small_world", "ring", "linear", "random", "scale_free", "file"] = "small_world"
+    """
+    who talks to whom among members: complete, small_world (Watts-Strogatz), ring (a cycle), linear (a
+    path), random (Erdos-Renyi, connected), scale_free (Barabasi-Albert) or file
+    """
+
+    degree: int = 4
+    """mean number of neighbours per organization in small_world and random networks"""
+
+    rewiring: float = 0.1
+    """share of links rewired at random in small_world networks"""
+
+    network_file: str = ""
+    """edge list (two organization indices per line) when network is 'file'; relative to the scenario file"""
+
+    contacts_per_step: int = 1
+    """neighbours a communicating member hears per step"""
+
+    trust_initial: float = 0.5
+    """trust between organizations at the start"""
+
+    trust_gain: float = 0.1
+    """trust gained per contact, doubled when what was shared proves better"""
+
+    trust_decay: float = 0.02
+    """share of trust lost per step without contact"""
+
+    copy_error: float = 0.0
+    """chance that each element is copied wrongly when an organization imitates another"""
+
+
+@dataclass(frozen=True, slots=True)
+class IntercooperationParams:
+    """Section [intercooperation] of a scenario."""
+
+    shared_services: float = 0.0
+    """how far members share back-office services (accounting, legal, quality)"""
+
+    overhead_savings: float = 0.5
+    """share of overhead that fully shared services save"""
+
+    joint_bids: float = 0.0
+    """how far members bid jointly for larger public contracts and grants"""
+
+    joint_bid_value: float = 300.0
+    """funds a winning joint bid brings in [money]"""
+
+    shared_platform: float = 0.0
+    """how far members use an open platform that speeds learning from each other"""
+
+
+@dataclass(frozen=True, slots=True)
+class RegionsParams:
+    """Section [regions] of a scenario."""
+
+    n_regions: int = 1
+    """regions, each with its own community state and its own coalition"""
+
+    cross_region: float = 0.0
+    """chance per region per step that a community of practice shares what works from another region"""
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipationParams:
+    """Section [participation] of a scenario."""
+
+    initial_members: float = 1.0
+    """share of organizations in the coalition at the start (where there is one)"""
+
+    review_rate: float = 0.05
+    """chance per step that an organization reconsiders its membership"""
+
+    engagement_budget_effect: float = 0.5
+    """budget increase at full community engagement (public will)"""
+
+
+@dataclass(frozen=True, slots=True)
+class RunParams:
+    """Section [run] of a scenario."""
+
+    steps: int = 100
+    """steps to simulate [steps]"""
+
+    target_outcome: float = 0.9
+    """outcome whose first crossing gives the time to target"""
+
+    collect_every: int = 1
+    """collect the per-step outputs every this many steps (and at the last step) [steps]"""
+
+    agent_data: bool = False
+    """also collect each organization's state every time outputs are collected"""
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """Every parameter of a model, one typed section each: ``params.problem.k``."""
+
+    problem: ProblemParams = field(default_factory=ProblemParams)
+    organizations: OrganizationsParams = field(default_factory=OrganizationsParams)
+    conditions: ConditionsParams = field(default_factory=ConditionsParams)
+    backbone: BackboneParams = field(default_factory=BackboneParams)
+    costs: CostsParams = field(default_factory=CostsParams)
+    communication: CommunicationParams = field(default_factory=CommunicationParams)
+    intercooperation: IntercooperationParams = field(default_factory=IntercooperationParams)
+    regions: RegionsParams = field(default_factory=RegionsParams)
+    participation: ParticipationParams = field(default_factory=ParticipationParams)
+    run: RunParams = field(default_factory=RunParams)
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> Params:
+        """Parameters from already validated values keyed by dotted name (``Scenario.values``)."""
+        sections: dict[str, dict[str, Any]] = {name: {} for name in SECTION_CLASSES}
+        for key, value in values.items():
+            section, _, name = key.partition(".")
+            sections[section][name] = value
+        return cls(**{name: SECTION_CLASSES[name](**group) for name, group in sections.items()})
+
+    def values(self) -> dict[str, Any]:
+        """Every parameter keyed by dotted name, as in scenario files and result columns."""
+        return {f"{section}.{name}": value for section, group in asdict(self).items() for name, value in group.items()}
+
+    def flat(self) -> dict[str, Any]:
+        """Every parameter keyed by its short name, as the model's keyword arguments."""
+        return {name: value for group in asdict(self).values() for name, value in group.items()}
+
+
+#: Each section's name and its class, in schema order.
+SECTION_CLASSES: dict[str, Any] = {
+    "problem": ProblemParams,
+    "organizations": OrganizationsParams,
+    "conditions": ConditionsParams,
+    "backbone": BackboneParams,
+    "costs": CostsParams,
+    "communication": CommunicationParams,
+    "intercooperation": IntercooperationParams,
+    "regions": RegionsParams,
+    "participation": ParticipationParams,
+    "run": RunParams,
+}
