@@ -264,6 +264,9 @@ def plot_all(
     results = Results.of(results)
     out.mkdir(parents=True, exist_ok=True)
     frame = results.done
+    if frame.empty:
+        report(f"skipped every figure: no finished runs in {results.folder} yet")
+        return []
     written: list[Path] = []
     draw: dict[str, Callable[[], list[Path]]] = {
         "outcome": lambda: outcome_over_time(results.series, out),
