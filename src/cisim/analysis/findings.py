@@ -14,6 +14,7 @@ import pandas as pd
 from cisim.analysis.results import Results
 from cisim.analysis.statistics import ENOUGH_PAIRS, Interval
 from cisim.analysis.tables import paired_comparisons
+from cisim.model.outputs import label
 
 #: The outcome a headline compares, and the cost it weighs it against (names from ``cisim.model.outputs``).
 HEADLINE_METRIC = "final_outcome"
@@ -137,7 +138,7 @@ def cautions(
         for row in key.itertuples():
             if np.isfinite(row.ci_low) and row.ci_low <= 0 <= row.ci_high and row.difference != 0:
                 notes.append(
-                    f"The 95 % interval of the difference in {row.metric.replace('_', ' ')} ({row.arm} minus "
+                    f"The 95 % interval of the difference in {label(row.metric)} ({row.arm} minus "
                     f"{row.baseline}) runs from {row.ci_low:+.3g} to {row.ci_high:+.3g}: it includes zero, so "
                     "these runs cannot tell the two apart on it; more replicates would narrow it."
                 )

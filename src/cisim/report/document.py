@@ -126,7 +126,8 @@ def build_report(results: Results | str | Path) -> str:
     answer.append(html.escape(words.dynamics_sentence(results)))
     if notes:
         answer.append(f'Read the <a href="#warnings">{len(notes)} caution(s)</a> below before quoting these numbers.')
-    parts.append(_section("headline", "Answer", *(f"<p>{text}</p>" for text in answer)))
+    keep_together = "95&nbsp;% "  # the percent sign stays on the line of its number
+    parts.append(_section("headline", "Answer", *(f"<p>{text.replace('95 % ', keep_together)}</p>" for text in answer)))
 
     heading, *table = _key_table(results, key, contributions, indices)
     parts.append(_section("key-table", heading, *table))
