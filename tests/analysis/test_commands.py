@@ -1,69 +1,20 @@
 """The analysis commands on real (small) sweeps: tables, attribution, sensitivity, figures, report, export."""
 
+import json
+import os
+import shutil
+import sys
 import warnings
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from cisim.analysis.export import to_ema
 from cisim.cli import main
-from cisim.experiments.design import load_experiment
 from cisim.experiments.store import load_results
-from cisim.experiments.sweep import run_sweep
-
-FACTORIAL = """name = "mini_factorial"
-description = "three conditions on or off"
-scenarios = ["small"]
-seed = 3
-replicates = 4
-[arms.design]
-preset = "collective"
-[factors]
-"conditions.common_agenda" = [0.0, 1.0]
-"conditions.shared_measurement" = [0.0, 1.0]
-"conditions.backbone" = [0.0, 1.0]
-"""
-
-SALTELLI = """name = "mini_sensitivity"
-description = "Sobol indices on a small problem"
-scenarios = ["small"]
-seed = 3
-replicates = 1
-[arms.design]
-preset = "collective"
-[sample]
-method = "saltelli"
-samples = 8
-[sample.ranges]
-"conditions.shared_measurement" = [0.0, 1.0]
-"organizations.measurement_noise" = [0.01, 0.3]
-"""
-
-
-@pytest.fixture(scope="module")
-def sweeps(tmp_path_factory):
-    from tests.experiments.conftest import EXPERIMENT, SMALL
-
-    root = tmp_path_factory.mktemp("analysis")
-    (root / "scenarios").mkdir()
-    (root / "scenarios" / "small.toml").write_text(SMALL)
-    (root / "experiments").mkdir()
-    folders = {}
-    for name, text in (
-        (
-            "tiny",
-            EXPERIMENT.replace(
-                '"problem.k" = [0, 4]', '"problem.k" = [0, 4]\n"organizations.n_organizations" = [4, 8]'
-            ),
-        ),
-        ("factorial", FACTORIAL),
-        ("saltelli", SALTELLI),
-    ):
-        path = root / "experiments" / f"{name}.toml"
-        path.write_text(text)
-        folders[name] = root / name
-        run_sweep(load_experiment(path), folders[name], executor="serial")
-    return folders
+from cisim.model.outputs import RUN_SUMMARIES
 
 
 def invoke(*args):
@@ -90,14 +41,14 @@ def test_attribute_gives_shapley_values_that_add_up(sweeps):
 
 def test_attribute_explains_what_is_missing(sweeps):
     result = CliRunner().invoke(main, ["attribute", str(sweeps["tiny"])])
-    assert result.exit_code == 1 and "several arms" in result.output
+    assert result.exit_code == 2 and "several arms" in result.output
 
 
 def test_sensitivity_reads_a_saltelli_design(sweeps):
     output = invoke("sensitivity", sweeps["saltelli"])
     assert "Sobol indices" in output and "ST_ci_high" in output
     result = CliRunner().invoke(main, ["sensitivity", str(sweeps["tiny"])])
-    assert result.exit_code == 1 and "saltelli" in result.output
+    assert result.exit_code == 2 and "saltelli" in result.output
 
 
 def test_plot_writes_every_applicable_kind_as_png_and_svg(sweeps, tmp_path):
@@ -114,16 +65,6 @@ def test_plot_writes_every_applicable_kind_as_png_and_svg(sweeps, tmp_path):
         assert {f"{stem}.png", f"{stem}.svg"} <= names
     invoke("plot", sweeps["factorial"], "--kind", "attribution", "--out", tmp_path / "a")
     assert (tmp_path / "a" / "attribution.svg").exists()
-
-
-def test_report_is_one_self_contained_file(sweeps, tmp_path):
-    target = tmp_path / "report.html"
-    invoke("report", sweeps["factorial"], "--out", target)
-    text = target.read_text()
-    assert text.count("data:image/png;base64,") >= 4
-    for words in ("three conditions on or off", "Design", "Scenario parameters", "Attribution", "Manifest"):
-        assert words in text
-    assert 'src="http' not in text
 
 
 def test_analysis_of_a_partial_sweep_says_what_is_missing(sweeps, tmp_path):
@@ -150,3 +91,135 @@ def test_results_export_to_ema_workbench_and_prim_runs_on_them(sweeps):
         low = outcomes["final_outcome"] < 0.8
         box = prim.Prim(experiments[["problem.k", "organizations.n_organizations"]].astype(float), low).find_box()
     assert len(box.peeling_trajectory) >= 1
+
+
+# ------------------------------------------------------------------------------------------ bad input
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file of a results folder with its bytes, to show that a refused command changed nothing."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def copies(sweeps, tmp_path):
+    """Private copies of the sweeps, so a test can check that nothing in them changed."""
+    return {name: Path(shutil.copytree(folder, tmp_path / name)) for name, folder in sweeps.items()}
+
+
+def refused(*args):
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
+    return result.output
+
+
+def test_analyze_with_an_unknown_baseline_names_the_arms_that_exist(copies):
+    before = snapshot(copies["tiny"])
+    output = refused("analyze", copies["tiny"], "--baseline", "nosuch")
+    assert "error: --baseline 'nosuch'" in output
+    assert "isolated" in output and "collective" in output
+    assert snapshot(copies["tiny"]) == before
+
+
+def test_an_unknown_arm_names_the_arms_that_exist(copies):
+    output = refused("attribute", copies["tiny"], "--arm", "nosuch")
+    assert "error: --arm 'nosuch'" in output and "isolated, collective" in output
+    output = refused("sensitivity", copies["saltelli"], "--arm", "nosuch")
+    assert "error: --arm 'nosuch'" in output and "design" in output
+
+
+COMMANDS = {
+    "analyze": ("tiny", []),
+    "attribute": ("factorial", []),
+    "sensitivity": ("saltelli", []),
+    "plot": ("tiny", ["--kind", "distribution"]),
+    "report": ("factorial", []),
+}
+
+
+def unwritable(tmp_path: Path) -> Path:
+    """A folder nobody may write in: read-only by permission, or (for root, whom permissions do not stop) /sys."""
+    if os.geteuid() == 0:
+        if not Path("/sys").is_dir():
+            pytest.skip("no read-only file system to write into")
+        return Path("/sys/cisim-analysis-test")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    return locked / "out"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("where", ["under a file", "read-only"])
+def test_a_bad_out_is_refused_before_any_work_and_changes_nothing(copies, tmp_path, command, where):
+    if where == "read-only" and sys.platform == "win32":
+        pytest.skip("permissions differ on Windows")
+    name, extra = COMMANDS[command]
+    folder = copies[name]
+    before = snapshot(folder)
+    if where == "under a file":
+        blocker = tmp_path / "a-file"
+        blocker.write_text("")
+        out = blocker / "sub" / ("report.html" if command == "report" else "")
+    else:
+        out = unwritable(tmp_path) / ("report.html" if command == "report" else "")
+    output = refused(command, folder, *extra, "--out", out)
+    assert "error: --out" in output and "cannot write there" in output
+    assert snapshot(folder) == before
+
+
+def test_report_refuses_a_folder_as_its_out(copies):
+    output = refused("report", copies["factorial"], "--out", copies["factorial"])
+    assert "is a directory" in output
+
+
+def test_a_folder_that_is_not_a_sweep_is_a_user_error(tmp_path):
+    output = refused("analyze", tmp_path)
+    assert "not a sweep results folder" in output
+
+
+# ------------------------------------------------------------------------------------------ metrics, dynamics
+
+
+def test_any_recorded_run_summary_can_be_analysed_and_labelled_from_the_outputs_table(sweeps, tmp_path):
+    recorded = [m for m in RUN_SUMMARIES if m in load_results(sweeps["tiny"]).columns and m != "final_outcome"]
+    extra = next(m for m in recorded if m not in ("outcome_auc", "time_to_target", "cost_effectiveness"))
+    invoke("analyze", sweeps["tiny"], "--metric", extra, "--out", tmp_path)
+    table = pd.read_csv(tmp_path / "describe.csv")
+    assert set(table["metric"]) == {extra}
+
+
+def test_attribution_and_sensitivity_say_which_condition_dynamics_the_runs_used(copies, tmp_path):
+    # results written before the parameter existed ran with conditions built up by the backbone
+    assert "condition dynamics: built" in invoke("attribute", copies["factorial"], "--out", tmp_path / "a")
+    assert "condition dynamics: built" in invoke("sensitivity", copies["saltelli"], "--out", tmp_path / "s")
+    # results that record the mode say it
+    for name in ("factorial", "saltelli"):
+        manifest_path = copies[name] / "manifest.json"
+        manifest = json.loads(manifest_path.read_text())
+        for scenario in manifest["scenarios"]:
+            scenario["values"]["conditions.dynamics"] = "fixed"
+        manifest_path.write_text(json.dumps(manifest))
+    assert "condition dynamics: fixed" in invoke("attribute", copies["factorial"], "--out", tmp_path / "a")
+    assert "condition dynamics: fixed" in invoke("sensitivity", copies["saltelli"], "--out", tmp_path / "s")
+
+
+def test_morris_screening_reads_a_morris_design(sweeps, tmp_path):
+    output = invoke("sensitivity", sweeps["morris"], "--out", tmp_path)
+    assert "Morris screening" in output
+    table = pd.read_csv(tmp_path / "sensitivity.csv")
+    assert list(table["factor"]) == ["conditions.communication", "organizations.measurement_noise"]
+    assert (table["mu_star"] >= 0).all() and (table["mu_star_ci_low"] <= table["mu_star"]).all()
+
+
+def test_a_sweep_with_no_finished_run_yet_is_a_user_error_and_its_report_says_so(copies):
+    from cisim.report import build_report
+
+    folder = copies["tiny"]
+    for block in folder.glob("*/block-*.parquet"):
+        block.unlink()
+    (folder / "status.jsonl").unlink()
+    for command in ("analyze", "attribute", "sensitivity", "plot", "report"):
+        assert "no finished runs yet (24 in the design)" in refused(command, folder)
+    assert "No finished runs yet" in build_report(folder)

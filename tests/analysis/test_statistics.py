@@ -5,9 +5,22 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cisim.analysis.attribution import AttributionError, attribute, interaction_weights, shapley_weights
-from cisim.analysis.sensitivity import morris_indices, sobol_indices
-from cisim.analysis.tables import describe, holm, paired_comparisons
+from cisim.analysis.attribution import (
+    AttributionError,
+    attribute,
+    game_from_results,
+    interaction_weights,
+    shapley_weights,
+)
+from cisim.analysis.sensitivity import morris_indices, morris_levels, sobol_indices
+from cisim.analysis.statistics import (
+    bootstrap_interval,
+    holm,
+    mean_difference_interval,
+    mean_interval,
+    mean_intervals,
+)
+from cisim.analysis.tables import describe, paired_comparisons
 from cisim.experiments.design import salib_problem, salib_sample
 
 
@@ -129,3 +142,96 @@ def test_paired_comparisons_match_hand_computed_values():
     iso = described[described["arm"] == "isolated"].iloc[0]
     half = stats.t.ppf(0.975, 11) * base.std(ddof=1) / np.sqrt(12)
     assert (iso["mean"], iso["ci_low"]) == pytest.approx((base.mean(), base.mean() - half))
+
+
+# ------------------------------------------------------------------------------ one module of statistics
+
+
+def test_mean_interval_is_the_t_interval_and_says_when_it_cannot_be_computed():
+    values = np.array([0.2, 0.5, 0.45, 0.9, 0.61])
+    interval = mean_interval(values)
+    half = stats.t.ppf(0.975, 4) * values.std(ddof=1) / np.sqrt(5)
+    assert (interval.estimate, interval.low, interval.high) == pytest.approx(
+        (values.mean(), values.mean() - half, values.mean() + half)
+    )
+    assert np.isnan(mean_interval([0.3]).low) and mean_interval([0.3]).estimate == 0.3
+    assert mean_interval([0.5, 0.5, 0.5]).low == mean_interval([0.5, 0.5, 0.5]).high == 0.5
+    assert mean_interval([0.1, np.nan, 0.3]).n == 2
+
+
+def test_mean_intervals_band_matches_one_interval_at_a_time():
+    rng = np.random.default_rng(1)
+    groups = [rng.normal(size=n) for n in (2, 5, 30)] + [np.array([1.0]), np.array([2.0, 2.0])]
+    low, high = mean_intervals(
+        [g.mean() for g in groups], [g.std(ddof=1) if len(g) > 1 else np.nan for g in groups], [len(g) for g in groups]
+    )
+    for group, lo, hi in zip(groups, low, high, strict=True):
+        one = mean_interval(group)
+        assert (lo, hi) == pytest.approx((one.low, one.high), nan_ok=True)
+
+
+def test_holm_agrees_with_statsmodels():
+    multitest = pytest.importorskip("statsmodels.stats.multitest")
+    p = np.random.default_rng(7).uniform(0, 0.2, 12)
+    assert holm(p) == pytest.approx(multitest.multipletests(p, method="holm")[1])
+    with_missing = holm(np.array([0.01, np.nan, 0.04]))
+    assert np.isnan(with_missing[1]) and with_missing[[0, 2]] == pytest.approx([0.02, 0.04])
+
+
+def test_bootstrap_intervals_are_reproducible_and_fall_back_to_percentile():
+    sample = np.random.default_rng(3).normal(0.1, 0.05, 15)
+    assert bootstrap_interval(sample, seed=4) == bootstrap_interval(sample, seed=4)
+    assert mean_difference_interval(sample).low < sample.mean() < mean_difference_interval(sample).high
+    # two distinct values: BCa cannot be computed, the percentile interval still can
+    low, high = bootstrap_interval(np.array([0.0] * 9 + [1.0]), seed=0)
+    assert np.isfinite(low) and np.isfinite(high) and low <= 0.1 <= high
+
+
+def test_attribution_intervals_are_the_paired_percentile_bootstrap_of_replicates():
+    """scipy's bootstrap draws the same replicates for every combination, as resampling by hand would."""
+    effects = {"a": 0.2, "b": 0.1, "c": 0.0}
+    frame = factorial_frame(lambda on: sum(effects[p] for p in on), replicates=12, noise=0.05, seed=5)
+    contributions, interactions = attribute(frame, resamples=500, seed=9)
+    players, values = game_from_results(frame)
+    draws = np.random.default_rng(9).integers(values.shape[1], size=(500, values.shape[1]))
+    boot = shapley_weights(3) @ values[:, draws].mean(axis=2)
+    by_player = contributions.set_index("player")
+    for i, player in enumerate(players):
+        assert by_player.loc[player, ["ci_low", "ci_high"]].to_numpy(float) == pytest.approx(
+            np.percentile(boot[i], [2.5, 97.5])
+        )
+    pair = interaction_weights(3)[(0, 1)] @ values[:, draws].mean(axis=2)
+    first = interactions.iloc[0]
+    assert (first["first"], first["second"]) == (players[0], players[1])
+    assert [first["ci_low"], first["ci_high"]] == pytest.approx(np.percentile(pair, [2.5, 97.5]))
+
+
+@pytest.mark.parametrize("levels", [2, 4, 6])
+def test_morris_levels_are_read_from_the_design_itself(levels):
+    from SALib.sample import morris
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1], [10, 50], [-2, 2]]}
+    assert morris_levels(problem, morris.sample(problem, 6, num_levels=levels, seed=1)) == levels
+    assert morris_levels(salib_problem(MORRIS), salib_sample(MORRIS, seed=0)) == 4  # what the design draws
+
+
+MORRIS = {"method": "morris", "samples": 5, "ranges": {"a": [0.0, 1.0], "b": [2.0, 3.0]}}
+
+
+def test_paired_comparisons_pool_design_points_when_asked():
+    rng = np.random.default_rng(2)
+    rows = []
+    for k in (0, 4):
+        for replicate in range(5):
+            base = rng.uniform()
+            for arm, lift in (("isolated", 0.0), ("collective", 0.1 + 0.05 * k)):
+                rows.append(
+                    {"scenario": "s", "problem.k": k, "replicate": replicate, "arm": arm, "final_outcome": base + lift}
+                )
+    frame = pd.DataFrame(rows)
+    per_point = paired_comparisons(frame, metrics=["final_outcome"])
+    pooled = paired_comparisons(frame, metrics=["final_outcome"], by=[]).iloc[0]
+    assert list(per_point["difference"]) == pytest.approx([0.1, 0.3])
+    assert pooled["pairs"] == 10 and pooled["difference"] == pytest.approx(0.2)
+    with pytest.raises(KeyError, match="arms are isolated, collective"):
+        paired_comparisons(frame, baseline="nosuch")

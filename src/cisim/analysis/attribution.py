@@ -13,7 +13,8 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from cisim.analysis.tables import factor_columns
+from cisim.analysis.results import factor_columns
+from cisim.analysis.statistics import CONFIDENCE, RESAMPLES, bootstrap_interval
 
 
 class AttributionError(ValueError):
@@ -93,60 +94,55 @@ def attribute(
     frame: pd.DataFrame,
     metric: str = "final_outcome",
     players: list[str] | None = None,
-    resamples: int = 2000,
-    confidence: float = 0.95,
+    resamples: int = RESAMPLES,
+    confidence: float = CONFIDENCE,
     seed: int = 0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Shapley values of each player's contribution to the advantage of all-on over all-off.
 
-    Also the pairwise Shapley interaction indices; each comes with a bootstrap interval over replicates
-    (resampled together, so the common random numbers stay paired).
+    Also the pairwise Shapley interaction indices; each comes with a percentile bootstrap interval over
+    replicates (``scipy.stats.bootstrap``; a replicate's runs are resampled together, so the common random
+    numbers stay paired).
 
     Returns:
         (contributions, interactions): one row per player (plus a ``total`` row), one row per pair.
     """
     players, values = game_from_results(frame, metric, players)
     n, replicates = len(players), values.shape[1]
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(replicates, size=(resamples, replicates))
-    boot = values[:, draws].mean(axis=2)  # coalitions x resamples
-    mean = values.mean(axis=1)
-    tail = (1 - confidence) / 2 * 100
     weights = shapley_weights(n)
-    shapley, shapley_boot = weights @ mean, weights @ boot
-    total, total_boot = mean[-1] - mean[0], boot[-1] - boot[0]
+    pair_weights = interaction_weights(n)
+    # every quantity is linear in the coalitions' means, so one bootstrap of them all keeps replicates paired
+    linear = np.vstack([weights, np.eye(1 << n)[-1] - np.eye(1 << n)[0], *pair_weights.values()])
+
+    def estimates(sample: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.tensordot(linear, sample.mean(axis=axis), axes=1)
+
+    point = estimates(values)
+    low, high = bootstrap_interval(values, estimates, confidence, resamples, seed, method="percentile")
+    total = point[n]
     rows = [
         {
             "player": p,
-            "shapley": shapley[i],
-            "ci_low": np.percentile(shapley_boot[i], tail),
-            "ci_high": np.percentile(shapley_boot[i], 100 - tail),
-            "share": shapley[i] / total if total else np.nan,
+            "shapley": point[i],
+            "ci_low": low[i],
+            "ci_high": high[i],
+            "share": point[i] / total if total else np.nan,
         }
         for i, p in enumerate(players)
     ]
-    rows.append(
+    rows.append({"player": "total", "shapley": total, "ci_low": low[n], "ci_high": high[n], "share": 1.0})
+    pairs = [
         {
-            "player": "total",
-            "shapley": total,
-            "ci_low": np.percentile(total_boot, tail),
-            "ci_high": np.percentile(total_boot, 100 - tail),
-            "share": 1.0,
+            "first": players[i],
+            "second": players[j],
+            "interaction": point[k],
+            "ci_low": low[k],
+            "ci_high": high[k],
         }
-    )
-    pairs = []
-    for (i, j), weight in interaction_weights(n).items():
-        pair_boot = weight @ boot
-        pairs.append(
-            {
-                "first": players[i],
-                "second": players[j],
-                "interaction": weight @ mean,
-                "ci_low": np.percentile(pair_boot, tail),
-                "ci_high": np.percentile(pair_boot, 100 - tail),
-            }
-        )
+        for k, (i, j) in enumerate(pair_weights, start=n + 1)
+    ]
     ranked = sorted(rows[:-1], key=lambda row: -row["shapley"]) + rows[-1:]
     contributions = pd.DataFrame(ranked)
+    mean = values.mean(axis=1)
     contributions.attrs.update(metric=metric, replicates=replicates, baseline=float(mean[0]), full=float(mean[-1]))
-    return contributions, pd.DataFrame(pairs)
+    return contributions, pd.DataFrame(pairs, columns=["first", "second", "interaction", "ci_low", "ci_high"])

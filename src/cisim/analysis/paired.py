@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-import numpy as np
 import pandas as pd
-from scipy import stats
+
+from cisim.analysis.statistics import CONFIDENCE, mean_interval
 
 
 @dataclass(frozen=True)
@@ -25,30 +25,24 @@ class PairedDifference:
 
 
 def paired_difference(
-    summaries: pd.DataFrame, metric: str, baseline: str, arm: str, confidence: float = 0.95
+    summaries: pd.DataFrame, metric: str, baseline: str, arm: str, confidence: float = CONFIDENCE
 ) -> PairedDifference:
     """Paired difference of ``metric`` between two arms, replicate by replicate.
 
     Replicates where either arm's value is missing (e.g. time to target never reached) are dropped.
     """
     table = summaries.pivot(index="replicate", columns="arm", values=metric)[[baseline, arm]].dropna()
-    differences = (table[arm] - table[baseline]).to_numpy(dtype=float)
-    n = len(differences)
-    mean = float(differences.mean()) if n else float("nan")
-    if n >= 2 and differences.std(ddof=1) > 0:
-        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * differences.std(ddof=1) / np.sqrt(n))
-    else:
-        half = 0.0 if n >= 2 else float("nan")
+    interval = mean_interval(table[arm] - table[baseline], confidence)
     return PairedDifference(
         metric=metric,
         baseline=baseline,
         arm=arm,
-        baseline_mean=float(table[baseline].mean()) if n else float("nan"),
-        arm_mean=float(table[arm].mean()) if n else float("nan"),
-        difference=mean,
-        ci_low=mean - half,
-        ci_high=mean + half,
-        pairs=n,
+        baseline_mean=float(table[baseline].mean()) if interval.n else float("nan"),
+        arm_mean=float(table[arm].mean()) if interval.n else float("nan"),
+        difference=interval.estimate,
+        ci_low=interval.low,
+        ci_high=interval.high,
+        pairs=interval.n,
     )
 
 

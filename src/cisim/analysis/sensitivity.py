@@ -7,13 +7,13 @@ analysis expects. Each design point's outcome is its mean over replicates.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from cisim.analysis.results import Results
 from cisim.experiments.design import salib_problem, salib_sample
 
 
@@ -39,11 +39,25 @@ def sobol_indices(problem: dict[str, Any], outputs: np.ndarray, seed: int = 0, r
     )
 
 
+def morris_levels(problem: dict[str, Any], inputs: np.ndarray) -> int:
+    """The number of grid levels p of a Morris design, read from its points.
+
+    Every step of a Morris trajectory moves one factor by delta = p / (2 (p - 1)) of its range, so the
+    design itself says which p it was drawn with (``cisim.experiments.design`` chooses it); the analysis
+    must use the same p.
+    """
+    bounds = np.asarray(problem["bounds"], dtype=float)
+    unit = (inputs - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
+    steps = np.abs(np.diff(unit.reshape(-1, problem["num_vars"] + 1, problem["num_vars"]), axis=1))
+    delta = float(steps.max())
+    return round(2 * delta / (2 * delta - 1))
+
+
 def morris_indices(problem: dict[str, Any], inputs: np.ndarray, outputs: np.ndarray, seed: int = 0) -> pd.DataFrame:
     """Morris screening: mean absolute elementary effect (mu_star) with its 95 % interval, and sigma."""
     from SALib.analyze import morris
 
-    result = morris.analyze(problem, inputs, outputs, num_levels=4, seed=seed)
+    result = morris.analyze(problem, inputs, outputs, num_levels=morris_levels(problem, inputs), seed=seed)
     return pd.DataFrame(
         {
             "factor": problem["names"],
@@ -55,30 +69,41 @@ def morris_indices(problem: dict[str, Any], inputs: np.ndarray, outputs: np.ndar
     )
 
 
-def sensitivity(folder: str | Path, metric: str = "final_outcome", arm: str | None = None) -> tuple[str, pd.DataFrame]:
-    """Sobol or Morris indices of ``metric`` for a sweep's sampled factors, read from its results folder.
+def sensitivity(
+    results: Results | str | Path, metric: str = "final_outcome", arm: str | None = None
+) -> tuple[str, pd.DataFrame]:
+    """Sobol or Morris indices of ``metric`` for a sweep's sampled factors.
+
+    Args:
+        results: the sweep's results (or its folder).
+        metric: the per-run summary analysed; each design point's value is its mean over replicates.
+        arm: the arm analysed (default: the last one).
 
     Returns:
         the method (``saltelli`` or ``morris``) and one row per factor.
-    """
-    from cisim.experiments.store import load_results
 
-    folder = Path(folder)
-    manifest = json.loads((folder / "manifest.json").read_text())
+    Raises:
+        SensitivityError: the sweep did not sample for sensitivity, the arm does not exist, or design points
+            have no finished run yet.
+    """
+    results = Results.of(results)
+    folder, manifest = results.folder, results.manifest
     sample = manifest.get("sample")
     if not sample or sample.get("method") not in ("saltelli", "morris"):
         raise SensitivityError(
             f'{folder}: the sweep did not sample its factors with method = "saltelli" (Sobol '
             'indices) or "morris" (screening); add such a [sample] to the experiment'
         )
-    frame = load_results(folder)
-    frame = frame[frame["status"] == "done"]
-    arms = list(dict.fromkeys(frame["arm"]))
+    frame = results.done
+    arms = results.arms
     arm = arm or arms[-1]
     if arm not in arms:
         raise SensitivityError(f"{folder}: no arm {arm!r}; arms are {', '.join(arms)}")
+    if metric not in frame:
+        raise SensitivityError(f"{folder}: no metric {metric!r} in these results")
     per_point = frame[frame["arm"] == arm].groupby("point")[metric].mean()
-    expected = len(salib_sample(sample, manifest["seed"]))
+    inputs = salib_sample(sample, manifest["seed"])
+    expected = len(inputs)
     if per_point.index.tolist() != list(range(expected)):
         raise SensitivityError(
             f"{folder}: {expected - len(per_point)} of {expected} design points have no "
@@ -87,6 +112,8 @@ def sensitivity(folder: str | Path, metric: str = "final_outcome", arm: str | No
     outputs = per_point.to_numpy(dtype=float)
     problem = salib_problem(sample)
     if sample["method"] == "saltelli":
-        return "saltelli", sobol_indices(problem, outputs, seed=manifest["seed"])
-    inputs = salib_sample(sample, manifest["seed"])
-    return "morris", morris_indices(problem, inputs, outputs, seed=manifest["seed"])
+        indices = sobol_indices(problem, outputs, seed=manifest["seed"])
+    else:
+        indices = morris_indices(problem, inputs, outputs, seed=manifest["seed"])
+    indices.attrs.update(metric=metric, arm=arm, samples=sample["samples"], dynamics=results.dynamics_text(arm))
+    return sample["method"], indices

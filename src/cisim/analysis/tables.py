@@ -1,88 +1,84 @@
 """Summary tables of a sweep: per arm and factor level, and paired differences between arms.
 
-Analysis reads only the results folder (``cisim.load_results``); it never reruns the model.
+Analysis reads only the results (``Results`` or ``cisim.load_results``); it never reruns the model. Metric
+names and labels come from ``cisim.model.outputs``; the statistics from ``cisim.analysis.statistics``.
 """
 
 from __future__ import annotations
 
-import warnings
-from typing import Any
+from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
-#: Per-run metrics an analyst reads first, with their plain names.
+from cisim.analysis.results import DESIGN_COLUMNS, factor_columns
+from cisim.analysis.statistics import CONFIDENCE, RESAMPLES, holm, mean_interval, paired_statistics
+from cisim.model.outputs import RUN_SUMMARIES, label
+
+__all__ = [
+    "DESIGN_COLUMNS",
+    "METRICS",
+    "describe",
+    "factor_columns",
+    "holm",
+    "metrics_in",
+    "paired_comparisons",
+]
+
+#: The per-run summaries an analyst reads first (names from ``RUN_SUMMARIES``), with their labels.
 METRICS: dict[str, str] = {
-    "final_outcome": "final outcome",
-    "outcome_auc": "area under the outcome curve",
-    "time_to_target": "time to target (steps)",
-    "cost_effectiveness": "points per 100,000 spent",
-    "mean_duplication": "duplication",
-    "mean_gap_share": "gaps",
+    name: label(name)
+    for name in (
+        "final_outcome",
+        "outcome_auc",
+        "time_to_target",
+        "cost_effectiveness",
+        "mean_duplication",
+        "mean_gap_share",
+    )
+    if name in RUN_SUMMARIES
 }
 
-#: Columns of the design that are not factors.
-DESIGN_COLUMNS = {"run_id", "scenario", "scenario_index", "point", "replicate", "arm", "seed"}
 
-
-def factor_columns(frame: pd.DataFrame) -> list[str]:
-    """The design's factors (dotted parameter names) present in a results frame."""
-    return [c for c in frame.columns if "." in c and c not in DESIGN_COLUMNS]
+def metrics_in(frame: pd.DataFrame, metrics: Sequence[str] | None = None) -> list[str]:
+    """The metrics asked for (default: ``METRICS``) that the results hold."""
+    return [m for m in (metrics or METRICS) if m in frame.columns]
 
 
 def _done(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["status"] == "done"] if "status" in frame else frame
 
 
-def describe(frame: pd.DataFrame, metrics: list[str] | None = None, confidence: float = 0.95) -> pd.DataFrame:
+def describe(frame: pd.DataFrame, metrics: list[str] | None = None, confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Mean, median and t-based confidence interval of each metric, per scenario, factor level and arm."""
-    metrics = metrics or list(METRICS)
+    metrics = metrics_in(frame, metrics)
     keys = ["scenario", *factor_columns(frame), "arm"]
     rows = []
     for group, part in _done(frame).groupby(keys, sort=True, dropna=False):
         for metric in metrics:
-            values = part[metric].dropna().to_numpy(dtype=float)
-            n = len(values)
-            mean = float(values.mean()) if n else np.nan
-            half = (
-                float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)) if n > 1 else np.nan
-            )
+            values = part[metric].dropna()
+            interval = mean_interval(values, confidence)
             rows.append(
                 {
                     **dict(zip(keys, group, strict=True)),
                     "metric": metric,
-                    "n": n,
-                    "mean": mean,
-                    "median": float(np.median(values)) if n else np.nan,
-                    "ci_low": mean - half,
-                    "ci_high": mean + half,
+                    "n": interval.n,
+                    "mean": interval.estimate,
+                    "median": float(values.median()) if interval.n else float("nan"),
+                    "ci_low": interval.low,
+                    "ci_high": interval.high,
                 }
             )
     return pd.DataFrame(rows)
-
-
-def holm(p_values: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjustment of p-values for multiple comparisons (controls the family-wise error)."""
-    p_values = np.asarray(p_values, dtype=float)
-    adjusted = np.full_like(p_values, np.nan)
-    valid = ~np.isnan(p_values)
-    order = np.argsort(p_values[valid])
-    m = valid.sum()
-    stepped = np.maximum.accumulate((m - np.arange(m)) * p_values[valid][order])
-    values = np.empty(m)
-    values[order] = np.minimum(stepped, 1.0)
-    adjusted[valid] = values
-    return adjusted
 
 
 def paired_comparisons(
     frame: pd.DataFrame,
     baseline: str | None = None,
     metrics: list[str] | None = None,
-    confidence: float = 0.95,
-    resamples: int = 2000,
+    confidence: float = CONFIDENCE,
+    resamples: int = RESAMPLES,
     seed: int = 0,
+    by: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Each arm against a baseline arm, replicate by replicate (common random numbers), per factor level.
 
@@ -90,86 +86,54 @@ def paired_comparisons(
     BCa where it can be computed), the Wilcoxon signed-rank test with Holm's correction over all comparisons
     in the table, and two effect sizes: Cohen's d_z (mean difference over its standard deviation) and the
     matched-pairs rank-biserial correlation.
+
+    Args:
+        frame: per-run results.
+        baseline: the arm the others are compared with (default: ``isolated`` if present, else the first).
+        metrics: metrics to compare (default: ``METRICS``).
+        confidence: confidence level of the intervals.
+        resamples: bootstrap resamples.
+        seed: seed of the bootstrap draws.
+        by: columns to compare within (default: scenario and every factor). Runs are paired on the rest of
+            scenario, factors and replicate, so ``by=["scenario"]`` pools every design point of a scenario
+            and ``by=[]`` pools everything.
+
+    Raises:
+        KeyError: ``baseline`` is not an arm of the results.
     """
-    metrics = metrics or list(METRICS)
+    metrics = metrics_in(frame, metrics)
     frame = _done(frame)
     arms = list(dict.fromkeys(frame["arm"]))
     baseline = baseline or ("isolated" if "isolated" in arms else arms[0])
-    keys = ["scenario", *factor_columns(frame)]
+    if baseline not in arms:
+        raise KeyError(f"no arm {baseline!r} in these results; arms are {', '.join(arms)}")
+    design = ["scenario", *factor_columns(frame)]
+    keys = list(design if by is None else by)
+    pairing = [c for c in design if c not in keys] + ["replicate"]
     rows = []
-    for group, part in frame.groupby(keys, sort=True, dropna=False):
+    groups = frame.groupby(keys, sort=True, dropna=False) if keys else [((), frame)]
+    for group, part in groups:
+        table = part.pivot_table(index=pairing, columns="arm", values=metrics, aggfunc="first")
         for arm in (a for a in arms if a != baseline):
             for metric in metrics:
-                table = part.pivot_table(index="replicate", columns="arm", values=metric, aggfunc="first")
-                if baseline not in table or arm not in table:
+                if (metric, baseline) not in table or (metric, arm) not in table:
                     continue
-                pairs = table[[baseline, arm]].dropna()
+                pairs = table[[(metric, baseline), (metric, arm)]].dropna()
+                first, second = pairs[(metric, baseline)].to_numpy(float), pairs[(metric, arm)].to_numpy(float)
+                summary = paired_statistics(second - first, confidence, resamples, seed)
                 rows.append(
                     {
-                        **dict(zip(keys, group, strict=True)),
+                        **dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True)),
                         "arm": arm,
                         "baseline": baseline,
                         "metric": metric,
-                        **_paired(
-                            pairs[arm].to_numpy() - pairs[baseline].to_numpy(),
-                            pairs[baseline].mean(),
-                            pairs[arm].mean(),
-                            confidence,
-                            resamples,
-                            seed,
-                        ),
+                        "pairs": summary.pop("pairs"),
+                        "baseline_mean": float(first.mean()) if len(first) else float("nan"),
+                        "arm_mean": float(second.mean()) if len(second) else float("nan"),
+                        **summary,
                     }
                 )
     result = pd.DataFrame(rows)
     if len(result):
         result["p_holm"] = holm(result["p_wilcoxon"].to_numpy())
     return result
-
-
-def _paired(
-    differences: np.ndarray, baseline_mean: float, arm_mean: float, confidence: float, resamples: int, seed: int
-) -> dict[str, Any]:
-    n = len(differences)
-    out: dict[str, Any] = {
-        "pairs": n,
-        "baseline_mean": baseline_mean,
-        "arm_mean": arm_mean,
-        "difference": float(differences.mean()) if n else np.nan,
-        "ci_low": np.nan,
-        "ci_high": np.nan,
-        "p_wilcoxon": np.nan,
-        "cohens_dz": np.nan,
-        "rank_biserial": np.nan,
-    }
-    if n < 2:
-        return out
-    spread = differences.std(ddof=1)
-    if spread == 0:
-        out.update(ci_low=out["difference"], ci_high=out["difference"])
-    else:
-
-        def interval(method: str) -> Any:
-            return stats.bootstrap(
-                (differences,),
-                np.mean,
-                confidence_level=confidence,
-                n_resamples=resamples,
-                method=method,
-                rng=np.random.default_rng(seed),
-            ).confidence_interval
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # BCa can warn on small samples; the percentile fallback is below
-            bounds = interval("BCa")
-        if not np.isfinite(bounds.low) or not np.isfinite(bounds.high):
-            bounds = interval("percentile")
-        out.update(ci_low=float(bounds.low), ci_high=float(bounds.high), cohens_dz=float(differences.mean() / spread))
-    nonzero = differences[differences != 0]
-    if len(nonzero):
-        out["p_wilcoxon"] = float(stats.wilcoxon(differences, zero_method="zsplit").pvalue)
-        ranks = stats.rankdata(np.abs(nonzero))
-        out["rank_biserial"] = float((ranks[nonzero > 0].sum() - ranks[nonzero < 0].sum()) / ranks.sum())
-    else:
-        out["p_wilcoxon"] = 1.0
-        out["rank_biserial"] = 0.0
-    return out

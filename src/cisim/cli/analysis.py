@@ -1,6 +1,7 @@
 """``cisim analyze``, ``attribute``, ``sensitivity``, ``plot`` and ``report``: answers from a results folder.
 
-They read only the results folder of a sweep; nothing is rerun.
+They read only the results folder of a sweep, once (``cisim.analysis.results.Results``); nothing is rerun.
+Every output folder is checked before any work starts, so a bad ``--out`` costs nothing.
 """
 
 from __future__ import annotations
@@ -11,39 +12,71 @@ import click
 import pandas as pd
 
 from cisim.analysis.attribution import AttributionError, attribute
+from cisim.analysis.findings import cautions
+from cisim.analysis.results import Results, ResultsError
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
-from cisim.analysis.tables import METRICS, describe, paired_comparisons
-from cisim.experiments.store import load_results
+from cisim.analysis.tables import METRICS, describe, metrics_in, paired_comparisons
+from cisim.cli.errors import UserError, output_folder
+from cisim.model.outputs import RUN_SUMMARIES, label
 from cisim.plots.results import KINDS, attribution_bars, plot_all, sensitivity_bars
 
 results_argument = click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
 out_option = click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Where to write [default: RESULTS/analysis]."
 )
+metric_choice = click.Choice(list(RUN_SUMMARIES))
 
 
-def _load(results: Path) -> pd.DataFrame:
+def _load(results: Path) -> Results:
     try:
-        frame = load_results(results)
-    except FileNotFoundError as error:
-        raise click.ClickException(str(error)) from None
-    if frame.attrs["missing"]:
+        loaded = Results.load(results)
+    except ResultsError as error:
+        raise UserError(str(error)) from None
+    if loaded.done.empty:
+        raise UserError(
+            f"{results}: no finished runs yet ({loaded.runs} in the design); run or resume the sweep, then try again"
+        )
+    if loaded.missing:
         click.echo(
-            f"note: {frame.attrs['missing']} of {frame.attrs['runs']} runs are not in yet; "
-            "figures and tables use the finished ones",
+            f"note: {loaded.missing} of {loaded.runs} runs are not in yet; figures and tables use the finished ones",
             err=True,
         )
-    return frame[frame["status"] == "done"]
+    return loaded
 
 
-def _folder(results: Path, out: Path | None) -> Path:
-    folder = out or results / "analysis"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def _folder(results: Path, out: Path | None, default: str = "analysis") -> Path:
+    """The output folder, checked writable before anything is computed."""
+    if out is not None:
+        return output_folder(out)
+    try:
+        return output_folder(results / default if default else results)
+    except UserError:
+        raise UserError(
+            f"{results}: the results folder cannot be written to; choose where to write with --out"
+        ) from None
+
+
+def _arm(loaded: Results, arm: str | None, option: str) -> str | None:
+    """``arm`` if the results hold it; otherwise a user error naming the arms that exist."""
+    if arm is not None and arm not in loaded.arms:
+        raise UserError(f"{option} {arm!r}: {loaded.folder} has no such arm; expected one of {', '.join(loaded.arms)}")
+    return arm
+
+
+def _metric(loaded: Results, metric: str) -> str:
+    if metric not in loaded.frame.columns:
+        present = ", ".join(metrics_in(loaded.frame, list(RUN_SUMMARIES)))
+        raise UserError(f"--metric {metric!r}: {loaded.folder} does not record it; expected one of {present}")
+    return metric
 
 
 def _show(frame: pd.DataFrame) -> str:
     return frame.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="n/a")
+
+
+def _cautions(notes: list[str]) -> None:
+    for note in notes:
+        click.echo(f"caution: {note}", err=True)
 
 
 @click.command()
@@ -53,8 +86,8 @@ def _show(frame: pd.DataFrame) -> str:
     "--metric",
     "metrics",
     multiple=True,
-    type=click.Choice(list(METRICS)),
-    help="Metric to report (repeatable) [default: all].",
+    type=metric_choice,
+    help=f"Per-run measure to report (repeatable) [default: {', '.join(METRICS)}].",
 )
 @out_option
 def analyze(results: Path, baseline: str | None, metrics: tuple[str, ...], out: Path | None) -> None:
@@ -64,14 +97,18 @@ def analyze(results: Path, baseline: str | None, metrics: tuple[str, ...], out: 
     signed-rank p-values corrected for multiple comparisons (Holm) and effect sizes (Cohen's d_z,
     rank-biserial). Writes describe.csv and comparisons.csv.
     """
-    frame = _load(results)
-    chosen = list(metrics) or list(METRICS)
+    loaded = _load(results)
+    _arm(loaded, baseline, "--baseline")
+    chosen = [_metric(loaded, m) for m in metrics] or metrics_in(loaded.frame)
     folder = _folder(results, out)
+    frame = loaded.done
     summary = describe(frame, chosen)
     summary.to_csv(folder / "describe.csv", index=False)
+    click.echo(f"condition dynamics: {loaded.dynamics_text()}\n")
     click.echo("per arm and factor level (mean, median, 95 % CI):\n")
     click.echo(_show(summary.drop(columns=["scenario"])))
-    if frame["arm"].nunique() > 1:
+    several = frame["arm"].nunique() > 1
+    if several:
         comparisons = paired_comparisons(frame, baseline, chosen)
         comparisons.to_csv(folder / "comparisons.csv", index=False)
         columns = [c for c in comparisons.columns if c not in ("scenario", "baseline", "baseline_mean", "arm_mean")]
@@ -80,15 +117,12 @@ def analyze(results: Path, baseline: str | None, metrics: tuple[str, ...], out: 
             "(bootstrap 95 % CI, Wilcoxon p with Holm's correction, effect sizes):\n"
         )
         click.echo(_show(comparisons[columns]))
-    click.echo(
-        f"\nwrote {folder / 'describe.csv'}"
-        + (f" and {folder / 'comparisons.csv'}" if frame["arm"].nunique() > 1 else "")
-    )
+    click.echo(f"\nwrote {folder / 'describe.csv'}" + (f" and {folder / 'comparisons.csv'}" if several else ""))
 
 
 @click.command("attribute")
 @results_argument
-@click.option("--metric", default="final_outcome", show_default=True, type=click.Choice(list(METRICS)))
+@click.option("--metric", default="final_outcome", show_default=True, type=metric_choice)
 @click.option("--arm", help="Arm to attribute within, when the results hold several.")
 @out_option
 def attribute_command(results: Path, metric: str, arm: str | None, out: Path | None) -> None:
@@ -98,30 +132,34 @@ def attribute_command(results: Path, metric: str, arm: str | None, out: Path | N
     (the six roles): "if not for X, would Y have happened?" (source 002), with bootstrap intervals and
     pairwise interactions. Writes attribution.csv, interactions.csv and attribution.png/.svg.
     """
-    frame = _load(results)
-    if arm:
-        frame = frame[frame["arm"] == arm]
+    loaded = _load(results)
+    _arm(loaded, arm, "--arm")
+    _metric(loaded, metric)
+    folder = _folder(results, out)
+    frame = loaded.done if arm is None else loaded.done[loaded.done["arm"] == arm]
     try:
         contributions, interactions = attribute(frame, metric)
     except AttributionError as error:
-        raise click.ClickException(f"{results}: {error}") from None
-    folder = _folder(results, out)
+        raise UserError(f"{results}: {error}") from None
     contributions.to_csv(folder / "attribution.csv", index=False)
     interactions.to_csv(folder / "interactions.csv", index=False)
     attribution_bars(contributions, folder)
+    arm = arm or str(frame["arm"].iloc[0])
+    click.echo(f"condition dynamics: {loaded.dynamics_text(arm)} (arm {arm})")
     click.echo(
-        f"{metric.replace('_', ' ')}: all off {contributions.attrs['baseline']:.3f}, all on "
+        f"{label(metric)}: all off {contributions.attrs['baseline']:.3f}, all on "
         f"{contributions.attrs['full']:.3f}, over {contributions.attrs['replicates']} replicates\n"
     )
     click.echo(_show(contributions))
     click.echo("\npairwise interactions (Shapley interaction index, bootstrap 95 % CI):\n")
     click.echo(_show(interactions))
     click.echo(f"\nwrote {folder / 'attribution.csv'}, {folder / 'interactions.csv'} and {folder / 'attribution.png'}")
+    _cautions(cautions(loaded, contributions=contributions))
 
 
 @click.command("sensitivity")
 @results_argument
-@click.option("--metric", default="final_outcome", show_default=True, type=click.Choice(list(METRICS)))
+@click.option("--metric", default="final_outcome", show_default=True, type=metric_choice)
 @click.option("--arm", help="Arm to analyse [default: the last one].")
 @out_option
 def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path | None) -> None:
@@ -130,16 +168,21 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
     Needs a sweep whose [sample] method is "saltelli" (Sobol first-order and total indices with 95 %
     intervals) or "morris" (mean absolute elementary effects). Writes sensitivity.csv and sensitivity.png/.svg.
     """
-    try:
-        method, indices = sensitivity(results, metric, arm)
-    except SensitivityError as error:
-        raise click.ClickException(str(error)) from None
+    loaded = _load(results)
+    _arm(loaded, arm, "--arm")
+    _metric(loaded, metric)
     folder = _folder(results, out)
+    try:
+        method, indices = sensitivity(loaded, metric, arm)
+    except SensitivityError as error:
+        raise UserError(str(error)) from None
     indices.to_csv(folder / "sensitivity.csv", index=False)
     sensitivity_bars(indices, method, folder)
-    click.echo(f"{'Sobol indices' if method == 'saltelli' else 'Morris screening'} of {metric.replace('_', ' ')}:\n")
+    click.echo(f"condition dynamics: {indices.attrs['dynamics']} (arm {indices.attrs['arm']})")
+    click.echo(f"{'Sobol indices' if method == 'saltelli' else 'Morris screening'} of {label(metric)}:\n")
     click.echo(_show(indices))
     click.echo(f"\nwrote {folder / 'sensitivity.csv'} and {folder / 'sensitivity.png'}")
+    _cautions(cautions(loaded, sensitivity=(method, indices)))
 
 
 @click.command()
@@ -158,8 +201,9 @@ def plot(results: Path, kinds: tuple[str, ...], out: Path | None) -> None:
     Kinds: outcome over time, distributions, advantage heatmap, cost-effectiveness, duplication and gaps,
     condition levels, attribution and sensitivity bars.
     """
+    loaded = _load(results)
     folder = _folder(results, out)
-    written = plot_all(results, folder, kinds or KINDS, report=lambda text: click.echo(text, err=True))
+    written = plot_all(loaded, folder, kinds or KINDS, report=lambda text: click.echo(text, err=True))
     for path in written:
         click.echo(f"wrote {path}")
 
@@ -170,10 +214,19 @@ def plot(results: Path, kinds: tuple[str, ...], out: Path | None) -> None:
 def report(results: Path, out: Path | None) -> None:
     """One self-contained HTML report of a sweep, to share or archive as it is.
 
-    It holds the question, the design, the scenario parameters, the tables, the figures and the manifest.
+    It opens with the answer in plain words (which design did better, by how much, how surely, at what
+    cost), then the key table, cautions, figures with captions, the design, detailed tables, the scenario
+    parameters and the manifest.
     """
-    from cisim.analysis.report import build_report
+    from cisim.report import write_report
 
     target = out or results / "report.html"
-    target.write_text(build_report(results), encoding="utf-8")
+    if target.is_dir():
+        raise UserError(f"--out {str(target)!r}: is a folder; expected the path of an HTML file to write")
+    _folder(results, None if out is None else target.parent, default="")
+    loaded = _load(results)
+    try:
+        write_report(loaded, target)
+    except OSError as error:
+        raise UserError(f"--out {str(target)!r}: cannot write the report ({error.strerror or error})") from None
     click.echo(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")

@@ -11,7 +11,9 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
+
+from cisim.analysis.statistics import mean_intervals
+from cisim.model.outputs import label
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 plt.rcParams.update({"font.size": 13, "axes.titlesize": 14, "axes.labelsize": 13, "legend.fontsize": 11})
@@ -28,10 +30,10 @@ def run_figure(series: pd.DataFrame, path: Path, title: str) -> Path:
             color=PALETTE[(i + 1) % len(PALETTE)],
             lw=1.2,
             alpha=0.7,
-            label=column.replace("outcome_domain_", "domain "),
+            label=label(column),
         )
     ax.plot(series.index, series["community_outcome"], color=PALETTE[0], lw=3, label="community")
-    ax.set(xlabel="step", ylabel="outcome (share of achievable progress)", title=title)
+    ax.set(xlabel="step", ylabel=label("community_outcome"), title=title)
     ax.legend(loc="lower right", ncols=2)
     ax.grid(alpha=0.3)
     fig.savefig(path, dpi=120)
@@ -48,15 +50,10 @@ def comparison_figure(outcomes: pd.DataFrame, summaries: pd.DataFrame, path: Pat
     for i, arm in enumerate(arms):
         runs = outcomes[arm].to_numpy()
         mean = runs.mean(axis=1)
-        n = runs.shape[1]
-        half = stats.t.ppf(0.975, n - 1) * runs.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else 0 * mean
+        low, high = mean_intervals(mean, runs.std(axis=1, ddof=1), runs.shape[1])
         left.plot(outcomes.index, mean, color=PALETTE[i], lw=2.5, label=arm)
-        left.fill_between(outcomes.index, mean - half, mean + half, color=PALETTE[i], alpha=0.25)
-    left.set(
-        xlabel="step",
-        ylabel="community outcome (share of achievable progress)",
-        title="outcome over time (mean, 95 % CI)",
-    )
+        left.fill_between(outcomes.index, low, high, color=PALETTE[i], alpha=0.25)
+    left.set(xlabel="step", ylabel=label("community_outcome"), title="outcome over time (mean, 95 % CI)")
     left.legend(loc="lower right")
     left.grid(alpha=0.3)
     finals = summaries.pivot(index="replicate", columns="arm", values="final_outcome")[arms]
@@ -66,7 +63,7 @@ def comparison_figure(outcomes: pd.DataFrame, summaries: pd.DataFrame, path: Pat
     for i, arm in enumerate(arms):
         right.scatter(np.full(len(finals), i), finals[arm], color=PALETTE[i], s=30, zorder=3)
     right.set_xticks(positions, arms)
-    right.set(ylabel="final outcome", title="final outcome per replicate (lines pair them)")
+    right.set(ylabel=label("final_outcome"), title="final outcome per replicate (lines pair them)")
     right.grid(alpha=0.3)
     fig.suptitle(title)
     fig.savefig(path, dpi=120)

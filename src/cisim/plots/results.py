@@ -1,7 +1,8 @@
 """Figures of a sweep's results, readable at slide size, colour-blind safe, saved as PNG and SVG.
 
 Each function takes tables the analysis made (or the results themselves) and returns the paths it wrote;
-``plot_all`` draws every kind that the results allow and says why it skipped the others.
+``plot_all`` draws every kind that the results allow and says why it skipped the others. Intervals come from
+``cisim.analysis.statistics`` and labels from ``cisim.model.outputs``.
 """
 
 from __future__ import annotations
@@ -12,20 +13,15 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from cisim.analysis.tables import factor_columns
+from cisim.analysis.attribution import AttributionError, attribute
+from cisim.analysis.results import Results, factor_columns
+from cisim.analysis.sensitivity import SensitivityError, sensitivity
+from cisim.analysis.statistics import mean_intervals
+from cisim.model.outputs import label
 from cisim.plots.figures import PALETTE
 
 KINDS = ("outcome", "distribution", "heatmap", "cost", "duplication", "levels", "attribution", "sensitivity")
-
-LABELS = {
-    "final_outcome": "final outcome (share of achievable progress)",
-    "community_outcome": "community outcome (share of achievable progress)",
-    "cost_effectiveness": "points of progress per 100,000 spent",
-    "mean_duplication": "duplication (share of effort)",
-    "mean_gap_share": "gaps (share of elements)",
-}
 
 
 class Skip(Exception):
@@ -56,13 +52,11 @@ def outcome_over_time(series: pd.DataFrame, out: Path, column: str = "community_
     fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
     for arm in arms:
         part = series[series["arm"] == arm].groupby("step")[column]
-        mean, sd, n = part.mean(), part.std(ddof=1), part.count()
-        half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+        mean = part.mean()
+        low, high = mean_intervals(mean, part.std(ddof=1), part.count())
         ax.plot(mean.index, mean, lw=2.5, color=_colour(arms, arm), label=arm)
-        ax.fill_between(mean.index, mean - half, mean + half, color=_colour(arms, arm), alpha=0.25)
-    ax.set(
-        xlabel="step", ylabel=LABELS.get(column, column), title=f"{column.replace('_', ' ')} over time (mean, 95 % CI)"
-    )
+        ax.fill_between(mean.index, low, high, color=_colour(arms, arm), alpha=0.25)
+    ax.set(xlabel="step", ylabel=label(column), title=f"{label(column)} over time (mean, 95 % CI)")
     ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
     return _save(fig, out, f"{column}_over_time" if column != "community_outcome" else "outcome_over_time")
@@ -84,7 +78,7 @@ def distribution(frame: pd.DataFrame, out: Path, metric: str = "final_outcome") 
             color=_colour(arms, arms[i]),
             zorder=3,
         )
-    ax.set(ylabel=LABELS.get(metric, metric), title=f"{metric.replace('_', ' ')} per arm (every run)")
+    ax.set(ylabel=label(metric), title=f"{label(metric)} per arm (every run)")
     ax.grid(alpha=0.3, axis="y")
     return _save(fig, out, f"{metric}_distribution")
 
@@ -120,7 +114,7 @@ def advantage_heatmap(
     for (i, j), value in np.ndenumerate(advantage.to_numpy()):
         shade = "white" if abs(value) > 0.6 * limit else "black"  # readable on dark and light cells
         ax.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=11, color=shade)
-    ax.set(xlabel=x, ylabel=y, title=f"{arm} minus {baseline}: {metric.replace('_', ' ')}")
+    ax.set(xlabel=x, ylabel=y, title=f"{arm} minus {baseline}: {label(metric)}")
     fig.colorbar(image, ax=ax, label="mean paired difference")
     return _save(fig, out, "advantage_heatmap")
 
@@ -130,21 +124,19 @@ def _bars(frame: pd.DataFrame, metrics: list[str], out: Path, name: str, title: 
     fig, ax = plt.subplots(figsize=(max(7, 2 + 2 * len(arms) * len(metrics) / 2), 5.5), constrained_layout=True)
     width = 0.8 / len(arms)
     for j, arm in enumerate(arms):
-        means, halves = [], []
-        for metric in metrics:
-            values = frame.loc[frame["arm"] == arm, metric].dropna()
-            means.append(values.mean())
-            halves.append(stats.t.ppf(0.975, max(len(values) - 1, 1)) * values.std(ddof=1) / np.sqrt(len(values)))
+        values = frame.loc[frame["arm"] == arm, metrics]
+        means = values.mean().to_numpy()
+        low, high = mean_intervals(means, values.std(ddof=1), values.count())
         ax.bar(
             np.arange(len(metrics)) + j * width,
             means,
             width,
-            yerr=halves,
+            yerr=[means - low, high - means],
             capsize=4,
             color=_colour(arms, arm),
             label=arm,
         )
-    ax.set_xticks(np.arange(len(metrics)) + width * (len(arms) - 1) / 2, [LABELS.get(m, m) for m in metrics])
+    ax.set_xticks(np.arange(len(metrics)) + width * (len(arms) - 1) / 2, [label(m) for m in metrics])
     ax.set(title=title)
     ax.legend()
     ax.grid(alpha=0.3, axis="y")
@@ -184,7 +176,7 @@ def condition_levels(series: pd.DataFrame, out: Path) -> list[Path]:
                 means[column],
                 lw=2,
                 color=PALETTE[i],
-                label=column.removeprefix("level_").replace("_", " "),
+                label=label(column),
             )
         ax.set(title=arm, xlabel="step", ylim=(-0.05, 1.05))
         ax.grid(alpha=0.3)
@@ -209,7 +201,7 @@ def attribution_bars(contributions: pd.DataFrame, out: Path, name: str = "attrib
     ax.axvline(0, color="black", lw=0.8)
     total = contributions[contributions["player"] == "total"].iloc[0]
     ax.set(
-        xlabel=f"Shapley value ({contributions.attrs.get('metric', 'final_outcome').replace('_', ' ')})",
+        xlabel=f"Shapley value ({label(contributions.attrs.get('metric', 'final_outcome'))})",
         title=f"contribution to the advantage of all on over all off ({total['shapley']:+.3f})",
     )
     ax.grid(alpha=0.3, axis="x")
@@ -223,55 +215,68 @@ def sensitivity_bars(indices: pd.DataFrame, method: str, out: Path) -> list[Path
     names = [f.replace("conditions.", "").replace("_", " ") for f in indices["factor"]]
     columns = [("S1", "first order"), ("ST", "total")] if method == "saltelli" else [("mu_star", "mu*")]
     height = 0.8 / len(columns)
-    for k, (column, label) in enumerate(columns):
+    for k, (column, legend) in enumerate(columns):
         ax.barh(
             positions - k * height,
             indices[column],
             height,
             color=PALETTE[k],
-            label=label,
+            label=legend,
             xerr=[indices[column] - indices[f"{column}_ci_low"], indices[f"{column}_ci_high"] - indices[column]],
             capsize=3,
         )
     ax.set_yticks(positions - height * (len(columns) - 1) / 2, names)
     ax.set(
         xlabel="Sobol index" if method == "saltelli" else "mean absolute elementary effect",
-        title="global sensitivity of the final outcome",
+        title=f"global sensitivity of the {label(indices.attrs.get('metric', 'final_outcome'))}",
     )
     ax.legend()
     ax.grid(alpha=0.3, axis="x")
     return _save(fig, out, "sensitivity")
 
 
-def _sensitivity_figure(folder: Path, out: Path) -> list[Path]:
-    from cisim.analysis.sensitivity import sensitivity
-
-    method, indices = sensitivity(folder)
-    return sensitivity_bars(indices, method, out)
+def _sensitivity_figure(results: Results, out: Path, indices: tuple[str, pd.DataFrame] | None) -> list[Path]:
+    method, table = sensitivity(results) if indices is None else indices
+    return sensitivity_bars(table, method, out)
 
 
 def plot_all(
-    folder: Path, out: Path, kinds: tuple[str, ...] = KINDS, report: Callable[[str], None] = print
+    results: Results | Path,
+    out: Path,
+    kinds: tuple[str, ...] = KINDS,
+    report: Callable[[str], None] = print,
+    contributions: pd.DataFrame | None = None,
+    indices: tuple[str, pd.DataFrame] | None = None,
 ) -> list[Path]:
-    """Draw every requested kind the results allow; ``report`` hears which were skipped and why."""
-    from cisim.analysis.attribution import AttributionError, attribute
-    from cisim.analysis.sensitivity import SensitivityError
-    from cisim.experiments.store import load_results
+    """Draw every requested kind the results allow; ``report`` hears which were skipped and why.
 
+    Args:
+        results: the sweep's results (or its folder).
+        out: the folder to write into (created if need be).
+        kinds: the kinds of figure to draw (``KINDS``).
+        report: called with one line per kind skipped.
+        contributions: attribution already computed (``attribute``), to draw instead of computing it again.
+        indices: sensitivity already computed (``sensitivity``: method and indices), likewise.
+
+    Returns:
+        The files written, PNG and SVG for each kind drawn.
+    """
+    results = Results.of(results)
     out.mkdir(parents=True, exist_ok=True)
-    frame = load_results(folder)
-    frame = frame[frame["status"] == "done"]
-    series = load_results(folder, "series")
+    frame = results.done
+    if frame.empty:
+        report(f"skipped every figure: no finished runs in {results.folder} yet")
+        return []
     written: list[Path] = []
     draw: dict[str, Callable[[], list[Path]]] = {
-        "outcome": lambda: outcome_over_time(series, out),
+        "outcome": lambda: outcome_over_time(results.series, out),
         "distribution": lambda: distribution(frame, out),
         "heatmap": lambda: advantage_heatmap(frame, out),
         "cost": lambda: cost_effectiveness(frame, out),
         "duplication": lambda: duplication_gaps(frame, out),
-        "levels": lambda: condition_levels(series, out),
-        "attribution": lambda: attribution_bars(attribute(frame)[0], out),
-        "sensitivity": lambda: _sensitivity_figure(folder, out),
+        "levels": lambda: condition_levels(results.series, out),
+        "attribution": lambda: attribution_bars(attribute(frame)[0] if contributions is None else contributions, out),
+        "sensitivity": lambda: _sensitivity_figure(results, out, indices),
     }
     for kind in kinds:
         try:

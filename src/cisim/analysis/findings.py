@@ -1,0 +1,187 @@
+"""What a sweep's results say, and how far to trust them: the headline comparison and the cautions.
+
+The numbers only; ``cisim.report`` puts them into sentences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cisim.analysis.results import Results
+from cisim.analysis.statistics import ENOUGH_PAIRS, Interval
+from cisim.analysis.tables import paired_comparisons
+from cisim.model.outputs import label
+
+#: The outcome a headline compares, and the cost it weighs it against (names from ``cisim.model.outputs``).
+HEADLINE_METRIC = "final_outcome"
+COST_METRIC = "total_spend"
+EFFICIENCY_METRIC = "cost_effectiveness"
+#: Sobol indices whose 95 % half-width exceeds this are too uncertain to rank factors by.
+WIDE_INDEX = 0.1
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The best arm against the baseline on the final outcome, pooled over every design point.
+
+    Attributes:
+        baseline: the arm compared against (``isolated`` when present).
+        arm: the other arm with the largest mean advantage.
+        baseline_mean: the baseline's mean final outcome.
+        arm_mean: the arm's mean final outcome.
+        difference: mean paired difference (arm minus baseline) with its bootstrap 95 % interval.
+        p_value: Wilcoxon signed-rank p-value of the pooled pairs.
+        points: design points pooled (over every scenario).
+        cost: mean paired difference in total spend, with its interval (None if not recorded).
+        baseline_cost: the baseline's mean total spend.
+        arm_cost: the arm's mean total spend.
+        efficiency: mean cost-effectiveness of (baseline, arm), points of outcome per 100,000 spent.
+        lowest: the design point where the arm's advantage was smallest, and that advantage.
+        highest: the design point where it was largest, and that advantage.
+    """
+
+    baseline: str
+    arm: str
+    baseline_mean: float
+    arm_mean: float
+    difference: Interval
+    p_value: float
+    points: int
+    cost: Interval | None = None
+    baseline_cost: float = float("nan")
+    arm_cost: float = float("nan")
+    efficiency: tuple[float, float] | None = None
+    lowest: tuple[dict[str, Any], float] | None = None
+    highest: tuple[dict[str, Any], float] | None = None
+
+
+def key_comparisons(results: Results, baseline: str | None = None, metrics: list[str] | None = None) -> pd.DataFrame:
+    """Each arm against the baseline over every design point and scenario at once (paired by run seed)."""
+    metrics = metrics or [HEADLINE_METRIC, "outcome_auc", COST_METRIC, EFFICIENCY_METRIC]
+    return paired_comparisons(results.done, baseline, metrics, by=[])
+
+
+def headline(results: Results, key: pd.DataFrame | None = None, baseline: str | None = None) -> Headline | None:
+    """The headline comparison, or None when the results hold one arm (nothing to compare)."""
+    if results.done.empty or results.done["arm"].nunique() < 2:
+        return None
+    key = key_comparisons(results, baseline) if key is None else key
+    outcome = key[key["metric"] == HEADLINE_METRIC]
+    if outcome.empty:
+        return None
+    best = outcome.loc[outcome["difference"].idxmax()]
+    arm, baseline = str(best["arm"]), str(best["baseline"])
+
+    def row(metric: str) -> pd.Series | None:
+        found = key[(key["metric"] == metric) & (key["arm"] == arm)]
+        return None if found.empty else found.iloc[0]
+
+    cost, efficiency = row(COST_METRIC), row(EFFICIENCY_METRIC)
+    lowest = highest = None
+    if len(results.factors) or results.done["scenario"].nunique() > 1:
+        per_point = paired_comparisons(results.done, baseline, [HEADLINE_METRIC])
+        per_point = per_point[per_point["arm"] == arm]
+        several_scenarios = results.done["scenario"].nunique() > 1
+        where = [c for c in per_point.columns if (c == "scenario" and several_scenarios) or c in results.factors]
+        if len(per_point) > 1:
+            low, high = per_point.loc[per_point["difference"].idxmin()], per_point.loc[per_point["difference"].idxmax()]
+            lowest = ({c: low[c] for c in where}, float(low["difference"]))
+            highest = ({c: high[c] for c in where}, float(high["difference"]))
+    return Headline(
+        baseline=baseline,
+        arm=arm,
+        baseline_mean=float(best["baseline_mean"]),
+        arm_mean=float(best["arm_mean"]),
+        difference=_interval(best),
+        p_value=float(best["p_wilcoxon"]),
+        points=results.points * max(1, len(results.manifest.get("scenarios", []))),
+        cost=None if cost is None else _interval(cost),
+        baseline_cost=float("nan") if cost is None else float(cost["baseline_mean"]),
+        arm_cost=float("nan") if cost is None else float(cost["arm_mean"]),
+        efficiency=None if efficiency is None else (float(efficiency["baseline_mean"]), float(efficiency["arm_mean"])),
+        lowest=lowest,
+        highest=highest,
+    )
+
+
+def _interval(row: pd.Series) -> Interval:
+    return Interval(float(row["difference"]), float(row["ci_low"]), float(row["ci_high"]), int(row["pairs"]))
+
+
+def cautions(
+    results: Results,
+    key: pd.DataFrame | None = None,
+    contributions: pd.DataFrame | None = None,
+    sensitivity: tuple[str, pd.DataFrame] | None = None,
+) -> list[str]:
+    """Where the samples are too small for the statistics shown, or the results incomplete, in plain words."""
+    notes: list[str] = []
+    if results.missing:
+        notes.append(
+            f"{results.missing} of {results.runs} runs are not in yet: the sweep is not finished (resume it); "
+            "every number here uses the finished runs only."
+        )
+    if results.failed:
+        notes.append(f"{results.failed} runs failed (see the manifest's failures); they are left out.")
+    arms = results.done["arm"].nunique() if not results.done.empty else 0
+    if results.replicates < ENOUGH_PAIRS and (arms > 1 or contributions is not None):
+        notes.append(
+            f"Only {results.replicates} replicates per design point: intervals and tests per design point are "
+            f"rough (with fewer than 6 pairs Wilcoxon's test cannot reach p < 0.05 at all). Run {ENOUGH_PAIRS} or "
+            "more replicates before relying on per-point differences."
+        )
+    if key is not None and not key.empty:
+        for row in key.itertuples():
+            if np.isfinite(row.ci_low) and row.ci_low <= 0 <= row.ci_high and row.difference != 0:
+                notes.append(
+                    f"The 95 % interval of the difference in {label(row.metric)} ({row.arm} minus "
+                    f"{row.baseline}) runs from {row.ci_low:+.3g} to {row.ci_high:+.3g}: it includes zero, so "
+                    "these runs cannot tell the two apart on it; more replicates would narrow it."
+                )
+    if contributions is not None and not contributions.empty:
+        players = contributions[contributions["player"] != "total"]
+        unclear = players[(players["ci_low"] <= 0) & (players["ci_high"] >= 0)]
+        if len(unclear):
+            notes.append(
+                "The attribution intervals of "
+                + ", ".join(str(p) for p in unclear["player"])
+                + " include zero: their contributions cannot be told from none with "
+                f"{contributions.attrs.get('replicates', results.replicates)} replicates."
+            )
+    if sensitivity is not None:
+        notes += _sensitivity_cautions(*sensitivity)
+    return notes
+
+
+def _sensitivity_cautions(method: str, indices: pd.DataFrame) -> list[str]:
+    notes = []
+    samples = indices.attrs.get("samples")
+    if method == "saltelli":
+        negative = [
+            f"{row.factor} ({column} = {getattr(row, column):.3f})"
+            for row in indices.itertuples()
+            for column in ("S1", "ST")
+            if getattr(row, column) < 0
+        ]
+        if negative:
+            notes.append(
+                "Negative Sobol indices for "
+                + ", ".join(negative)
+                + ": an index cannot be below zero, so these are sampling error and the base sample"
+                + (f" ({samples})" if samples else "")
+                + " is too small; raise [sample] samples (e.g. to 1024 or more)."
+            )
+        half = (indices[["S1_ci_high", "ST_ci_high"]].to_numpy() - indices[["S1_ci_low", "ST_ci_low"]].to_numpy()) / 2
+        wide = indices["factor"][(half > WIDE_INDEX).any(axis=1)].tolist()
+        if wide:
+            notes.append(
+                f"Sobol intervals wider than ±{WIDE_INDEX} for {', '.join(wide)}: the ranking of these factors "
+                "is uncertain; more samples would narrow the intervals."
+            )
+    elif samples is not None and samples < ENOUGH_PAIRS:
+        notes.append(f"Only {samples} Morris trajectories: the screening is rough; 10 to 50 trajectories are usual.")
+    return notes

@@ -1,0 +1,214 @@
+"""The statistics of cisim, written once: every interval, test and correction elsewhere calls these.
+
+Intervals of a mean are t-intervals (``scipy.stats.t.interval``); intervals of a paired difference and of
+Shapley values are bootstrap intervals (``scipy.stats.bootstrap``) with a fixed seed, so one results folder
+always gives the same numbers; tests are Wilcoxon's signed-rank test (``scipy.stats.wilcoxon``) with Holm's
+correction over a table.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import stats
+
+#: Confidence level of every interval cisim reports, unless a caller asks for another.
+CONFIDENCE = 0.95
+#: Bootstrap resamples, unless a caller asks for another number.
+RESAMPLES = 2000
+#: Pairs below which Wilcoxon's two-sided test cannot reach p < 0.05 at all (its smallest p with 5 pairs is
+#: 0.0625) and bootstrap intervals are rough; the report warns below ``ENOUGH_PAIRS``.
+ENOUGH_PAIRS = 10
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An estimate with its confidence interval, from ``n`` values (NaN where it cannot be computed)."""
+
+    estimate: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def half_width(self) -> float:
+        """Half the interval's width."""
+        return (self.high - self.low) / 2
+
+    def excludes_zero(self) -> bool:
+        """Whether the whole interval lies on one side of zero."""
+        return bool(self.low > 0 or self.high < 0)
+
+
+def mean_intervals(
+    mean: ArrayLike, std: ArrayLike, n: ArrayLike, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """t-intervals of means from summary statistics, element by element (for bands over steps or groups).
+
+    Args:
+        mean: sample means.
+        std: sample standard deviations (``ddof=1``).
+        n: sample sizes.
+        confidence: confidence level.
+
+    Returns:
+        (low, high): NaN where ``n < 2``; the mean itself where the values do not vary.
+    """
+    mean, std, n = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (mean, std, n)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sem = std / np.sqrt(n)
+    defined = (n >= 2) & np.isfinite(sem)
+    varies = defined & (sem > 0)
+    low, high = stats.t.interval(confidence, np.maximum(n - 1, 1), loc=mean, scale=np.where(varies, sem, 1.0))
+    exact = np.where(defined, mean, np.nan)  # values that do not vary: the interval is the mean itself
+    return np.where(varies, low, exact), np.where(varies, high, exact)
+
+
+def mean_interval(values: ArrayLike, confidence: float = CONFIDENCE) -> Interval:
+    """The mean of ``values`` (missing values dropped) with its t-interval."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    n = len(values)
+    if n == 0:
+        return Interval(np.nan, np.nan, np.nan, 0)
+    mean = float(values.mean())
+    std = float(values.std(ddof=1)) if n > 1 else np.nan
+    low, high = mean_intervals(mean, std, n, confidence)
+    return Interval(mean, float(low), float(high), n)
+
+
+def bootstrap_interval(
+    sample: ArrayLike,
+    statistic: Callable[..., Any] = np.mean,
+    confidence: float = CONFIDENCE,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+    method: str = "BCa",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap interval of ``statistic`` over the last axis of ``sample`` (``scipy.stats.bootstrap``).
+
+    Rows of a 2-D sample are resampled together (the same draws of columns for every row), so values that
+    belong together, such as the combinations of a factorial within one replicate, stay paired. ``statistic``
+    takes ``(sample, axis)``; it may return one value or a vector. BCa falls back to the percentile method
+    where it cannot be computed (too few distinct values); the draws come from ``seed``, so the interval is
+    the same every time.
+
+    Returns:
+        (low, high), each shaped like the statistic.
+    """
+    sample = np.asarray(sample, dtype=float)
+
+    def interval(how: str) -> Any:
+        return stats.bootstrap(
+            (sample,),
+            statistic,
+            axis=-1,
+            vectorized=True,
+            confidence_level=confidence,
+            n_resamples=resamples,
+            method=how,
+            rng=np.random.default_rng(seed),
+        ).confidence_interval
+
+    if method == "BCa":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # BCa warns on degenerate samples; the fallback below handles them
+            bounds = interval("BCa")
+        if np.all(np.isfinite(bounds.low)) and np.all(np.isfinite(bounds.high)):
+            return np.asarray(bounds.low), np.asarray(bounds.high)
+        method = "percentile"
+    bounds = interval(method)
+    return np.asarray(bounds.low), np.asarray(bounds.high)
+
+
+def mean_difference_interval(
+    differences: ArrayLike, confidence: float = CONFIDENCE, resamples: int = RESAMPLES, seed: int = 0
+) -> Interval:
+    """The mean of paired differences with its bootstrap (BCa) interval; exact where they do not vary."""
+    differences = np.asarray(differences, dtype=float)
+    n = len(differences)
+    if n == 0:
+        return Interval(np.nan, np.nan, np.nan, 0)
+    mean = float(differences.mean())
+    if n < 2:
+        return Interval(mean, np.nan, np.nan, n)
+    if differences.std(ddof=1) == 0:
+        return Interval(mean, mean, mean, n)
+    low, high = bootstrap_interval(differences, np.mean, confidence, resamples, seed)
+    return Interval(mean, float(low), float(high), n)
+
+
+def wilcoxon_p(differences: ArrayLike) -> float:
+    """Two-sided p-value of Wilcoxon's signed-rank test of paired differences (zeros split between signs)."""
+    differences = np.asarray(differences, dtype=float)
+    if len(differences) == 0:
+        return np.nan
+    if not np.any(differences):
+        return 1.0
+    return float(stats.wilcoxon(differences, zero_method="zsplit").pvalue)
+
+
+def cohens_dz(differences: ArrayLike) -> float:
+    """Cohen's d_z: the mean paired difference over the standard deviation of the differences."""
+    differences = np.asarray(differences, dtype=float)
+    if len(differences) < 2 or differences.std(ddof=1) == 0:
+        return np.nan
+    return float(differences.mean() / differences.std(ddof=1))
+
+
+def rank_biserial(differences: ArrayLike) -> float:
+    """Matched-pairs rank-biserial correlation: the share of rank sum favouring the arm minus the rest."""
+    differences = np.asarray(differences, dtype=float)
+    nonzero = differences[differences != 0]
+    if len(differences) == 0:
+        return np.nan
+    if len(nonzero) == 0:
+        return 0.0
+    ranks = stats.rankdata(np.abs(nonzero))
+    return float((ranks[nonzero > 0].sum() - ranks[nonzero < 0].sum()) / ranks.sum())
+
+
+def holm(p_values: ArrayLike) -> np.ndarray:
+    """Holm's step-down adjustment of p-values for multiple comparisons (controls the family-wise error).
+
+    Missing p-values stay missing and do not count towards the family. (scipy has only Benjamini-Hochberg
+    and Benjamini-Yekutieli; these few lines spare a dependency, and the tests check them against
+    statsmodels.)
+    """
+    p_values = np.asarray(p_values, dtype=float)
+    adjusted = np.full_like(p_values, np.nan)
+    valid = ~np.isnan(p_values)
+    order = np.argsort(p_values[valid])
+    m = int(valid.sum())
+    stepped = np.maximum.accumulate((m - np.arange(m)) * p_values[valid][order])
+    values = np.empty(m)
+    values[order] = np.minimum(stepped, 1.0)
+    adjusted[valid] = values
+    return adjusted
+
+
+def paired_statistics(
+    differences: ArrayLike, confidence: float = CONFIDENCE, resamples: int = RESAMPLES, seed: int = 0
+) -> dict[str, Any]:
+    """Everything cisim reports about paired differences, as one table row.
+
+    Keys: ``pairs``, ``difference`` (mean), ``ci_low`` and ``ci_high`` (bootstrap), ``p_wilcoxon``,
+    ``cohens_dz`` and ``rank_biserial``.
+    """
+    differences = np.asarray(differences, dtype=float)
+    interval = mean_difference_interval(differences, confidence, resamples, seed)
+    enough = len(differences) >= 2
+    return {
+        "pairs": len(differences),
+        "difference": interval.estimate,
+        "ci_low": interval.low,
+        "ci_high": interval.high,
+        "p_wilcoxon": wilcoxon_p(differences) if enough else np.nan,
+        "cohens_dz": cohens_dz(differences),
+        "rank_biserial": rank_biserial(differences) if enough else np.nan,
+    }

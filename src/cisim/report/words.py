@@ -1,0 +1,234 @@
+"""The report's sentences: the headline in plain language and a caption for each figure.
+
+Numbers come from ``cisim.analysis``; this module only says them.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from typing import Any
+
+import pandas as pd
+
+from cisim.analysis.findings import Headline
+from cisim.analysis.results import Results
+from cisim.model.outputs import label
+
+#: What each condition-dynamics mode means, for readers of results.
+DYNAMICS_MEANING = {
+    "fixed": "every condition is held at the level given for the whole run",
+    "built": "conditions start at the levels given, the backbone's roles raise them, and they erode without one",
+}
+
+
+def number(value: float, digits: int = 3, signed: bool = False) -> str:
+    """A number as the report shows it: thousands separated, ``n/a`` when missing."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if abs(value) >= 1000:
+        return f"{value:+,.0f}" if signed else f"{value:,.0f}"
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def p_text(p: float) -> str:
+    """A p-value for a table cell: ``< 0.001``, ``0.042`` or ``n/a`` (plain text)."""
+    if math.isnan(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_value(p: float) -> str:
+    """A p-value as words a reader can quote (HTML-safe)."""
+    text = p_text(p)
+    return escape(f"p {text}" if text.startswith("<") else f"p = {text}")
+
+
+def where(point: dict[str, Any]) -> str:
+    """A design point in words (HTML-safe): ``problem.k = 4, organizations.n_organizations = 12``."""
+    return escape(
+        ", ".join(
+            f"{key} = {value:g}" if isinstance(value, float) else f"{key} = {value}" for key, value in point.items()
+        )
+    )
+
+
+def dynamics_sentence(results: Results) -> str:
+    """Which condition-dynamics mode the runs used, and what it means (plain text)."""
+    modes = results.dynamics()
+    distinct = sorted({mode for found in modes.values() for mode in found})
+    if len(distinct) == 1:
+        mode = distinct[0]
+        return f"Condition dynamics: {mode}" + (f": {DYNAMICS_MEANING[mode]}." if mode in DYNAMICS_MEANING else ".")
+    meanings = "; ".join(f"{mode}: {DYNAMICS_MEANING[mode]}" for mode in distinct if mode in DYNAMICS_MEANING)
+    return f"Condition dynamics by arm: {results.dynamics_text()} ({meanings})."
+
+
+def comparison_headline(headline: Headline) -> list[str]:
+    """Paragraphs (HTML-safe text) answering which design did better, by how much, how surely, at what cost."""
+    h, d = headline, headline.difference
+    arm, baseline = escape(h.arm), escape(h.baseline)
+    outcome = label("final_outcome")
+    clear = d.excludes_zero()
+    if clear and d.estimate > 0:
+        verdict = f"<strong>{arm} did better than {baseline}.</strong>"
+    elif clear:
+        verdict = f"<strong>{baseline} did better than every other design; the closest, {arm}, did worse.</strong>"
+    else:
+        verdict = f"<strong>These runs cannot tell {arm} and {baseline} apart.</strong>"
+    size = (
+        f"The {outcome} was {number(h.baseline_mean)} under {baseline} and {number(h.arm_mean)} under {arm} "
+        f"(0 is the worst and 1 the best achievable): a difference of {number(d.estimate, signed=True)}."
+    )
+    if clear:
+        certainty = (
+            f"The 95 % interval of that difference, {number(d.low, signed=True)} to {number(d.high, signed=True)} "
+            f"over {d.n} paired runs, lies on one side of zero ({p_value(h.p_value)}), so it is unlikely to be chance."
+        )
+    else:
+        certainty = (
+            f"Its 95 % interval, {number(d.low, signed=True)} to {number(d.high, signed=True)} over {d.n} paired "
+            f"runs, includes zero ({p_value(h.p_value)}): more replicates would be needed to tell."
+        )
+    paragraphs = [f"{verdict} {size} {certainty}"]
+    cost = []
+    if h.cost is not None and h.baseline_cost:
+        change = h.cost.estimate / h.baseline_cost
+        more = "more" if change > 0 else "less"
+        spent = (
+            f"It cost {abs(change):.0%} {more} in total spend ({number(h.baseline_cost)} under {baseline}, "
+            f"{number(h.arm_cost)} under {arm}, per run)"
+        )
+        if h.cost.excludes_zero():
+            cost.append(spent + ".")
+        else:
+            cost.append(spent + "; the 95 % interval of that change includes zero, so the costs cannot be told apart.")
+    if h.efficiency is not None:
+        cost.append(
+            f"That is {number(h.efficiency[1], 1)} points of outcome per 100,000 spent under {arm}, against "
+            f"{number(h.efficiency[0], 1)} under {baseline}."
+        )
+    if cost:
+        paragraphs.append(" ".join(cost))
+    if h.lowest is not None and h.highest is not None:
+        paragraphs.append(
+            f"These are averages over {h.points} design points. The advantage of {arm} was smallest, "
+            f"{number(h.lowest[1], signed=True)}, at {where(h.lowest[0])} and largest, "
+            f"{number(h.highest[1], signed=True)}, at {where(h.highest[0])}."
+        )
+    return paragraphs
+
+
+def attribution_headline(contributions: pd.DataFrame) -> list[str]:
+    """Paragraphs saying which factor contributed most to the advantage of all on over all off."""
+    players = contributions[contributions["player"] != "total"]
+    total = contributions[contributions["player"] == "total"].iloc[0]
+    metric = label(contributions.attrs.get("metric", "final_outcome"))
+    top = players.iloc[0]
+    name = escape(str(top["player"]))
+    sure = top["ci_low"] > 0 or top["ci_high"] < 0
+    text = (
+        f"<strong>{name} contributed most.</strong> With every factor on, the {metric} was "
+        f"{number(contributions.attrs['full'])} against {number(contributions.attrs['baseline'])} with every "
+        f"factor off ({number(total['shapley'], signed=True)}; 95 % interval {number(total['ci_low'], signed=True)} "
+        f"to {number(total['ci_high'], signed=True)}). Of that, {name} accounts for "
+        f"{number(top['shapley'], signed=True)} ({top['share']:.0%}), 95 % interval "
+        f"{number(top['ci_low'], signed=True)} to {number(top['ci_high'], signed=True)}"
+        + ("." if sure else ", which includes zero: more replicates would be needed to be sure.")
+    )
+    if len(players) > 1:
+        second = players.iloc[1]
+        next_name = escape(str(second["player"]))
+        text += f" Next is {next_name}: {number(second['shapley'], signed=True)} ({second['share']:.0%})."
+    return [text]
+
+
+def sensitivity_headline(method: str, indices: pd.DataFrame) -> list[str]:
+    """Paragraphs saying which sampled factor the outcome depends on most."""
+    metric = label(indices.attrs.get("metric", "final_outcome"))
+    column = "ST" if method == "saltelli" else "mu_star"
+    ranked = indices.sort_values(column, ascending=False)
+    top = ranked.iloc[0]
+    factor = escape(str(top["factor"]))
+    if method == "saltelli":
+        text = (
+            f"<strong>The {metric} depends most on {factor}.</strong> Its total Sobol index is "
+            f"{top['ST']:.2f} (95 % interval {top['ST_ci_low']:.2f} to {top['ST_ci_high']:.2f}): with its "
+            f"interactions it accounts for about {max(top['ST'], 0):.0%} of the variance of the {metric} over "
+            f"the sampled ranges, {max(top['S1'], 0):.0%} on its own."
+        )
+    else:
+        text = (
+            f"<strong>The {metric} moves most with {factor}.</strong> Its mean absolute elementary effect "
+            f"is {top['mu_star']:.3f} (95 % interval {top['mu_star_ci_low']:.3f} to {top['mu_star_ci_high']:.3f})."
+        )
+    if len(ranked) > 1:
+        second = ranked.iloc[1]
+        text += f" Next is {escape(str(second['factor']))} ({second[column]:.2f})."
+    return [text]
+
+
+def plain_headline(results: Results) -> list[str]:
+    """A headline for results with one arm and nothing else to compare: the mean outcome."""
+    values = results.done["final_outcome"] if "final_outcome" in results.done else pd.Series(dtype=float)
+    if values.empty:
+        return ["<strong>No finished runs yet.</strong> Resume the sweep, then build the report again."]
+    return [
+        f"<strong>Mean {label('final_outcome')}: {number(values.mean())}</strong> over {len(values)} runs "
+        f"(0 is the worst and 1 the best achievable). With one arm and no two-level factorial or sensitivity "
+        "sample there is nothing to compare it with."
+    ]
+
+
+def caption(kind: str, results: Results, headline: Headline | None) -> str:
+    """One or two sentences saying what a figure shows and what to notice in it."""
+    gap = ""
+    if headline is not None:
+        ends = number(headline.difference.estimate, signed=True)
+        gap = f" Here {headline.arm} ends {ends} against {headline.baseline}."
+    if kind == "outcome":
+        return (
+            "Mean community outcome over time per arm, with 95 % bands, pooled over design points. Where the bands "
+            "do not overlap the arms differ; notice when the gap opens and whether it is still growing at the end."
+            + gap
+        )
+    if kind == "distribution":
+        return (
+            f"The {label('final_outcome')} of every run, per arm; boxes hold the middle half of the runs. Notice "
+            "how far the arms overlap, not only where their middles lie." + gap
+        )
+    if kind == "heatmap":
+        return (
+            "Mean paired advantage of the arm over the baseline at each combination of the two factors shown "
+            "(purple: the arm did better; orange: worse). Notice where the advantage is largest and where it "
+            "vanishes: that is where the design matters."
+        )
+    if kind == "cost":
+        return (
+            "Points of outcome gained per 100,000 spent, per arm (mean, 95 % CI); higher is better. Set it beside "
+            "the outcome difference: a design can do better and still cost more per point."
+        )
+    if kind == "duplication":
+        return (
+            "Duplication (effort on elements others in the region also work on) and gaps (elements nobody works "
+            "on), per arm (mean, 95 % CI); lower is better for both. Coordination should lower both."
+        )
+    if kind == "levels":
+        return (
+            "The five condition levels over time, one panel per arm. Under fixed dynamics the lines stay at the "
+            "levels set; under built dynamics they rise where a backbone builds them and erode without one. "
+            + dynamics_sentence(results)
+        )
+    if kind == "attribution":
+        return (
+            "Each factor's Shapley value: its average contribution to the advantage of all factors on over all off, "
+            "with 95 % bootstrap intervals. The bars add up to the total in the title; a bar whose interval crosses "
+            "zero cannot be told from no contribution."
+        )
+    if kind == "sensitivity":
+        return (
+            "Sobol first-order (the factor alone) and total (with its interactions) indices with 95 % intervals, "
+            "or Morris mu* for a screening design. A large gap between first-order and total means the factor "
+            "works through interactions; negative values or intervals crossing zero mean too few samples."
+        )
+    return kind.replace("_", " ")

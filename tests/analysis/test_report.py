@@ -1,0 +1,182 @@
+"""The report answers the question first, in plain words, stands alone, and reads its results once."""
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cisim.analysis.findings import cautions
+from cisim.analysis.results import Results
+from cisim.analysis.tables import paired_comparisons
+from cisim.report import build_report
+
+#: Elements HTML never closes.
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Outline(HTMLParser):
+    """Checks that every element is closed in order and records ids, references and figures."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.problems: list[str] = []
+        self.ids: list[str] = []
+        self.references: list[str] = []
+        self.tags: set[str] = set()
+        self.figures: list[dict[str, str]] = []
+        self._caption: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.add(tag)
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+        self.references += [attrs[a] for a in ("src", "href") if a in attrs]
+        if tag == "figure":
+            self.figures.append({"img": "", "caption": ""})
+        if tag == "img" and self.figures:
+            self.figures[-1]["img"] = attrs.get("src", "")
+        if tag == "figcaption":
+            self._caption = []
+        if tag not in VOID:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(f"</{tag}> closes <{self.open[-1] if self.open else 'nothing'}>")
+            return
+        self.open.pop()
+        if tag == "figcaption" and self._caption is not None:
+            self.figures[-1]["caption"] = "".join(self._caption)
+            self._caption = None
+
+    def handle_data(self, data):
+        if self._caption is not None:
+            self._caption.append(data)
+
+
+def outline(text: str) -> Outline:
+    parser = Outline()
+    parser.feed(text)
+    parser.close()
+    return parser
+
+
+def section(text: str, identifier: str) -> str:
+    """The plain text of one section of the report."""
+    found = re.search(rf'<section id="{identifier}">(.*?)</section>', text, re.S)
+    assert found, f"no section {identifier}"
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))))
+
+
+@pytest.fixture(scope="module")
+def reports(sweeps):
+    return {name: build_report(folder) for name, folder in sweeps.items()}
+
+
+@pytest.mark.parametrize("name", ["tiny", "factorial", "saltelli", "morris"])
+def test_report_is_well_formed_self_contained_and_in_order(reports, name):
+    text = reports[name]
+    assert text.startswith("<!DOCTYPE html>")
+    parsed = outline(text)
+    assert parsed.problems == [] and parsed.open == []
+    assert len(parsed.ids) == len(set(parsed.ids))
+    order = [parsed.ids.index(i) for i in ("headline", "key-table", "warnings", "figures")]
+    assert order == sorted(order)
+    assert not {"script", "link", "iframe", "object"} & parsed.tags
+    assert all(ref.startswith(("data:image/png;base64,", "#")) for ref in parsed.references)
+    assert parsed.figures, "no figures"
+    for figure in parsed.figures:
+        assert figure["img"].startswith("data:image/png;base64,")
+        assert len(figure["caption"].split()) >= 12  # a sentence or two saying what to notice
+
+
+def test_headline_says_which_design_did_better_by_how_much_how_surely_and_at_what_cost(sweeps, reports):
+    key = paired_comparisons(Results.load(sweeps["tiny"]).done, metrics=["final_outcome", "total_spend"], by=[])
+    outcome = key[key["metric"] == "final_outcome"].iloc[0]
+    text = section(reports["tiny"], "headline")
+    if outcome["ci_low"] > 0:
+        assert "collective did better than isolated" in text
+    elif outcome["ci_high"] < 0:
+        assert "isolated did better" in text
+    else:
+        assert "cannot tell collective and isolated apart" in text
+    assert f"a difference of {outcome['difference']:+.3f}" in text
+    assert f"{outcome['ci_low']:+.3f} to {outcome['ci_high']:+.3f} over {outcome['pairs']} paired runs" in text
+    assert outcome["pairs"] == 4 * 3  # every design point's replicates, pooled
+    cost = key[key["metric"] == "total_spend"].iloc[0]
+    change = cost["difference"] / cost["baseline_mean"]
+    assert f"It cost {abs(change):.0%} {'more' if change > 0 else 'less'} in total spend" in text
+    assert "averages over 4 design points" in text
+    assert "Condition dynamics: built" in text
+
+
+def test_report_shows_the_values_the_sweep_varied_and_counts_its_design_points(reports):
+    design = section(reports["tiny"], "design").replace("\N{MULTIPLICATION SIGN}", "x")
+    assert "problem.k 0, 4" in design and "organizations.n_organizations 4, 8" in design
+    assert "24 runs = 1 scenario(s) x 4 design point(s) x 3 replicate(s) x 2 arm(s)" in design
+    factorial = section(reports["factorial"], "design").replace("\N{MULTIPLICATION SIGN}", "x")
+    assert "32 runs = 1 scenario(s) x 8 design point(s) x 4 replicate(s) x 1 arm(s)" in factorial
+    parameters = section(reports["tiny"], "scenario-parameters")
+    assert "problem.k varied by the design" in parameters
+    assert "organizations.n_organizations varied by the design" in parameters
+    assert "conditions.backbone isolated: 0.0; collective: 1.0" in parameters
+
+
+def test_report_warns_where_samples_are_too_small(reports):
+    assert "Only 3 replicates per design point" in section(reports["tiny"], "warnings")
+    assert "Only 4 replicates per design point" in section(reports["factorial"], "warnings")
+
+
+def test_one_arm_reports_lead_with_attribution_or_sensitivity(reports):
+    assert "contributed most" in section(reports["factorial"], "headline")
+    assert "Shapley" in section(reports["factorial"], "key-table")
+    assert "depends most on" in section(reports["saltelli"], "headline")
+    assert "Sobol" in section(reports["saltelli"], "key-table")
+    assert "moves most with" in section(reports["morris"], "headline")
+
+
+def test_building_a_report_reads_each_result_file_once(sweeps, monkeypatch):
+    reads: list[str] = []
+    original = pd.read_parquet
+
+    def counted(path, *args, **kwargs):
+        reads.append(str(Path(path).relative_to(sweeps["tiny"])))
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_parquet", counted)
+    build_report(sweeps["tiny"])
+    blocks = [r for r in reads if r.startswith(("summaries", "series"))]
+    assert blocks and len(blocks) == len(set(blocks))
+
+
+def sobol_table(s1, st, half=0.02, samples=8):
+    indices = pd.DataFrame(
+        {
+            "factor": [f"f{i}" for i in range(len(s1))],
+            "S1": s1,
+            "S1_ci_low": [v - half for v in s1],
+            "S1_ci_high": [v + half for v in s1],
+            "ST": st,
+            "ST_ci_low": [v - half for v in st],
+            "ST_ci_high": [v + half for v in st],
+        }
+    )
+    indices.attrs["samples"] = samples
+    return indices
+
+
+def test_cautions_name_negative_and_wide_sobol_indices(sweeps):
+    results = Results.load(sweeps["saltelli"])
+    sound = cautions(results, sensitivity=("saltelli", sobol_table([0.5, 0.2], [0.6, 0.3])))
+    assert not any("Sobol" in note for note in sound)
+    negative = cautions(results, sensitivity=("saltelli", sobol_table([0.5, -0.04], [0.6, 0.3])))
+    assert any("Negative Sobol indices for f1 (S1 = -0.040)" in note for note in negative)
+    wide = cautions(results, sensitivity=("saltelli", sobol_table([0.5, 0.2], [0.6, 0.3], half=0.3)))
+    assert any("wider than" in note and "f0, f1" in note for note in wide)
