@@ -242,7 +242,9 @@ class CollectiveImpactModel(mesa.Model):
             np.logical_or.at(changed, population.region, alone)
             for region in self.regions:
                 region.config = region.config ^ (changed[region.index] | plan_changes[region.index])
-            behaviour.remember(self.landscape, population, perception, self.solutions, draws.z_remember)
+            best, better = behaviour.best_candidate(values, candidates.valid & revising[:, None])
+            found = np.where(better[:, None], candidates.configs[np.arange(len(best)), best + 1], current)
+            behaviour.remember(self.landscape, population, perception, self.solutions, found, draws.z_remember)
         # 6. Costs and budgets are booked; membership is updated.
         book(
             p,
@@ -278,7 +280,7 @@ class CollectiveImpactModel(mesa.Model):
             keys=search.random((count, n)),
             rounding=search.random(count),
             z_candidates=perception.standard_normal((count, width + 1, 2)),
-            z_remember=perception.standard_normal((count, 2, 2)),
+            z_remember=perception.standard_normal((count, 3, 2)),
             hear=communication.random(count),
             contacts=communication.random((count, contacts)),
             share=communication.random((count, contacts)),

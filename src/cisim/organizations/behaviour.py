@@ -219,12 +219,31 @@ def consider(
 
 
 def remember(
-    landscape: Landscape, population: Population, perception: Perception, current: np.ndarray, z: np.ndarray
+    landscape: Landscape,
+    population: Population,
+    perception: Perception,
+    current: np.ndarray,
+    found: np.ndarray,
+    z: np.ndarray,
 ) -> int:
-    """Keep the current state as the best known configuration where it looks better; returns how many did."""
-    index, take = consider(landscape, population, perception, current[:, None, :], np.ones((len(current), 1), bool), z)
-    population.known[take] = current[take]
-    return int(take.sum())
+    """Keep the best of what it knows, the state now, and the best change it found this step (its memory).
+
+    Args:
+        landscape: the problem.
+        population: the organizations; ``known`` is updated.
+        perception: how each sees outcomes.
+        current: the state each organization now acts on, ``(O, N)``.
+        found: the best candidate configuration each evaluated this step (its status quo if none), ``(O, N)``.
+        z: standard normal draws, ``(O, 3, 2)``.
+
+    Returns:
+        how many organizations changed what they remember.
+    """
+    offers = np.stack([current, found], axis=1)
+    index, take = consider(landscape, population, perception, offers, np.ones(offers.shape[:2], bool), z)
+    rows = np.flatnonzero(take)
+    population.known[rows] = offers[rows, index[rows]]
+    return len(rows)
 
 
 def copy_with_errors(source: np.ndarray, error_rate: float, draws: np.ndarray) -> np.ndarray:
