@@ -62,6 +62,7 @@ class Draws:
     cross: np.ndarray
     cross_pick: np.ndarray
     z_cross: np.ndarray
+    z_copy: np.ndarray
     plan: np.ndarray
     participate: np.ndarray
     all_in: np.ndarray
@@ -267,37 +268,49 @@ class CollectiveImpactModel(mesa.Model):
             self.datacollector.collect(self)
 
     def _draw(self) -> Draws:
-        """This step's random numbers, in blocks whose shapes depend only on the world, never on the design."""
+        """This step's random numbers, in blocks whose shapes depend only on the world, never on the design.
+
+        Each stream is drawn from once or twice per step (one block, cut into the named parts), so the cost of
+        drawing does not grow with the number of rules.
+        """
         s = self.streams
-        population = self.population
-        count, n, regions = len(population), self.landscape.n_elements, len(self.regions)
-        width = population.candidate_width
+        count, n, regions = len(self.population), self.landscape.n_elements, len(self.regions)
+        width = self.population.candidate_width
         contacts = self._offer_width()
-        search, perception, communication = s["search"], s["perception"], s["communication"]
-        coordination, membership = s["coordination"], s["membership"]
+        search = _cut(s["search"].random(count * (n + 2)), [(count,), (count, n), (count,)])
+        perception = _cut(s["perception"].standard_normal(count * (2 * width + 8)), [(count, width + 1, 2), (count, 3, 2)])
+        uniform = [(count,), (count, contacts), (count, contacts), (count, n), (regions,), (regions,)]
+        talk = _cut(s["communication"].random(count * (1 + 2 * contacts + n) + 2 * regions), uniform)
+        talk_z = _cut(
+            s["communication"].standard_normal(count * (2 * contacts + 10)),
+            [(count, contacts + 1, 2), (count, 2, 2), (count, 2, 2)],
+        )
+        plan = _cut(s["coordination"].random(5 * regions + 2 * count), [(regions,), (count,), (count,), (regions, 2), (regions,)])
+        membership = _cut(s["membership"].random(2 * count), [(count,), (count,)])
         return Draws(
-            revise=search.random(count),
-            keys=search.random((count, n)),
-            rounding=search.random(count),
-            z_candidates=perception.standard_normal((count, width + 1, 2)),
-            z_remember=perception.standard_normal((count, 3, 2)),
-            hear=communication.random(count),
-            contacts=communication.random((count, contacts)),
-            share=communication.random((count, contacts)),
-            z_offers=communication.standard_normal((count, contacts + 1, 2)),
-            copy=communication.random((count, n)),
-            cross=communication.random(regions),
-            cross_pick=communication.random(regions),
-            z_cross=communication.standard_normal((count, 2, 2)),
-            plan=coordination.random(regions),
-            participate=coordination.random(count),
-            all_in=coordination.random(count),
-            z_combination=coordination.standard_normal(regions),
-            realign=coordination.random((regions, 2)),
-            bid=coordination.random(regions),
+            revise=search[0],
+            keys=search[1],
+            rounding=search[2],
+            z_candidates=perception[0],
+            z_remember=perception[1],
+            hear=talk[0],
+            contacts=talk[1],
+            share=talk[2],
+            copy=talk[3],
+            cross=talk[4],
+            cross_pick=talk[5],
+            z_offers=talk_z[0],
+            z_cross=talk_z[1],
+            z_copy=talk_z[2],
+            plan=plan[0],
+            participate=plan[1],
+            all_in=plan[2],
+            realign=plan[3],
+            bid=plan[4],
+            z_combination=s["coordination"].standard_normal(regions),
             policy=s["backbone"].random(regions),
-            review=membership.random(count),
-            review_decide=membership.random(count),
+            review=membership[0],
+            review_decide=membership[1],
         )
 
     def _offer_width(self) -> int:
@@ -336,10 +349,15 @@ class CollectiveImpactModel(mesa.Model):
             return
         offers = population.known[np.maximum(neighbours, 0)]
         index, take = behaviour.consider(self.landscape, population, perception, offers, shares, draws.z_offers)
+        if p.communication.copy_error > 0 and take.any():
+            # What is copied may come out wrong; a copy that turns out no better than one's own is dropped.
+            copies = behaviour.copy_with_errors(offers[np.arange(len(index)), index], p.communication.copy_error, draws.copy)
+            _, better = behaviour.consider(self.landscape, population, perception, copies[:, None, :], take[:, None], draws.z_copy)
+            take &= better
+            offers[np.arange(len(index)), index] = copies
         rows = np.flatnonzero(take)
         if len(rows):
-            copied = offers[rows, index[rows]]
-            population.known[rows] = behaviour.copy_with_errors(copied, p.communication.copy_error, draws.copy[rows])
+            population.known[rows] = offers[rows, index[rows]]
             self._adopted[rows] = self.own_solutions
         gains = np.where(shares, p.communication.trust_gain, 0.0)
         gains[rows, index[rows]] *= 2
@@ -451,6 +469,16 @@ class CollectiveImpactModel(mesa.Model):
             draws.review_decide,
             has_coalition,
         )
+
+
+def _cut(block: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    """Cut one flat block of draws into consecutive parts of the given shapes."""
+    parts, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        parts.append(block[start : start + size].reshape(shape))
+        start += size
+    return parts
 
 
 def _scenario_from_keywords(parameters: dict[str, Any]) -> Scenario:

@@ -81,19 +81,13 @@ def views(landscape: Landscape, configs: np.ndarray, population: Population) -> 
     """Evaluate every organization's configurations in one batch; ``configs`` has shape ``(O, S, N)``."""
     count, slots, n = configs.shape
     contributions = landscape.contributions(configs.reshape(-1, n)).reshape(count, slots, n)
-    mask = population.domain_mask
-    own_size = mask.sum(axis=1)
-    rest_size = n - own_size
     total = contributions.sum(axis=2)
-    own_total = np.einsum("osn,on->os", contributions, mask.astype(float))
-    own = own_total / own_size[:, None]
+    own_total = np.einsum("osn,on->os", contributions, population.domain_weights)
+    own_size, rest_size = population.domain_sizes
     # An organization working in every domain has no "rest"; its weight is then 0, any finite value will do.
-    rest = np.where(rest_size[:, None] > 0, (total - own_total) / np.maximum(rest_size, 1)[:, None], own)
-    return Views(
-        own=landscape.normalise(own),
-        rest=landscape.normalise(rest),
-        community=landscape.normalise(total / n),
-    )
+    rest = (total - own_total) / rest_size[:, None]
+    own, rest, community = landscape.normalise(np.stack([own_total / own_size[:, None], rest, total / n]))
+    return Views(own=own, rest=rest, community=community)
 
 
 # --------------------------------------------------------------------------- proposals
@@ -147,8 +141,9 @@ def propose(
     toward = np.zeros_like(current) if whole_problem else eligible & (population.known != current)
     has_toward = toward.any(axis=1) & (total > 0)
     # Memory move: the `capacity` differing elements that come first in the random order.
-    toward_rank = np.argsort(np.argsort(np.where(toward, keys, 2.0), axis=1), axis=1)
-    toward_move = toward & (toward_rank < capacity[:, None])
+    toward_keys = np.where(toward, keys, 2.0)
+    cutoff = np.take_along_axis(np.sort(toward_keys, axis=1), np.maximum(total - 1, 0)[:, None], axis=1)
+    toward_move = toward & (toward_keys <= cutoff)
     # Single changes: eligible elements in the random order.
     order = np.argsort(np.where(eligible, keys, 2.0), axis=1)
     singles = total - has_toward

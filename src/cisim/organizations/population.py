@@ -50,6 +50,8 @@ class Population:
         costs: what it paid this step for coordination, the backbone and the data system.
         in_plan: whether its candidates went to the coalition's plan this step.
         own_share: share of the problem's elements inside its domains.
+        domain_weights: ``domain_mask`` as floats (for batched sums over each organization's domains).
+        domain_sizes: elements inside and outside its domains (at least 1 each, for division).
     """
 
     region: np.ndarray
@@ -67,6 +69,8 @@ class Population:
     costs: np.ndarray
     in_plan: np.ndarray
     own_share: np.ndarray
+    domain_weights: np.ndarray
+    domain_sizes: tuple[np.ndarray, np.ndarray]
 
     def __len__(self) -> int:
         return len(self.region)
@@ -129,4 +133,6 @@ def create_population(params: Params, landscape: Landscape, starts: np.ndarray, 
         costs=np.zeros(count),
         in_plan=np.zeros(count, dtype=bool),
         own_share=domain_mask.mean(axis=1),
+        domain_weights=domain_mask.astype(float),
+        domain_sizes=(domain_mask.sum(axis=1), np.maximum((~domain_mask).sum(axis=1), 1)),
     )

@@ -25,7 +25,7 @@ import numpy as np
 EXACT_LIMIT = 24
 #: Up to this many elements exhaustive search runs in numpy; above it in numba-compiled Gray-code order
 #: (faster per call, but importing numba costs a few tenths of a second once per process).
-NUMPY_LIMIT = 16
+NUMPY_LIMIT = 12
 #: Random starts of each climb when the extremes are estimated.
 ESTIMATE_STARTS = 1024
 #: Configurations evaluated together in numpy's exhaustive search (bounds its memory to a few megabytes).
