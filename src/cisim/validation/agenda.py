@@ -130,13 +130,15 @@ class MarchDriver:
     parameters: ClassVar[dict[str, Field]] = {
         "dimensions": Field("int", "aspects of the problem, March's m", 1, 1000),
         "organizations": Field("int", "member organizations, March's n", 1, 10_000),
-        "socialisation_rates": Field("float_list", "socialisation rates p1", 0.0, 1.0),
         "agenda_learning_rates": Field("float_list", "agenda learning rates p2", 0.0, 1.0),
         "max_periods": Field(
             "int", "periods after which an unsettled coalition is recorded as it stands", 1, 10_000_000
         ),
     }
-    sizes: ClassVar[dict[str, Field]] = {"replicates": Field("int", "coalitions per pair of rates", 2, 10_000_000)}
+    sizes: ClassVar[dict[str, Field]] = {
+        "replicates": Field("int", "coalitions per pair of rates", 2, 10_000_000),
+        "socialisation_rates": Field("float_list", "socialisation rates p1 (the x axis of Figure 1)", 0.0, 1.0),
+    }
     measures: ClassVar[dict[str, str]] = {
         "equilibrium_knowledge": "mean equilibrium knowledge of the agenda, by 'p2=..,p1=..'",
         "slow_minus_fast_socialisation": "knowledge at the slowest p1 minus at the fastest (paired), by 'p2=..'",
@@ -149,10 +151,13 @@ class MarchDriver:
     def check(self, spec: ValidationSpec) -> list[str]:
         """Rates need at least two values each to compare."""
         problems = []
-        for key in ("socialisation_rates", "agenda_learning_rates"):
-            values = spec.parameters[key]
+        rates = [("parameters", "agenda_learning_rates", spec.parameters["agenda_learning_rates"])]
+        rates += [
+            (size, "socialisation_rates", getattr(spec, size)["socialisation_rates"]) for size in ("full", "quick")
+        ]
+        for table, key, values in rates:
             if len(set(values)) < 2:
-                problems.append(f"field 'parameters.{key}' = {values!r}: expected at least two different rates")
+                problems.append(f"field '{table}.{key}' = {values!r}: expected at least two different rates")
         return problems
 
     def needs(self, spec: ValidationSpec) -> list[str]:
@@ -161,12 +166,12 @@ class MarchDriver:
 
     def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
         """One unit per pair of rates."""
-        return len(spec.parameters["socialisation_rates"]) * len(spec.parameters["agenda_learning_rates"])
+        return len(sizes["socialisation_rates"]) * len(spec.parameters["agenda_learning_rates"])
 
     def run(self, spec: ValidationSpec, sizes: dict[str, Any], tick: Tick) -> Measurements:
         """Run ``replicates`` coalitions to equilibrium for every pair of rates."""
         p = spec.parameters
-        p1s, p2s = sorted(p["socialisation_rates"]), sorted(p["agenda_learning_rates"])
+        p1s, p2s = sorted(sizes["socialisation_rates"]), sorted(p["agenda_learning_rates"])
         knowledge: dict[tuple[float, float], np.ndarray] = {}
         right: dict[tuple[float, float], np.ndarray] = {}
         periods: dict[tuple[float, float], np.ndarray] = {}

@@ -10,6 +10,7 @@ import numpy as np
 
 from cisim.plots.figures import PALETTE
 from cisim.validation.estimates import Estimate
+from cisim.validation.report import describe_sizes
 from cisim.validation.runner import ExperimentOutcome
 
 PUBLISHED_STYLE: dict[str, Any] = {
@@ -46,8 +47,7 @@ def _errorbar(ax: Any, xs: list[float], estimates: list[Estimate], **style: Any)
 
 
 def _size(outcome: ExperimentOutcome) -> str:
-    sizes = ", ".join(f"{k} {v}" for k, v in outcome.sizes.items())
-    return f"cisim ({'quick' if outcome.quick else 'full'} size: {sizes})"
+    return f"cisim ({'quick' if outcome.quick else 'full'} size: {describe_sizes(outcome.sizes)})"
 
 
 def _save(fig: Any, path: Path) -> Path:

@@ -49,10 +49,15 @@ def _published(value: Any) -> str:
     return number(value) if isinstance(value, float) else str(value)
 
 
+def describe_sizes(sizes: dict[str, Any]) -> str:
+    """Sizes in a few words: ``replicates 1000, 9 socialisation_rates``."""
+    return ", ".join(f"{len(v)} {k}" if isinstance(v, list) else f"{k} {v}" for k, v in sizes.items())
+
+
 def render(outcome: ExperimentOutcome) -> str:
     """The experiment's block of the report: a header line, then one line per comparison, then sources."""
     spec = outcome.spec
-    size = ", ".join(f"{k} {v}" for k, v in outcome.sizes.items())
+    size = describe_sizes(outcome.sizes)
     header = f"{spec.name}: {spec.title}"
     if outcome.status == SKIPPED:
         lines = [header, "  skipped: the model does not offer this yet; it needs:"]
