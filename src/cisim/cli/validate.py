@@ -68,9 +68,9 @@ def validate(
             raise ValidationFileError(problems)
     except ValidationFileError as error:
         raise UserError("\nerror: ".join(error.problems)) from None
-    folder = output_folder(out or Path("results") / "validation")
     if json_path is not None:
         _check_writable(json_path)
+    folder = output_folder(out or Path("results") / "validation")
     bar = None if quiet else _progress_bar
     outcomes: list[ExperimentOutcome] = []
     for spec in specs:
@@ -94,10 +94,14 @@ def _progress_bar(total: int, label: str) -> Any:
 
 
 def _check_writable(path: Path) -> None:
-    """Fail before any work if the JSON file cannot be written."""
-    output_folder(path.parent if str(path.parent) else Path("."))
-    if path.is_dir():
-        raise UserError(f"--json {str(path)!r}: is a folder; expected a file to write")
+    """Fail before any work if the JSON file's folder cannot be written (click refuses a folder as the file)."""
+    try:
+        output_folder(path.parent)
+    except UserError:
+        raise UserError(
+            f"--json {str(path)!r}: cannot write to the folder {str(path.parent)!r}; expected a file in a folder "
+            "you can write to"
+        ) from None
 
 
 def _write(outcomes: list[ExperimentOutcome], json_path: Path | None, folder: Path) -> None:
