@@ -123,26 +123,44 @@ def _design_line(pair: SideBySide, side: str) -> str:
     return f"{base.name}: {levels}; coordination cost {base['costs.coordination_cost']:g} per member per step."
 
 
+@solara.component
+def LiveLine(pair: SideBySide, side: str) -> None:
+    """The step, outcome and spend so far of one side, redrawn after every step."""
+    update_counter.get()
+    snapshot = pair.snapshots()[0 if side == "isolated" else 1]
+    paragraph(_live_line(pair, snapshot), f"cisim-live cisim-live-{side}")
+
+
+@solara.component
+def Picture(pair: SideBySide, view: type[View], side: str) -> None:
+    """One view of one side as a picture, redrawn after every step."""
+    update_counter.get()
+    snapshots = pair.snapshots()
+    snapshot = snapshots[0 if side == "isolated" else 1]
+    scale = Scale.of(pair.last_step, *snapshots)
+    colour = SIDES[side][1]
+    figure = solara.use_memo(lambda: LiveFigure(view, scale, snapshot, colour), dependencies=[pair])
+    solara.Image(figure.png(snapshot, scale), width="100%", classes=[f"cisim-image-{view.key}-{side}"])
+
+
 def view_card(view: type[View], side: str) -> Callable[[SideBySide], Any]:
-    """A page component showing ``view`` for one side (``isolated`` or ``coalition``), with title and caption."""
-    index = 0 if side == "isolated" else 1
+    """A page component showing ``view`` for one side (``isolated`` or ``coalition``), with title and caption.
+
+    The card itself renders once per simulation; only its picture and live numbers (``Picture``,
+    ``LiveLine``) render again after each step, which keeps a step's redraw short.
+    """
     side_name, colour = SIDES[side]
 
     @solara.component
     def Card(pair: SideBySide) -> None:
-        update_counter.get()
-        snapshots = pair.snapshots()
-        snapshot = snapshots[index]
-        scale = Scale.of(pair.last_step, *snapshots)
-        figure = solara.use_memo(lambda: LiveFigure(view, scale, snapshot, colour), dependencies=[pair])
         with solara.Column(gap="2px", classes=["cisim-view", f"cisim-{view.key}-{side}"]):
             solara.Text(f"{side_name} · {view.title}", classes=["cisim-title"], style={"color": colour})
             if view is OutcomeView:
                 paragraph(_design_line(pair, side))
-                paragraph(_live_line(pair, snapshot), f"cisim-live cisim-live-{side}")
+                LiveLine(pair, side)
                 if pair.notice:
                     solara.Warning(pair.notice, dense=True)
-            solara.Image(figure.png(snapshot, scale), width="100%", classes=[f"cisim-image-{view.key}-{side}"])
+            Picture(pair, view, side)
             paragraph(view.caption)
 
     Card.__name__ = f"{view.__name__}{side.title()}"

@@ -59,7 +59,7 @@ class Scale:
     @classmethod
     def of(cls, steps: int, *snapshots: data.Snapshot) -> Scale:
         """A scale that fits every snapshot's spend so far, rounded up to a readable value."""
-        highest = max((float(s.series[data.SPEND].max()) for s in snapshots), default=0.0)
+        highest = max((float(np.max(s.series[data.SPEND].to_numpy())) for s in snapshots), default=0.0)
         return cls(steps=max(int(steps), 1), spend=_nice_ceiling(highest * 1.15))
 
 
