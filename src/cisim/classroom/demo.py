@@ -63,7 +63,7 @@ FILES = {
     "side_by_side.gif": "one run of the complex problem, isolated impact (left) and collective impact (right) "
     "side by side, step by step: the outcome over time and the organizations' network",
     "side_by_side.mp4": "the same animation as a video",
-    "numbers.csv": "every number above: means of both designs and the paired difference with its 95 % "
+    "numbers.csv": "the numbers below as a table: means of both designs and the paired difference with its 95 % "
     "confidence interval, per problem and metric",
 }
 
@@ -223,7 +223,7 @@ def outcome_figure(
                 fontsize=16,
             )
             ax.set_xlabel("step")
-            ax.set_ylim(0, 1.05)
+            ax.set_ylim(0, max(1.05, float(np.nanmax(frame.to_numpy())) + 0.02))
             ax.grid(alpha=0.3)
             ax.spines[["top", "right"]].set_visible(False)
         panels[0].set_ylabel("community outcome\n(share of what is achievable)")
@@ -382,9 +382,16 @@ def lesson_numbers(numbers: pd.DataFrame, settings: str) -> str:
         f"{duplication['isolated_mean']:.2f} alone and {duplication['design_mean']:.2f} in the coalition; "
         f"gaps (share of the problem nobody works on) {gaps['isolated_mean']:.3f} alone and "
         f"{gaps['design_mean']:.3f} in the coalition.",
-        f"**A4.** The coalition spends {spend['design_mean']:,.0f} over a run against {spend['isolated_mean']:,.0f} "
-        f"alone ({extra:+.0%}); per 100,000 spent it gains {complex_value['design_mean']:.1f} percentage points of "
-        f"outcome against {complex_value['isolated_mean']:.1f} alone.",
+        f"**A4.** On the complex problem the coalition spends {spend['design_mean']:,.0f} over a run against "
+        f"{spend['isolated_mean']:,.0f} alone ({extra:+.0%}); per 100,000 spent it gains "
+        f"{complex_value['design_mean']:.1f} percentage points of outcome against "
+        f"{complex_value['isolated_mean']:.1f} alone: "
+        + _verdict(
+            complex_value,
+            "the coalition is better value.",
+            "isolated organizations are better value.",
+            "no clear difference in value.",
+        ),
         f"**A5.** On the technical problem each 100,000 buys {technical_value['isolated_mean']:.1f} points alone and "
         f"{technical_value['design_mean']:.1f} in the coalition: "
         + _verdict(

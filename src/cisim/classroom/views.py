@@ -147,7 +147,7 @@ class OutcomeView(View):
     def __init__(self, ax: Axes, scale: Scale, first: data.Snapshot, colour: str = COALITION_COLOUR) -> None:
         """Draw the fixed parts (see ``View``)."""
         super().__init__(ax, scale, first, colour)
-        _time_axes(ax, scale.steps, 1.0, "community outcome")
+        _time_axes(ax, scale.steps, 1.05, "community outcome")
         (self.line,) = ax.plot([], [], color=colour, linewidth=2.5)
 
     @property
