@@ -9,11 +9,15 @@ import time
 
 import pytest
 
-from tests.browser import Console, browser, cisim_command, free_port, require_chromium, save_screenshot, served
+from cisim.scenarios import load_scenario
+from tests.browser import ROOT, Console, browser, cisim_command, free_port, require_chromium, save_screenshot, served
 
 pytestmark = pytest.mark.slow  # a server start and a browser session: about half a minute
 
 LIVE = re.compile(r"step (\d+) of (\d+) · outcome ([0-9.]+)")
+#: Complexity of the shipped scenarios the test opens, read from their files.
+COMPLEX_K = load_scenario(ROOT / "scenarios" / "complex.toml")["problem.k"]
+TECHNICAL_K = load_scenario(ROOT / "scenarios" / "technical.toml")["problem.k"]
 
 
 @pytest.fixture(scope="module")
@@ -62,17 +66,18 @@ def test_a_slider_and_steps_change_both_outcome_plots_which_then_differ(page):
     assert page.locator(".cisim-title", has_text="Isolated impact").count() >= 4
     assert page.locator(".cisim-title", has_text="Coalition design").count() >= 4
     assert live(page, "isolated")[0] == 0 and live(page, "coalition")[0] == 0
-    assert "k = 6" in page.inner_text(".cisim-outcome-isolated")
+    assert f"k = {COMPLEX_K} " in page.inner_text(".cisim-outcome-isolated")
 
-    # Move the complexity slider down two notches, then reset both simulations with it.
+    # Move the complexity slider two notches, then reset both simulations with it.
     k = slider(page, "Complexity k")
+    moved = COMPLEX_K - 2 if COMPLEX_K >= 2 else COMPLEX_K + 2
     k.focus()
-    page.keyboard.press("ArrowLeft")
-    page.keyboard.press("ArrowLeft")
-    wait_for(lambda: k.get_attribute("aria-valuenow") == "4", "the slider to move to 4")
+    for _ in range(2):
+        page.keyboard.press("ArrowLeft" if moved < COMPLEX_K else "ArrowRight")
+    wait_for(lambda: k.get_attribute("aria-valuenow") == str(moved), f"the slider to move to {moved}")
     time.sleep(1.0)  # let the slider's value reach the server before Reset reads it
     page.get_by_role("button", name="Reset").click()
-    wait_for(lambda: "k = 4" in page.inner_text(".cisim-outcome-isolated"), "the page to reset with k = 4")
+    wait_for(lambda: f"k = {moved} " in page.inner_text(".cisim-outcome-isolated"), f"a reset with k = {moved}")
     before = outcome_pictures(page)
 
     for step in range(1, 6):
@@ -92,8 +97,8 @@ def test_the_picker_swaps_scenario_and_sliders_and_play_runs_both(page):
     page.locator(".v-select", has_text="Scenario").click()
     page.locator(".v-list-item", has_text="technical").click()
     wait_for(lambda: "technical:" in page.inner_text(".cisim-outcome-coalition"), "the technical scenario")
-    assert slider(page, "Complexity k").get_attribute("aria-valuenow") == "0"
-    assert "k = 0" in page.inner_text(".cisim-outcome-isolated")
+    assert slider(page, "Complexity k").get_attribute("aria-valuenow") == str(TECHNICAL_K)
+    assert f"k = {TECHNICAL_K} " in page.inner_text(".cisim-outcome-isolated")
 
     page.get_by_role("button", name="▶").click()
     wait_for(lambda: live(page, "coalition")[0] >= 3, "play to run three steps")

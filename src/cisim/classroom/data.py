@@ -15,17 +15,21 @@ import numpy as np
 import pandas as pd
 
 from cisim.model import CollectiveImpactModel
+from cisim.model.outputs import STEP_OUTPUTS
 from cisim.scenarios.scenario import Scenario
 from cisim.scenarios.schema import CONDITIONS
 
-#: Per-step outputs the classroom shows, by their names in ``cisim.model.outputs.STEP_OUTPUTS``.
-OUTCOME = "community_outcome"
-DUPLICATION = "duplication_index"
-GAPS = "gap_share"
-SPEND = "spend"
-TOTAL_SPEND = "total_spend"
-#: One column per condition: its level, averaged over regions with a coalition.
-LEVELS = {condition: f"level_{condition}" for condition in CONDITIONS}
+#: Per-step outputs the classroom shows, looked up in ``cisim.model.outputs.STEP_OUTPUTS`` so that a renamed
+#: output fails here, on import, rather than on the page.
+OUTCOME = STEP_OUTPUTS["community_outcome"].name
+DUPLICATION = STEP_OUTPUTS["duplication_index"].name
+GAPS = STEP_OUTPUTS["gap_share"].name
+SPEND = STEP_OUTPUTS["spend"].name
+TOTAL_SPEND = STEP_OUTPUTS["total_spend"].name
+#: One column per condition (``level_<condition>``): its level, averaged over regions with a coalition.
+LEVELS = {
+    condition: STEP_OUTPUTS["level_<condition>"].name.replace("<condition>", condition) for condition in CONDITIONS
+}
 
 
 def build_model(scenario: Scenario, seed: int) -> Any:

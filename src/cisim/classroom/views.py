@@ -68,10 +68,10 @@ def _nice_ceiling(value: float) -> float:
     if not np.isfinite(value) or value <= 0:
         return 1.0
     power = 10.0 ** np.floor(np.log10(value))
-    for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
+    for factor in (1.0, 2.0, 2.5, 5.0):
         if factor * power >= value:
             return float(factor * power)
-    return float(10 * power)  # pragma: no cover  (the loop always returns)
+    return float(10 * power)
 
 
 class View:
