@@ -220,3 +220,7 @@ main.add_command(sweep)
 main.add_command(validate)
 for command in (analyze, attribute_command, sensitivity_command, plot, report):
     main.add_command(command)
+
+from cisim.cli.classroom import add_classroom_commands  # noqa: E402  (cisim app, cisim demo)
+
+add_classroom_commands(main)
