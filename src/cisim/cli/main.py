@@ -213,8 +213,14 @@ def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
 from cisim.cli.analysis import analyze, attribute_command, plot, report, sensitivity_command  # noqa: E402
 from cisim.cli.scenarios import scenarios  # noqa: E402  (the group needs `main` defined first)
 from cisim.cli.sweep import sweep  # noqa: E402
+from cisim.cli.validate import validate  # noqa: E402
 
 main.add_command(scenarios)
 main.add_command(sweep)
+main.add_command(validate)
 for command in (analyze, attribute_command, sensitivity_command, plot, report):
     main.add_command(command)
+
+from cisim.cli.classroom import add_classroom_commands  # noqa: E402  (cisim app, cisim demo)
+
+add_classroom_commands(main)

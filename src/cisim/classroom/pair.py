@@ -1,0 +1,156 @@
+"""Two simulations of one problem side by side: isolated impact and a coalition design, stepping together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+
+from cisim.classroom import data
+from cisim.scenarios.scenario import Scenario, default_scenario
+from cisim.scenarios.schema import BY_KEY, CONDITIONS
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A parameter the teacher sets on the page: its keyword, its scenario field, a short label and a slider step.
+
+    Labels are short because Mesa shows them beside the slider; the schema's help text says the rest.
+    """
+
+    name: str
+    key: str
+    label: str
+    step: float
+
+    @property
+    def is_whole(self) -> bool:
+        """Whether it takes whole numbers only."""
+        return BY_KEY[self.key].kind is int
+
+
+#: What the page's sliders set, in the order shown. Keywords are the schema's own short names.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("k", "problem.k", "Complexity k", 1),
+    Setting("k_across", "problem.k_across", "Across domains", 0.05),
+    Setting("common_agenda", "conditions.common_agenda", "Common agenda", 0.05),
+    Setting("shared_measurement", "conditions.shared_measurement", "Shared measurement", 0.05),
+    Setting("reinforcing_activities", "conditions.reinforcing_activities", "Reinforcing activities", 0.05),
+    Setting("communication", "conditions.communication", "Communication", 0.05),
+    Setting("backbone", "conditions.backbone", "Backbone", 0.05),
+    Setting("coordination_cost", "costs.coordination_cost", "Coordination cost", 0.5),
+    Setting("measurement_noise", "organizations.measurement_noise", "Data noise", 0.01),
+)
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def slider_range(setting: Setting, scenario: Scenario) -> tuple[float, float]:
+    """The range a slider offers for ``setting`` on ``scenario``: the schema's range, cut to what a class needs."""
+    parameter = BY_KEY[setting.key]
+    low = float(parameter.low if parameter.low is not None else 0.0)
+    if setting.key == "problem.k":
+        return low, float(scenario["problem.n_elements"] - 1)
+    if setting.key == "costs.coordination_cost":
+        return low, float(max(20.0, 4 * scenario[setting.key]))
+    if setting.key == "organizations.measurement_noise":
+        return low, float(max(0.5, scenario[setting.key]))
+    return low, float(parameter.high if parameter.high is not None else 1.0)
+
+
+def parse_seed(text: Any) -> int | None:
+    """The seed typed in the seed box, or ``None`` when it is not a whole number of 0 or more."""
+    try:
+        seed = int(str(text).strip())
+    except ValueError:
+        return None
+    return seed if seed >= 0 else None
+
+
+class SideBySide(mesa.Model):
+    """Isolated impact and a scenario's coalition design on the same problem and seed, stepping together.
+
+    Both simulations are built from one scenario and one seed, so they start from the same problem,
+    organizations, networks and community state (common random numbers); only the coalition design differs.
+    The left one runs the scenario with every condition at 0 (isolated impact); the right one runs the
+    scenario's own coalition design. Settings given as keywords override the scenario's values for both.
+
+    Args:
+        base: the scenario both start from (default: the built-in defaults). Not called ``scenario``: Mesa's
+            models keep their own experiment scenario under that name.
+        seed: the seed of both simulations, as typed (text is accepted; see ``notice``).
+        rng: unused; the two simulations draw from their own generators seeded with ``seed``.
+        **settings: values for the names in ``SETTINGS`` (``None``: the scenario's value).
+
+    Attributes:
+        base: the scenario with the settings applied.
+        isolated: the left simulation (isolated impact).
+        coalition: the right simulation (the scenario's coalition design).
+        last_step: steps to run (the scenario's ``run.steps``).
+        notice: a message for the page when the seed typed could not be used, else ``""``.
+    """
+
+    def __init__(
+        self,
+        base: Scenario | None = None,
+        seed: int | str = 0,
+        rng: Any = None,
+        k: int | None = None,
+        k_across: float | None = None,
+        common_agenda: float | None = None,
+        shared_measurement: float | None = None,
+        reinforcing_activities: float | None = None,
+        communication: float | None = None,
+        backbone: float | None = None,
+        coordination_cost: float | None = None,
+        measurement_noise: float | None = None,
+    ) -> None:
+        """Build both simulations; see the class docstring for the arguments."""
+        parsed = parse_seed(seed)
+        self.notice = "" if parsed is not None else f"Seed {str(seed)!r} is not a whole number of 0 or more; using 0."
+        self.seed_used = parsed if parsed is not None else 0
+        super().__init__(rng=self.seed_used if rng is None else rng)
+        given = {
+            "k": k,
+            "k_across": k_across,
+            "common_agenda": common_agenda,
+            "shared_measurement": shared_measurement,
+            "reinforcing_activities": reinforcing_activities,
+            "communication": communication,
+            "backbone": backbone,
+            "coordination_cost": coordination_cost,
+            "measurement_noise": measurement_noise,
+        }
+        start = base or default_scenario()
+        changes = {
+            BY_NAME[name].key.replace(".", "__"): int(value) if BY_NAME[name].is_whole else float(value)
+            for name, value in given.items()
+            if value is not None
+        }
+        self.base = start.with_values(**changes) if changes else start
+        self.isolated_scenario = self.base.with_arm("isolated")
+        self.coalition_scenario = self.base.with_arm("scenario")
+        self.isolated = data.build_model(self.isolated_scenario, self.seed_used)
+        self.coalition = data.build_model(self.coalition_scenario, self.seed_used)
+        self.last_step = int(self.base["run.steps"])
+        self._snapshots: tuple[int, tuple[data.Snapshot, data.Snapshot]] | None = None
+
+    @property
+    def levels(self) -> dict[str, float]:
+        """The coalition design's condition levels (the right simulation's, as set)."""
+        return {condition: float(self.coalition_scenario[f"conditions.{condition}"]) for condition in CONDITIONS}
+
+    def step(self) -> None:
+        """Advance both simulations by one step; stop after the scenario's last step."""
+        self.isolated.step()
+        self.coalition.step()
+        self.running = self.steps < self.last_step and bool(self.isolated.running and self.coalition.running)
+
+    def snapshots(self) -> tuple[data.Snapshot, data.Snapshot]:
+        """The state of both simulations now: isolated impact first.
+
+        Read once per step however many views ask for it.
+        """
+        if self._snapshots is None or self._snapshots[0] != self.steps:
+            self._snapshots = (self.steps, (data.snapshot(self.isolated), data.snapshot(self.coalition)))
+        return self._snapshots[1]

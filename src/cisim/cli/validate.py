@@ -1,0 +1,110 @@
+"""``cisim validate``: reproduce published computational results and set cisim's figures beside them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from cisim.cli.errors import UserError, output_folder
+from cisim.validation import (
+    DEFAULT_FOLDER,
+    ValidationFileError,
+    drivers,
+    find_experiments,
+    load_validation,
+    run_experiment,
+)
+from cisim.validation.report import record, render, summary
+from cisim.validation.runner import NOT_REPRODUCED, ExperimentOutcome
+
+
+@click.command()
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--quick", is_flag=True, help="Run the reduced sizes ([quick] in each file): minutes, not hours.")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write one JSON object per experiment (measured, published, tolerance, verdict per pattern) to FILE.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the figures (PNG) and the printed report [default: results/validation].",
+)
+@click.option("--strict", is_flag=True, help="Exit with status 1 if any pattern is not reproduced.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def validate(
+    names: tuple[str, ...], quick: bool, json_path: Path | None, out: Path | None, strict: bool, quiet: bool
+) -> None:
+    """Reproduce published computational results through cisim's own machinery.
+
+    Runs the validation experiments in experiments/validation/ (each NAME is a file there, without .toml,
+    or a path; without NAME, all of them) and prints, per published pattern, the published figure beside
+    cisim's with its 95 % interval, the tolerance and a verdict. Experiments whose model features are not
+    available yet are skipped with what they need. The default runs the published sizes; --quick runs
+    reduced ones.
+
+    \b
+    Examples:
+      cisim validate --quick                       every experiment, reduced sizes
+      cisim validate levinthal_1997 march_1991     two experiments at the published sizes
+      cisim validate --json validation.json        also write a machine-readable record
+    """  # noqa: D301  (click's \b keeps the example lines as written)
+    known = drivers()
+    try:
+        specs = []
+        problems: list[str] = []
+        for path in find_experiments(list(names), DEFAULT_FOLDER):
+            try:
+                specs.append(load_validation(path, known))
+            except ValidationFileError as error:
+                problems += error.problems
+        if problems:
+            raise ValidationFileError(problems)
+    except ValidationFileError as error:
+        raise UserError("\nerror: ".join(error.problems)) from None
+    if json_path is not None:
+        _check_writable(json_path)
+    folder = output_folder(out or Path("results") / "validation")
+    bar = None if quiet else _progress_bar
+    outcomes: list[ExperimentOutcome] = []
+    for spec in specs:
+        outcome = run_experiment(spec, known[spec.driver], quick, bar)
+        outcomes.append(outcome)
+        text = render(outcome)
+        if outcome.status == "ran":
+            figures = known[spec.driver].figures(outcome, folder)
+            text += "\n  figures: " + ", ".join(str(f) for f in figures)
+        click.echo(text + "\n")
+        _write(outcomes, json_path, folder)  # after every experiment, so a later failure loses nothing
+    click.echo(summary(outcomes))
+    if json_path is not None:
+        click.echo(f"wrote {json_path}")
+    if strict and any(p.verdict == NOT_REPRODUCED for o in outcomes for p in o.patterns):
+        raise SystemExit(1)
+
+
+def _progress_bar(total: int, label: str) -> Any:
+    return tqdm(total=total, desc=label, unit="run", leave=False, dynamic_ncols=True)
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before any work if the JSON file's folder cannot be written (click refuses a folder as the file)."""
+    try:
+        output_folder(path.parent)
+    except UserError:
+        raise UserError(
+            f"--json {str(path)!r}: cannot write to the folder {str(path.parent)!r}; expected a file in a folder "
+            "you can write to"
+        ) from None
+
+
+def _write(outcomes: list[ExperimentOutcome], json_path: Path | None, folder: Path) -> None:
+    (folder / "report.txt").write_text("\n\n".join(render(o) for o in outcomes) + "\n\n" + summary(outcomes) + "\n")
+    if json_path is not None:
+        json_path.write_text(json.dumps([record(o) for o in outcomes], indent=2) + "\n")

@@ -1,0 +1,153 @@
+"""Figures of each validation experiment: cisim's figures (mean, 95 % interval) beside the published ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from cisim.plots.figures import PALETTE
+from cisim.validation.estimates import Estimate
+from cisim.validation.report import describe_sizes
+from cisim.validation.runner import ExperimentOutcome
+
+PUBLISHED_STYLE: dict[str, Any] = {
+    "marker": "x",
+    "color": "black",
+    "linestyle": "none",
+    "markersize": 9,
+    "markeredgewidth": 2,
+}
+
+
+def _published(outcome: ExperimentOutcome, measure: str) -> dict[str, float]:
+    """The published table (or number, under key ``""``) of the first pattern on ``measure``."""
+    for pattern in outcome.spec.patterns:
+        if pattern.measure == measure and pattern.check == "close":
+            if isinstance(pattern.published, dict):
+                return pattern.published
+            if isinstance(pattern.published, float):
+                return {"": pattern.published}
+    return {}
+
+
+def _estimates(outcome: ExperimentOutcome, measure: str) -> dict[str, Estimate]:
+    assert outcome.measurements is not None
+    value = outcome.measurements.estimates.get(measure, {})
+    return value if isinstance(value, dict) else {"": value}
+
+
+def _errorbar(ax: Any, xs: list[float], estimates: list[Estimate], **style: Any) -> None:
+    means = np.array([e.mean for e in estimates])
+    below = means - np.array([e.low for e in estimates])
+    above = np.array([e.high for e in estimates]) - means
+    ax.errorbar(xs, means, yerr=[below, above], capsize=4, lw=2, marker="o", **style)
+
+
+def _size(outcome: ExperimentOutcome) -> str:
+    return f"cisim ({'quick' if outcome.quick else 'full'} size: {describe_sizes(outcome.sizes)})"
+
+
+def _save(fig: Any, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def levinthal_figure(outcome: ExperimentOutcome, path: Path) -> Path:
+    """Left: mean local peaks by K (Figure 8). Right: distinct forms over time under local search (Figure 1)."""
+    assert outcome.measurements is not None
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
+    peaks = _estimates(outcome, "peaks_by_k")
+    ks = sorted(peaks, key=int)
+    _errorbar(left, [int(k) for k in ks], [peaks[k] for k in ks], color=PALETTE[0], label=_size(outcome))
+    published = _published(outcome, "peaks_by_k")
+    left.plot([int(k) for k in published], list(published.values()), label="published", **PUBLISHED_STYLE)
+    left.set(
+        xlabel="K (interactions per element)",
+        ylabel="local peaks per landscape",
+        title="Local peaks (Levinthal Fig. 8)",
+    )
+    left.legend(loc="upper left")
+    left.grid(alpha=0.3)
+    paths = outcome.measurements.series["forms_by_period"]
+    forms_published = _published(outcome, "forms_by_k")
+    shown = [k for k in ("0", "1", "5") if k in paths] or list(paths)[:3]
+    for i, k in enumerate(shown):
+        right.plot(range(len(paths[k])), paths[k], color=PALETTE[i], lw=2.5, label=f"K = {k}")
+        if k in forms_published:
+            right.axhline(forms_published[k], color=PALETTE[i], ls=":", lw=1.5)
+    right.set(
+        xlabel="period",
+        ylabel="distinct forms among the organizations",
+        title="Emergence of order (Levinthal Fig. 1; dotted: published)",
+    )
+    right.legend(loc="upper right")
+    right.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def march_figure(outcome: ExperimentOutcome, path: Path) -> Path:
+    """Equilibrium knowledge of the common agenda against the socialisation rate, one line per learning rate."""
+    assert outcome.measurements is not None
+    fig, ax = plt.subplots(figsize=(9, 5.5), constrained_layout=True)
+    knowledge = _estimates(outcome, "equilibrium_knowledge")
+    published = _published(outcome, "equilibrium_knowledge")
+    p1s, p2s = outcome.measurements.series["p1"], outcome.measurements.series["p2"]
+    for i, p2 in enumerate(p2s):
+        cells = [f"p2={p2:g},p1={p1:g}" for p1 in p1s]
+        _errorbar(ax, p1s, [knowledge[c] for c in cells], color=PALETTE[i], label=f"cisim, p2 = {p2:g}")
+        points = [(float(c.split("p1=")[1]), published[c]) for c in published if c.startswith(f"p2={p2:g},")]
+        if points:
+            ax.plot(*zip(*points, strict=True), **{**PUBLISHED_STYLE, "color": PALETTE[i]})
+    ax.plot([], [], label="comparison figures", **PUBLISHED_STYLE)
+    ax.set(
+        xlabel="socialisation rate p1 (how fast members adopt the common agenda)",
+        ylabel="equilibrium knowledge of the agenda",
+        title=f"Shared agenda and socialisation (March 1991, Fig. 1)\n{_size(outcome)}",
+    )
+    ax.legend(loc="lower left")
+    ax.grid(alpha=0.3)
+    return _save(fig, path)
+
+
+def lazer_friedman_figure(outcome: ExperimentOutcome, path: Path) -> Path:
+    """Mean score per round: networks at K = 5 (Fig. 4), K = 0 (Fig. 8), velocities (Fig. 10)."""
+    assert outcome.measurements is not None
+    series = outcome.measurements.series
+    panels = [
+        ("mean_by_round", "networks, K = 5 (Fig. 4)"),
+        ("simple_mean_by_round", "K = 0 (Fig. 8)"),
+        ("velocity_mean_by_round", "velocity, complete network (Fig. 10)"),
+    ]
+    fig, axes = plt.subplots(1, 3, figsize=(17, 5), constrained_layout=True)
+    for ax, (key, title) in zip(axes, panels, strict=True):
+        for i, (arm, means) in enumerate(series[key].items()):
+            ax.plot(range(len(means)), means, color=PALETTE[i % len(PALETTE)], lw=2.2, label=arm)
+        ax.set(xlabel="round", ylabel="mean score (r^8)", title=title, ylim=(0, 1.02))
+        ax.legend(loc="lower right")
+        ax.grid(alpha=0.3)
+    final = _published(outcome, "final_score")
+    rounds = len(next(iter(series["mean_by_round"].values()))) - 1
+    axes[0].plot([rounds] * len(final), list(final.values()), label="published (Fig. 4)", **PUBLISHED_STYLE)
+    return _save(fig, path)
+
+
+def rivkin_siggelkow_figure(outcome: ExperimentOutcome, path: Path) -> Path:
+    """The coordination advantage (paired, 95 % interval) against interdependence across departments."""
+    fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
+    advantage = _estimates(outcome, "coordination_advantage_by_interdependence")
+    levels = sorted(advantage, key=float)
+    _errorbar(ax, [float(v) for v in levels], [advantage[v] for v in levels], color=PALETTE[0], label=_size(outcome))
+    ax.axhline(0, color="grey", lw=1)
+    ax.set(
+        xlabel="share of interactions reaching the other department (k_across)",
+        ylabel="coordinated - decentralized final outcome",
+        title="Coordination advantage by interdependence (Rivkin & Siggelkow 2003)",
+    )
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    return _save(fig, path)

@@ -1,0 +1,159 @@
+"""Levinthal (1997), "Adaptation on rugged landscapes": local peaks, and the forms local search converges to.
+
+On cisim's NK landscape with N elements, each interacting with the K elements that follow it (wrapping
+round), the experiment counts the local peaks of many landscapes for each K, and lets a population of
+organizations, each starting at a random configuration, search locally until every one stands on a peak:
+each period an organization tries its one-element changes in random order and takes the first that
+improves its fitness (Levinthal 1997, p. 937), with no long jumps and no selection. The number of distinct
+forms left is the "emergence of order" of Levinthal's Figure 1.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from cisim.validation.estimates import Estimate, independent_difference, mean_interval
+from cisim.validation.landscape_shim import adjacent_landscape, all_fitness, is_peak
+from cisim.validation.runner import ExperimentOutcome, Measurements, Tick
+from cisim.validation.spec import Field, ValidationSpec
+
+#: Above this many elements, enumerating every configuration of a landscape is too slow for a validation run.
+MAX_ELEMENTS = 16
+
+
+class LevinthalDriver:
+    """Local peaks and converged forms on adjacent-interaction NK landscapes, for each K."""
+
+    parameters: ClassVar[dict[str, Field]] = {
+        "n_elements": Field("int", "elements N of each landscape", 2, MAX_ELEMENTS),
+        "k_values": Field("int_list", "interactions K per element, each below N", 0, MAX_ELEMENTS - 1),
+        "periods": Field("int", "periods of local search recorded for the forms-over-time figure", 1, 10_000),
+    }
+    sizes: ClassVar[dict[str, Field]] = {
+        "landscapes": Field("int", "landscapes per K", 2, 1_000_000),
+        "organizations": Field("int", "organizations searching each landscape", 1, 100_000),
+    }
+    measures: ClassVar[dict[str, str]] = {
+        "peaks_by_k": "mean number of local peaks per landscape, by K",
+        "peaks_increase": "difference in mean local peaks between two K ('b-a': K=b minus K=a)",
+        "forms_by_k": "mean number of distinct forms once local search has converged, by K",
+        "forms_increase": "difference in mean converged forms between two K ('b-a': K=b minus K=a)",
+        "initial_forms_by_k": "mean number of distinct forms among the organizations at the start, by K",
+        "peak_share_reached": "mean share of a landscape's local peaks that some organization ends on, by K",
+    }
+    uses_model: ClassVar[bool] = False
+    studies: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, spec: ValidationSpec) -> list[str]:
+        """Every K must be below N."""
+        n = spec.parameters["n_elements"]
+        bad = [k for k in spec.parameters["k_values"] if k >= n]
+        if bad:
+            return [
+                f"field 'parameters.k_values' = {spec.parameters['k_values']!r}: "
+                f"expected values from 0 to {n - 1} (K < N)"
+            ]
+        return []
+
+    def needs(self, spec: ValidationSpec) -> list[str]:
+        """Nothing: runs on cisim's landscape today."""
+        return []
+
+    def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
+        """One unit per landscape."""
+        return len(spec.parameters["k_values"]) * sizes["landscapes"]
+
+    def run(self, spec: ValidationSpec, sizes: dict[str, Any], tick: Tick) -> Measurements:
+        """Count peaks and converged forms on ``landscapes`` landscapes for every K."""
+        n, periods = spec.parameters["n_elements"], spec.parameters["periods"]
+        peaks: dict[int, list[int]] = {}
+        forms: dict[int, list[int]] = {}
+        initial: dict[int, list[int]] = {}
+        reached: dict[int, list[float]] = {}
+        paths: dict[int, np.ndarray] = {}
+        for k in spec.parameters["k_values"]:
+            runs = [
+                self._one_landscape(spec.seed, n, k, i, sizes["organizations"], periods, tick)
+                for i in range(sizes["landscapes"])
+            ]
+            peaks[k] = [r["peaks"] for r in runs]
+            forms[k] = [r["forms"] for r in runs]
+            initial[k] = [r["initial"] for r in runs]
+            reached[k] = [r["forms"] / r["peaks"] for r in runs]
+            paths[k] = np.mean([r["path"] for r in runs], axis=0)
+        estimates: dict[str, Any] = {
+            "peaks_by_k": {str(k): mean_interval(v) for k, v in peaks.items()},
+            "forms_by_k": {str(k): mean_interval(v) for k, v in forms.items()},
+            "initial_forms_by_k": {str(k): mean_interval(v) for k, v in initial.items()},
+            "peak_share_reached": {str(k): mean_interval(v) for k, v in reached.items()},
+            "peaks_increase": _increases(peaks),
+            "forms_increase": _increases(forms),
+        }
+        measured = {
+            "peaks_by_k": _means(estimates["peaks_by_k"]),
+            "forms_by_k": _means(estimates["forms_by_k"]),
+            "initial_forms_by_k": _means(estimates["initial_forms_by_k"]),
+            "peaks_sd_by_k": {str(k): float(np.std(v, ddof=1)) for k, v in peaks.items()},
+        }
+        series = {"forms_by_period": {str(k): path.tolist() for k, path in paths.items()}}
+        return Measurements(estimates, measured, series)
+
+    @staticmethod
+    def _one_landscape(
+        seed: int, n: int, k: int, index: int, organizations: int, periods: int, tick: Tick
+    ) -> dict[str, Any]:
+        """Peaks of one landscape and the forms its organizations converge to (one seed per K and landscape)."""
+        rng = np.random.default_rng([seed, k, index])
+        fitness = all_fitness(adjacent_landscape(n, k, rng))
+        peak = is_peak(fitness, n)
+        forms = rng.integers(0, 1 << n, size=organizations)
+        path = [np.unique(forms).size]
+        period = 0
+        while period < periods or not peak[forms].all():
+            forms = local_search_step(forms, fitness, n, rng)
+            period += 1
+            if period <= periods:
+                path.append(np.unique(forms).size)
+        tick(1)
+        return {"peaks": int(peak.sum()), "forms": int(np.unique(forms).size), "initial": path[0], "path": path}
+
+    def figures(self, outcome: ExperimentOutcome, folder: Path) -> list[Path]:
+        """Peaks by K beside Levinthal's Figure 8; distinct forms over time beside his Figure 1."""
+        from cisim.validation.figures import levinthal_figure
+
+        return [levinthal_figure(outcome, folder / f"{outcome.spec.name}.png")]
+
+
+def local_search_step(forms: np.ndarray, fitness: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """One period of local search for every organization at once.
+
+    Each organization tries its one-element changes in random order and adopts the first that raises its
+    fitness; that is a uniformly random choice among its improving neighbours (none: it stays).
+    """
+    neighbours = forms[:, None] ^ (1 << np.arange(n))[None, :]
+    better = fitness[neighbours] > fitness[forms][:, None]
+    order = np.where(better, rng.random(neighbours.shape), np.inf)
+    pick = order.argmin(axis=1)
+    moving = better.any(axis=1)
+    stepped = forms.copy()
+    stepped[moving] = neighbours[moving, pick[moving]]
+    return stepped
+
+
+def _increases(samples: dict[int, list[int]]) -> dict[str, Estimate]:
+    """For every pair of K (a < b): mean at K=b minus mean at K=a, with Welch's interval (independent landscapes)."""
+    return {
+        f"{b}-{a}": independent_difference(samples[b], samples[a])
+        for a, b in itertools.combinations(sorted(samples), 2)
+    }
+
+
+def _means(estimates: dict[str, Estimate]) -> dict[str, float]:
+    return {key: estimate.mean for key, estimate in estimates.items()}
+
+
+DRIVER = LevinthalDriver()

@@ -1,0 +1,188 @@
+"""Run a validation experiment through its driver and judge each published pattern against cisim's figure."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from cisim.validation.estimates import Estimate
+from cisim.validation.spec import DriverSchema, PatternSpec, ValidationSpec
+
+REPRODUCED = "reproduced"
+NOT_REPRODUCED = "not reproduced"
+NOT_MEASURED = "not measured"
+SKIPPED = "skipped"
+
+Value = Estimate | dict[str, Estimate]
+Tick = Callable[[int], Any]
+
+
+@dataclass
+class Measurements:
+    """What a driver measured: estimates the patterns are judged on, raw figures for the record, series to plot."""
+
+    estimates: dict[str, Value]
+    measured: dict[str, Any]
+    series: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+class Driver(DriverSchema, Protocol):
+    """A reproduction of one published study through cisim's machinery."""
+
+    def needs(self, spec: ValidationSpec) -> list[str]:
+        """What the model must offer before this experiment can run (empty when it can)."""
+        ...
+
+    def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
+        """How many units of work a run has, for the progress bar."""
+        ...
+
+    def run(self, spec: ValidationSpec, sizes: dict[str, Any], tick: Tick) -> Measurements:
+        """Run the experiment at ``sizes``, calling ``tick(n)`` as units of work finish."""
+        ...
+
+    def figures(self, outcome: ExperimentOutcome, folder: Path) -> list[Path]:
+        """Draw the experiment's figures (PNG) into ``folder``; returns their paths."""
+        ...
+
+
+@dataclass(frozen=True)
+class PatternRow:
+    """One comparison: a published figure (for one key of a table, or the whole pattern) beside cisim's."""
+
+    key: str | None
+    published: float | str | None
+    estimate: Estimate | None
+    verdict: str
+
+
+@dataclass(frozen=True)
+class PatternOutcome:
+    """A pattern's comparisons and its verdict: reproduced only if every comparison is."""
+
+    spec: PatternSpec
+    rows: tuple[PatternRow, ...]
+
+    @property
+    def verdict(self) -> str:
+        """``reproduced``, ``not reproduced`` or ``not measured``."""
+        verdicts = {row.verdict for row in self.rows}
+        if NOT_REPRODUCED in verdicts:
+            return NOT_REPRODUCED
+        if verdicts == {REPRODUCED}:
+            return REPRODUCED
+        return NOT_MEASURED
+
+
+@dataclass
+class ExperimentOutcome:
+    """The result of one validation experiment: skipped with its needs, or measured and judged."""
+
+    spec: ValidationSpec
+    status: str
+    quick: bool
+    sizes: dict[str, Any]
+    needs: list[str] = field(default_factory=list)
+    wall_time: float = 0.0
+    measurements: Measurements | None = None
+    patterns: list[PatternOutcome] = field(default_factory=list)
+
+
+def tolerance_text(pattern: PatternSpec) -> str:
+    """The tolerance in words: ``±0.05``, ``±10 %``, ``±1.5 or ±10 %``, or ``95 % CI > 0``."""
+    if pattern.check == "above":
+        return f"95 % CI > {pattern.threshold:g}"
+    if pattern.check == "below":
+        return f"95 % CI < {pattern.threshold:g}"
+    parts = []
+    if pattern.tolerance:
+        parts.append(f"±{pattern.tolerance:g}")
+    if pattern.tolerance_relative:
+        parts.append(f"±{pattern.tolerance_relative * 100:g} %")
+    return " or ".join(parts) if parts else "±0"
+
+
+def judge(pattern: PatternSpec, value: Value | None) -> PatternOutcome:
+    """Compare cisim's measure with the published figure, row by row for tables."""
+    if isinstance(pattern.published, dict):
+        table = pattern.published
+        if isinstance(value, dict) and any(key in value for key in table):
+            # a reduced run (--quick) may measure fewer keys (e.g. fewer rates) than were published
+            table = {key: published for key, published in table.items() if key in value}
+        rows = [
+            _row(pattern, key, published, value.get(key) if isinstance(value, dict) else None)
+            for key, published in table.items()
+        ]
+    elif isinstance(value, dict):
+        rows = [_row(pattern, key, pattern.published, estimate) for key, estimate in value.items()]
+    else:
+        rows = [_row(pattern, None, pattern.published, value)]
+    return PatternOutcome(pattern, tuple(rows))
+
+
+def _row(pattern: PatternSpec, key: str | None, published: Any, estimate: Estimate | None) -> PatternRow:
+    if estimate is None or estimate.mean != estimate.mean:  # missing or NaN
+        return PatternRow(key, published, estimate, NOT_MEASURED)
+    if pattern.check == "close":
+        allowed = max(pattern.tolerance, pattern.tolerance_relative * abs(float(published)))
+        ok = abs(estimate.mean - float(published)) <= allowed + 1e-12
+    elif pattern.check == "above":
+        ok = estimate.low > pattern.threshold
+    else:
+        ok = estimate.high < pattern.threshold
+    return PatternRow(key, published, estimate, REPRODUCED if ok else NOT_REPRODUCED)
+
+
+def run_experiment(
+    spec: ValidationSpec,
+    driver: Driver,
+    quick: bool,
+    progress: Callable[[int, str], Any] | None = None,
+) -> ExperimentOutcome:
+    """Run one experiment (or skip it, saying what the model must offer first) and judge its patterns.
+
+    Args:
+        spec: the validated experiment.
+        driver: the reproduction that runs it.
+        quick: run the reduced sizes (``[quick]``) instead of the published ones (``[full]``).
+        progress: makes a progress bar from a total and a label; it must have ``update(n)`` and ``close()``.
+    """
+    sizes = spec.sizes(quick)
+    needs = driver.needs(spec)
+    if needs:
+        return ExperimentOutcome(spec, SKIPPED, quick, sizes, needs=needs)
+    bar = progress(driver.units(spec, sizes), spec.name) if progress else None
+    start = time.perf_counter()
+    try:
+        measurements = driver.run(spec, sizes, bar.update if bar else _ignore)
+    finally:
+        if bar:
+            bar.close()
+    wall_time = time.perf_counter() - start
+    patterns = [judge(p, measurements.estimates.get(p.measure)) for p in spec.patterns]
+    return ExperimentOutcome(
+        spec, "ran", quick, sizes, wall_time=wall_time, measurements=measurements, patterns=patterns
+    )
+
+
+def _ignore(_: int) -> None:
+    """Progress sink when no bar is shown."""
+
+
+def drivers() -> Mapping[str, Driver]:
+    """Every reproduction cisim knows, by the name experiment files give in ``driver``."""
+    from cisim.validation.agenda import DRIVER as AGENDA
+    from cisim.validation.lazer_friedman import DRIVER as LAZER_FRIEDMAN
+    from cisim.validation.levinthal import DRIVER as LEVINTHAL
+    from cisim.validation.rivkin_siggelkow import DRIVER as RIVKIN_SIGGELKOW
+
+    return {
+        "levinthal": LEVINTHAL,
+        "march": AGENDA,
+        "lazer_friedman": LAZER_FRIEDMAN,
+        "rivkin_siggelkow": RIVKIN_SIGGELKOW,
+    }

@@ -1,0 +1,112 @@
+"""`cisim app` refuses plainly what it cannot do; `cisim demo` writes slide-ready files and the lesson's numbers."""
+
+import socket
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from cisim.classroom.demo import BEGIN, END, FILES
+from cisim.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_app_says_plainly_when_its_port_is_taken():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = invoke("app", "--port", port)
+    assert result.exit_code == 2
+    assert f"error: --port {port}: port {port} on 127.0.0.1 is already in use" in result.output
+    assert "--port 0" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["nosuch"], "nosuch: no such scenario file"),
+        (["--host", "no-such-host.invalid"], "--host 'no-such-host.invalid': no such address"),
+        (["--port", "70000"], "70000 is not in the range 0<=x<=65535"),
+    ],
+)
+def test_app_refuses_bad_input_with_exit_status_2(arguments, expected):
+    result = invoke("app", *arguments)
+    assert result.exit_code == 2 and expected in result.output, result.output
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory):
+    """A short demonstration, run where the shipped scenarios are, with a lesson plan to fill in."""
+    out = tmp_path_factory.mktemp("demo")
+    lesson = out / "lesson.md"
+    lesson.write_text(f"# Lesson\n\nBefore.\n\n{BEGIN}\nold numbers\n{END}\n\nAfter.\n")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(ROOT)
+        result = invoke("demo", "--out", out / "demo", "--replicates", 3, "--steps", 6, "--lesson", lesson, "--quiet")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_demo_writes_every_file_its_readme_names(demo_folder):
+    folder = demo_folder / "demo"
+    written = {path.name for path in folder.iterdir()}
+    assert {"outcome_over_time.png", "outcome_per_spend.png", "side_by_side.gif", "numbers.csv", "README.md"} <= written
+    readme = (folder / "README.md").read_text()
+    for name in written - {"README.md"}:
+        assert f"`{name}`" in readme and FILES[name] in readme
+    assert "cisim demo --replicates 3 --seed 0 --steps 6" in readme
+
+
+def test_demo_figures_are_slide_sized_and_the_animation_shows_every_step(demo_folder):
+    folder = demo_folder / "demo"
+    for name in ("outcome_over_time.png", "outcome_per_spend.png"):
+        with Image.open(folder / name) as figure:
+            width, height = figure.size
+        assert width >= 1600 and abs(width / height - 16 / 9) < 0.05
+    with Image.open(folder / "side_by_side.gif") as animation:
+        assert animation.n_frames == 7  # the starting state and six steps
+        assert animation.size[0] >= 1000
+
+
+def test_demo_numbers_pair_each_design_with_isolated_impact(demo_folder):
+    numbers = pd.read_csv(demo_folder / "demo" / "numbers.csv")
+    assert set(numbers["scenario"]) == {"technical", "complex"}
+    assert set(numbers[numbers["scenario"] == "complex"]["design"]) == {"collective", "without backbone"}
+    assert (numbers["pairs"] == 3).all()
+    assert numbers["difference"].to_numpy() == pytest.approx(
+        (numbers["design_mean"] - numbers["isolated_mean"]).to_numpy()
+    )
+    assert (numbers["ci_low"] <= numbers["difference"]).all() and (numbers["difference"] <= numbers["ci_high"]).all()
+
+
+def test_demo_rewrites_only_the_lessons_marked_numbers(demo_folder):
+    lesson = (demo_folder / "lesson.md").read_text()
+    assert lesson.startswith("# Lesson\n\nBefore.\n\n" + BEGIN) and lesson.endswith(END + "\n\nAfter.\n")
+    assert "old numbers" not in lesson
+    for answer in ("**A1.**", "**A2.**", "**A3.**", "**A4.**", "**A5.**", "**A6.**"):
+        assert answer in lesson
+    assert "cisim demo --replicates 3 --seed 0 --steps 6" in lesson
+
+
+def test_demo_explains_what_it_needs_when_run_away_from_the_scenarios(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("demo", "--out", tmp_path / "out", "--replicates", 2, "--quiet")
+    assert result.exit_code == 2
+    assert "the shipped scenario 'technical'" in result.output and "Traceback" not in result.output
+
+
+def test_demo_refuses_a_lesson_without_markers(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    lesson = tmp_path / "lesson.md"
+    lesson.write_text("no markers here\n")
+    result = invoke("demo", "--out", tmp_path / "out", "--replicates", 2, "--steps", 2, "--lesson", lesson, "--quiet")
+    assert result.exit_code == 2 and "no lines" in result.output and BEGIN in result.output
+    assert lesson.read_text() == "no markers here\n"

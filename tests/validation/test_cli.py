@@ -1,0 +1,109 @@
+"""``cisim validate``: runs, prints each published figure beside cisim's, writes its record, speaks plainly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from cisim.cli import main
+from tests.validation.shipped import FOLDER
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def small_levinthal(tmp_path, **replace):
+    """A Levinthal experiment small enough for a second of work."""
+    text = (FOLDER / "levinthal_1997.toml").read_text()
+    text = text.replace("k_values = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]", "k_values = [0, 1, 5]")
+    text = text.replace("landscapes = 50", "landscapes = 10")
+    for old, new in replace.items():
+        text = text.replace(old, new)
+    path = tmp_path / "levinthal_small.toml"
+    path.write_text(text)
+    return path
+
+
+def test_validate_prints_published_beside_cisim_and_writes_record_and_figure(runner, tmp_path):
+    path = small_levinthal(tmp_path)
+    out, record = tmp_path / "out", tmp_path / "validation.json"
+    arguments = ["validate", str(path), "--quick", "--quiet", "--json", str(record), "--out", str(out)]
+    result = runner.invoke(main, arguments)
+    assert result.exit_code == 0, result.output
+    assert "published" in result.output and "cisim [95 % CI]" in result.output and "tolerance" in result.output
+    assert "mean local peaks per landscape, K = 5" in result.output
+    assert "where the published figures come from" in result.output and "Figure 8 (p. 946)" in result.output
+    [entry] = json.loads(record.read_text())
+    assert entry["status"] == "ran" and entry["size"] == "quick" and entry["wall_time_seconds"] > 0
+    assert set(entry["measured"]["peaks_by_k"]) == {"0", "1", "5"}
+    assert set(entry["measured"]["forms_by_k"]) == {"0", "1", "5"}
+    pattern = entry["patterns"]["peaks_by_k"]
+    assert set(pattern) >= {"published", "measured", "interval", "tolerance", "verdict", "source"}
+    assert pattern["published"]["5"] == 35.6 and pattern["tolerance"]["absolute"] == 3.0
+    assert (out / "levinthal_1997.png").stat().st_size > 10_000
+    assert "levinthal_1997" in (out / "report.txt").read_text()
+
+
+def test_strict_exits_1_when_a_pattern_is_not_reproduced(runner, tmp_path):
+    path = small_levinthal(tmp_path, **{'"5" = 27.0': '"5" = 70.0'})
+    result = runner.invoke(main, ["validate", str(path), "--quick", "--quiet", "--strict", "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "not reproduced" in result.output
+    lenient = runner.invoke(main, ["validate", str(path), "--quick", "--quiet", "--out", str(tmp_path)])
+    assert lenient.exit_code == 0
+
+
+def test_an_experiment_the_model_cannot_run_yet_is_skipped_with_what_it_needs(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(
+        "cisim.validation.lazer_friedman.LazerFriedmanDriver.needs", lambda self, spec: ["organizations.solutions"]
+    )
+    record = tmp_path / "v.json"
+    result = runner.invoke(
+        main, ["validate", "lazer_friedman_2007", "--quick", "--json", str(record), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "skipped" in result.output and "organizations.solutions" in result.output
+    [entry] = json.loads(record.read_text())
+    assert entry["status"] == "skipped" and entry["needs"] == ["organizations.solutions"]
+    assert entry["patterns"]["linear_beats_complete"]["published"] == 0.845
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["nosuch"], "nosuch: no such validation experiment"),
+        (["march_1992"], "did you mean 'march_1991'"),
+    ],
+)
+def test_unknown_names_exit_2_with_a_plain_message(runner, arguments, message):
+    result = runner.invoke(main, ["validate", *arguments])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_bad_file_exits_2_naming_file_and_field_before_any_work(runner, tmp_path):
+    path = small_levinthal(tmp_path, **{"seed = 1997": "seed = -1"})
+    result = runner.invoke(main, ["validate", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert f"error: {path}: field 'seed' = -1" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_json_path_that_cannot_be_written_is_refused_before_any_work(runner, tmp_path):
+    path = small_levinthal(tmp_path)
+    result = runner.invoke(main, ["validate", str(path), "--json", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "--json" in result.output and "is a directory" in result.output
+    assert not (tmp_path / "o" / "report.txt").exists()
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    arguments = ["validate", str(path), "--json", str(blocked / "v.json"), "--out", str(tmp_path / "o")]
+    result = runner.invoke(main, arguments)
+    assert result.exit_code == 2
+    assert "error: --json" in result.output and "cannot write to the folder" in result.output
+    assert not (tmp_path / "o" / "report.txt").exists()
