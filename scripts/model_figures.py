@@ -88,6 +88,7 @@ def decomposition(pool: ProcessPoolExecutor, base: Scenario, replicates: int) ->
 
 
 def draw_k_curve(curve: dict[int, dict[str, float]], path: Path) -> None:
+    """The advantage over k with its interval band."""
     ks = sorted(curve)
     mean = np.array([curve[k]["mean"] for k in ks])
     low = np.array([curve[k]["low"] for k in ks])
@@ -98,7 +99,7 @@ def draw_k_curve(curve: dict[int, dict[str, float]], path: Path) -> None:
     ax.axhline(0, color="grey", linewidth=0.8)
     ax.set(
         xlabel="interactions per element, k",
-        ylabel="collective − isolated, final outcome",
+        ylabel="collective - isolated, final outcome",
         title="The collective-impact advantage over k (complex scenario)",
     )
     ax.legend(loc="lower right")
@@ -108,9 +109,12 @@ def draw_k_curve(curve: dict[int, dict[str, float]], path: Path) -> None:
 
 
 def draw_decomposition(parts: dict[str, dict[str, dict]], path: Path) -> None:
+    """Each condition's gain switched on alone and loss when removed, against the full advantage."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
     positions = np.arange(len(CONDITIONS))
-    for offset, (key, label) in zip((-0.2, 0.2), (("alone", "switched on alone"), ("removed", "lost when removed")), strict=True):
+    for offset, (key, label) in zip(
+        (-0.2, 0.2), (("alone", "switched on alone"), ("removed", "lost when removed")), strict=True
+    ):
         mean = np.array([parts[key][c]["mean"] for c in CONDITIONS])
         low = np.array([parts[key][c]["low"] for c in CONDITIONS])
         high = np.array([parts[key][c]["high"] for c in CONDITIONS])
@@ -127,6 +131,7 @@ def draw_decomposition(parts: dict[str, dict[str, dict]], path: Path) -> None:
 
 
 def main() -> None:
+    """Measure, draw and record both figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 replicates instead of 100")
     replicates = 20 if parser.parse_args().quick else 100

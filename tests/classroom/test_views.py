@@ -88,9 +88,10 @@ def test_the_network_shows_members_and_backbones_only_on_the_coalition_side(run)
 
 
 def test_the_page_pairs_every_view_left_and_right_and_offers_every_setting():
-    scenario = default_scenario()
+    scenario = default_scenario().with_values(conditions__dynamics="built")
     cards = page_components(scenario)
-    assert len(cards) == 2 * len(VIEWS)
+    assert len(cards) == 2 * len(VIEWS)  # built levels move, so the page shows them over time
+    assert len(page_components(default_scenario())) == 2 * (len(VIEWS) - 1)  # fixed levels need no view
     params = model_params(scenario)
     assert set(params) == {"base", "seed", *(setting.name for setting in SETTINGS)}
     for setting in SETTINGS:

@@ -109,9 +109,9 @@ def test_keyword_parameters_build_the_same_model_as_a_scenario(small):
 def test_keyword_parameters_are_checked():
     from cisim.scenarios import ScenarioError
 
-    with pytest.raises(ScenarioError, match="unknown parameter 'kk'.*did you mean 'k'"):
+    with pytest.raises(ScenarioError, match=r"unknown parameter 'kk'.*did you mean 'k'"):
         CollectiveImpactModel(kk=3)
-    with pytest.raises(ScenarioError, match="problem.k"):
+    with pytest.raises(ScenarioError, match=r"problem\.k"):
         CollectiveImpactModel(k=40)
 
 
@@ -290,3 +290,39 @@ def test_equal_search_effort_one_organization_alone_or_with_the_plan():
     second = compare_arms(on, 200, seed=9_100, arms=("scenario",)).summaries
     mean, low, high = paired_interval(second["final_outcome"], first["final_outcome"])
     assert low <= 0 <= high and abs(mean) <= 0.01, (mean, low, high)
+
+
+def test_collecting_at_a_stride_changes_no_summary_but_duplication_and_gaps(small):
+    every = run_model(small, 3)
+    strided = run_model(small.with_values(run__collect_every=10), 3)
+    assert list(strided.series.index) == [0, 10, 20, 25]
+    pd.testing.assert_frame_equal(strided.series, every.series.loc[[0, 10, 20, 25]])
+    differing = {k for k in every.summary if not np.isclose(every.summary[k], strided.summary[k], equal_nan=True)}
+    assert differing <= {"mean_duplication", "mean_gap_share"}
+
+
+def test_agent_data_comes_through_mesa_agent_reporters(small):
+    from cisim.organizations import Organization
+
+    model = CollectiveImpactModel.from_scenario(small.with_values(run__agent_data=True), rng=1)
+    for _ in range(3):
+        model.step()
+    agents = model.datacollector.get_agenttype_vars_dataframe(Organization)
+    assert len(agents) == 4 * small["organizations.n_organizations"]
+    assert {"member", "budget", "capacity", "trust", "outcome"} <= set(agents.columns)
+
+
+def test_mesa_batch_run_takes_the_model_as_it_is():
+    """Run in a separate process: mesa.batch_run sets the process-wide multiprocessing start method."""
+    code = (
+        "from mesa.batchrunner import batch_run\n"
+        "from cisim.model import CollectiveImpactModel\n"
+        "rows = batch_run(CollectiveImpactModel, {'k': [0, 6], 'n_organizations': 6, 'n_elements': 10},\n"
+        "                 number_processes=1, max_steps=5, rng=[1], display_progress=False)\n"
+        "assert {row['k'] for row in rows} == {0, 6}, rows\n"
+        "assert all(0 <= row['community_outcome'] <= 1 for row in rows), rows\n"
+        "assert {row['Step'] for row in rows} >= {5}, rows\n"
+        "print(len(rows))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -136,3 +136,24 @@ def test_any_value_out_of_range_is_refused_with_its_range(parameter, beyond, bel
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(data, "x.toml")
     assert caught.value.problems == [f"x.toml: field '{parameter.key}' = {value!r}: expected {parameter.expected()}"]
+
+
+def test_typed_parameters_are_generated_from_the_schema():
+    """``cisim/scenarios/params.py`` is what ``python -m cisim.scenarios.codegen`` writes for today's schema."""
+    from cisim.scenarios import codegen
+
+    assert codegen.TARGET.read_text(encoding="utf-8") == codegen.render(), (
+        "params.py is out of date: run `python -m cisim.scenarios.codegen`"
+    )
+
+
+def test_typed_parameters_read_every_value_of_a_scenario():
+    from cisim.scenarios import default_scenario
+    from cisim.scenarios.params import Params
+
+    scenario = default_scenario().with_values(problem__k=3, conditions__dynamics="built")
+    params = Params.from_values(scenario.values)
+    assert params.problem.k == 3 and params.conditions.dynamics == "built"
+    assert params.values() == scenario.values
+    with pytest.raises(AttributeError):
+        params.problem.kk  # noqa: B018 - a misspelt name is an error, not a silent default

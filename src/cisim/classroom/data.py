@@ -38,7 +38,7 @@ def build_model(scenario: Scenario, seed: int) -> Any:
     Two models built from one scenario under two arms with one seed face the same problem, organizations,
     networks and starting state (common random numbers).
     """
-    return CollectiveImpactModel(scenario, rng=seed)
+    return CollectiveImpactModel.from_scenario(scenario, rng=seed)
 
 
 def series(model: Any) -> pd.DataFrame:
@@ -51,9 +51,11 @@ def series(model: Any) -> pd.DataFrame:
 def conditions_change(scenario: Scenario) -> bool:
     """Whether the condition levels of ``scenario``'s coalition change during a run (worth a view over time).
 
-    In this model a coalition's levels always move: a backbone raises them and without one they erode.
+    Levels move only when they are built (``conditions.dynamics = "built"``): a backbone raises them and
+    without one they erode. Fixed levels stay as the design names them.
     """
-    return any(scenario[f"conditions.{condition}"] > 0 for condition in CONDITIONS)
+    has_coalition = any(scenario[f"conditions.{condition}"] > 0 for condition in CONDITIONS)
+    return has_coalition and scenario["conditions.dynamics"] == "built"
 
 
 @dataclass(frozen=True)
@@ -90,20 +92,15 @@ class NetworkState:
 
 def network(model: Any) -> NetworkState:
     """The organizations, their links and trust, and the backbones, as plain arrays."""
-    organizations = model.organizations
-    edges, trust = [], []
-    for region in model.regions:
-        numbers = np.array([organization.index for organization in region.network.organizations], dtype=np.intp)
-        edges.append(numbers[region.network.edges].reshape(-1, 2))
-        trust.append(region.network.trust)
+    population = model.population
     return NetworkState(
-        n_domains=int(model.parameters["problem.n_domains"]),
-        region=np.array([organization.region.index for organization in organizations], dtype=np.intp),
-        domain=np.array([organization.domains[0] for organization in organizations], dtype=np.intp),
-        budget=np.array([organization.budget for organization in organizations], dtype=float),
-        member=np.array([organization.member for organization in organizations], dtype=bool),
-        edges=np.concatenate(edges) if edges else np.zeros((0, 2), dtype=np.intp),
-        trust=np.concatenate(trust) if trust else np.zeros(0),
+        n_domains=int(model.params.problem.n_domains),
+        region=population.region.copy(),
+        domain=np.array([domains[0] for domains in population.domains], dtype=np.intp),
+        budget=population.budget.copy(),
+        member=population.member.copy(),
+        edges=model.network.edges.copy(),
+        trust=model.network.trust.copy(),
         backbone_regions=tuple(region.index for region in model.regions if region.backbone is not None),
     )
 

@@ -67,17 +67,13 @@ def run_model(
     ticks: Iterable[int] = range(steps)
     if progress is not None:
         ticks = progress(ticks)
-    outcomes = [reporters.community_outcome(model)] if stop is not None else []
     for _ in ticks:
         model.step()
-        if stop is not None:
-            outcomes.append(reporters.community_outcome(model))
-            if stop.reached(outcomes):
-                break
-    series = model.datacollector.get_model_vars_dataframe()
-    series.index.name = "step"
+        if stop is not None and stop.reached(model.outcomes):
+            break
+    model.collect()  # the last step, whatever the collection stride
     frame = agent_frame(model) if agents else None
-    return RunResult(series=series, summary=summarise(series, scenario["run.target_outcome"]), agents=frame)
+    return RunResult(series=model.series(), summary=summarise(model), agents=frame)
 
 
 def agent_frame(model: CollectiveImpactModel) -> pd.DataFrame:
@@ -93,32 +89,37 @@ def agent_frame(model: CollectiveImpactModel) -> pd.DataFrame:
     )
 
 
-def summarise(series: pd.DataFrame, target: float) -> dict[str, Any]:
-    """Per-run summary of a per-step series (see ``SUMMARY_COLUMNS``)."""
-    outcome = series["community_outcome"].to_numpy()
-    reached = np.flatnonzero(outcome >= target)
+def summarise(model: CollectiveImpactModel) -> dict[str, Any]:
+    """Per-run summary of a finished run (see ``SUMMARY_COLUMNS``).
+
+    Outcomes and totals come from the model's every-step records, so they do not depend on how often the
+    outputs were collected; duplication and gaps are means over the collected steps.
+    """
+    outcome = np.asarray(model.outcomes)
+    series = model.series()
+    reached = np.flatnonzero(outcome >= model.params.run.target_outcome)
     gain = outcome[-1] - outcome[0]
-    last = series.iloc[-1]
-    spent = float(last["total_spend"])
+    ledger = model.ledger
+    spent = ledger.total_spend
     return {
         "final_outcome": float(outcome[-1]),
         "outcome_auc": float(outcome[1:].mean()) if len(outcome) > 1 else float(outcome[0]),
-        "time_to_target": float(series.index[reached[0]]) if reached.size else float("nan"),
-        "final_policy_gain": float(last["policy_gain"]),
+        "time_to_target": float(reached[0]) if reached.size else float("nan"),
+        "final_policy_gain": float(model.landscape.policy_gain),
         "total_spend": spent,
-        "program_spend": float(series["program_spend"].sum()),
-        "coordination_cost": float(series["coordination_cost"].sum()),
-        "backbone_cost": float(series["backbone_cost"].sum()),
-        "total_income": float(last["total_income"]),
+        "program_spend": ledger.total_program_spend,
+        "coordination_cost": ledger.total_coordination_cost,
+        "backbone_cost": ledger.total_backbone_cost,
+        "total_income": ledger.total_income,
         "cost_effectiveness": points_per_spend(gain, spent),
         "spend_per_point": spent / (100 * gain) if gain > 0 else float("nan"),
         "mean_duplication": float(series["duplication_index"].mean()),
         "mean_gap_share": float(series["gap_share"].mean()),
-        "candidates_evaluated": int(series["candidates_evaluated"].sum()),
-        "final_trust": float(last["mean_trust"]),
-        "final_coalition_size": int(last["coalition_size"]),
-        "funds_mobilized": float(last["funds_mobilized"]),
-        "policy_wins": int(last["policy_wins"]),
+        "candidates_evaluated": model.candidates_total,
+        "final_trust": reporters.mean_trust(model),
+        "final_coalition_size": reporters.coalition_size(model),
+        "funds_mobilized": reporters.funds_mobilized(model),
+        "policy_wins": reporters.policy_wins(model),
     }
 
 

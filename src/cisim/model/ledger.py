@@ -35,6 +35,9 @@ class Ledger:
     income: float = 0.0
     total_spend: float = 0.0
     total_income: float = 0.0
+    total_program_spend: float = 0.0
+    total_coordination_cost: float = 0.0
+    total_backbone_cost: float = 0.0
     joint_bid_funds: float = 0.0
     expected_member_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -102,6 +105,9 @@ def book(
     ledger.income = float((budget - population.base_budget).sum()) + (float(shared.sum()) if funder_pays else 0.0)
     ledger.total_spend += ledger.spend
     ledger.total_income += ledger.income
+    ledger.total_program_spend += ledger.program_spend
+    ledger.total_coordination_cost += ledger.coordination_cost
+    ledger.total_backbone_cost += ledger.backbone_cost
 
     # Capacity next step: what the program budget left after overhead and costs buys, against a full one.
     savings = params.intercooperation.overhead_savings * params.intercooperation.shared_services

@@ -143,18 +143,22 @@ class CollectiveImpactModel(mesa.Model):
         self.ledger = Ledger(expected_member_cost=np.zeros(n_regions))
         self.adoptions = 0
         self.candidates_evaluated = 0
+        self.candidates_total = 0
+        self._history = [(0, self.landscape.version, self.landscape.tables.copy())]
+        self.outcomes: list[float] = []
         self._measure()
         self.initial_outcome = reporters.community_outcome(self)
         self.datacollector = mesa.DataCollector(
             model_reporters=reporters.model_reporters(p.problem.n_domains),
-            agent_reporters=reporters.AGENT_REPORTERS if p.run.agent_data else None,
+            agenttype_reporters={Organization: reporters.AGENT_REPORTERS} if p.run.agent_data else None,
         )
-        self.datacollector.collect(self)
+        self.collected_steps: list[int] = []
+        self.collect()
 
     def _wire(self, rng: np.random.Generator) -> Network:
         """One communication graph per region (links stay within regions), joined into one network."""
         p = self.params.communication
-        edges = []
+        edges: list[tuple[int, int]] = []
         for r in range(self.params.regions.n_regions):
             rows = np.flatnonzero(self.population.region == r)
             graph = build_graph(
@@ -195,9 +199,10 @@ class CollectiveImpactModel(mesa.Model):
         """Measure the state once after construction and after every step; record each region's outcome."""
         self.snapshot = reporters.measure(self)
         outcomes = self.snapshot["outcomes"]
+        self.outcomes.append(float(outcomes.mean()))
         if self.own_solutions:
-            region = self.population.region
-            outcomes = np.bincount(region, weights=outcomes, minlength=len(self.regions)) / np.bincount(region)
+            rows = self.population.region
+            outcomes = np.bincount(rows, weights=outcomes, minlength=len(self.regions)) / np.bincount(rows)
         for region, outcome in zip(self.regions, outcomes, strict=True):
             region.history.append(float(outcome))
 
@@ -221,20 +226,22 @@ class CollectiveImpactModel(mesa.Model):
                 region.backbone.act(float(draws.policy[region.index]))
         levels = self.member_levels()
         perception = behaviour.perception(population, levels, p.backbone.shared_noise)
+        stale = self._stale_data(levels)
         # 3. Organizations communicate; communities of practice share between regions.
-        self._communicate(levels, perception, draws)
-        self._share_between_regions(perception, draws)
+        self._communicate(levels, perception, draws, stale)
+        self._share_between_regions(perception, draws, stale)
         # 4. Organizations that revise evaluate their candidate changes (the same number alone or together).
         current = self.solutions
         # In own-solution mode an organization that copied a neighbour this step does not search as well.
         revising = (draws.revise < p.organizations.revision_rate) & ~self._adopted
         candidates = behaviour.propose(population, current, population.capacity, draws.keys, self.own_solutions)
-        views = behaviour.views(self.landscape, candidates.configs, population)
+        views = behaviour.views(self.landscape, candidates.configs, population, stale)
         values = views.perceived(perception, draws.z_candidates[..., 0], draws.z_candidates[..., 1])
         self.candidates_evaluated = int((candidates.count * revising).sum())
+        self.candidates_total += self.candidates_evaluated
         # 5. Choices are made: jointly through the plan with probability r, or each alone.
         population.in_plan[:] = False
-        plan_changes = self._plan(candidates, values, views, revising, levels, draws)
+        plan_changes = self._plan(candidates, values, views, revising, levels, draws, stale)
         alone = behaviour.decide_alone(candidates, values, revising & ~population.in_plan)
         if self.own_solutions:
             population.known ^= alone
@@ -245,7 +252,7 @@ class CollectiveImpactModel(mesa.Model):
                 region.config = region.config ^ (changed[region.index] | plan_changes[region.index])
             best, better = behaviour.best_candidate(values, candidates.valid & revising[:, None])
             found = np.where(better[:, None], candidates.configs[np.arange(len(best)), best + 1], current)
-            behaviour.remember(self.landscape, population, perception, self.solutions, found, draws.z_remember)
+            behaviour.remember(self.landscape, population, perception, self.solutions, found, draws.z_remember, stale)
         # 6. Costs and budgets are booked; membership is updated.
         book(
             p,
@@ -265,7 +272,20 @@ class CollectiveImpactModel(mesa.Model):
         self._measure()
         # 7. Data are collected.
         if self.steps % p.run.collect_every == 0:
+            self.collect()
+
+    def collect(self) -> None:
+        """Collect the outputs now (the step does so every ``run.collect_every`` steps), once per step at most."""
+        if not self.collected_steps or self.collected_steps[-1] != self.steps:
             self.datacollector.collect(self)
+            self.collected_steps.append(self.steps)
+
+    def series(self) -> Any:
+        """The collected per-step outputs as a DataFrame indexed by step."""
+        frame = self.datacollector.get_model_vars_dataframe()
+        frame.index = self.collected_steps[: len(frame)]
+        frame.index.name = "step"
+        return frame
 
     def _draw(self) -> Draws:
         """This step's random numbers, in blocks whose shapes depend only on the world, never on the design.
@@ -278,14 +298,19 @@ class CollectiveImpactModel(mesa.Model):
         width = self.population.candidate_width
         contacts = self._offer_width()
         search = _cut(s["search"].random(count * (n + 2)), [(count,), (count, n), (count,)])
-        perception = _cut(s["perception"].standard_normal(count * (2 * width + 8)), [(count, width + 1, 2), (count, 3, 2)])
+        perception = _cut(
+            s["perception"].standard_normal(count * (2 * width + 8)), [(count, width + 1, 2), (count, 3, 2)]
+        )
         uniform = [(count,), (count, contacts), (count, contacts), (count, n), (regions,), (regions,)]
         talk = _cut(s["communication"].random(count * (1 + 2 * contacts + n) + 2 * regions), uniform)
         talk_z = _cut(
             s["communication"].standard_normal(count * (2 * contacts + 10)),
             [(count, contacts + 1, 2), (count, 2, 2), (count, 2, 2)],
         )
-        plan = _cut(s["coordination"].random(5 * regions + 2 * count), [(regions,), (count,), (count,), (regions, 2), (regions,)])
+        plan = _cut(
+            s["coordination"].random(5 * regions + 2 * count),
+            [(regions,), (count,), (count,), (regions, 2), (regions,)],
+        )
         membership = _cut(s["membership"].random(2 * count), [(count,), (count,)])
         return Draws(
             revise=search[0],
@@ -319,7 +344,30 @@ class CollectiveImpactModel(mesa.Model):
             return max(1, int(self.network.degree.max(initial=0)))
         return self.params.communication.contacts_per_step
 
-    def _communicate(self, levels: np.ndarray, perception: behaviour.Perception, draws: Draws) -> None:
+    def _stale_data(self, levels: np.ndarray) -> behaviour.StaleData | None:
+        """Which organizations read the problem as it was, and which tables their late data describe.
+
+        Each organization's data lag ``organizations.data_lag x (1 - m)`` steps (rounded) behind the problem; the
+        tables in force at every step since the oldest lag are kept, and only changes of the problem (turbulence,
+        policy wins) make late data differ from timely data.
+        """
+        landscape, history = self.landscape, self._history
+        if landscape.version != history[-1][1]:
+            history.append((self.steps, landscape.version, landscape.tables.copy()))
+        lag = self.params.organizations.data_lag
+        if lag == 0 or len(history) == 1:
+            return None
+        while len(history) > 1 and history[1][0] <= self.steps - lag:
+            history.pop(0)  # no lag reaches back before the second entry any more
+        lags = np.rint(lag * (1.0 - levels[:, MEASUREMENT])).astype(int)
+        starts = np.array([start for start, _, _ in history])
+        version = np.searchsorted(starts, self.steps - lags, side="right") - 1
+        groups = tuple((version == v, history[v][2]) for v in np.unique(version[version < len(history) - 1]))
+        return behaviour.StaleData(groups) if groups else None
+
+    def _communicate(
+        self, levels: np.ndarray, perception: behaviour.Perception, draws: Draws, stale: behaviour.StaleData | None
+    ) -> None:
         """Members hear neighbours' best configurations and take up a better one (social learning).
 
         A member communicates this step with probability equal to the communication level. It hears
@@ -348,11 +396,15 @@ class CollectiveImpactModel(mesa.Model):
         if not shares.any():
             return
         offers = population.known[np.maximum(neighbours, 0)]
-        index, take = behaviour.consider(self.landscape, population, perception, offers, shares, draws.z_offers)
+        index, take = behaviour.consider(self.landscape, population, perception, offers, shares, draws.z_offers, stale)
         if p.communication.copy_error > 0 and take.any():
             # What is copied may come out wrong; a copy that turns out no better than one's own is dropped.
-            copies = behaviour.copy_with_errors(offers[np.arange(len(index)), index], p.communication.copy_error, draws.copy)
-            _, better = behaviour.consider(self.landscape, population, perception, copies[:, None, :], take[:, None], draws.z_copy)
+            copies = behaviour.copy_with_errors(
+                offers[np.arange(len(index)), index], p.communication.copy_error, draws.copy
+            )
+            _, better = behaviour.consider(
+                self.landscape, population, perception, copies[:, None, :], take[:, None], draws.z_copy
+            )
             take &= better
             offers[np.arange(len(index)), index] = copies
         rows = np.flatnonzero(take)
@@ -380,7 +432,9 @@ class CollectiveImpactModel(mesa.Model):
             network.degree > 0,
         )
 
-    def _share_between_regions(self, perception: behaviour.Perception, draws: Draws) -> None:
+    def _share_between_regions(
+        self, perception: behaviour.Perception, draws: Draws, stale: behaviour.StaleData | None
+    ) -> None:
         """Communities of practice: a region hears what works in another one (source 004).
 
         With probability ``regions.cross_region`` per step, every organization in a region compares the
@@ -396,8 +450,8 @@ class CollectiveImpactModel(mesa.Model):
         source = (np.arange(regions) + 1 + (draws.cross_pick * (regions - 1)).astype(int)) % regions
         practice = self.configs()[source][self.population.region]
         offered = sharing[self.population.region][:, None]
-        index, take = behaviour.consider(
-            self.landscape, self.population, perception, practice[:, None, :], offered, draws.z_cross
+        _, take = behaviour.consider(
+            self.landscape, self.population, perception, practice[:, None, :], offered, draws.z_cross, stale
         )
         self.population.known[take] = practice[take]
         self.adoptions += int(take.sum())
@@ -410,6 +464,7 @@ class CollectiveImpactModel(mesa.Model):
         revising: np.ndarray,
         levels: np.ndarray,
         draws: Draws,
+        stale: behaviour.StaleData | None,
     ) -> np.ndarray:
         """Run each coalition's plan where it runs this step; returns each region's planned change ``(R, N)``."""
         population, p = self.population, self.params
@@ -440,6 +495,7 @@ class CollectiveImpactModel(mesa.Model):
                     submitted,
                     noise,
                     float(draws.z_combination[region.index]),
+                    _tables_of(stale, bringing[0]),
                 )
             realign(population, np.flatnonzero(population.region == region.index), members, draws.realign[region.index])
         return changes
@@ -469,6 +525,15 @@ class CollectiveImpactModel(mesa.Model):
             draws.review_decide,
             has_coalition,
         )
+
+
+def _tables_of(stale: behaviour.StaleData | None, organization: int) -> np.ndarray | None:
+    """The tables an organization's late data describe (None: the problem as it is now)."""
+    if stale is not None:
+        for rows, tables in stale.groups:
+            if rows[organization]:
+                return tables
+    return None
 
 
 def _cut(block: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:

@@ -6,6 +6,7 @@ and letting it fade are vectorised over every organization at once.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def build_graph(
     if kind == "random":
         graph = nx.gnm_random_graph(n, round(n * degree / 2), seed=seed)
         components = [min(component) for component in nx.connected_components(graph)]
-        graph.add_edges_from(zip(components, components[1:], strict=False))
+        graph.add_edges_from(itertools.pairwise(components))
         return graph
     if kind == "scale_free":
         return nx.barabasi_albert_graph(n, 2, seed=seed)

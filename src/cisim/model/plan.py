@@ -39,6 +39,7 @@ def joint_plan(
     submitted: np.ndarray,
     noise: float,
     z_combination: float,
+    tables: np.ndarray | None = None,
 ) -> np.ndarray:
     """The change the coalition makes to its region's state this step (all False: none).
 
@@ -53,6 +54,7 @@ def joint_plan(
         submitted: which of their candidates they table, ``(O, C)``.
         noise: the coalition's pooled measurement noise.
         z_combination: a standard normal draw for the one reading of the combined change.
+        tables: the problem as the participants' data describe it (None: as it is now).
 
     Each participant's best tabled candidate is kept if the coalition reads it as better than the status
     quo; where kept changes touch the same element, the better one stays. A single change is taken as it
@@ -80,7 +82,8 @@ def joint_plan(
     if len(score) == 1:
         return flips[0].copy()
     combined = flips.any(axis=0)
-    together = landscape.outcome(config ^ combined)[0] + noise * z_combination
+    reading = landscape.contributions(config ^ combined, tables).mean(axis=-1)
+    together = landscape.normalise(reading)[0] + noise * z_combination
     return combined if together > score[best_single] else flips[best_single].copy()
 
 

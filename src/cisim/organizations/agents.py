@@ -119,9 +119,13 @@ class CoalitionState(Protocol):
 
     index: int
     config: np.ndarray
-    levels: np.ndarray
     engagement: float
     pool: float
+
+    @property
+    def levels(self) -> np.ndarray:
+        """The coalition's condition levels (writable in place)."""
+        ...
 
 
 class Backbone(mesa.Agent):

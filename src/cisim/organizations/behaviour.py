@@ -77,10 +77,16 @@ class Views:
         return perception.weight_own[:, None] * own + perception.weight_rest[:, None] * rest
 
 
-def views(landscape: Landscape, configs: np.ndarray, population: Population) -> Views:
-    """Evaluate every organization's configurations in one batch; ``configs`` has shape ``(O, S, N)``."""
+def views(landscape: Landscape, configs: np.ndarray, population: Population, stale: StaleData | None = None) -> Views:
+    """Evaluate every organization's configurations in one batch; ``configs`` has shape ``(O, S, N)``.
+
+    With ``stale`` data, the organizations it names read the problem as it was when their data were collected.
+    """
     count, slots, n = configs.shape
     contributions = landscape.contributions(configs.reshape(-1, n)).reshape(count, slots, n)
+    if stale is not None:
+        for rows, tables in stale.groups:
+            contributions[rows] = landscape.contributions(configs[rows].reshape(-1, n), tables).reshape(-1, slots, n)
     total = contributions.sum(axis=2)
     own_total = np.einsum("osn,on->os", contributions, population.domain_weights)
     own_size, rest_size = population.domain_sizes
@@ -88,6 +94,20 @@ def views(landscape: Landscape, configs: np.ndarray, population: Population) -> 
     rest = (total - own_total) / rest_size[:, None]
     own, rest, community = landscape.normalise(np.stack([own_total / own_size[:, None], rest, total / n]))
     return Views(own=own, rest=rest, community=community)
+
+
+@dataclass(frozen=True)
+class StaleData:
+    """Organizations whose outcome data lag behind the problem, with the tables their data describe.
+
+    Own data describe the problem as it was ``organizations.data_lag x (1 - m)`` steps ago; a shared
+    measurement system (m) makes them timely. Only a problem that has changed since makes a difference.
+
+    Attributes:
+        groups: pairs of (organizations, as a boolean mask; the contribution tables their data describe).
+    """
+
+    groups: tuple[tuple[np.ndarray, np.ndarray], ...]
 
 
 # --------------------------------------------------------------------------- proposals
@@ -193,6 +213,7 @@ def consider(
     offers: np.ndarray,
     offered: np.ndarray,
     z: np.ndarray,
+    stale: StaleData | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each organization compares what it knows with configurations offered to it and picks the best it sees.
 
@@ -203,12 +224,13 @@ def consider(
         offers: configurations offered, shape ``(O, S, N)``.
         offered: which offers are real, shape ``(O, S)``.
         z: standard normal draws, shape ``(O, S + 1, 2)`` (own and rest readings, status quo first).
+        stale: organizations whose data lag behind the problem.
 
     Returns:
         for each organization, the index of the offer it takes up and whether it takes one up.
     """
     configs = np.concatenate([population.known[:, None, :], offers], axis=1)
-    values = views(landscape, configs, population).perceived(perception, z[..., 0], z[..., 1])
+    values = views(landscape, configs, population, stale).perceived(perception, z[..., 0], z[..., 1])
     differs = (offers != population.known[:, None, :]).any(axis=2) & offered
     return best_candidate(values, differs)
 
@@ -220,6 +242,7 @@ def remember(
     current: np.ndarray,
     found: np.ndarray,
     z: np.ndarray,
+    stale: StaleData | None = None,
 ) -> int:
     """Keep the best of what it knows, the state now, and the best change it found this step (its memory).
 
@@ -230,12 +253,13 @@ def remember(
         current: the state each organization now acts on, ``(O, N)``.
         found: the best candidate configuration each evaluated this step (its status quo if none), ``(O, N)``.
         z: standard normal draws, ``(O, 3, 2)``.
+        stale: organizations whose data lag behind the problem.
 
     Returns:
         how many organizations changed what they remember.
     """
     offers = np.stack([current, found], axis=1)
-    index, take = consider(landscape, population, perception, offers, np.ones(offers.shape[:2], bool), z)
+    index, take = consider(landscape, population, perception, offers, np.ones(offers.shape[:2], bool), z, stale)
     rows = np.flatnonzero(take)
     population.known[rows] = offers[rows, index[rows]]
     return len(rows)

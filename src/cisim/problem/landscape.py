@@ -123,6 +123,8 @@ class Landscape:
         self._index_tables = _byte_index_tables(self.dependencies, self.tables.shape[1])
         self._current: Extremes | None = None
         self._base: Extremes | None = None
+        #: Counts changes of the tables in force (turbulence, policy wins).
+        self.version = 0
 
     # ----------------------------------------------------------------- structure
     @property
@@ -134,12 +136,14 @@ class Landscape:
         return float((self.domain_of[partners] != self.domain_of[:, None]).mean())
 
     # ----------------------------------------------------------------- evaluation
-    def contributions(self, configs: np.ndarray) -> np.ndarray:
+    def contributions(self, configs: np.ndarray, tables: np.ndarray | None = None) -> np.ndarray:
         """Per-element contributions of a batch of configurations.
 
         Args:
             configs: array whose last axis is the elements (true or nonzero: the element is 1); one
                 configuration of shape ``(n_elements,)`` is treated as a batch of one.
+            tables: contribution tables to read instead of those in force (e.g. the problem as it was
+                when late data were collected).
 
         Returns:
             Shape ``(batch, n_elements)`` for one or two dimensions in, else the input's shape.
@@ -156,7 +160,7 @@ class Landscape:
         index = self._index_tables[0][packed[:, 0]]
         for byte in range(1, packed.shape[1]):
             index += self._index_tables[byte][packed[:, byte]]
-        values = self.tables.ravel()[index]
+        values = (self.tables if tables is None else tables).ravel()[index]
         return values if configs.ndim <= 2 else values.reshape(configs.shape)
 
     def raw_fitness(self, configs: np.ndarray) -> np.ndarray:
@@ -354,6 +358,7 @@ class Landscape:
             self._apply_lifts(rows)
             self._base = None
             self._current = None
+            self.version += 1
         return count
 
     def improve(self, element: int, lift: float) -> None:
@@ -372,6 +377,7 @@ class Landscape:
         self.lifts[element] = 1.0 - (1.0 - self.lifts[element]) * (1.0 - lift)
         self._apply_lifts(np.array([element]))
         self._current = None
+        self.version += 1
 
     def _apply_lifts(self, rows: np.ndarray) -> None:
         base = self.base_tables[rows]

@@ -81,6 +81,13 @@ class OrganizationsParams:
     measurement_noise: float = 0.08
     """standard deviation of the noise in an organization's own outcome data (outcome scale 0-1)"""
 
+    data_lag: int = 4
+    """
+    steps by which an organization's own outcome data lag behind the problem (they describe it as it was
+    then); a shared measurement system makes them timely: the lag is data_lag x (1 - shared measurement)
+    [steps]
+    """
+
     solutions: Literal["shared", "own"] = "shared"
     """
     'shared': organizations act on their region's one community state; 'own': each holds its own

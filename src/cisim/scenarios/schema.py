@@ -200,6 +200,17 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     _p(
         "organizations",
+        "data_lag",
+        int,
+        4,
+        "steps by which an organization's own outcome data lag behind the problem (they describe it as it was "
+        "then); a shared measurement system makes them timely: the lag is data_lag x (1 - shared measurement)",
+        low=0,
+        high=1000,
+        unit="steps",
+    ),
+    _p(
+        "organizations",
         "solutions",
         str,
         "shared",

@@ -20,11 +20,7 @@ def adjacent_landscape(n_elements: int, k: int, rng: np.random.Generator) -> Lan
     The interactions wrap round (element n-1 is followed by element 0), as in Levinthal (1997, footnote 4).
     Contribution tables are drawn uniformly on [0, 1] by ``Landscape`` itself.
     """
-    landscape = Landscape(n_elements, 1, k, 0.0, rng)
-    elements = np.arange(n_elements)
-    landscape.dependencies = (elements[:, None] + np.arange(k + 1)[None, :]) % n_elements
-    landscape.refresh_extremes(rng)
-    return landscape
+    return Landscape(n_elements, 1, k, 0.0, rng, interaction="adjacent")
 
 
 def local_peaks(landscape: Landscape) -> int:
