@@ -114,7 +114,7 @@ def test_headline_says_which_design_did_better_by_how_much_how_surely_and_at_wha
     change = cost["difference"] / cost["baseline_mean"]
     assert f"It cost {abs(change):.0%} {'more' if change > 0 else 'less'} in total spend" in text
     assert "averages over 4 design points" in text
-    assert "Condition dynamics: built" in text
+    assert "Condition dynamics: fixed" in text
 
 
 def test_report_shows_the_values_the_sweep_varied_and_counts_its_design_points(reports):
