@@ -174,7 +174,7 @@ def test_new_starts_a_commented_file_that_validates(family):
     mine, parent = load_scenario(family / "mine.toml"), load_scenario(family / "parent.toml")
     assert mine.values == parent.values
     again = runner.invoke(main, ["scenarios", "new", "mine", "--from", "parent", "--folder", str(family)])
-    assert again.exit_code == 1 and "exists" in again.output
+    assert again.exit_code == 2 and "exists" in again.output
 
 
 def test_list_shows_names_and_descriptions():
