@@ -1,21 +1,21 @@
 """How long a design takes, estimated from a few timed probe runs, without building the design.
 
-A run costs a set-up (building the problem, organizations and networks) plus a cost per step, and both
-grow with the values a design varies (organizations, elements, k, regions, ...). The estimate times short
-probe runs of each base scenario:
+A run's cost grows with the values a design varies (organizations, elements, k, regions, steps, ...).
+The estimate times probe runs of each base scenario:
 
-- at the *base point*, every varied factor at its smallest value (and first value, for choices), under
+- at the *base point*, every varied factor at its smallest value (its first value, for choices), under
   each arm;
 - once more per factor, with that factor alone at its largest value (each other value, for choices).
 
-Each probe is timed twice, for 1 step and for ``1 + PROBE_STEPS`` steps, which separates the set-up from
-the cost per step. Between a numeric factor's smallest value ``a`` and largest ``b`` the cost is taken to
-follow a power law, ``cost(x) = cost(a) * (x / a) ** e`` with ``e`` fitted through the two probes (a
-linear interpolation where ``a`` is 0), and factors are taken to act on the cost independently, so the
-mean cost over the design is the base cost times, for each factor, the mean of its ratio over the factor's
-values (a grid's listed values, or a sampled range taken as uniform). Nothing here depends on the number of
-replicates or points, which are counted, not built. A stop rule can only make runs shorter: the estimate
-is for runs that go their full length.
+A probe times a whole run when that is quick (the faster of two tries: a busy machine only ever adds
+time); a long run is timed for 1 step and for enough steps to take ``PROBE_SECONDS``, which separates the
+set-up from the cost per step, and extrapolated to its full length. Between a numeric factor's smallest
+value ``a`` and largest ``b`` the cost is taken to follow a power law, ``cost(x) = cost(a) * (x / a) ** e``
+with ``e`` fitted through the two probes (a straight line where ``a`` is 0); factors are taken to act on
+the cost independently, so the mean cost of a run over the design is the base cost times, for each factor,
+the mean of its ratio over the factor's values (a grid's listed values, or a sampled range taken as
+uniform). The number of replicates and points is counted, never built. A stop rule can only make runs
+shorter: the estimate is for runs that go their full length.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.scenario import Scenario
 from cisim.scenarios.schema import BY_KEY
 
-#: Extra steps of the longer probe run.
-PROBE_STEPS = 5
+#: A probe of a long run times this many seconds of it, at least, and extrapolates.
+PROBE_SECONDS = 0.3
 #: At most this many values of a choice factor are probed; the others count as the mean of those probed.
 PROBED_CHOICES = 4
 
@@ -51,16 +51,14 @@ def time_run(scenario: Scenario, steps: int) -> float:
     return time.perf_counter() - start
 
 
-@dataclass(frozen=True)
-class Cost:
-    """Seconds of set-up and seconds per step of one run."""
-
-    setup: float
-    step: float
-
-    def ratio_to(self, base: Cost) -> Cost:
-        """This cost as multiples of ``base``'s."""
-        return Cost(_ratio(self.setup, base.setup), _ratio(self.step, base.step))
+def probe_run(scenario: Scenario, steps: int, timer: Timer = time_run) -> float:
+    """Estimated seconds of one run of ``scenario`` for ``steps`` steps (see the module's description)."""
+    first = min(timer(scenario, 1), timer(scenario, 1))
+    if first * steps <= PROBE_SECONDS or steps <= 2:
+        return min(timer(scenario, steps), timer(scenario, steps))
+    some = min(steps, max(2, math.ceil(PROBE_SECONDS / max(first, 1e-6))))
+    per_step = max(timer(scenario, some) - first, 0.0) / (some - 1)
+    return max(first - per_step, 0.0) + steps * per_step
 
 
 @dataclass(frozen=True)
@@ -78,80 +76,70 @@ def estimate(experiment: Experiment, timer: Timer = time_run) -> Estimate:
     timer(experiment.scenarios[0].with_arm("collective"), 1)  # warm up imports and caches
     total, probes, notes = 0.0, 0, []
     runs_per_scenario = experiment.n_points() * experiment.replicates * len(experiment.arms)
-    mean_steps_override = _mean_steps(experiment)
     for index, scenario in enumerate(experiment.scenarios):
-        probe = _Prober(experiment, index, timer)
-        base = probe.base_cost()
+        prober = _Prober(experiment, index, timer)
+        base = prober.base_cost()
         if base is None:
-            notes.append(f"scenario {scenario.name!r}: its base point could not be probed; estimate not available")
+            notes.append(f"scenario {scenario.name!r}: its base point could not be probed; no estimate for it")
             continue
-        setup_factor, step_factor = 1.0, 1.0
+        factor = 1.0
         for key in experiment.factor_keys:
-            if key == "run.steps":
-                continue
-            setup_mean, step_mean, note = probe.factor_means(key)
-            setup_factor *= setup_mean
-            step_factor *= step_mean
+            mean, note = prober.factor_mean(key)
+            factor *= mean
             if note:
                 notes.append(note)
-        steps = mean_steps_override or experiment.steps or scenario["run.steps"]
-        per_run = base.setup * setup_factor + steps * base.step * step_factor
-        total += per_run * runs_per_scenario
-        probes += probe.probes
+        total += base * factor * runs_per_scenario
+        probes += prober.probes
     runs = experiment.n_runs()
     return Estimate(total, total / runs if runs else 0.0, probes, notes)
 
 
 class _Prober:
-    """Times probe runs of one base scenario of an experiment, remembering what it has timed."""
+    """Times probe runs of one base scenario of an experiment."""
 
     def __init__(self, experiment: Experiment, scenario_index: int, timer: Timer) -> None:
         self.experiment, self.scenario_index, self.timer = experiment, scenario_index, timer
         self.low = {key: _values(experiment, key)[0] for key in experiment.factor_keys}
         self.probes = 0
+        self.base_arm, self.anchor = experiment.arms[0].name, 0.0
 
-    def cost(self, changes: dict[str, Any], arm: str) -> Cost | None:
-        """The cost at the base point with ``changes``, under ``arm``; None if that point is not a scenario."""
+    def cost(self, changes: dict[str, Any], arm: str) -> float | None:
+        """Seconds of a run at the base point with ``changes``, under ``arm``; None if that is no scenario."""
         row = {"scenario_index": self.scenario_index, "arm": arm, **self.low, **changes}
         try:
             scenario = self.experiment.scenario_for(row)
         except ScenarioError:
             return None
         self.probes += 1
-        short = self.timer(scenario, 1)
-        long = self.timer(scenario, 1 + PROBE_STEPS)
-        step = max(long - short, 0.0) / PROBE_STEPS
-        return Cost(max(short - step, 0.0), step)
+        return probe_run(scenario, self.experiment.steps or scenario["run.steps"], self.timer)
 
-    def base_cost(self) -> Cost | None:
-        """The mean cost at the base point over the arms."""
+    def base_cost(self) -> float | None:
+        """The mean cost of a run at the base point over the arms."""
         costs = [self.cost({}, arm.name) for arm in self.experiment.arms]
         found = [c for c in costs if c is not None]
         if not found:
             return None
         self.base_arm = self.experiment.arms[costs.index(found[0])].name
         self.anchor = found[0]
-        return Cost(float(np.mean([c.setup for c in found])), float(np.mean([c.step for c in found])))
+        return float(np.mean(found))
 
-    def factor_means(self, key: str) -> tuple[float, float, str]:
-        """Mean set-up and step ratios over a factor's values, and a note if it could not be probed."""
+    def factor_mean(self, key: str) -> tuple[float, str]:
+        """The mean ratio of a run's cost over a factor's values to its cost at the base point, and a note."""
         values = _values(self.experiment, key)
-        anchor = self.anchor
-        if BY_KEY[key].kind in (int, float) and len(values) > 1:
+        if len(values) < 2:
+            return 1.0, ""
+        if BY_KEY[key].kind in (int, float):
             low, high = values[0], values[-1]
             probed = self.cost({key: high}, self.base_arm)
             if probed is None:
-                return 1.0, 1.0, f"{key}: its largest value could not be probed at the base point; taken as no cost"
-            ratio = probed.ratio_to(anchor)
-            setup = _mean_ratio(low, high, ratio.setup, values, self._sampled(key))
-            step = _mean_ratio(low, high, ratio.step, values, self._sampled(key))
-            return setup, step, ""
-        ratios = [Cost(1.0, 1.0)]
+                return 1.0, f"{key}: its largest value could not be probed at the base point; taken as no cost"
+            return _mean_ratio(low, high, _ratio(probed, self.anchor), values, self._sampled(key)), ""
+        ratios = [1.0]
         for value in values[1:PROBED_CHOICES]:
             probed = self.cost({key: value}, self.base_arm)
             if probed is not None:
-                ratios.append(probed.ratio_to(anchor))
-        return float(np.mean([r.setup for r in ratios])), float(np.mean([r.step for r in ratios])), ""
+                ratios.append(_ratio(probed, self.anchor))
+        return float(np.mean(ratios)), ""
 
     def _sampled(self, key: str) -> bool:
         sample = self.experiment.sample
@@ -175,16 +163,6 @@ def _mean_ratio(low: float, high: float, ratio: float, values: list[Any], sample
         exponent = math.log(ratio) / math.log(high / low)
         return float(np.mean((points / low) ** exponent))
     return float(np.mean(1.0 + (ratio - 1.0) * (points - low) / (high - low))) if high > low else 1.0
-
-
-def _mean_steps(experiment: Experiment) -> float | None:
-    """The mean run length when ``run.steps`` is itself a factor."""
-    if "run.steps" not in experiment.factor_keys:
-        return None
-    values = _values(experiment, "run.steps")
-    if experiment.sample and "run.steps" in experiment.sample["ranges"]:
-        return (values[0] + values[-1]) / 2
-    return float(np.mean(values))
 
 
 def _ratio(value: float, base: float) -> float:
