@@ -11,6 +11,14 @@ import click
 RESULT_MARKERS = ("summary.json", "runs.csv", "design.parquet", "manifest.json")
 
 
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would not show as itself (a newline, a NUL) escaped.
+
+    A message quotes what the user wrote; escaping keeps it one visible line whatever was written.
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class UserError(click.ClickException):
     """A mistake in what the user asked for (a file, a field, a value, an option); exits with status 2.
 
@@ -22,8 +30,8 @@ class UserError(click.ClickException):
 
     def show(self, file: object = None) -> None:
         """Print ``error: <message>`` on standard error, one line per problem."""
-        for line in self.format_message().splitlines() or [""]:
-            click.echo(f"error: {line}", err=True)
+        for line in self.format_message().split("\n"):
+            click.echo(f"error: {printable(line)}", err=True)
 
 
 def output_folder(path: Path) -> Path:

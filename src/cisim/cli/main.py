@@ -122,6 +122,7 @@ def _shorten(text: str, width: int) -> str:
 
 def _run_plainly(run: Any) -> int:
     """Run the command line; return its exit status, printing any error as one plain paragraph."""
+    from cisim.cli.errors import UserError, printable
     from cisim.scenarios.errors import ScenarioError
 
     previous = _stop_on_sigterm()
@@ -129,14 +130,13 @@ def _run_plainly(run: Any) -> int:
         result = run()
     except click.exceptions.UsageError as error:  # a bad option, value or argument: click's own check
         where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
-        click.echo(f"error: {error.format_message()}{where}", err=True)
+        click.echo(f"error: {printable(error.format_message())}{where}", err=True)
         return 2
     except click.ClickException as error:
         error.show()
         return error.exit_code
     except ScenarioError as error:
-        for problem in error.problems:
-            click.echo(f"error: {problem}", err=True)
+        UserError("\n".join(printable(problem) for problem in error.problems)).show()
         return 2
     except OSError as error:
         from cisim.cli.errors import file_error

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cisim.cli.errors import UserError
+from cisim.cli.errors import UserError, printable
 from cisim.cli.options import set_option
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.library import (
@@ -47,7 +47,7 @@ def list_scenarios(folder: Path) -> None:
         try:
             description = load_scenario(entry.path).description
         except ScenarioError as error:
-            description = f"INVALID: {error.problems[0]}"
+            description = f"INVALID: {printable(error.problems[0])}"
         click.echo(f"{entry.path.stem:<{width}}  {description}")
 
 
@@ -85,7 +85,7 @@ def validate(paths: tuple[Path, ...]) -> None:
         except ScenarioError as error:
             failed += 1
             for problem in error.problems:
-                click.echo(f"error: {problem}", err=True)
+                click.echo(f"error: {printable(problem)}", err=True)
         else:
             click.echo(f"ok: {path}")
     if failed:

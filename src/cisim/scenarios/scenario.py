@@ -135,6 +135,8 @@ def read_toml(path: Path, kind: str = "scenario file") -> tuple[dict[str, Any], 
     try:
         if path.is_dir():
             raise ScenarioError([f"{where}: is a folder; {expected}"])
+        if path.exists() and not path.is_file():  # a device or a pipe (/dev/zero would never end)
+            raise ScenarioError([f"{where}: is not a regular file; {expected}"])
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ScenarioError([f"{where}: {size:,} bytes; expected a {kind} of at most {MAX_FILE_BYTES:,} bytes"])
