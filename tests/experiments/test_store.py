@@ -176,3 +176,33 @@ def test_two_resumes_at_once_cannot_both_write(experiment_file, tmp_path):
     assert "another cisim sweep is writing to this folder" in second.stderr and "Traceback" not in second.stderr
     assert resumed.wait(timeout=120) == 0
     assert result_files(folder) == result_files(uninterrupted)
+
+
+#: Kill-and-resume cycles in one test, alternating SIGKILL and SIGTERM, serial and worker processes.
+CYCLES = 6
+
+
+@pytest.mark.slow
+def test_many_kills_and_resumes_give_the_files_of_an_uninterrupted_sweep(experiment_file, tmp_path):
+    folder = tmp_path / "out"
+    command = slow_sweep(experiment_file, folder)
+    uninterrupted = tmp_path / "whole"
+    run_sweep(load_experiment(experiment_file), uninterrupted, executor="serial")
+    passed = 0
+    for cycle in range(CYCLES):
+        args = [*command, *(["--resume"] if cycle else [])]
+        if cycle % 2:
+            args[args.index("serial")] = "processes"
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_runs(folder, 4 + 6 * cycle, process)
+        workers = children_of(process.pid) if process.poll() is None else []
+        process.send_signal(signal.SIGKILL if cycle % 3 != 2 else signal.SIGTERM)
+        process.wait(timeout=60)
+        assert gone(workers) == []
+        passed += 1
+    assert len(read_status(folder)) < 48, "the last kill should still have come part-way"
+    final = subprocess.run([*command, "--resume"], capture_output=True, text=True, timeout=300)
+    assert final.returncode == 0, final.stderr
+    assert result_files(folder) == result_files(uninterrupted)
+    assert len(load_results(folder, incomplete="error")) == 48
+    assert passed == CYCLES

@@ -61,7 +61,14 @@ def test_a_sweep_writes_design_results_manifest_and_status(experiment_file, tmp_
     assert manifest["sessions"][0]["executor"] == "serial"
 
 
-@pytest.mark.parametrize(("executor", "workers"), [("processes", 2), ("dask", 2), ("processes", 1)])
+@pytest.mark.parametrize(
+    ("executor", "workers"),
+    [
+        ("processes", 2),
+        pytest.param("dask", 2, marks=pytest.mark.slow),
+        pytest.param("processes", 1, marks=pytest.mark.slow),
+    ],
+)
 def test_every_executor_and_worker_count_gives_identical_files(experiment_file, tmp_path, reference, executor, workers):
     folder = tmp_path / "out"
     run_sweep(load_experiment(experiment_file), folder, executor=executor, workers=workers, max_in_flight=3)
@@ -92,6 +99,7 @@ def wait_for_runs(folder: Path, count: int, process: subprocess.Popen) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_resume_after_a_kill_gives_the_files_of_an_uninterrupted_sweep(experiment_file, tmp_path):
     folder = tmp_path / "killed"
     command = slow_sweep(experiment_file, folder)
@@ -110,6 +118,7 @@ def test_resume_after_a_kill_gives_the_files_of_an_uninterrupted_sweep(experimen
     assert read_manifest(folder)["status"] == "complete"
 
 
+@pytest.mark.slow
 def test_ctrl_c_records_what_finished_and_says_how_to_resume(experiment_file, tmp_path):
     folder = tmp_path / "out"
     process = subprocess.Popen(

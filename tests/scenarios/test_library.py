@@ -47,6 +47,7 @@ def test_each_scenario_is_documented_valid_and_runs(entry):
 PROMISES = [(entry, expectation) for entry in LIBRARY for expectation in entry.expectations]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry, expectation", PROMISES, ids=[f"{e.path.stem}-{x.arm}-{x.metric}" for e, x in PROMISES])
 def test_compare_keeps_the_header_promise(entry, expectation):
     """Over 20 paired replicates: 'ahead of' means the 95 % CI of (arm - isolated) lies above 0; 'behind',

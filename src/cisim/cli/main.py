@@ -108,6 +108,8 @@ class CisimGroup(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         with warnings.catch_warnings():
+            # A command shows what cisim warns about (e.g. results with runs missing) and goes on.
+            warnings.simplefilter("default", UserWarning)
             warnings.showwarning = _show_warning
             status = _run_plainly(lambda: super(CisimGroup, self).main(args, prog_name, complete_var, False, **extra))
         sys.exit(status)
