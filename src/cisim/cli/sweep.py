@@ -84,9 +84,12 @@ def sweep(
         _describe(loaded, runs, workers, executor)
         return
     if runs > MAX_RUNS:
+        given = " (--replicates)" if replicates is not None else ""
         raise UserError(
-            f"{experiment}: the design has {runs:,} runs; expected at most {MAX_RUNS:,} in one sweep "
-            "(fewer replicates or points, or split the experiment; --dry-run shows the design)"
+            f"{experiment}: the design has {runs:,} runs ({len(loaded.scenarios)} scenarios x "
+            f"{loaded.n_points():,} points x {loaded.replicates:,} replicates{given} x {len(loaded.arms)} arms); "
+            f"expected at most {MAX_RUNS:,} in one sweep (fewer replicates or points, or split the experiment; "
+            "--dry-run shows the design)"
         )
     if runs > CONFIRM_ABOVE and not yes:
         if not sys.stdin.isatty():
