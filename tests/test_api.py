@@ -59,9 +59,3 @@ def test_sweep_takes_the_command_lines_options(experiment_file, tmp_path):
     )
     assert len(frame) == 2 * 1 * 2 and frame.attrs["missing"] == 0
     assert frame.query("arm == 'collective'")["final_coalition_size"].eq(4).all()
-
-
-def test_compare_on_processes_equals_compare_in_series():
-    serial = cisim.compare(SCENARIOS / "technical.toml", replicates=2, steps=4)
-    pooled = cisim.compare(SCENARIOS / "technical.toml", replicates=2, steps=4, executor="processes", workers=2)
-    assert serial.equals(pooled)
