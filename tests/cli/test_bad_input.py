@@ -26,7 +26,7 @@ from cisim.cli.errors import printable
 from cisim.experiments.design import load_experiment
 from cisim.experiments.sweep import run_sweep
 from cisim.scenarios import PARAMETERS, ScenarioError, load_scenario
-from cisim.scenarios.scenario import show_value
+from cisim.scenarios.scenario import check_value, show_value
 
 #: Inputs generated and handled, by kind; printed at the end of the test run.
 HANDLED: Counter[str] = Counter()
@@ -146,8 +146,7 @@ def bad_values(draw, parameter):
     if parameter.kind is int:
         options.append(st.floats(0.1, 0.9).map(lambda f: f + 3))
     value = draw(st.one_of(options))
-    if parameter.kind is float and isinstance(value, int) and not isinstance(value, bool):
-        assume(value < (parameter.low or 0) or (parameter.high is not None and value > parameter.high))
+    assume(check_value(parameter, value)[1])  # e.g. 1e-320 is a fine cost: only values refused are mistakes
     return value
 
 
@@ -384,11 +383,14 @@ def bad_command_lines(draw) -> tuple[list[str], tuple[str, ...]]:
                 text,
             )
         )
-        if option == "--replicates" and command == "compare":
-            assume(value not in ("0x10",))
-        assume(not value.strip().lstrip("+").isdigit() or option != "--seed")
-        assume(not (option == "--steps" and value.strip().isdigit() and 1 <= int(value) <= 1_000_000))
-        assume(not (option == "--replicates" and value.strip().isdigit() and 2 <= int(value) <= 100_000))
+        number = _as_int(value)  # what click would read: a mistake only if it is no number or out of range
+        allowed = {
+            "--seed": (0, None),
+            "--steps": (1, 1_000_000),
+            "--replicates": (2 if command == "compare" else 1, None),
+        }
+        low, high = allowed[option]
+        assume(number is None or number < low or (high is not None and number > high))
         return [*base, option, value], (option,)
     if kind == "set" and command != "new":
         parameter = draw(st.sampled_from(NUMERIC))
@@ -436,6 +438,13 @@ def bad_command_lines(draw) -> tuple[list[str], tuple[str, ...]]:
         }
     )
     return [*base, option], (option,)
+
+
+def _as_int(value: str) -> int | None:
+    try:
+        return int(value)
+    except ValueError:
+        return None
 
 
 def command_case(workspace, case) -> None:
