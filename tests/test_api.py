@@ -34,3 +34,28 @@ def test_bad_scenarios_raise_scenario_error(tmp_path):
     path.write_text('name = "x"\ndescription = "y"\n[run]\nsteps = 0\n')
     with pytest.raises(cisim.ScenarioError, match=r"run\.steps"):
         cisim.run(path)
+
+
+@pytest.fixture
+def experiment_file(tmp_path):
+    from tests.experiments.conftest import EXPERIMENT, SMALL
+
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "small.toml").write_text(SMALL)
+    (tmp_path / "experiments").mkdir()
+    path = tmp_path / "experiments" / "tiny.toml"
+    path.write_text(EXPERIMENT)
+    return path
+
+
+def test_sweep_takes_the_command_lines_options(experiment_file, tmp_path):
+    frame = cisim.sweep(
+        experiment_file,
+        tmp_path / "api",
+        executor="serial",
+        replicates=1,
+        steps=3,
+        overrides=["organizations.n_organizations=4"],
+    )
+    assert len(frame) == 2 * 1 * 2 and frame.attrs["missing"] == 0
+    assert frame.query("arm == 'collective'")["final_coalition_size"].eq(4).all()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from cisim.experiments.compare import compare_arms
 from cisim.experiments.design import load_experiment
-from cisim.experiments.runs import compare_arms, run_model
+from cisim.experiments.runs import run_model
 from cisim.experiments.store import load_results
 from cisim.experiments.sweep import run_sweep
 from cisim.scenarios.library import find_scenario
@@ -18,7 +19,9 @@ ScenarioLike = Scenario | str | Path | None
 
 
 def resolve_scenario(scenario: ScenarioLike, overrides: Sequence[str] = ()) -> Scenario:
-    """A ``Scenario`` from a scenario, a path, a name in ``scenarios/``, or ``None`` for the built-in defaults.
+    """A ``Scenario`` from a scenario, a name in ``scenarios/``, a path, or ``None`` for the built-in defaults.
+
+    A name (letters, digits, ``_`` and ``-``) is looked up only in ``scenarios/``; anything else is a path.
 
     ``overrides`` are ``"section.name=value"`` strings applied last, validated like the file.
     """
@@ -51,12 +54,19 @@ def compare(
     seed: int = 0,
     arms: Sequence[str] = ("isolated", "collective"),
     steps: int | None = None,
+    executor: str = "serial",
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """Run paired replicates of several arms (common random numbers) and return one summary row per run.
 
-    Use ``cisim.analysis.paired_difference`` on the result for the paired difference and its interval.
+    Runs go through the sweep engine: ``executor="processes"`` spreads them over ``workers`` processes
+    with identical results. Use ``cisim.analysis.paired_difference`` on the result for the paired
+    difference and its interval. (``cisim compare`` on the command line compares ``isolated`` with
+    ``scenario``, the file's own design; pass ``arms=("isolated", "scenario")`` for the same here.)
     """
-    return compare_arms(resolve_scenario(scenario), replicates, seed, arms, steps).summaries
+    return compare_arms(
+        resolve_scenario(scenario), replicates, seed, arms, steps, executor=executor, workers=workers
+    ).summaries
 
 
 def sweep(
@@ -66,9 +76,17 @@ def sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     resume: bool = False,
+    replicates: int | None = None,
+    steps: int | None = None,
+    overrides: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Run (or resume) an experiment file's sweep and return its per-run results (see ``load_results``)."""
-    loaded = load_experiment(experiment)
+    """Run (or resume) an experiment file's sweep and return its per-run results (see ``load_results``).
+
+    ``replicates``, ``steps`` and ``overrides`` (``"section.name=value"``) change the design as
+    ``cisim sweep --replicates/--steps/--set`` do. With ``executor="processes"`` or ``"dask"``, call this
+    under ``if __name__ == "__main__":`` in a script, as every use of processes in Python needs.
+    """
+    loaded = load_experiment(experiment, replicates, steps, tuple(overrides))
     folder = Path(out) if out else Path("results") / loaded.name
     run_sweep(loaded, folder, executor, workers, scheduler, resume)
     return load_results(folder)

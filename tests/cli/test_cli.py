@@ -76,7 +76,7 @@ def test_compare_prints_paired_differences_and_writes_files(runner, tmp_path):
     for words in ("final outcome", "95 % CI", "spend per point", "mean duplication", "mean gap share"):
         assert words in result.output
     runs = pd.read_csv(tmp_path / "runs.csv")
-    assert sorted(runs["arm"].unique()) == ["collective", "isolated"] and len(runs) == 6
+    assert sorted(runs["arm"].unique()) == ["isolated", "scenario"] and len(runs) == 6
     assert runs.groupby("replicate")["seed"].nunique().eq(1).all()  # paired: both arms share a seed
     differences = pd.read_csv(tmp_path / "differences.csv")
     assert {"difference", "ci_low", "ci_high"} <= set(differences.columns)
@@ -98,5 +98,5 @@ def test_unwritable_output_folder_is_reported(runner, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
     result = runner.invoke(main, ["run", "--steps", "2", "--out", str(blocker / "sub"), "--quiet"])
-    assert result.exit_code == 1
-    assert "cannot create output folder" in result.output
+    assert result.exit_code == 2
+    assert f"error: --out '{blocker / 'sub'}': cannot write there" in result.output

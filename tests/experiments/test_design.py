@@ -83,11 +83,11 @@ BAD = [
         ("replicates = 3", "replicates = 2.5"),
         "field 'replicates' = 2.5: expected a whole number of at least 1",
     ),
-    ("unknown scenario", None, "scenario 'smal'"),
+    ("unknown scenario", None, "field 'scenarios' has 'smal'"),
     (
         "unknown factor",
         '[factors]\n"problem.kk" = [1, 2]\n',
-        "unknown parameter 'problem.kk' in factors.problem.kk (did you mean 'problem.k'?)",
+        "field 'factors.problem.kk': unknown parameter 'problem.kk' (did you mean 'problem.k'?)",
     ),
     (
         "factor out of range",

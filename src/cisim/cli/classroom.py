@@ -147,8 +147,3 @@ def demo(out: Path, replicates: int, seed: int, steps: int | None, lesson: Path 
     for path in written:
         click.echo(f"  {path.name}")
 
-
-def add_classroom_commands(group: click.Group) -> None:
-    """Register ``app`` and ``demo`` on the ``cisim`` command group."""
-    group.add_command(app)
-    group.add_command(demo)

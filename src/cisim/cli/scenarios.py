@@ -6,8 +6,19 @@ from pathlib import Path
 
 import click
 
-from cisim.scenarios.library import DEFAULT_FOLDER, entries, find_scenario, reference, starting_file
-from cisim.scenarios.scenario import ScenarioError, load_scenario
+from cisim.cli.errors import UserError, printable
+from cisim.cli.options import set_option
+from cisim.scenarios.errors import ScenarioError
+from cisim.scenarios.library import (
+    DEFAULT_FOLDER,
+    NAME_RULE,
+    entries,
+    find_scenario,
+    is_name,
+    reference,
+    starting_file,
+)
+from cisim.scenarios.scenario import load_scenario
 from cisim.scenarios.schema import SECTIONS
 
 folder_option = click.option(
@@ -27,22 +38,22 @@ def scenarios() -> None:
 @scenarios.command("list")
 @folder_option
 def list_scenarios(folder: Path) -> None:
-    """Each scenario in the library with its one-line description."""
+    """Each scenario in the library with its one-line description (files that are not valid say why)."""
     found = entries(folder)
     if not found:
-        raise click.ClickException(f"no scenario files (*.toml) in {folder}")
+        raise UserError(f"--folder {str(folder)!r}: no scenario files (*.toml) there; expected a scenario library")
     width = max(len(entry.path.stem) for entry in found)
     for entry in found:
         try:
             description = load_scenario(entry.path).description
         except ScenarioError as error:
-            description = f"INVALID: {error.problems[0]}"
+            description = f"INVALID: {printable(error.problems[0])}"
         click.echo(f"{entry.path.stem:<{width}}  {description}")
 
 
 @scenarios.command()
 @click.argument("scenario")
-@click.option("--set", "overrides", multiple=True, metavar="SECTION.NAME=VALUE", help="Override a parameter.")
+@set_option
 @folder_option
 def show(scenario: str, overrides: tuple[str, ...], folder: Path) -> None:
     """Every resolved parameter of SCENARIO and where its value came from.
@@ -50,13 +61,7 @@ def show(scenario: str, overrides: tuple[str, ...], folder: Path) -> None:
     SCENARIO is a name in the library or a path. Origins: default, file, parent (a scenario it extends)
     or override (--set).
     """
-    from cisim.cli.main import load_or_exit
-
-    try:
-        path = find_scenario(scenario, folder)
-    except ScenarioError as error:
-        raise click.ClickException(error.problems[0]) from None
-    resolved = load_or_exit(str(path), overrides)
+    resolved = load_scenario(find_scenario(scenario, folder), overrides)
     click.echo(f"{resolved.name}: {resolved.description}")
     click.echo(f"file: {resolved.source}")
     if resolved.parents:
@@ -80,7 +85,7 @@ def validate(paths: tuple[Path, ...]) -> None:
         except ScenarioError as error:
             failed += 1
             for problem in error.problems:
-                click.echo(f"error: {problem}", err=True)
+                click.echo(f"error: {printable(problem)}", err=True)
         else:
             click.echo(f"ok: {path}")
     if failed:
@@ -94,27 +99,29 @@ def validate(paths: tuple[Path, ...]) -> None:
 @folder_option
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def new(name: str, parent: str, folder: Path, force: bool) -> None:
-    """Start a scenario NAME that extends another.
+    """Start a scenario NAME (written to FOLDER/NAME.toml) that extends another.
 
     Writes a commented file listing every parameter at its parent's value, to uncomment and change.
     """
-    from cisim.cli.main import load_or_exit
+    from cisim.experiments.files import write_text
 
-    try:
-        parent_path = find_scenario(parent, folder)
-    except ScenarioError as error:
-        raise click.ClickException(error.problems[0]) from None
-    resolved = load_or_exit(str(parent_path))
+    if not is_name(name):
+        raise UserError(
+            f"scenario name {name!r}: expected a name of {NAME_RULE}; the file is written to "
+            f"{folder}/NAME.toml (choose another folder with --folder)"
+        )
+    parent_path = find_scenario(parent, folder)
+    resolved = load_scenario(parent_path)
     target = folder / f"{name}.toml"
     if target.exists() and not force:
-        raise click.ClickException(f"{target} exists; choose another name or use --force")
+        raise UserError(f"scenario name {name!r}: {target} exists; expected a new name (or --force to replace it)")
     try:
         relative = parent_path.resolve().relative_to(target.parent.resolve())
         parent_ref = relative.stem if relative.parent == Path(".") else str(relative)
     except ValueError:
         parent_ref = str(parent_path.resolve())
     folder.mkdir(parents=True, exist_ok=True)
-    target.write_text(starting_file(name, resolved, parent_ref))
+    write_text(target, starting_file(name, resolved, parent_ref))
     click.echo(f"wrote {target} (extends {parent_ref}); validate it with: cisim scenarios validate {target}")
 
 
@@ -123,9 +130,11 @@ def new(name: str, parent: str, folder: Path, force: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file [default: print].")
 def reference_command(folder: Path, out: Path | None) -> None:
     """The scenario reference (docs/scenarios.md): every parameter from the schema, and each shipped scenario."""
+    from cisim.experiments.files import write_text
+
     text = reference(folder)
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text)
+        write_text(out, text)
         click.echo(f"wrote {out}")

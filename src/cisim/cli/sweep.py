@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-from tqdm import tqdm
 
-from cisim.experiments.design import Experiment, load_experiment
+from cisim.cli.errors import UserError, output_folder
+from cisim.cli.options import set_option, steps_type
 from cisim.experiments.executors import EXECUTORS, default_workers
-from cisim.experiments.runs import run_model
-from cisim.experiments.sweep import SweepError, SweepInterrupted, run_sweep
-from cisim.scenarios.scenario import ScenarioError
+
+if TYPE_CHECKING:
+    from cisim.experiments.design import Experiment
 
 #: Designs larger than this ask for confirmation (or --yes).
 CONFIRM_ABOVE = 20_000
+#: Designs larger than this are refused: the design table alone would take gigabytes of memory.
+MAX_RUNS = 10_000_000
 
 
 @click.command()
@@ -24,6 +26,13 @@ CONFIRM_ABOVE = 20_000
 @click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Results folder [default: results/EXPERIMENT-NAME]."
 )
+@click.option(
+    "--replicates",
+    type=click.IntRange(min=1),
+    help="Paired replicates per design point [default: the experiment file's replicates].",
+)
+@click.option("--steps", type=steps_type, help="Steps per run [default: the experiment's steps, or each scenario's].")
+@set_option
 @click.option(
     "--executor",
     type=click.Choice(EXECUTORS),
@@ -38,13 +47,16 @@ CONFIRM_ABOVE = 20_000
     help="Address of a running Dask scheduler (with --executor dask); without it a local cluster starts.",
 )
 @click.option("--max-in-flight", type=click.IntRange(min=1), help="Runs submitted at once [default: 4 per worker].")
-@click.option("--resume", is_flag=True, help="Continue a stopped sweep in --out: run only what is missing.")
+@click.option("--resume", is_flag=True, help="Continue a stopped sweep in --out: run only what is missing or damaged.")
 @click.option("--dry-run", is_flag=True, help="Print the design (runs, factors, arms, estimated time) and stop.")
 @click.option("--yes", is_flag=True, help=f"Run designs of more than {CONFIRM_ABOVE:,} runs without asking.")
 @click.option("--quiet", is_flag=True, help="No progress bar (for batch jobs).")
 def sweep(
     experiment: Path,
     out: Path | None,
+    replicates: int | None,
+    steps: int | None,
+    overrides: tuple[str, ...],
     executor: str,
     workers: int | None,
     scheduler: str | None,
@@ -57,30 +69,54 @@ def sweep(
     """Run the design of an EXPERIMENT file (see experiments/): every scenario x design point x replicate x arm.
 
     Results stream to the results folder as runs finish (Parquet, readable with pandas.read_parquet or
-    cisim.load_results), with the design, a manifest and a status log. Interrupt at any time; the same
-    command with --resume runs only what is missing, and gives the same files as an uninterrupted sweep.
+    cisim.load_results), with the design, a manifest and a status log. Interrupt at any time (Ctrl-C or
+    SIGTERM); the same command with --resume runs only what is missing or damaged, and gives the same files
+    as an uninterrupted sweep. --replicates, --steps and --set change the design as given on the command line
+    and must be given again, the same, with --resume.
     """
-    try:
-        loaded = load_experiment(experiment)
-    except ScenarioError as error:
-        for problem in error.problems:
-            click.echo(f"error: {problem}", err=True)
-        raise SystemExit(2) from None
+    from cisim.experiments.design import load_experiment
+
+    loaded = load_experiment(experiment, replicates, steps, overrides)
     folder = out or Path("results") / loaded.name
     workers = 1 if executor == "serial" else (workers or default_workers())
-    design = loaded.design()
+    runs = loaded.n_runs()
     if dry_run:
-        _describe(loaded, len(design), workers, executor)
+        _describe(loaded, runs, workers, executor)
         return
-    if len(design) > CONFIRM_ABOVE and not yes:
+    if runs > MAX_RUNS:
+        given = " (--replicates)" if replicates is not None else ""
+        raise UserError(
+            f"{experiment}: the design has {runs:,} runs ({len(loaded.scenarios)} scenarios x "
+            f"{loaded.n_points():,} points x {loaded.replicates:,} replicates{given} x {len(loaded.arms)} arms); "
+            f"expected at most {MAX_RUNS:,} in one sweep (fewer replicates or points, or split the experiment; "
+            "--dry-run shows the design)"
+        )
+    if runs > CONFIRM_ABOVE and not yes:
         if not sys.stdin.isatty():
             raise click.ClickException(
-                f"the design has {len(design):,} runs (more than {CONFIRM_ABOVE:,}): "
+                f"the design has {runs:,} runs (more than {CONFIRM_ABOVE:,}): "
                 "check it with --dry-run, then confirm with --yes"
             )
-        click.confirm(f"The design has {len(design):,} runs. Run them?", abort=True)
+        click.confirm(f"The design has {runs:,} runs. Run them?", abort=True)
+    output_folder(folder)
+    _run(loaded, folder, executor, workers, scheduler, resume, max_in_flight, quiet)
 
-    def bar(total: int) -> tqdm | None:
+
+def _run(
+    loaded: Experiment,
+    folder: Path,
+    executor: str,
+    workers: int,
+    scheduler: str | None,
+    resume: bool,
+    max_in_flight: int | None,
+    quiet: bool,
+) -> None:
+    from tqdm import tqdm
+
+    from cisim.experiments.sweep import SweepError, SweepInterrupted, SweepStorageError, run_sweep
+
+    def bar(total: int) -> Any:
         if quiet:
             return None
         return tqdm(total=total, unit="run", desc=loaded.name, dynamic_ncols=True)
@@ -90,6 +126,8 @@ def sweep(
     except SweepInterrupted as error:
         click.echo(f"\n{error}", err=True)
         raise SystemExit(130) from None
+    except SweepStorageError as error:
+        raise UserError(str(error)) from None
     except (SweepError, RuntimeError) as error:
         raise click.ClickException(str(error)) from None
     rate = report.ran_now / report.seconds if report.seconds else 0.0
@@ -104,45 +142,34 @@ def sweep(
 
 
 def _describe(experiment: Experiment, runs: int, workers: int, executor: str) -> None:
-    points = experiment.points()
+    """Print the design, counted (never built), and its estimated time from a few timed probe runs."""
+    from cisim.experiments.design import sampled_count
+    from cisim.experiments.estimate import estimate
+
     click.echo(f"{experiment.name}: {experiment.description}")
     click.echo(f"  scenarios:  {', '.join(s.name for s in experiment.scenarios)}")
     click.echo(f"  arms:       {', '.join(f'{a.name} ({a.preset})' for a in experiment.arms)}")
     for key, values in experiment.factors.items():
-        click.echo(f"  factor:     {key} = {values}")
+        shown = values if len(values) <= 12 else [*values[:5], "...", *values[-5:]]
+        click.echo(f"  factor:     {key} = {shown}".replace("'...'", "..."))
     if experiment.sample:
         click.echo(
-            f"  sampled:    {experiment.sample['samples']} points by {experiment.sample['method']} over "
+            f"  sampled:    {sampled_count(experiment.sample):,} points by {experiment.sample['method']} over "
             + ", ".join(f"{k} in {v}" for k, v in experiment.sample["ranges"].items())
         )
-    click.echo(f"  points:     {len(points):,}; replicates: {experiment.replicates}; seed: {experiment.seed}")
-    click.echo(f"  runs:       {runs:,}")
-    seconds = _estimate(experiment) * runs / workers
     click.echo(
-        f"  estimated:  {_duration(seconds)} with {workers} worker{'s' if workers > 1 else ''} ({executor}),"
-        " from short timed runs"
+        f"  points:     {experiment.n_points():,}; replicates: {experiment.replicates:,}; seed: {experiment.seed}"
     )
-
-
-def _estimate(experiment: Experiment) -> float:
-    """Seconds per run, from short timed runs of each scenario under full collective impact.
-
-    Set-up and per-step costs are timed apart (a 1-step and an 11-step run), so the estimate scales to the
-    run length without counting set-up ten times over.
-    """
-    times = []
-    for scenario in experiment.scenarios:
-        probe = scenario.with_arm("collective")
-        steps = experiment.steps or scenario["run.steps"]
-        run_model(probe, seed=0, steps=1)  # warm up imports and caches
-        start = time.perf_counter()
-        run_model(probe, seed=0, steps=1)
-        one = time.perf_counter() - start
-        start = time.perf_counter()
-        run_model(probe, seed=0, steps=11)
-        per_step = max(0.0, time.perf_counter() - start - one) / 10
-        times.append(one + per_step * (steps - 1))
-    return sum(times) / len(times)
+    click.echo(f"  runs:       {runs:,}")
+    found = estimate(experiment)
+    seconds = found.seconds / workers
+    click.echo(
+        f"  estimated:  {_duration(seconds)} with {workers} worker{'s' if workers > 1 else ''} ({executor}); "
+        f"{found.seconds_per_run:.3g} s per run on average, from {found.probes} timed probe runs at the "
+        "smallest and largest factor values"
+    )
+    for note in found.notes:
+        click.echo(f"  note:       {note}")
 
 
 def _duration(seconds: float) -> str:
@@ -150,4 +177,8 @@ def _duration(seconds: float) -> str:
         return f"about {seconds:.0f} s"
     if seconds < 5400:
         return f"about {seconds / 60:.0f} min"
-    return f"about {seconds / 3600:.1f} h"
+    if seconds < 3 * 86400:
+        return f"about {seconds / 3600:.1f} h"
+    if seconds < 3 * 365 * 86400:
+        return f"about {seconds / 86400:,.0f} days"
+    return f"about {seconds / (365 * 86400):,.0f} years"

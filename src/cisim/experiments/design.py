@@ -10,7 +10,6 @@ import hashlib
 import itertools
 import json
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,25 +19,71 @@ import pandas as pd
 from scipy.stats import qmc
 
 from cisim.experiments.runs import StopRule, replicate_seeds
-from cisim.scenarios.library import find_scenario
-from cisim.scenarios.scenario import ARMS, Scenario, ScenarioError, check_value, load_scenario, suggest
-from cisim.scenarios.schema import BY_KEY
+from cisim.scenarios.errors import ScenarioError
+from cisim.scenarios.library import find_scenario, is_name
+from cisim.scenarios.scenario import (
+    ARMS,
+    Scenario,
+    check_parameter,
+    check_value,
+    load_scenario,
+    read_toml,
+    show_value,
+    suggest,
+)
+from cisim.scenarios.schema import BY_KEY, Parameter
 
 SAMPLING_METHODS = ("lhs", "sobol", "montecarlo", "saltelli", "morris")
-TOP_FIELDS = {
-    "name": "short name of the experiment",
-    "description": "the question it answers",
-    "scenarios": "list of base scenarios (names in scenarios/ or paths relative to the experiment file)",
-    "seed": "experiment seed (whole number); run seeds derive from it by position",
-    "replicates": "paired replicates per design point (whole number of at least 1)",
-    "steps": "steps per run (whole number of at least 1; default: each scenario's run.steps)",
-    "arms": "table of named coalition designs",
-    "factors": "table of parameters varied over a full grid",
-    "sample": "sampled factors: method, samples and ranges",
-    "outputs": "what to keep besides per-run summaries",
-    "stop": "when a run may stop early",
-}
 DEFAULT_ARMS = {"isolated": {"preset": "isolated"}, "collective": {"preset": "collective"}}
+#: A stepped range or a list gives at most this many values of one factor.
+MAX_FACTOR_VALUES = 100_000
+
+
+def _field(section: str, name: str, kind: type, default: Any, help: str, **limits: Any) -> Parameter:
+    return Parameter(section, name, kind, default, help, **limits)
+
+
+# The experiment file's own fields, described as scenario parameters are (cisim.scenarios.schema), so they
+# are checked by the same machinery (check_value) and their mistakes read the same.
+TOP_FIELDS: dict[str, Parameter] = {
+    p.name: p
+    for p in (
+        _field("", "name", str, None, "short name of the experiment"),
+        _field("", "description", str, None, "the question it answers"),
+        _field("", "scenarios", list, None, "base scenarios: names in scenarios/ or paths relative to the file"),
+        _field("", "seed", int, 0, "experiment seed; run seeds derive from it by position", low=0),
+        _field("", "replicates", int, 10, "paired replicates per design point", low=1),
+        _field("", "steps", int, None, "steps per run (default: each scenario's run.steps)", low=1, high=1_000_000),
+        _field("", "arms", dict, None, "table of named coalition designs"),
+        _field("", "factors", dict, None, "table of parameters varied over a full grid"),
+        _field("", "sample", dict, None, "sampled factors: method, samples and ranges"),
+        _field("", "outputs", dict, None, "what to keep besides per-run summaries"),
+        _field("", "stop", dict, None, "when a run may stop early"),
+    )
+}
+OUTPUT_FIELDS: dict[str, Parameter] = {
+    p.name: p
+    for p in (
+        _field("outputs", "series", bool, False, "keep every run's per-step series"),
+        _field("outputs", "agents", bool, False, "keep every organization's final state"),
+        _field("outputs", "block_size", int, 50, "runs per results file", low=1, high=1_000_000),
+    )
+}
+STOP_FIELDS: dict[str, Parameter] = {
+    p.name: p
+    for p in (
+        _field("stop", "outcome_at_least", float, None, "end a run when the outcome reaches this", low=0.0, high=1.0),
+        _field("stop", "patience", int, None, "end a run after this many steps without change", low=1, high=1_000_000),
+    )
+}
+SAMPLE_FIELDS: dict[str, Parameter] = {
+    p.name: p
+    for p in (
+        _field("sample", "method", str, None, "how points are sampled", choices=SAMPLING_METHODS),
+        _field("sample", "samples", int, None, "points (or base samples, or trajectories)", low=1, high=10_000_000),
+        _field("sample", "ranges", dict, None, "table of parameter = [low, high]"),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +114,7 @@ class Experiment:
     agents: bool = False
     block_size: int = 50
     stop: StopRule = field(default_factory=StopRule)
+    options: dict[str, Any] = field(default_factory=dict)
 
     def points(self) -> list[dict[str, Any]]:
         """Design points: the grid of ``factors`` crossed with the sampled points (if any)."""
@@ -78,6 +124,15 @@ class Experiment:
             return grid
         sampled = sample_points(self.sample, self.seed)
         return [{**g, **s} for g in grid for s in sampled]
+
+    def n_points(self) -> int:
+        """How many design points there are, counted without building them."""
+        grid = math.prod(len(values) for values in self.factors.values())
+        return grid * (sampled_count(self.sample) if self.sample else 1)
+
+    def n_runs(self) -> int:
+        """How many runs the design has, counted without building it (any size, in no memory)."""
+        return len(self.scenarios) * self.n_points() * self.replicates * len(self.arms)
 
     def design(self) -> pd.DataFrame:
         """One row per run, in a fixed order: scenario, design point, replicate, arm."""
@@ -133,6 +188,12 @@ def _native(value: Any, kind: type) -> Any:
     return value
 
 
+def sampled_count(sample: dict[str, Any]) -> int:
+    """How many points a [sample] table gives (Saltelli: N x (D + 2); Morris: r x (D + 1); else N)."""
+    n, d = sample["samples"], len(sample["ranges"])
+    return {"saltelli": n * (d + 2), "morris": n * (d + 1)}.get(sample["method"], n)
+
+
 def sample_points(sample: dict[str, Any], seed: int) -> list[dict[str, Any]]:
     """Sampled design points over the declared ranges (``scipy.stats.qmc``), seeded from the experiment."""
     keys = list(sample["ranges"])
@@ -175,85 +236,54 @@ def salib_sample(sample: dict[str, Any], seed: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- loading and validation
-def load_experiment(path: str | Path) -> Experiment:
+def load_experiment(
+    path: str | Path,
+    replicates: int | None = None,
+    steps: int | None = None,
+    overrides: tuple[str, ...] | list[str] = (),
+) -> Experiment:
     """Read and validate an experiment file.
+
+    Args:
+        path: the experiment file.
+        replicates: replaces the file's ``replicates`` (``cisim sweep --replicates``).
+        steps: replaces the file's ``steps`` (``cisim sweep --steps``).
+        overrides: ``"section.name=value"`` applied to every base scenario after its file (``--set``).
 
     Raises:
         ScenarioError: one message per problem naming the file, the field, the value and what was expected.
     """
     path = Path(path)
-    where = str(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([f"{where}: no such experiment file"]) from None
-    except OSError as error:
-        raise ScenarioError([f"{where}: cannot be read ({error})"]) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ScenarioError([f"{where}: not valid TOML: {error}"]) from None
-    return _parse(data, where, hashlib.sha256(raw).hexdigest(), path.parent)
+    data, raw = read_toml(path, "experiment file")
+    options = {"replicates": replicates, "steps": steps, "overrides": list(overrides)}
+    return _parse(data, str(path), hashlib.sha256(raw).hexdigest(), path.parent, options)
 
 
-def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path) -> Experiment:
+def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options: dict[str, Any]) -> Experiment:
     problems: list[str] = []
-
-    def problem(field_name: str, value: Any, expected: str) -> None:
-        problems.append(f"{where}: field '{field_name}' = {value!r}: expected {expected}")
-
-    for key in data:
-        if key not in TOP_FIELDS:
-            problems.append(f"{where}: unknown field '{key}'{suggest(key, TOP_FIELDS)}")
+    _unknown(data, TOP_FIELDS, "", where, problems)
     for key in ("name", "description"):
-        if not isinstance(data.get(key), str) or not data[key].strip():
-            if key in data:
-                problem(key, data[key], "non-empty text")
-            else:
-                problems.append(f"{where}: field '{key}' is missing: expected text ({TOP_FIELDS[key]})")
-    seed, replicates, steps = data.get("seed", 0), data.get("replicates", 10), data.get("steps")
-    if not _whole(seed, 0):
-        problem("seed", seed, "a whole number of at least 0")
-    if not _whole(replicates, 1):
-        problem("replicates", replicates, "a whole number of at least 1")
-    if steps is not None and not _whole(steps, 1):
-        problem("steps", steps, "a whole number of at least 1")
-
-    scenarios: list[Scenario] = []
-    names = data.get("scenarios")
-    if names is None:
-        problems.append(f"{where}: field 'scenarios' is missing: expected {TOP_FIELDS['scenarios']}")
-    elif not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        problem("scenarios", names, "a non-empty list of scenario names or paths")
-    else:
-        for name in names:
-            try:
-                scenarios.append(load_scenario(_locate(name, folder)))
-            except ScenarioError as error:
-                problems += [f"{where}: scenario {name!r}: {p}" for p in error.problems]
-
+        if key not in data:
+            problems.append(f"{where}: field '{key}' is missing: expected text ({TOP_FIELDS[key].help})")
+        elif not isinstance(data[key], str) or not data[key].strip():
+            problems.append(f"{where}: field '{key}' = {show_value(data[key])}: expected non-empty text")
+    seed = _checked(TOP_FIELDS["seed"], data, where, problems)
+    replicates = _checked(TOP_FIELDS["replicates"], data, where, problems)
+    steps = _checked(TOP_FIELDS["steps"], data, where, problems)
+    for option in ("replicates", "steps"):  # command-line values replace the file's, checked alike
+        if options[option] is not None:
+            given = _checked(TOP_FIELDS[option], {option: options[option]}, f"--{option}", problems)
+            replicates, steps = (given, steps) if option == "replicates" else (replicates, given)
+    scenarios = _parse_scenarios(data, where, folder, options["overrides"], problems)
     arms = _parse_arms(data.get("arms", DEFAULT_ARMS), where, problems)
     factors = _parse_factors(data.get("factors", {}), where, problems)
     sample = _parse_sample(data.get("sample"), where, problems)
-    outputs = data.get("outputs", {})
-    series, agents, block_size = False, False, 50
-    if not isinstance(outputs, dict):
-        problem("outputs", outputs, "a table with series, agents and block_size")
-    else:
-        for key, value in outputs.items():
-            if key in ("series", "agents"):
-                if not isinstance(value, bool):
-                    problem(f"outputs.{key}", value, "true or false")
-            elif key == "block_size":
-                if not _whole(value, 1):
-                    problem("outputs.block_size", value, "a whole number of at least 1")
-            else:
-                problems.append(
-                    f"{where}: unknown field 'outputs.{key}'{suggest(key, ['series', 'agents', 'block_size'])}"
-                )
-        series, agents = outputs.get("series", False) is True, outputs.get("agents", False) is True
-        block_size = outputs.get("block_size", 50) if _whole(outputs.get("block_size", 50), 1) else 50
-    stop = _parse_stop(data.get("stop", {}), where, problems)
+    outputs = _table(data, "outputs", where, problems)
+    _unknown(outputs, OUTPUT_FIELDS, "outputs.", where, problems)
+    series, agents, block_size = (_checked(OUTPUT_FIELDS[k], outputs, where, problems) for k in OUTPUT_FIELDS)
+    stop_table = _table(data, "stop", where, problems)
+    _unknown(stop_table, STOP_FIELDS, "stop.", where, problems)
+    target, patience = (_checked(STOP_FIELDS[k], stop_table, where, problems) for k in STOP_FIELDS)
     if problems:
         raise ScenarioError(problems)
     experiment = Experiment(
@@ -271,192 +301,238 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path) -> Exper
         series=series,
         agents=agents,
         block_size=block_size,
-        stop=stop,
+        stop=StopRule(target, patience),
+        options=options,
     )
     _check_combinations(experiment, where)
     return experiment
 
 
-def _whole(value: Any, low: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+def _label(parameter: Parameter) -> str:
+    return parameter.key if parameter.section else parameter.name
+
+
+def _checked(parameter: Parameter, table: dict[str, Any], where: str, problems: list[str]) -> Any:
+    """The value of one of the file's own fields, checked like a scenario parameter (its default if absent)."""
+    if parameter.name not in table:
+        return parameter.default
+    value = table[parameter.name]
+    if parameter.kind in (list, dict):
+        if isinstance(value, parameter.kind) and value:
+            return value
+        expected = "a non-empty list" if parameter.kind is list else "a table"
+        problems.append(f"{where}: field '{_label(parameter)}' = {show_value(value)}: expected {expected}")
+        return parameter.default
+    checked, problem = check_value(parameter, value)
+    if problem:
+        problems.append(f"{where}: field '{_label(parameter)}' = {show_value(value)}: {problem}")
+        return parameter.default
+    return checked
+
+
+def _unknown(table: dict[str, Any], known: dict[str, Parameter], prefix: str, where: str, problems: list[str]) -> None:
+    for key in table:
+        if key not in known:
+            problems.append(f"{where}: unknown field '{prefix}{key}'{suggest(str(key), known)}")
+
+
+def _table(data: dict[str, Any], key: str, where: str, problems: list[str]) -> dict[str, Any]:
+    value = data.get(key, {})
+    if isinstance(value, dict):
+        return value
+    problems.append(f"{where}: field '{key}' = {show_value(value)}: expected a table [{key}] ({TOP_FIELDS[key].help})")
+    return {}
+
+
+def _parse_scenarios(
+    data: dict[str, Any], where: str, folder: Path, overrides: list[str], problems: list[str]
+) -> list[Scenario]:
+    names = data.get("scenarios")
+    if names is None:
+        problems.append(f"{where}: field 'scenarios' is missing: expected {TOP_FIELDS['scenarios'].help}")
+        return []
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n for n in names):
+        problems.append(
+            f"{where}: field 'scenarios' = {show_value(names)}: expected a non-empty list of scenario names or paths"
+        )
+        return []
+    scenarios = []
+    for name in names:
+        try:
+            scenarios.append(load_scenario(_locate(name, folder), overrides))
+        except ScenarioError as error:
+            problems += [f"{where}: field 'scenarios' has {name!r}: {p}" for p in error.problems]
+    return scenarios
 
 
 def _locate(name: str, folder: Path) -> Path:
-    direct = folder / name
-    if direct.is_file():
-        return direct
+    """A base scenario: a name in the library beside the experiments folder (or ./scenarios), or a path."""
+    if not is_name(name):
+        return folder / name
     library = folder.parent / "scenarios"
     if (library / f"{name}.toml").is_file():
         return library / f"{name}.toml"
     return find_scenario(name)
 
 
-def _check_parameter(key: str, value: Any, label: str, where: str, problems: list[str]) -> Any:
-    parameter = BY_KEY.get(key)
-    if parameter is None:
-        problems.append(f"{where}: unknown parameter '{key}' in {label}{suggest(key, BY_KEY)}")
-        return None
-    checked, problem = check_value(parameter, value)
-    if problem:
-        problems.append(f"{where}: field '{label}' has '{key}' = {value!r}: {problem}")
-        return None
-    if key == "communication.network_file" and checked:
-        path = Path(checked) if Path(checked).is_absolute() else Path(where).parent / checked
-        if not path.is_file():
-            problems.append(f"{where}: field '{label}' has '{key}' = {value!r}: no such file ({path})")
-            return None
-        checked = str(path)
-    return checked
-
-
 def _parse_arms(arms: Any, where: str, problems: list[str]) -> list[Arm]:
     if not isinstance(arms, dict) or not arms:
-        problems.append(f"{where}: field 'arms' = {arms!r}: expected a table of named arms, e.g. [arms.isolated]")
+        problems.append(
+            f"{where}: field 'arms' = {show_value(arms)}: expected a table of named arms, e.g. [arms.isolated]"
+        )
         return []
+    preset_field = _field("arms", "preset", str, "scenario", "coalition design", choices=tuple(ARMS))
     parsed = []
     for name, spec in arms.items():
         if not isinstance(spec, dict):
-            problems.append(f"{where}: field 'arms.{name}' = {spec!r}: expected a table with a preset and overrides")
-            continue
-        preset = spec.get("preset", "scenario")
-        if preset not in ARMS:
             problems.append(
-                f"{where}: field 'arms.{name}.preset' = {preset!r}: expected one of "
-                f"{', '.join(repr(a) for a in ARMS)}{suggest(str(preset), ARMS)}"
+                f"{where}: field 'arms.{name}' = {show_value(spec)}: expected a table with a preset and overrides"
             )
+            continue
+        preset, problem = check_value(preset_field, spec.get("preset", "scenario"))
+        if problem:
+            problems.append(f"{where}: field 'arms.{name}.preset' = {show_value(preset)}: {problem}")
         overrides = {}
         for key, value in spec.items():
-            if key == "preset":
-                continue
-            checked = _check_parameter(key, value, f"arms.{name}", where, problems)
-            if checked is not None:
-                overrides[key] = checked
+            if key != "preset":
+                checked, problem = check_parameter(key, value, where, f"field 'arms.{name}' has '{key}'")
+                if problem:
+                    problems.append(problem)
+                else:
+                    overrides[key] = checked
         parsed.append(Arm(name, preset, overrides))
     return parsed
 
 
 def _parse_factors(factors: Any, where: str, problems: list[str]) -> dict[str, list[Any]]:
     if not isinstance(factors, dict):
-        problems.append(f"{where}: field 'factors' = {factors!r}: expected a table of parameter = list or range")
+        problems.append(
+            f"{where}: field 'factors' = {show_value(factors)}: expected a table of parameter = list or range"
+        )
         return {}
     parsed = {}
     for key, spec in factors.items():
-        if isinstance(spec, dict):
-            unknown = set(spec) - {"start", "stop", "step"}
-            numbers: list[Any] = [spec.get(k) for k in ("start", "stop", "step")]
-            if (
-                unknown
-                or not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers)
-                or numbers[2] <= 0
-                or numbers[1] < numbers[0]
-            ):
-                problems.append(
-                    f"{where}: field 'factors.{key}' = {spec!r}: expected a list of values or "
-                    "{start = A, stop = B, step = C} with C > 0 and B >= A"
-                )
-                continue
-            start, stop, step = numbers
-            count = math.floor((stop - start) / step + 1e-9) + 1
-            values = [start + i * step for i in range(count)]
-            values = [round(v, 12) for v in values]
-        elif isinstance(spec, list) and spec:
-            values = spec
-        else:
-            problems.append(
-                f"{where}: field 'factors.{key}' = {spec!r}: expected a non-empty list of values or "
-                "{start = A, stop = B, step = C}"
-            )
+        label = f"field 'factors.{key}'"
+        if key not in BY_KEY:
+            problems.append(f"{where}: {label}: unknown parameter '{key}'{suggest(key, BY_KEY)}")
             continue
-        checked = [_check_parameter(key, v, f"factors.{key}", where, problems) for v in values]
-        if all(c is not None for c in checked):
-            parsed[key] = checked
+        values = _factor_values(spec)
+        if isinstance(values, str):
+            problems.append(f"{where}: {label} = {show_value(spec)}: {values}")
+            continue
+        checked = [check_parameter(key, v, where, f"{label} has '{key}'") for v in values]
+        bad = [problem for _, problem in checked if problem]
+        problems += list(dict.fromkeys(bad))
+        if not bad:
+            parsed[key] = [value for value, _ in checked]
     return parsed
+
+
+def _factor_values(spec: Any) -> list[Any] | str:
+    """A factor's values from a list or a ``{start, stop, step}`` range, or what is wrong with it."""
+    expected = (
+        "expected a non-empty list of values or {start = A, stop = B, step = C} with C > 0 and B >= A, "
+        f"giving at most {MAX_FACTOR_VALUES:,} values"
+    )
+    if isinstance(spec, list):
+        return spec if 0 < len(spec) <= MAX_FACTOR_VALUES else expected
+    if not isinstance(spec, dict) or set(spec) != {"start", "stop", "step"}:
+        return expected
+    start, stop, step = (spec[k] for k in ("start", "stop", "step"))
+    numbers = (start, stop, step)
+    if not all(isinstance(n, int | float) and not isinstance(n, bool) and math.isfinite(n) for n in numbers):
+        return expected
+    if step <= 0 or stop < start or (stop - start) / step + 1 > MAX_FACTOR_VALUES:
+        return expected
+    count = math.floor((stop - start) / step + 1e-9) + 1
+    return [round(start + i * step, 12) for i in range(count)]
 
 
 def _parse_sample(sample: Any, where: str, problems: list[str]) -> dict[str, Any] | None:
     if sample is None:
         return None
     if not isinstance(sample, dict):
-        problems.append(f"{where}: field 'sample' = {sample!r}: expected a table with method, samples and ranges")
-        return None
-    method, ranges = sample.get("method"), sample.get("ranges")
-    samples: Any = sample.get("samples")
-    ok = True
-    if method not in SAMPLING_METHODS:
         problems.append(
-            f"{where}: field 'sample.method' = {method!r}: expected one of "
-            f"{', '.join(repr(m) for m in SAMPLING_METHODS)}{suggest(str(method), SAMPLING_METHODS)}"
+            f"{where}: field 'sample' = {show_value(sample)}: expected a table with method, samples and ranges"
         )
-        ok = False
-    if not _whole(samples, 1):
-        problems.append(f"{where}: field 'sample.samples' = {samples!r}: expected a whole number of at least 1")
-        ok = False
-    elif method in ("sobol", "saltelli") and samples & (samples - 1):
+        return None
+    before = len(problems)
+    _unknown(sample, SAMPLE_FIELDS, "sample.", where, problems)
+    for key in SAMPLE_FIELDS:
+        if key not in sample:
+            problems.append(f"{where}: field 'sample.{key}' is missing: expected {SAMPLE_FIELDS[key].help}")
+    method, samples, ranges = (_checked(SAMPLE_FIELDS[k], sample, where, problems) for k in SAMPLE_FIELDS)
+    if method in ("sobol", "saltelli") and isinstance(samples, int) and samples & (samples - 1):
         problems.append(
             f"{where}: field 'sample.samples' = {samples!r}: expected a power of 2 for Sobol "
             f"sampling (e.g. {1 << max(0, samples.bit_length() - 1)} or {1 << samples.bit_length()})"
         )
-        ok = False
-    if not isinstance(ranges, dict) or not ranges:
-        problems.append(f"{where}: field 'sample.ranges' = {ranges!r}: expected a table of parameter = [low, high]")
-        return None
-    for key, bounds in ranges.items():
+    for key, bounds in (ranges or {}).items():
+        label = f"field 'sample.ranges.{key}'"
         parameter = BY_KEY.get(key)
         if parameter is None:
-            problems.append(f"{where}: unknown parameter '{key}' in sample.ranges{suggest(key, BY_KEY)}")
-            ok = False
-            continue
-        if parameter.kind not in (int, float):
+            problems.append(f"{where}: {label}: unknown parameter '{key}'{suggest(key, BY_KEY)}")
+        elif parameter.kind not in (int, float):
             problems.append(
-                f"{where}: field 'sample.ranges' has '{key}': expected a numeric parameter "
-                "(sample choices and switches with [factors] instead)"
+                f"{where}: {label}: expected a numeric parameter ('{key}' is {parameter.expected()}; "
+                "vary choices and switches with [factors] instead)"
             )
-            ok = False
-            continue
-        if not (
+        elif not (
             isinstance(bounds, list)
             and len(bounds) == 2
-            and bounds[0] < bounds[1]
             and all(check_value(parameter, b)[1] == "" for b in bounds)
+            and bounds[0] < bounds[1]
         ):
             problems.append(
-                f"{where}: field 'sample.ranges' has '{key}' = {bounds!r}: expected [low, high] with "
-                f"low < high, each {parameter.expected()}"
+                f"{where}: {label} = {show_value(bounds)}: expected [low, high] with low < high, "
+                f"each {parameter.expected()}"
             )
-            ok = False
-    return dict(sample) if ok else None
+    return dict(sample) if len(problems) == before else None
 
 
-def _parse_stop(stop: Any, where: str, problems: list[str]) -> StopRule:
-    if not isinstance(stop, dict):
-        problems.append(f"{where}: field 'stop' = {stop!r}: expected a table with outcome_at_least and/or patience")
-        return StopRule()
-    for key in stop:
-        if key not in ("outcome_at_least", "patience"):
-            problems.append(f"{where}: unknown field 'stop.{key}'{suggest(key, ['outcome_at_least', 'patience'])}")
-    target, patience = stop.get("outcome_at_least"), stop.get("patience")
-    if target is not None and (isinstance(target, bool) or not isinstance(target, int | float) or not 0 <= target <= 1):
-        problems.append(f"{where}: field 'stop.outcome_at_least' = {target!r}: expected a number from 0 to 1")
-        target = None
-    if patience is not None and not _whole(patience, 1):
-        problems.append(f"{where}: field 'stop.patience' = {patience!r}: expected a whole number of at least 1")
-        patience = None
-    return StopRule(float(target) if target is not None else None, patience)
+#: At most this many (scenario, design point, arm) combinations are built to check them when the file is
+#: loaded; beyond it, a spread of them is, and any other that cannot be built fails as a recorded run.
+CHECKED_COMBINATIONS = 5_000
 
 
 def _check_combinations(experiment: Experiment, where: str) -> None:
-    """Every (scenario, arm, design point) must make a valid scenario; report each distinct problem once."""
+    """Every (scenario, arm, design point) must make a valid scenario; report each distinct problem once.
+
+    Grid points are checked one by one (a spread of them past ``CHECKED_COMBINATIONS``); sampled ranges at
+    their corners, where limits between parameters (k below n_elements, regions at most organizations)
+    are tightest. Nothing here grows with the replicates or the number of samples.
+    """
+    grid = _spread(list(itertools.product(*experiment.factors.values())), CHECKED_COMBINATIONS)
+    corners: list[dict[str, Any]] = [{}]
+    if experiment.sample:
+        ranges = experiment.sample["ranges"]
+        if len(ranges) <= 10:
+            corners = [dict(zip(ranges, c, strict=True)) for c in itertools.product(*ranges.values())]
+        else:
+            corners = [{k: b[0] for k, b in ranges.items()}, {k: b[1] for k, b in ranges.items()}]
     problems: dict[str, None] = {}
-    design = experiment.design()
-    unique = design.drop_duplicates(["scenario_index", "point", "arm"])
-    for row in unique.to_dict("records"):
-        try:
-            experiment.scenario_for(row)
-        except ScenarioError as error:
-            for p in error.problems:
-                problems[
-                    f"{where}: design point {row['point']} of scenario {row['scenario']!r}, arm "
-                    f"{row['arm']!r}: {p.split(': ', 1)[-1]}"
-                ] = None
+    keys = list(experiment.factors)
+    for s_index, scenario in enumerate(experiment.scenarios):
+        for combo in grid:
+            for corner in corners:
+                for arm in experiment.arms:
+                    row = {"scenario_index": s_index, "arm": arm.name, **dict(zip(keys, combo, strict=True)), **corner}
+                    try:
+                        experiment.scenario_for(row)
+                    except ScenarioError as error:
+                        at = ", ".join(f"{k} = {show_value(row[k])}" for k in experiment.factor_keys)
+                        for p in error.problems:
+                            problems[
+                                f"{where}: scenario {scenario.name!r}, arm {arm.name!r}"
+                                + (f", at {at}" if at else "")
+                                + f": {p.split(': ', 1)[-1]}"
+                            ] = None
     if problems:
-        raise ScenarioError(list(problems))
+        raise ScenarioError(list(problems)[:20])
+
+
+def _spread(items: list[Any], limit: int) -> list[Any]:
+    """All of ``items`` if there are at most ``limit``, else ``limit`` of them spread evenly, ends included."""
+    if len(items) <= limit:
+        return items
+    return [items[round(i * (len(items) - 1) / (limit - 1))] for i in range(limit)]

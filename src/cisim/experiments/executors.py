@@ -2,7 +2,8 @@
 
 - ``serial``: in this process, one run after another.
 - ``processes`` (default): local worker processes, started with the ``spawn`` method passed to the pool
-  itself, so no process-wide setting changes.
+  itself, so no process-wide setting changes. Each worker ends itself when the main process dies, even
+  when it is killed outright (``cisim.experiments.worker.watch_parent``).
 - ``dask``: a Dask distributed cluster (``--scheduler ADDRESS``) or a local one, through
   ``Client.get_executor()``; needs the ``dask`` extra (``pip install cisim[dask]``).
 """
@@ -50,7 +51,11 @@ def make_executor(kind: str, workers: int | None = None, scheduler: str | None =
     if kind == "serial":
         yield SerialExecutor()
     elif kind == "processes":
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        from cisim.experiments.worker import watch_parent
+
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=watch_parent
+        )
         try:
             yield pool
         finally:

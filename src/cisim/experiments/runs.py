@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,44 +127,3 @@ def replicate_seeds(seed: int, replicates: int) -> list[int]:
     """Independent seeds for replicates, derived from one seed by position (``numpy.random.SeedSequence``)."""
     children = np.random.SeedSequence(seed).spawn(replicates)
     return [int(child.generate_state(1, dtype=np.uint64)[0]) for child in children]
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Paired replicates of several arms: one summary row and one outcome series per run."""
-
-    summaries: pd.DataFrame
-    outcomes: pd.DataFrame
-    scenario: Scenario
-
-
-def compare_arms(
-    scenario: Scenario,
-    replicates: int = 20,
-    seed: int = 0,
-    arms: Sequence[str] = ("isolated", "collective"),
-    steps: int | None = None,
-    progress: Any = None,
-) -> Comparison:
-    """Run every arm on the same problems: replicate ``i`` of every arm uses the same seed.
-
-    Args:
-        scenario: the scenario; each arm is applied with ``Scenario.with_arm``.
-        replicates: paired replicates per arm.
-        seed: the comparison's seed; replicate seeds derive from it by position.
-        arms: arm names (see ``cisim.scenarios.ARMS``).
-        steps: steps per run (default: the scenario's).
-        progress: optional callable taking an iterable and returning it (e.g. a progress bar).
-    """
-    seeds = replicate_seeds(seed, replicates)
-    tasks: Iterable[tuple[int, str]] = [(r, arm) for r in range(replicates) for arm in arms]
-    if progress is not None:
-        tasks = progress(tasks)
-    rows, outcomes = [], {}
-    for replicate, arm in tasks:
-        result = run_model(scenario.with_arm(arm), seeds[replicate], steps)
-        rows.append({"arm": arm, "replicate": replicate, "seed": seeds[replicate], **result.summary})
-        outcomes[(arm, replicate)] = result.series["community_outcome"]
-    outcome_frame = pd.DataFrame(outcomes)
-    outcome_frame.columns.names = ["arm", "replicate"]
-    return Comparison(summaries=pd.DataFrame(rows), outcomes=outcome_frame, scenario=scenario)

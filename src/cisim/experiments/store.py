@@ -5,21 +5,28 @@ Layout::
     design.parquet          every run of the design, with its seed, written before any run starts
     manifest.json           cisim version, experiment and scenarios with hashes, seeds, executor, platform,
                             timestamps and run statistics
-    status.jsonl            append-only: one line per run once its results are on disk (done or failed)
+    status.jsonl            append-only: one line per run once its results are on disk (done or failed),
+                            then one line per block with the size and SHA-256 of each of its files
     summaries/block-N.parquet   per-run summaries of runs N*block_size ... in run order
     series/block-N.parquet      per-step series (if kept)
     agents/block-N.parquet      organizations' final states (if kept)
 
 Runs are grouped into blocks by position; a block is written, sorted by ``run_id``, once all its runs are
 in, so the files do not depend on the order in which runs finish, and memory holds only open blocks.
+Every file is written under a temporary name and renamed when whole. A block counts as done only when its
+record in the status log is there and each of its files has the size and hash recorded: ``--resume``
+recomputes a block that is missing or damaged, and ``load_results`` reads only verified blocks and warns
+when runs are missing.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import platform
 import sys
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,7 +35,17 @@ from typing import Any
 
 import pandas as pd
 
+from cisim.experiments.files import sha256, write_bytes, write_text
+
 TABLES = ("summaries", "series", "agents")
+
+
+class IncompleteResultsWarning(UserWarning):
+    """A results folder lacks some of its design's runs (not yet run, stopped, or damaged on disk)."""
+
+
+class IncompleteResultsError(ValueError):
+    """A results folder lacks some of its design's runs and ``incomplete="error"`` was asked for."""
 
 
 def now() -> str:
@@ -46,18 +63,93 @@ def platform_info() -> dict[str, Any]:
     }
 
 
-def read_status(folder: Path) -> dict[int, dict[str, Any]]:
-    """The last status line of every run recorded so far (a torn last line from a kill is ignored)."""
-    status: dict[int, dict[str, Any]] = {}
+def _log_lines(folder: Path) -> list[dict[str, Any]]:
+    """Every whole line of the status log (a torn last line from a kill is ignored)."""
     path = folder / "status.jsonl"
+    entries = []
     if path.exists():
-        for line in path.read_text().splitlines():
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            status[entry["run_id"]] = entry
-    return status
+            if isinstance(entry, dict):
+                entries.append(entry)
+    return entries
+
+
+def read_status(folder: Path) -> dict[int, dict[str, Any]]:
+    """The last status line of every run recorded so far."""
+    return {entry["run_id"]: entry for entry in _log_lines(folder) if "run_id" in entry}
+
+
+def block_of(run_id: int, block_size: int) -> int:
+    """The block a run's results are written in."""
+    return run_id // block_size
+
+
+def block_path(table: str, block: int) -> str:
+    """Where a block of a table lives, relative to the results folder."""
+    return f"{table}/block-{block:06d}.parquet"
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What a results folder holds, block by block, checked against the status log."""
+
+    complete: set[int]
+    damaged: dict[int, str]
+    status: dict[int, dict[str, Any]]
+
+    def runs_done(self, block_size: int) -> dict[int, dict[str, Any]]:
+        """Status lines of the runs whose blocks are complete and intact."""
+        return {r: s for r, s in self.status.items() if block_of(r, block_size) in self.complete}
+
+
+def verify_blocks(folder: Path, n_runs: int, block_size: int) -> Verified:
+    """Check every block recorded in the status log: all its runs in, each file of the size and hash recorded.
+
+    Blocks the log does not record as complete are simply not complete (they are run on ``--resume``);
+    recorded blocks whose files are missing or differ from the record are reported as damaged.
+    """
+    lines = _log_lines(folder)
+    status = {entry["run_id"]: entry for entry in lines if "run_id" in entry}
+    records = {entry["block"]: entry for entry in lines if "block" in entry and "files" in entry}
+    legacy = not records and bool(status)  # folders written before blocks were recorded
+    complete, damaged = set(), {}
+    for block in range((n_runs + block_size - 1) // block_size):
+        expected = range(block * block_size, min(n_runs, (block + 1) * block_size))
+        if legacy:
+            if all(r in status for r in expected):
+                complete.add(block)
+            continue
+        record = records.get(block)
+        if record is None:
+            continue
+        if not all(r in status for r in expected):
+            damaged[block] = "some of its runs are not in the status log"
+            continue
+        problem = next((p for p in (_check_file(folder, f, r) for f, r in record["files"].items()) if p), "")
+        if problem:
+            damaged[block] = problem
+        else:
+            complete.add(block)
+    return Verified(complete, damaged, status)
+
+
+def _check_file(folder: Path, relative: str, record: dict[str, Any]) -> str:
+    path = folder / relative
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return f"{relative} is missing"
+    except OSError as error:
+        return f"{relative} cannot be read ({error.strerror})"
+    if len(data) != record["size"]:
+        return f"{relative} has {len(data):,} bytes, the status log recorded {record['size']:,}"
+    if sha256(data) != record["sha256"]:
+        return f"{relative} differs from what was written (its SHA-256 does not match the status log)"
+    return ""
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -67,9 +159,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     """Write the manifest atomically (a stop never leaves half a file)."""
-    temporary = folder / "manifest.json.tmp"
-    temporary.write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-    temporary.replace(folder / "manifest.json")
+    write_text(folder / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
 
 
 @dataclass
@@ -90,12 +180,12 @@ class BlockWriter:
     def expect(self, run_ids: list[int]) -> None:
         """Declare the runs to be done now; blocks wait only for these (others are already on disk)."""
         for run_id in run_ids:
-            self.expected.setdefault(run_id // self.block_size, set()).add(run_id)
+            self.expected.setdefault(block_of(run_id, self.block_size), set()).add(run_id)
 
     def add(self, result: dict[str, Any]) -> None:
         """Take one run's result; write its block if that was the last run it waited for."""
         run_id = result["run_id"]
-        block = run_id // self.block_size
+        block = block_of(run_id, self.block_size)
         for table in TABLES:
             if result.get(table) is not None:
                 self.pending[block][table].append(result[table])
@@ -105,48 +195,107 @@ class BlockWriter:
             self._write(block)
 
     def _write(self, block: int) -> None:
+        """Write a block's files whole, then record its runs and, last, the block with each file's size and hash."""
+        files = {}
         for table, frames in self.pending.pop(block, {}).items():
             frame = pd.concat(frames, ignore_index=True)
             frame = frame.sort_values(["run_id", *(["step"] if "step" in frame else [])], kind="stable")
-            path = self.folder / table / f"block-{block:06d}.parquet"
-            temporary = path.with_suffix(".tmp")
-            frame.reset_index(drop=True).to_parquet(temporary, index=False)
-            temporary.replace(path)
-        with open(self.folder / "status.jsonl", "a") as log:
-            for entry in sorted(self.received.pop(block), key=lambda e: e["run_id"]):
-                log.write(json.dumps(entry) + "\n")
+            buffer = io.BytesIO()
+            frame.reset_index(drop=True).to_parquet(buffer, index=False)
+            data = buffer.getvalue()
+            relative = block_path(table, block)
+            write_bytes(self.folder / relative, data, durable=True)
+            files[relative] = {"size": len(data), "sha256": sha256(data)}
+        entries = sorted(self.received.pop(block), key=lambda e: e["run_id"])
+        lines = [json.dumps(entry) for entry in entries]
+        lines.append(json.dumps({"block": block, "runs": len(entries), "files": files}))
+        with open(self.folder / "status.jsonl", "a", encoding="utf-8") as log:
+            log.write("\n".join(lines) + "\n")
             log.flush()
             os.fsync(log.fileno())
         del self.expected[block]
 
 
-def load_results(folder: str | Path, table: str = "summaries") -> pd.DataFrame:
+def load_results(folder: str | Path, table: str = "summaries", incomplete: str = "warn") -> pd.DataFrame:
     """Results of a sweep as one tidy DataFrame: the design joined with the chosen table.
 
-    Works on a finished or a partial (still running or stopped) sweep; ``frame.attrs`` says how many runs
-    the design has, how many are in, and how many failed.
+    Only blocks whose files match the status log (size and SHA-256) are read. ``frame.attrs`` says how many
+    runs the design has, how many are in, how many failed, how many are missing, and which blocks are
+    damaged.
 
     Args:
         folder: the sweep's results folder.
         table: ``summaries`` (one row per run), ``series`` (one row per run and step) or ``agents``.
+        incomplete: what to do when runs are missing (a sweep still running, stopped, or with damaged
+            blocks): ``"warn"`` (an ``IncompleteResultsWarning`` saying what is missing and how to finish
+            it), ``"error"`` (raise ``IncompleteResultsError``) or ``"ignore"``.
+
+    Raises:
+        FileNotFoundError: the folder holds no sweep.
+        IncompleteResultsError: runs are missing and ``incomplete="error"``.
     """
     folder = Path(folder)
     if not (folder / "design.parquet").exists():
         raise FileNotFoundError(f"{folder}: not a sweep results folder (no design.parquet)")
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}: expected one of {', '.join(TABLES)}")
+    if incomplete not in ("warn", "error", "ignore"):
+        raise ValueError(f"incomplete={incomplete!r}: expected 'warn', 'error' or 'ignore'")
     design = pd.read_parquet(folder / "design.parquet")
-    parts = sorted((folder / table).glob("block-*.parquet"))
+    block_size = _block_size(folder)
+    verified = verify_blocks(folder, len(design), block_size)
+    parts = [folder / block_path(table, b) for b in sorted(verified.complete)]
+    parts = [p for p in parts if p.exists()]
     if parts:
         results = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
         frame = design.merge(results, on="run_id", how="inner")
     else:
         frame = design.iloc[:0]
-    status = read_status(folder)
+    done = verified.runs_done(block_size)
+    missing = len(design) - len(done)
     frame.attrs.update(
         runs=len(design),
-        done=sum(1 for s in status.values() if s["status"] == "done"),
-        failed=sum(1 for s in status.values() if s["status"] == "failed"),
-        missing=len(design) - len(status),
+        done=sum(1 for s in done.values() if s["status"] == "done"),
+        failed=sum(1 for s in done.values() if s["status"] == "failed"),
+        missing=missing,
+        damaged={int(b): reason for b, reason in verified.damaged.items()},
     )
+    if missing and incomplete != "ignore":
+        message = incomplete_message(folder, len(design), missing, verified.damaged, block_size)
+        if incomplete == "error":
+            raise IncompleteResultsError(message)
+        warnings.warn(message, IncompleteResultsWarning, stacklevel=2)
     return frame
+
+
+def incomplete_message(folder: Path, runs: int, missing: int, damaged: dict[int, str], block_size: int) -> str:
+    """What is missing from a results folder, and how to complete it."""
+    text = f"{folder}: {missing:,} of {runs:,} runs are missing"
+    if damaged:
+        shown = "; ".join(
+            f"block {b} (runs {b * block_size} to {min(runs, (b + 1) * block_size) - 1}): {reason}"
+            for b, reason in sorted(damaged.items())[:3]
+        )
+        more = f"; and {len(damaged) - 3} more damaged blocks" if len(damaged) > 3 else ""
+        text += f", damaged on disk: {shown}{more}"
+    else:
+        text += " (the sweep is still running, or was stopped)"
+    experiment = _experiment_path(folder)
+    return (
+        f"{text}. The results are incomplete: complete them with "
+        f"`cisim sweep {experiment} --out {folder} --resume`, which reruns only what is missing or damaged."
+    )
+
+
+def _block_size(folder: Path) -> int:
+    try:
+        return int(read_manifest(folder).get("block_size", 50))
+    except (OSError, ValueError):
+        return 50
+
+
+def _experiment_path(folder: Path) -> str:
+    try:
+        return str(read_manifest(folder)["experiment"]["path"])
+    except (OSError, ValueError, KeyError):
+        return "EXPERIMENT"

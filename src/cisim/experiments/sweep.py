@@ -7,8 +7,10 @@ any number of workers.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,19 +18,27 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from filelock import FileLock, Timeout
 
 from cisim.experiments.design import Experiment
 from cisim.experiments.executors import default_workers, make_executor
+from cisim.experiments.files import write_bytes
 from cisim.experiments.store import (
     BlockWriter,
+    block_of,
     now,
     platform_info,
     read_manifest,
     read_status,
+    verify_blocks,
     write_manifest,
 )
 from cisim.experiments.worker import Task, execute
+from cisim.scenarios.errors import ScenarioError
 from cisim.version import __version__
+
+#: The lock file that keeps two sweeps from writing into one results folder at once.
+LOCK = ".lock"
 
 
 class SweepError(RuntimeError):
@@ -37,6 +47,28 @@ class SweepError(RuntimeError):
 
 class SweepInterrupted(SweepError):
     """The sweep was interrupted (Ctrl-C); what finished is on disk and ``--resume`` continues it."""
+
+
+class SweepStorageError(SweepError):
+    """The results could not be written (a full disk, a folder made read-only); what finished is on disk."""
+
+
+def run_tasks(
+    tasks: Iterable[Task],
+    executor: str = "serial",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    max_in_flight: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Run tasks on an executor and yield each result as it finishes: the one way cisim runs many runs.
+
+    Sweeps and paired comparisons both go through here. At most ``max_in_flight`` tasks (default: 4 per
+    worker) are submitted and unfinished at once, so memory stays flat however many tasks there are. The
+    executor is shut down when the iteration ends, is interrupted or raises.
+    """
+    workers = 1 if executor == "serial" else (workers or default_workers())
+    with make_executor(executor, workers, scheduler) as pool:
+        yield from _bounded(pool, iter(tasks), max_in_flight or 4 * workers)
 
 
 @dataclass(frozen=True)
@@ -80,13 +112,36 @@ def run_sweep(
     """
     design = experiment.design()
     workers = 1 if executor == "serial" else (workers or default_workers())
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(folder / LOCK)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise SweepError(
+            f"{folder}: another cisim sweep is writing to this folder now (it holds {folder / LOCK}); "
+            "wait for it to finish or stop it, then run again with --resume"
+        ) from None
+    try:
+        return _run_locked(experiment, design, folder, executor, workers, scheduler, resume, max_in_flight, progress)
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    experiment: Experiment,
+    design: pd.DataFrame,
+    folder: Path,
+    executor: str,
+    workers: int,
+    scheduler: str | None,
+    resume: bool,
+    max_in_flight: int | None,
+    progress: Callable[[int], Any] | None,
+) -> SweepReport:
     _prepare(experiment, design, folder, resume)
-    status = read_status(folder)
     block_size = experiment.block_size
-    recorded_blocks = pd.Series([r // block_size for r in status]).value_counts().to_dict() if status else {}
-    block_sizes = design["run_id"].floordiv(block_size).value_counts().to_dict()
-    complete = {b for b, n in block_sizes.items() if recorded_blocks.get(b, 0) == n}
-    todo = [int(r) for r in design["run_id"] if r // block_size not in complete]
+    verified = verify_blocks(folder, len(design), block_size)
+    todo = [int(r) for r in design["run_id"] if block_of(int(r), block_size) not in verified.complete]
     manifest = read_manifest(folder)
     session = {
         "started": now(),
@@ -95,6 +150,8 @@ def run_sweep(
         "scheduler": scheduler,
         "runs_to_do": len(todo),
     }
+    if verified.damaged:
+        session["damaged_blocks"] = {str(b): reason for b, reason in verified.damaged.items()}
     manifest.setdefault("sessions", []).append(session)
     manifest["status"] = "running"
     write_manifest(folder, manifest)
@@ -109,41 +166,51 @@ def run_sweep(
     def tasks() -> Iterator[Task]:
         for run_id in todo:
             row = {"run_id": run_id, **rows.loc[run_id].to_dict()}
+            try:
+                scenario, error = experiment.scenario_for(row), ""
+            except ScenarioError as problem:  # recorded as a failed run with its reason; the sweep goes on
+                scenario, error = experiment.scenarios[int(row["scenario_index"])], "; ".join(problem.problems)
             yield Task(
                 run_id,
                 int(row["seed"]),
-                experiment.scenario_for(row),
+                scenario,
                 experiment.steps,
                 experiment.stop,
                 experiment.series,
                 experiment.agents,
+                error,
             )
 
     outcome = "complete"
     try:
-        with make_executor(executor, workers, scheduler) as pool:
-            for result in _bounded(pool, tasks(), max_in_flight or 4 * workers):
-                writer.add(result)
-                done_now += result["status"] == "done"
-                failed_now += result["status"] == "failed"
-                if bar is not None:
-                    bar.update(1)
-                    if failed_now:
-                        bar.set_postfix_str(f"{failed_now} failed")
+        for result in run_tasks(tasks(), executor, workers, scheduler, max_in_flight):
+            writer.add(result)
+            done_now += result["status"] == "done"
+            failed_now += result["status"] == "failed"
+            if bar is not None:
+                bar.update(1)
+                if failed_now:
+                    bar.set_postfix_str(f"{failed_now} failed")
     except KeyboardInterrupt:
         outcome = "interrupted"
         raise SweepInterrupted(_stopped_message(folder, "interrupted")) from None
     except SweepError:
         outcome = "stopped"
         raise
+    except OSError as error:  # the results folder: a full disk, made read-only, removed
+        outcome = "stopped"
+        reason = f"cannot write {error.filename or folder}: {error.strerror or error}"
+        raise SweepStorageError(_stopped_message(folder, f"stopped ({reason})")) from None
     except Exception as error:  # a crashed worker or a lost cluster: nothing finished is lost
         outcome = "stopped"
         raise SweepError(_stopped_message(folder, f"stopped: {type(error).__name__}: {error}")) from None
     finally:
         if bar is not None:
             bar.close()
-        _close_session(folder, session, outcome, time.perf_counter() - started, done_now, failed_now)
-    status = read_status(folder)
+        # The disk that stopped the sweep may refuse the manifest too; the status log holds the runs.
+        with contextlib.suppress(OSError):
+            _close_session(folder, session, outcome, time.perf_counter() - started, done_now, failed_now)
+    status = verify_blocks(folder, len(design), block_size).runs_done(block_size)
     return SweepReport(
         folder,
         len(design),
@@ -186,6 +253,9 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
         for name, digest in experiment.scenario_hashes().items():
             if before.get(name) != digest:
                 changed.append(f"scenario {name!r} changed since the sweep started")
+        options = _options(experiment)
+        if manifest.get("options", options) != options:
+            changed.append(f"the command-line options differ (the sweep started with {_show(manifest['options'])})")
         if not changed and not pd.read_parquet(folder / "design.parquet").equals(design):
             changed.append("the design differs from the one on disk")
         if changed:
@@ -197,8 +267,9 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
         return
     if (folder / "design.parquet").exists():
         raise SweepError(f"{folder} already holds a sweep: resume it with --resume, or choose another --out")
-    folder.mkdir(parents=True, exist_ok=True)
-    design.to_parquet(folder / "design.parquet", index=False)
+    buffer = io.BytesIO()
+    design.to_parquet(buffer, index=False)
+    write_bytes(folder / "design.parquet", buffer.getvalue(), durable=True)
     write_manifest(
         folder,
         {
@@ -213,6 +284,7 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
             "scenario_hashes": experiment.scenario_hashes(),
             "seed": experiment.seed,
             "replicates": experiment.replicates,
+            "options": _options(experiment),
             "arms": [{"name": a.name, "preset": a.preset, "overrides": a.overrides} for a in experiment.arms],
             "factors": experiment.factor_keys,
             "grid": experiment.factors,
@@ -224,6 +296,22 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
             "status": "created",
         },
     )
+
+
+def _options(experiment: Experiment) -> dict[str, Any]:
+    """What the command line changed (--replicates, --steps, --set): a resume must give the same."""
+    given = experiment.options
+    return {
+        "replicates": given.get("replicates"),
+        "steps": given.get("steps"),
+        "overrides": list(given.get("overrides", [])),
+    }
+
+
+def _show(options: dict[str, Any]) -> str:
+    parts = [f"--{k} {v}" for k, v in options.items() if k != "overrides" and v is not None]
+    parts += [f"--set {o}" for o in options.get("overrides", [])]
+    return " ".join(parts) or "no options"
 
 
 def _stopped_message(folder: Path, what: str) -> str:

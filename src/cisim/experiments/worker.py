@@ -5,8 +5,12 @@ Kept apart from the rest of the runner so that a worker imports only what a run 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 import time
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from typing import Any
 
 import numpy as np
@@ -27,6 +31,7 @@ class Task:
     stop: StopRule
     series: bool
     agents: bool
+    error: str = ""  # set when the run's scenario could not be built: the run is recorded as failed
 
 
 def execute(task: Task) -> dict[str, Any]:
@@ -34,6 +39,8 @@ def execute(task: Task) -> dict[str, Any]:
     start = time.perf_counter()
     base = {"run_id": task.run_id, "seed": task.seed}
     try:
+        if task.error:
+            raise ValueError(task.error)
         result = run_model(task.scenario, task.seed, task.steps, stop=task.stop, agents=task.agents)
     except Exception as error:  # recorded with its seed; the sweep goes on
         message = f"{type(error).__name__}: {error}"
@@ -62,3 +69,21 @@ def execute(task: Task) -> dict[str, Any]:
         "series": series,
         "agents": agents,
     }
+
+
+def watch_parent() -> None:
+    """End this worker process as soon as the process that started it dies, however it died.
+
+    A sweep's main process that is killed (SIGKILL, a batch system's hard stop, a crash) cannot shut its
+    pool down; without this its workers would run on, orphaned. The pool runs this in each worker as it
+    starts: a thread waits on the parent's sentinel, which the operating system closes when the parent dies.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    threading.Thread(target=_exit_with, args=(parent.sentinel,), name="cisim-watch-parent", daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    wait([sentinel])
+    os._exit(1)

@@ -7,11 +7,13 @@ and letting it fade are vectorised over every organization at once.
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import networkx as nx
 import numpy as np
+
+from cisim.scenarios.network_file import read_edge_list
 
 
 def build_graph(
@@ -40,8 +42,9 @@ def build_graph(
     if kind == "file":
         position = {organization: local for local, organization in enumerate(members)}
         graph = nx.empty_graph(n)
-        for u, v in nx.read_edgelist(Path(edge_file), nodetype=int, data=False).edges():
-            if u in position and v in position and u != v:
+        # Every index was checked against the scenario's organizations when it was loaded; keep this region's.
+        for u, v in read_edge_list(edge_file, sys.maxsize, "communication.network_file"):
+            if u in position and v in position:
                 graph.add_edge(position[u], position[v])
         return graph
     if kind == "linear":

@@ -1,10 +1,10 @@
 """Scenario files: the schema of every parameter, and loading with clear messages for every mistake."""
 
+from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.library import entries, find_scenario, header_comment, reference, starting_file
 from cisim.scenarios.scenario import (
     ARMS,
     Scenario,
-    ScenarioError,
     default_scenario,
     load_scenario,
     parse_scenario,

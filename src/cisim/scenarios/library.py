@@ -9,11 +9,17 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from cisim.scenarios.scenario import Scenario, ScenarioError, load_scenario, suggest
+from cisim.scenarios.errors import ScenarioError
+from cisim.scenarios.scenario import Scenario, load_scenario, suggest
 from cisim.scenarios.schema import META_FIELDS, PARAMETERS, SECTIONS, Parameter
 
 #: Where the library lives, relative to the working folder.
 DEFAULT_FOLDER = Path("scenarios")
+
+#: A scenario name: what ``cisim run NAME`` looks up as ``scenarios/NAME.toml``. Anything else (a path
+#: separator, a ``.toml`` ending, a leading dot) is a path, read as given and never joined to the library.
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+NAME_RULE = "letters, digits, '_' and '-', starting with a letter or digit"
 
 #: A promise in a header comment, e.g. ``# expect: collective ahead of isolated`` (on the final outcome) or
 #: ``# expect: scenario ahead of isolated on outcome_auc``.
@@ -41,22 +47,46 @@ class Entry:
     expectations: list[Expectation]
 
 
+def is_name(text: str) -> bool:
+    """Whether ``text`` is a scenario name (looked up in the library) rather than a path."""
+    return NAME.fullmatch(text) is not None
+
+
 def find_scenario(name: str | Path, folder: Path = DEFAULT_FOLDER) -> Path:
-    """A scenario file from a path, or from a name in ``folder`` (``complex`` -> ``scenarios/complex.toml``)."""
-    path = Path(name)
-    if path.is_file():
-        return path
-    candidate = folder / f"{name}.toml"
+    """A scenario file from a name in ``folder`` (``complex`` -> ``scenarios/complex.toml``) or from a path.
+
+    Names are names: a name is only ever looked up in ``folder``, so ``../x`` can never reach outside it by
+    being taken for a name. Anything that is not a name (``scenarios/x.toml``, ``./x``, ``/tmp/x.toml``) is
+    a path and is read as given.
+
+    Raises:
+        ScenarioError: no such scenario, with the closest name in the library.
+    """
+    text = str(name)
+    if isinstance(name, Path) or not is_name(text):
+        if Path(text).is_file():
+            return Path(text)
+        expected = f"expected the path of a scenario file, or a scenario name ({NAME_RULE}) from {folder}"
+        return _missing(text, f"no such scenario file; {expected}", folder)
+    candidate = folder / f"{text}.toml"
     if candidate.is_file():
         return candidate
+    return _missing(text, f"no scenario of that name in {folder} (no {candidate})", folder)
+
+
+def _missing(text: str, what: str, folder: Path) -> Path:
     names = sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
-    raise ScenarioError([f"{name}: no such scenario file, and no {candidate}{suggest(str(name), names)}"])
+    raise ScenarioError([f"{text!r}: {what}{suggest(Path(text).stem, names)}"])
 
 
 def header_comment(path: Path) -> str:
     """The comment block at the top of a scenario file, without the ``#`` marks."""
     lines = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    try:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    for line in text.splitlines():
         if not line.startswith("#"):
             break
         lines.append(line[1:].removeprefix(" "))
@@ -66,7 +96,7 @@ def header_comment(path: Path) -> str:
 def entries(folder: Path = DEFAULT_FOLDER) -> list[Entry]:
     """Every scenario file in ``folder``, sorted by name."""
     found = []
-    for path in sorted(folder.glob("*.toml")):
+    for path in sorted(p for p in folder.glob("*.toml") if p.is_file()):
         header = header_comment(path)
         expectations = []
         for line in header.splitlines():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -10,6 +11,8 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+from cisim.scenarios.errors import ScenarioError
+from cisim.scenarios.network_file import read_edge_list
 from cisim.scenarios.schema import BY_KEY, CONDITIONS, META_FIELDS, PARAMETERS, SECTIONS, Parameter
 
 #: Named coalition designs that any scenario can be run under.
@@ -20,14 +23,6 @@ ARMS: dict[str, str] = {
 }
 
 BUILTIN = "<built-in defaults>"
-
-
-class ScenarioError(ValueError):
-    """A scenario could not be loaded; ``problems`` holds one plain message per mistake."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -54,11 +49,6 @@ class Scenario:
 
     def __getitem__(self, key: str) -> Any:
         return self.values[key]
-
-    def section(self, name: str) -> dict[str, Any]:
-        """The parameters of one section as a plain dict, keyed by short name."""
-        prefix = name + "."
-        return {k.removeprefix(prefix): v for k, v in self.values.items() if k.startswith(prefix)}
 
     def with_arm(self, arm: str) -> Scenario:
         """The same scenario under another coalition design."""
@@ -127,18 +117,62 @@ def parse_scenario(data: dict[str, Any], where: str = BUILTIN, overrides: Sequen
     return _resolve(data, where, overrides)
 
 
-def _read(path: Path) -> dict[str, Any]:
+#: Larger files are refused before reading: no scenario or experiment needs a megabyte.
+MAX_FILE_BYTES = 1_000_000
+
+
+def read_toml(path: Path, kind: str = "scenario file") -> tuple[dict[str, Any], bytes]:
+    """Read a TOML file (a scenario or an experiment), with a plain message for every way it can fail.
+
+    Returns the parsed table and the raw bytes (for hashing).
+
+    Raises:
+        ScenarioError: the file is missing, is a folder, is too large, is not text, or is not valid TOML;
+            the message names the file, the place and what was expected.
+    """
     where = str(path)
+    expected = f'expected a {kind} in TOML (name = "...", description = "...", [sections])'
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.is_dir():
+            raise ScenarioError([f"{where}: is a folder; {expected}"])
+        if path.exists() and not path.is_file():  # a device or a pipe (/dev/zero would never end)
+            raise ScenarioError([f"{where}: is not a regular file; {expected}"])
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError([f"{where}: {size:,} bytes; expected a {kind} of at most {MAX_FILE_BYTES:,} bytes"])
+        raw = path.read_bytes()
     except FileNotFoundError:
-        raise ScenarioError([f"{where}: no such scenario file"]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError([f"{where}: cannot be read ({error})"]) from None
+        raise ScenarioError([f"{where}: no such {kind}"]) from None
+    except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ScenarioError([f"{where}: cannot be read ({reason}); {expected}"]) from None
     try:
-        return tomllib.loads(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(
+            [f"{where}: not a text file (byte {raw[error.start]:#04x} at {error.start} is not UTF-8); {expected}"]
+        ) from None
+    try:
+        return tomllib.loads(text), raw
     except tomllib.TOMLDecodeError as error:
-        raise ScenarioError([f"{where}: not valid TOML: {error}"]) from None
+        raise ScenarioError([f"{where}: {toml_problem(error, text)}"]) from None
+
+
+def toml_problem(error: tomllib.TOMLDecodeError, text: str) -> str:
+    """A TOML syntax error as a plain message with the line, its text and what TOML expected there."""
+    message = str(error)
+    found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if not found:
+        return f"not valid TOML: {message}"
+    number = int(found[1])
+    lines = text.splitlines()
+    line = lines[number - 1] if 0 < number <= len(lines) else ""
+    reason = message[: found.start()].strip()
+    return f"not valid TOML at line {number}, column {found[2]}: {line[:80]!r}: {reason[0].lower()}{reason[1:]}"
+
+
+def _read(path: Path) -> dict[str, Any]:
+    return read_toml(path)[0]
 
 
 def _chain(data: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]:
@@ -149,7 +183,7 @@ def _chain(data: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]
         parent = data["extends"]
         if not isinstance(parent, str) or not parent.strip():
             raise ScenarioError(
-                [f"{where}: field 'extends' = {_show(parent)}: expected the name or path of a scenario file"]
+                [f"{where}: field 'extends' = {show_value(parent)}: expected the name or path of a scenario file"]
             )
         if where == BUILTIN:
             raise ScenarioError([f"{where}: field 'extends' = {parent!r}: only a scenario file can extend another"])
@@ -186,15 +220,6 @@ def _resolve(data: dict[str, Any], where: str, overrides: Sequence[str]) -> Scen
         problems = _check_values(values, where)
     if problems:
         raise ScenarioError(problems)
-    if values["communication.network"] == "file":
-        network_file = Path(values["communication.network_file"])
-        if not network_file.is_file():
-            raise ScenarioError(
-                [
-                    f"{where}: field 'communication.network_file' = "
-                    f"{values['communication.network_file']!r}: no such file"
-                ]
-            )
     return Scenario(
         name=data["name"],
         description=data["description"],
@@ -228,19 +253,44 @@ def _apply_layer(
             continue
         for name, value in content.items():
             key = f"{top}.{name}"
-            parameter = BY_KEY.get(key)
-            if parameter is None:
+            if key not in BY_KEY:
                 names = [p.name for p in PARAMETERS if p.section == top]
                 problems.append(f"{where}: unknown field '{key}'{suggest(name, names)}")
                 continue
-            checked, problem = check_value(parameter, value)
+            checked, problem = check_parameter(key, value, where)
             if problem:
-                problems.append(f"{where}: field '{key}' = {_show(value)}: {problem}")
+                problems.append(problem)
                 continue
-            if key == "communication.network_file" and checked and where != BUILTIN:
-                checked = str(Path(where).parent / checked) if not Path(checked).is_absolute() else checked
             values[key], origins[key] = checked, origin
     return problems
+
+
+def check_parameter(key: str, value: Any, where: str, label: str = "") -> tuple[Any, str]:
+    """Check one parameter's value as a scenario file does, wherever it is written.
+
+    Experiment files use this for their arms and factors, so a value means, and is checked, the same in
+    both. A ``communication.network_file`` is taken relative to the folder of ``where``.
+
+    Args:
+        key: the dotted parameter name, e.g. ``"conditions.backbone"``.
+        value: the value as read from TOML.
+        where: the file it was read from (named in messages).
+        label: how the message names the field (default: ``field 'KEY'``).
+
+    Returns:
+        The (converted) value and a message naming the file, the field, the value and what was expected,
+        or ``""`` when the value is good.
+    """
+    shown = label or f"field '{key}'"
+    parameter = BY_KEY.get(key)
+    if parameter is None:
+        return value, f"{where}: {shown}: unknown parameter '{key}'{suggest(key, BY_KEY)}"
+    checked, problem = check_value(parameter, value)
+    if problem:
+        return value, f"{where}: {shown} = {show_value(value)}: {problem}"
+    if key == "communication.network_file" and checked and where != BUILTIN and not Path(checked).is_absolute():
+        checked = str(Path(where).parent / checked)
+    return checked, ""
 
 
 def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: dict[str, str]) -> list[str]:
@@ -262,7 +312,7 @@ def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: 
             value = raw
         checked, problem = check_value(parameter, value)
         if problem:
-            problems.append(f"--set: field '{key}' = {_show(value)}: {problem}")
+            problems.append(f"--set: field '{key}' = {show_value(value)}: {problem}")
         else:
             values[key], origins[key] = checked, "override"
     return problems
@@ -322,6 +372,11 @@ def _check_values(values: dict[str, Any], where: str) -> list[str]:
             f"{where}: field 'communication.network_file' is empty: expected the path of an "
             "edge list when communication.network = 'file'"
         )
+    elif values["communication.network"] == "file":
+        try:
+            read_edge_list(values["communication.network_file"], orgs, f"{where}: field 'communication.network_file'")
+        except ScenarioError as error:
+            problems += error.problems
     return problems
 
 
@@ -331,5 +386,6 @@ def suggest(word: str, options: Any) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """A value as a message shows it: as written in TOML for true/false, ``repr`` otherwise."""
     return repr(value) if not isinstance(value, bool) else str(value).lower()

@@ -1,0 +1,44 @@
+"""Options and helpers shared by the commands that run scenarios (``run``, ``compare``, ``sweep``, ``scenarios``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from cisim.scenarios.schema import BY_KEY
+
+set_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="SECTION.NAME=VALUE",
+    help="Override a parameter after the scenario file, validated like the file (repeatable), "
+    "e.g. --set conditions.backbone=0.5.",
+)
+
+#: Seeds are whole numbers of at least 0 (numpy's seed sequences take no negative numbers).
+seed_type = click.IntRange(min=0)
+
+#: Steps per run, within the schema's range for run.steps.
+steps_type = click.IntRange(min=int(BY_KEY["run.steps"].low or 1), max=int(BY_KEY["run.steps"].high or 1_000_000))
+
+steps_option = click.option("--steps", type=steps_type, help="Steps per run [default: the scenario's run.steps].")
+
+force_option = click.option(
+    "--force", is_flag=True, help="Write into an --out that holds earlier results, replacing them."
+)
+
+
+def progress_bar(quiet: bool, **options: Any) -> Callable[[Any], Any] | None:
+    """A function wrapping an iterable in a progress bar on standard error, or None when ``quiet``."""
+    if quiet:
+        return None
+
+    def wrap(iterable: Any) -> Any:
+        from tqdm import tqdm
+
+        return tqdm(iterable, leave=False, dynamic_ncols=True, **options)
+
+    return wrap

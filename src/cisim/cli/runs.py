@@ -1,0 +1,216 @@
+"""``cisim run`` and ``cisim compare``: one run of a scenario, and paired replicates of two designs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from cisim.cli.errors import fresh_output_folder
+from cisim.cli.options import force_option, progress_bar, seed_type, set_option, steps_option
+from cisim.experiments.executors import EXECUTORS
+from cisim.scenarios.scenario import ARMS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+COMPARED_METRICS = [
+    "final_outcome",
+    "outcome_auc",
+    "time_to_target",
+    "total_spend",
+    "cost_effectiveness",
+    "spend_per_point",
+    "mean_duplication",
+    "mean_gap_share",
+]
+
+out_option = click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder [default: a new folder in results/ that never overwrites earlier results].",
+)
+
+
+def _fmt(value: float) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
+
+
+@click.command()
+@click.argument("scenario", required=False)
+@set_option
+@click.option("--seed", default=0, show_default=True, type=seed_type, help="Seed of the run: one seed, one result.")
+@steps_option
+@click.option(
+    "--arm",
+    type=click.Choice(list(ARMS)),
+    default="scenario",
+    show_default=True,
+    help="Coalition design: " + "; ".join(f"{k}: {v}" for k, v in ARMS.items()) + ".",
+)
+@out_option
+@force_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run(
+    scenario: str | None,
+    overrides: tuple[str, ...],
+    seed: int,
+    steps: int | None,
+    arm: str,
+    out: Path | None,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Run one scenario once and write its time series (CSV) and a figure of the outcome over time (PNG).
+
+    SCENARIO is the name of a scenario in scenarios/ (see `cisim scenarios list`) or the path of a scenario
+    file; without it the built-in defaults are used. Results go to results/NAME-ARM-seedN (then -2, -3, ...
+    so earlier results are never overwritten), or to --out.
+    """
+    from cisim.api import resolve_scenario
+    from cisim.experiments.files import replacing, write_text
+    from cisim.experiments.runs import SUMMARY_COLUMNS, run_model
+    from cisim.plots.figures import run_figure
+
+    resolved = resolve_scenario(scenario, overrides).with_arm(arm)
+    folder = fresh_output_folder(out, Path("results") / f"{resolved.name}-{arm}-seed{seed}", force)
+    result = run_model(resolved, seed, steps, progress=progress_bar(quiet, desc="steps", unit="step"))
+    click.echo(f"{resolved.name} under '{arm}' ({ARMS[arm]}), seed {seed}, {len(result.series) - 1} steps\n")
+    for key, value in result.summary.items():
+        click.echo(f"  {key.replace('_', ' '):<22} {_fmt(value):>12}   {SUMMARY_COLUMNS[key]}")
+    # Printed first, written after: a full disk cannot take the numbers with it.
+    series_path = folder / "series.csv"
+    with replacing(series_path) as temporary:
+        result.series.to_csv(temporary)
+    write_text(folder / "summary.json", json.dumps(result.summary, indent=2) + "\n")
+    with replacing(folder / "outcome.png") as temporary:
+        run_figure(result.series, temporary, f"{resolved.name} ({arm}), seed {seed}")
+    click.echo(f"\nwrote {series_path}, {folder / 'summary.json'} and {folder / 'outcome.png'}")
+
+
+@click.command()
+@click.argument("scenario", required=False)
+@set_option
+@click.option(
+    "--replicates",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=2, max=100_000),
+    help="Paired replicates: replicate i of both arms shares its problem and starting state.",
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=seed_type,
+    help="Seed of the comparison; replicate seeds derive from it.",
+)
+@steps_option
+@click.option(
+    "--arm",
+    "arm",
+    type=click.Choice([a for a in ARMS if a != "isolated"]),
+    default="scenario",
+    show_default=True,
+    help="Design compared against isolated impact: the scenario file's own condition levels (scenario) "
+    "or full collective impact (collective).",
+)
+@click.option(
+    "--executor",
+    type=click.Choice(EXECUTORS),
+    default="serial",
+    show_default=True,
+    help="Where runs execute (serial: a comparison's few short runs finish sooner than a pool starts).",
+)
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes with --executor processes.")
+@out_option
+@force_option
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def compare(
+    scenario: str | None,
+    overrides: tuple[str, ...],
+    replicates: int,
+    seed: int,
+    steps: int | None,
+    arm: str,
+    executor: str,
+    workers: int | None,
+    out: Path | None,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Compare a scenario's own coalition design with isolated impact on the same problems (paired replicates).
+
+    Prints mean outcomes, the paired difference with its 95 % confidence interval, cost per unit of outcome,
+    duplication and gaps; writes the per-run table (CSV), the differences (CSV), every run's outcome series
+    (CSV) and a comparison figure (PNG) to results/NAME-compare (then -2, -3, ... so earlier results are
+    never overwritten), or to --out.
+
+    SCENARIO is the name of a scenario in scenarios/ (see `cisim scenarios list`) or the path of a scenario
+    file; without it the built-in defaults (a complex problem under full collective impact) are used.
+    """
+    from cisim.analysis.paired import compare_table
+    from cisim.api import resolve_scenario
+    from cisim.experiments.compare import compare_arms
+    from cisim.experiments.files import replacing
+    from cisim.plots.figures import comparison_figure
+
+    resolved = resolve_scenario(scenario, overrides)
+    folder = fresh_output_folder(out, Path("results") / f"{resolved.name}-compare", force)
+    arms = ("isolated", arm)
+    comparison = compare_arms(
+        resolved,
+        replicates,
+        seed,
+        arms,
+        steps,
+        progress=progress_bar(quiet, desc="runs", unit="run"),
+        executor=executor,
+        workers=workers,
+    )
+    table = compare_table(comparison.summaries, COMPARED_METRICS, "isolated", arm)
+    n_steps = len(comparison.outcomes) - 1
+    design = f"{arm} ({ARMS[arm]})" if arm == "scenario" else arm
+    click.echo(f"{resolved.name}: isolated vs {design}, {replicates} paired replicates, seed {seed}, {n_steps} steps\n")
+    click.echo(_render(table, arm, replicates))
+    click.echo("\ndifference = " + arm + " - isolated, paired by replicate; CI: 95 % t-interval of the mean difference")
+    # Printed first, written after: a full disk cannot take the numbers with it.
+    with replacing(folder / "runs.csv") as temporary:
+        comparison.summaries.to_csv(temporary, index=False)
+    outcomes = comparison.outcomes.stack(level=["arm", "replicate"], future_stack=True).rename("community_outcome")
+    with replacing(folder / "outcomes.csv") as temporary:
+        outcomes.reset_index().to_csv(temporary, index=False)
+    with replacing(folder / "differences.csv") as temporary:
+        table.to_csv(temporary, index=False)
+    with replacing(folder / "comparison.png") as temporary:
+        comparison_figure(
+            comparison.outcomes,
+            comparison.summaries,
+            temporary,
+            f"{resolved.name}: isolated vs {arm}, {replicates} paired replicates",
+        )
+    click.echo(
+        f"wrote {folder / 'runs.csv'}, {folder / 'differences.csv'}, {folder / 'outcomes.csv'} and "
+        f"{folder / 'comparison.png'}"
+    )
+
+
+def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
+    header = f"  {'metric':<26} {'isolated':>10} {arm:>11} {'difference':>11}   95 % CI"
+    lines = [header, "  " + "-" * (len(header) + 8)]
+    for row in table.itertuples():
+        ci = f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]"
+        label = row.metric.replace("_", " ")
+        if row.pairs < replicates:  # e.g. time to target, where some runs never reach it
+            label += f" ({row.pairs} of {replicates})"
+        lines.append(
+            f"  {label:<26} {_fmt(row.baseline_mean):>10} {_fmt(row.arm_mean):>11} {_fmt(row.difference):>11}   {ci}"
+        )
+    return "\n".join(lines)

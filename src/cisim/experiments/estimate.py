@@ -1,0 +1,169 @@
+"""How long a design takes, estimated from a few timed probe runs, without building the design.
+
+A run's cost grows with the values a design varies (organizations, elements, k, regions, steps, ...).
+The estimate times probe runs of each base scenario:
+
+- at the *base point*, every varied factor at its smallest value (its first value, for choices), under
+  each arm;
+- once more per factor, with that factor alone at its largest value (each other value, for choices).
+
+A probe times a whole run when that is quick (the faster of two tries: a busy machine only ever adds
+time); a long run is timed for 1 step and for enough steps to take ``PROBE_SECONDS``, which separates the
+set-up from the cost per step, and extrapolated to its full length. Between a numeric factor's smallest
+value ``a`` and largest ``b`` the cost is taken to follow a power law, ``cost(x) = cost(a) * (x / a) ** e``
+with ``e`` fitted through the two probes (a straight line where ``a`` is 0); factors are taken to act on
+the cost independently, so the mean cost of a run over the design is the base cost times, for each factor,
+the mean of its ratio over the factor's values (a grid's listed values, or a sampled range taken as
+uniform). The number of replicates and points is counted, never built. A stop rule can only make runs
+shorter: the estimate is for runs that go their full length.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from cisim.experiments.design import Experiment
+from cisim.scenarios.errors import ScenarioError
+from cisim.scenarios.scenario import Scenario
+from cisim.scenarios.schema import BY_KEY
+
+#: A probe of a long run times this many seconds of it, at least, and extrapolates.
+PROBE_SECONDS = 0.3
+#: At most this many values of a choice factor are probed; the others count as the mean of those probed.
+PROBED_CHOICES = 4
+
+#: Times one run of a scenario (already under its arm) for a number of steps, in seconds.
+Timer = Callable[[Scenario, int], float]
+
+
+def time_run(scenario: Scenario, steps: int) -> float:
+    """Seconds one run of ``scenario`` takes for ``steps`` steps (seed 0)."""
+    from cisim.experiments.runs import run_model
+
+    start = time.perf_counter()
+    run_model(scenario, seed=0, steps=steps)
+    return time.perf_counter() - start
+
+
+def probe_run(scenario: Scenario, steps: int, timer: Timer = time_run) -> float:
+    """Estimated seconds of one run of ``scenario`` for ``steps`` steps (see the module's description)."""
+    first = min(timer(scenario, 1), timer(scenario, 1))
+    if first * steps <= PROBE_SECONDS or steps <= 2:
+        return min(timer(scenario, steps), timer(scenario, steps))
+    some = min(steps, max(2, math.ceil(PROBE_SECONDS / max(first, 1e-6))))
+    per_step = max(timer(scenario, some) - first, 0.0) / (some - 1)
+    return max(first - per_step, 0.0) + steps * per_step
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The estimated time of a design, run one after another, and how it was made."""
+
+    seconds: float
+    seconds_per_run: float
+    probes: int
+    notes: list[str] = field(default_factory=list)
+
+
+def estimate(experiment: Experiment, timer: Timer = time_run) -> Estimate:
+    """Estimate how long ``experiment``'s design takes in one process (divide by workers for a pool)."""
+    timer(experiment.scenarios[0].with_arm("collective"), 1)  # warm up imports and caches
+    total, probes, notes = 0.0, 0, []
+    runs_per_scenario = experiment.n_points() * experiment.replicates * len(experiment.arms)
+    for index, scenario in enumerate(experiment.scenarios):
+        prober = _Prober(experiment, index, timer)
+        base = prober.base_cost()
+        if base is None:
+            notes.append(f"scenario {scenario.name!r}: its base point could not be probed; no estimate for it")
+            continue
+        factor = 1.0
+        for key in experiment.factor_keys:
+            mean, note = prober.factor_mean(key)
+            factor *= mean
+            if note:
+                notes.append(note)
+        total += base * factor * runs_per_scenario
+        probes += prober.probes
+    runs = experiment.n_runs()
+    return Estimate(total, total / runs if runs else 0.0, probes, notes)
+
+
+class _Prober:
+    """Times probe runs of one base scenario of an experiment."""
+
+    def __init__(self, experiment: Experiment, scenario_index: int, timer: Timer) -> None:
+        self.experiment, self.scenario_index, self.timer = experiment, scenario_index, timer
+        self.low = {key: _values(experiment, key)[0] for key in experiment.factor_keys}
+        self.probes = 0
+        self.base_arm, self.anchor = experiment.arms[0].name, 0.0
+
+    def cost(self, changes: dict[str, Any], arm: str) -> float | None:
+        """Seconds of a run at the base point with ``changes``, under ``arm``; None if that is no scenario."""
+        row = {"scenario_index": self.scenario_index, "arm": arm, **self.low, **changes}
+        try:
+            scenario = self.experiment.scenario_for(row)
+        except ScenarioError:
+            return None
+        self.probes += 1
+        return probe_run(scenario, self.experiment.steps or scenario["run.steps"], self.timer)
+
+    def base_cost(self) -> float | None:
+        """The mean cost of a run at the base point over the arms."""
+        costs = [self.cost({}, arm.name) for arm in self.experiment.arms]
+        found = [c for c in costs if c is not None]
+        if not found:
+            return None
+        self.base_arm = self.experiment.arms[costs.index(found[0])].name
+        self.anchor = found[0]
+        return float(np.mean(found))
+
+    def factor_mean(self, key: str) -> tuple[float, str]:
+        """The mean ratio of a run's cost over a factor's values to its cost at the base point, and a note."""
+        values = _values(self.experiment, key)
+        if len(values) < 2:
+            return 1.0, ""
+        if BY_KEY[key].kind in (int, float):
+            low, high = values[0], values[-1]
+            probed = self.cost({key: high}, self.base_arm)
+            if probed is None:
+                return 1.0, f"{key}: its largest value could not be probed at the base point; taken as no cost"
+            return _mean_ratio(low, high, _ratio(probed, self.anchor), values, self._sampled(key)), ""
+        ratios = [1.0]
+        for value in values[1:PROBED_CHOICES]:
+            probed = self.cost({key: value}, self.base_arm)
+            if probed is not None:
+                ratios.append(_ratio(probed, self.anchor))
+        return float(np.mean(ratios)), ""
+
+    def _sampled(self, key: str) -> bool:
+        sample = self.experiment.sample
+        return sample is not None and key in sample["ranges"]
+
+
+def _values(experiment: Experiment, key: str) -> list[Any]:
+    """A factor's values in order: a grid factor's values sorted (numbers) or as listed; a sampled range's ends."""
+    if key in experiment.factors:
+        values = experiment.factors[key]
+        return sorted(values) if BY_KEY[key].kind in (int, float) else list(values)
+    ranges = experiment.sample["ranges"] if experiment.sample else {}
+    low, high = ranges.get(key, (0, 0))
+    return [low, high]
+
+
+def _mean_ratio(low: float, high: float, ratio: float, values: list[Any], sampled: bool) -> float:
+    """The mean of a factor's cost ratio over its values (uniform over the range when sampled)."""
+    points = np.linspace(low, high, 201) if sampled else np.asarray(values, dtype=float)
+    if low > 0 and high > low and ratio > 0:
+        exponent = math.log(ratio) / math.log(high / low)
+        return float(np.mean((points / low) ** exponent))
+    return float(np.mean(1.0 + (ratio - 1.0) * (points - low) / (high - low))) if high > low else 1.0
+
+
+def _ratio(value: float, base: float) -> float:
+    return value / base if base > 0 else 1.0

@@ -1,0 +1,230 @@
+"""Off the happy path: every mistake is one plain paragraph with exit status 2, and nothing computed is lost."""
+
+import ast
+import errno
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cisim.cli import main
+from cisim.cli.main import COMMANDS
+
+ROOT = Path(__file__).parents[2]
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files a write left behind."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*.tmp*"))
+
+
+def assert_plain_error(result, *words):
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    assert result.output.startswith("error: ") or "\nerror: " in result.output, result.output
+    for word in words:
+        assert word in result.output, result.output
+
+
+# ---------------------------------------------------------------- --seed, --out
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_negative_seed_is_refused_before_any_folder_is_made(runner, tmp_path, command):
+    result = runner.invoke(main, [command, "--seed", "-1", "--steps", "2", "--out", str(tmp_path / "o"), "--quiet"])
+    assert_plain_error(result, "--seed", "-1", ">=0")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_huge_seed_runs(runner, tmp_path):
+    result = runner.invoke(main, ["run", "--seed", str(2**80), "--steps", "2", "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("command", [["run"], ["compare", "--replicates", "2"]])
+def test_an_invalid_out_is_refused_before_computing(runner, tmp_path, command):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = runner.invoke(main, [*command, "--steps", "2", "--out", str(blocker / "sub"), "--quiet"])
+    assert_plain_error(result, f"--out '{blocker / 'sub'}': cannot write there", "expected a folder you can write to")
+
+
+# ---------------------------------------------------------------- a full disk
+def full_disk_after(monkeypatch, writes: int):
+    """Make the disk fill up: the writes after the first ``writes`` CSV files fail half-way with ENOSPC."""
+    done = []
+    original = pd.DataFrame.to_csv
+
+    def to_csv(self, path=None, *args, **kwargs):
+        if len(done) >= writes:
+            Path(path).write_text("half a fi")
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        done.append(path)
+        return original(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+
+
+def test_run_on_a_full_disk_says_so_prints_its_numbers_and_leaves_no_temporary_files(runner, tmp_path, monkeypatch):
+    full_disk_after(monkeypatch, 0)
+    result = runner.invoke(main, ["run", "--steps", "3", "--out", str(tmp_path), "--quiet"])
+    assert_plain_error(result, "No space left on device", "free some space")
+    assert "final outcome" in result.output  # the numbers were printed before writing
+    assert leftovers(tmp_path) == [] and not (tmp_path / "series.csv").exists()
+
+
+def test_compare_on_a_full_disk_keeps_what_was_written_whole(runner, tmp_path, monkeypatch):
+    full_disk_after(monkeypatch, 1)
+    result = runner.invoke(main, ["compare", "--replicates", "2", "--steps", "3", "--out", str(tmp_path), "--quiet"])
+    assert_plain_error(result, "No space left on device")
+    assert "final outcome" in result.output
+    assert leftovers(tmp_path) == []
+    assert len(pd.read_csv(tmp_path / "runs.csv")) == 4  # written whole before the disk filled
+    assert not (tmp_path / "outcomes.csv").exists()
+
+
+# ---------------------------------------------------------------- compare: the scenario's own design, never overwriting
+def test_compare_runs_the_scenarios_own_design_and_never_overwrites(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["compare", str(SCENARIOS / "immature_backbone.toml"), "--replicates", "2", "--steps", "3", "--quiet"]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "isolated vs scenario (the condition levels written in the scenario file)" in first.output
+    runs = pd.read_csv(tmp_path / "results" / "immature_backbone-compare" / "runs.csv")
+    assert sorted(runs["arm"].unique()) == ["isolated", "scenario"]
+    before = (tmp_path / "results" / "immature_backbone-compare" / "runs.csv").read_bytes()
+    second = runner.invoke(main, [*args, "--seed", "5"])
+    assert second.exit_code == 0, second.output
+    assert "results/immature_backbone-compare-2/runs.csv" in second.output
+    assert (tmp_path / "results" / "immature_backbone-compare" / "runs.csv").read_bytes() == before
+    out = str(tmp_path / "results" / "immature_backbone-compare")
+    refused = runner.invoke(main, [*args, "--out", out])
+    assert_plain_error(refused, "holds the results of an earlier command (runs.csv)", "--force")
+    assert (tmp_path / "results" / "immature_backbone-compare" / "runs.csv").read_bytes() == before
+    forced = runner.invoke(main, [*args, "--seed", "5", "--out", out, "--force"])
+    assert forced.exit_code == 0 and (Path(out) / "runs.csv").read_bytes() != before
+
+
+def test_compare_can_still_compare_full_collective_impact(runner, tmp_path):
+    result = runner.invoke(
+        main, ["compare", "--arm", "collective", "--replicates", "2", "--steps", "2", "--out", str(tmp_path), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(pd.read_csv(tmp_path / "runs.csv")["arm"].unique()) == ["collective", "isolated"]
+
+
+def test_run_never_overwrites_either(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert runner.invoke(main, ["run", "--steps", "2", "--quiet"]).exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == [
+        "defaults-scenario-seed0",
+        "defaults-scenario-seed0-2",
+    ]
+
+
+# ---------------------------------------------------------------- startup and structure
+def test_help_and_version_import_no_numeric_library():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from cisim.cli import main\n"
+        "for args in (['--help'], ['--version']):\n"
+        "    assert CliRunner().invoke(main, args).exit_code == 0\n"
+        "heavy = sorted(m for m in ('numpy', 'pandas', 'scipy', 'matplotlib', 'mesa', 'networkx', 'pyarrow', 'tqdm')"
+        " if m in sys.modules)\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+
+
+def test_help_lists_every_command_with_its_own_summary(runner):
+    result = runner.invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name, entry in COMMANDS.items():
+        command = main.get_command(None, name)
+        assert command.get_short_help_str(limit=1000) == entry.summary, name
+        assert name in result.output
+
+
+def test_command_modules_do_not_import_the_group():
+    """cli/main loads commands by name; no command module imports cli/main (no import circle)."""
+    for path in (ROOT / "src" / "cisim" / "cli").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        if path.name == "main.py":
+            top = {n.module for n in tree.body if isinstance(n, ast.ImportFrom)}
+            assert not {m for m in top if m and m.startswith("cisim.cli")}, top
+        elif path.name != "__init__.py":
+            assert "cisim.cli.main" not in imported and "cisim.cli" not in imported, path.name
+
+
+# ---------------------------------------------------------------- sweep options and folders
+def test_sweep_takes_replicates_steps_and_set(runner, experiment_file, tmp_path):
+    from cisim.experiments.store import load_results, read_manifest
+
+    folder = tmp_path / "out"
+    args = ["sweep", str(experiment_file), "--out", str(folder), "--executor", "serial", "--quiet"]
+    options = ["--replicates", "2", "--steps", "4", "--set", "organizations.n_organizations=5"]
+    result = runner.invoke(main, [*args, *options])
+    assert result.exit_code == 0, result.output
+    frame = load_results(folder)
+    assert len(frame) == 2 * 2 * 2 and frame["replicate"].max() == 1
+    assert (frame["final_coalition_size"] <= 5).all() and (
+        frame.query("arm == 'collective'")["final_coalition_size"] == 5
+    ).all()
+    series = load_results(folder, "series")
+    assert series.groupby("run_id")["step"].max().eq(4).all()
+    assert read_manifest(folder)["options"] == {
+        "replicates": 2,
+        "steps": 4,
+        "overrides": ["organizations.n_organizations=5"],
+    }
+    refused = runner.invoke(
+        main, [*args, "--resume", "--replicates", "2", "--steps", "5", "--set", "organizations.n_organizations=5"]
+    )
+    assert refused.exit_code == 1 and "refusing to resume" in refused.output and "--steps 4" in refused.output
+    bad = runner.invoke(main, [*args, "--set", "organizations.n_organizations=0"])
+    assert_plain_error(bad, "organizations.n_organizations", "expected a whole number from 1 to 1000")
+
+
+def test_sweep_refuses_an_invalid_out(runner, experiment_file, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = runner.invoke(main, ["sweep", str(experiment_file), "--out", str(blocker / "x"), "--quiet"])
+    assert_plain_error(result, "cannot write there")
+
+
+def test_analysis_commands_report_an_unwritable_out_plainly(runner, experiment_file, tmp_path):
+    from cisim.experiments.design import load_experiment
+    from cisim.experiments.sweep import run_sweep
+
+    folder = tmp_path / "out"
+    run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    for command in (["analyze", str(folder)], ["report", str(folder)]):
+        target = blocker / ("x.html" if command[0] == "report" else "x")
+        result = runner.invoke(main, [*command, "--out", str(target)])
+        assert_plain_error(result, "Not a directory")
+
+
+def test_bad_scenario_in_a_subprocess_has_no_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(b"\xff\xfe binary")
+    result = subprocess.run([sys.executable, "-m", "cisim", "run", str(bad)], capture_output=True, text=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {bad}: not a text file") and result.stderr.count("\n") == 1
+    assert json.dumps(result.stdout) == '""'
