@@ -26,7 +26,8 @@ from tqdm import tqdm
 from cisim.analysis.paired import paired_difference
 from cisim.classroom.pair import SideBySide
 from cisim.classroom.views import COALITION_COLOUR, ISOLATED_COLOUR, NetworkView, OutcomeView, Scale
-from cisim.experiments.runs import compare_arms, replicate_seeds
+from cisim.experiments.compare import compare_arms
+from cisim.experiments.runs import replicate_seeds
 from cisim.model.outputs import RUN_SUMMARIES
 from cisim.scenarios.library import find_scenario
 from cisim.scenarios.scenario import Scenario, ScenarioError, load_scenario
