@@ -94,7 +94,7 @@ def test_real_probe_runs_see_that_larger_designs_cost_more(experiment_file):
     small = estimate(with_organizations(experiment_file, "[4]"))
     experiment_file.write_text(
         experiment_file.read_text().replace(
-            '"organizations.n_organizations" = [4]', '"organizations.n_organizations" = [4, 300]'
+            '"organizations.n_organizations" = [4]', '"organizations.n_organizations" = [4, 1000]'
         )
     )
     large = estimate(load_experiment(experiment_file))

@@ -22,8 +22,8 @@ SCENARIOS = sorted((Path(__file__).parents[2] / "scenarios").glob("*.toml"))
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_a_model_pickled_mid_run_ends_as_one_run_straight_through(path):
     scenario = load_scenario(path).with_arm("collective")
-    straight = CollectiveImpactModel(scenario, rng=5)
-    paused = CollectiveImpactModel(scenario, rng=5)
+    straight = CollectiveImpactModel.from_scenario(scenario, rng=5)
+    paused = CollectiveImpactModel.from_scenario(scenario, rng=5)
     for _ in range(8):
         straight.step()
         paused.step()

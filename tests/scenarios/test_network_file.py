@@ -76,7 +76,7 @@ def test_nodes_are_checked_against_the_final_number_of_organizations(tmp_path):
 
 def test_the_model_links_exactly_the_listed_pairs(tmp_path):
     path = scenario_with_edges(tmp_path, "0 1\n1 2\n2 3\n3 4\n4 5\n5 0\n")
-    graph = build_graph("file", 6, 0, str(tmp_path / "edges.txt"), list(range(6)))
+    graph = build_graph("file", 6, 0, edge_file=str(tmp_path / "edges.txt"), members=list(range(6)))
     assert sorted(graph.edges()) == [(0, 1), (0, 5), (1, 2), (2, 3), (3, 4), (4, 5)]
     series = run_model(load_scenario(path).with_arm("collective"), seed=1, steps=3).series
     assert len(series) == 4
@@ -84,5 +84,5 @@ def test_the_model_links_exactly_the_listed_pairs(tmp_path):
 
 def test_a_region_keeps_only_links_among_its_own_organizations(tmp_path):
     (tmp_path / "edges.txt").write_text("0 2\n1 3\n0 1\n")
-    graph = build_graph("file", 2, 0, str(tmp_path / "edges.txt"), [0, 2])  # region of organizations 0 and 2
+    graph = build_graph("file", 2, 0, edge_file=str(tmp_path / "edges.txt"), members=[0, 2])  # region of organizations 0 and 2
     assert sorted(graph.edges()) == [(0, 1)]

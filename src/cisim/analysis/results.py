@@ -60,7 +60,7 @@ class Results:
         """
         folder = Path(folder)
         try:
-            frame = load_results(folder)
+            frame = load_results(folder, incomplete="ignore")  # the commands say what is missing themselves
         except (FileNotFoundError, ValueError) as error:
             raise ResultsError(str(error)) from None
         try:
@@ -87,7 +87,7 @@ class Results:
     @cached_property
     def series(self) -> pd.DataFrame:
         """Per-step series of the finished runs (empty if the sweep did not keep them); read on first use."""
-        series = load_results(self.folder, "series")
+        series = load_results(self.folder, "series", incomplete="ignore")
         return series[series["status"] == "done"] if "status" in series else series
 
     @property
