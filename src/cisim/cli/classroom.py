@@ -146,4 +146,3 @@ def demo(out: Path, replicates: int, seed: int, steps: int | None, lesson: Path 
     click.echo(f"cisim demo: wrote {len(written)} files to {out}:")
     for path in written:
         click.echo(f"  {path.name}")
-

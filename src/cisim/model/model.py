@@ -391,7 +391,7 @@ class CollectiveImpactModel(mesa.Model):
             & has[:, None]
             & (neighbours >= 0)
             & population.member[np.maximum(neighbours, 0)]
-            & (draws.share < trust + platform * (1 - trust))
+            & (draws.share < behaviour.sharing_chance(trust, platform))
         )
         if not shares.any():
             return

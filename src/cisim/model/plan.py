@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cisim.organizations.behaviour import Candidates
+from cisim.organizations.behaviour import Candidates, data_noise, sharing_chance
 from cisim.organizations.population import Population
 from cisim.problem import Landscape
 
@@ -26,7 +26,7 @@ def pooled_noise(population: Population, participants: np.ndarray, shared: float
     share = population.own_share[participants]
     own_data = population.noise[participants] * np.sqrt(share**2 + 4 * (1 - share) ** 2)
     pooled = float(np.sqrt(np.sum(own_data**2))) / len(participants)
-    return (1 - shared) * pooled + shared * shared_noise
+    return float(data_noise(pooled, shared, shared_noise))
 
 
 def joint_plan(
@@ -143,5 +143,5 @@ def participants_of(
     A member takes part with probability equal to its trust towards the others (a shared platform lifts it,
     source 003): continuous communication builds the trust that joint planning needs.
     """
-    chance = trust[members] + platform * (1 - trust[members])
+    chance = sharing_chance(trust[members], platform)
     return members[draws[members] < chance]

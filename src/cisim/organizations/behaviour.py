@@ -25,6 +25,16 @@ AGENDA, MEASUREMENT, REINFORCING, COMMUNICATION, BACKBONE = (CONDITIONS.index(c)
 
 
 # --------------------------------------------------------------------------- perception
+def data_noise(own: np.ndarray | float, measurement: np.ndarray | float, shared_noise: float) -> np.ndarray | float:
+    """Noise of a reading: shared measurement (``measurement``) pulls one's own data noise to the shared system's."""
+    return own * (1 - measurement) + shared_noise * measurement
+
+
+def sharing_chance(trust: np.ndarray, platform: float) -> np.ndarray:
+    """Chance that what one knows reaches another: the trust between them, lifted by a shared platform (003)."""
+    return trust + platform * (1 - trust)
+
+
 @dataclass(frozen=True)
 class Perception:
     """How each organization sees outcomes this step: the weights of its objective and the noise of its data.
@@ -54,8 +64,8 @@ def perception(population: Population, levels: np.ndarray, shared_noise: float) 
     return Perception(
         weight_own=(1 - agenda) + agenda * own_share,
         weight_rest=agenda * (1 - own_share),
-        noise_own=population.noise * (1 - measurement) + shared_noise * measurement,
-        noise_rest=2 * population.noise * (1 - measurement) + shared_noise * measurement,
+        noise_own=data_noise(population.noise, measurement, shared_noise),
+        noise_rest=data_noise(2 * population.noise, measurement, shared_noise),
     )
 
 
