@@ -278,6 +278,7 @@ def test_equal_search_effort_one_organization_alone_or_with_the_plan():
         backbone__cost=0.0,
         backbone__data_system_cost=0.0,
         participation__review_rate=0.0,
+        intercooperation__shared_platform=1.0,  # a lone member has no links to trust: the platform lets it plan
         run__steps=60,
     )
     on = base.with_values(

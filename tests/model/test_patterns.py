@@ -13,6 +13,7 @@ The figures measured at each block are in docs/model.md (section "Patterns"), re
 
 from __future__ import annotations
 
+import json
 import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -33,6 +34,19 @@ REPLICATES = 100
 BLOCKS = {"A": 6_100_001, "B": 6_200_002, "C": 6_300_003}
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("block", list(BLOCKS))]
+
+
+#: Where each test writes the figures it measured (one JSON file per seed block), for docs/model.md.
+ARTIFACTS = Path(os.environ.get("CISIM_TEST_ARTIFACTS", Path(__file__).parents[1] / "artifacts"))
+
+
+def record(block: str, name: str, **figures: object) -> None:
+    """Keep a test's measured figures (means and 95 % intervals) in ``ARTIFACTS/patterns-<block>.json``."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"patterns-{block}.json"
+    measured = json.loads(path.read_text()) if path.exists() else {}
+    measured[name] = {key: list(value) if isinstance(value, tuple) else value for key, value in figures.items()}
+    path.write_text(json.dumps(measured, indent=2, sort_keys=True) + "\n")
 
 
 def _summary(task: tuple[Scenario, int]) -> dict:
@@ -73,10 +87,11 @@ def test_pattern_1_technical_problems_isolated_about_as_good_and_cheaper_per_poi
     runs = paired_runs(
         {"isolated": technical.with_arm("isolated"), "collective": technical.with_arm("collective")}, block
     )
-    mean, low, high = difference(runs, "isolated", "collective")
-    assert low >= -0.02 and high <= 0.02, (mean, low, high)
-    mean, low, high = difference(runs, "isolated", "collective", "cost_effectiveness")
-    assert high < 0, (mean, low, high)
+    outcome = difference(runs, "isolated", "collective")
+    per_spend = difference(runs, "isolated", "collective", "cost_effectiveness")
+    record(block, "1 technical", outcome=outcome, cost_effectiveness=per_spend)
+    assert outcome[1] >= -0.02 and outcome[2] <= 0.02, outcome
+    assert per_spend[2] < 0, per_spend
 
 
 # ---------------------------------------------------------------- 2. complex problems, and the gap over k
@@ -88,6 +103,7 @@ def test_pattern_2_complex_problems_collective_clearly_ahead(block):
         {"isolated": scenario.with_arm("isolated"), "collective": scenario.with_arm("collective")}, block
     )
     mean, low, high = difference(runs, "isolated", "collective")
+    record(block, "2 complex", outcome=(mean, low, high))
     assert low > 0.10 and mean < 0.30, (mean, low, high)
 
 
@@ -105,8 +121,15 @@ def test_pattern_2_the_gap_rises_from_k_0_to_moderate_k_and_does_not_fall_at_hig
         for k in (0, 3, 4, 10)
     }
     rise = paired_interval(gap[3], gap[0])
-    assert rise[1] > 0, rise
     holds = paired_interval(gap[10], gap[4])
+    record(
+        block,
+        "2 gap over k",
+        **{f"gap k={k}": paired_interval(gap[k], 0 * gap[k]) for k in gap},
+        rise=rise,
+        holds=holds,
+    )
+    assert rise[1] > 0, rise
     assert holds[1] > -0.05, holds
 
 
@@ -151,11 +174,19 @@ def test_pattern_3_each_condition_matters(block):
     settings["built without backbone"] = built.with_values(conditions__backbone=0.0)
     runs = paired_runs(settings, block)
     values = {frozenset(k.split(",")) - {""}: metric(runs, k, "final_outcome") for k in settings if "built" not in k}
-    for condition in LEVERS:
-        value = shapley(values, condition, LEVERS)
-        mean, low, high = paired_interval(value, np.zeros_like(value))
-        assert low > 0, (condition, mean, low, high)
+    shares = {c: paired_interval(shapley(values, c, LEVERS), np.zeros(REPLICATES)) for c in LEVERS}
+    removed = {c: paired_interval(values[frozenset(LEVERS) - {c}], values[frozenset(LEVERS)]) for c in LEVERS}
     backbone = difference(runs, "built", "built without backbone")
+    record(
+        block,
+        "3 each condition",
+        total=paired_interval(values[frozenset(LEVERS)], values[frozenset()]),
+        **{f"shapley {c}": shares[c] for c in LEVERS},
+        **{f"removed from all four {c}": removed[c] for c in LEVERS},
+        backbone_removed_built=backbone,
+    )
+    for condition, share in shares.items():
+        assert share[1] > 0, (condition, share)
     assert backbone[2] < 0, backbone
 
 
@@ -175,6 +206,12 @@ def test_pattern_4_shared_measurement_matters_more_the_noisier_the_data(block):
         for noise in (0.02, 0.2)
     }
     more = paired_interval(gains[0.2], gains[0.02])
+    record(
+        block,
+        "4 measurement and noise",
+        **{f"gain noise={n}": paired_interval(g, 0 * g) for n, g in gains.items()},
+        more=more,
+    )
     assert more[1] > 0, more
 
 
@@ -219,8 +256,9 @@ def test_pattern_5_a_dense_network_rises_faster_and_ends_lower_than_a_sparse_one
         block,
     )
     faster = difference(runs, "linear early", "complete early", "outcome_auc")
-    assert faster[1] > 0, faster
     lower = difference(runs, "linear", "complete", "final_outcome")
+    record(block, "5 network structure", complete_minus_linear_first_8=faster, complete_minus_linear_final=lower)
+    assert faster[1] > 0, faster
     assert lower[2] < 0, lower
 
 
@@ -233,6 +271,15 @@ def test_pattern_6_duplication_and_gaps_higher_alone_and_falling_as_reinforcing_
     settings = {"isolated": base.with_arm("isolated")}
     settings |= {f"r={r}": full.with_values(conditions__reinforcing_activities=r) for r in (0.0, 0.5, 1.0)}
     runs = paired_runs(settings, block)
+    record(
+        block,
+        "6 duplication and gaps",
+        **{
+            f"{name} {first} -> {second}": difference(runs, first, second, name)
+            for name in ("mean_duplication", "mean_gap_share")
+            for first, second in (("isolated", "r=1.0"), ("r=0.0", "r=0.5"), ("r=0.5", "r=1.0"))
+        },
+    )
     for name in ("mean_duplication", "mean_gap_share"):
         alone = difference(runs, "isolated", "r=1.0", name)
         assert alone[2] < 0, (name, alone)
@@ -269,6 +316,7 @@ def test_pattern_7_adaptive_problems_punish_missing_communication_and_measuremen
         for kind in ("static", "adaptive")
     }
     more = paired_interval(loss["adaptive"], loss["static"])
+    record(block, "7 adaptive problems", **{f"loss {k}": paired_interval(v, 0 * v) for k, v in loss.items()}, more=more)
     assert more[2] < 0, more
 
 
@@ -282,4 +330,15 @@ def test_pattern_8_coalition_size_shows_diminishing_returns(block):
     small_gain = metric(runs, "n=8", "final_outcome") - metric(runs, "n=4", "final_outcome")
     large_gain = metric(runs, "n=32", "final_outcome") - metric(runs, "n=16", "final_outcome")
     diminishing = paired_interval(small_gain, large_gain)
+    outcomes = {
+        f"n={n}": paired_interval(metric(runs, f"n={n}", "final_outcome"), np.zeros(REPLICATES)) for n in (4, 8, 16, 32)
+    }
+    record(
+        block,
+        "8 coalition size",
+        **outcomes,
+        gain_4_to_8=paired_interval(small_gain, 0 * small_gain),
+        gain_16_to_32=paired_interval(large_gain, 0 * large_gain),
+        diminishing=diminishing,
+    )
     assert diminishing[1] > 0, diminishing

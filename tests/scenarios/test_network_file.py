@@ -84,5 +84,7 @@ def test_the_model_links_exactly_the_listed_pairs(tmp_path):
 
 def test_a_region_keeps_only_links_among_its_own_organizations(tmp_path):
     (tmp_path / "edges.txt").write_text("0 2\n1 3\n0 1\n")
-    graph = build_graph("file", 2, 0, edge_file=str(tmp_path / "edges.txt"), members=[0, 2])  # region of organizations 0 and 2
+    graph = build_graph(
+        "file", 2, 0, edge_file=str(tmp_path / "edges.txt"), members=[0, 2]
+    )  # region of organizations 0 and 2
     assert sorted(graph.edges()) == [(0, 1)]
