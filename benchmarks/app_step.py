@@ -38,7 +38,7 @@ def measure(scenario_name: str | None, seed: int) -> dict[str, object]:
 
     scenario = resolve_scenario(scenario_name)
     pair = SideBySide(base=scenario, seed=seed)
-    cards = page_components(scenario)
+    cards = page_components()
     page = SolaraViz(pair, components=cards, model_params=model_params(scenario), name=TITLE)
     _, context = solara.render(page, handle_error=False)
     step_ms, redraw_ms, redraw_cpu_ms = [], [], []
