@@ -86,9 +86,11 @@ MONEY_COLUMNS = (
     "backbone_cost",
     "cost_effectiveness",
 )
-#: Money is shown in whole units, shares as percentages, everything else with three decimals.
+#: Money is shown in whole units, shares of steps as percentages, points per 100k with one decimal, everything
+#: else with three.
 MONEY = {"total_spend", "total_income", "coordination_cost", "backbone_cost"}
 PERCENT = {"falling_steps"}
+POINTS = {"cost_effectiveness"}
 #: Slide style: 16:9 figures with fonts readable from the back of a room.
 SLIDE_SIZE, SLIDE_DPI = (13.33, 7.5), 150
 SLIDE_STYLE: dict[Any, Any] = {
@@ -312,7 +314,7 @@ def outcome_figure(
             ax.text(
                 0.98,
                 0.04,
-                f"collective minus isolated at the end:\n{_interval(row, 2)}",
+                f"collective minus isolated at the end:\n{_interval(row)}",
                 transform=ax.transAxes,
                 ha="right",
                 va="bottom",
@@ -439,6 +441,8 @@ def _value(metric: str, value: float) -> str:
         return f"{value:,.0f}"
     if metric in PERCENT:
         return f"{value:.0%}"
+    if metric in POINTS:
+        return f"{value:.1f}"
     return f"{value:.3f}"
 
 
