@@ -121,7 +121,7 @@ def paragraph(text: str, classes: str = "cisim-caption") -> None:
 def _live_line(pair: SideBySide, snapshot: data.Snapshot, side: str) -> str:
     line = (
         f"step {snapshot.step} of {pair.last_step} · outcome {snapshot.latest(data.OUTCOME):.3f} · "
-        f"spent so far {snapshot.latest(data.TOTAL_SPEND):,.0f} (brought in {snapshot.latest(data.TOTAL_INCOME):,.0f})"
+        f"spent {snapshot.latest(data.TOTAL_SPEND):,.0f} ({snapshot.latest(data.TOTAL_INCOME):,.0f} brought in)"
     )
     if side == "coalition" and pair.levels["backbone"] > 0:
         # Only a backbone wins policy changes; elsewhere the gain is 0 throughout and not worth a word.
@@ -136,7 +136,10 @@ def _design_line(pair: SideBySide, side: str) -> str:
             f"{ISOLATED} Problem: k = {base['problem.k']} interactions per decision, "
             f"{base['problem.k_across']:.0%} across domains; data noise {base['organizations.measurement_noise']:.2f}."
         )
-    levels = ", ".join(f"{CONDITION_NAMES[name]} {level:.2f}" for name, level in pair.levels.items())
+    if len(set(pair.levels.values())) == 1:
+        levels = f"all five conditions at {next(iter(pair.levels.values())):.2f}"
+    else:
+        levels = ", ".join(f"{CONDITION_NAMES[name]} {level:.2f}" for name, level in pair.levels.items())
     how = "starting levels, built over the run" if pair.levels_change else "held fixed"
     return f"{base.name}: {levels} ({how}); coordination cost {base['costs.coordination_cost']:g} per member per step."
 

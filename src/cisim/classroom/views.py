@@ -152,8 +152,8 @@ class OutcomeView(View):
     key = "outcome"
     title = "How well is the community doing?"
     caption = (
-        "The share of what is achievable on the problem now (1 = the best possible; a backbone's policy wins raise "
-        "that best, shown above as policy gain). Which side climbs and holds, and which keeps slipping back?"
+        "The share of what is achievable on the problem as it now is (1 = the best possible). "
+        "Which side climbs and holds, and which keeps slipping back?"
     )
 
     def __init__(self, ax: Axes, scale: Scale, first: data.Snapshot, colour: str = COALITION_COLOUR) -> None:
