@@ -485,7 +485,9 @@ def lesson_numbers(
         "",
         *_means_table(numbers, OUTCOME_COLUMNS),
         "",
-        "Effort and money (totals over a run; points per 100k: percentage points of outcome gained per 100,000 spent):",
+        "Effort and money (totals over a run; total spend is programs + coordination + backbone, and income, money "
+        "brought in from outside, is part of it; points per 100k: percentage points of outcome gained per 100,000 "
+        "spent):",
         "",
         *_means_table(numbers, MONEY_COLUMNS),
     ]
