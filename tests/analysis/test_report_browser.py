@@ -13,9 +13,9 @@ from tests.browser import Console, browser, require_chromium, save_screenshot
 
 pytestmark = pytest.mark.slow  # a small sweep and a browser session: about ten seconds
 
-#: The report's parts, by id. When the report carries them all, set this to True so that each must be there;
-#: until then each one present is checked.
-REQUIRE_SECTION_IDS = False
+#: The report's parts, by id. The report carries them all, so each must be there (with False, only those
+#: present would be checked).
+REQUIRE_SECTION_IDS = True
 SECTION_IDS = ("headline", "key-table", "figures", "warnings")
 
 SCENARIO = """name = "tiny"

@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from cisim.classroom.demo import BEGIN, END, FILES
+from cisim.classroom.demo import BEGIN, END, FILES, METRICS, with_shape
 from cisim.cli import main
+from cisim.experiments.compare import Comparison
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,7 +33,7 @@ def test_app_says_plainly_when_its_port_is_taken():
 @pytest.mark.parametrize(
     ("arguments", "expected"),
     [
-        (["nosuch"], "nosuch: no such scenario file"),
+        (["nosuch"], "'nosuch': no scenario of that name"),
         (["--host", "no-such-host.invalid"], "--host 'no-such-host.invalid': no such address"),
         (["--port", "70000"], "70000 is not in the range 0<=x<=65535"),
     ],
@@ -76,23 +77,49 @@ def test_demo_figures_are_slide_sized_and_the_animation_shows_every_step(demo_fo
         assert animation.size[0] >= 1000
 
 
-def test_demo_numbers_pair_each_design_with_isolated_impact(demo_folder):
+def test_demo_numbers_pair_each_design_with_isolated_impact_and_without_a_backbone_with_the_full_coalition(
+    demo_folder,
+):
     numbers = pd.read_csv(demo_folder / "demo" / "numbers.csv")
     assert set(numbers["scenario"]) == {"technical", "complex"}
-    assert set(numbers[numbers["scenario"] == "complex"]["design"]) == {"collective", "without backbone"}
+    complex_ = numbers[numbers["scenario"] == "complex"]
+    pairs = set(zip(complex_["baseline"], complex_["design"], strict=True))
+    without = {"without backbone", "without backbone, levels built"}
+    assert pairs == {("isolated", design) for design in {"collective", *without}} | {
+        ("collective", design) for design in without
+    }
+    assert set(numbers["metric"]) == set(METRICS) and {"best_outcome", "falling_steps", "total_income"} <= set(METRICS)
     assert (numbers["pairs"] == 3).all()
     assert numbers["difference"].to_numpy() == pytest.approx(
-        (numbers["design_mean"] - numbers["isolated_mean"]).to_numpy()
+        (numbers["design_mean"] - numbers["baseline_mean"]).to_numpy()
     )
     assert (numbers["ci_low"] <= numbers["difference"]).all() and (numbers["difference"] <= numbers["ci_high"]).all()
+    # Means of one design are the same whichever baseline it is paired with.
+    means = complex_.pivot_table(index=["design", "metric"], columns="baseline", values="design_mean")
+    assert means.dropna()["collective"].to_numpy() == pytest.approx(means.dropna()["isolated"].to_numpy())
+
+
+def test_the_outcomes_shape_is_its_best_value_after_the_start_and_the_share_of_steps_it_fell():
+    steps = pd.RangeIndex(4, name="step")
+    outcomes = pd.DataFrame(
+        {("isolated", 0): [0.9, 0.5, 0.7, 0.6], ("collective", 0): [0.9, 0.8, 0.8, 0.85]}, index=steps
+    )
+    outcomes.columns.names = ["arm", "replicate"]
+    summaries = pd.DataFrame({"arm": ["isolated", "collective"], "replicate": [0, 0], "final_outcome": [0.6, 0.85]})
+    shaped = with_shape(Comparison(summaries=summaries, outcomes=outcomes, scenario=None)).set_index("arm")
+    assert shaped.loc["isolated", "best_outcome"] == 0.7  # the starting state is not reached by anyone's work
+    assert shaped.loc["collective", "best_outcome"] == 0.85
+    assert shaped.loc["isolated", "falling_steps"] == pytest.approx(2 / 3)
+    assert shaped.loc["collective", "falling_steps"] == pytest.approx(1 / 3)
+    assert shaped.loc["isolated", "final_outcome"] == 0.6
 
 
 def test_demo_rewrites_only_the_lessons_marked_numbers(demo_folder):
     lesson = (demo_folder / "lesson.md").read_text()
     assert lesson.startswith("# Lesson\n\nBefore.\n\n" + BEGIN) and lesson.endswith(END + "\n\nAfter.\n")
     assert "old numbers" not in lesson
-    for answer in ("**A1.**", "**A2.**", "**A3.**", "**A4.**", "**A5.**", "**A6.**"):
-        assert answer in lesson
+    for answer in range(1, 9):
+        assert f"**A{answer}.**" in lesson
     assert "cisim demo --replicates 3 --seed 0 --steps 6" in lesson
 
 

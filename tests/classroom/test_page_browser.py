@@ -1,7 +1,8 @@
 """The classroom page in a real browser: `cisim app` served, driven in headless Chromium as a teacher would.
 
-Saves tests/artifacts/classroom-page.png (both sides after a few steps) and
-tests/artifacts/classroom-page-technical.png (after picking another scenario and playing).
+Saves tests/artifacts/classroom-page.png (both sides after a few steps),
+tests/artifacts/classroom-page-technical.png (after picking another scenario and playing) and
+tests/artifacts/classroom-page-built.png (condition levels built, without a backbone, after a few steps).
 """
 
 import re
@@ -107,3 +108,38 @@ def test_the_picker_swaps_scenario_and_sliders_and_play_runs_both(page):
     isolated_step, coalition_step = live(page, "isolated")[0], live(page, "coalition")[0]
     assert isolated_step == coalition_step >= 3
     save_screenshot(page, "classroom-page-technical.png")
+
+
+def choose(tab, select, option):
+    """Pick ``option`` in the sidebar's list labelled ``select``."""
+    tab.locator(".v-select", has_text=select).click()
+    tab.locator(".menuable__content__active .v-list-item", has_text=option).click()
+
+
+def test_built_condition_levels_are_drawn_on_the_coalition_side_after_reset(page):
+    # The complex scenario holds its levels fixed: the conditions view says so instead of drawing them.
+    assert page.locator(".cisim-image-conditions-coalition").count() == 0
+    assert "Held fixed" in page.inner_text(".cisim-conditions-coalition")
+    assert "held fixed" in page.inner_text(".cisim-outcome-coalition")
+
+    choose(page, "Condition levels", "built")
+    backbone = slider(page, "Backbone")
+    backbone.focus()
+    page.keyboard.press("Home")
+    wait_for(lambda: float(backbone.get_attribute("aria-valuenow")) == 0.0, "the backbone slider to reach 0")
+    time.sleep(1.0)  # let the values reach the server before Reset reads them
+    page.get_by_role("button", name="Reset").click()
+    wait_for(lambda: "built over the run" in page.inner_text(".cisim-outcome-coalition"), "a reset with built levels")
+    assert "backbone 0.00" in page.inner_text(".cisim-outcome-coalition")
+    page.locator(".cisim-image-conditions-coalition").wait_for(timeout=20_000)
+    before = page.locator(".cisim-image-conditions-coalition").screenshot()
+
+    for step in range(1, 6):
+        page.get_by_role("button", name="Step").click()
+        wait_for(lambda step=step: live(page, "coalition")[0] == step, "a step")
+    time.sleep(0.5)  # the pictures follow the live line
+    assert page.locator(".cisim-image-conditions-coalition").screenshot() != before, "the levels were not redrawn"
+    assert (
+        page.locator(".cisim-image-spend-isolated").count() == page.locator(".cisim-image-spend-coalition").count() == 1
+    )
+    save_screenshot(page, "classroom-page-built.png")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cisim.classroom import data
-from cisim.classroom.pair import SETTINGS, SideBySide, parse_seed, slider_range
+from cisim.classroom.pair import CHOICES, SETTINGS, SideBySide, parse_seed, slider_range
 from cisim.scenarios import default_scenario
 from cisim.scenarios.schema import CONDITIONS
 
@@ -78,3 +78,25 @@ def test_every_setting_is_a_keyword_of_the_model_with_a_range_holding_the_scenar
         assert setting.name in keywords
         low, high = slider_range(setting, scenario)
         assert low <= scenario[setting.key] <= high
+    for choice in CHOICES:
+        assert choice.name in keywords and scenario[choice.key] in choice.values
+
+
+def _levels(snapshot):
+    return snapshot.series[[data.LEVELS[c] for c in CONDITIONS if c != "backbone"]].to_numpy()
+
+
+@pytest.mark.parametrize("dynamics", ["fixed", "built"])
+def test_the_choice_of_condition_dynamics_holds_the_coalitions_levels_or_lets_them_move(small, dynamics):
+    pair = SideBySide(base=small, seed=3, dynamics=dynamics, backbone=0.0)
+    assert pair.coalition_scenario["conditions.dynamics"] == pair.isolated_scenario["conditions.dynamics"] == dynamics
+    assert pair.levels_change == (dynamics == "built")
+    while pair.running:
+        pair.step()
+    isolated, coalition = pair.snapshots()
+    assert not _levels(isolated).any()
+    levels = _levels(coalition)
+    if dynamics == "fixed":
+        assert (levels == levels[0]).all()
+    else:  # without a backbone, built levels erode every step
+        assert (np.diff(levels, axis=0) < 0).all()

@@ -2,22 +2,41 @@
 
 import io
 
+import ipyvuetify as v
+import ipywidgets
 import numpy as np
 import pytest
+import solara
 from PIL import Image
 
 from cisim.classroom import data
 from cisim.classroom.canvas import LiveFigure
-from cisim.classroom.page import model_params, page_components
-from cisim.classroom.pair import SETTINGS, SideBySide
-from cisim.classroom.views import VIEWS, ConditionsView, NetworkView, Scale, circle_layout, compact_number
+from cisim.classroom.page import CARDS, FIXED_LEVELS, model_params, page_components
+from cisim.classroom.pair import CHOICES, CONTROLS, SETTINGS, SideBySide
+from cisim.classroom.views import (
+    VIEWS,
+    ConditionsView,
+    NetworkView,
+    OutcomeView,
+    Scale,
+    SpendView,
+    circle_layout,
+    compact_number,
+)
 from cisim.scenarios import default_scenario
 
 
 @pytest.fixture(scope="module")
 def run():
-    """A pair after each of its steps: (pair, [snapshots at step 0, 1, ...])."""
-    scenario = default_scenario().with_values(problem__n_elements=10, organizations__n_organizations=8, run__steps=8)
+    """A pair after each of its steps: (pair, [snapshots at step 0, 1, ...]); a half-strength backbone builds levels."""
+    scenario = default_scenario().with_values(
+        problem__n_elements=10,
+        organizations__n_organizations=8,
+        run__steps=8,
+        conditions__dynamics="built",
+        conditions__common_agenda=0.5,
+        conditions__backbone=0.5,
+    )
     pair = SideBySide(base=scenario, seed=4)
     frames = [pair.snapshots()]
     while pair.running:
@@ -87,16 +106,55 @@ def test_the_network_shows_members_and_backbones_only_on_the_coalition_side(run)
     assert len(view.backbones.get_xdata()) == 0 and len(view.spokes.get_segments()) == 0
 
 
-def test_the_page_pairs_every_view_left_and_right_and_offers_every_setting():
+def test_the_page_pairs_every_view_left_and_right_and_offers_every_setting_and_choice():
     scenario = default_scenario().with_values(conditions__dynamics="built")
-    cards = page_components(scenario)
-    assert len(cards) == 2 * len(VIEWS)  # built levels move, so the page shows them over time
-    assert len(page_components(default_scenario())) == 2 * (len(VIEWS) - 1)  # fixed levels need no view
+    assert len(page_components()) == 2 * len(VIEWS)
     params = model_params(scenario)
-    assert set(params) == {"base", "seed", *(setting.name for setting in SETTINGS)}
+    assert set(params) == {"base", "seed", *(control.name for control in CONTROLS)}
     for setting in SETTINGS:
         slider = params[setting.name]
         assert slider.min <= slider.value <= slider.max
-    isolated_only = default_scenario().with_arm("isolated")
-    assert len(page_components(isolated_only)) == 2 * (len(VIEWS) - 1)
-    assert ConditionsView in VIEWS
+    for choice in CHOICES:
+        assert params[choice.name]["type"] == "Select"
+        assert params[choice.name]["value"] == scenario[choice.key] in params[choice.name]["values"]
+    assert params["dynamics"]["values"] == ["fixed", "built"]
+
+
+def _texts_and_pictures(component):
+    _, rendered = solara.render(component, handle_error=False)
+    try:
+        texts = [" ".join(map(str, widget.children)) for widget in rendered.find(v.Html).widgets]
+        return texts, len(rendered.find(ipywidgets.Image).widgets)
+    finally:
+        rendered.close()
+
+
+@pytest.mark.parametrize("dynamics", ["fixed", "built"])
+def test_the_conditions_view_draws_levels_only_when_they_are_built(dynamics):
+    scenario = default_scenario().with_values(problem__n_elements=10, organizations__n_organizations=8, run__steps=4)
+    pair = SideBySide(base=scenario, seed=1, dynamics=dynamics)
+    texts, pictures = _texts_and_pictures(CARDS[(ConditionsView, "coalition")](pair))
+    if dynamics == "built":
+        assert pictures == 1 and ConditionsView.caption in texts
+    else:
+        assert pictures == 0 and FIXED_LEVELS in texts and ConditionsView.caption not in texts
+    texts, _ = _texts_and_pictures(CARDS[(OutcomeView, "coalition")](pair))
+    design = next(text for text in texts if text.startswith(f"{scenario.name}:"))
+    assert ("built over the run" in design) == (dynamics == "built") and ("held fixed" in design) == (
+        dynamics == "fixed"
+    )
+
+
+def test_the_spend_view_stacks_the_ledgers_three_lines_to_the_spend_and_shows_income_apart(run):
+    pair, frames = run
+    coalition = frames[-1][1]
+    assert coalition.series[data.INCOME].iloc[1:].sum() > 0  # the coalition brought money in: a line to show
+    view = LiveFigure(SpendView, Scale.of(pair.last_step, *frames[0]), frames[0][1]).view
+    view.update(coalition, Scale.of(pair.last_step, *frames[-1]))
+    top = view.bands[-1].get_paths()[0].vertices[:, 1].max()
+    assert top == pytest.approx(coalition.series[data.SPEND].iloc[1:].max())
+    np.testing.assert_allclose(view.income.get_ydata(), coalition.series[data.INCOME].to_numpy()[1:])
+    isolated = frames[-1][0]
+    view.update(isolated, Scale.of(pair.last_step, *frames[-1]))
+    assert view.bands[0].get_paths()[0].vertices[:, 1].max() == pytest.approx(isolated.series[data.SPEND].max())
+    assert not np.any(view.income.get_ydata())

@@ -24,8 +24,15 @@ from cisim.scenarios.schema import CONDITIONS
 OUTCOME = STEP_OUTPUTS["community_outcome"].name
 DUPLICATION = STEP_OUTPUTS["duplication_index"].name
 GAPS = STEP_OUTPUTS["gap_share"].name
+POLICY_GAIN = STEP_OUTPUTS["policy_gain"].name
+#: The ledger: spend is the sum of its three lines; income (money brought in from outside) is apart.
 SPEND = STEP_OUTPUTS["spend"].name
+PROGRAM_SPEND = STEP_OUTPUTS["program_spend"].name
+COORDINATION_COST = STEP_OUTPUTS["coordination_cost"].name
+BACKBONE_COST = STEP_OUTPUTS["backbone_cost"].name
+INCOME = STEP_OUTPUTS["income"].name
 TOTAL_SPEND = STEP_OUTPUTS["total_spend"].name
+TOTAL_INCOME = STEP_OUTPUTS["total_income"].name
 #: One column per condition (``level_<condition>``): its level, averaged over regions with a coalition.
 LEVELS = {
     condition: STEP_OUTPUTS["level_<condition>"].name.replace("<condition>", condition) for condition in CONDITIONS
@@ -52,7 +59,7 @@ def conditions_change(scenario: Scenario) -> bool:
     """Whether the condition levels of ``scenario``'s coalition change during a run (worth a view over time).
 
     Levels move only when they are built (``conditions.dynamics = "built"``): a backbone raises them and
-    without one they erode. Fixed levels stay as the design names them.
+    without one they erode. Fixed levels (the default) stay as the design names them for the whole run.
     """
     has_coalition = any(scenario[f"conditions.{condition}"] > 0 for condition in CONDITIONS)
     return has_coalition and scenario["conditions.dynamics"] == "built"

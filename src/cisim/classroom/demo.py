@@ -1,15 +1,16 @@
 """Slide-ready demonstrations: one coalition design on a technical and on a complex problem.
 
 ``run_demo`` runs the shipped ``technical`` and ``complex`` scenarios with paired replicates, isolated and
-under full collective impact (and, on the complex problem, the same coalition without a backbone), and
-writes figures at slide size, an animation of the two simulations side by side, the measured numbers and a
-README naming each file. The same numbers, as sentences, can be written into a lesson plan between markers.
+under full collective impact (and, on the complex problem, the same coalition without a backbone, with its
+condition levels held fixed and with them built over the run), and writes figures at slide size, an
+animation of the two simulations side by side, the measured numbers and a README naming each file. The same
+numbers, as tables and sentences, can be written into a lesson plan between markers.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -24,32 +25,72 @@ from scipy import stats
 from tqdm import tqdm
 
 from cisim.analysis.paired import paired_difference
+from cisim.classroom.data import LEVELS, build_model, series
 from cisim.classroom.pair import SideBySide
 from cisim.classroom.views import COALITION_COLOUR, ISOLATED_COLOUR, NetworkView, OutcomeView, Scale
-from cisim.experiments.compare import compare_arms
+from cisim.experiments.compare import Comparison, compare_arms
 from cisim.experiments.runs import replicate_seeds
 from cisim.model.outputs import RUN_SUMMARIES
 from cisim.scenarios.library import find_scenario
 from cisim.scenarios.scenario import Scenario, ScenarioError, load_scenario
+from cisim.scenarios.schema import CONDITIONS
 from cisim.version import __version__
 
 #: The shipped scenarios the demonstration contrasts.
 TECHNICAL, COMPLEX = "technical", "complex"
-#: The coalition design shown on both problems (all five conditions at 1, with a backbone), and the same
-#: design without its backbone (complex problem only).
-DESIGN, NO_BACKBONE = "collective", "without backbone"
-#: Run summaries in the numbers table, in order (looked up in ``RUN_SUMMARIES``: a renamed one fails on import).
-METRICS = tuple(
-    RUN_SUMMARIES[name].name
-    for name in (
-        "final_outcome",
-        "outcome_auc",
-        "mean_duplication",
-        "mean_gap_share",
-        "total_spend",
-        "cost_effectiveness",
-    )
+#: The coalition design shown on both problems (all five conditions at 1, with a backbone), and on the complex
+#: problem the same design without its backbone: with the other four levels held fixed (the model's default),
+#: and with them built over the run (``conditions.dynamics = "built"``), where without a backbone they erode.
+DESIGN, NO_BACKBONE, NO_BACKBONE_BUILT = "collective", "without backbone", "without backbone, levels built"
+#: How each design is named in the lesson's tables.
+DESIGN_NAMES = {
+    "isolated": "isolated impact",
+    DESIGN: "collective impact",
+    NO_BACKBONE: "collective, no backbone",
+    NO_BACKBONE_BUILT: "collective, no backbone, levels built",
+}
+#: What the demonstration measures on each run's outcome series beyond the model's run summaries: how high the
+#: outcome got, and how often it fell (alone on a complex problem it rises and falls; a coalition holds).
+SHAPE = {
+    "best_outcome": ("best outcome reached", "highest community outcome reached at any step of the run"),
+    "falling_steps": ("steps with a fall", "share of steps in which the community outcome fell"),
+}
+#: Run summaries in the numbers table, in order (looked up in ``RUN_SUMMARIES``: a renamed one fails on import),
+#: and the outcome's shape.
+METRICS = (
+    *(
+        RUN_SUMMARIES[name].name
+        for name in (
+            "final_outcome",
+            "outcome_auc",
+            "final_policy_gain",
+            "mean_duplication",
+            "mean_gap_share",
+            "total_spend",
+            "total_income",
+            "coordination_cost",
+            "backbone_cost",
+            "cost_effectiveness",
+        )
+    ),
+    *SHAPE,
 )
+#: The lesson's two tables of means: how the community does, and effort and money.
+OUTCOME_COLUMNS = ("final_outcome", "best_outcome", "falling_steps", "final_policy_gain")
+MONEY_COLUMNS = (
+    "mean_duplication",
+    "mean_gap_share",
+    "total_spend",
+    "total_income",
+    "coordination_cost",
+    "backbone_cost",
+    "cost_effectiveness",
+)
+#: Money is shown in whole units, shares of steps as percentages, points per 100k with one decimal, everything
+#: else with three.
+MONEY = {"total_spend", "total_income", "coordination_cost", "backbone_cost"}
+PERCENT = {"falling_steps"}
+POINTS = {"cost_effectiveness"}
 #: Slide style: 16:9 figures with fonts readable from the back of a room.
 SLIDE_SIZE, SLIDE_DPI = (13.33, 7.5), 150
 SLIDE_STYLE: dict[Any, Any] = {
@@ -74,8 +115,9 @@ FILES = {
     "side_by_side.gif": "one run of the complex problem, isolated impact (left) and collective impact (right) "
     "side by side, step by step: the outcome over time and the organizations' network",
     "side_by_side.mp4": "the same animation as a video",
-    "numbers.csv": "the numbers below as a table: means of both designs and the paired difference with its 95 % "
-    "confidence interval, per problem and metric",
+    "numbers.csv": "every measured number: for each problem, design and metric, the means of the design and its "
+    "baseline (isolated impact, or for the designs without a backbone also the full coalition) and their paired "
+    "difference with its 95 % confidence interval",
 }
 
 
@@ -97,6 +139,36 @@ def _bar(enabled: bool, description: str) -> Callable[[Iterable[Any]], Iterable[
     if not enabled:
         return None
     return lambda items: tqdm(items, desc=description, leave=False, dynamic_ncols=True)
+
+
+def without_backbone(scenario: Scenario, dynamics: str) -> Scenario:
+    """Full collective impact on ``scenario`` without a backbone, with condition levels ``dynamics``."""
+    return scenario.with_arm(DESIGN).with_values(conditions__backbone=0.0, conditions__dynamics=dynamics)
+
+
+def with_shape(comparison: Comparison) -> pd.DataFrame:
+    """The comparison's run summaries with the outcome's shape (``SHAPE``) measured on each run's series."""
+    outcomes = comparison.outcomes
+    after_start = outcomes.loc[outcomes.index > outcomes.index.min()]
+    falls = outcomes.diff().iloc[1:] < 0
+    shape = pd.DataFrame(
+        {
+            "arm": [arm for arm, _ in outcomes.columns],
+            "replicate": [replicate for _, replicate in outcomes.columns],
+            "best_outcome": after_start.max().to_numpy(),
+            "falling_steps": falls.mean().to_numpy(),
+        }
+    )
+    return comparison.summaries.merge(shape, on=["arm", "replicate"], how="left", validate="one_to_one")
+
+
+def final_levels(scenario: Scenario, seed: int, steps: int | None) -> dict[str, float]:
+    """The condition levels at the end of one run of ``scenario`` (under its own design) with ``seed``."""
+    model = build_model(scenario, seed)
+    for _ in range(int(scenario["run.steps"]) if steps is None else steps):
+        model.step()
+    last = series(model).iloc[-1]
+    return {condition: float(last[LEVELS[condition]]) for condition in CONDITIONS}
 
 
 def run_demo(
@@ -126,18 +198,21 @@ def run_demo(
         TECHNICAL: compare_arms(technical, replicates, seed, arms, steps, _bar(progress, "technical problem, runs")),
         COMPLEX: compare_arms(complex_, replicates, seed, arms, steps, _bar(progress, "complex problem, runs")),
     }
-    no_backbone = compare_arms(
-        complex_.with_arm(DESIGN).with_values(conditions__backbone=0.0),
-        replicates,
-        seed,
-        ("scenario",),
-        steps,
-        _bar(progress, "complex problem without a backbone, runs"),
-    )
+    without = {
+        NO_BACKBONE: without_backbone(complex_, "fixed"),
+        NO_BACKBONE_BUILT: without_backbone(complex_, "built"),
+    }
+    variants = {
+        design: compare_arms(scenario, replicates, seed, ("scenario",), steps, _bar(progress, f"complex, {design}"))
+        for design, scenario in without.items()
+    }
     summaries = {
-        TECHNICAL: runs[TECHNICAL].summaries,
+        TECHNICAL: with_shape(runs[TECHNICAL]),
         COMPLEX: pd.concat(
-            [runs[COMPLEX].summaries, no_backbone.summaries.replace({"arm": {"scenario": NO_BACKBONE}})],
+            [
+                with_shape(runs[COMPLEX]),
+                *(with_shape(run).replace({"arm": {"scenario": design}}) for design, run in variants.items()),
+            ],
             ignore_index=True,
         ),
     }
@@ -151,7 +226,8 @@ def run_demo(
     animation_seed = replicate_seeds(seed, replicates)[0]
     written += animation(complex_.with_arm(DESIGN), animation_seed, steps, out / "side_by_side.gif", progress)
     settings = f"--replicates {replicates} --seed {seed}" + (f" --steps {steps}" if steps else "")
-    answers = lesson_numbers(numbers, settings)
+    eroded = final_levels(without[NO_BACKBONE_BUILT], animation_seed, steps)
+    answers = lesson_numbers(numbers, settings, eroded, complex_["costs.backbone_paid_by"] == "members")
     written.append(out / "README.md")
     written[-1].write_text(readme(written, settings, answers), encoding="utf-8")
     if lesson is not None:
@@ -160,24 +236,35 @@ def run_demo(
 
 
 def numbers_table(summaries: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Both designs' means and the paired difference (design minus isolated) per problem, design and metric."""
+    """Means of two designs and their paired difference (design minus baseline), per problem, design and metric.
+
+    Every design is compared with isolated impact; on the complex problem the designs without a backbone are
+    compared with the full coalition too (the same replicates: what the backbone adds).
+    """
     rows = []
     for scenario, frame in summaries.items():
-        for design in [arm for arm in dict.fromkeys(frame["arm"]) if arm != "isolated"]:
+        designs = [arm for arm in dict.fromkeys(frame["arm"]) if arm != "isolated"]
+        pairs = [("isolated", design) for design in designs]
+        pairs += [(DESIGN, design) for design in designs if design in (NO_BACKBONE, NO_BACKBONE_BUILT)]
+        for baseline, design in pairs:
             for metric in METRICS:
-                rows.append(
-                    {
-                        "scenario": scenario,
-                        "design": design,
-                        **asdict(paired_difference(frame, metric, "isolated", design)),
-                    }
-                )
-    table = pd.DataFrame(rows).drop(columns=["baseline", "arm"])
-    return table.rename(columns={"baseline_mean": "isolated_mean", "arm_mean": "design_mean"})
+                difference = asdict(paired_difference(frame, metric, baseline, design))
+                rows.append({"scenario": scenario, "design": design, **difference})
+    table = pd.DataFrame(rows).drop(columns=["arm"]).rename(columns={"arm_mean": "design_mean"})
+    return table[
+        ["scenario", "baseline", "design", *[c for c in table.columns if c not in ("scenario", "baseline", "design")]]
+    ]
 
 
-def _row(numbers: pd.DataFrame, scenario: str, metric: str, design: str = DESIGN) -> pd.Series:
-    chosen = numbers[(numbers["scenario"] == scenario) & (numbers["design"] == design) & (numbers["metric"] == metric)]
+def _row(
+    numbers: pd.DataFrame, scenario: str, metric: str, design: str = DESIGN, baseline: str = "isolated"
+) -> pd.Series:
+    chosen = numbers[
+        (numbers["scenario"] == scenario)
+        & (numbers["baseline"] == baseline)
+        & (numbers["design"] == design)
+        & (numbers["metric"] == metric)
+    ]
     return chosen.iloc[0]
 
 
@@ -227,7 +314,7 @@ def outcome_figure(
             ax.text(
                 0.98,
                 0.04,
-                f"collective minus isolated at the end:\n{_interval(row, 2)}",
+                f"collective minus isolated at the end:\n{_interval(row)}",
                 transform=ax.transAxes,
                 ha="right",
                 va="bottom",
@@ -345,65 +432,163 @@ def _verdict(row: pd.Series, higher: str, lower: str, same: str) -> str:
     return same
 
 
-def lesson_numbers(numbers: pd.DataFrame, settings: str) -> str:
-    """The measured numbers as Markdown: a table and the answers the lesson plan refers to (A1 to A6)."""
+def _label(metric: str) -> str:
+    return SHAPE[metric][0] if metric in SHAPE else RUN_SUMMARIES[metric].label
+
+
+def _value(metric: str, value: float) -> str:
+    if metric in MONEY:
+        return f"{value:,.0f}"
+    if metric in PERCENT:
+        return f"{value:.0%}"
+    if metric in POINTS:
+        return f"{value:.1f}"
+    return f"{value:.3f}"
+
+
+def _means_table(numbers: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """A Markdown table of means: one row per problem and design (isolated impact first), one column per metric."""
     lines = [
-        f"Measured with `cisim demo {settings}` (cisim {__version__}). Differences are the design minus isolated "
-        "impact, paired by replicate, with 95 % confidence intervals.",
-        "",
-        "| problem | design | metric | isolated | design | difference [95 % CI] |",
-        "| --- | --- | --- | ---: | ---: | --- |",
+        "| problem | design | " + " | ".join(_label(metric) for metric in columns) + " |",
+        "| --- | --- |" + " ---: |" * len(columns),
     ]
-    for row in numbers.itertuples():
-        digits = 0 if row.metric == "total_spend" else 3
-        lines.append(
-            f"| {row.scenario} | {row.design} | {RUN_SUMMARIES[row.metric].label} | {row.isolated_mean:,.{digits}f} | "
-            f"{row.design_mean:,.{digits}f} | {_interval(pd.Series(row._asdict()), digits)} |"
-        )
-    complex_outcome = _row(numbers, COMPLEX, "final_outcome")
-    technical_outcome = _row(numbers, TECHNICAL, "final_outcome")
+    against_isolated = numbers[numbers["baseline"] == "isolated"]
+    for scenario in dict.fromkeys(against_isolated["scenario"]):
+        rows = against_isolated[against_isolated["scenario"] == scenario]
+        designs = ["isolated", *dict.fromkeys(rows["design"])]
+        for design in designs:
+            cells = []
+            for metric in columns:
+                row = _row(numbers, scenario, metric, DESIGN if design == "isolated" else design)
+                cells.append(_value(metric, row["baseline_mean" if design == "isolated" else "design_mean"]))
+            lines.append(f"| {scenario} | {DESIGN_NAMES.get(design, design)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def lesson_numbers(
+    numbers: pd.DataFrame, settings: str, eroded: dict[str, float], members_pay_backbone: bool = True
+) -> str:
+    """The measured numbers as Markdown: two tables of means and the answers the lesson plan refers to (A1 to A8).
+
+    Args:
+        numbers: the numbers table (``numbers_table``).
+        settings: the command-line options they were measured with.
+        eroded: the condition levels at the end of one run of the coalition without a backbone, levels built.
+        members_pay_backbone: whether the complex problem's coalition pays its backbone out of members' budgets
+            (``costs.backbone_paid_by = "members"``) rather than an outside funder.
+    """
+    lines = [
+        f"Measured with `cisim demo {settings}` (cisim {__version__}): means over paired runs (the same problems "
+        "for every design). In the answers, differences are paired by run, with 95 % confidence intervals.",
+        "",
+        "How the community does:",
+        "",
+        *_means_table(numbers, OUTCOME_COLUMNS),
+        "",
+        "Effort and money (totals over a run; total spend is programs + coordination + backbone, and income, money "
+        "brought in from outside, is part of it; points per 100k: percentage points of outcome gained per 100,000 "
+        "spent):",
+        "",
+        *_means_table(numbers, MONEY_COLUMNS),
+    ]
+    final = _row(numbers, COMPLEX, "final_outcome")
+    best = _row(numbers, COMPLEX, "best_outcome")
+    falls = _row(numbers, COMPLEX, "falling_steps")
+    technical = _row(numbers, TECHNICAL, "final_outcome")
+    technical_policy = _row(numbers, TECHNICAL, "final_policy_gain")
     duplication = _row(numbers, COMPLEX, "mean_duplication")
     gaps = _row(numbers, COMPLEX, "mean_gap_share")
     spend = _row(numbers, COMPLEX, "total_spend")
+    income = _row(numbers, COMPLEX, "total_income")
+    coordination = _row(numbers, COMPLEX, "coordination_cost")
+    backbone = _row(numbers, COMPLEX, "backbone_cost")
     complex_value = _row(numbers, COMPLEX, "cost_effectiveness")
     technical_value = _row(numbers, TECHNICAL, "cost_effectiveness")
-    no_backbone = _row(numbers, COMPLEX, "final_outcome", NO_BACKBONE)
-    extra = spend["difference"] / spend["isolated_mean"] if spend["isolated_mean"] else float("nan")
+    fixed = _row(numbers, COMPLEX, "final_outcome", NO_BACKBONE)
+    fixed_against_full = _row(numbers, COMPLEX, "final_outcome", NO_BACKBONE, DESIGN)
+    fixed_income = _row(numbers, COMPLEX, "total_income", NO_BACKBONE)
+    fixed_policy = _row(numbers, COMPLEX, "final_policy_gain", NO_BACKBONE)
+    built = _row(numbers, COMPLEX, "final_outcome", NO_BACKBONE_BUILT)
+    built_best = _row(numbers, COMPLEX, "best_outcome", NO_BACKBONE_BUILT)
+    built_against_full = _row(numbers, COMPLEX, "final_outcome", NO_BACKBONE_BUILT, DESIGN)
+    extra = spend["difference"] / spend["baseline_mean"] if spend["baseline_mean"] else float("nan")
+    own = spend["design_mean"] - income["design_mean"]
+    faded = float(np.mean([level for condition, level in eroded.items() if condition != "backbone"]))
     answers = [
-        f"**A1.** On the complex problem the coalition ends at {complex_outcome['design_mean']:.3f} of what is "
-        f"achievable, isolated organizations at {complex_outcome['isolated_mean']:.3f}: "
-        f"{_interval(complex_outcome)}, "
+        f"**A1.** On the complex problem the coalition ends at {final['design_mean']:.3f} of what is achievable, "
+        f"isolated organizations at {final['baseline_mean']:.3f}: {_interval(final)}, "
         + _verdict(
-            complex_outcome,
-            "the coalition is clearly ahead.",
-            "isolated impact is clearly ahead.",
-            "no clear difference.",
+            final, "the coalition is clearly ahead.", "isolated impact is clearly ahead.", "no clear difference."
         ),
-        f"**A2.** On the technical problem the coalition ends at {technical_outcome['design_mean']:.3f}, isolated "
-        f"organizations at {technical_outcome['isolated_mean']:.3f}: {_interval(technical_outcome)}, "
+        f"**A2.** Alone, organizations on the complex problem reach {best['baseline_mean']:.3f} at their best moment "
+        f"of a run but end at {final['baseline_mean']:.3f}; their outcome falls in {falls['baseline_mean']:.0%} of "
+        f"steps. The coalition reaches {best['design_mean']:.3f} and ends at {final['design_mean']:.3f}, falling in "
+        f"{falls['design_mean']:.0%} of steps. Best moments, coalition minus alone: {_interval(best)}, "
         + _verdict(
-            technical_outcome,
+            best,
+            "the coalition's are higher.",
+            "alone, they are higher.",
+            "about level.",
+        ),
+        f"**A3.** On the complex problem, duplication (share of effort on what others also do) is "
+        f"{duplication['baseline_mean']:.2f} alone and {duplication['design_mean']:.2f} in the coalition; "
+        f"gaps (share of the problem nobody works on) {gaps['baseline_mean']:.3f} alone and "
+        f"{gaps['design_mean']:.3f} in the coalition.",
+        f"**A4.** On the technical problem the coalition ends at {technical['design_mean']:.3f}, isolated "
+        f"organizations at {technical['baseline_mean']:.3f}: {_interval(technical)}, "
+        + _verdict(
+            technical,
             "the coalition is ahead, by less than on the complex problem."
-            if technical_outcome["difference"] < complex_outcome["difference"]
+            if technical["difference"] < final["difference"]
             else "the coalition is ahead.",
             "isolated impact is ahead.",
             "no clear difference.",
+        )
+        + f" Its backbone's policy wins raised the best achievable by {technical_policy['design_mean']:.3f} of the "
+        "problem's range (policy gain), which the outcome, a share of what is achievable at the time, leaves out.",
+        f"**A5.** With the other four conditions held at 1 but no backbone, the coalition ends at "
+        f"{fixed['design_mean']:.3f} on the complex problem (with a backbone: {final['design_mean']:.3f}; alone: "
+        f"{final['baseline_mean']:.3f}). Without minus with the backbone: {_interval(fixed_against_full)}, "
+        + _verdict(
+            fixed_against_full,
+            "better without it.",
+            "the backbone helps.",
+            "no clear difference while the other conditions hold.",
+        )
+        + f" Without a backbone the coalition brings in {fixed_income['design_mean']:,.0f} from outside and its "
+        f"policy gain is {fixed_policy['design_mean']:.3f}.",
+        f'**A6.** When condition levels are built over the run (`conditions.dynamics = "built"`) and there is no '
+        f"backbone, the other four fade from 1.00 to {faded:.2f} by the end of a run, and the coalition "
+        f"reaches {built_best['design_mean']:.3f} at its best and ends at {built['design_mean']:.3f} (with a full "
+        f"backbone the levels stay at 1 and it ends at {final['design_mean']:.3f}; alone: "
+        f"{final['baseline_mean']:.3f}). Without minus with the backbone: {_interval(built_against_full)}, "
+        + _verdict(
+            built_against_full,
+            "better without it.",
+            "the backbone helps by keeping the conditions up.",
+            "no clear difference.",
         ),
-        f"**A3.** On the complex problem, duplication (share of effort on what others also do) is "
-        f"{duplication['isolated_mean']:.2f} alone and {duplication['design_mean']:.2f} in the coalition; "
-        f"gaps (share of the problem nobody works on) {gaps['isolated_mean']:.3f} alone and "
-        f"{gaps['design_mean']:.3f} in the coalition.",
-        f"**A4.** On the complex problem the coalition spends {spend['design_mean']:,.0f} over a run against "
-        f"{spend['isolated_mean']:,.0f} alone ({extra:+.0%}); per 100,000 spent it gains "
-        f"{complex_value['design_mean']:.1f} percentage points of outcome against "
-        f"{complex_value['isolated_mean']:.1f} alone: "
+        f"**A7.** On the complex problem the coalition spends {spend['design_mean']:,.0f} over a run against "
+        f"{spend['baseline_mean']:,.0f} alone ({extra:+.0%}). Of that, {income['design_mean']:,.0f} was brought in "
+        f"from outside (grants, joint bids and budgets raised by engagement), so from their own budgets the members "
+        f"spend {own:,.0f}; "
+        + (
+            f"coordination took {coordination['design_mean']:,.0f} and the backbone {backbone['design_mean']:,.0f} "
+            "of it, out of their programs."
+            if members_pay_backbone
+            else f"coordination took {coordination['design_mean']:,.0f} of it, out of their programs, and an outside "
+            f"funder paid the backbone's {backbone['design_mean']:,.0f}."
+        )
+        + " Per 100,000 spent the coalition gains "
+        f"{complex_value['design_mean']:.1f} percentage points of outcome against {complex_value['baseline_mean']:.1f}"
+        " alone: "
         + _verdict(
             complex_value,
             "the coalition is better value.",
             "isolated organizations are better value.",
             "no clear difference in value.",
         ),
-        f"**A5.** On the technical problem each 100,000 buys {technical_value['isolated_mean']:.1f} points alone and "
+        f"**A8.** On the technical problem each 100,000 buys {technical_value['baseline_mean']:.1f} points alone and "
         f"{technical_value['design_mean']:.1f} in the coalition: "
         + _verdict(
             technical_value,
@@ -411,9 +596,6 @@ def lesson_numbers(numbers: pd.DataFrame, settings: str) -> str:
             "isolated organizations are better value.",
             "no clear difference in value.",
         ),
-        f"**A6.** Without its backbone the same coalition ends at {no_backbone['design_mean']:.3f} on the complex "
-        f"problem (with it: {complex_outcome['design_mean']:.3f}; alone: {no_backbone['isolated_mean']:.3f}); "
-        f"against isolated impact: {_interval(no_backbone)}.",
     ]
     return "\n".join([*lines, "", *(f"- {answer}" for answer in answers)])
 

@@ -20,7 +20,7 @@ from mesa.visualization.utils import update_counter
 
 from cisim.classroom import data
 from cisim.classroom.canvas import LiveFigure
-from cisim.classroom.pair import SETTINGS, SideBySide, slider_range
+from cisim.classroom.pair import CONTROLS, Choice, SideBySide, slider_range
 from cisim.classroom.views import (
     COALITION_COLOUR,
     CONDITION_NAMES,
@@ -41,6 +41,11 @@ TITLE = "Isolated versus collective impact"
 #: The two sides of the page: their names and colours.
 SIDES = {"isolated": ("Isolated impact", ISOLATED_COLOUR), "coalition": ("Coalition design", COALITION_COLOUR)}
 ISOLATED = "Every organization works alone: no common agenda, no shared data, no joint plan, no backbone."
+FIXED_LEVELS = (
+    "Held fixed: this run uses the levels set on the sliders at every step, so there is nothing to draw over time. "
+    "Choose built under Condition levels and press RESET to let a backbone raise them over the run (and see them "
+    "fade without one)."
+)
 STYLE = """
 .cisim-view { padding: 6px 10px; }
 .cisim-side { font-weight: 700; }
@@ -81,12 +86,20 @@ def opening_scenario() -> tuple[Scenario, str]:
 
 
 def model_params(scenario: Scenario) -> dict[str, Any]:
-    """Mesa's parameter description for the sidebar: the seed box and one slider per setting."""
+    """Mesa's parameter description for the sidebar: the seed box, one slider per setting and a list per choice."""
     params: dict[str, Any] = {
         "base": scenario,
         "seed": {"type": "InputText", "value": "0", "label": "Seed (the same for both sides)"},
     }
-    for setting in SETTINGS:
+    for setting in CONTROLS:
+        if isinstance(setting, Choice):
+            params[setting.name] = {
+                "type": "Select",
+                "value": scenario[setting.key],
+                "values": list(setting.values),
+                "label": setting.label,
+            }
+            continue
         low, high = slider_range(setting, scenario)
         kind = int if setting.is_whole else float
         params[setting.name] = Slider(
@@ -105,11 +118,15 @@ def paragraph(text: str, classes: str = "cisim-caption") -> None:
     solara.v.Html(tag="div", class_=classes, children=[text])
 
 
-def _live_line(pair: SideBySide, snapshot: data.Snapshot) -> str:
-    return (
+def _live_line(pair: SideBySide, snapshot: data.Snapshot, side: str) -> str:
+    line = (
         f"step {snapshot.step} of {pair.last_step} · outcome {snapshot.latest(data.OUTCOME):.3f} · "
-        f"spent so far {snapshot.latest(data.TOTAL_SPEND):,.0f}"
+        f"spent {snapshot.latest(data.TOTAL_SPEND):,.0f} ({snapshot.latest(data.TOTAL_INCOME):,.0f} brought in)"
     )
+    if side == "coalition" and pair.levels["backbone"] > 0:
+        # Only a backbone wins policy changes; elsewhere the gain is 0 throughout and not worth a word.
+        line += f" · policy gain {snapshot.latest(data.POLICY_GAIN):.3f}"
+    return line
 
 
 def _design_line(pair: SideBySide, side: str) -> str:
@@ -119,8 +136,12 @@ def _design_line(pair: SideBySide, side: str) -> str:
             f"{ISOLATED} Problem: k = {base['problem.k']} interactions per decision, "
             f"{base['problem.k_across']:.0%} across domains; data noise {base['organizations.measurement_noise']:.2f}."
         )
-    levels = ", ".join(f"{CONDITION_NAMES[name]} {level:.2f}" for name, level in pair.levels.items())
-    return f"{base.name}: {levels}; coordination cost {base['costs.coordination_cost']:g} per member per step."
+    if len(set(pair.levels.values())) == 1:
+        levels = f"all five conditions at {next(iter(pair.levels.values())):.2f}"
+    else:
+        levels = ", ".join(f"{CONDITION_NAMES[name]} {level:.2f}" for name, level in pair.levels.items())
+    how = "starting levels, built over the run" if pair.levels_change else "held fixed"
+    return f"{base.name}: {levels} ({how}); coordination cost {base['costs.coordination_cost']:g} per member per step."
 
 
 @solara.component
@@ -128,7 +149,7 @@ def LiveLine(pair: SideBySide, side: str) -> None:
     """The step, outcome and spend so far of one side, redrawn after every step."""
     update_counter.get()
     snapshot = pair.snapshots()[0 if side == "isolated" else 1]
-    paragraph(_live_line(pair, snapshot), f"cisim-live cisim-live-{side}")
+    paragraph(_live_line(pair, snapshot, side), f"cisim-live cisim-live-{side}")
 
 
 @solara.component
@@ -160,8 +181,11 @@ def view_card(view: type[View], side: str) -> Callable[[SideBySide], Any]:
                 LiveLine(pair, side)
                 if pair.notice:
                     solara.Warning(pair.notice, dense=True)
-            Picture(pair, view, side)
-            paragraph(view.caption)
+            if view is ConditionsView and not pair.levels_change:
+                paragraph(FIXED_LEVELS)
+            else:
+                Picture(pair, view, side)
+                paragraph(view.caption)
 
     Card.__name__ = f"{view.__name__}{side.title()}"
     return Card
@@ -183,11 +207,14 @@ def NoConditions(pair: SideBySide) -> None:
 CARDS = {(view, side): view_card(view, side) for view in VIEWS for side in SIDES}
 
 
-def page_components(scenario: Scenario) -> list[Any]:
-    """The page's views for ``scenario``, built from ``CARDS``."""
-    shown = [view for view in VIEWS if view is not ConditionsView or data.conditions_change(scenario)]
+def page_components() -> list[Any]:
+    """The page's views, left and right, built from ``CARDS``.
+
+    Every view is always there, so that choosing how condition levels behave (a choice in the sidebar, taken
+    up on RESET) needs no new page: with fixed levels the conditions view says so instead of drawing flat lines.
+    """
     cards: list[Any] = []
-    for view in shown:
+    for view in VIEWS:
         cards.append(NoConditions if view is ConditionsView else CARDS[(view, "isolated")])
         cards.append(CARDS[(view, "coalition")])
     return cards
@@ -206,9 +233,9 @@ def Page() -> None:
     with solara.Sidebar(), solara.Card("Scenario"):
         solara.Select("Scenario", values=list(choices), value=chosen)
         paragraph(scenario.description)
-        paragraph("Move the sliders below, then press RESET: both sides start again with the new values.")
+        paragraph("Move the sliders or change a choice below, then press RESET: both sides start again with it.")
         if warning:
             solara.Warning(warning, dense=True)
-    SolaraViz(pair, components=page_components(scenario), model_params=model_params(scenario), name=TITLE).key(
+    SolaraViz(pair, components=page_components(), model_params=model_params(scenario), name=TITLE).key(
         f"viz-{chosen.value}"
     )

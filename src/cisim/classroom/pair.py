@@ -30,6 +30,20 @@ class Setting:
         return BY_KEY[self.key].kind is int
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A parameter the teacher picks from a list on the page: its keyword, its scenario field and a short label."""
+
+    name: str
+    key: str
+    label: str
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        """What can be picked: the schema's choices."""
+        return BY_KEY[self.key].choices or ()
+
+
 #: What the page's sliders set, in the order shown. Keywords are the schema's own short names.
 SETTINGS: tuple[Setting, ...] = (
     Setting("k", "problem.k", "Complexity k", 1),
@@ -42,7 +56,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("coordination_cost", "costs.coordination_cost", "Coordination cost", 0.5),
     Setting("measurement_noise", "organizations.measurement_noise", "Data noise", 0.01),
 )
-BY_NAME = {setting.name: setting for setting in SETTINGS}
+#: What the page offers as lists: whether condition levels are held fixed or built over the run by a backbone.
+CHOICES: tuple[Choice, ...] = (Choice("dynamics", "conditions.dynamics", "Condition levels"),)
+#: Every setting and choice by keyword, and the order the sidebar shows them in (the choice after the conditions).
+_AFTER_CONDITIONS = [setting.name for setting in SETTINGS].index("backbone") + 1
+CONTROLS: tuple[Setting | Choice, ...] = (*SETTINGS[:_AFTER_CONDITIONS], *CHOICES, *SETTINGS[_AFTER_CONDITIONS:])
+BY_NAME: dict[str, Setting | Choice] = {control.name: control for control in CONTROLS}
 
 
 def slider_range(setting: Setting, scenario: Scenario) -> tuple[float, float]:
@@ -67,6 +86,11 @@ def parse_seed(text: Any) -> int | None:
     return seed if seed >= 0 else None
 
 
+def _typed(name: str, value: Any) -> Any:
+    """A value from the page, as the scenario field behind keyword ``name`` holds it."""
+    return BY_KEY[BY_NAME[name].key].kind(value)
+
+
 class SideBySide(mesa.Model):
     """Isolated impact and a scenario's coalition design on the same problem and seed, stepping together.
 
@@ -80,7 +104,7 @@ class SideBySide(mesa.Model):
             models keep their own experiment scenario under that name.
         seed: the seed of both simulations, as typed (text is accepted; see ``notice``).
         rng: unused; the two simulations draw from their own generators seeded with ``seed``.
-        **settings: values for the names in ``SETTINGS`` (``None``: the scenario's value).
+        **settings: values for the names in ``SETTINGS`` and ``CHOICES`` (``None``: the scenario's value).
 
     Attributes:
         base: the scenario with the settings applied.
@@ -102,6 +126,7 @@ class SideBySide(mesa.Model):
         reinforcing_activities: float | None = None,
         communication: float | None = None,
         backbone: float | None = None,
+        dynamics: str | None = None,
         coordination_cost: float | None = None,
         measurement_noise: float | None = None,
     ) -> None:
@@ -118,12 +143,13 @@ class SideBySide(mesa.Model):
             "reinforcing_activities": reinforcing_activities,
             "communication": communication,
             "backbone": backbone,
+            "dynamics": dynamics,
             "coordination_cost": coordination_cost,
             "measurement_noise": measurement_noise,
         }
         start = base or default_scenario()
         changes = {
-            BY_NAME[name].key.replace(".", "__"): int(value) if BY_NAME[name].is_whole else float(value)
+            BY_NAME[name].key.replace(".", "__"): _typed(name, value)
             for name, value in given.items()
             if value is not None
         }
@@ -137,8 +163,13 @@ class SideBySide(mesa.Model):
 
     @property
     def levels(self) -> dict[str, float]:
-        """The coalition design's condition levels (the right simulation's, as set)."""
+        """The coalition design's condition levels (the right simulation's, as set, or as they start when built)."""
         return {condition: float(self.coalition_scenario[f"conditions.{condition}"]) for condition in CONDITIONS}
+
+    @property
+    def levels_change(self) -> bool:
+        """Whether the coalition's condition levels change during the run (built by a backbone, not held fixed)."""
+        return data.conditions_change(self.coalition_scenario)
 
     def step(self) -> None:
         """Advance both simulations by one step; stop after the scenario's last step."""

@@ -25,6 +25,7 @@ from cisim.scenarios.schema import CONDITIONS
 ISOLATED_COLOUR, COALITION_COLOUR = "#D55E00", "#0072B2"
 DOMAIN_COLOURS = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#D55E00", "#999999")
 DUPLICATION_COLOUR, GAPS_COLOUR = "#CC79A7", "#E69F00"
+COORDINATION_COLOUR, BACKBONE_COLOUR, INCOME_COLOUR = "#CC79A7", "#555555", "#000000"
 CONDITION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000")
 #: Font sizes of the page's views, applied explicitly: other parts of cisim set larger ones for slides.
 PAGE_STYLE: dict[Any, Any] = {
@@ -34,6 +35,17 @@ PAGE_STYLE: dict[Any, Any] = {
     "ytick.labelsize": 9,
     "legend.fontsize": 9,
     "axes.titlesize": 11,
+}
+#: A compact legend in a row above the axes, for views whose data can fill the whole axes.
+LEGEND_ABOVE: dict[str, Any] = {
+    "loc": "lower left",
+    "bbox_to_anchor": (-0.1, 1.0),  # from near the figure's left edge: a row of four labels needs the width
+    "frameon": False,
+    "fontsize": "small",
+    "borderaxespad": 0.2,
+    "handlelength": 1.2,
+    "handletextpad": 0.4,
+    "columnspacing": 0.8,
 }
 CONDITION_NAMES = {
     "common_agenda": "common agenda",
@@ -140,8 +152,8 @@ class OutcomeView(View):
     key = "outcome"
     title = "How well is the community doing?"
     caption = (
-        "The share of what is achievable on this problem (1 = the best possible). "
-        "Which side keeps climbing, and which gets stuck?"
+        "The share of what is achievable on the problem as it now is (1 = the best possible). "
+        "Which side climbs and holds, and which keeps slipping back?"
     )
 
     def __init__(self, ax: Axes, scale: Scale, first: data.Snapshot, colour: str = COALITION_COLOUR) -> None:
@@ -191,33 +203,54 @@ class WasteView(View):
 
 
 class SpendView(View):
-    """Money spent in each step."""
+    """Money spent in each step, line by line of the ledger, with money brought in from outside apart."""
 
     key = "spend"
     title = "Money spent each step"
     caption = (
-        "Everything spent in each step, on the same scale on both sides. "
-        "Weigh what coordinating costs against the outcome it buys."
+        "Everything spent in each step, stacked: own programs, coordination (meetings, reporting) and the backbone "
+        "with its data system, on the same scale on both sides. Dashed: money brought in from outside (grants, "
+        "joint bids, engagement). What coordination costs comes out of programs; what is brought in adds to them."
+    )
+    #: Above the legend, which sits over the axes.
+    box = (0.13, 0.22, 0.84, 0.64)
+    #: The ledger's lines, stacked from the bottom: output, label and colour (``None``: the side's colour).
+    LINES: ClassVar[tuple[tuple[str, str, str | None], ...]] = (
+        (data.PROGRAM_SPEND, "programs", None),
+        (data.COORDINATION_COST, "coordination", COORDINATION_COLOUR),
+        (data.BACKBONE_COST, "backbone", BACKBONE_COLOUR),
     )
 
     def __init__(self, ax: Axes, scale: Scale, first: data.Snapshot, colour: str = COALITION_COLOUR) -> None:
-        """Draw the fixed parts (see ``View``)."""
+        """Draw the fixed parts and the legend (see ``View``)."""
         super().__init__(ax, scale, first, colour)
         _time_axes(ax, scale.steps, scale.spend, "spend per step")
         ax.yaxis.set_major_formatter(FuncFormatter(compact_number))
-        (self.line,) = ax.plot([], [], color=colour, linewidth=2)
+        self.bands = [
+            ax.fill_between(
+                [], [], [], color=shade or colour, alpha=0.45 if shade is None else 0.8, linewidth=0, label=label
+            )
+            for _, label, shade in self.LINES
+        ]
+        (self.income,) = ax.plot([], [], color=INCOME_COLOUR, linewidth=1.8, linestyle="--", label="brought in")
+        ax.legend(**LEGEND_ABOVE, ncols=4)
 
     @property
     def artists(self) -> list[Artist]:
-        """The spend line."""
-        return [self.line]
+        """The stacked bands and the income line."""
+        return [*self.bands, self.income]
 
     def update(self, snapshot: data.Snapshot, scale: Scale) -> None:
-        """Show spend so far, on the shared scale."""
+        """Show spend so far, line by line and stacked, and income, on the shared scale."""
         if self.ax.get_ylim()[1] != scale.spend:
             self.ax.set_ylim(0, scale.spend)
-        steps = _steps(snapshot)[1:]
-        self.line.set_data(steps, snapshot.series[data.SPEND].to_numpy()[1:])
+        steps = _steps(snapshot)[1:]  # step 0 is the starting state: nothing spent yet
+        bottom = np.zeros(steps.size)
+        for band, (name, _, _) in zip(self.bands, self.LINES, strict=True):
+            top = bottom + snapshot.series[name].to_numpy()[1:]
+            band.set_data(steps, bottom, top)
+            bottom = top
+        self.income.set_data(steps, snapshot.series[data.INCOME].to_numpy()[1:])
 
 
 class ConditionsView(View):
@@ -225,7 +258,13 @@ class ConditionsView(View):
 
     key = "conditions"
     title = "The five conditions"
-    caption = "Level of each condition of collective impact (0 to 1). A backbone builds them up; without one they fade."
+    #: Below the legend's two rows, which sit over the axes (levels fill the whole height, leaving no room inside).
+    box = (0.13, 0.22, 0.84, 0.56)
+    caption = (
+        "Level of each condition of collective impact (0 to 1), built over the run: the backbone's staff raise the "
+        "other four, and they fade a little every step, the faster the weaker the backbone (not at all at full "
+        "strength)."
+    )
 
     def __init__(self, ax: Axes, scale: Scale, first: data.Snapshot, colour: str = COALITION_COLOUR) -> None:
         """Draw the fixed parts and the legend (see ``View``)."""
@@ -236,7 +275,7 @@ class ConditionsView(View):
             condition: ax.plot([], [], color=colour, linewidth=2, linestyle=style, label=CONDITION_NAMES[condition])[0]
             for condition, style, colour in zip(CONDITIONS, styles, CONDITION_COLOURS, strict=True)
         }
-        ax.legend(loc="lower right", frameon=False, ncols=2, fontsize="small")
+        ax.legend(**LEGEND_ABOVE, ncols=3)
 
     @property
     def artists(self) -> list[Artist]:

@@ -82,9 +82,10 @@ def app(scenario: str | None, port: int, host: str, open_browser: bool) -> None:
     """Start the classroom page: isolated impact and a coalition design side by side, live.
 
     Both simulations face the same problem and seed; sliders set the problem's complexity, each of the five
-    conditions, the coordination cost and the noise in organizations' data; play, step and reset run them
-    together. SCENARIO is a scenario file (TOML) or the name of one in scenarios/; without it the page opens
-    on the built-in defaults, and a picker offers every scenario in scenarios/. Ctrl-C stops the page.
+    conditions, the coordination cost and the noise in organizations' data, and a choice whether condition
+    levels are held fixed or built over the run by a backbone; play, step and reset run them together.
+    SCENARIO is a scenario file (TOML) or the name of one in scenarios/; without it the page opens on the
+    built-in defaults, and a picker offers every scenario in scenarios/. Ctrl-C stops the page.
     """
     path = scenario_file(scenario)
     port = free_port(host, port)
@@ -129,8 +130,9 @@ def app(scenario: str | None, port: int, host: str, open_browser: bool) -> None:
 def demo(out: Path, replicates: int, seed: int, steps: int | None, lesson: Path | None, quiet: bool) -> None:
     """Slide-ready figures and an animation: one coalition design on a technical and a complex problem.
 
-    Runs the shipped technical and complex scenarios, isolated and under full collective impact, with paired
-    replicates, and writes: a two-panel figure of the outcome over time with 95 % bands, a bar chart of outcome
+    Runs the shipped technical and complex scenarios, isolated and under full collective impact (and on the
+    complex problem without a backbone, with condition levels fixed and built), with paired replicates, and
+    writes: a two-panel figure of the outcome over time with 95 % bands, a bar chart of outcome
     gained per unit spent, an animation of the two simulations side by side (GIF, and MP4 where ffmpeg is
     installed), the measured numbers (CSV) and a README naming each file.
     """
