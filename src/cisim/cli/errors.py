@@ -40,6 +40,8 @@ def output_folder(path: Path) -> Path:
     Checks that the folder can be written before any work starts, so nothing computed is lost to a bad
     ``--out``.
     """
+    if path.exists() and not path.is_dir():
+        raise UserError(f"--out {str(path)!r}: is a file (Not a directory); expected a folder you can write to")
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".cisim-write-check"

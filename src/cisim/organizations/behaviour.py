@@ -14,6 +14,7 @@ Every random number a rule uses is drawn by the model in a block of fixed shape 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, overload
 
 import numpy as np
 
@@ -25,7 +26,11 @@ AGENDA, MEASUREMENT, REINFORCING, COMMUNICATION, BACKBONE = (CONDITIONS.index(c)
 
 
 # --------------------------------------------------------------------------- perception
-def data_noise(own: np.ndarray | float, measurement: np.ndarray | float, shared_noise: float) -> np.ndarray | float:
+@overload
+def data_noise(own: float, measurement: float, shared_noise: float) -> float: ...
+@overload
+def data_noise(own: np.ndarray, measurement: np.ndarray, shared_noise: float) -> np.ndarray: ...
+def data_noise(own: Any, measurement: Any, shared_noise: float) -> Any:
     """Noise of a reading: shared measurement (``measurement``) pulls one's own data noise to the shared system's."""
     return own * (1 - measurement) + shared_noise * measurement
 
