@@ -4,6 +4,7 @@ Run from the repository root after any change to the model:
 
     .venv/bin/python scripts/model_figures.py            # 100 paired replicates (a few minutes on two cores)
     .venv/bin/python scripts/model_figures.py --quick    # 20 replicates, for a look
+    .venv/bin/python scripts/model_figures.py --redraw   # redraw the figures from the recorded figures.json
 
 It writes docs/figures/model/k_curve.png, docs/figures/model/decomposition.png and
 docs/figures/model/figures.json (every number docs/model.md quotes from these two figures).
@@ -34,8 +35,8 @@ OUT = ROOT / "docs" / "figures" / "model"
 CONDITIONS = ("common_agenda", "shared_measurement", "reinforcing_activities", "communication", "backbone")
 LABELS = {
     "common_agenda": "common agenda",
-    "shared_measurement": "shared measurement\n(less noisy information)",
-    "reinforcing_activities": "reinforcing activities\n(joint choice of changes)",
+    "shared_measurement": "shared measurement\n(less noisy\ninformation)",
+    "reinforcing_activities": "reinforcing\nactivities (joint\nchoice of changes)",
     "communication": "communication",
     "backbone": "backbone",
 }
@@ -110,7 +111,7 @@ def draw_k_curve(curve: dict[int, dict[str, float]], path: Path) -> None:
 
 def draw_decomposition(parts: dict[str, dict[str, dict]], path: Path) -> None:
     """Each condition's gain switched on alone and loss when removed, against the full advantage."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = plt.subplots(figsize=(9, 5))
     positions = np.arange(len(CONDITIONS))
     for offset, (key, label) in zip(
         (-0.2, 0.2), (("alone", "switched on alone"), ("removed", "lost when removed")), strict=True
@@ -134,7 +135,14 @@ def main() -> None:
     """Measure, draw and record both figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 replicates instead of 100")
-    replicates = 20 if parser.parse_args().quick else 100
+    parser.add_argument("--redraw", action="store_true", help="redraw from the recorded figures.json, no runs")
+    arguments = parser.parse_args()
+    if arguments.redraw:
+        record = json.loads((OUT / "figures.json").read_text(encoding="utf-8"))
+        draw_k_curve({int(k): v for k, v in record["k_curve"].items()}, OUT / "k_curve.png")
+        draw_decomposition(record["decomposition"], OUT / "decomposition.png")
+        return
+    replicates = 20 if arguments.quick else 100
     OUT.mkdir(parents=True, exist_ok=True)
     base = load_scenario(ROOT / "scenarios" / "complex.toml")
     started = time.perf_counter()
