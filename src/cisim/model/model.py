@@ -8,7 +8,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from cisim.model import reporters
+import cisim.model.reporters as reporters
 from cisim.model.ledger import Ledger, book
 from cisim.model.network import Network, build_graph
 from cisim.model.plan import joint_plan, participants_of, pooled_noise, realign, tabled

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+import cisim.report.words as words
 from cisim.analysis.attribution import AttributionError, attribute
 from cisim.analysis.findings import cautions, headline, key_comparisons
 from cisim.analysis.results import Results
@@ -24,7 +25,6 @@ from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.tables import describe, paired_comparisons
 from cisim.model.outputs import RUN_SUMMARIES, label
 from cisim.plots.results import plot_all
-from cisim.report import words
 from cisim.scenarios.scenario import Scenario
 from cisim.scenarios.schema import BY_KEY
 
