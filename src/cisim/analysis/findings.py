@@ -139,7 +139,7 @@ def cautions(
             if np.isfinite(row.ci_low) and row.ci_low <= 0 <= row.ci_high and row.difference != 0:
                 notes.append(
                     f"The 95 % interval of the difference in {label(row.metric)} ({row.arm} minus "
-                    f"{row.baseline}) runs from {row.ci_low:+.3g} to {row.ci_high:+.3g}: it includes zero, so "
+                    f"{row.baseline}) runs from {_figure(row.ci_low)} to {_figure(row.ci_high)}: it includes zero, so "
                     "these runs cannot tell the two apart on it; more replicates would narrow it."
                 )
     if contributions is not None and not contributions.empty:
@@ -155,6 +155,11 @@ def cautions(
     if sensitivity is not None:
         notes += _sensitivity_cautions(*sensitivity)
     return notes
+
+
+def _figure(value: float) -> str:
+    """A signed figure for a caution: thousands as whole numbers, smaller values to three decimals."""
+    return f"{value:+,.0f}" if abs(value) >= 1000 else f"{value:+.3f}"
 
 
 def _sensitivity_cautions(method: str, indices: pd.DataFrame) -> list[str]:

@@ -39,9 +39,17 @@ def p_text(p: float) -> str:
 
 
 def p_value(p: float) -> str:
-    """A p-value as words a reader can quote (HTML-safe)."""
+    """A headline's p-value as words a reader can quote (HTML-safe): Wilcoxon's, before any correction.
+
+    The key table's p-values are corrected (Holm) for the other comparisons shown with it, so they can be larger.
+    """
     text = p_text(p)
-    return escape(f"p {text}" if text.startswith("<") else f"p = {text}")
+    return escape(f"Wilcoxon p {text}" if text.startswith("<") else f"Wilcoxon p = {text}") + ", uncorrected"
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter capitalised, to open a sentence (arm names are lower case)."""
+    return text[:1].upper() + text[1:]
 
 
 def where(point: dict[str, Any]) -> str:
@@ -71,9 +79,11 @@ def comparison_headline(headline: Headline) -> list[str]:
     outcome = label("final_outcome")
     clear = d.excludes_zero()
     if clear and d.estimate > 0:
-        verdict = f"<strong>{arm} did better than {baseline}.</strong>"
+        verdict = f"<strong>{sentence(arm)} did better than {baseline}.</strong>"
     elif clear:
-        verdict = f"<strong>{baseline} did better than every other design; the closest, {arm}, did worse.</strong>"
+        verdict = (
+            f"<strong>{sentence(baseline)} did better than every other design; the closest, {arm}, did worse.</strong>"
+        )
     else:
         verdict = f"<strong>These runs cannot tell {arm} and {baseline} apart.</strong>"
     size = (
@@ -94,9 +104,9 @@ def comparison_headline(headline: Headline) -> list[str]:
     cost = []
     if h.cost is not None and h.baseline_cost:
         change = h.cost.estimate / h.baseline_cost
-        more = "more" if change > 0 else "less"
+        how_much = "the same" if round(abs(change), 2) == 0 else f"{abs(change):.0%} {'more' if change > 0 else 'less'}"
         spent = (
-            f"It cost {abs(change):.0%} {more} in total spend ({number(h.baseline_cost)} under {baseline}, "
+            f"It cost {how_much} in total spend ({number(h.baseline_cost)} under {baseline}, "
             f"{number(h.arm_cost)} under {arm}, per run)"
         )
         if h.cost.excludes_zero():
