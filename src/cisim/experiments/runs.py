@@ -73,7 +73,8 @@ def run_model(
             break
     model.collect()  # the last step, whatever the collection stride
     frame = agent_frame(model) if agents else None
-    return RunResult(series=model.series(), summary=summarise(model), agents=frame)
+    series = model.series()
+    return RunResult(series=series, summary=summarise(model, series), agents=frame)
 
 
 def agent_frame(model: CollectiveImpactModel) -> pd.DataFrame:
@@ -89,14 +90,15 @@ def agent_frame(model: CollectiveImpactModel) -> pd.DataFrame:
     )
 
 
-def summarise(model: CollectiveImpactModel) -> dict[str, Any]:
+def summarise(model: CollectiveImpactModel, series: pd.DataFrame | None = None) -> dict[str, Any]:
     """Per-run summary of a finished run (see ``SUMMARY_COLUMNS``).
 
     Outcomes and totals come from the model's every-step records, so they do not depend on how often the
-    outputs were collected; duplication and gaps are means over the collected steps.
+    outputs were collected; duplication and gaps are means over the collected steps (``series``: the model's
+    collected outputs, if already at hand).
     """
     outcome = np.asarray(model.outcomes)
-    series = model.series()
+    series = model.series() if series is None else series
     reached = np.flatnonzero(outcome >= model.params.run.target_outcome)
     gain = outcome[-1] - outcome[0]
     ledger = model.ledger
