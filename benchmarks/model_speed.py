@@ -154,33 +154,53 @@ def main() -> None:
     parser.add_argument("--previous-python", help="run the previous main with this interpreter (its own venv)")
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per measurement [default: 5]")
     parser.add_argument("--quick", action="store_true", help="fewer rounds and sizes (a few minutes)")
+    parser.add_argument("--only", type=int, nargs="+", choices=[1, 2, 3, 4], help="measure only these parts")
     parser.add_argument("--json", type=Path, help="also write the measurements to this file")
     options = parser.parse_args()
+    parts = set(options.only or [1, 2, 3, 4])
     rounds = 2 if options.quick else options.rounds
     figures: dict = {"previous_commit": options.previous_commit, "rounds": rounds}
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         script = scratch / "worker.py"
         script.write_text(textwrap.dedent(WORKER))
-        current = Implementation("now", sys.executable)
-        if options.previous_python:
-            source = export_previous(options.previous_commit, scratch)
-            previous = Implementation("previous main", options.previous_python, source)
-        else:
-            previous = Implementation(
-                "previous main", sys.executable, export_previous(options.previous_commit, scratch)
-            )
-        both = [current, previous]
-        base = {"scenario": str(COMPLEX), "name": "complex"}
-
-        # 1. The default complex run.
-        seeds = list(range(1, 11))
-        print("1. default complex run ...", flush=True)
-        default = alternate(both, {**base, "kind": "run", "seeds": seeds}, rounds, script)
-        strided = alternate(
-            [current], {**base, "kind": "run", "seeds": seeds, "overrides": ["run.collect_every=10"]}, rounds, script
+        source = export_previous(options.previous_commit, scratch)
+        bench = Bench(
+            Implementation("now", sys.executable),
+            Implementation("previous main", options.previous_python or sys.executable, source),
+            script,
+            rounds,
+            options.quick,
         )
-        figures["default_run"] = {
+        if 1 in parts:
+            figures["default_run"] = bench.default_run()
+        if 2 in parts:
+            figures.update(bench.organizations())
+        if 3 in parts:
+            figures["big_run"] = bench.big_run()
+        if 4 in parts:
+            figures.update(bench.problem_size())
+    report(figures)
+    if options.json:
+        options.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+class Bench:
+    """The measurements, each alternating the implementations it compares."""
+
+    def __init__(
+        self, current: Implementation, previous: Implementation, script: Path, rounds: int, quick: bool
+    ) -> None:
+        self.current, self.previous, self.script, self.rounds, self.quick = current, previous, script, rounds, quick
+        self.base = {"scenario": str(COMPLEX), "name": "complex"}
+
+    def default_run(self) -> dict:
+        """1. The default complex run, every output every step and every 10th step."""
+        print("1. default complex run ...", flush=True)
+        task = {**self.base, "kind": "run", "seeds": list(range(1, 11))}
+        default = alternate([self.current, self.previous], task, self.rounds, self.script)
+        strided = alternate([self.current], {**task, "overrides": ["run.collect_every=10"]}, self.rounds, self.script)
+        return {
             "now_s": median(default["now"]["cpu"]),
             "now_wall_s": median(default["now"]["wall"]),
             "previous_s": median(default["previous main"]["cpu"]),
@@ -190,61 +210,80 @@ def main() -> None:
             "runs": len(default["now"]["cpu"]),
         }
 
-        # 2. Cost per step against organizations.
-        sizes = [10, 100, 1000] if options.quick else [10, 30, 100, 300, 1000]
+    def organizations(self) -> dict:
+        """2. Cost per step against organizations, both implementations, and the fitted exponents."""
         print("2. cost per step against organizations ...", flush=True)
-        scaling = []
+        sizes = [10, 100, 1000] if self.quick else [10, 30, 100, 300, 1000]
+        rows = []
         for count in sizes:
             steps = 100 if count <= 100 else 30
-            task = {**base, "kind": "steps", "organizations": count, "steps": steps, "seeds": [1, 2, 3]}
-            measured = alternate(both, task, max(1, rounds // 2), script)
-            scaling.append(
+            task = {**self.base, "kind": "steps", "organizations": count, "steps": steps, "seeds": [1, 2, 3]}
+            measured = alternate([self.current, self.previous], task, max(1, self.rounds // 2), self.script)
+            rows.append(
                 {
                     "organizations": count,
                     "now_ms": 1000 * median(measured["now"]["cpu"]),
                     "previous_ms": 1000 * median(measured["previous main"]["cpu"]),
                 }
             )
-            print(f"   {count} organizations: {scaling[-1]['now_ms']:.3f} ms per step", flush=True)
-        figures["per_step"] = scaling
-        figures["exponent_now"] = slope(sizes, [row["now_ms"] for row in scaling])
-        figures["exponent_previous"] = slope(sizes, [row["previous_ms"] for row in scaling])
+            print(f"   {count} organizations: {rows[-1]['now_ms']:.3f} ms per step", flush=True)
+        return {
+            "per_step": rows,
+            "exponent_now": slope(sizes, [row["now_ms"] for row in rows]),
+            "exponent_previous": slope(sizes, [row["previous_ms"] for row in rows]),
+        }
 
-        # 3. 1,000 organizations x 500 steps.
+    def big_run(self) -> dict:
+        """3. 1,000 organizations x 500 steps (the previous main: from 100 steps with --quick)."""
         print("3. 1,000 organizations x 500 steps ...", flush=True)
-        big_now = alternate([current], {**base, "kind": "big", "organizations": 1000, "steps": 500}, 1, script)
-        previous_steps = 100 if options.quick else 500
-        big_before = alternate(
-            [previous], {**base, "kind": "big", "organizations": 1000, "steps": previous_steps}, 1, script
-        )
-        figures["big_run"] = {
-            "now_s": big_now["now"]["cpu"][0],
-            "now_wall_s": big_now["now"]["wall"][0],
-            "previous_s": big_before["previous main"]["cpu"][0] * 500 / previous_steps,
+        task = {**self.base, "kind": "big", "organizations": 1000, "steps": 500}
+        now = alternate([self.current], task, 1, self.script)["now"]
+        previous_steps = 100 if self.quick else 500
+        before = alternate([self.previous], {**task, "steps": previous_steps}, 1, self.script)["previous main"]
+        return {
+            "now_s": now["cpu"][0],
+            "now_wall_s": now["wall"][0],
+            "previous_s": before["cpu"][0] * 500 / previous_steps,
             "previous_steps_measured": previous_steps,
         }
 
-        # 4. Cost per step against elements x 2^k.
+    def problem_size(self) -> dict:
+        """4. Cost per step against elements x 2^k (100 organizations, no policy wins)."""
         print("4. cost per step against elements x 2^k ...", flush=True)
-        shapes = [(8, 2), (16, 2), (16, 6), (24, 6), (24, 10)] if not options.quick else [(8, 2), (16, 6), (24, 10)]
-        problem = []
+        shapes = [(8, 2), (16, 6), (24, 10)] if self.quick else [(8, 2), (16, 2), (16, 6), (24, 6), (24, 10)]
+        rows = []
         for n, k in shapes:
             overrides = [f"problem.n_elements={n}", f"problem.k={k}", "backbone.policy_win_rate=0"]
-            task = {**base, "kind": "steps", "organizations": 100, "steps": 50, "seeds": [1, 2], "overrides": overrides}
-            measured = alternate([current], task, 1, script)
-            problem.append({"n": n, "k": k, "size": n * 2**k, "now_ms": 1000 * median(measured["now"]["cpu"])})
-            print(f"   n={n} k={k}: {problem[-1]['now_ms']:.3f} ms per step", flush=True)
-        figures["per_step_problem"] = problem
-        figures["exponent_problem"] = slope([r["size"] for r in problem], [r["now_ms"] for r in problem])
-
-    report(figures)
-    if options.json:
-        options.json.write_text(json.dumps(figures, indent=2) + "\n")
+            task = {
+                **self.base,
+                "kind": "steps",
+                "organizations": 100,
+                "steps": 50,
+                "seeds": [1, 2],
+                "overrides": overrides,
+            }
+            measured = alternate([self.current], task, 1, self.script)
+            rows.append({"n": n, "k": k, "size": n * 2**k, "now_ms": 1000 * median(measured["now"]["cpu"])})
+            print(f"   n={n} k={k}: {rows[-1]['now_ms']:.3f} ms per step", flush=True)
+        return {
+            "per_step_problem": rows,
+            "exponent_problem": slope([row["size"] for row in rows], [row["now_ms"] for row in rows]),
+        }
 
 
 def report(figures: dict) -> None:
-    """Print the tables in Markdown."""
-    run = figures["default_run"]
+    """Print the tables in Markdown (of the parts measured)."""
+    if "default_run" in figures:
+        report_default_run(figures["default_run"])
+    if "per_step" in figures:
+        report_organizations(figures)
+    if "big_run" in figures:
+        report_big_run(figures["big_run"])
+    if "per_step_problem" in figures:
+        report_problem_size(figures)
+
+
+def report_default_run(run: dict) -> None:
     print(f"\n### Default complex run (12 organizations, 100 steps): median of {run['runs']} runs, CPU seconds\n")
     print("| | now | previous main | ratio |")
     print("| --- | ---: | ---: | ---: |")
@@ -260,6 +299,9 @@ def report(figures: dict) -> None:
         f"| (wall clock, every step) | {run['now_wall_s'] * 1000:.1f} ms | {run['previous_wall_s'] * 1000:.1f} ms "
         f"| {run['previous_wall_s'] / run['now_wall_s']:.1f}x |"
     )
+
+
+def report_organizations(figures: dict) -> None:
     print("\n### Cost of a step against organizations (complex scenario): CPU milliseconds per step\n")
     print("| organizations | now | previous main | ratio |")
     print("| ---: | ---: | ---: | ---: |")
@@ -270,12 +312,17 @@ def report(figures: dict) -> None:
         f"\nFitted exponent of cost per step against organizations: now {figures['exponent_now']:.2f}, "
         f"previous main {figures['exponent_previous']:.2f} (1 is linear)."
     )
-    big = figures["big_run"]
+
+
+def report_big_run(big: dict) -> None:
     note = "" if big["previous_steps_measured"] == 500 else f" (from {big['previous_steps_measured']} steps)"
     print(
         f"\n### 1,000 organizations x 500 steps\n\nnow {big['now_s']:.2f} s CPU ({big['now_wall_s']:.2f} s wall), "
         f"previous main {big['previous_s']:.1f} s{note}: {big['previous_s'] / big['now_s']:.1f}x"
     )
+
+
+def report_problem_size(figures: dict) -> None:
     print("\n### Cost of a step against elements x 2^k (100 organizations, no policy wins): CPU ms per step\n")
     print("| n | k | n x 2^k | now |")
     print("| ---: | ---: | ---: | ---: |")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import mesa
@@ -216,8 +217,7 @@ class CollectiveImpactModel(mesa.Model):
         """
         view = self._timely_view()
         state = self.population.known if self.own_solutions else self.region_configs
-        values = outcomes(view.tables[0], view.index_tables, view.minimum, view.spread, view.clip, state)
-        mean = float(values.mean())
+        values, mean = outcomes(view.tables[0], view.index_tables, view.minimum, view.spread, view.clip, state)
         self.snapshot = {"outcomes": values, "outcome": mean}
         self.outcomes.append(mean)
         if self.own_solutions:
@@ -358,7 +358,7 @@ class CollectiveImpactModel(mesa.Model):
         one array per column (faster than from lists).
         """
         columns = {name: np.asarray(values) for name, values in self.datacollector.model_vars.items()}
-        steps = self.collected_steps[: len(next(iter(columns.values()), ()))]
+        steps = np.asarray(self.collected_steps[: len(next(iter(columns.values()), ()))])
         return pd.DataFrame(columns, index=pd.Index(steps, name="step"))
 
     def _draw_layout(self) -> list[tuple[str, str, int, list[tuple[str, tuple[int, ...], int, int]]]]:
@@ -409,7 +409,7 @@ class CollectiveImpactModel(mesa.Model):
         for stream, kind, parts in blocks:
             cuts, start = [], 0
             for name, shape in parts:
-                size = int(np.prod(shape))
+                size = math.prod(shape)
                 if name:
                     cuts.append((name, shape, start, start + size))
                 start += size

@@ -123,9 +123,11 @@ def choose_jointly(
     for i in survivors[:n_survivors]:
         for e in range(n):
             change[e] |= flips[kept[i], choice[i], e]
-    combined = config ^ change
+    combined = np.empty((1, n), dtype=np.bool_)
+    for e in range(n):
+        combined[0, e] = config[e] ^ change[e]
     index = np.empty(n, dtype=np.intp)
-    together = outcome_of(problem, row, combined, index) + noise * z_combination
+    together = outcome_of(problem, row, combined, 0, index) + noise * z_combination
     return change if together > best_score else single
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from cisim.problem.compiled import kernel, numpy_sum
+from cisim.problem.compiled import kernel, mean_domain_outcomes, numpy_sum
 from cisim.scenarios.schema import CONDITIONS
 
 #: Cost-effectiveness is reported in percentage points of progress per this much spent.
@@ -56,20 +56,23 @@ def domain_outcome(model: Any, domain: int) -> float:
 
 
 def _domain_outcomes(model: Any) -> np.ndarray:
-    return model.landscape.domain_outcomes(_state(model)).mean(axis=0)
+    """``landscape.domain_outcomes(state).mean(axis=0)``, compiled."""
+    landscape = model.landscape
+    extremes = landscape.extremes
+    return mean_domain_outcomes(
+        landscape.tables.ravel(),
+        landscape.index_tables,
+        landscape.domain_starts,
+        landscape.domain_sizes,
+        extremes.domain_minimum,
+        extremes.domain_maximum - extremes.domain_minimum,
+        not extremes.exact,
+        _state(model),
+    )
 
 
 def _state(model: Any) -> np.ndarray:
     return model.population.known if model.own_solutions else model.region_configs
-
-
-def _workers(model: Any) -> np.ndarray:
-    """How many organizations work on each element, per region, shape ``(R, N)``."""
-    population = model.population
-    workers = np.zeros((len(model.regions), population.portfolio.shape[1]))
-    for region in range(len(model.regions)):
-        workers[region] = population.portfolio[population.region == region].sum(axis=0)
-    return workers
 
 
 def duplication_index(model: Any) -> float:
@@ -88,13 +91,37 @@ def gap_share(model: Any) -> float:
 def _division_of_work(model: Any) -> tuple[float, float]:
     """Duplication index and gap share, which change only when portfolios change."""
     population = model.population
-    portfolio = population.portfolio
-    workers = _workers(model)
-    effort = portfolio * (population.base_capacity / np.maximum(portfolio.sum(axis=1), 1))[:, None]
-    shared = workers[population.region] >= 2
-    total = effort.sum()
-    duplication = float(effort[shared].sum() / total) if total else 0.0
-    return duplication, float((workers == 0).mean())
+    return division_of_work(population.portfolio, population.region, population.base_capacity, len(model.regions))
+
+
+@kernel
+def division_of_work(
+    portfolio: np.ndarray, region: np.ndarray, base_capacity: np.ndarray, regions: int
+) -> tuple[float, float]:
+    """Duplication index and gap share of these portfolios (sums in numpy's order: ``numpy_sum``)."""
+    count, n = portfolio.shape
+    workers = np.zeros((regions, n), dtype=np.intp)
+    for o in range(count):
+        for e in range(n):
+            workers[region[o], e] += portfolio[o, e]
+    effort = np.zeros(count * n)
+    shared = np.empty(count * n)
+    n_shared = 0
+    for o in range(count):
+        share = base_capacity[o] / max(portfolio[o].sum(), 1)
+        for e in range(n):
+            if portfolio[o, e]:
+                effort[o * n + e] = share
+            if workers[region[o], e] >= 2:
+                shared[n_shared] = effort[o * n + e]
+                n_shared += 1
+    total = numpy_sum(effort)
+    duplication = numpy_sum(shared[:n_shared]) / total if total else 0.0
+    gaps = 0
+    for r in range(regions):
+        for e in range(n):
+            gaps += workers[r, e] == 0
+    return duplication, gaps / (regions * n)
 
 
 def program_spend(model: Any) -> float:

@@ -21,20 +21,20 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cisim.problem.compiled import ProblemView, kernel, normalised, raw_sums
+from cisim.problem.compiled import ProblemView, inlined, kernel, normalised, raw_sums
 from cisim.scenarios.schema import CONDITIONS
 
 AGENDA, MEASUREMENT, REINFORCING, COMMUNICATION, BACKBONE = (CONDITIONS.index(c) for c in CONDITIONS)
 
 
 # --------------------------------------------------------------------------- perception
-@kernel
+@inlined
 def data_noise(own: float, measurement: float, shared_noise: float) -> float:
     """Noise of a reading: shared measurement (``measurement``) pulls one's own data noise to the shared system's."""
     return own * (1 - measurement) + shared_noise * measurement
 
 
-@kernel
+@inlined
 def sharing_chance(trust: float, platform: float) -> float:
     """Chance that what one knows reaches another: the trust between them, lifted by a shared platform (003)."""
     return trust + platform * (1 - trust)
@@ -67,16 +67,25 @@ class Perception(NamedTuple):
     noise_rest: np.ndarray
 
 
-@kernel
-def read(problem: ProblemView, perception: Perception, o: int, row: int, config: np.ndarray, index: np.ndarray):
-    """True outcomes of one configuration as organization ``o``'s data show it (before noise).
+@inlined
+def read(
+    problem: ProblemView,
+    perception: Perception,
+    o: int,
+    row: int,
+    configs: np.ndarray,
+    c: int,
+    index: np.ndarray,
+) -> tuple[float, float, float]:
+    """True outcomes of configuration ``configs[c]`` as organization ``o``'s data show it (before noise).
 
     Args:
         problem: the problem as read this step.
         perception: how each organization reads outcomes.
         o: the organization.
         row: the version of the problem its data describe (a row of ``problem.tables``).
-        config: the configuration.
+        configs: configurations, one per row.
+        c: the configuration to read.
         index: scratch space of one integer per element.
 
     Returns:
@@ -84,16 +93,16 @@ def read(problem: ProblemView, perception: Perception, o: int, row: int, config:
         the problem as it is now (an organization working in every domain has no "rest": its weight is then 0
         and any finite value will do).
     """
-    total, inside = raw_sums(problem.tables[row], problem.index_tables, config, perception.domain_mask[o], index)
+    total, inside = raw_sums(problem.tables, row, problem.index_tables, configs, c, perception.domain_mask, o, index)
     minimum, spread, clip = problem.minimum, problem.spread, problem.clip
     return (
         normalised(inside / perception.own_size[o], minimum, spread, clip),
         normalised((total - inside) / perception.rest_size[o], minimum, spread, clip),
-        normalised(total / config.shape[0], minimum, spread, clip),
+        normalised(total / configs.shape[1], minimum, spread, clip),
     )
 
 
-@kernel
+@inlined
 def objective(perception: Perception, o: int, own: float, rest: float, z_own: float, z_rest: float) -> float:
     """Organization ``o``'s noisy objective, given true outcomes and two standard normal draws."""
     own_reading = own + perception.noise_own[o] * z_own
@@ -101,19 +110,21 @@ def objective(perception: Perception, o: int, own: float, rest: float, z_own: fl
     return perception.weight_own[o] * own_reading + perception.weight_rest[o] * rest_reading
 
 
-@kernel
+@inlined
 def perceived(
     problem: ProblemView,
     perception: Perception,
     o: int,
     row: int,
-    config: np.ndarray,
-    z: np.ndarray,
+    configs: np.ndarray,
+    c: int,
+    z_own: float,
+    z_rest: float,
     index: np.ndarray,
 ) -> float:
-    """How good one configuration looks to organization ``o``; ``z`` holds two standard normal draws."""
-    own, rest, _ = read(problem, perception, o, row, config, index)
-    return objective(perception, o, own, rest, z[0], z[1])
+    """How good configuration ``configs[c]`` looks to organization ``o``, given two standard normal draws."""
+    own, rest, _ = read(problem, perception, o, row, configs, c, index)
+    return objective(perception, o, own, rest, z_own, z_rest)
 
 
 # --------------------------------------------------------------------------- proposals
@@ -139,12 +150,12 @@ class Candidates:
 
 
 @kernel
-def _in_key_order(elements: np.ndarray, count: int, keys: np.ndarray) -> None:
-    """Sort the first ``count`` of ``elements`` by their ``keys`` (insertion sort: a few dozen at most)."""
+def _in_key_order(elements: np.ndarray, count: int, keys: np.ndarray, o: int) -> None:
+    """Sort the first ``count`` of ``elements`` by ``keys[o]`` (insertion sort: a few dozen at most)."""
     for i in range(1, count):
         element = elements[i]
         j = i - 1
-        while j >= 0 and keys[elements[j]] > keys[element]:
+        while j >= 0 and keys[o, elements[j]] > keys[o, element]:
             elements[j + 1] = elements[j]
             j -= 1
         elements[j + 1] = element
@@ -155,12 +166,14 @@ def propose(
     o: int,
     current: np.ndarray,
     known: np.ndarray,
-    eligible: np.ndarray,
+    portfolio: np.ndarray,
+    whole_problem: bool,
     capacity: int,
     keys: np.ndarray,
-    whole_problem: bool,
     flips: np.ndarray,
     valid: np.ndarray,
+    elements: np.ndarray,
+    toward: np.ndarray,
 ) -> None:
     """``capacity`` candidate changes for organization ``o``, or as many as it has elements to change.
 
@@ -169,38 +182,38 @@ def propose(
     candidates each change one element it works on, distinct elements drawn at random.
 
     Args:
-        o: the organization.
-        current: the configuration it acts on, ``(N,)``.
-        known: its best known configuration, ``(N,)``.
-        eligible: the elements it works on, ``(N,)`` (own-solution mode: every element).
-        capacity: candidates it may evaluate (at most the width of ``flips``).
-        keys: uniform draws, ``(N,)``: the random order in which elements are tried.
+        o: the organization (its row in the arrays below).
+        current: the configuration each organization acts on, ``(O, N)``.
+        known: each one's best known configuration, ``(O, N)``.
+        portfolio: the elements each works on, ``(O, N)``.
         whole_problem: own-solution mode: any element may change, and there is no memory move.
+        capacity: candidates it may evaluate (at most the width of ``flips``).
+        keys: uniform draws, ``(O, N)``: the random order in which elements are tried.
         flips: the elements each candidate changes, ``(O, C, N)``; row ``o`` is written.
         valid: which slots hold a candidate, ``(O, C)``; row ``o`` is written.
+        elements: scratch space of one integer per element.
+        toward: scratch space of one integer per element.
     """
-    n = current.shape[0]
-    elements = np.empty(n, dtype=np.intp)
-    toward = np.empty(n, dtype=np.intp)
+    n = current.shape[1]
     n_eligible = 0
     n_toward = 0
     for e in range(n):
-        if eligible[e]:
+        if whole_problem or portfolio[o, e]:
             elements[n_eligible] = e
             n_eligible += 1
-            if not whole_problem and known[e] != current[e]:
+            if not whole_problem and known[o, e] != current[o, e]:
                 toward[n_toward] = e
                 n_toward += 1
     # As many candidates as capacity allows and elements it works on: the memory move takes one of the slots.
     total = min(capacity, n_eligible)
     has_toward = n_toward > 0 and total > 0
     if has_toward:  # the memory move: the `total` differing elements that come first in the random order
-        _in_key_order(toward, n_toward, keys)
+        _in_key_order(toward, n_toward, keys, o)
         for i in range(min(total, n_toward)):
             flips[o, 0, toward[i]] = True
         valid[o, 0] = True
     # Single changes: eligible elements in the random order.
-    _in_key_order(elements, n_eligible, keys)
+    _in_key_order(elements, n_eligible, keys, o)
     first = 1 if has_toward else 0
     for i in range(total - first):
         flips[o, first + i, elements[i]] = True
@@ -220,7 +233,7 @@ def search(
     revising: np.ndarray,
     keys: np.ndarray,
     z: np.ndarray,
-):
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """Organizations that revise propose their candidates and read them (the status quo too) with their data.
 
     Args:
@@ -238,47 +251,54 @@ def search(
 
     Returns:
         the candidates' flips ``(O, C, N)``, which slots hold one ``(O, C)``, the status quo and candidate
-        configurations ``(O, C + 1, N)``, each one's noisy objective ``(O, C + 1)`` and true community outcome
-        as its data show it ``(O, C + 1)`` (both 0 for organizations that do not revise), and how many
-        candidates were evaluated.
+        configurations ``(O x (C + 1), N)`` (organization ``o``'s slot ``s`` in row ``o (C + 1) + s``), each
+        one's noisy objective ``(O, C + 1)`` and true community outcome as its data show it ``(O, C + 1)``
+        (both 0 for organizations that do not revise), and how many candidates were evaluated.
     """
     count, n = current.shape
+    slots = width + 1
     flips = np.zeros((count, width, n), dtype=np.bool_)
     valid = np.zeros((count, width), dtype=np.bool_)
-    configs = np.empty((count, width + 1, n), dtype=np.bool_)
-    values = np.zeros((count, width + 1))
-    community = np.zeros((count, width + 1))
+    configs = np.empty((count * slots, n), dtype=np.bool_)
+    values = np.zeros((count, slots))
+    community = np.zeros((count, slots))
     index = np.empty(n, dtype=np.intp)
+    elements = np.empty(n, dtype=np.intp)
+    toward = np.empty(n, dtype=np.intp)
     evaluated = 0
     for o in range(count):
-        for slot in range(width + 1):
-            configs[o, slot] = current[o]
+        for slot in range(slots):
+            for e in range(n):
+                configs[o * slots + slot, e] = current[o, e]
         if not revising[o]:
             continue
-        eligible = np.ones(n, dtype=np.bool_) if whole_problem else portfolio[o]
-        propose(o, current[o], known[o], eligible, min(capacity[o], width), keys[o], whole_problem, flips, valid)
+        limit = min(capacity[o], width)
+        propose(o, current, known, portfolio, whole_problem, limit, keys, flips, valid, elements, toward)
         row = problem.table_of[o]
-        for slot in range(width + 1):
+        for slot in range(slots):
             if slot > 0:
                 if not valid[o, slot - 1]:
                     continue
                 evaluated += 1
                 for e in range(n):
-                    configs[o, slot, e] ^= flips[o, slot - 1, e]
-            own, rest, outcome = read(problem, perception, o, row, configs[o, slot], index)
+                    configs[o * slots + slot, e] ^= flips[o, slot - 1, e]
+            own, rest, outcome = read(problem, perception, o, row, configs, o * slots + slot, index)
             values[o, slot] = objective(perception, o, own, rest, z[o, slot, 0], z[o, slot, 1])
             community[o, slot] = outcome
     return flips, valid, configs, values, community, evaluated
 
 
-@kernel
-def best_candidate(values: np.ndarray, valid: np.ndarray) -> tuple[int, bool]:
-    """The best valid candidate (columns 1.. of ``values``) and whether it beats the status quo (column 0)."""
+@inlined
+def best_candidate(values: np.ndarray, valid: np.ndarray, o: int) -> tuple[int, bool]:
+    """Organization ``o``'s best valid candidate and whether it beats its status quo.
+
+    ``values`` holds each organization's status quo (column 0) and candidates, ``valid`` its candidate slots.
+    """
     best, best_value = 0, -np.inf
-    for slot in range(valid.shape[0]):
-        if valid[slot] and values[slot + 1] > best_value:
-            best, best_value = slot, values[slot + 1]
-    return best, best_value > values[0]
+    for slot in range(valid.shape[1]):
+        if valid[o, slot] and values[o, slot + 1] > best_value:
+            best, best_value = slot, values[o, slot + 1]
+    return best, best_value > values[o, 0]
 
 
 @kernel
@@ -304,18 +324,22 @@ def decide(
     quo. Organizations decide at the same time, each against the same state: none anticipates what the
     others will change, which is what makes uncoordinated action costly on problems whose elements interact.
     Their changes and the plans' are applied together to each region's state (own-solution mode: each to
-    its own configuration).
+    its own configuration). ``configs`` are the status quo and candidates as ``search`` returns them.
 
     Memory (shared solutions): each organization keeps the best of what it knows, the state now, and the best
     change it found in its own search this step, as its data read them (``z_remember``: ``(O, 3, 2)``).
     """
     count, n = known.shape
-    found = np.empty((count, n), dtype=np.bool_)
+    slots = valid.shape[1] + 1
+    # What each may remember: the state now (row 0, filled below) and the best change it found (row 1).
+    offers = np.empty((2 * count, n), dtype=np.bool_)
     changed = plan_changes.copy()
     for o in range(count):
-        best, better = best_candidate(values[o], valid[o])
+        best, better = best_candidate(values, valid, o)
         better = better and revising[o]
-        found[o] = configs[o, best + 1] if better else configs[o, 0]
+        found = o * slots + (best + 1 if better else 0)
+        for e in range(n):
+            offers[2 * o + 1, e] = configs[found, e]
         if better and not in_plan[o]:  # it decides alone
             for e in range(n):
                 if flips[o, best, e]:
@@ -328,25 +352,25 @@ def decide(
     for r in range(region_configs.shape[0]):
         for e in range(n):
             region_configs[r, e] ^= changed[r, e]
-    offers = np.empty((2, n), dtype=np.bool_)
-    offered = np.ones(2, dtype=np.bool_)
+    offered = np.ones((count, 2), dtype=np.bool_)
     index = np.empty(n, dtype=np.intp)
     for o in range(count):
-        offers[0] = region_configs[region[o]]
-        offers[1] = found[o]
+        for e in range(n):
+            offers[2 * o, e] = region_configs[region[o], e]
         choice, take = consider(
-            problem, perception, o, problem.table_of[o], known[o], offers, offered, z_remember[o], index
+            problem, perception, o, problem.table_of[o], known, offers, 2 * o, 2, offered, z_remember, index
         )
         if take:
-            known[o] = offers[choice]
+            for e in range(n):
+                known[o, e] = offers[2 * o + choice, e]
 
 
 # --------------------------------------------------------------------------- learning from others
-@kernel
-def differ(first: np.ndarray, second: np.ndarray) -> bool:
-    """Whether two configurations differ in any element."""
-    for e in range(first.shape[0]):  # noqa: SIM110 - numba compiles loops, not generator expressions
-        if first[e] != second[e]:
+@inlined
+def differ(first: np.ndarray, f: int, second: np.ndarray, s: int) -> bool:
+    """Whether configurations ``first[f]`` and ``second[s]`` differ in any element."""
+    for e in range(first.shape[1]):  # noqa: SIM110 - numba compiles loops, not generator expressions
+        if first[f, e] != second[s, e]:
             return True
     return False
 
@@ -359,6 +383,8 @@ def consider(
     row: int,
     known: np.ndarray,
     offers: np.ndarray,
+    first: int,
+    count: int,
     offered: np.ndarray,
     z: np.ndarray,
     index: np.ndarray,
@@ -370,24 +396,30 @@ def consider(
         perception: how each organization reads outcomes.
         o: the organization.
         row: the version of the problem its data describe.
-        known: what it knows (the status quo), ``(N,)``.
-        offers: configurations offered, ``(S, N)``.
-        offered: which offers are real, ``(S,)``; offers equal to what it knows are not considered.
-        z: standard normal draws, ``(S + 1, 2)`` (own and rest readings, status quo first).
+        known: what each knows (the status quo: ``known[o]``), ``(O, N)``.
+        offers: configurations, one per row; the offers are rows ``first`` to ``first + count - 1``.
+        first: the first offer's row.
+        count: how many offers.
+        offered: which offers are real: ``offered[o, s]`` for offer ``s``; offers equal to what it knows are
+            not considered.
+        z: standard normal draws, ``z[o, s]`` (own and rest readings) for the status quo (``s = 0``) and offer
+            ``s - 1``.
         index: scratch space of one integer per element.
 
     Returns:
-        the offer it takes up and whether it takes one up.
+        the offer it takes up (counted from ``first``) and whether it takes one up.
     """
     best, best_value = 0, -np.inf
-    for slot in range(offers.shape[0]):
-        if offered[slot] and differ(offers[slot], known):
-            value = perceived(problem, perception, o, row, offers[slot], z[slot + 1], index)
+    for slot in range(count):
+        if offered[o, slot] and differ(offers, first + slot, known, o):
+            value = perceived(
+                problem, perception, o, row, offers, first + slot, z[o, slot + 1, 0], z[o, slot + 1, 1], index
+            )
             if value > best_value:
                 best, best_value = slot, value
     if best_value == -np.inf:
         return best, False
-    return best, best_value > perceived(problem, perception, o, row, known, z[0], index)
+    return best, best_value > perceived(problem, perception, o, row, known, o, z[o, 0, 0], z[o, 0, 1], index)
 
 
 @kernel
@@ -434,7 +466,7 @@ def communicate(
     contacts = np.zeros((count, width), dtype=np.intp)
     links = np.zeros((count, width), dtype=np.intp)
     shares = np.zeros((count, width), dtype=np.bool_)
-    anyone = False
+    heard = np.zeros(count, dtype=np.bool_)
     for o in range(count):
         degree = offsets[o + 1] - offsets[o]
         if not hears[o] or degree == 0:
@@ -448,36 +480,39 @@ def communicate(
                 position = min(offsets[o] + int(np.floor(contact_draws[o, slot] * degree)), neighbours.shape[0] - 1)
             contacts[o, slot], links[o, slot] = neighbours[position], edge_of[position]
             if member[contacts[o, slot]] and share_draws[o, slot] < sharing_chance(trust[links[o, slot]], platform):
-                shares[o, slot] = anyone = True
-    if not anyone:
+                shares[o, slot] = heard[o] = True
+    if not heard.any():
         return 0
     offers = np.empty((width, n), dtype=np.bool_)
     taken = np.empty((count, n), dtype=np.bool_)
     choice = np.zeros(count, dtype=np.intp)
     take = np.zeros(count, dtype=np.bool_)
     index = np.empty(n, dtype=np.intp)
-    only = np.ones(1, dtype=np.bool_)
+    only = np.ones((count, 1), dtype=np.bool_)
     for o in range(count):
-        if not shares[o].any():
+        if not heard[o]:
             continue
         for slot in range(width):
-            offers[slot] = known[contacts[o, slot]]
+            for e in range(n):
+                offers[slot, e] = known[contacts[o, slot], e]
         choice[o], take[o] = consider(
-            problem, perception, o, problem.table_of[o], known[o], offers, shares[o], z_offers[o], index
+            problem, perception, o, problem.table_of[o], known, offers, 0, width, shares, z_offers, index
         )
         if not take[o]:
             continue
-        taken[o] = offers[choice[o]]
+        for e in range(n):
+            taken[o, e] = offers[choice[o], e]
         if copy_error > 0:
-            taken[o] = copy_with_errors(offers[choice[o]], copy_error, copy_draws[o])
-            _, take[o] = consider(problem, perception, o, 0, known[o], taken[o : o + 1], only, z_copy[o], index)
+            copy_with_errors(taken, o, copy_error, copy_draws)
+            _, take[o] = consider(problem, perception, o, 0, known, taken, o, 1, only, z_copy, index)
     adoptions = 0
     gains = np.empty(count * width)
     touching = np.empty(count * width, dtype=np.intp)
     contact = 0
     for o in range(count):
         if take[o]:
-            known[o] = taken[o]
+            for e in range(n):
+                known[o, e] = taken[o, e]
             adopted[o] = whole_problem
             adoptions += 1
         for slot in range(width):
@@ -520,29 +555,29 @@ def share_between_regions(
     Returns:
         how many took it up.
     """
-    index = np.empty(known.shape[1], dtype=np.intp)
-    only = np.ones(1, dtype=np.bool_)
+    count, n = known.shape
+    index = np.empty(n, dtype=np.intp)
+    only = np.ones((count, 1), dtype=np.bool_)
     adoptions = 0
-    for o in range(known.shape[0]):
+    for o in range(count):
         r = region[o]
         if not sharing[r]:
             continue
-        practice = region_configs[source[r] : source[r] + 1]
-        _, take = consider(problem, perception, o, problem.table_of[o], known[o], practice, only, z[o], index)
+        row = problem.table_of[o]
+        _, take = consider(problem, perception, o, row, known, region_configs, source[r], 1, only, z, index)
         if take:
-            known[o] = practice[0]
+            for e in range(n):
+                known[o, e] = region_configs[source[r], e]
             adoptions += 1
     return adoptions
 
 
 @kernel
-def copy_with_errors(source: np.ndarray, error_rate: float, draws: np.ndarray) -> np.ndarray:
-    """A copy of ``source`` in which each element comes out wrong with probability ``error_rate``."""
-    copy = source.copy()
-    for e in range(copy.shape[0]):
-        if draws[e] < error_rate:
-            copy[e] = not copy[e]
-    return copy
+def copy_with_errors(configs: np.ndarray, c: int, error_rate: float, draws: np.ndarray) -> None:
+    """Make each element of ``configs[c]`` come out wrong with probability ``error_rate`` (``draws[c]``: uniform)."""
+    for e in range(configs.shape[1]):
+        if draws[c, e] < error_rate:
+            configs[c, e] = not configs[c, e]
 
 
 # --------------------------------------------------------------------------- membership

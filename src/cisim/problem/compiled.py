@@ -12,20 +12,78 @@ seconds), later processes load them.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 import numba
 import numpy as np
+from numba.core import caching
+
+#: The modules whose compiled functions call one another, relative to the ``cisim`` package. numba stamps a
+#: cached function with its own file only, so a cached function would keep an old copy of a function it calls
+#: from another file; the cache here is stamped with all of these files at once instead, and a change to any of
+#: them recompiles them all (``tests/problem/test_compiled.py`` checks that the list is complete).
+KERNEL_MODULES = (
+    "problem/compiled.py",
+    "organizations/behaviour.py",
+    "model/ledger.py",
+    "model/network.py",
+    "model/phases.py",
+    "model/plan.py",
+    "model/reporters.py",
+)
+
+
+@functools.cache
+def _kernels_stamp() -> bytes:
+    """One digest of every file in ``KERNEL_MODULES`` (read once per process)."""
+    digest = hashlib.sha256()
+    for module in KERNEL_MODULES:
+        digest.update((_PACKAGE / module).read_bytes())
+    return digest.digest()
+
+
+class _StampedInTree(caching.InTreeCacheLocator):  # the package's __pycache__, where it is writable
+    def get_source_stamp(self) -> bytes:
+        return _kernels_stamp()
+
+
+class _StampedUserWide(caching.UserWideCacheLocator):  # else the user's cache folder
+    def get_source_stamp(self) -> bytes:
+        return _kernels_stamp()
+
+
+class _StampedImpl(caching.CompileResultCacheImpl):
+    _locator_classes = [_StampedInTree, _StampedUserWide]  # noqa: RUF012 - numba's own class attribute
+
+
+class _StampedCache(caching.FunctionCache):
+    _impl_class = _StampedImpl
 
 
 def kernel[Function: Callable[..., Any]](function: Function) -> Function:
-    """Compile one of the model's functions with numba, cached on disk.
+    """Compile one of the model's functions with numba, cached on disk (stamped with ``KERNEL_MODULES``).
 
     Division follows numpy (inf and nan rather than an exception), as the array code it replaced did. Typed
     as the function itself, so that type checkers check calls against its signature.
     """
-    return cast(Function, numba.njit(cache=True, error_model="numpy")(function))
+    return cast(Function, _cached(numba.njit(error_model="numpy")(function)))
+
+
+def inlined[Function: Callable[..., Any]](function: Function) -> Function:
+    """``kernel`` for a small helper of the compiled rules, inlined where it is called."""
+    return cast(Function, _cached(numba.njit(error_model="numpy", inline="always")(function)))
+
+
+def _cached(dispatcher: Any) -> Any:
+    dispatcher._cache = _StampedCache(dispatcher.py_func)  # what numba.njit(cache=True) sets, stamped
+    return dispatcher
+
+
+_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 class ProblemView(NamedTuple):
@@ -49,46 +107,61 @@ class ProblemView(NamedTuple):
     clip: bool
 
 
-@kernel
-def table_index(index_tables: np.ndarray, config: np.ndarray, index: np.ndarray) -> None:
-    """Each element's position in the flattened tables for one configuration, written into ``index``."""
-    n = config.shape[0]
+@inlined
+def table_index(index_tables: np.ndarray, configs: np.ndarray, c: int, index: np.ndarray) -> None:
+    """Each element's position in the flattened tables for configuration ``configs[c]``, written into ``index``.
+
+    Configurations are passed as a 2-D array and a row (here and in every compiled rule), not as row views:
+    in compiled code each view costs more than reading a configuration does.
+    """
+    n = configs.shape[1]
     for i in range(n):
         index[i] = 0
     for byte in range(index_tables.shape[0]):
         value = 0
         for bit in range(8):
             element = 8 * byte + bit
-            if element < n and config[element]:
+            if element < n and configs[c, element]:
                 value |= 1 << bit
-        row = index_tables[byte, value]
         for i in range(n):
-            index[i] += row[i]
+            index[i] += index_tables[byte, value, i]
 
 
-@kernel
-def raw_sums(tables: np.ndarray, index_tables: np.ndarray, config: np.ndarray, mask: np.ndarray, index: np.ndarray):
-    """Sum of a configuration's contributions, and the sum over the elements in ``mask``.
+@inlined
+def raw_sums(
+    tables: np.ndarray,
+    row: int,
+    index_tables: np.ndarray,
+    configs: np.ndarray,
+    c: int,
+    masks: np.ndarray,
+    m: int,
+    index: np.ndarray,
+) -> tuple[float, float]:
+    """Sum of a configuration's contributions, and the sum over the elements of a mask.
 
     Args:
-        tables: one flattened version of the contribution tables.
+        tables: flattened versions of the contribution tables, one per row.
+        row: the version to read.
         index_tables: the landscape's byte look-up tables.
-        config: the configuration, one boolean per element.
-        mask: the elements of the partial sum.
+        configs: configurations, one per row (one boolean per element).
+        c: the configuration to read.
+        masks: masks of elements, one per row.
+        m: the mask of the partial sum.
         index: scratch space of one integer per element.
     """
-    table_index(index_tables, config, index)
+    table_index(index_tables, configs, c, index)
     total = 0.0
     inside = 0.0
-    for i in range(config.shape[0]):
-        contribution = tables[index[i]]
+    for i in range(configs.shape[1]):
+        contribution = tables[row, index[i]]
         total += contribution
-        if mask[i]:
+        if masks[m, i]:
             inside += contribution
     return total, inside
 
 
-@kernel
+@inlined
 def normalised(raw: float, minimum: float, spread: float, clip: bool) -> float:
     """Raw fitness as a share of achievable progress (``Landscape.normalise`` for one value)."""
     if spread <= 0.0:
@@ -100,10 +173,10 @@ def normalised(raw: float, minimum: float, spread: float, clip: bool) -> float:
 
 
 @kernel
-def outcome_of(problem: ProblemView, row: int, config: np.ndarray, index: np.ndarray) -> float:
-    """Community outcome of one configuration read with tables ``row`` (normalised to the problem now)."""
-    total, _ = raw_sums(problem.tables[row], problem.index_tables, config, config, index)
-    return normalised(total / config.shape[0], problem.minimum, problem.spread, problem.clip)
+def outcome_of(problem: ProblemView, row: int, configs: np.ndarray, c: int, index: np.ndarray) -> float:
+    """Community outcome of ``configs[c]`` read with tables ``row`` (normalised to the problem as it is now)."""
+    total, _ = raw_sums(problem.tables, row, problem.index_tables, configs, c, configs, c, index)
+    return normalised(total / configs.shape[1], problem.minimum, problem.spread, problem.clip)
 
 
 @kernel
@@ -181,15 +254,62 @@ def outcomes(
     spread: float,
     clip: bool,
     configs: np.ndarray,
-) -> np.ndarray:
-    """Community outcome of each configuration (``Landscape.outcome``, to the last bit), ``configs`` ``(B, N)``."""
+) -> tuple[np.ndarray, float]:
+    """Community outcome of each configuration (``Landscape.outcome``, to the last bit), and their mean.
+
+    ``configs`` has shape ``(B, N)``.
+    """
     count, n = configs.shape
     index = np.empty(n, dtype=np.intp)
     contributions = np.empty(n)
     result = np.empty(count)
     for c in range(count):
-        table_index(index_tables, configs[c], index)
+        table_index(index_tables, configs, c, index)
         for i in range(n):
             contributions[i] = tables[index[i]]
         result[c] = normalised(numpy_sum(contributions) / n, minimum, spread, clip)
-    return result
+    return result, numpy_sum(result) / count
+
+
+@kernel
+def mean_domain_outcomes(
+    tables: np.ndarray,
+    index_tables: np.ndarray,
+    domain_starts: np.ndarray,
+    domain_sizes: np.ndarray,
+    domain_minimum: np.ndarray,
+    domain_spread: np.ndarray,
+    clip: bool,
+    configs: np.ndarray,
+) -> np.ndarray:
+    """Each domain's outcome, mean over configurations: ``Landscape.domain_outcomes(configs).mean(axis=0)``.
+
+    To the last bit: a domain's sum is its first element's contribution plus the rest summed pairwise (as
+    numpy's ``reduceat``), and the mean over configurations adds them in order (pairwise for one domain).
+    """
+    count, n = configs.shape
+    domains = domain_starts.shape[0]
+    index = np.empty(n, dtype=np.intp)
+    contributions = np.empty(n)
+    shares = np.empty((domains, count))
+    for c in range(count):
+        table_index(index_tables, configs, c, index)
+        for i in range(n):
+            contributions[i] = tables[index[i]]
+        for d in range(domains):
+            start = domain_starts[d]
+            size = domain_sizes[d]
+            raw = (contributions[start] + _pairwise_sum(contributions, start + 1, size - 1)) / size
+            spread = domain_spread[d]
+            share = 1.0 if spread <= 0.0 else (raw - domain_minimum[d]) / spread
+            shares[d, c] = min(max(share, 0.0), 1.0) if clip else share
+    means = np.empty(domains)
+    for d in range(domains):
+        if domains == 1:
+            total = numpy_sum(shares[d])
+        else:
+            total = 0.0
+            for c in range(count):
+                total += shares[d, c]
+        means[d] = total / count
+    return means

@@ -120,6 +120,8 @@ class Landscape:
         self.tables = self.base_tables.copy()
         self.optimum_is_exact = n_elements <= EXACT_LIMIT
         self._geometry = _Geometry(self.dependencies, self.domain_of, n_domains)
+        #: First element of each domain (domains are contiguous blocks).
+        self.domain_starts = self._geometry.domain_starts
         #: Byte look-up tables from a configuration to its table rows, ``(bytes, 256, n_elements)``.
         self.index_tables = _byte_index_tables(self.dependencies, self.tables.shape[1])
         self._current: Extremes | None = None
@@ -543,15 +545,14 @@ def _byte_index_tables(dependencies: np.ndarray, row_length: int) -> np.ndarray:
     elements ``8b .. 8b+7`` make up ``byte_b`` (least significant bit first). Each table is
     ``(256, n)`` (one array of shape ``(bytes, 256, n)``); the first one also holds each element's row offset.
     """
-    n, width = dependencies.shape
+    n = dependencies.shape[0]
     n_bytes = (n + 7) // 8
-    values = np.arange(256)
-    # bit_set[v, i, j]: whether byte value v sets the bit of element i's j-th dependency (if in that byte)
-    bit_set = (values[:, None, None] >> (dependencies % 8)[None, :, :]) & 1
-    weights = 1 << np.arange(width)
-    index_tables = np.stack(
-        [(bit_set * ((dependencies // 8 == byte) * weights)[None, :, :]).sum(axis=2) for byte in range(n_bytes)]
-    ).astype(np.intp)
+    # weights[b, p, i]: the bit of element i's table index that element 8b + p sets (0 if not a dependency)
+    weights = np.zeros((n_bytes, 8, n), dtype=np.intp)
+    elements, positions = np.indices(dependencies.shape)
+    weights[dependencies // 8, dependencies % 8, elements] = 1 << positions
+    bits = (np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1  # bits[v, p]: bit p of byte value v
+    index_tables = bits @ weights  # (bytes, 256, n)
     index_tables[0] += np.arange(n) * row_length
     return index_tables
 
