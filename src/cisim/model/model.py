@@ -357,9 +357,14 @@ class CollectiveImpactModel(mesa.Model):
         The same frame as ``datacollector.get_model_vars_dataframe()`` with the steps as its index, built from
         one array per column (faster than from lists).
         """
+        columns = self.columns()
+        return pd.DataFrame(columns, index=pd.Index(columns.pop("step"), name="step"))
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The collected per-step outputs as one array per column, the steps first (``step``)."""
         columns = {name: np.asarray(values) for name, values in self.datacollector.model_vars.items()}
         steps = np.asarray(self.collected_steps[: len(next(iter(columns.values()), ()))])
-        return pd.DataFrame(columns, index=pd.Index(steps, name="step"))
+        return {"step": steps, **columns}
 
     def _draw_layout(self) -> list[tuple[str, str, int, list[tuple[str, tuple[int, ...], int, int]]]]:
         """How each step's blocks of draws are cut: per block its stream, kind, size and named parts.
