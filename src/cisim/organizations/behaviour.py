@@ -67,12 +67,21 @@ class Perception(NamedTuple):
     noise_rest: np.ndarray
 
 
+# A reading is made for every configuration an organization weighs, dozens per step: the helpers below take
+# the arrays of ``ProblemView`` and ``Perception`` one by one and are inlined where they are called, which in
+# compiled code costs far less than handing a tuple of arrays to a function for every reading.
 @inlined
 def read(
-    problem: ProblemView,
-    perception: Perception,
-    o: int,
+    tables: np.ndarray,
     row: int,
+    index_tables: np.ndarray,
+    minimum: float,
+    spread: float,
+    clip: bool,
+    domain_mask: np.ndarray,
+    own_size: np.ndarray,
+    rest_size: np.ndarray,
+    o: int,
     configs: np.ndarray,
     c: int,
     index: np.ndarray,
@@ -80,10 +89,16 @@ def read(
     """True outcomes of configuration ``configs[c]`` as organization ``o``'s data show it (before noise).
 
     Args:
-        problem: the problem as read this step.
-        perception: how each organization reads outcomes.
+        tables: the problem's tables, one flattened version per row (``ProblemView.tables``).
+        row: the version organization ``o``'s data describe.
+        index_tables: the landscape's byte look-up tables.
+        minimum: lowest raw fitness of the problem now.
+        spread: its range (``ProblemView.spread``).
+        clip: whether outcomes are clipped to [0, 1] (estimated extremes).
+        domain_mask: the elements of each organization's domains (``Perception.domain_mask``).
+        own_size: elements inside each one's domains.
+        rest_size: elements outside them (at least 1).
         o: the organization.
-        row: the version of the problem its data describe (a row of ``problem.tables``).
         configs: configurations, one per row.
         c: the configuration to read.
         index: scratch space of one integer per element.
@@ -93,38 +108,33 @@ def read(
         the problem as it is now (an organization working in every domain has no "rest": its weight is then 0
         and any finite value will do).
     """
-    total, inside = raw_sums(problem.tables, row, problem.index_tables, configs, c, perception.domain_mask, o, index)
-    minimum, spread, clip = problem.minimum, problem.spread, problem.clip
+    total, inside = raw_sums(tables, row, index_tables, configs, c, domain_mask, o, index)
     return (
-        normalised(inside / perception.own_size[o], minimum, spread, clip),
-        normalised((total - inside) / perception.rest_size[o], minimum, spread, clip),
+        normalised(inside / own_size[o], minimum, spread, clip),
+        normalised((total - inside) / rest_size[o], minimum, spread, clip),
         normalised(total / configs.shape[1], minimum, spread, clip),
     )
 
 
 @inlined
-def objective(perception: Perception, o: int, own: float, rest: float, z_own: float, z_rest: float) -> float:
-    """Organization ``o``'s noisy objective, given true outcomes and two standard normal draws."""
-    own_reading = own + perception.noise_own[o] * z_own
-    rest_reading = rest + perception.noise_rest[o] * z_rest
-    return perception.weight_own[o] * own_reading + perception.weight_rest[o] * rest_reading
-
-
-@inlined
-def perceived(
-    problem: ProblemView,
-    perception: Perception,
+def objective(
+    weight_own: np.ndarray,
+    weight_rest: np.ndarray,
+    noise_own: np.ndarray,
+    noise_rest: np.ndarray,
     o: int,
-    row: int,
-    configs: np.ndarray,
-    c: int,
+    own: float,
+    rest: float,
     z_own: float,
     z_rest: float,
-    index: np.ndarray,
 ) -> float:
-    """How good configuration ``configs[c]`` looks to organization ``o``, given two standard normal draws."""
-    own, rest, _ = read(problem, perception, o, row, configs, c, index)
-    return objective(perception, o, own, rest, z_own, z_rest)
+    """Organization ``o``'s noisy objective, given true outcomes and two standard normal draws.
+
+    The weights and noise are those of ``Perception``.
+    """
+    own_reading = own + noise_own[o] * z_own
+    rest_reading = rest + noise_rest[o] * z_rest
+    return weight_own[o] * own_reading + weight_rest[o] * rest_reading
 
 
 # --------------------------------------------------------------------------- proposals
@@ -266,6 +276,8 @@ def search(
     elements = np.empty(n, dtype=np.intp)
     toward = np.empty(n, dtype=np.intp)
     evaluated = 0
+    tables, table_of, index_tables, minimum, spread, clip = problem
+    domain_mask, own_size, rest_size, weight_own, weight_rest, noise_own, noise_rest = perception
     for o in range(count):
         for slot in range(slots):
             for e in range(n):
@@ -274,7 +286,7 @@ def search(
             continue
         limit = min(capacity[o], width)
         propose(o, current, known, portfolio, whole_problem, limit, keys, flips, valid, elements, toward)
-        row = problem.table_of[o]
+        row = table_of[o]
         for slot in range(slots):
             if slot > 0:
                 if not valid[o, slot - 1]:
@@ -282,8 +294,24 @@ def search(
                 evaluated += 1
                 for e in range(n):
                     configs[o * slots + slot, e] ^= flips[o, slot - 1, e]
-            own, rest, outcome = read(problem, perception, o, row, configs, o * slots + slot, index)
-            values[o, slot] = objective(perception, o, own, rest, z[o, slot, 0], z[o, slot, 1])
+            own, rest, outcome = read(
+                tables,
+                row,
+                index_tables,
+                minimum,
+                spread,
+                clip,
+                domain_mask,
+                own_size,
+                rest_size,
+                o,
+                configs,
+                o * slots + slot,
+                index,
+            )
+            values[o, slot] = objective(
+                weight_own, weight_rest, noise_own, noise_rest, o, own, rest, z[o, slot, 0], z[o, slot, 1]
+            )
             community[o, slot] = outcome
     return flips, valid, configs, values, community, evaluated
 
@@ -357,6 +385,8 @@ def decide(
     for o in range(count):
         for e in range(n):
             offers[2 * o, e] = region_configs[region[o], e]
+        if not (differ(offers, 2 * o, known, o) or differ(offers, 2 * o + 1, known, o)):
+            continue  # nothing new to remember (``consider`` would find so too, at the cost of a call)
         choice, take = consider(
             problem, perception, o, problem.table_of[o], known, offers, 2 * o, 2, offered, z_remember, index
         )
@@ -409,17 +439,27 @@ def consider(
     Returns:
         the offer it takes up (counted from ``first``) and whether it takes one up.
     """
+    tables, _, index_tables, minimum, spread, clip = problem
+    domain_mask, own_size, rest_size, weight_own, weight_rest, noise_own, noise_rest = perception
     best, best_value = 0, -np.inf
-    for slot in range(count):
-        if offered[o, slot] and differ(offers, first + slot, known, o):
-            value = perceived(
-                problem, perception, o, row, offers, first + slot, z[o, slot + 1, 0], z[o, slot + 1, 1], index
-            )
-            if value > best_value:
-                best, best_value = slot, value
-    if best_value == -np.inf:
-        return best, False
-    return best, best_value > perceived(problem, perception, o, row, known, o, z[o, 0, 0], z[o, 0, 1], index)
+    for slot in range(count + 1):  # the offers, then (if any was worth reading) the status quo
+        if slot < count:
+            if not (offered[o, slot] and differ(offers, first + slot, known, o)):
+                continue
+            configs, c, z_own, z_rest = offers, first + slot, z[o, slot + 1, 0], z[o, slot + 1, 1]
+        elif best_value == -np.inf:
+            return best, False
+        else:
+            configs, c, z_own, z_rest = known, o, z[o, 0, 0], z[o, 0, 1]
+        own, rest, _ = read(
+            tables, row, index_tables, minimum, spread, clip, domain_mask, own_size, rest_size, o, configs, c, index
+        )
+        value = objective(weight_own, weight_rest, noise_own, noise_rest, o, own, rest, z_own, z_rest)
+        if slot == count:
+            return best, best_value > value
+        if value > best_value:
+            best, best_value = slot, value
+    return best, False
 
 
 @kernel
