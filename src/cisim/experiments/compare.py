@@ -79,9 +79,10 @@ def compare_arms(
         result = results[run_id]
         if result["status"] != "done":
             raise RuntimeError(f"run {replicate} of arm {arm!r} (seed {seeds[replicate]}) failed: {result['error']}")
-        summary = result["summaries"].iloc[0].drop(["run_id", "status", "error"]).to_dict()
+        summary = {k: v for k, v in result["summaries"].items() if k not in ("run_id", "status", "error")}
         rows.append({"arm": arm, "replicate": replicate, "seed": seeds[replicate], **summary})
-        outcomes[(arm, replicate)] = result["series"].set_index("step")["community_outcome"]
+        series = result["series"]
+        outcomes[(arm, replicate)] = pd.Series(series["community_outcome"], index=pd.Index(series["step"], name="step"))
     outcome_frame = pd.DataFrame(outcomes)
     outcome_frame.columns.names = ["arm", "replicate"]
     return Comparison(summaries=pd.DataFrame(rows), outcomes=outcome_frame, scenario=scenario)

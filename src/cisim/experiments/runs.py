@@ -37,9 +37,13 @@ class StopRule:
 
 @dataclass(frozen=True)
 class RunResult:
-    """The outcome of one run: its per-step series, its summary and, if asked for, its organizations."""
+    """The outcome of one run: its per-step series, its summary and, if asked for, its organizations.
 
-    series: pd.DataFrame
+    ``series`` is a frame indexed by step, or one array per column (``step`` first) when ``run_model`` was
+    asked for columns.
+    """
+
+    series: Any
     summary: dict[str, Any]
     agents: pd.DataFrame | None = None
 
@@ -51,6 +55,7 @@ def run_model(
     progress: Any = None,
     stop: StopRule | None = None,
     agents: bool = False,
+    columns: bool = False,
 ) -> RunResult:
     """Run one scenario (under its arm) for ``steps`` steps (default: the scenario's ``run.steps``).
 
@@ -61,7 +66,23 @@ def run_model(
         progress: wraps the iterable of steps (e.g. a progress bar).
         stop: an optional rule for ending the run early.
         agents: also return each organization's final state.
+        columns: return the series as one array per column (``CollectiveImpactModel.columns``) rather than
+            a frame: what a sweep's worker sends back, far faster to pass between processes.
     """
+    model = simulate(scenario, seed, steps, progress, stop)
+    frame = agent_frame(model) if agents else None
+    series = model.columns() if columns else model.series()
+    return RunResult(series=series, summary=summarise(model, series), agents=frame)
+
+
+def simulate(
+    scenario: Scenario,
+    seed: int,
+    steps: int | None = None,
+    progress: Any = None,
+    stop: StopRule | None = None,
+) -> CollectiveImpactModel:
+    """The model of one run, run to its end and its outputs collected at the last step (see ``run_model``)."""
     steps = scenario["run.steps"] if steps is None else steps
     model = CollectiveImpactModel.from_scenario(scenario, rng=seed)
     ticks: Iterable[int] = range(steps)
@@ -72,8 +93,7 @@ def run_model(
         if stop is not None and stop.reached(model.outcomes):
             break
     model.collect()  # the last step, whatever the collection stride
-    frame = agent_frame(model) if agents else None
-    return RunResult(series=model.series(), summary=summarise(model), agents=frame)
+    return model
 
 
 def agent_frame(model: CollectiveImpactModel) -> pd.DataFrame:
@@ -89,14 +109,15 @@ def agent_frame(model: CollectiveImpactModel) -> pd.DataFrame:
     )
 
 
-def summarise(model: CollectiveImpactModel) -> dict[str, Any]:
+def summarise(model: CollectiveImpactModel, series: Any = None) -> dict[str, Any]:
     """Per-run summary of a finished run (see ``SUMMARY_COLUMNS``).
 
     Outcomes and totals come from the model's every-step records, so they do not depend on how often the
-    outputs were collected; duplication and gaps are means over the collected steps.
+    outputs were collected; duplication and gaps are means over the collected steps (``series``: the model's
+    collected outputs, if already at hand, as a frame or as ``CollectiveImpactModel.columns``).
     """
     outcome = np.asarray(model.outcomes)
-    series = model.series()
+    series = model.series() if series is None else series
     reached = np.flatnonzero(outcome >= model.params.run.target_outcome)
     gain = outcome[-1] - outcome[0]
     ledger = model.ledger

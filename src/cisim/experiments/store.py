@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cisim.experiments.files import sha256, write_bytes, write_text
@@ -162,6 +163,19 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     write_text(folder / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
 
 
+def table_frame(table: str, parts: list[Any]) -> pd.DataFrame:
+    """One table of several runs' results as a data frame, the runs in the order given.
+
+    ``parts`` are the table's entries in ``cisim.experiments.worker.execute``'s results: summary rows (dicts),
+    series (one array per column) or agents (frames).
+    """
+    if table == "summaries":
+        return pd.DataFrame(parts)
+    if table == "series":
+        return pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
+    return pd.concat(parts, ignore_index=True)
+
+
 @dataclass
 class BlockWriter:
     """Collects finished runs and writes each block of ``block_size`` runs when it is complete."""
@@ -197,8 +211,8 @@ class BlockWriter:
     def _write(self, block: int) -> None:
         """Write a block's files whole, then record its runs and, last, the block with each file's size and hash."""
         files = {}
-        for table, frames in self.pending.pop(block, {}).items():
-            frame = pd.concat(frames, ignore_index=True)
+        for table, parts in self.pending.pop(block, {}).items():
+            frame = table_frame(table, parts)
             frame = frame.sort_values(["run_id", *(["step"] if "step" in frame else [])], kind="stable")
             buffer = io.BytesIO()
             frame.reset_index(drop=True).to_parquet(buffer, index=False)

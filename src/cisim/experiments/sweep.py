@@ -35,6 +35,7 @@ from cisim.experiments.store import (
 )
 from cisim.experiments.worker import Task, execute
 from cisim.scenarios.errors import ScenarioError
+from cisim.scenarios.scenario import Scenario
 from cisim.version import __version__
 
 #: The lock file that keeps two sweeps from writing into one results folder at once.
@@ -163,11 +164,23 @@ def _run_locked(
     done_now = failed_now = 0
     started = time.perf_counter()
 
+    # The replicates of a design point under one arm share their scenario, and come one after another in the
+    # design: each is built once, and only the last few are kept.
+    built: dict[tuple[Any, ...], Scenario] = {}
+
+    def scenario_of(row: dict[str, Any]) -> Scenario:
+        key = (row["scenario_index"], row["point"], row["arm"])
+        if key not in built:
+            if len(built) >= 64:
+                built.clear()
+            built[key] = experiment.scenario_for(row)
+        return built[key]
+
     def tasks() -> Iterator[Task]:
         for run_id in todo:
             row = {"run_id": run_id, **rows.loc[run_id].to_dict()}
             try:
-                scenario, error = experiment.scenario_for(row), ""
+                scenario, error = scenario_of(row), ""
             except ScenarioError as problem:  # recorded as a failed run with its reason; the sweep goes on
                 scenario, error = experiment.scenarios[int(row["scenario_index"])], "; ".join(problem.problems)
             yield Task(

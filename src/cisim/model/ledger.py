@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cisim.organizations.behaviour import BACKBONE, MEASUREMENT
-from cisim.organizations.population import CAPACITY_CEILING, Population
-from cisim.scenarios.params import Params
+from cisim.organizations.population import CAPACITY_CEILING
+from cisim.problem.compiled import kernel, numpy_sum
 
 #: Chance per step that a fully committed coalition wins a joint bid (scaled by intercooperation.joint_bids).
 JOINT_BID_CHANCE = 0.2
@@ -46,86 +46,154 @@ class Ledger:
         """Everything spent this step."""
         return self.program_spend + self.coordination_cost + self.backbone_cost
 
+    def record(
+        self, coordination_cost: float, backbone_cost: float, program_spend: float, income: float, joint_bids: float
+    ) -> None:
+        """Enter this step's lines (as ``book`` returns them) and add them to the running totals."""
+        self.coordination_cost, self.backbone_cost = coordination_cost, backbone_cost
+        self.program_spend, self.income = program_spend, income
+        self.total_spend += self.spend
+        self.total_income += income
+        self.total_program_spend += program_spend
+        self.total_coordination_cost += coordination_cost
+        self.total_backbone_cost += backbone_cost
+        self.joint_bid_funds += joint_bids
 
-def coordination_each(params: Params, levels: np.ndarray, size: int) -> float:
+
+@kernel
+def coordination_each(cost: float, growth: float, levels: np.ndarray, size: int) -> float:
     """Each member's meeting and reporting cost in a coalition of ``size`` at these condition levels.
 
     It scales with how intensely the coalition works together (the mean of the four conditions other than
     the backbone) and grows with every further member.
     """
-    intensity = float(levels[:BACKBONE].mean())
-    costs = params.costs
-    return costs.coordination_cost * intensity * (1 + costs.coordination_growth * (size - 1)) if size else 0.0
+    if not size:
+        return 0.0
+    intensity = 0.0
+    for condition in range(BACKBONE):
+        intensity += levels[condition]
+    return cost * (intensity / BACKBONE) * (1 + growth * (size - 1))
 
 
+@kernel
 def book(
-    params: Params,
-    population: Population,
+    region: np.ndarray,
+    member: np.ndarray,
+    base_budget: np.ndarray,
+    budget: np.ndarray,
+    base_capacity: np.ndarray,
+    capacity: np.ndarray,
+    costs: np.ndarray,
     levels: np.ndarray,
     engagement: np.ndarray,
     pools: np.ndarray,
     backbone_running: np.ndarray,
+    expected_member_cost: np.ndarray,
+    coordination_cost: float,
+    coordination_growth: float,
+    data_system_cost: float,
+    funder_pays: bool,
+    savings: float,
+    overhead_share: float,
+    joint_bid_chance: float,
+    joint_bid_value: float,
+    engagement_budget_effect: float,
     draws_bid: np.ndarray,
     draws_round: np.ndarray,
-    ledger: Ledger,
-) -> None:
-    """Book this step's spending, and set next step's budgets and capacities.
+):
+    """Book this step's spending, and set next step's budgets and capacities (arrays are updated in place).
+
+    Members pay their coordination cost and, unless an outside funder pays it
+    (``costs.backbone_paid_by = "funder"``: ``funder_pays``), an equal share of the backbone's running cost
+    and the shared data system. Obligations are met even beyond the budget. What is left of the budget after
+    overhead (lowered for members by shared services: ``savings``) and these costs buys next step's capacity,
+    against a full program budget, rounded up or down at random (``draws_round``). Engagement raises next
+    step's budgets; members share their coalition's pool (grants, and joint bids won with probability
+    ``joint_bid_chance`` in coalitions of two or more: ``draws_bid``).
 
     Args:
-        params: the model's parameters.
-        population: the organizations (budgets, costs and capacities are updated).
-        levels: each region's condition levels, ``(R, 5)``.
+        region: each organization's region.
+        member: whether each is a member of its region's coalition.
+        base_budget: each organization's budget before engagement and grants.
+        budget: its budget this step (written: next step's).
+        base_capacity: its base capacity.
+        capacity: the candidate changes it can evaluate next step (written).
+        costs: what each paid this step for coordination, the backbone and the data system (written).
+        levels: each coalition's condition levels, ``(R, 5)``.
         engagement: each region's community engagement.
         pools: each region's funds for members' next budgets (emptied into them; joint bids added first).
         backbone_running: each region's backbone running cost this step (0 without a backbone).
+        expected_member_cost: what a newcomer would pay in each region (written).
+        coordination_cost: ``costs.coordination_cost``.
+        coordination_growth: ``costs.coordination_growth``.
+        data_system_cost: ``backbone.data_system_cost``.
+        funder_pays: whether an outside funder pays the backbone (``costs.backbone_paid_by = "funder"``).
+        savings: share of overhead members save (``intercooperation.overhead_savings x shared_services``).
+        overhead_share: ``organizations.overhead_share``.
+        joint_bid_chance: chance per step that a coalition of two or more wins a joint bid.
+        joint_bid_value: ``intercooperation.joint_bid_value``.
+        engagement_budget_effect: ``participation.engagement_budget_effect``.
         draws_bid: one uniform draw per region (joint bids).
         draws_round: one uniform draw per organization (stochastic rounding of capacity).
-        ledger: updated in place.
+
+    Returns:
+        this step's coordination cost, backbone cost, program spend and income, and the joint-bid funds won
+        (sums in numpy's order: ``cisim.problem.compiled.numpy_sum``).
     """
-    regions = len(levels)
-    member = population.member
-    sizes = np.bincount(population.region[member], minlength=regions)
-    coordination = np.array([coordination_each(params, levels[r], sizes[r]) for r in range(regions)])
-    data_system = params.backbone.data_system_cost * levels[:, MEASUREMENT]
-    shared = np.where(sizes > 0, backbone_running + data_system, 0.0)
-    funder_pays = params.costs.backbone_paid_by == "funder"
-    shared_each = np.zeros(regions) if funder_pays else shared / np.maximum(sizes, 1)
-    ledger.expected_member_cost = np.array(
-        [coordination_each(params, levels[r], sizes[r] + 1) for r in range(regions)]
-    ) + (0.0 if funder_pays else (backbone_running + data_system) / (sizes + 1))
+    regions = levels.shape[0]
+    sizes = np.zeros(regions, dtype=np.intp)
+    for o in range(member.shape[0]):
+        if member[o]:
+            sizes[region[o]] += 1
+    coordination = np.empty(regions)
+    shared = np.zeros(regions)
+    shared_each = np.zeros(regions)
+    for r in range(regions):
+        coordination[r] = coordination_each(coordination_cost, coordination_growth, levels[r], sizes[r])
+        running = backbone_running[r] + data_system_cost * levels[r, MEASUREMENT]
+        if sizes[r] > 0:
+            shared[r] = running
+            if not funder_pays:
+                shared_each[r] = running / sizes[r]
+        newcomer = coordination_each(coordination_cost, coordination_growth, levels[r], sizes[r] + 1)
+        expected_member_cost[r] = newcomer + (0.0 if funder_pays else running / (sizes[r] + 1))
+    backbone_cost = numpy_sum(shared)
 
-    region = population.region
-    costs = np.where(member, (coordination + shared_each)[region], 0.0)
-    population.costs = costs
-    budget = population.budget
-    spent = np.maximum(budget, costs)  # obligations are met even beyond the budget
-    ledger.coordination_cost = float(coordination[region][member].sum())
-    ledger.backbone_cost = float(shared.sum())
-    ledger.program_spend = float((spent - costs).sum())
-    ledger.income = float((budget - population.base_budget).sum()) + (float(shared.sum()) if funder_pays else 0.0)
-    ledger.total_spend += ledger.spend
-    ledger.total_income += ledger.income
-    ledger.total_program_spend += ledger.program_spend
-    ledger.total_coordination_cost += ledger.coordination_cost
-    ledger.total_backbone_cost += ledger.backbone_cost
-
-    # Capacity next step: what the program budget left after overhead and costs buys, against a full one.
-    savings = params.intercooperation.overhead_savings * params.intercooperation.shared_services
-    overhead_share = params.organizations.overhead_share
-    overhead = overhead_share * budget * np.where(member, 1 - savings, 1.0)
-    program = np.maximum(budget - overhead - costs, 0.0)
-    full = population.base_budget * (1 - overhead_share)
-    capacity = population.base_capacity * program / full
-    whole = np.floor(capacity)
-    capacity = whole + (draws_round < capacity - whole)
-    population.capacity = np.minimum(capacity, CAPACITY_CEILING * population.base_capacity).astype(np.intp)
+    count = member.shape[0]
+    members_coordination = np.empty(count)
+    left, raised = np.empty(count), np.empty(count)
+    n_members = 0
+    for o in range(count):
+        r = region[o]
+        costs[o] = coordination[r] + shared_each[r] if member[o] else 0.0
+        if member[o]:
+            members_coordination[n_members] = coordination[r]
+            n_members += 1
+        left[o] = max(budget[o], costs[o]) - costs[o]  # obligations are met even beyond the budget
+        raised[o] = budget[o] - base_budget[o]
+        # Capacity next step: what the program budget left after overhead and costs buys, against a full one.
+        overhead = overhead_share * budget[o] * (1 - savings if member[o] else 1.0)
+        program = max(budget[o] - overhead - costs[o], 0.0)
+        full = base_budget[o] * (1 - overhead_share)
+        share = base_capacity[o] * program / full
+        whole = np.floor(share)
+        rounded = whole + (draws_round[o] < share - whole)
+        capacity[o] = int(min(rounded, CAPACITY_CEILING * base_capacity[o]))
+    coordination_total = numpy_sum(members_coordination[:n_members])
+    program_spend = numpy_sum(left)
+    income = numpy_sum(raised) + (backbone_cost if funder_pays else 0.0)
 
     # Budgets next step: engagement raises them; members share the pool (grants, joint bids).
-    joint = params.intercooperation.joint_bids
-    wins = (sizes >= 2) & (draws_bid < JOINT_BID_CHANCE * joint)
-    pools += wins * params.intercooperation.joint_bid_value
-    ledger.joint_bid_funds += float(wins.sum() * params.intercooperation.joint_bid_value)
-    grant_each = np.where(sizes > 0, pools / np.maximum(sizes, 1), 0.0)
-    pools[sizes > 0] = 0.0
-    boost = 1 + params.participation.engagement_budget_effect * engagement
-    population.budget = population.base_budget * boost[region] + np.where(member, grant_each[region], 0.0)
+    wins = 0
+    grant_each = np.zeros(regions)
+    for r in range(regions):
+        if sizes[r] >= 2 and draws_bid[r] < joint_bid_chance:
+            pools[r] += joint_bid_value
+            wins += 1
+        if sizes[r] > 0:
+            grant_each[r] = pools[r] / sizes[r]
+            pools[r] = 0.0
+    for o in range(count):
+        boost = 1 + engagement_budget_effect * engagement[region[o]]
+        budget[o] = base_budget[o] * boost + (grant_each[region[o]] if member[o] else 0.0)
+    return coordination_total, backbone_cost, program_spend, income, wins * joint_bid_value

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import math
+from typing import Any, NamedTuple
 
 import mesa
 import numpy as np
+import pandas as pd
 
 import cisim.model.reporters as reporters
-from cisim.model.ledger import Ledger, book
+from cisim.model.ledger import JOINT_BID_CHANCE, Ledger
 from cisim.model.network import Network, build_graph
-from cisim.model.plan import joint_plan, participants_of, pooled_noise, realign, tabled
+from cisim.model.phases import organizations_act, perceive, settle
 from cisim.model.region import Region
-from cisim.organizations import behaviour
 from cisim.organizations.agents import Backbone, Organization
-from cisim.organizations.behaviour import AGENDA, COMMUNICATION, MEASUREMENT, REINFORCING
+from cisim.organizations.behaviour import MEASUREMENT
 from cisim.organizations.population import Population, create_population
 from cisim.problem import Landscape
+from cisim.problem.compiled import ProblemView, outcomes
 from cisim.scenarios.params import Params
 from cisim.scenarios.scenario import Scenario, ScenarioError, default_scenario
 from cisim.scenarios.schema import BY_NAME, CONDITIONS, ROLES
 
-#: Perceived benefit of membership, as a share of budget: a base value and what trust adds, both scaled by
-#: the coalition's mean condition level, plus what engagement and recent progress add.
-BENEFIT_BASE, BENEFIT_TRUST, BENEFIT_ENGAGEMENT, BENEFIT_PROGRESS = 0.1, 0.2, 0.2, 2.0
 #: Steps over which members judge recent progress.
 PROGRESS_WINDOW = 10
 
@@ -45,9 +43,11 @@ STREAMS = (
 )
 
 
-@dataclass(frozen=True)
-class Draws:
-    """Every random number one step uses, drawn in blocks of fixed shape whatever the design."""
+class Draws(NamedTuple):
+    """Every random number one step uses, drawn in blocks of fixed shape whatever the design.
+
+    The fields are views into one buffer per block, refilled every step (``CollectiveImpactModel._draw``).
+    """
 
     revise: np.ndarray
     keys: np.ndarray
@@ -57,18 +57,18 @@ class Draws:
     hear: np.ndarray
     contacts: np.ndarray
     share: np.ndarray
-    z_offers: np.ndarray
     copy: np.ndarray
     cross: np.ndarray
     cross_pick: np.ndarray
+    z_offers: np.ndarray
     z_cross: np.ndarray
     z_copy: np.ndarray
     plan: np.ndarray
     participate: np.ndarray
     all_in: np.ndarray
-    z_combination: np.ndarray
     realign: np.ndarray
     bid: np.ndarray
+    z_combination: np.ndarray
     policy: np.ndarray
     review: np.ndarray
     review_decide: np.ndarray
@@ -93,20 +93,24 @@ class CollectiveImpactModel(mesa.Model):
     def __init__(self, rng: Any = None, arm: str = "scenario", **parameters: Any) -> None:
         """Build the model; see the class docstring for the arguments."""
         super().__init__(rng=rng)
-        scenario = _scenario_from_keywords(parameters).with_arm(arm)
-        self.arm = arm
-        self.params = Params.from_values(scenario.values)
-        self.name = scenario.name
-        self._build()
+        self._setup(_scenario_from_keywords(parameters).with_arm(arm))
 
     @classmethod
     def from_scenario(cls, scenario: Scenario | None = None, rng: Any = None) -> CollectiveImpactModel:
         """A model of a resolved scenario, under the scenario's arm (``Scenario.with_arm``)."""
-        scenario = scenario or default_scenario()
-        # The scenario's values already carry its arm's levels (and any change made after the arm).
-        model = cls(rng=rng, **Params.from_values(scenario.values).flat())
-        model.arm, model.name = scenario.arm, scenario.name
+        # The scenario's values were validated field by field when it was built, and already carry its arm's
+        # levels (and any change made after the arm); the checks across fields are made again, as for keywords.
+        scenario = (scenario or default_scenario()).with_values()
+        model = cls.__new__(cls)
+        mesa.Model.__init__(model, rng=rng)
+        model._setup(scenario)
         return model
+
+    def _setup(self, scenario: Scenario) -> None:
+        self.arm = scenario.arm
+        self.params = Params.from_values(scenario.values)
+        self.name = scenario.name
+        self._build()
 
     # ------------------------------------------------------------------ construction
     def _build(self) -> None:
@@ -131,7 +135,15 @@ class CollectiveImpactModel(mesa.Model):
         # Design-dependent from here on: the same seed has built the same world for every arm.
         design = np.array([getattr(p.conditions, name) for name in CONDITIONS], dtype=float)
         self.levels = np.tile(design, (n_regions, 1))
-        self.regions = [Region(r, starts[r].copy(), self.levels) for r in range(n_regions)]
+        #: The regions' state, one row per region (``Region`` reads and writes its row).
+        self.region_configs = starts.copy()
+        self.region_engagement = np.zeros(n_regions)
+        self.region_pools = np.zeros(n_regions)
+        self.region_plan_ran = np.zeros(n_regions, dtype=bool)
+        self.regions = [
+            Region(r, self.region_configs, self.levels, self.region_engagement, self.region_pools, self.region_plan_ran)
+            for r in range(n_regions)
+        ]
         self.has_coalition = np.array([region.has_coalition for region in self.regions])
         self.population.member[:] = would_join & self.has_coalition[self.population.region]
         for index in range(len(self.population)):
@@ -145,10 +157,12 @@ class CollectiveImpactModel(mesa.Model):
         self.candidates_evaluated = 0
         self.candidates_total = 0
         self._history = [(0, self.landscape.version, self.landscape.tables.copy())]
+        self._view: tuple[int, ProblemView] | None = None
+        self._layout = self._draw_layout()
         self.outcomes: list[float] = []
         self._measure()
         self.initial_outcome = reporters.community_outcome(self)
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = reporters.OutputCollector(
             model_reporters=reporters.model_reporters(p.problem.n_domains),
             agenttype_reporters={Organization: reporters.AGENT_REPORTERS} if p.run.agent_data else None,
         )
@@ -179,11 +193,11 @@ class CollectiveImpactModel(mesa.Model):
         """Each organization's configuration: its own (own-solution mode) or its region's, ``(O, N)``."""
         if self.own_solutions:
             return self.population.known
-        return self.configs()[self.population.region]
+        return self.region_configs[self.population.region]
 
     def configs(self) -> np.ndarray:
-        """The regions' community configurations, one row per region."""
-        return np.array([region.config for region in self.regions])
+        """The regions' community configurations, one row per region (a copy)."""
+        return self.region_configs.copy()
 
     def region_state(self, region: int) -> np.ndarray:
         """The configurations that make up a region's community state: its own, or its organizations'."""
@@ -196,24 +210,31 @@ class CollectiveImpactModel(mesa.Model):
         return np.where(self.population.member[:, None], self.levels[self.population.region], 0.0)
 
     def _measure(self) -> None:
-        """Measure the state once after construction and after every step; record each region's outcome."""
-        self.snapshot = reporters.measure(self)
-        outcomes = self.snapshot["outcomes"]
-        self.outcomes.append(float(outcomes.mean()))
+        """Measure the state once after construction and after every step; record each region's outcome.
+
+        ``snapshot`` keeps the outcomes of the state for the reporters: ``outcomes`` one per region
+        (own-solution mode: per organization), ``outcome`` their mean (``Landscape.outcome``'s values).
+        """
+        view = self._timely_view()
+        state = self.population.known if self.own_solutions else self.region_configs
+        values, mean = outcomes(view.tables[0], view.index_tables, view.minimum, view.spread, view.clip, state)
+        self.snapshot = {"outcomes": values, "outcome": mean}
+        self.outcomes.append(mean)
         if self.own_solutions:
             rows = self.population.region
-            outcomes = np.bincount(rows, weights=outcomes, minlength=len(self.regions)) / np.bincount(rows)
-        for region, outcome in zip(self.regions, outcomes, strict=True):
-            region.history.append(float(outcome))
+            values = np.bincount(rows, weights=values, minlength=len(self.regions)) / np.bincount(rows)
+        for region, outcome in zip(self.regions, values.tolist(), strict=True):
+            region.history.append(outcome)
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
-        """One step, in the order documented in docs/model.md (section 'Process overview and scheduling')."""
+        """One step, in the order documented in docs/model.md (section 'Process overview and scheduling').
+
+        Steps 3 to 6 loop over organizations and run compiled (``cisim.model.phases``).
+        """
         p = self.params
-        population = self.population
+        population, network = self.population, self.network
         draws = self._draw()
-        self.adoptions = 0
-        self._adopted = np.zeros(len(population), dtype=bool)
         # 1. The problem changes, if adaptive.
         if p.problem.turbulence > 0 and self.steps % p.problem.turbulence_interval == 0:
             self.landscape.redraw(p.problem.turbulence, self.streams["problem"])
@@ -224,51 +245,101 @@ class CollectiveImpactModel(mesa.Model):
         for region in self.regions:
             if region.backbone is not None:
                 region.backbone.act(float(draws.policy[region.index]))
-        levels = self.member_levels()
-        perception = behaviour.perception(population, levels, p.backbone.shared_noise)
-        stale = self._stale_data(levels)
-        # 3. Organizations communicate; communities of practice share between regions.
-        self._communicate(levels, perception, draws, stale)
-        self._share_between_regions(perception, draws, stale)
-        # 4. Organizations that revise evaluate their candidate changes (the same number alone or together).
-        current = self.solutions
-        # In own-solution mode an organization that copied a neighbour this step does not search as well.
-        revising = (draws.revise < p.organizations.revision_rate) & ~self._adopted
-        candidates = behaviour.propose(population, current, population.capacity, draws.keys, self.own_solutions)
-        views = behaviour.views(self.landscape, candidates.configs, population, stale)
-        values = views.perceived(perception, draws.z_candidates[..., 0], draws.z_candidates[..., 1])
-        self.candidates_evaluated = int((candidates.count * revising).sum())
-        self.candidates_total += self.candidates_evaluated
-        # 5. Choices are made: jointly through the plan with probability r, or each alone.
-        population.in_plan[:] = False
-        plan_changes = self._plan(candidates, values, views, revising, levels, draws, stale)
-        alone = behaviour.decide_alone(candidates, values, revising & ~population.in_plan)
-        if self.own_solutions:
-            population.known ^= alone
-        else:
-            changed = np.zeros((len(self.regions), population.portfolio.shape[1]), dtype=bool)
-            np.logical_or.at(changed, population.region, alone)
-            for region in self.regions:
-                region.config = region.config ^ (changed[region.index] | plan_changes[region.index])
-            best, better = behaviour.best_candidate(values, candidates.valid & revising[:, None])
-            found = np.where(better[:, None], candidates.configs[np.arange(len(best)), best + 1], current)
-            behaviour.remember(self.landscape, population, perception, self.solutions, found, draws.z_remember, stale)
-        # 6. Costs and budgets are booked; membership is updated.
-        book(
-            p,
-            population,
+        levels, weight_own, weight_rest, noise_own, noise_rest = perceive(
             self.levels,
-            np.array([region.engagement for region in self.regions]),
-            pools := np.array([region.pool for region in self.regions]),
-            np.array([region.backbone.running_cost if region.backbone else 0.0 for region in self.regions]),
-            draws.bid,
-            draws.rounding,
-            self.ledger,
+            population.region,
+            population.member,
+            population.own_share,
+            population.noise,
+            p.backbone.shared_noise,
         )
-        for region, pool in zip(self.regions, pools, strict=True):
-            region.pool = float(pool)
-        self._review_membership(draws)
-        self.network.decay(p.communication.trust_decay)
+        problem = self._problem_view(levels)
+        # 3-5. Organizations learn from others, revise and choose, alone or through their coalition's plan.
+        self.adoptions, self.candidates_evaluated, trust = organizations_act(
+            *problem,
+            population.domain_mask,
+            *population.domain_sizes,
+            weight_own,
+            weight_rest,
+            noise_own,
+            noise_rest,
+            levels,
+            population.region,
+            population.member,
+            population.known,
+            population.portfolio,
+            population.capacity,
+            population.candidate_width,
+            population.own_share,
+            population.noise,
+            population.base_capacity,
+            population.in_plan,
+            self.region_configs,
+            self.levels,
+            self.region_plan_ran,
+            network.edges,
+            network.offsets,
+            network.neighbours,
+            network.edge_of,
+            network.degree,
+            network.trust,
+            network.touched,
+            self.own_solutions,
+            p.organizations.revision_rate,
+            p.intercooperation.shared_platform,
+            p.communication.trust_gain,
+            p.communication.copy_error,
+            p.regions.cross_region,
+            p.backbone.shared_noise,
+            draws.revise,
+            draws.keys,
+            draws.z_candidates,
+            draws.z_remember,
+            draws.hear,
+            draws.contacts,
+            draws.share,
+            draws.copy,
+            draws.cross,
+            draws.cross_pick,
+            draws.z_offers,
+            draws.z_cross,
+            draws.z_copy,
+            draws.plan,
+            draws.participate,
+            draws.all_in,
+            draws.realign,
+            draws.z_combination,
+        )
+        self.candidates_total += self.candidates_evaluated
+        # 6. Costs and budgets are booked; membership is updated; trust fades without contact.
+        self.ledger.record(
+            *settle(
+                population.region,
+                population.member,
+                population.base_budget,
+                population.budget,
+                population.base_capacity,
+                population.capacity,
+                population.costs,
+                self.levels,
+                self.region_engagement,
+                self.region_pools,
+                np.array([region.backbone.running_cost if region.backbone else 0.0 for region in self.regions]),
+                self.ledger.expected_member_cost,
+                self.has_coalition,
+                self._progress(),
+                trust,
+                network.trust,
+                network.touched,
+                *self._ledger_parameters(),
+                p.participation.review_rate,
+                p.communication.trust_decay,
+                draws.bid,
+                draws.rounding,
+                draws.review,
+                draws.review_decide,
+            )
+        )
         self._measure()
         # 7. Data are collected.
         if self.steps % p.run.collect_every == 0:
@@ -281,61 +352,122 @@ class CollectiveImpactModel(mesa.Model):
             self.collected_steps.append(self.steps)
 
     def series(self) -> Any:
-        """The collected per-step outputs as a DataFrame indexed by step."""
-        frame = self.datacollector.get_model_vars_dataframe()
-        frame.index = self.collected_steps[: len(frame)]
-        frame.index.name = "step"
-        return frame
+        """The collected per-step outputs as a DataFrame indexed by step.
+
+        The same frame as ``datacollector.get_model_vars_dataframe()`` with the steps as its index, built from
+        one array per column (faster than from lists).
+        """
+        columns = self.columns()
+        return pd.DataFrame(columns, index=pd.Index(columns.pop("step"), name="step"))
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The collected per-step outputs as one array per column, the steps first (``step``)."""
+        columns = {name: np.asarray(values) for name, values in self.datacollector.model_vars.items()}
+        steps = np.asarray(self.collected_steps[: len(next(iter(columns.values()), ()))])
+        return {"step": steps, **columns}
+
+    def _draw_layout(self) -> list[tuple[str, str, int, list[tuple[str, tuple[int, ...], int, int]]]]:
+        """How each step's blocks of draws are cut: per block its stream, kind, size and named parts.
+
+        A part without a name is drawn and not used.
+        """
+        count, n, regions = len(self.population), self.landscape.n_elements, len(self.regions)
+        width = self.population.candidate_width
+        contacts = self._offer_width()
+        blocks: list[tuple[str, str, list[tuple[str, tuple[int, ...]]]]] = [
+            ("search", "random", [("revise", (count,)), ("keys", (count, n)), ("rounding", (count,))]),
+            ("perception", "standard_normal", [("z_candidates", (count, width + 1, 2)), ("z_remember", (count, 3, 2))]),
+            (
+                "communication",
+                "random",
+                [
+                    ("hear", (count,)),
+                    ("contacts", (count, contacts)),
+                    ("share", (count, contacts)),
+                    ("copy", (count, n)),
+                    ("cross", (regions,)),
+                    ("cross_pick", (regions,)),
+                ],
+            ),
+            (
+                "communication",
+                "standard_normal",
+                [("z_offers", (count, contacts + 1, 2)), ("z_cross", (count, 2, 2)), ("z_copy", (count, 2, 2))],
+            ),
+            (
+                "coordination",
+                "random",
+                [
+                    ("plan", (regions,)),
+                    ("participate", (count,)),
+                    ("all_in", (count,)),
+                    ("realign", (regions, 2)),
+                    ("bid", (regions,)),
+                    ("", (regions,)),  # drawn and never used: kept so that every later draw stays as it was
+                ],
+            ),
+            ("coordination", "standard_normal", [("z_combination", (regions,))]),
+            ("backbone", "random", [("policy", (regions,))]),
+            ("membership", "random", [("review", (count,)), ("review_decide", (count,))]),
+        ]
+        layout = []
+        for stream, kind, parts in blocks:
+            cuts, start = [], 0
+            for name, shape in parts:
+                size = math.prod(shape)
+                if name:
+                    cuts.append((name, shape, start, start + size))
+                start += size
+            layout.append((stream, kind, start, cuts))
+        return layout
 
     def _draw(self) -> Draws:
         """This step's random numbers, in blocks whose shapes depend only on the world, never on the design.
 
         Each stream is drawn from once or twice per step (one block, cut into the named parts), so the cost of
-        drawing does not grow with the number of rules.
+        drawing does not grow with the number of rules. The blocks are refilled in place every step.
         """
-        s = self.streams
-        count, n, regions = len(self.population), self.landscape.n_elements, len(self.regions)
-        width = self.population.candidate_width
-        contacts = self._offer_width()
-        search = _cut(s["search"].random(count * (n + 2)), [(count,), (count, n), (count,)])
-        perception = _cut(
-            s["perception"].standard_normal(count * (2 * width + 8)), [(count, width + 1, 2), (count, 3, 2)]
+        blocks = self.__dict__.get("_blocks")
+        if blocks is None:  # the first step, or the model was unpickled (views are not pickled as views)
+            parts: dict[str, np.ndarray] = {}
+            blocks = []
+            for stream, kind, size, cuts in self._layout:
+                buffer = np.empty(size)
+                blocks.append((getattr(self.streams[stream], kind), buffer))
+                for name, shape, start, stop in cuts:
+                    parts[name] = buffer[start:stop].reshape(shape)
+            self._blocks, self._draws = blocks, Draws(**parts)
+        for fill, buffer in blocks:
+            fill(out=buffer)
+        return self._draws
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The model's state for pickling, without the draw buffers (rebuilt at the next step)."""
+        state = self.__dict__.copy()
+        for cached in ("_blocks", "_draws", "_view", "_late"):
+            state.pop(cached, None)
+        return state
+
+    def _progress(self) -> np.ndarray:
+        """Each region's recent progress: its gain in outcome over the last ``PROGRESS_WINDOW`` steps, at least 0."""
+        return np.array(
+            [max(0.0, r.history[-1] - r.history[max(0, len(r.history) - PROGRESS_WINDOW)]) for r in self.regions]
         )
-        uniform = [(count,), (count, contacts), (count, contacts), (count, n), (regions,), (regions,)]
-        talk = _cut(s["communication"].random(count * (1 + 2 * contacts + n) + 2 * regions), uniform)
-        talk_z = _cut(
-            s["communication"].standard_normal(count * (2 * contacts + 10)),
-            [(count, contacts + 1, 2), (count, 2, 2), (count, 2, 2)],
-        )
-        plan = _cut(
-            s["coordination"].random(5 * regions + 2 * count),
-            [(regions,), (count,), (count,), (regions, 2), (regions,)],
-        )
-        membership = _cut(s["membership"].random(2 * count), [(count,), (count,)])
-        return Draws(
-            revise=search[0],
-            keys=search[1],
-            rounding=search[2],
-            z_candidates=perception[0],
-            z_remember=perception[1],
-            hear=talk[0],
-            contacts=talk[1],
-            share=talk[2],
-            copy=talk[3],
-            cross=talk[4],
-            cross_pick=talk[5],
-            z_offers=talk_z[0],
-            z_cross=talk_z[1],
-            z_copy=talk_z[2],
-            plan=plan[0],
-            participate=plan[1],
-            all_in=plan[2],
-            realign=plan[3],
-            bid=plan[4],
-            z_combination=s["coordination"].standard_normal(regions),
-            policy=s["backbone"].random(regions),
-            review=membership[0],
-            review_decide=membership[1],
+
+    def _ledger_parameters(self) -> tuple[float, float, float, bool, float, float, float, float, float]:
+        """The parameters ``cisim.model.ledger.book`` takes, in its order."""
+        p = self.params
+        costs, intercooperation = p.costs, p.intercooperation
+        return (
+            costs.coordination_cost,
+            costs.coordination_growth,
+            p.backbone.data_system_cost,
+            costs.backbone_paid_by == "funder",
+            intercooperation.overhead_savings * intercooperation.shared_services,
+            p.organizations.overhead_share,
+            JOINT_BID_CHANCE * intercooperation.joint_bids,
+            intercooperation.joint_bid_value,
+            p.participation.engagement_budget_effect,
         )
 
     def _offer_width(self) -> int:
@@ -344,8 +476,8 @@ class CollectiveImpactModel(mesa.Model):
             return max(1, int(self.network.degree.max(initial=0)))
         return self.params.communication.contacts_per_step
 
-    def _stale_data(self, levels: np.ndarray) -> behaviour.StaleData | None:
-        """Which organizations read the problem as it was, and which tables their late data describe.
+    def _problem_view(self, levels: np.ndarray) -> ProblemView:
+        """The problem as each organization's data describe it this step.
 
         Each organization's data lag ``organizations.data_lag x (1 - m)`` steps (rounded) behind the problem; the
         tables in force at every step since the oldest lag are kept, and only changes of the problem (turbulence,
@@ -355,195 +487,46 @@ class CollectiveImpactModel(mesa.Model):
         if landscape.version != history[-1][1]:
             history.append((self.steps, landscape.version, landscape.tables.copy()))
         lag = self.params.organizations.data_lag
-        if lag == 0 or len(history) == 1:
-            return None
+        if not lag:
+            del history[:-1]  # nobody's data lag: only the problem as it is now is read
         while len(history) > 1 and history[1][0] <= self.steps - lag:
             history.pop(0)  # no lag reaches back before the second entry any more
-        lags = np.rint(lag * (1.0 - levels[:, MEASUREMENT])).astype(int)
-        starts = np.array([start for start, _, _ in history])
-        version = np.searchsorted(starts, self.steps - lags, side="right") - 1
-        groups = tuple((version == v, history[v][2]) for v in np.unique(version[version < len(history) - 1]))
-        return behaviour.StaleData(groups) if groups else None
+        if len(history) > 1:
+            lags = np.rint(lag * (1.0 - levels[:, MEASUREMENT])).astype(int)
+            starts = np.array([start for start, _, _ in history])
+            version = np.searchsorted(starts, self.steps - lags, side="right") - 1
+            # Row 0 is the problem now; row v + 1 the problem as it was at history entry v. (An organization
+            # whose lag reaches back before the first entry reads the problem now.)
+            rows = np.where((version >= 0) & (version < len(history) - 1), version + 1, 0)
+            if rows.any():
+                return self._timely_view()._replace(tables=self._late_tables(), table_of=rows.astype(np.intp))
+        return self._timely_view()
 
-    def _communicate(
-        self, levels: np.ndarray, perception: behaviour.Perception, draws: Draws, stale: behaviour.StaleData | None
-    ) -> None:
-        """Members hear neighbours' best configurations and take up a better one (social learning).
+    def _late_tables(self) -> np.ndarray:
+        """The tables now and at every earlier entry of the history, one flattened row each (cached)."""
+        key = tuple(version for _, version, _ in self._history)
+        kept = self.__dict__.get("_late")
+        if kept is None or kept[0] != key:
+            now = self.landscape.tables.ravel()
+            kept = self._late = (key, np.stack([now, *(tables.ravel() for _, _, tables in self._history[:-1])]))
+        return kept[1]
 
-        A member communicates this step with probability equal to the communication level. It hears
-        ``communication.contacts_per_step`` neighbours drawn at random (in own-solution mode: every
-        neighbour); a neighbour shares only if it is a member too, and then with probability equal to the
-        trust on the link (a shared platform lifts that, source 003). Contact builds trust, and more so when
-        what is shared is taken up. Everyone hears what the others knew at the start of the step.
-        """
-        population, network, p = self.population, self.network, self.params
-        hears = population.member & (draws.hear < levels[:, COMMUNICATION])
-        if not len(network.edges) or not hears.any():
-            return
-        if self.own_solutions:
-            neighbours, edges, has = self._all_neighbours()
-        else:
-            neighbours, edges, has = network.pick(draws.contacts)
-        trust = network.trust[edges]
-        platform = p.intercooperation.shared_platform
-        shares = (
-            hears[:, None]
-            & has[:, None]
-            & (neighbours >= 0)
-            & population.member[np.maximum(neighbours, 0)]
-            & (draws.share < behaviour.sharing_chance(trust, platform))
-        )
-        if not shares.any():
-            return
-        offers = population.known[np.maximum(neighbours, 0)]
-        index, take = behaviour.consider(self.landscape, population, perception, offers, shares, draws.z_offers, stale)
-        if p.communication.copy_error > 0 and take.any():
-            # What is copied may come out wrong; a copy that turns out no better than one's own is dropped.
-            copies = behaviour.copy_with_errors(
-                offers[np.arange(len(index)), index], p.communication.copy_error, draws.copy
+    def _timely_view(self) -> ProblemView:
+        """The problem as it is now, read so by every organization (cached until the problem changes)."""
+        landscape = self.landscape
+        kept = self.__dict__.get("_view")
+        if kept is None or kept[0] != landscape.version:
+            extremes = landscape.extremes
+            view = ProblemView(
+                landscape.tables.reshape(1, -1),
+                np.zeros(len(self.population), dtype=np.intp),
+                landscape.index_tables,
+                float(extremes.minimum),
+                float(extremes.maximum - extremes.minimum),
+                not extremes.exact,
             )
-            _, better = behaviour.consider(
-                self.landscape, population, perception, copies[:, None, :], take[:, None], draws.z_copy
-            )
-            take &= better
-            offers[np.arange(len(index)), index] = copies
-        rows = np.flatnonzero(take)
-        if len(rows):
-            population.known[rows] = offers[rows, index[rows]]
-            self._adopted[rows] = self.own_solutions
-        gains = np.where(shares, p.communication.trust_gain, 0.0)
-        gains[rows, index[rows]] *= 2
-        network.touch(edges[shares], gains[shares])
-        self.adoptions += len(rows)
-
-    def _all_neighbours(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every organization's neighbours and links, padded with -1 to the widest, ``(O, D)`` each."""
-        network = self.network
-        width = self._offer_width()
-        slots = np.arange(width)
-        valid = slots[None, :] < network.degree[:, None]
-        position = np.minimum(network.offsets[:-1, None] + slots[None, :], max(len(network.neighbours) - 1, 0))
-        if not len(network.neighbours):
-            empty = np.full((len(network.degree), width), -1, dtype=np.intp)
-            return empty, np.zeros_like(empty), network.degree > 0
-        return (
-            np.where(valid, network.neighbours[position], -1),
-            np.where(valid, network.edge_of[position], 0),
-            network.degree > 0,
-        )
-
-    def _share_between_regions(
-        self, perception: behaviour.Perception, draws: Draws, stale: behaviour.StaleData | None
-    ) -> None:
-        """Communities of practice: a region hears what works in another one (source 004).
-
-        With probability ``regions.cross_region`` per step, every organization in a region compares the
-        community state of another region, drawn at random, with its best known configuration and takes it
-        up if it looks better.
-        """
-        regions = len(self.regions)
-        if regions < 2:
-            return
-        sharing = draws.cross < self.params.regions.cross_region
-        if not sharing.any():
-            return
-        source = (np.arange(regions) + 1 + (draws.cross_pick * (regions - 1)).astype(int)) % regions
-        practice = self.configs()[source][self.population.region]
-        offered = sharing[self.population.region][:, None]
-        _, take = behaviour.consider(
-            self.landscape, self.population, perception, practice[:, None, :], offered, draws.z_cross, stale
-        )
-        self.population.known[take] = practice[take]
-        self.adoptions += int(take.sum())
-
-    def _plan(
-        self,
-        candidates: behaviour.Candidates,
-        values: np.ndarray,
-        views: behaviour.Views,
-        revising: np.ndarray,
-        levels: np.ndarray,
-        draws: Draws,
-        stale: behaviour.StaleData | None,
-    ) -> np.ndarray:
-        """Run each coalition's plan where it runs this step; returns each region's planned change ``(R, N)``."""
-        population, p = self.population, self.params
-        changes = np.zeros((len(self.regions), population.portfolio.shape[1]), dtype=bool)
-        if self.own_solutions:
-            return changes  # each organization holds its own solution: there is no shared state to plan
-        trust = self.network.trust_of()
-        submitted = tabled(candidates, values, revising, draws.all_in < levels[:, AGENDA])
-        for region in self.regions:
-            members = np.flatnonzero(population.member & (population.region == region.index))
-            region.plan_ran = bool(len(members)) and draws.plan[region.index] < region.levels[REINFORCING]
-            if not region.plan_ran:
-                continue
-            participants = participants_of(
-                population, members, trust, p.intercooperation.shared_platform, draws.participate
-            )
-            population.in_plan[participants] = True
-            bringing = participants[submitted[participants].any(axis=1)]
-            if len(bringing):
-                noise = pooled_noise(population, participants, region.levels[MEASUREMENT], p.backbone.shared_noise)
-                changes[region.index] = joint_plan(
-                    self.landscape,
-                    region.config,
-                    candidates,
-                    views.community,
-                    draws.z_candidates[..., 0],
-                    bringing,
-                    submitted,
-                    noise,
-                    float(draws.z_combination[region.index]),
-                    _tables_of(stale, bringing[0]),
-                )
-            realign(population, np.flatnonzero(population.region == region.index), members, draws.realign[region.index])
-        return changes
-
-    def _review_membership(self, draws: Draws) -> None:
-        """Organizations reconsider membership now and then, weighing benefit against cost."""
-        p, population = self.params, self.population
-        has_coalition = self.has_coalition
-        if not has_coalition.any():
-            return
-        progress = np.array(
-            [max(0.0, r.history[-1] - r.history[max(0, len(r.history) - PROGRESS_WINDOW)]) for r in self.regions]
-        )
-        commitment = self.levels.mean(axis=1)
-        engagement = np.array([region.engagement for region in self.regions])
-        region = population.region
-        benefit = (
-            commitment[region] * (BENEFIT_BASE + BENEFIT_TRUST * self.network.trust_of())
-            + BENEFIT_ENGAGEMENT * engagement[region]
-            + BENEFIT_PROGRESS * progress[region]
-        )
-        behaviour.review_membership(
-            population,
-            benefit,
-            self.ledger.expected_member_cost[region],
-            draws.review < p.participation.review_rate,
-            draws.review_decide,
-            has_coalition,
-        )
-
-
-def _tables_of(stale: behaviour.StaleData | None, organization: int) -> np.ndarray | None:
-    """The tables an organization's late data describe (None: the problem as it is now)."""
-    if stale is not None:
-        for rows, tables in stale.groups:
-            if rows[organization]:
-                return tables
-    return None
-
-
-def _cut(block: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
-    """Cut one flat block of draws into consecutive parts of the given shapes."""
-    parts, start = [], 0
-    for shape in shapes:
-        size = int(np.prod(shape))
-        parts.append(block[start : start + size].reshape(shape))
-        start += size
-    return parts
+            self._view = kept = (landscape.version, view)
+        return kept[1]
 
 
 def _scenario_from_keywords(parameters: dict[str, Any]) -> Scenario:

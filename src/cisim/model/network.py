@@ -1,7 +1,8 @@
 """Who talks to whom: seeded networkx graphs within each region, with trust on every link.
 
-All regions' links sit in one array (model-wide organization numbers), so choosing contacts, building trust
-and letting it fade are vectorised over every organization at once.
+All regions' links sit in one array (model-wide organization numbers), with every organization's neighbours
+in compressed rows, so the step's compiled loops choose contacts, build trust and let it fade for every
+organization in one call.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Sequence
 import networkx as nx
 import numpy as np
 
+from cisim.organizations.behaviour import touch
+from cisim.problem.compiled import kernel
 from cisim.scenarios.network_file import read_edge_list
 
 
@@ -88,36 +91,35 @@ class Network:
         self.offsets = np.concatenate([[0], np.cumsum(np.bincount(ends, minlength=count))])
         self.degree = np.diff(self.offsets)
 
-    def pick(self, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One random neighbour per organization and draw column (with replacement).
-
-        Args:
-            draws: uniform draws, shape ``(O, S)``.
-
-        Returns:
-            neighbours and links chosen (shape ``(O, S)``), and whether the organization has any neighbour.
-        """
-        has = self.degree > 0
-        position = self.offsets[:-1, None] + np.floor(draws * self.degree[:, None]).astype(np.intp)
-        position = np.where(has[:, None], np.minimum(position, len(self.neighbours) - 1), 0)
-        if not len(self.neighbours):
-            empty = np.zeros(draws.shape, dtype=np.intp)
-            return empty, empty, has
-        return self.neighbours[position], self.edge_of[position], has
-
     def touch(self, edges: np.ndarray, gains: np.ndarray) -> None:
         """Record contacts: on each, trust grows a share ``gain`` of the way to 1 (several contacts compound)."""
-        distrust = 1.0 - self.trust
-        np.multiply.at(distrust, edges, 1.0 - np.minimum(gains, 1.0))
-        self.trust = 1.0 - distrust
-        self.touched[edges] = True
+        touch(self.trust, self.touched, np.asarray(edges, dtype=np.intp), np.asarray(gains, dtype=float))
 
     def decay(self, rate: float) -> None:
         """Trust fades on links without contact this step."""
-        self.trust[~self.touched] *= 1.0 - rate
-        self.touched[:] = False
+        fade(self.trust, self.touched, rate)
 
     def trust_of(self) -> np.ndarray:
         """Each organization's mean trust over its links (0 without links), shape ``(O,)``."""
-        per_end = np.bincount(self.edges.ravel(), weights=np.repeat(self.trust, 2), minlength=len(self.degree))
-        return np.divide(per_end, self.degree, out=np.zeros(len(self.degree)), where=self.degree > 0)
+        return mean_trust(self.edges, self.trust, self.degree)
+
+
+@kernel
+def fade(trust: np.ndarray, touched: np.ndarray, rate: float) -> None:
+    """Trust fades by a share ``rate`` on links without contact this step; contacts are then forgotten."""
+    for link in range(trust.shape[0]):
+        if not touched[link]:
+            trust[link] *= 1.0 - rate
+        touched[link] = False
+
+
+@kernel
+def mean_trust(edges: np.ndarray, trust: np.ndarray, degree: np.ndarray) -> np.ndarray:
+    """Each organization's mean trust over its links (0 without links)."""
+    per_end = np.zeros(degree.shape[0])
+    for link in range(edges.shape[0]):
+        per_end[edges[link, 0]] += trust[link]
+        per_end[edges[link, 1]] += trust[link]
+    for o in range(degree.shape[0]):
+        per_end[o] = per_end[o] / degree[o] if degree[o] > 0 else 0.0
+    return per_end

@@ -5,28 +5,130 @@ activities coordinated through a mutually reinforcing plan of action"). The plan
 among the candidates its participants evaluated this step, at most one per participant, as they would have
 alone. What it adds is better choice: pooled, less noisy information about the community outcome, and joint
 acceptance (conflicting changes dropped, the combination checked once before it is taken).
+
+The rules are compiled loops (``cisim.problem.compiled.kernel``), like the organizations' own.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from cisim.organizations.behaviour import Candidates, data_noise, sharing_chance
-from cisim.organizations.population import Population
+from cisim.organizations.behaviour import AGENDA, MEASUREMENT, REINFORCING, Candidates, data_noise, sharing_chance
 from cisim.problem import Landscape
+from cisim.problem.compiled import ProblemView, kernel, outcome_of
 
 
-def pooled_noise(population: Population, participants: np.ndarray, shared: float, shared_noise: float) -> float:
+@kernel
+def pooled_noise(
+    own_share: np.ndarray, noise: np.ndarray, participants: np.ndarray, shared: float, shared_noise: float
+):
     """Noise of the coalition's reading of the community outcome.
 
     Each participant reads the community outcome from its own data (its own domains with its noise ``s``, the
     rest with ``2 s``); pooling independent readings averages their errors. Shared measurement replaces the
     pieced-together readings by the shared system's one reading, with its own noise.
     """
-    share = population.own_share[participants]
-    own_data = population.noise[participants] * np.sqrt(share**2 + 4 * (1 - share) ** 2)
-    pooled = float(np.sqrt(np.sum(own_data**2))) / len(participants)
-    return float(data_noise(pooled, shared, shared_noise))
+    squares = 0.0
+    for p in participants:
+        share = own_share[p]
+        own_data = noise[p] * np.sqrt(share**2 + 4 * (1 - share) ** 2)
+        squares += own_data**2
+    pooled = np.sqrt(squares) / participants.shape[0]
+    return data_noise(pooled, shared, shared_noise)
+
+
+@kernel
+def choose_jointly(
+    problem: ProblemView,
+    row: int,
+    config: np.ndarray,
+    flips: np.ndarray,
+    community: np.ndarray,
+    z: np.ndarray,
+    participants: np.ndarray,
+    submitted: np.ndarray,
+    noise: float,
+    z_combination: float,
+) -> np.ndarray:
+    """The change the coalition makes to its region's state this step (all False: none).
+
+    Args:
+        problem: the problem as read this step.
+        row: the version of the problem the participants' data describe (a row of ``problem.tables``).
+        config: the region's community configuration.
+        flips: every organization's candidate changes, ``(O, C, N)``.
+        community: true community outcome of every organization's status quo and candidates, ``(O, C + 1)``.
+        z: standard normal draws for the readings of those configurations, ``(O, C + 1)`` (the same draws
+            an organization's own reading uses, so the plan and a lone decision share their luck).
+        participants: organizations whose candidates reach the plan.
+        submitted: which of their candidates they table, ``(O, C)``.
+        noise: the coalition's pooled measurement noise.
+        z_combination: a standard normal draw for the one reading of the combined change.
+
+    Each participant's best tabled candidate is kept if the coalition reads it as better than the status
+    quo; where kept changes touch the same element, the better one stays. A single change is taken as it
+    is; several are read once together and taken together if that reading beats the best single change,
+    otherwise the best single change alone is taken.
+    """
+    n = config.shape[0]
+    change = np.zeros(n, dtype=np.bool_)
+    count = participants.shape[0]
+    if count == 0:
+        return change
+    z_status_quo = 0.0
+    for p in participants:
+        z_status_quo += z[p, 0]
+    status_quo = community[participants[0], 0] + noise * z_status_quo / np.sqrt(count)
+    kept = np.empty(count, dtype=np.intp)  # participant positions whose best tabled change is kept
+    choice = np.empty(count, dtype=np.intp)
+    score = np.empty(count)
+    n_kept = 0
+    for i in range(count):
+        p = participants[i]
+        best, best_value = 0, -np.inf
+        for slot in range(submitted.shape[1]):
+            if submitted[p, slot]:
+                value = community[p, slot + 1] + noise * z[p, slot + 1]
+                if value > best_value:
+                    best, best_value = slot, value
+        if best_value > status_quo:
+            kept[n_kept], choice[n_kept], score[n_kept] = p, best, best_value
+            n_kept += 1
+    if n_kept == 0:
+        return change
+    # Where kept changes overlap, the element goes to the best-read one; a change keeps all its elements or none.
+    winner = np.zeros(n, dtype=np.intp)
+    for e in range(n):
+        best_value = -np.inf
+        for i in range(n_kept):
+            if flips[kept[i], choice[i], e] and score[i] > best_value:
+                winner[e], best_value = i, score[i]
+    survivors = np.empty(n_kept, dtype=np.intp)
+    n_survivors = 0
+    for i in range(n_kept):
+        whole = True
+        for e in range(n):
+            if flips[kept[i], choice[i], e] and winner[e] != i:
+                whole = False
+        if whole:
+            survivors[n_survivors] = i
+            n_survivors += 1
+    best_single, best_score = survivors[0], score[survivors[0]]
+    for i in survivors[1:n_survivors]:
+        if score[i] > best_score:
+            best_single, best_score = i, score[i]
+    single = flips[kept[best_single], choice[best_single]].copy()
+    if n_survivors == 1:
+        return single
+    for i in survivors[:n_survivors]:
+        for e in range(n):
+            change[e] |= flips[kept[i], choice[i], e]
+    combined = np.empty((1, n), dtype=np.bool_)
+    for e in range(n):
+        combined[0, e] = config[e] ^ change[e]
+    index = np.empty(n, dtype=np.intp)
+    together = outcome_of(problem, row, combined, 0, index) + noise * z_combination
+    return change if together > best_score else single
 
 
 def joint_plan(
@@ -41,64 +143,40 @@ def joint_plan(
     z_combination: float,
     tables: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The change the coalition makes to its region's state this step (all False: none).
-
-    Args:
-        landscape: the problem.
-        config: the region's community configuration.
-        candidates: every organization's candidates this step.
-        community: true community outcome of every organization's status quo and candidates, ``(O, C + 1)``.
-        z: standard normal draws for the readings of those configurations, ``(O, C + 1)`` (the same draws
-            an organization's own reading uses, so the plan and a lone decision share their luck).
-        participants: organizations whose candidates reach the plan.
-        submitted: which of their candidates they table, ``(O, C)``.
-        noise: the coalition's pooled measurement noise.
-        z_combination: a standard normal draw for the one reading of the combined change.
-        tables: the problem as the participants' data describe it (None: as it is now).
-
-    Each participant's best tabled candidate is kept if the coalition reads it as better than the status
-    quo; where kept changes touch the same element, the better one stays. A single change is taken as it
-    is; several are read once together and taken together if that reading beats the best single change,
-    otherwise the best single change alone is taken.
-    """
-    none = np.zeros_like(config)
-    if not len(participants):
-        return none
-    values = community[participants] + noise * z[participants]
-    status_quo = community[participants[0], 0] + noise * z[participants, 0].sum() / np.sqrt(len(participants))
-    tabled = np.where(submitted[participants], values[:, 1:], -np.inf)
-    best = tabled.argmax(axis=1)
-    score = tabled[np.arange(len(best)), best]
-    kept = score > status_quo
-    if not kept.any():
-        return none
-    flips = candidates.flips[participants[kept], best[kept]]
-    score = score[kept]
-    # Where kept changes overlap, the element goes to the best-read one; a change keeps all its elements or none.
-    winner = np.where(flips, score[:, None], -np.inf).argmax(axis=0)
-    keep = ~(flips & (winner[None, :] != np.arange(len(score))[:, None])).any(axis=1)
-    flips, score = flips[keep], score[keep]
-    best_single = int(score.argmax())
-    if len(score) == 1:
-        return flips[0].copy()
-    combined = flips.any(axis=0)
-    reading = landscape.contributions(config ^ combined, tables).mean(axis=-1)
-    together = landscape.normalise(reading)[0] + noise * z_combination
-    return combined if together > score[best_single] else flips[best_single].copy()
+    """``choose_jointly`` on a landscape, read as it is now or as ``tables`` describe it (see there)."""
+    extremes = landscape.extremes
+    problem = ProblemView(
+        np.ascontiguousarray(landscape.tables if tables is None else tables).reshape(1, -1),
+        np.zeros(len(candidates.valid), dtype=np.intp),
+        landscape.index_tables,
+        float(extremes.minimum),
+        float(extremes.maximum - extremes.minimum),
+        not extremes.exact,
+    )
+    return choose_jointly(
+        problem,
+        0,
+        np.asarray(config, dtype=bool),
+        candidates.flips,
+        np.asarray(community, dtype=float),
+        np.asarray(z, dtype=float),
+        np.asarray(participants, dtype=np.intp),
+        np.asarray(submitted, dtype=bool),
+        float(noise),
+        float(z_combination),
+    )
 
 
-def tabled(candidates: Candidates, values: np.ndarray, revising: np.ndarray, all_in: np.ndarray) -> np.ndarray:
-    """Which candidates each participant brings to the plan, ``(O, C)``.
-
-    Under a common agenda it tables all of them (with probability equal to the agenda level: ``all_in``);
-    otherwise only those its own objective favours: without a shared goal, members table what serves their
-    own domains. Organizations that do not revise this step table nothing.
-    """
-    favoured = values[:, 1:] > values[:, [0]]
-    return candidates.valid & revising[:, None] & (all_in[:, None] | favoured)
-
-
-def realign(population: Population, region_rows: np.ndarray, members: np.ndarray, draws: np.ndarray) -> None:
+@kernel
+def realign(
+    portfolio: np.ndarray,
+    domain_mask: np.ndarray,
+    base_capacity: np.ndarray,
+    noise: np.ndarray,
+    region_rows: np.ndarray,
+    members: np.ndarray,
+    draws: np.ndarray,
+) -> None:
     """Re-assign one duplicated element and cover one gap by comparative advantage.
 
     A duplicated element (worked by two or more members) stays with the member best placed for it (working
@@ -107,41 +185,174 @@ def realign(population: Population, region_rows: np.ndarray, members: np.ndarray
     Non-members are untouched: the plan only binds the coalition.
 
     Args:
-        population: the organizations.
+        portfolio: the elements each organization works on (updated).
+        domain_mask: the elements of each one's domains.
+        base_capacity: each one's base capacity.
+        noise: each one's data noise.
         region_rows: every organization of the region.
         members: its coalition's members.
         draws: two uniform draws (which duplicated element, which gap).
     """
-    if not len(members):
+    if members.shape[0] == 0:
         return
-    portfolio = population.portfolio
-    duplicated = np.flatnonzero((portfolio[region_rows].sum(axis=0) >= 2) & (portfolio[members].sum(axis=0) >= 2))
-    if duplicated.size:
-        element = duplicated[int(draws[0] * duplicated.size)]
-        holders = members[portfolio[members, element]]
-        keeper = holders[_advantage(population, holders, element).argmax()]
-        dropping = holders[(holders != keeper) & (portfolio[holders].sum(axis=1) > 1)]
-        portfolio[dropping, element] = False
-    gaps = np.flatnonzero(portfolio[region_rows].sum(axis=0) == 0)
-    if gaps.size:
-        element = gaps[int(draws[1] * gaps.size)]
-        load = portfolio[members].sum(axis=1)
-        taker = members[(_advantage(population, members, element) - 0.01 * load).argmax()]
+    n = portfolio.shape[1]
+    duplicated = np.empty(n, dtype=np.intp)
+    n_duplicated = 0
+    for e in range(n):
+        if _workers(portfolio, region_rows, e) >= 2 and _workers(portfolio, members, e) >= 2:
+            duplicated[n_duplicated] = e
+            n_duplicated += 1
+    if n_duplicated:
+        element = duplicated[int(draws[0] * n_duplicated)]
+        keeper, best = -1, -np.inf
+        for m in members:
+            if portfolio[m, element] and _advantage(domain_mask, base_capacity, noise, m, element) > best:
+                keeper, best = m, _advantage(domain_mask, base_capacity, noise, m, element)
+        for m in members:
+            if portfolio[m, element] and m != keeper and portfolio[m].sum() > 1:
+                portfolio[m, element] = False
+    gaps = np.empty(n, dtype=np.intp)
+    n_gaps = 0
+    for e in range(n):
+        if _workers(portfolio, region_rows, e) == 0:
+            gaps[n_gaps] = e
+            n_gaps += 1
+    if n_gaps:
+        element = gaps[int(draws[1] * n_gaps)]
+        taker, best = members[0], -np.inf
+        for m in members:
+            placed = _advantage(domain_mask, base_capacity, noise, m, element) - 0.01 * portfolio[m].sum()
+            if placed > best:
+                taker, best = m, placed
         portfolio[taker, element] = True
 
 
-def _advantage(population: Population, rows: np.ndarray, element: int) -> np.ndarray:
-    """How well placed organizations are for an element: in their domains first, then capacity, then data."""
-    return population.domain_mask[rows, element] * 10.0 + population.base_capacity[rows] - population.noise[rows]
+@kernel
+def _workers(portfolio: np.ndarray, rows: np.ndarray, element: int) -> int:
+    """How many of ``rows`` work on ``element``."""
+    count = 0
+    for row in rows:
+        count += portfolio[row, element]
+    return count
 
 
-def participants_of(
-    population: Population, members: np.ndarray, trust: np.ndarray, platform: float, draws: np.ndarray
-) -> np.ndarray:
-    """Members who bring their candidates to the plan this step.
+@kernel
+def _advantage(domain_mask: np.ndarray, base_capacity: np.ndarray, noise: np.ndarray, row: int, element: int):
+    """How well placed an organization is for an element: in its domains first, then capacity, then data."""
+    return domain_mask[row, element] * 10.0 + base_capacity[row] - noise[row]
 
-    A member takes part with probability equal to its trust towards the others (a shared platform lifts it,
-    source 003): continuous communication builds the trust that joint planning needs.
+
+@kernel
+def plan(
+    problem: ProblemView,
+    region_configs: np.ndarray,
+    levels: np.ndarray,
+    member: np.ndarray,
+    region: np.ndarray,
+    member_levels: np.ndarray,
+    revising: np.ndarray,
+    flips: np.ndarray,
+    valid: np.ndarray,
+    values: np.ndarray,
+    community: np.ndarray,
+    z: np.ndarray,
+    trust: np.ndarray,
+    platform: float,
+    own_share: np.ndarray,
+    noise: np.ndarray,
+    shared_noise: float,
+    portfolio: np.ndarray,
+    domain_mask: np.ndarray,
+    base_capacity: np.ndarray,
+    in_plan: np.ndarray,
+    plan_ran: np.ndarray,
+    draws_plan: np.ndarray,
+    draws_participate: np.ndarray,
+    draws_all_in: np.ndarray,
+    draws_realign: np.ndarray,
+    z_combination: np.ndarray,
+):
+    """Run each coalition's plan where it runs this step.
+
+    A coalition's plan runs with probability equal to its level of mutually reinforcing activities. Members
+    take part with probability equal to their trust towards the others (a shared platform lifts it, source
+    003): continuous communication builds the trust that joint planning needs. Under a common agenda a
+    participant tables all its candidates (with probability equal to its agenda level);
+    otherwise only those its own objective favours: without a shared goal, members table what serves their
+    own domains. Organizations that do not revise table nothing. After choosing, the plan re-assigns work
+    (``realign``).
+
+    Args:
+        problem: the problem as read this step.
+        region_configs: each region's configuration, ``(R, N)``.
+        levels: each coalition's condition levels, ``(R, 5)``.
+        member: whether each organization is a member of its region's coalition.
+        region: each organization's region.
+        member_levels: the condition levels that apply to each organization, ``(O, 5)``.
+        revising: which organizations revised this step.
+        flips: the elements each candidate changes, ``(O, C, N)`` (``cisim.organizations.behaviour.search``).
+        valid: which candidate slots hold a candidate, ``(O, C)``.
+        values: each organization's noisy objective of its status quo and candidates, ``(O, C + 1)``.
+        community: their true community outcome as its data show it, ``(O, C + 1)``.
+        z: the standard normal draws of their own readings, ``(O, C + 1)``.
+        trust: each organization's mean trust over its links.
+        platform: the shared platform's level.
+        own_share: each organization's share of the problem's elements in its domains.
+        noise: each organization's data noise.
+        shared_noise: the shared measurement system's noise.
+        portfolio: the elements each works on (updated when work is re-assigned).
+        domain_mask: the elements of each one's domains.
+        base_capacity: each one's base capacity.
+        in_plan: set for the organizations whose candidates went to a plan.
+        plan_ran: set for the regions whose plan ran.
+        draws_plan: one uniform draw per region (whether its plan runs).
+        draws_participate: one uniform draw per organization (whether it takes part).
+        draws_all_in: one uniform draw per organization (whether it tables all its candidates).
+        draws_realign: two uniform draws per region (``realign``).
+        z_combination: one standard normal draw per region (the reading of the combined change).
+
+    Returns:
+        each region's planned change, ``(R, N)``.
     """
-    chance = sharing_chance(trust[members], platform)
-    return members[draws[members] < chance]
+    regions, n = region_configs.shape
+    count = member.shape[0]
+    changes = np.zeros((regions, n), dtype=np.bool_)
+    submitted = np.zeros(valid.shape, dtype=np.bool_)
+    for o in range(count):
+        if revising[o]:
+            all_in = draws_all_in[o] < member_levels[o, AGENDA]
+            for slot in range(valid.shape[1]):
+                submitted[o, slot] = valid[o, slot] and (all_in or values[o, slot + 1] > values[o, 0])
+    for r in range(regions):
+        region_rows = np.flatnonzero(region == r)
+        members = region_rows[member[region_rows]]
+        plan_ran[r] = members.shape[0] > 0 and draws_plan[r] < levels[r, REINFORCING]
+        if not plan_ran[r]:
+            continue
+        participants = np.empty(members.shape[0], dtype=np.intp)
+        bringing = np.empty(members.shape[0], dtype=np.intp)
+        n_participants = n_bringing = 0
+        for m in members:
+            if draws_participate[m] < sharing_chance(trust[m], platform):
+                participants[n_participants] = m
+                n_participants += 1
+                in_plan[m] = True
+                if submitted[m].any():
+                    bringing[n_bringing] = m
+                    n_bringing += 1
+        if n_bringing:
+            pooled = pooled_noise(own_share, noise, participants[:n_participants], levels[r, MEASUREMENT], shared_noise)
+            changes[r] = choose_jointly(
+                problem,
+                problem.table_of[bringing[0]],
+                region_configs[r],
+                flips,
+                community,
+                z,
+                bringing[:n_bringing],
+                submitted,
+                pooled,
+                z_combination[r],
+            )
+        realign(portfolio, domain_mask, base_capacity, noise, region_rows, members, draws_realign[r])
+    return changes

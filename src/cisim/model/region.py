@@ -10,6 +10,9 @@ import numpy as np
 class Region:
     """The community state of one region and the coalition working on it.
 
+    Its state is a row of the model's region tables (one array per quantity over all regions), so that the
+    step's compiled loops treat every region at once; the attributes below read and write that row.
+
     Attributes:
         index: position among the model's regions.
         config: the region's community configuration (one boolean per element); in own-solution mode, the
@@ -24,19 +27,59 @@ class Region:
         history: the region's community outcome after each step.
     """
 
-    def __init__(self, index: int, config: np.ndarray, level_table: np.ndarray) -> None:
-        """Create region ``index`` starting at ``config``; its levels are row ``index`` of ``level_table``."""
+    def __init__(
+        self,
+        index: int,
+        configs: np.ndarray,
+        levels: np.ndarray,
+        engagement: np.ndarray,
+        pools: np.ndarray,
+        plan_ran: np.ndarray,
+    ) -> None:
+        """Create region ``index``: its state is row ``index`` of each of the model's region tables."""
         self.index = index
-        self.config = config
-        self._level_table = level_table
+        self._configs = configs
+        self._level_table = levels
+        self._engagement = engagement
+        self._pools = pools
+        self._plan_ran = plan_ran
         self.has_coalition = bool((self.levels > 0).any())
-        self.engagement = 0.0
-        self.pool = 0.0
         self.backbone: Any = None
-        self.plan_ran = False
         self.history: list[float] = []
+
+    @property
+    def config(self) -> np.ndarray:
+        """The region's community configuration (a view of the model's table)."""
+        return self._configs[self.index]
+
+    @config.setter
+    def config(self, value: np.ndarray) -> None:
+        self._configs[self.index] = value
 
     @property
     def levels(self) -> np.ndarray:
         """The coalition's condition levels (a view: the table is shared with the model, pickled once)."""
         return self._level_table[self.index]
+
+    @property
+    def engagement(self) -> float:
+        """Community engagement raised by building public will, in [0, 1]."""
+        return float(self._engagement[self.index])
+
+    @engagement.setter
+    def engagement(self, value: float) -> None:
+        self._engagement[self.index] = value
+
+    @property
+    def pool(self) -> float:
+        """Funds the coalition holds for members' next budgets."""
+        return float(self._pools[self.index])
+
+    @pool.setter
+    def pool(self, value: float) -> None:
+        self._pools[self.index] = value
+
+    @property
+    def plan_ran(self) -> bool:
+        """Whether the coalition's plan ran this step."""
+        return bool(self._plan_ran[self.index])

@@ -1,6 +1,8 @@
 """Named reporter functions for Mesa's DataCollector: picklable and reusable by the page and the analysis.
 
-Their names and meanings are listed once in ``cisim.model.outputs``.
+Their names and meanings are listed once in ``cisim.model.outputs``. Outputs that change only when what they
+read changes (duplication and gaps when portfolios change, domain outcomes when the state or the problem
+changes, condition levels when the levels change) are computed once and kept until then (``_unless_changed``).
 """
 
 from __future__ import annotations
@@ -8,51 +10,69 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+import mesa
 import numpy as np
 
+from cisim.problem.compiled import kernel, mean_domain_outcomes, numpy_sum
 from cisim.scenarios.schema import CONDITIONS
 
 #: Cost-effectiveness is reported in percentage points of progress per this much spent.
 SPEND_UNIT = 100_000
 
 
-def measure(model: Any) -> dict[str, Any]:
-    """Outcomes of the current state, computed once per step and shared by the reporters that need them.
-
-    ``outcomes`` holds one value per region (own-solution mode: per organization); domain outcomes are
-    computed when first asked for.
-    """
-    return {"outcomes": model.landscape.outcome(_state(model)), "domains": None}
-
-
 def community_outcome(model: Any) -> float:
-    """Share of what is achievable now: mean over regions (own-solution mode: over organizations)."""
-    return float(model.snapshot["outcomes"].mean())
+    """Share of what is achievable now: mean over regions (own-solution mode: over organizations).
+
+    The model measures it once after every step (``CollectiveImpactModel.snapshot``).
+    """
+    return model.snapshot["outcome"]
+
+
+def _unless_changed(model: Any, name: str, key: Any, compute: Any) -> Any:
+    """``compute(model)``, or the value it gave last time if ``key`` (what it depends on) is unchanged."""
+    cache = model.__dict__.setdefault("_report_cache", {})
+    kept = cache.get(name)
+    if kept is None or kept[0] != key:
+        kept = cache[name] = (key, compute(model))
+    return kept[1]
 
 
 def policy_gain(model: Any) -> float:
     """How far policy wins have raised the best achievable outcome (share of the range without them)."""
+    return _unless_changed(model, "policy_gain", model.landscape.version, _policy_gain)
+
+
+def _policy_gain(model: Any) -> float:
     return float(model.landscape.policy_gain)
 
 
 def domain_outcome(model: Any, domain: int) -> float:
     """Share of what is achievable now in one domain, mean over regions (or organizations)."""
     snapshot = model.snapshot
-    if snapshot["domains"] is None:
-        snapshot["domains"] = model.landscape.domain_outcomes(_state(model)).mean(axis=0)
-    return float(snapshot["domains"][domain])
+    if "domains" not in snapshot:  # once per step for all domains
+        key = (model.landscape.version, _state(model).tobytes())
+        snapshot["domains"] = _unless_changed(model, "domain_outcomes", key, _domain_outcomes).tolist()
+    return snapshot["domains"][domain]
+
+
+def _domain_outcomes(model: Any) -> np.ndarray:
+    """``landscape.domain_outcomes(state).mean(axis=0)``, compiled."""
+    landscape = model.landscape
+    extremes = landscape.extremes
+    return mean_domain_outcomes(
+        landscape.tables.ravel(),
+        landscape.index_tables,
+        landscape.domain_starts,
+        landscape.domain_sizes,
+        extremes.domain_minimum,
+        extremes.domain_maximum - extremes.domain_minimum,
+        not extremes.exact,
+        _state(model),
+    )
 
 
 def _state(model: Any) -> np.ndarray:
-    return model.population.known if model.own_solutions else model.configs()
-
-
-def _workers(model: Any) -> np.ndarray:
-    """How many organizations work on each element, per region, shape ``(R, N)``."""
-    population = model.population
-    workers = np.zeros((len(model.regions), population.portfolio.shape[1]))
-    np.add.at(workers, population.region, population.portfolio)
-    return workers
+    return model.population.known if model.own_solutions else model.region_configs
 
 
 def duplication_index(model: Any) -> float:
@@ -60,17 +80,48 @@ def duplication_index(model: Any) -> float:
 
     An organization's effort is its base capacity spread evenly over the elements it works on.
     """
-    population = model.population
-    portfolio = population.portfolio
-    effort = portfolio * (population.base_capacity / np.maximum(portfolio.sum(axis=1), 1))[:, None]
-    shared = _workers(model)[population.region] >= 2
-    total = effort.sum()
-    return float(effort[shared].sum() / total) if total else 0.0
+    return _unless_changed(model, "division_of_work", model.population.portfolio.tobytes(), _division_of_work)[0]
 
 
 def gap_share(model: Any) -> float:
     """Share of elements that no organization in their region works on (mean over regions)."""
-    return float((_workers(model) == 0).mean())
+    return _unless_changed(model, "division_of_work", model.population.portfolio.tobytes(), _division_of_work)[1]
+
+
+def _division_of_work(model: Any) -> tuple[float, float]:
+    """Duplication index and gap share, which change only when portfolios change."""
+    population = model.population
+    return division_of_work(population.portfolio, population.region, population.base_capacity, len(model.regions))
+
+
+@kernel
+def division_of_work(
+    portfolio: np.ndarray, region: np.ndarray, base_capacity: np.ndarray, regions: int
+) -> tuple[float, float]:
+    """Duplication index and gap share of these portfolios (sums in numpy's order: ``numpy_sum``)."""
+    count, n = portfolio.shape
+    workers = np.zeros((regions, n), dtype=np.intp)
+    for o in range(count):
+        for e in range(n):
+            workers[region[o], e] += portfolio[o, e]
+    effort = np.zeros(count * n)
+    shared = np.empty(count * n)
+    n_shared = 0
+    for o in range(count):
+        share = base_capacity[o] / max(portfolio[o].sum(), 1)
+        for e in range(n):
+            if portfolio[o, e]:
+                effort[o * n + e] = share
+            if workers[region[o], e] >= 2:
+                shared[n_shared] = effort[o * n + e]
+                n_shared += 1
+    total = numpy_sum(effort)
+    duplication = numpy_sum(shared[:n_shared]) / total if total else 0.0
+    gaps = 0
+    for r in range(regions):
+        for e in range(n):
+            gaps += workers[r, e] == 0
+    return duplication, gaps / (regions * n)
 
 
 def program_spend(model: Any) -> float:
@@ -126,17 +177,32 @@ def candidates_evaluated(model: Any) -> int:
 def mean_trust(model: Any) -> float:
     """Mean trust over all communication links."""
     trust = model.network.trust
-    return float(trust.mean()) if trust.size else 0.0
+    return _mean(trust) if trust.size else 0.0
 
 
 def coalition_size(model: Any) -> int:
     """Organizations in a coalition, over all regions."""
-    return int(model.population.member.sum())
+    return _count(model.population.member)
 
 
 def mean_capacity(model: Any) -> float:
     """Mean number of candidate changes organizations can evaluate next step."""
-    return float(model.population.capacity.mean())
+    return _mean(model.population.capacity)
+
+
+@kernel
+def _mean(values: np.ndarray) -> float:
+    """The mean of a 1-D array as numpy computes it (``numpy_sum``), in a fraction of numpy's call cost."""
+    return numpy_sum(values) / values.shape[0]
+
+
+@kernel
+def _count(flags: np.ndarray) -> int:
+    """How many of ``flags`` are set."""
+    count = 0
+    for flag in flags:
+        count += flag
+    return count
 
 
 def adoptions(model: Any) -> int:
@@ -146,13 +212,20 @@ def adoptions(model: Any) -> int:
 
 def condition_level(model: Any, condition: str) -> float:
     """Level of one condition, mean over regions that have a coalition (0 where none has)."""
-    levels = model.levels[model.has_coalition, CONDITIONS.index(condition)]
-    return float(levels.sum() / len(levels)) if len(levels) else 0.0
+    snapshot = model.snapshot
+    if "levels" not in snapshot:  # once per step for all conditions
+        snapshot["levels"] = _unless_changed(model, "condition_levels", model.levels.tobytes(), _condition_levels)
+    return snapshot["levels"][condition]
+
+
+def _condition_levels(model: Any) -> dict[str, float]:
+    levels = model.levels[model.has_coalition]
+    return {c: float(levels[:, i].sum() / len(levels)) if len(levels) else 0.0 for i, c in enumerate(CONDITIONS)}
 
 
 def engagement(model: Any) -> float:
     """Community engagement built by public will, mean over regions."""
-    return sum(region.engagement for region in model.regions) / len(model.regions)
+    return sum(model.region_engagement.tolist()) / len(model.regions)
 
 
 def funds_mobilized(model: Any) -> float:
@@ -187,6 +260,27 @@ _SIMPLE = (
     funds_mobilized,
     policy_wins,
 )
+
+
+class OutputCollector(mesa.DataCollector):
+    """Mesa's DataCollector, collecting the model outputs without copying them.
+
+    Mesa deep-copies whatever a model reporter returns, in case it is an object the model changes later. The
+    reporters here each return a new float or int, so the copy only costs time: skipped, it halves the cost
+    of collecting the outputs. Agent reporters are collected as Mesa collects them.
+    """
+
+    def collect(self, model: Any) -> None:
+        """Collect every model reporter's value now (and the agent reporters', if any)."""
+        self._collection_steps.append(model.time)
+        for name, reporter in self.model_reporters.items():
+            self.model_vars[name].append(reporter(model))
+        if self.agent_reporters:
+            self._agent_records[model.time] = list(self._record_agents(model))
+        if self.agenttype_reporters:
+            self._agenttype_records[model.time] = {
+                agent_type: list(self._record_agenttype(model, agent_type)) for agent_type in self.agenttype_reporters
+            }
 
 
 def model_reporters(n_domains: int) -> dict[str, Any]:

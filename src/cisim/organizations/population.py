@@ -103,14 +103,14 @@ def create_population(params: Params, landscape: Landscape, starts: np.ndarray, 
     domain_mask = np.zeros((count, landscape.n_elements), dtype=bool)
     portfolio = np.zeros_like(domain_mask)
     noise = np.empty(count)
+    others = organizations.domains_per_organization - 1
     for index in range(count):
         sector[index] = rng.integers(len(SECTORS))
         main = int(deck[index % n_domains])
-        extra = rng.choice(
-            np.delete(np.arange(n_domains), main), organizations.domains_per_organization - 1, replace=False
-        )
+        # (choosing no further domain draws nothing from the stream, so it is skipped)
+        extra = rng.choice(np.delete(np.arange(n_domains), main), others, replace=False) if others else ()
         domains.append((main, *(int(d) for d in extra)))
-        domain_mask[index] = np.isin(landscape.domain_of, domains[-1])
+        domain_mask[index] = landscape.domain_matrix[:, domains[-1]].any(axis=1)
         portfolio[index] = domain_mask[index] & (rng.random(landscape.n_elements) < organizations.element_coverage)
         if not portfolio[index].any():
             portfolio[index, rng.choice(np.flatnonzero(domain_mask[index]))] = True

@@ -1,0 +1,62 @@
+"""The compiled helpers of the step agree with numpy to the last bit, and their disk cache cannot go stale."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cisim.problem import Landscape
+from cisim.problem.compiled import KERNEL_MODULES, mean_domain_outcomes, numpy_sum, outcomes
+
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "cisim"
+
+
+@pytest.mark.parametrize("length", [0, 1, 7, 8, 9, 16, 127, 128, 129, 255, 1000, 4097])
+def test_numpy_sum_is_numpys_sum_to_the_last_bit(length):
+    rng = np.random.default_rng(length)
+    for _ in range(20):
+        values = rng.standard_normal(length) * 10.0 ** rng.integers(-3, 4, length)
+        assert numpy_sum(values) == values.sum()
+
+
+@pytest.mark.parametrize(("n", "k", "domains", "lifted"), [(8, 2, 2, False), (16, 6, 4, True), (26, 3, 1, False)])
+def test_compiled_outcomes_are_the_landscapes_to_the_last_bit(n, k, domains, lifted):
+    landscape = Landscape(n, domains, k, 0.5, np.random.default_rng(n))
+    if lifted:
+        landscape.improve(3, 0.4)
+    extremes = landscape.extremes
+    for batch in (1, 3, 12, 40):
+        configs = np.random.default_rng(batch).random((batch, n)) < 0.5
+        values, mean = outcomes(
+            landscape.tables.ravel(),
+            landscape.index_tables,
+            extremes.minimum,
+            extremes.maximum - extremes.minimum,
+            not extremes.exact,
+            configs,
+        )
+        expected = landscape.outcome(configs)
+        np.testing.assert_array_equal(values, expected)
+        assert mean == float(expected.mean())
+        domain_means = mean_domain_outcomes(
+            landscape.tables.ravel(),
+            landscape.index_tables,
+            landscape.domain_starts,
+            landscape.domain_sizes,
+            extremes.domain_minimum,
+            extremes.domain_maximum - extremes.domain_minimum,
+            not extremes.exact,
+            configs,
+        )
+        np.testing.assert_array_equal(domain_means, landscape.domain_outcomes(configs).mean(axis=0))
+
+
+def test_every_module_with_compiled_functions_stamps_the_cache():
+    """A compiled function keeps a copy of the compiled functions it calls: its cache must change with theirs."""
+    compiling = {
+        path.relative_to(PACKAGE).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if re.search(r"^@(kernel|inlined)\b", path.read_text(), flags=re.MULTILINE)
+    }
+    assert compiling == set(KERNEL_MODULES)
