@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cisim.validation import drivers, load_validation
@@ -9,7 +10,33 @@ from cisim.validation.spec import ValidationSpec
 
 FOLDER = Path(__file__).parents[2] / "experiments" / "validation"
 
+#: What makes a shipped model experiment small enough for a few seconds: fewer elements and organizations,
+#: shorter runs, a handful of replicates. Every change must apply (the file is checked for it).
+SMALL = {
+    "lazer_friedman_2007": [
+        (r"problem\.n_elements = 20", "problem.n_elements = 10"),
+        (r"organizations\.n_organizations = 100", "organizations.n_organizations = 16"),
+        (r"rounds = 100\b", "rounds = 20"),
+        (r"rounds = 400\b", "rounds = 30"),
+        (r"rounds = 50\b", "rounds = 20"),
+        (r"(\[quick\]\s+replicates) = \d+", r"\1 = 2"),
+    ],
+    "rivkin_siggelkow_2003": [
+        (r"rounds = 100\b", "rounds = 20"),
+        (r"(\[quick\]\s+replicates) = \d+", r"\1 = 3"),
+    ],
+}
+
 
 def shipped(name: str) -> ValidationSpec:
     """A shipped validation experiment, validated."""
     return load_validation(FOLDER / f"{name}.toml", drivers())
+
+
+def small_model_experiment(name: str) -> str:
+    """The text of a shipped model experiment made small (its quick size runs in a few seconds)."""
+    text = (FOLDER / f"{name}.toml").read_text()
+    for pattern, replacement in SMALL[name]:
+        text, count = re.subn(pattern, replacement, text)
+        assert count, f"{name}.toml no longer contains {pattern!r}: update tests/validation/shipped.py"
+    return text

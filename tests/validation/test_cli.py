@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cisim.cli import main
-from tests.validation.shipped import FOLDER
+from tests.validation.shipped import FOLDER, small_model_experiment
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ def test_validate_prints_published_beside_cisim_and_writes_record_and_figure(run
     assert "mean local peaks per landscape, K = 5" in result.output
     assert "where the published figures come from" in result.output and "Figure 8 (p. 946)" in result.output
     [entry] = json.loads(record.read_text())
-    assert entry["status"] == "ran" and entry["size"] == "quick" and entry["wall_time_seconds"] > 0
+    assert entry["size"] == "quick" and entry["wall_time_seconds"] > 0
     assert set(entry["measured"]["peaks_by_k"]) == {"0", "1", "5"}
     assert set(entry["measured"]["forms_by_k"]) == {"0", "1", "5"}
     pattern = entry["patterns"]["peaks_by_k"]
@@ -57,19 +57,20 @@ def test_strict_exits_1_when_a_pattern_is_not_reproduced(runner, tmp_path):
     assert lenient.exit_code == 0
 
 
-def test_an_experiment_the_model_cannot_run_yet_is_skipped_with_what_it_needs(runner, tmp_path, monkeypatch):
-    monkeypatch.setattr(
-        "cisim.validation.lazer_friedman.LazerFriedmanDriver.needs", lambda self, spec: ["organizations.solutions"]
-    )
+def test_a_model_experiment_runs_through_the_command_and_records_the_required_measures(runner, tmp_path):
+    path = tmp_path / "lazer_friedman_small.toml"
+    path.write_text(small_model_experiment("lazer_friedman_2007"))
     record = tmp_path / "v.json"
-    result = runner.invoke(
-        main, ["validate", "lazer_friedman_2007", "--quick", "--json", str(record), "--out", str(tmp_path)]
-    )
+    arguments = ["validate", str(path), "--quick", "--quiet", "--json", str(record), "--out", str(tmp_path)]
+    result = runner.invoke(main, arguments)
     assert result.exit_code == 0, result.output
-    assert "skipped" in result.output and "organizations.solutions" in result.output
+    assert "contests the linear network wins against the comp" in result.output
     [entry] = json.loads(record.read_text())
-    assert entry["status"] == "skipped" and entry["needs"] == ["organizations.solutions"]
+    measured = entry["measured"]
+    assert {"linear_wins_share", "crossover_round", "mean_by_round"} <= set(measured)
+    assert set(measured["mean_by_round"]) == {"linear", "complete", "lattice", "small_world", "random"}
     assert entry["patterns"]["linear_beats_complete"]["published"] == 0.845
+    assert (tmp_path / "lazer_friedman_2007.png").stat().st_size > 10_000
 
 
 @pytest.mark.parametrize(

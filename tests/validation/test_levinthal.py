@@ -7,11 +7,22 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from cisim.problem import Landscape
 from cisim.validation import drivers, run_experiment
-from cisim.validation.landscape_shim import adjacent_landscape, all_fitness, is_peak, local_peaks
-from cisim.validation.levinthal import local_search_step
+from cisim.validation.levinthal import all_fitness, configurations, local_search_step
 from cisim.validation.runner import REPRODUCED
 from tests.validation.shipped import shipped
+
+
+def adjacent_landscape(n: int, k: int, rng: np.random.Generator) -> Landscape:
+    """Levinthal's landscape as the driver builds it: one domain, element i depending on the k after it."""
+    return Landscape(n, 1, k, 0.0, rng, interaction="adjacent")
+
+
+def is_peak(fitness: np.ndarray, n: int) -> np.ndarray:
+    """For each configuration code, whether every one-element neighbour is strictly worse (from the table)."""
+    codes = np.arange(fitness.size)
+    return (fitness[codes[:, None] ^ (1 << np.arange(n))[None, :]] < fitness[:, None]).all(axis=1)
 
 
 @pytest.mark.parametrize("k", [0, 1, 3, 9])
@@ -36,7 +47,18 @@ def test_peak_count_matches_a_plain_loop_over_every_configuration():
         here = landscape.raw_fitness(config)[0]
         neighbours = np.array([config ^ (np.arange(n) == i) for i in range(n)])
         count += bool((landscape.raw_fitness(neighbours) < here).all())
-    assert local_peaks(landscape) == count > 1
+    assert landscape.local_peaks() == count > 1
+    codes = np.arange(1 << n)
+    assert landscape.is_local_peak(configurations(codes, n)).sum() == count
+
+
+def test_the_fitness_table_is_indexed_by_configuration_codes():
+    n = 9
+    landscape = adjacent_landscape(n, 2, np.random.default_rng(8))
+    fitness = all_fitness(landscape)
+    codes = np.random.default_rng(1).integers(0, 1 << n, size=20)
+    configs = np.array([[(code >> i) & 1 for i in range(n)] for code in codes], dtype=bool)
+    assert np.array_equal(fitness[codes], landscape.raw_fitness(configs))
 
 
 def test_a_landscape_without_interactions_has_one_peak_and_it_is_the_optimum():

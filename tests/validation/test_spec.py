@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from cisim.validation import ValidationFileError, drivers, find_experiments, load_validation
-from cisim.validation.contract import missing_parameters
 from tests.validation.shipped import FOLDER
 
 SHIPPED = sorted(p.stem for p in FOLDER.glob("*.toml"))
@@ -81,7 +80,7 @@ def test_unknown_driver_and_broken_toml(tmp_path):
     assert "broken.toml: not valid TOML" in problem
 
 
-def test_model_parameters_are_checked_against_the_schema_and_the_promised_ones(tmp_path):
+def test_model_parameters_are_checked_against_the_schema(tmp_path):
     text = (FOLDER / "lazer_friedman_2007.toml").read_text()
     text = text.replace("problem.k = 5", "problem.kk = 5").replace('solutions = "own"', 'solutions = "mine"')
     found = problems(write(tmp_path, text))
@@ -104,10 +103,13 @@ def test_names_resolve_to_files_or_say_what_exists(tmp_path):
     assert "levinthal_1997" in caught.value.problems[0]
 
 
-def test_missing_parameters_are_found_in_every_layer(monkeypatch):
-    from cisim.scenarios.schema import BY_KEY
+def test_an_arm_naming_a_network_the_model_lacks_is_refused(tmp_path):
+    text = (FOLDER / "lazer_friedman_2007.toml").read_text().replace('network = "linear"', 'network = "line"', 1)
+    [problem] = problems(write(tmp_path, text))
+    assert "field 'arms.linear.communication.network' = 'line'" in problem and "'linear'" in problem
 
-    schema = {k: v for k, v in BY_KEY.items() if k != "communication.trust_decay"}
-    monkeypatch.setattr("cisim.validation.contract.BY_KEY", schema)
-    missing = missing_parameters({"problem.k": 5}, {"communication.trust_decay": 0.0}, {})
-    assert "communication.trust_decay" in missing and "problem.k" not in missing
+
+def test_contests_need_a_problem_that_holds_still(tmp_path):
+    text = (FOLDER / "lazer_friedman_2007.toml").read_text().replace("turbulence = 0.0", "turbulence = 0.1")
+    found = problems(write(tmp_path, text))
+    assert any("field 'problem.turbulence' = 0.1" in p and "holds still" in p for p in found)

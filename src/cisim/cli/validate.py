@@ -45,9 +45,8 @@ def validate(
 
     Runs the validation experiments in experiments/validation/ (each NAME is a file there, without .toml,
     or a path; without NAME, all of them) and prints, per published pattern, the published figure beside
-    cisim's with its 95 % interval, the tolerance and a verdict. Experiments whose model features are not
-    available yet are skipped with what they need. The default runs the published sizes; --quick runs
-    reduced ones.
+    cisim's with its 95 % interval, the tolerance and a verdict. The default runs the published sizes;
+    --quick runs reduced ones.
 
     \b
     Examples:
@@ -76,11 +75,8 @@ def validate(
     for spec in specs:
         outcome = run_experiment(spec, known[spec.driver], quick, bar)
         outcomes.append(outcome)
-        text = render(outcome)
-        if outcome.status == "ran":
-            figures = known[spec.driver].figures(outcome, folder)
-            text += "\n  figures: " + ", ".join(str(f) for f in figures)
-        click.echo(text + "\n")
+        figures = known[spec.driver].figures(outcome, folder)
+        click.echo(render(outcome) + "\n  figures: " + ", ".join(str(f) for f in figures) + "\n")
         _write(outcomes, json_path, folder)  # after every experiment, so a later failure loses nothing
     click.echo(summary(outcomes))
     if json_path is not None:

@@ -160,10 +160,6 @@ class MarchDriver:
                 problems.append(f"field '{table}.{key}' = {values!r}: expected at least two different rates")
         return problems
 
-    def needs(self, spec: ValidationSpec) -> list[str]:
-        """Nothing: self-contained."""
-        return []
-
     def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
         """One unit per pair of rates."""
         return len(sizes["socialisation_rates"]) * len(spec.parameters["agenda_learning_rates"])

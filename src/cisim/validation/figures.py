@@ -34,7 +34,6 @@ def _published(outcome: ExperimentOutcome, measure: str) -> dict[str, float]:
 
 
 def _estimates(outcome: ExperimentOutcome, measure: str) -> dict[str, Estimate]:
-    assert outcome.measurements is not None
     value = outcome.measurements.estimates.get(measure, {})
     return value if isinstance(value, dict) else {"": value}
 
@@ -59,7 +58,6 @@ def _save(fig: Any, path: Path) -> Path:
 
 def levinthal_figure(outcome: ExperimentOutcome, path: Path) -> Path:
     """Left: mean local peaks by K (Figure 8). Right: distinct forms over time under local search (Figure 1)."""
-    assert outcome.measurements is not None
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5), constrained_layout=True)
     peaks = _estimates(outcome, "peaks_by_k")
     ks = sorted(peaks, key=int)
@@ -92,7 +90,6 @@ def levinthal_figure(outcome: ExperimentOutcome, path: Path) -> Path:
 
 def march_figure(outcome: ExperimentOutcome, path: Path) -> Path:
     """Equilibrium knowledge of the common agenda against the socialisation rate, one line per learning rate."""
-    assert outcome.measurements is not None
     fig, ax = plt.subplots(figsize=(9, 5.5), constrained_layout=True)
     knowledge = _estimates(outcome, "equilibrium_knowledge")
     published = _published(outcome, "equilibrium_knowledge")
@@ -115,24 +112,31 @@ def march_figure(outcome: ExperimentOutcome, path: Path) -> Path:
 
 
 def lazer_friedman_figure(outcome: ExperimentOutcome, path: Path) -> Path:
-    """Mean score per round: networks at K = 5 (Fig. 4), K = 0 (Fig. 8), velocities (Fig. 10)."""
-    assert outcome.measurements is not None
+    """Mean score per round: networks (Fig. 4), K = 0 (Fig. 8), velocities (Fig. 10), copy errors (Fig. 11).
+
+    Crosses mark the published figures at the rounds they were read (in the colour of their arm).
+    """
     series = outcome.measurements.series
     panels = [
-        ("mean_by_round", "networks, K = 5 (Fig. 4)"),
-        ("simple_mean_by_round", "K = 0 (Fig. 8)"),
-        ("velocity_mean_by_round", "velocity, complete network (Fig. 10)"),
+        ("mean_by_round", "final_score", "networks, K = 5 (Fig. 4)"),
+        ("simple_mean_by_round", "simple_final_score", "K = 0 (Fig. 8)"),
+        ("velocity_mean_by_round", "velocity_final_score", "velocity, complete network (Fig. 10)"),
+        ("copy_error_mean_by_round", "", "copy errors (Fig. 11)"),
     ]
-    fig, axes = plt.subplots(1, 3, figsize=(17, 5), constrained_layout=True)
-    for ax, (key, title) in zip(axes, panels, strict=True):
+    fig, axes = plt.subplots(1, 4, figsize=(22, 5.2), constrained_layout=True)
+    for ax, (key, measure, title) in zip(axes, panels, strict=True):
+        published = _published(outcome, measure) if measure else {}
         for i, (arm, means) in enumerate(series[key].items()):
-            ax.plot(range(len(means)), means, color=PALETTE[i % len(PALETTE)], lw=2.2, label=arm)
+            color = PALETTE[i % len(PALETTE)]
+            ax.plot(range(len(means)), means, color=color, lw=2.2, label=arm)
+            if arm in published:
+                ax.plot([len(means) - 1], [published[arm]], **{**PUBLISHED_STYLE, "color": color})
         ax.set(xlabel="round", ylabel="mean score (r^8)", title=title, ylim=(0, 1.02))
-        ax.legend(loc="lower right")
+        ax.legend(loc="lower right", fontsize=8)
         ax.grid(alpha=0.3)
-    final = _published(outcome, "final_score")
-    rounds = len(next(iter(series["mean_by_round"].values()))) - 1
-    axes[0].plot([rounds] * len(final), list(final.values()), label="published (Fig. 4)", **PUBLISHED_STYLE)
+    axes[0].plot([], [], label="published (x)", **PUBLISHED_STYLE)
+    axes[0].legend(loc="lower right", fontsize=8)
+    fig.suptitle(f"Lazer & Friedman (2007) through cisim's model: {_size(outcome)}")
     return _save(fig, path)
 
 

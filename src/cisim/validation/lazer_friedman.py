@@ -7,6 +7,13 @@ A run's score each round is the mean over organizations of ``(raw fitness / glob
 (Lazer & Friedman 2007, Appendix A). Landscapes and starting solutions are the same across the arms of a
 study (paired by seed), so the arms' results are "contests" on the same problems (Appendix B).
 
+Lazer & Friedman ran every simulation "to the point that it converged on a single solution" (p. 677) and
+counted the contests of Table B.1 there. A population has converged for good once every organization holds
+the same solution and no single change improves it: nobody then has a better neighbour to copy or finds a
+better change, so nothing can change again on a fixed problem. The driver stops stepping a run at that
+point (its score stays as it is) and, in the main study, keeps stepping after the last plotted round until
+every arm has converged or ``max_rounds`` is reached.
+
 Arms are named in the experiment file; the driver needs, in studies ``main`` and ``simple``, arms named
 ``linear`` and ``complete``; in ``velocity``, arms from the fastest to the slowest; in ``copy_error``, arms
 with copy errors and, for each, an error-free arm on the same network.
@@ -15,25 +22,21 @@ with copy errors and, for each, an error-free arm on the same network.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from cisim.experiments.runs import replicate_seeds
-from cisim.validation.contract import missing_parameters
 from cisim.validation.estimates import Estimate, mean_interval, paired_difference, share_interval
 from cisim.validation.runner import ExperimentOutcome, Measurements, Tick
 from cisim.validation.spec import Field, Study, ValidationSpec
 
-#: What cisim must offer for this experiment, beyond parameters in its schema.
-MODEL_NEEDS = (
-    "CollectiveImpactModel(rng=..., **parameters) with flat parameter names",
-    "model.solutions: each organization's own configuration (organizations.solutions = 'own')",
-    "model.landscape.raw_fitness(configs) and model.landscape.maximum (the global maximum)",
-)
 #: Share of the optimum's score at which a run counts as having reached the optimum (K = 0 study).
 OPTIMUM_REACHED = 0.99
+#: Parameters that must hold for a converged population to stay converged (a fixed problem, no policy wins).
+FIXED_PROBLEM = {"problem.turbulence": 0.0, "conditions.backbone": 0.0}
 
 
 class LazerFriedmanDriver:
@@ -43,18 +46,22 @@ class LazerFriedmanDriver:
         "score_exponent": Field("float", "power the score ratio is raised to (Lazer & Friedman: 8)", 1, 100),
         "early_round": Field("int", "round at which the short-run comparison is made", 1, 100_000),
         "diversity_round": Field("int", "round at which distinct solutions are counted", 0, 100_000),
+        "max_rounds": Field(
+            "int", "round at which a main-study run that has not converged is ended for the contests", 1, 1_000_000
+        ),
     }
     sizes: ClassVar[dict[str, Field]] = {
         "replicates": Field("int", "paired problems (landscape and starting solutions) per study", 2, 1_000_000)
     }
     measures: ClassVar[dict[str, str]] = {
         "mean_by_round": "mean score per round, by arm of the main study",
-        "final_score": "mean score at the last round of the main study, by arm",
+        "final_score": "mean score at the last plotted round of the main study, by arm",
+        "converged_score": "mean score once converged (or at max_rounds), by arm of the main study",
         "linear_wins_share": "share of main-study contests the linear network ends strictly ahead of the complete one",
         "wins_share": "share of main-study contests arm a ends strictly ahead of arm b, by 'a>b'",
         "crossover_round": "first round from which the linear network's mean score stays above the complete one's",
         "early_advantage": "paired difference complete - linear at the early round",
-        "final_advantage": "paired difference linear - complete at the last round",
+        "final_advantage": "paired difference linear - complete at the last plotted round",
         "unique_solutions": "mean number of distinct solutions at the diversity round, by arm of the main study",
         "simple_final_score": "mean score at the last round of the K = 0 study, by arm",
         "simple_rounds_to_optimum": "mean rounds until the mean score reaches 0.99 of the optimum (K = 0), by arm",
@@ -68,14 +75,13 @@ class LazerFriedmanDriver:
     studies: ClassVar[tuple[str, ...]] = ("main", "simple", "velocity", "copy_error")
 
     def check(self, spec: ValidationSpec) -> list[str]:
-        """The arms the measures refer to must be in their studies."""
+        """The arms the measures refer to must be in their studies, on a problem that holds still."""
         problems = []
-        for study in ("main", "simple"):
+        for name in ("main", "simple"):
             for arm in ("linear", "complete"):
-                if arm not in spec.studies[study].arms:
+                if arm not in spec.studies[name].arms:
                     problems.append(
-                        f"field 'studies.{study}.arms' = {list(spec.studies[study].arms)!r}: "
-                        f"expected to include {arm!r}"
+                        f"field 'studies.{name}.arms' = {list(spec.studies[name].arms)!r}: expected to include {arm!r}"
                     )
         for arm in spec.studies["copy_error"].arms:
             if _copy_error(spec, arm) > 0 and _error_free_twin(spec, arm) is None:
@@ -83,12 +89,21 @@ class LazerFriedmanDriver:
                     f"field 'studies.copy_error.arms': arm {arm!r} has copy errors: "
                     "expected an arm without them on the same network"
                 )
+        for study in spec.studies.values():
+            for arm in study.arms:
+                values = {**spec.model, **spec.arms[arm], **study.overrides}
+                for key, required in FIXED_PROBLEM.items():
+                    if values.get(key, required) != required:
+                        problems.append(
+                            f"field '{key}' = {values[key]!r} (study {study.name!r}, arm {arm!r}): expected "
+                            f"{required:g}: the contests compare populations on a problem that holds still"
+                        )
+        if spec.parameters["max_rounds"] < spec.studies["main"].rounds:
+            problems.append(
+                f"field 'parameters.max_rounds' = {spec.parameters['max_rounds']}: expected at least the main "
+                f"study's rounds ({spec.studies['main'].rounds})"
+            )
         return problems
-
-    def needs(self, spec: ValidationSpec) -> list[str]:
-        """Parameters the model's schema lacks, plus the model API this driver relies on."""
-        missing = missing_parameters(spec.model, *spec.arms.values(), *(s.overrides for s in spec.studies.values()))
-        return [*missing, *MODEL_NEEDS] if missing else []
 
     def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
         """One unit per run (study x replicate x arm)."""
@@ -96,29 +111,44 @@ class LazerFriedmanDriver:
 
     def run(self, spec: ValidationSpec, sizes: dict[str, Any], tick: Tick) -> Measurements:
         """Run every study's arms on the same problems and collect the published measures."""
-        exponent = spec.parameters["score_exponent"]
         seeds = replicate_seeds(spec.seed, sizes["replicates"])
-        results = {name: _run_study(spec, study, seeds, exponent, tick) for name, study in spec.studies.items()}
+        results = {}
+        for name, study in spec.studies.items():
+            limit = spec.parameters["max_rounds"] if name == "main" else study.rounds
+            results[name] = _run_study(spec, study, seeds, limit, tick)
         return _measure(spec, results)
 
     def figures(self, outcome: ExperimentOutcome, folder: Path) -> list[Path]:
-        """Mean score per round by network (Figure 4), K = 0 (Figure 8), velocity (Figure 10)."""
+        """Mean score per round: networks (Fig. 4), K = 0 (Fig. 8), velocity (Fig. 10), copy errors (Fig. 11)."""
         from cisim.validation.figures import lazer_friedman_figure
 
         return [lazer_friedman_figure(outcome, folder / f"{outcome.spec.name}.png")]
 
 
-def _run_study(
-    spec: ValidationSpec, study: Study, seeds: list[int], exponent: float, tick: Tick
-) -> dict[str, dict[str, np.ndarray]]:
-    """Scores (replicates x rounds+1) and distinct solutions per round for every arm, paired by seed."""
-    scores = {arm: np.empty((len(seeds), study.rounds + 1)) for arm in study.arms}
-    unique = {arm: np.empty((len(seeds), study.rounds + 1)) for arm in study.arms}
+@dataclass
+class StudyRuns:
+    """One study's runs, paired by replicate: per arm, arrays of shape (replicates, rounds + 1) or (replicates,)."""
+
+    scores: dict[str, np.ndarray]
+    unique: dict[str, np.ndarray]
+    end_score: dict[str, np.ndarray]
+    end_round: dict[str, np.ndarray]
+
+
+def _run_study(spec: ValidationSpec, study: Study, seeds: list[int], limit: int, tick: Tick) -> StudyRuns:
+    """Every arm on every replicate's problem, recorded for ``study.rounds`` rounds and run on to ``limit``."""
+    exponent = spec.parameters["score_exponent"]
+    shape = (len(seeds), study.rounds + 1)
+    runs = StudyRuns(
+        scores={arm: np.empty(shape) for arm in study.arms},
+        unique={arm: np.empty(shape) for arm in study.arms},
+        end_score={arm: np.empty(len(seeds)) for arm in study.arms},
+        end_round={arm: np.empty(len(seeds)) for arm in study.arms},
+    )
     for replicate, seed in enumerate(seeds):
         start = None
         for arm in study.arms:
-            values = {**spec.model, **spec.arms[arm], **study.overrides}
-            model = _build(values, seed)
+            model = _build({**spec.model, **spec.arms[arm], **study.overrides}, seed)
             fingerprint = _fingerprint(model)
             if start is None:
                 start = fingerprint
@@ -127,13 +157,27 @@ def _run_study(
                     f"study {study.name!r}, arm {arm!r}: the model gave this arm a different problem or starting "
                     "solutions than the study's first arm at the same seed; the comparison needs them paired"
                 )
-            for round_ in range(study.rounds + 1):
-                if round_:
-                    model.step()
-                scores[arm][replicate, round_] = score(model, exponent)
-                unique[arm][replicate, round_] = len(np.unique(model.solutions, axis=0))
+            maximum = model.landscape.maximum
+            round_, converged_at = 0, None
+            while True:
+                value = score(model, exponent, maximum)
+                if round_ <= study.rounds:
+                    runs.scores[arm][replicate, round_] = value
+                    runs.unique[arm][replicate, round_] = len(np.unique(model.solutions, axis=0))
+                if has_converged(model):
+                    converged_at = round_
+                    # Nothing can change any more: the rest of the record is this round's.
+                    runs.scores[arm][replicate, round_ + 1 :] = value
+                    runs.unique[arm][replicate, round_ + 1 :] = 1
+                    break
+                if round_ >= limit:
+                    break
+                model.step()
+                round_ += 1
+            runs.end_score[arm][replicate] = value
+            runs.end_round[arm][replicate] = np.nan if converged_at is None else converged_at
             tick(1)
-    return {"scores": scores, "unique": unique}
+    return runs
 
 
 def _build(values: dict[str, Any], seed: int) -> Any:
@@ -144,10 +188,17 @@ def _build(values: dict[str, Any], seed: int) -> Any:
     return CollectiveImpactModel(rng=seed, **flat)
 
 
-def score(model: Any, exponent: float) -> float:
+def score(model: Any, exponent: float, maximum: float | None = None) -> float:
     """Lazer & Friedman's score: mean over organizations of (raw fitness / global maximum) ** exponent."""
-    ratio = model.landscape.raw_fitness(model.solutions) / model.landscape.maximum
+    landscape = model.landscape
+    ratio = landscape.raw_fitness(model.solutions) / (landscape.maximum if maximum is None else maximum)
     return float(np.mean(ratio**exponent))
+
+
+def has_converged(model: Any) -> bool:
+    """Whether every organization holds one solution that no single change improves (nothing can change again)."""
+    solutions = model.solutions
+    return bool((solutions == solutions[0]).all() and model.landscape.is_local_peak(solutions[:1])[0])
 
 
 def _fingerprint(model: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -157,56 +208,74 @@ def _fingerprint(model: Any) -> tuple[np.ndarray, np.ndarray]:
     return model.landscape.raw_fitness(probes), np.array(model.solutions, copy=True)
 
 
-def _measure(spec: ValidationSpec, results: dict[str, dict[str, dict[str, np.ndarray]]]) -> Measurements:
+def _measure(spec: ValidationSpec, results: dict[str, StudyRuns]) -> Measurements:
     early, diversity = spec.parameters["early_round"], spec.parameters["diversity_round"]
-    main = results["main"]["scores"]
-    linear, complete = main["linear"], main["complete"]
+    main = results["main"]
+    scores, ends = main.scores, main.end_score
+    linear, complete = scores["linear"], scores["complete"]
+
+    def at(series: np.ndarray, round_: int) -> np.ndarray:
+        return series[:, min(round_, series.shape[1] - 1)]
+
+    def wins(a: str, b: str) -> Estimate:
+        return share_interval(int((ends[a] > ends[b]).sum()), len(ends[a]))
+
     estimates: dict[str, Any] = {
-        "final_score": {arm: mean_interval(s[:, -1]) for arm, s in main.items()},
-        "linear_wins_share": share_interval(int((linear[:, -1] > complete[:, -1]).sum()), len(linear)),
-        "wins_share": {
-            f"{a}>{b}": share_interval(int((main[a][:, -1] > main[b][:, -1]).sum()), len(main[a]))
-            for a, b in itertools.permutations(main, 2)
-        },
+        "final_score": {arm: mean_interval(s[:, -1]) for arm, s in scores.items()},
+        "converged_score": {arm: mean_interval(e) for arm, e in ends.items()},
+        "linear_wins_share": wins("linear", "complete"),
+        "wins_share": {f"{a}>{b}": wins(a, b) for a, b in itertools.permutations(scores, 2)},
         "crossover_round": _crossover(linear, complete),
-        "early_advantage": paired_difference(
-            complete[:, min(early, complete.shape[1] - 1)], linear[:, min(early, linear.shape[1] - 1)]
-        ),
+        "early_advantage": paired_difference(at(complete, early), at(linear, early)),
         "final_advantage": paired_difference(linear[:, -1], complete[:, -1]),
-        "unique_solutions": {
-            arm: mean_interval(u[:, min(diversity, u.shape[1] - 1)]) for arm, u in results["main"]["unique"].items()
-        },
+        "unique_solutions": {arm: mean_interval(at(u, diversity)) for arm, u in main.unique.items()},
     }
-    simple = results["simple"]["scores"]
+    simple = results["simple"].scores
     reach = {arm: _rounds_to(s, OPTIMUM_REACHED) for arm, s in simple.items()}
     estimates["simple_final_score"] = {arm: mean_interval(s[:, -1]) for arm, s in simple.items()}
     estimates["simple_rounds_to_optimum"] = {arm: mean_interval(r) for arm, r in reach.items()}
     estimates["simple_complete_first"] = paired_difference(reach["linear"], reach["complete"])
-    velocity = results["velocity"]["scores"]
+    velocity = results["velocity"].scores
     fastest, slowest = spec.studies["velocity"].arms[0], spec.studies["velocity"].arms[-1]
     estimates["velocity_final_score"] = {arm: mean_interval(s[:, -1]) for arm, s in velocity.items()}
     estimates["velocity_long_run_gain"] = paired_difference(velocity[slowest][:, -1], velocity[fastest][:, -1])
-    at = min(early, velocity[fastest].shape[1] - 1)
-    estimates["velocity_short_run_cost"] = paired_difference(velocity[fastest][:, at], velocity[slowest][:, at])
-    errors = results["copy_error"]["scores"]
+    estimates["velocity_short_run_cost"] = paired_difference(at(velocity[fastest], early), at(velocity[slowest], early))
+    errors = results["copy_error"].scores
     estimates["copy_error_gain"] = {
         arm: paired_difference(errors[arm][:, -1], errors[twin][:, -1])
         for arm in errors
         if (twin := _error_free_twin(spec, arm)) is not None and _copy_error(spec, arm) > 0
     }
+    unconverged = {arm: int(np.isnan(r).sum()) for arm, r in main.end_round.items()}
     measured = {
         "linear_wins_share": estimates["linear_wins_share"].mean,
         "crossover_round": estimates["crossover_round"].mean,
-        "mean_by_round": {arm: s.mean(axis=0).tolist() for arm, s in main.items()},
+        "mean_by_round": {arm: s.mean(axis=0).tolist() for arm, s in scores.items()},
         "final_score": {arm: e.mean for arm, e in estimates["final_score"].items()},
+        "converged_score": {arm: e.mean for arm, e in estimates["converged_score"].items()},
+        "rounds_to_converge": {arm: _nan_mean(r) for arm, r in main.end_round.items()},
+        "not_converged_by_max_rounds": unconverged,
         "wins_share": {key: e.mean for key, e in estimates["wins_share"].items()},
         "simple_mean_by_round": {arm: s.mean(axis=0).tolist() for arm, s in simple.items()},
         "velocity_mean_by_round": {arm: s.mean(axis=0).tolist() for arm, s in velocity.items()},
         "copy_error_mean_by_round": {arm: s.mean(axis=0).tolist() for arm, s in errors.items()},
-        "unique_solutions_by_round": {arm: u.mean(axis=0).tolist() for arm, u in results["main"]["unique"].items()},
+        "unique_solutions_by_round": {arm: u.mean(axis=0).tolist() for arm, u in main.unique.items()},
     }
-    series = {key: measured[key] for key in ("mean_by_round", "simple_mean_by_round", "velocity_mean_by_round")}
-    return Measurements(estimates, measured, series)
+    notes = []
+    if any(unconverged.values()):
+        counts = ", ".join(f"{arm} {count}" for arm, count in unconverged.items() if count)
+        notes.append(f"runs not converged by round {spec.parameters['max_rounds']} (contests judged there): {counts}")
+    series = {
+        key: measured[key]
+        for key in ("mean_by_round", "simple_mean_by_round", "velocity_mean_by_round", "copy_error_mean_by_round")
+    }
+    return Measurements(estimates, measured, series, notes)
+
+
+def _nan_mean(values: np.ndarray) -> float | None:
+    """Mean of the finite values (None if there are none)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else None
 
 
 def _crossover(linear: np.ndarray, complete: np.ndarray) -> Estimate:

@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from cisim.problem import Landscape
 from cisim.validation.estimates import Estimate, independent_difference, mean_interval
-from cisim.validation.landscape_shim import adjacent_landscape, all_fitness, is_peak
 from cisim.validation.runner import ExperimentOutcome, Measurements, Tick
 from cisim.validation.spec import Field, ValidationSpec
 
@@ -57,10 +57,6 @@ class LevinthalDriver:
                 f"field 'parameters.k_values' = {spec.parameters['k_values']!r}: "
                 f"expected values from 0 to {n - 1} (K < N)"
             ]
-        return []
-
-    def needs(self, spec: ValidationSpec) -> list[str]:
-        """Nothing: runs on cisim's landscape today."""
         return []
 
     def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
@@ -108,24 +104,47 @@ class LevinthalDriver:
     ) -> dict[str, Any]:
         """Peaks of one landscape and the forms its organizations converge to (one seed per K and landscape)."""
         rng = np.random.default_rng([seed, k, index])
-        fitness = all_fitness(adjacent_landscape(n, k, rng))
-        peak = is_peak(fitness, n)
+        landscape = Landscape(n, 1, k, 0.0, rng, interaction="adjacent")
+        fitness = all_fitness(landscape)
         forms = rng.integers(0, 1 << n, size=organizations)
         path = [np.unique(forms).size]
         period = 0
-        while period < periods or not peak[forms].all():
-            forms = local_search_step(forms, fitness, n, rng)
+        while True:
+            stepped = local_search_step(forms, fitness, n, rng)
+            settled = np.array_equal(stepped, forms)
+            forms = stepped
             period += 1
             if period <= periods:
                 path.append(np.unique(forms).size)
+            if settled and period >= periods:
+                break
+        # Local search stops only where no one-element change improves: the landscape's own peak test agrees.
+        if not landscape.is_local_peak(configurations(np.unique(forms), n)).all():
+            raise RuntimeError(f"K = {k}, landscape {index}: local search stopped off a local peak")
         tick(1)
-        return {"peaks": int(peak.sum()), "forms": int(np.unique(forms).size), "initial": path[0], "path": path}
+        return {
+            "peaks": landscape.local_peaks(),
+            "forms": int(np.unique(forms).size),
+            "initial": path[0],
+            "path": path,
+        }
 
     def figures(self, outcome: ExperimentOutcome, folder: Path) -> list[Path]:
         """Peaks by K beside Levinthal's Figure 8; distinct forms over time beside his Figure 1."""
         from cisim.validation.figures import levinthal_figure
 
         return [levinthal_figure(outcome, folder / f"{outcome.spec.name}.png")]
+
+
+def configurations(codes: np.ndarray, n: int) -> np.ndarray:
+    """Configurations from their codes (element i is bit i of the code), shape ``(len(codes), n)``."""
+    return (np.asarray(codes)[:, None] >> np.arange(n)) & 1 > 0
+
+
+def all_fitness(landscape: Landscape) -> np.ndarray:
+    """Raw fitness of every configuration of a small landscape, indexed by its code (its public evaluation)."""
+    n = landscape.n_elements
+    return landscape.raw_fitness(configurations(np.arange(1 << n), n))
 
 
 def local_search_step(forms: np.ndarray, fitness: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:

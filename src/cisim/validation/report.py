@@ -9,7 +9,6 @@ from cisim.validation.estimates import Estimate
 from cisim.validation.runner import (
     NOT_REPRODUCED,
     REPRODUCED,
-    SKIPPED,
     ExperimentOutcome,
     PatternOutcome,
     tolerance_text,
@@ -59,10 +58,6 @@ def render(outcome: ExperimentOutcome) -> str:
     spec = outcome.spec
     size = describe_sizes(outcome.sizes)
     header = f"{spec.name}: {spec.title}"
-    if outcome.status == SKIPPED:
-        lines = [header, "  skipped: the model does not offer this yet; it needs:"]
-        lines += [f"    - {need}" for need in outcome.needs]
-        return "\n".join(lines)
     lines = [
         header,
         f"  {'quick' if outcome.quick else 'full'} size ({size}), seed {spec.seed}, {outcome.wall_time:.1f} s",
@@ -82,25 +77,21 @@ def render(outcome: ExperimentOutcome) -> str:
     lines.append("  where the published figures come from:")
     for pattern in outcome.patterns:
         lines.append(f"    {pattern.spec.name}: {pattern.spec.source}")
-    assert outcome.measurements is not None
     lines += [f"  note: {note}" for note in outcome.measurements.notes]
     return "\n".join(lines)
 
 
 def summary(outcomes: list[ExperimentOutcome]) -> str:
-    """One closing line: patterns reproduced, not reproduced, and experiments skipped."""
+    """One closing line: patterns reproduced and not reproduced."""
     verdicts = [p.verdict for o in outcomes for p in o.patterns]
-    skipped = [o.spec.name for o in outcomes if o.status == SKIPPED]
     text = f"{verdicts.count(REPRODUCED)} of {len(verdicts)} patterns reproduced"
     if verdicts.count(NOT_REPRODUCED):
         text += f", {verdicts.count(NOT_REPRODUCED)} not reproduced"
-    if skipped:
-        text += f"; skipped (the model does not offer what they need yet): {', '.join(skipped)}"
     return text
 
 
 def record(outcome: ExperimentOutcome) -> dict[str, Any]:
-    """The experiment as one JSON object: status, sizes, wall time, raw measures, and every pattern's verdict."""
+    """The experiment as one JSON object: sizes, wall time, raw measures, and every pattern's verdict."""
     spec = outcome.spec
     entry: dict[str, Any] = {
         "name": spec.name,
@@ -108,19 +99,10 @@ def record(outcome: ExperimentOutcome) -> dict[str, Any]:
         "citation": spec.citation,
         "driver": spec.driver,
         "file": str(spec.path),
-        "status": outcome.status,
         "size": "quick" if outcome.quick else "full",
         "sizes": outcome.sizes,
         "seed": spec.seed,
     }
-    if outcome.status == SKIPPED:
-        entry["needs"] = outcome.needs
-        entry["patterns"] = {
-            p.name: {"label": p.label, "published": p.published, "source": p.source, "verdict": SKIPPED}
-            for p in spec.patterns
-        }
-        return entry
-    assert outcome.measurements is not None
     entry["wall_time_seconds"] = round(outcome.wall_time, 3)
     entry["measured"] = outcome.measurements.measured
     entry["notes"] = outcome.measurements.notes

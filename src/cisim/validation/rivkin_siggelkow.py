@@ -20,17 +20,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from cisim.experiments.runs import replicate_seeds
-from cisim.validation.contract import missing_parameters
 from cisim.validation.estimates import independent_difference, mean_interval, paired_difference
 from cisim.validation.runner import ExperimentOutcome, Measurements, Tick
 from cisim.validation.spec import Field, ValidationSpec
 
-MODEL_NEEDS = (
-    "CollectiveImpactModel(rng=..., **parameters) with flat parameter names",
-    "conditions held fixed (conditions.dynamics = 'fixed') and k_across exact",
-    "equal search effort alone and in the plan; the plan evaluating proposals on the community outcome",
-    "model.datacollector with the model reporter community_outcome",
-)
 ARMS = ("decentralized", "coordinated")
 
 
@@ -62,11 +55,6 @@ class RivkinSiggelkowDriver:
             )
         return problems
 
-    def needs(self, spec: ValidationSpec) -> list[str]:
-        """Parameters the model's schema lacks, plus the model behaviour this mapping relies on."""
-        missing = missing_parameters(spec.model, *spec.arms.values())
-        return [*missing, *MODEL_NEEDS] if missing else []
-
     def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
         """One unit per run."""
         return len(spec.parameters["k_across_values"]) * sizes["replicates"] * len(ARMS)
@@ -74,6 +62,7 @@ class RivkinSiggelkowDriver:
     def run(self, spec: ValidationSpec, sizes: dict[str, Any], tick: Tick) -> Measurements:
         """Both arms on the same problems at every level of interdependence."""
         from cisim.model import CollectiveImpactModel
+        from cisim.model.reporters import community_outcome
 
         levels = sorted(spec.parameters["k_across_values"])
         seeds = replicate_seeds(spec.seed, sizes["replicates"])
@@ -87,7 +76,7 @@ class RivkinSiggelkowDriver:
                     model = CollectiveImpactModel(rng=seed, **flat)
                     for _ in range(spec.parameters["rounds"]):
                         model.step()
-                    finals.append(float(model.datacollector.get_model_vars_dataframe()["community_outcome"].iloc[-1]))
+                    finals.append(community_outcome(model))
                     tick(1)
                 outcome[arm, level] = np.array(finals)
         advantage = {level: outcome["coordinated", level] - outcome["decentralized", level] for level in levels}

@@ -14,7 +14,6 @@ from cisim.validation.spec import DriverSchema, PatternSpec, ValidationSpec
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
 NOT_MEASURED = "not measured"
-SKIPPED = "skipped"
 
 Value = Estimate | dict[str, Estimate]
 Tick = Callable[[int], Any]
@@ -32,10 +31,6 @@ class Measurements:
 
 class Driver(DriverSchema, Protocol):
     """A reproduction of one published study through cisim's machinery."""
-
-    def needs(self, spec: ValidationSpec) -> list[str]:
-        """What the model must offer before this experiment can run (empty when it can)."""
-        ...
 
     def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
         """How many units of work a run has, for the progress bar."""
@@ -80,16 +75,14 @@ class PatternOutcome:
 
 @dataclass
 class ExperimentOutcome:
-    """The result of one validation experiment: skipped with its needs, or measured and judged."""
+    """The result of one validation experiment: what was measured, and every pattern judged."""
 
     spec: ValidationSpec
-    status: str
     quick: bool
     sizes: dict[str, Any]
-    needs: list[str] = field(default_factory=list)
-    wall_time: float = 0.0
-    measurements: Measurements | None = None
-    patterns: list[PatternOutcome] = field(default_factory=list)
+    wall_time: float
+    measurements: Measurements
+    patterns: list[PatternOutcome]
 
 
 def tolerance_text(pattern: PatternSpec) -> str:
@@ -143,7 +136,7 @@ def run_experiment(
     quick: bool,
     progress: Callable[[int, str], Any] | None = None,
 ) -> ExperimentOutcome:
-    """Run one experiment (or skip it, saying what the model must offer first) and judge its patterns.
+    """Run one experiment and judge its patterns.
 
     Args:
         spec: the validated experiment.
@@ -152,9 +145,6 @@ def run_experiment(
         progress: makes a progress bar from a total and a label; it must have ``update(n)`` and ``close()``.
     """
     sizes = spec.sizes(quick)
-    needs = driver.needs(spec)
-    if needs:
-        return ExperimentOutcome(spec, SKIPPED, quick, sizes, needs=needs)
     bar = progress(driver.units(spec, sizes), spec.name) if progress else None
     start = time.perf_counter()
     try:
@@ -164,9 +154,7 @@ def run_experiment(
             bar.close()
     wall_time = time.perf_counter() - start
     patterns = [judge(p, measurements.estimates.get(p.measure)) for p in spec.patterns]
-    return ExperimentOutcome(
-        spec, "ran", quick, sizes, wall_time=wall_time, measurements=measurements, patterns=patterns
-    )
+    return ExperimentOutcome(spec, quick, sizes, wall_time, measurements, patterns)
 
 
 def _ignore(_: int) -> None:

@@ -22,7 +22,6 @@ from typing import Any, Protocol
 
 from cisim.scenarios.scenario import check_value, suggest
 from cisim.scenarios.schema import BY_KEY
-from cisim.validation.contract import PROMISED, PROMISED_NETWORKS
 
 #: Where the validation experiments live, relative to the working folder.
 DEFAULT_FOLDER = Path("experiments") / "validation"
@@ -431,22 +430,16 @@ def _flatten(table: dict[str, Any]) -> dict[str, Any]:
 
 
 def _model_values(table: Any, label: str, where: str, problems: list[str]) -> dict[str, Any]:
-    """Model parameters as dotted keys, checked against the schema (or, until it has them, the contract)."""
+    """Model parameters as dotted keys, checked against the scenario schema."""
     if not isinstance(table, dict):
         problems.append(f"{where}: field '{label}' = {table!r}: expected a table of section.name = value")
         return {}
     values: dict[str, Any] = {}
     for key, value in _flatten(table).items():
-        if key in BY_KEY:
-            checked, problem = check_value(BY_KEY[key], value)
-            if problem and key == "communication.network" and value in PROMISED_NETWORKS:
-                problem = ""  # a kind the model is adding: reported as a need when the experiment runs
-        elif key in PROMISED:
-            checked, problem = PROMISED[key].check(value)
-        else:
-            known = list(BY_KEY) + list(PROMISED)
-            problems.append(f"{where}: unknown model parameter '{label}.{key}'{suggest(key, known)}")
+        if key not in BY_KEY:
+            problems.append(f"{where}: unknown model parameter '{label}.{key}'{suggest(key, BY_KEY)}")
             continue
+        checked, problem = check_value(BY_KEY[key], value)
         if problem:
             problems.append(f"{where}: field '{label}.{key}' = {value!r}: {problem}")
         values[key] = checked
