@@ -6,7 +6,8 @@ tolerance within which cisim's figure counts as reproducing each one. ``cisim va
 ``docs/validation.md`` sets the figures side by side.
 """
 
-from cisim.validation.runner import ExperimentOutcome, drivers, run_experiment
+from cisim.validation.registry import drivers
+from cisim.validation.runner import ExperimentOutcome, run_experiment
 from cisim.validation.spec import DEFAULT_FOLDER, ValidationFileError, ValidationSpec, find_experiments, load_validation
 
 __all__ = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -159,18 +159,3 @@ def run_experiment(
 
 def _ignore(_: int) -> None:
     """Progress sink when no bar is shown."""
-
-
-def drivers() -> Mapping[str, Driver]:
-    """Every reproduction cisim knows, by the name experiment files give in ``driver``."""
-    from cisim.validation.agenda import DRIVER as AGENDA
-    from cisim.validation.lazer_friedman import DRIVER as LAZER_FRIEDMAN
-    from cisim.validation.levinthal import DRIVER as LEVINTHAL
-    from cisim.validation.rivkin_siggelkow import DRIVER as RIVKIN_SIGGELKOW
-
-    return {
-        "levinthal": LEVINTHAL,
-        "march": AGENDA,
-        "lazer_friedman": LAZER_FRIEDMAN,
-        "rivkin_siggelkow": RIVKIN_SIGGELKOW,
-    }
