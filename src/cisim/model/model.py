@@ -341,8 +341,10 @@ class CollectiveImpactModel(mesa.Model):
             )
         )
         self._measure()
-        # 7. Data are collected.
-        if self.steps % p.run.collect_every == 0:
+        # 7. Data are collected; after the scenario's last step the model stops running (Mesa's stop rule, which
+        # ``while model.running: model.step()`` and ``mesa.batch_run`` follow) and that step is always collected.
+        self.running = self.steps < p.run.steps
+        if self.steps % p.run.collect_every == 0 or not self.running:
             self.collect()
 
     def collect(self) -> None:
