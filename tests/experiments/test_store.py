@@ -159,7 +159,7 @@ def test_two_resumes_at_once_cannot_both_write(experiment_file, tmp_path):
     folder = tmp_path / "out"
     command = slow_sweep(experiment_file, folder)
     # Long enough that the first resume still runs when the second has started (about 10 s serial).
-    experiment_file.write_text(experiment_file.read_text().replace('"run.steps" = [40]', '"run.steps" = [200]'))
+    experiment_file.write_text(experiment_file.read_text().replace('"run.steps" = [300]', '"run.steps" = [900]'))
     uninterrupted = tmp_path / "whole"
     run_sweep(load_experiment(experiment_file), uninterrupted, executor="serial")
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

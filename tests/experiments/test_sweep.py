@@ -76,9 +76,15 @@ def test_every_executor_and_worker_count_gives_identical_files(experiment_file, 
 
 
 def slow_sweep(experiment_file: Path, folder: Path) -> list[str]:
-    """Make the tiny experiment long enough to stop part-way (48 runs of 40 steps); the command that runs it."""
+    """Make the tiny experiment long enough to stop part-way; the command that runs it.
+
+    48 runs of 200 organizations for 300 steps: about 0.1 s a run on one core, a few seconds in all, so that a
+    test can stop the sweep after some runs and before the last (a run of the tiny experiment itself takes a
+    few milliseconds, less than the time between two looks at the status log).
+    """
     text = experiment_file.read_text().replace("replicates = 3", "replicates = 12")
-    experiment_file.write_text(text.replace('"problem.k" = [0, 4]', '"problem.k" = [0, 4]\n"run.steps" = [40]'))
+    longer = '"problem.k" = [0, 4]\n"run.steps" = [300]\n"organizations.n_organizations" = [200]'
+    experiment_file.write_text(text.replace('"problem.k" = [0, 4]', longer))
     return [
         sys.executable,
         "-m",
