@@ -194,7 +194,7 @@ def test_many_kills_and_resumes_give_the_files_of_an_uninterrupted_sweep(experim
         if cycle % 2:
             args[args.index("serial")] = "processes"
         process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for_runs(folder, 4 + 6 * cycle, process)
+        wait_for_runs(folder, 4 + 4 * cycle, process)
         workers = children_of(process.pid) if process.poll() is None else []
         process.send_signal(signal.SIGKILL if cycle % 3 != 2 else signal.SIGTERM)
         process.wait(timeout=60)

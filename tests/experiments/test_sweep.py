@@ -17,7 +17,7 @@ from cisim.cli import main
 from cisim.experiments.design import load_experiment
 from cisim.experiments.runs import run_model
 from cisim.experiments.store import IncompleteResultsWarning, load_results, read_manifest, read_status
-from cisim.experiments.sweep import SweepError, run_sweep
+from cisim.experiments.sweep import SweepError, SweepInterrupted, run_sweep
 
 
 def result_files(folder: Path) -> dict[str, bytes]:
@@ -160,6 +160,31 @@ def test_a_failing_run_is_recorded_and_the_sweep_completes(experiment_file, tmp_
     assert len(failures) == 6 and all(f["seed"] and f["error"] for f in failures)
 
 
+def test_ctrl_c_inside_compiled_code_stops_the_sweep_and_is_not_recorded_as_a_failed_run(
+    experiment_file, tmp_path, monkeypatch
+):
+    """Ctrl-C that lands inside a compiled function surfaces as a SystemError caused by the KeyboardInterrupt."""
+    from cisim.experiments import worker
+
+    calls = []
+
+    def interrupted_in_compiled_code(scenario, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as interrupt:
+                raise SystemError("CPUDispatcher(perceive) returned a result with an exception set") from interrupt
+        return run_model(scenario, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "run_model", interrupted_in_compiled_code)
+    folder = tmp_path / "out"
+    with pytest.raises(SweepInterrupted, match="--resume"):
+        run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    assert len(calls) == 5 and read_manifest(folder)["status"] == "interrupted"
+    assert all(entry["status"] == "done" for entry in read_status(folder).values())
+
+
 def test_resume_refuses_when_the_experiment_or_a_scenario_changed(experiment_file, tmp_path):
     folder = tmp_path / "out"
     run_sweep(load_experiment(experiment_file), folder, executor="serial")
@@ -227,3 +252,14 @@ def test_python_api_sweeps_and_loads(experiment_file, tmp_path):
     assert len(frame) == 12
     assert cisim.load_results(tmp_path / "api").equals(frame)
     assert json.loads((tmp_path / "api" / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_workers_get_runs_in_batches_that_still_spread_a_short_sweep_over_every_worker():
+    from cisim.experiments.sweep import MAX_BATCH, _batches, batch_size
+
+    assert batch_size(None, 8) == MAX_BATCH
+    assert batch_size(10_000, 8) == MAX_BATCH
+    assert batch_size(40, 8) == 5  # 8 batches of 5: every batch slot filled
+    assert batch_size(3, 8) == 1
+    assert [len(b) for b in _batches(iter(range(10)), 4)] == [4, 4, 2]
+    assert [x for b in _batches(iter(range(10)), 4) for x in b] == list(range(10))

@@ -163,6 +163,13 @@ def _run_plainly(run: Any) -> int:
     except (click.Abort, KeyboardInterrupt):
         click.echo("\ninterrupted", err=True)
         return 130
+    except SystemError as error:  # Ctrl-C inside compiled code arrives as a SystemError caused by it
+        from cisim.experiments.worker import interrupted
+
+        if not interrupted(error):
+            raise
+        click.echo("\ninterrupted", err=True)
+        return 130
     finally:
         _restore_sigterm(previous)
     return result if isinstance(result, int) else 0

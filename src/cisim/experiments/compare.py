@@ -70,7 +70,9 @@ def compare_arms(
         Task(run_id, seeds[replicate], scenario.with_arm(arm), steps, StopRule(), series=True, agents=False)
         for run_id, (replicate, arm) in enumerate(plan)
     )
-    finished: Iterable[dict[str, Any]] = _Counted(run_tasks(tasks, executor, workers, scheduler), len(plan))
+    finished: Iterable[dict[str, Any]] = _Counted(
+        run_tasks(tasks, executor, workers, scheduler, total=len(plan)), len(plan)
+    )
     if progress is not None:
         finished = progress(finished)
     results = {result["run_id"]: result for result in finished}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -33,7 +34,7 @@ from cisim.experiments.store import (
     verify_blocks,
     write_manifest,
 )
-from cisim.experiments.worker import Task, execute
+from cisim.experiments.worker import Task, execute_all
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.scenario import Scenario
 from cisim.version import __version__
@@ -54,22 +55,49 @@ class SweepStorageError(SweepError):
     """The results could not be written (a full disk, a folder made read-only); what finished is on disk."""
 
 
+#: Runs sent to a worker in one message, at most. A run of a dozen organizations takes about ten milliseconds,
+#: of the order of what the main process spends submitting a run and taking its result back; sent one at a
+#: time, the workers would wait on the main process.
+MAX_BATCH = 8
+
+
 def run_tasks(
     tasks: Iterable[Task],
     executor: str = "serial",
     workers: int | None = None,
     scheduler: str | None = None,
     max_in_flight: int | None = None,
+    total: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Run tasks on an executor and yield each result as it finishes: the one way cisim runs many runs.
 
-    Sweeps and paired comparisons both go through here. At most ``max_in_flight`` tasks (default: 4 per
-    worker) are submitted and unfinished at once, so memory stays flat however many tasks there are. The
+    Sweeps and paired comparisons both go through here. Worker processes get their tasks in batches (up to
+    ``MAX_BATCH``, fewer when ``total``, the number of tasks, would not give every worker several batches),
+    and at most ``max_in_flight`` batches (default: 4 per worker) are submitted and unfinished at once, so
+    memory stays flat however many tasks there are; in series, tasks run one at a time, so that Ctrl-C stops
+    the next. Results are the same whatever the batches: each run is a pure function of its task. The
     executor is shut down when the iteration ends, is interrupted or raises.
     """
-    workers = 1 if executor == "serial" else (workers or default_workers())
+    if executor == "serial":  # each task runs as it is submitted: one at a time, so Ctrl-C stops at once
+        workers, limit, size = 1, 1, 1
+    else:
+        workers = workers or default_workers()
+        limit = max_in_flight or 4 * workers
+        size = batch_size(total, limit)
     with make_executor(executor, workers, scheduler) as pool:
-        yield from _bounded(pool, iter(tasks), max_in_flight or 4 * workers)
+        yield from _bounded(pool, _batches(iter(tasks), size), limit)
+
+
+def batch_size(total: int | None, in_flight: int) -> int:
+    """Tasks per batch: ``MAX_BATCH``, or fewer so that ``total`` tasks still fill ``in_flight`` batches."""
+    if total is None:
+        return MAX_BATCH
+    return max(1, min(MAX_BATCH, total // in_flight))
+
+
+def _batches(tasks: Iterator[Task], size: int) -> Iterator[list[Task]]:
+    while batch := list(itertools.islice(tasks, size)):
+        yield batch
 
 
 @dataclass(frozen=True)
@@ -103,7 +131,7 @@ def run_sweep(
         workers: worker processes (default: all cores).
         scheduler: address of a running Dask scheduler.
         resume: continue a stopped sweep in ``folder``: only missing runs are run.
-        max_in_flight: tasks submitted but not finished, at most (default: 4 per worker).
+        max_in_flight: tasks submitted but not finished, at most (default: 4 per worker; in series, one).
         progress: called with the number of runs to do; returns a bar with ``update(n)``,
             ``set_postfix_str(text)`` and ``close()`` (e.g. ``tqdm``), or None.
 
@@ -196,7 +224,7 @@ def _run_locked(
 
     outcome = "complete"
     try:
-        for result in run_tasks(tasks(), executor, workers, scheduler, max_in_flight):
+        for result in run_tasks(tasks(), executor, workers, scheduler, max_in_flight, total=len(todo)):
             writer.add(result)
             done_now += result["status"] == "done"
             failed_now += result["status"] == "failed"
@@ -234,20 +262,20 @@ def _run_locked(
     )
 
 
-def _bounded(pool: Executor, tasks: Iterator[Task], limit: int) -> Iterator[dict[str, Any]]:
-    """Submit tasks keeping at most ``limit`` in flight; yield results as they finish."""
+def _bounded(pool: Executor, batches: Iterator[list[Task]], limit: int) -> Iterator[dict[str, Any]]:
+    """Submit batches of tasks keeping at most ``limit`` in flight; yield each result as its batch finishes."""
     in_flight: set[Future] = set()
     try:
-        for task in tasks:
+        for batch in batches:
             if len(in_flight) >= limit:
                 finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    yield future.result()
-            in_flight.add(pool.submit(execute, task))
+                    yield from future.result()
+            in_flight.add(pool.submit(execute_all, batch))
         while in_flight:
             finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in finished:
-                yield future.result()
+                yield from future.result()
     finally:
         for future in in_flight:
             future.cancel()

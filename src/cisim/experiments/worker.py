@@ -48,6 +48,8 @@ def execute(task: Task) -> dict[str, Any]:
             raise ValueError(task.error)
         result = run_model(task.scenario, task.seed, task.steps, stop=task.stop, agents=task.agents, columns=True)
     except Exception as error:  # recorded with its seed; the sweep goes on
+        if interrupted(error):
+            raise KeyboardInterrupt from None
         message = f"{type(error).__name__}: {error}"
         row = {"run_id": task.run_id, "status": "failed", "error": message, **dict.fromkeys(SUMMARY_COLUMNS, np.nan)}
         return {**base, "status": "failed", "error": message, "seconds": time.perf_counter() - start, "summaries": row}
@@ -66,6 +68,26 @@ def execute(task: Task) -> dict[str, Any]:
         "series": series,
         "agents": agents,
     }
+
+
+def interrupted(error: BaseException) -> bool:
+    """Whether an error is Ctrl-C in disguise.
+
+    A compiled function (numba) that Ctrl-C interrupts at the wrong moment returns with the KeyboardInterrupt
+    set, and Python reports a SystemError caused by it: recorded as a failed run, it would keep the sweep
+    going after its user asked it to stop.
+    """
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def execute_all(tasks: list[Task]) -> list[dict[str, Any]]:
+    """Run a batch of tasks, one after another (``execute`` each): what a worker is sent at once."""
+    return [execute(task) for task in tasks]
 
 
 def watch_parent() -> None:
