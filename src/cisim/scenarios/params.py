@@ -94,6 +94,13 @@ class OrganizationsParams:
     configuration of the whole problem and learns from network neighbours (Lazer and Friedman 2007)
     """
 
+    start: Literal["region", "random"] = "region"
+    """
+    where organizations start: 'region': each from its region's one starting configuration; 'random' (only
+    with solutions = 'own'): each from a random configuration of its own, as in Lazer and Friedman (2007, p.
+    677)
+    """
+
 
 @dataclass(frozen=True, slots=True)
 class ConditionsParams:
