@@ -12,7 +12,7 @@ from cisim.model import CollectiveImpactModel
 from cisim.model.network import Network, build_graph
 from cisim.model.plan import joint_plan
 from cisim.organizations.agents import Backbone
-from cisim.organizations.behaviour import Candidates
+from cisim.organizations.behaviour import Candidates, copy_with_errors
 from cisim.problem import Landscape
 from tests.conftest import paired_means
 
@@ -340,6 +340,23 @@ def test_copy_errors_change_what_is_copied(small):
     exact = run_model(base, 3).series["community_outcome"]
     sloppy = run_model(base.with_values(communication__copy_error=0.3), 3).series["community_outcome"]
     assert not exact.equals(sloppy)
+
+
+def test_copy_errors_leave_elements_as_the_copier_had_them_and_never_touch_agreement():
+    """Lazer and Friedman (2007, p. 684): an error affects only elements on which copier and source differ."""
+    rng = np.random.default_rng(5)
+    source, own_configs = rng.random((2000, 12)) < 0.5, rng.random((2000, 12)) < 0.5
+    differ = source != own_configs
+    for rate in (0.0, 0.3, 1.0):
+        draws = rng.random(source.shape)
+        copies = source.copy()
+        for row in range(len(copies)):
+            copy_with_errors(copies, row, own_configs, row, rate, draws)
+        assert np.array_equal(copies[~differ], source[~differ])  # where the two agree nothing changes
+        kept_own = copies[differ] == own_configs[differ]
+        assert np.array_equal(kept_own, draws[differ] < rate)  # a failed element stays as the copier's
+        if rate == 0:
+            assert np.array_equal(copies, source)  # no errors: an exact copy
 
 
 # ---------------------------------------------------------------- starting solutions

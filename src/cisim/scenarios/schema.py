@@ -481,7 +481,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "copy_error",
         float,
         0.0,
-        "chance that each element is copied wrongly when an organization imitates another",
+        "chance that each element on which an organization differs from the one it imitates fails to be copied "
+        "and stays as its own (a partial copy; Lazer and Friedman 2007, p. 684)",
         low=0.0,
         high=1.0,
     ),
