@@ -12,7 +12,7 @@ from cisim.model import CollectiveImpactModel
 from cisim.model.network import Network, build_graph
 from cisim.model.plan import joint_plan
 from cisim.organizations.agents import Backbone
-from cisim.organizations.behaviour import Candidates
+from cisim.organizations.behaviour import Candidates, copy_with_errors
 from cisim.problem import Landscape
 from tests.conftest import paired_means
 
@@ -340,3 +340,56 @@ def test_copy_errors_change_what_is_copied(small):
     exact = run_model(base, 3).series["community_outcome"]
     sloppy = run_model(base.with_values(communication__copy_error=0.3), 3).series["community_outcome"]
     assert not exact.equals(sloppy)
+
+
+def test_copy_errors_leave_elements_as_the_copier_had_them_and_never_touch_agreement():
+    """Lazer and Friedman (2007, p. 684): an error affects only elements on which copier and source differ."""
+    rng = np.random.default_rng(5)
+    source, own_configs = rng.random((2000, 12)) < 0.5, rng.random((2000, 12)) < 0.5
+    differ = source != own_configs
+    for rate in (0.0, 0.3, 1.0):
+        draws = rng.random(source.shape)
+        copies = source.copy()
+        for row in range(len(copies)):
+            copy_with_errors(copies, row, own_configs, row, rate, draws)
+        assert np.array_equal(copies[~differ], source[~differ])  # where the two agree nothing changes
+        kept_own = copies[differ] == own_configs[differ]
+        assert np.array_equal(kept_own, draws[differ] < rate)  # a failed element stays as the copier's
+        if rate == 0:
+            assert np.array_equal(copies, source)  # no errors: an exact copy
+
+
+# ---------------------------------------------------------------- starting solutions
+def random_starts(seed=4, arm="collective", network="linear", **changes):
+    return CollectiveImpactModel(
+        rng=seed,
+        arm=arm,
+        n_elements=12,
+        n_organizations=10,
+        solutions="own",
+        start="random",
+        network=network,
+        **changes,
+    )
+
+
+def test_random_starts_give_each_organization_its_own_configuration():
+    model = random_starts()
+    assert len(np.unique(model.solutions, axis=0)) == len(model.solutions)
+    shared_start = CollectiveImpactModel(rng=4, n_elements=12, n_organizations=10, solutions="own", network="linear")
+    assert len(np.unique(shared_start.solutions, axis=0)) == 1  # the default: the region's one configuration
+    # Drawn after everything else on the start stream: the problem and the network stay as they were.
+    assert np.array_equal(model.landscape.tables, shared_start.landscape.tables)
+    assert np.array_equal(model.network.edges, shared_start.network.edges)
+    assert np.array_equal(model.configs(), shared_start.configs())
+
+
+def test_arms_with_one_seed_start_from_the_same_configurations():
+    first = random_starts(seed=9)
+    for other in (
+        random_starts(seed=9, arm="isolated"),
+        random_starts(seed=9, network="complete"),
+        random_starts(seed=9, copy_error=0.2),
+    ):
+        assert np.array_equal(first.solutions, other.solutions)
+    assert not np.array_equal(first.solutions, random_starts(seed=10).solutions)

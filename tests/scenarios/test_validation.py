@@ -45,6 +45,11 @@ MISTAKES = [
         ["communication.network_file", "edges.txt'", "no such file"],
     ),
     ("network file not given", '[communication]\nnetwork = "file"\n', ["communication.network_file", "edge list"]),
+    (
+        "random starts without own solutions",
+        '[organizations]\nstart = "random"\n',
+        ["organizations.start", "'random'", "expected 'region'", "organizations.solutions = 'own'"],
+    ),
 ]
 
 

@@ -89,6 +89,33 @@ def test_copy_errors_never_make_an_organization_worse():
         assert (model.landscape.raw_fitness(model.solutions) >= before).all()
 
 
+def test_a_copy_with_errors_is_a_partial_copy_of_the_best_neighbour():
+    """Lazer & Friedman (p. 684): errors leave dissimilar elements as the copier had them and touch nothing else.
+
+    An organization with a strictly better neighbour either takes a mix of its own solution and that
+    neighbour's (never an element neither had), or drops a copy that is no better and tries one change.
+    """
+    model = lazer_friedman_model("complete", **{"communication.copy_error": 0.3})
+    # Diverse solutions to copy from (set by hand, whatever the starting rule).
+    model.population.known[:] = np.random.default_rng(1).random(model.population.known.shape) < 0.5
+    landscape, around = model.landscape, neighbours(model)
+    partial = 0
+    for _ in range(15):
+        before = model.solutions.copy()
+        fitness = landscape.raw_fitness(before)
+        model.step()
+        after = model.solutions
+        for i, others in enumerate(around):
+            best = others[np.argmax(fitness[others])]
+            if fitness[best] <= fitness[i]:
+                continue
+            mixed = ((after[i] == before[i]) | (after[i] == before[best])).all()
+            searched = (after[i] != before[i]).sum() <= 1
+            assert mixed or searched
+            partial += mixed and not searched and not np.array_equal(after[i], before[best])
+    assert partial > 0  # partial copies did happen
+
+
 def test_the_driver_records_the_published_measures_on_paired_problems(tmp_path):
     spec = small("lazer_friedman_2007", tmp_path)
     outcome = run_experiment(spec, drivers()["lazer_friedman"], quick=True)

@@ -31,7 +31,7 @@ PROGRESS_WINDOW = 10
 #: their designs allow (common random numbers).
 STREAMS = (
     "problem",  # the landscape and its changes
-    "start",  # each region's starting configuration
+    "start",  # each region's starting configuration (and each organization's, with random starts)
     "organizations",  # sectors, domains, portfolios, data noise
     "networks",  # the communication graphs
     "membership",  # who would join, membership reviews
@@ -129,7 +129,13 @@ class CollectiveImpactModel(mesa.Model):
         )
         n_regions = p.regions.n_regions
         starts = s["start"].random((n_regions, p.problem.n_elements)) < 0.5
-        self.population: Population = create_population(p, self.landscape, starts, s["organizations"])
+        own_starts = None
+        if p.organizations.start == "random":
+            # Drawn after the regions' starts, from the same stream: every other draw stays as it was, and arms
+            # run with one seed start from the same configurations.
+            shape = (p.organizations.n_organizations, p.problem.n_elements)
+            own_starts = s["start"].random(shape) < 0.5
+        self.population: Population = create_population(p, self.landscape, starts, s["organizations"], own_starts)
         self.network = self._wire(s["networks"])
         would_join = s["membership"].random(len(self.population)) < p.participation.initial_members
         # Design-dependent from here on: the same seed has built the same world for every arm.

@@ -490,8 +490,10 @@ def communicate(
     A member hears this step when ``hears`` says so (with probability equal to the communication level). It
     hears as many neighbours as ``contact_draws`` has columns, drawn at random (own-solution mode: every
     neighbour); a neighbour shares only if it is a member too, and then with probability equal to the trust
-    on the link (a shared platform lifts that, source 003). What is copied may come out wrong (``copy_error``
-    per element); a copy that, read with the problem as it is now, looks no better than one's own is dropped.
+    on the link (a shared platform lifts that, source 003). What is copied may come out wrong: each element on
+    which the offer differs from one's own stays as one's own with probability ``copy_error``
+    (``copy_with_errors``); a copy that, read with the problem as it is now, looks no better than one's own is
+    dropped.
     Contact builds trust, and more so when what is shared is taken up. Everyone hears what the others knew
     at the start of the step.
 
@@ -543,7 +545,7 @@ def communicate(
         for e in range(n):
             taken[o, e] = offers[choice[o], e]
         if copy_error > 0:
-            copy_with_errors(taken, o, copy_error, copy_draws)
+            copy_with_errors(taken, o, known, o, copy_error, copy_draws)
             _, take[o] = consider(problem, perception, o, 0, known, taken, o, 1, only, z_copy, index)
     adoptions = 0
     gains = np.empty(count * width)
@@ -613,11 +615,17 @@ def share_between_regions(
 
 
 @kernel
-def copy_with_errors(configs: np.ndarray, c: int, error_rate: float, draws: np.ndarray) -> None:
-    """Make each element of ``configs[c]`` come out wrong with probability ``error_rate`` (``draws[c]``: uniform)."""
-    for e in range(configs.shape[1]):
-        if draws[c, e] < error_rate:
-            configs[c, e] = not configs[c, e]
+def copy_with_errors(copy: np.ndarray, c: int, own: np.ndarray, o: int, error_rate: float, draws: np.ndarray) -> None:
+    """Copy with errors: where ``copy[c]`` differs from the copier's ``own[o]``, keep the copier's element instead.
+
+    Each element on which the two differ fails to be copied with probability ``error_rate`` (``draws[c]``:
+    uniform) and stays as the copier had it; where they agree there is nothing to get wrong (Lazer and
+    Friedman 2007, p. 684: errors affect only dissimilar bits). A copy with errors is a partial copy: it mixes
+    the two configurations and adds nothing neither had. With ``error_rate = 0`` it is exact.
+    """
+    for e in range(copy.shape[1]):
+        if copy[c, e] != own[o, e] and draws[c, e] < error_rate:
+            copy[c, e] = own[o, e]
 
 
 # --------------------------------------------------------------------------- membership

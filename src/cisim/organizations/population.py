@@ -81,7 +81,13 @@ class Population:
         return CAPACITY_CEILING * int(self.base_capacity.max())
 
 
-def create_population(params: Params, landscape: Landscape, starts: np.ndarray, rng: np.random.Generator) -> Population:
+def create_population(
+    params: Params,
+    landscape: Landscape,
+    starts: np.ndarray,
+    rng: np.random.Generator,
+    own_starts: np.ndarray | None = None,
+) -> Population:
     """Draw the organizations: sector, domains, portfolio and data noise, from their own random stream.
 
     Main domains are dealt round a shuffled deck, so every domain has an organization when there are enough
@@ -91,8 +97,10 @@ def create_population(params: Params, landscape: Landscape, starts: np.ndarray, 
         params: the model's parameters.
         landscape: the problem (for its domains).
         starts: each region's starting configuration, shape ``(R, N)``; shared-mode memories start there, and
-            in own mode every organization starts from its region's configuration.
+            in own mode every organization starts from its region's configuration unless ``own_starts`` is given.
         rng: the organizations' stream.
+        own_starts: each organization's own starting configuration, shape ``(O, N)``
+            (``organizations.start = "random"``, own mode only).
     """
     organizations = params.organizations
     count, n_domains = organizations.n_organizations, params.problem.n_domains
@@ -129,7 +137,7 @@ def create_population(params: Params, landscape: Landscape, starts: np.ndarray, 
         capacity=base_capacity.copy(),
         noise=noise,
         member=np.zeros(count, dtype=bool),
-        known=starts[region].copy(),
+        known=starts[region].copy() if own_starts is None else own_starts.copy(),
         costs=np.zeros(count),
         in_plan=np.zeros(count, dtype=bool),
         own_share=domain_mask.mean(axis=1),

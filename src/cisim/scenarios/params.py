@@ -94,6 +94,13 @@ class OrganizationsParams:
     configuration of the whole problem and learns from network neighbours (Lazer and Friedman 2007)
     """
 
+    start: Literal["region", "random"] = "region"
+    """
+    where organizations start: 'region': each from its region's one starting configuration; 'random' (only
+    with solutions = 'own'): each from a random configuration of its own, as in Lazer and Friedman (2007, p.
+    677)
+    """
+
 
 @dataclass(frozen=True, slots=True)
 class ConditionsParams:
@@ -259,7 +266,10 @@ class CommunicationParams:
     """share of trust lost per step without contact"""
 
     copy_error: float = 0.0
-    """chance that each element is copied wrongly when an organization imitates another"""
+    """
+    chance that each element on which an organization differs from the one it imitates fails to be copied
+    and stays as its own (a partial copy; Lazer and Friedman 2007, p. 684)
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -362,6 +362,13 @@ def _check_values(values: dict[str, Any], where: str) -> list[str]:
             f"{where}: field 'organizations.domains_per_organization' = {per_org}: expected at "
             f"most problem.n_domains = {domains}"
         )
+    start, solutions = values["organizations.start"], values["organizations.solutions"]
+    if start == "random" and solutions != "own":
+        problems.append(
+            f"{where}: field 'organizations.start' = 'random': expected 'region' when organizations.solutions = "
+            f"{solutions!r} (organizations then act on their region's one state; random starts of their own need "
+            "organizations.solutions = 'own')"
+        )
     regions, orgs = values["regions.n_regions"], values["organizations.n_organizations"]
     if regions > orgs:
         problems.append(

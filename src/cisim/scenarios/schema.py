@@ -15,6 +15,7 @@ NETWORKS = ("complete", "small_world", "ring", "linear", "random", "scale_free",
 DYNAMICS = ("fixed", "built")
 INTERACTIONS = ("random", "adjacent")
 SOLUTIONS = ("shared", "own")
+STARTS = ("region", "random")
 PAYERS = ("members", "funder")
 
 
@@ -217,6 +218,16 @@ PARAMETERS: tuple[Parameter, ...] = (
         "'shared': organizations act on their region's one community state; 'own': each holds its own "
         "configuration of the whole problem and learns from network neighbours (Lazer and Friedman 2007)",
         choices=SOLUTIONS,
+    ),
+    _p(
+        "organizations",
+        "start",
+        str,
+        "region",
+        "where organizations start: 'region': each from its region's one starting configuration; 'random' "
+        "(only with solutions = 'own'): each from a random configuration of its own, as in Lazer and Friedman "
+        "(2007, p. 677)",
+        choices=STARTS,
     ),
     # ---- the coalition design
     _p(
@@ -470,7 +481,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "copy_error",
         float,
         0.0,
-        "chance that each element is copied wrongly when an organization imitates another",
+        "chance that each element on which an organization differs from the one it imitates fails to be copied "
+        "and stays as its own (a partial copy; Lazer and Friedman 2007, p. 684)",
         low=0.0,
         high=1.0,
     ),
