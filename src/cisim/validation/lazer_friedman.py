@@ -163,7 +163,7 @@ def _run_study(spec: ValidationSpec, study: Study, seeds: list[int], limit: int,
                 value = score(model, exponent, maximum)
                 if round_ <= study.rounds:
                     runs.scores[arm][replicate, round_] = value
-                    runs.unique[arm][replicate, round_] = len(np.unique(model.solutions, axis=0))
+                    runs.unique[arm][replicate, round_] = distinct(model.solutions)
                 if has_converged(model):
                     converged_at = round_
                     # Nothing can change any more: the rest of the record is this round's.
@@ -193,6 +193,16 @@ def score(model: Any, exponent: float, maximum: float | None = None) -> float:
     landscape = model.landscape
     ratio = landscape.raw_fitness(model.solutions) / (landscape.maximum if maximum is None else maximum)
     return float(np.mean(ratio**exponent))
+
+
+def distinct(solutions: np.ndarray) -> int:
+    """How many different solutions the organizations hold (rows of a boolean array), without sorting rows.
+
+    Each row is packed into bytes and read as one opaque value, so counting is a sort of 100 values rather than
+    ``np.unique(..., axis=0)``'s sort of rows, which took a sixth of a run's time.
+    """
+    packed = np.packbits(solutions, axis=1)
+    return len(np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel()))
 
 
 def has_converged(model: Any) -> bool:
