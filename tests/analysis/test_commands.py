@@ -80,6 +80,7 @@ def test_analysis_of_a_partial_sweep_says_what_is_missing(sweeps, tmp_path):
     assert result.exit_code == 0 and "20 of 24 runs are not in yet" in result.output
 
 
+@pytest.mark.slow
 def test_results_export_to_ema_workbench_and_prim_runs_on_them(sweeps):
     experiments, outcomes = to_ema(load_results(sweeps["tiny"]))
     assert len(experiments) == 24 and set(outcomes) >= {"final_outcome", "mean_duplication"}

@@ -35,6 +35,7 @@ def limit_memory():
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+@pytest.mark.slow
 def test_a_billion_replicates_are_counted_not_allocated(experiment_file):
     text = experiment_file.read_text().replace("replicates = 3", "replicates = 1000000000")
     experiment_file.write_text(text.replace("[outputs]", "[outputs]\n").replace("steps = 12", "steps = 2"))

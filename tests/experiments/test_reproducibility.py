@@ -47,6 +47,7 @@ def test_compare_goes_through_the_sweep_engine_with_the_results_of_single_runs()
         assert comparison.outcomes[(row.arm, row.replicate)].tolist() == single.series["community_outcome"].tolist()
 
 
+@pytest.mark.slow
 def test_compare_gives_identical_results_on_processes_and_in_series():
     scenario = default_scenario().with_values(problem__n_elements=10, organizations__n_organizations=5)
     serial = compare_arms(scenario, replicates=3, seed=9, steps=6)
