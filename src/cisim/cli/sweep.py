@@ -46,7 +46,9 @@ MAX_RUNS = 10_000_000
     metavar="ADDRESS",
     help="Address of a running Dask scheduler (with --executor dask); without it a local cluster starts.",
 )
-@click.option("--max-in-flight", type=click.IntRange(min=1), help="Runs submitted at once [default: 4 per worker].")
+@click.option(
+    "--max-in-flight", type=click.IntRange(min=1), help="Batches of runs submitted at once [default: 4 per worker]."
+)
 @click.option("--resume", is_flag=True, help="Continue a stopped sweep in --out: run only what is missing or damaged.")
 @click.option("--dry-run", is_flag=True, help="Print the design (runs, factors, arms, estimated time) and stop.")
 @click.option("--yes", is_flag=True, help=f"Run designs of more than {CONFIRM_ABOVE:,} runs without asking.")

@@ -131,7 +131,7 @@ def run_sweep(
         workers: worker processes (default: all cores).
         scheduler: address of a running Dask scheduler.
         resume: continue a stopped sweep in ``folder``: only missing runs are run.
-        max_in_flight: tasks submitted but not finished, at most (default: 4 per worker; in series, one).
+        max_in_flight: batches of runs submitted but not finished, at most (default: 4 per worker; in series, one).
         progress: called with the number of runs to do; returns a bar with ``update(n)``,
             ``set_postfix_str(text)`` and ``close()`` (e.g. ``tqdm``), or None.
 
