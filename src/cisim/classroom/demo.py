@@ -55,28 +55,7 @@ SHAPE = {
     "best_outcome": ("best outcome reached", "highest community outcome reached at any step of the run"),
     "falling_steps": ("steps with a fall", "share of steps in which the community outcome fell"),
 }
-#: Run summaries in the numbers table, in order (looked up in ``RUN_SUMMARIES``: a renamed one fails on import),
-#: and the outcome's shape.
-METRICS = (
-    *(
-        RUN_SUMMARIES[name].name
-        for name in (
-            "final_outcome",
-            "outcome_auc",
-            "final_policy_gain",
-            "mean_duplication",
-            "mean_gap_share",
-            "total_spend",
-            "total_income",
-            "coordination_cost",
-            "backbone_cost",
-            "cost_effectiveness",
-        )
-    ),
-    *SHAPE,
-)
-#: The lesson's two tables of means: how the community does, and effort and money.
-OUTCOME_COLUMNS = ("final_outcome", "best_outcome", "falling_steps", "final_policy_gain")
+#: The lesson's table of effort and money (means).
 MONEY_COLUMNS = (
     "mean_duplication",
     "mean_gap_share",
@@ -86,6 +65,14 @@ MONEY_COLUMNS = (
     "backbone_cost",
     "cost_effectiveness",
 )
+#: Run summaries in the numbers table, in order (looked up in ``RUN_SUMMARIES``: a renamed one fails on import),
+#: and the outcome's shape.
+METRICS = (
+    *(RUN_SUMMARIES[name].name for name in ("final_outcome", "outcome_auc", "final_policy_gain", *MONEY_COLUMNS)),
+    *SHAPE,
+)
+#: The lesson's table of how the community does (means).
+OUTCOME_COLUMNS = ("final_outcome", "best_outcome", "falling_steps", "final_policy_gain")
 #: Money is shown in whole units, shares of steps as percentages, points per 100k with one decimal, everything
 #: else with three.
 MONEY = {"total_spend", "total_income", "coordination_cost", "backbone_cost"}

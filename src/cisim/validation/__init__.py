@@ -6,9 +6,21 @@ tolerance within which cisim's figure counts as reproducing each one. ``cisim va
 ``docs/validation.md`` sets the figures side by side.
 """
 
-from cisim.validation.registry import drivers
-from cisim.validation.runner import ExperimentOutcome, run_experiment
+from collections.abc import Mapping
+
+from cisim.validation.runner import Driver, ExperimentOutcome, run_experiment
 from cisim.validation.spec import DEFAULT_FOLDER, ValidationFileError, ValidationSpec, find_experiments, load_validation
+
+
+def drivers() -> Mapping[str, Driver]:
+    """Every reproduction cisim knows, by the name experiment files give in ``driver``.
+
+    Imported when asked for: the drivers bring in the model, which ``cisim validate --help`` does not need.
+    """
+    from cisim.validation.registry import drivers as known
+
+    return known()
+
 
 __all__ = [
     "DEFAULT_FOLDER",
