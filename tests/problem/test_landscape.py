@@ -61,7 +61,7 @@ problems = st.builds(
     k_share=st.floats(0.0, 1.0),
     k_across=st.floats(0.0, 1.0),
     seed=st.integers(0, 2**32),
-    interaction=st.sampled_from(["random", "adjacent"]),
+    interaction=st.sampled_from(["random", "adjacent", "with_replacement"]),
 )
 
 changes = st.lists(
@@ -122,7 +122,15 @@ def test_outcomes_above_the_exact_limit_are_clipped_to_one():
 # ---------------------------------------------------------------- exact extremes
 @pytest.mark.parametrize(
     ("n", "domains", "k", "interaction"),
-    [(8, 2, 0, "random"), (8, 2, 3, "random"), (9, 3, 5, "random"), (7, 7, 2, "random"), (8, 2, 4, "adjacent")],
+    [
+        (8, 2, 0, "random"),
+        (8, 2, 3, "random"),
+        (9, 3, 5, "random"),
+        (7, 7, 2, "random"),
+        (8, 2, 4, "adjacent"),
+        (9, 3, 5, "with_replacement"),
+        (6, 1, 5, "with_replacement"),
+    ],
 )
 def test_exact_extremes_equal_brute_force(n, domains, k, interaction):
     landscape = Landscape(n, domains, k, 0.5, np.random.default_rng(k), interaction=interaction)
@@ -144,9 +152,11 @@ def test_exact_extremes_equal_brute_force(n, domains, k, interaction):
     k_share=st.floats(0.0, 1.0),
     seed=st.integers(0, 2**32),
     lifted=st.booleans(),
+    interaction=st.sampled_from(["random", "with_replacement"]),
 )
-def test_numba_and_numpy_searches_agree(n, d_share, k_share, seed, lifted):
-    landscape = Landscape(n, max(1, round(d_share * n)), round(k_share * (n - 1)), 0.5, np.random.default_rng(seed))
+def test_numba_and_numpy_searches_agree(n, d_share, k_share, seed, lifted, interaction):
+    n_domains, k = max(1, round(d_share * n)), round(k_share * (n - 1))
+    landscape = Landscape(n, n_domains, k, 0.5, np.random.default_rng(seed), interaction=interaction)
     if lifted:
         landscape.improve(0, 0.7)
     arguments = (landscape.tables, landscape.dependencies, landscape.domain_of, landscape.n_domains)
@@ -228,8 +238,41 @@ def test_adjacent_interactions_are_the_k_elements_that_follow(k):
     assert landscape.dependencies.tolist() == expected
 
 
+def test_partners_drawn_with_replacement_can_repeat_and_include_the_element_itself():
+    # Each of the k partners is uniform over all n elements, itself included (Lazer & Friedman's NK program):
+    # an element depends on n_others * (1 - (1 - 1/n)^k) distinct others on average, 4.30 for n = 20, k = 5.
+    distinct_others, repeats = [], 0
+    for seed in range(200):
+        landscape = Landscape(20, 1, 5, 0.0, np.random.default_rng(seed), interaction="with_replacement")
+        dependencies = landscape.dependencies
+        assert dependencies[:, 0].tolist() == list(range(20))
+        assert ((dependencies >= 0) & (dependencies < 20)).all()
+        for row in dependencies:
+            distinct_others.append(len(set(row.tolist()) - {row[0]}))
+            repeats += len(set(row.tolist())) < 6
+    expected = 19 * (1 - (19 / 20) ** 5)
+    assert np.mean(distinct_others) == pytest.approx(expected, abs=0.05)  # standard error about 0.01
+    assert repeats > 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_an_estimate_climbs_to_a_local_peak_when_partners_repeat(seed):
+    landscape = Landscape(10, 1, 6, 0.0, np.random.default_rng(seed), interaction="with_replacement")
+    assert (np.sort(landscape.dependencies, axis=1)[:, 1:] == np.sort(landscape.dependencies, axis=1)[:, :-1]).any()
+    climber = landscape_module._Climber(landscape.tables, landscape.dependencies, 10)
+    starts = np.random.default_rng(seed).random((40, 10)) < 0.5
+    for sign in (1.0, -1.0):
+        found = climber(starts, sign)
+        value = landscape.raw_fitness(found)[0]
+        neighbours = landscape.raw_fitness(found[None, :] ^ np.eye(10, dtype=bool))
+        assert (sign * neighbours <= sign * value + 1e-12).all()
+
+
 # ---------------------------------------------------------------- local peaks
-@pytest.mark.parametrize(("k", "interaction"), [(0, "random"), (2, "adjacent"), (4, "random"), (7, "adjacent")])
+@pytest.mark.parametrize(
+    ("k", "interaction"),
+    [(0, "random"), (2, "adjacent"), (4, "random"), (7, "adjacent"), (5, "with_replacement")],
+)
 def test_local_peaks_equal_brute_force(k, interaction):
     landscape = Landscape(8, 2, k, 0.5, np.random.default_rng(k), interaction=interaction)
     peaks = landscape.local_peaks()
@@ -359,7 +402,7 @@ def test_bad_interactions_and_changes_are_named():
 
 
 # ---------------------------------------------------------------- reproducibility
-@pytest.mark.parametrize("interaction", ["random", "adjacent"])
+@pytest.mark.parametrize("interaction", ["random", "adjacent", "with_replacement"])
 def test_the_same_seed_gives_the_same_landscape(interaction):
     first, second, other = (
         Landscape(14, 3, 4, 0.6, np.random.default_rng(seed), interaction=interaction) for seed in (9, 9, 10)

@@ -35,8 +35,8 @@ _CHUNK = 1 << 15
 _SEARCHES: dict[bytes, Extremes] = {}
 _SEARCHES_KEPT = 16
 
-Interaction = Literal["random", "adjacent"]
-INTERACTIONS: tuple[str, ...] = ("random", "adjacent")
+Interaction = Literal["random", "adjacent", "with_replacement"]
+INTERACTIONS: tuple[str, ...] = ("random", "adjacent", "with_replacement")
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,9 +76,11 @@ class Landscape:
             domains too few), the nearest feasible count is used; :attr:`across_share` is the share drawn.
         rng: the model's generator; the only source of randomness. It is drawn from in a fixed order:
             dependencies, contribution tables, then one seed for the estimate of extremes.
-        interaction: ``"random"`` (partners drawn at random, as above) or ``"adjacent"`` (element ``i``
-            depends on the ``k`` elements that follow it, wrapping round, as in Levinthal 1997;
-            ``k_across`` is ignored).
+        interaction: ``"random"`` (``k`` distinct partners drawn at random, as above), ``"adjacent"``
+            (element ``i`` depends on the ``k`` elements that follow it, wrapping round, as in Levinthal 1997)
+            or ``"with_replacement"`` (each of the ``k`` partners drawn uniformly from all ``n_elements``,
+            itself included, so a partner can repeat and an element may depend on fewer than ``k`` others, as
+            Lazer & Friedman's NK program draws them). ``k_across`` applies to ``"random"`` only.
 
     Policy wins (:meth:`improve`) lift an element's contributions towards 1 and stay in force when the
     problem changes (:meth:`redraw`): the landscape keeps the drawn *base* tables and a cumulative lift per
@@ -114,6 +116,8 @@ class Landscape:
         self.domain_matrix = np.eye(n_domains)[self.domain_of]  # (N, D) one-hot
         if interaction == "adjacent":
             self.dependencies = adjacent_dependencies(n_elements, k)
+        elif interaction == "with_replacement":
+            self.dependencies = dependencies_with_replacement(n_elements, k, rng)
         else:
             self.dependencies = random_dependencies(self.domain_of, k, k_across, rng)
         self.base_tables = rng.random((n_elements, 2 ** (k + 1)))
@@ -415,6 +419,19 @@ def adjacent_dependencies(n_elements: int, k: int) -> np.ndarray:
     return (np.arange(n_elements)[:, None] + np.arange(k + 1)[None, :]) % n_elements
 
 
+def dependencies_with_replacement(n_elements: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Each element followed by ``k`` partners drawn uniformly from all elements, with replacement.
+
+    A partner may be the element itself or repeat another, so an element can depend on fewer than ``k``
+    others; its table still has ``2^(k+1)`` rows, of which only those consistent with the repeats are read.
+    This is how Lazer & Friedman's NK program (``NK_gen.build_space``) links elements.
+    """
+    dependencies = np.empty((n_elements, k + 1), dtype=np.intp)
+    dependencies[:, 0] = np.arange(n_elements)
+    dependencies[:, 1:] = rng.integers(0, n_elements, (n_elements, k))
+    return dependencies
+
+
 def random_dependencies(domain_of: np.ndarray, k: int, k_across: float, rng: np.random.Generator) -> np.ndarray:
     """Each element followed by ``k`` partners drawn at random, a share ``k_across`` of all in other domains.
 
@@ -575,7 +592,8 @@ def _byte_index_tables(dependencies: np.ndarray, row_length: int) -> np.ndarray:
     # weights[b, p, i]: the bit of element i's table index that element 8b + p sets (0 if not a dependency)
     weights = np.zeros((n_bytes, 8, n), dtype=np.intp)
     elements, positions = np.indices(dependencies.shape)
-    weights[dependencies // 8, dependencies % 8, elements] = 1 << positions
+    # Summed, not assigned: an element that appears twice in a row (interaction "with_replacement") sets two bits.
+    np.add.at(weights, (dependencies // 8, dependencies % 8, elements), 1 << positions)
     bits = (np.arange(256)[:, None] >> np.arange(8)[None, :]) & 1  # bits[v, p]: bit p of byte value v
     index_tables = bits @ weights  # (bytes, 256, n)
     index_tables[0] += np.arange(n) * row_length
@@ -601,11 +619,18 @@ class _Climber:
         # toggles[e, i]: the bits of row i's table index that flip when element e flips.
         self.toggles = np.zeros((n_elements, m), dtype=np.intp)
         np.add.at(self.toggles, (dependencies, np.arange(m)[:, None]), self.bit[None, :])
-        # Changes of (row, position) pairs grouped by the element whose flip causes them, to be summed
-        # per element with reduceat (a matrix product would start BLAS threads that cost more than they save).
+        # Changes of (row, element) pairs grouped by the element whose flip causes them, to be summed per
+        # element with reduceat (a matrix product would start BLAS threads that cost more than they save).
+        # A pair is a row's first position naming the element; flipping the element toggles every bit it
+        # sets in that row (more than one where a partner repeats, interaction "with_replacement").
         causes = dependencies.ravel()
-        self.grouped = np.argsort(causes, kind="stable")
-        self.moved, self.group_starts = np.unique(causes[self.grouped], return_index=True)
+        position = np.arange(width)
+        first = (dependencies[:, :, None] != dependencies[:, None, :]) | (position[None, :] >= position[:, None])
+        kept = np.flatnonzero(first.all(axis=2).ravel())
+        self.pair_rows = kept // width
+        self.pair_masks = self.toggles[causes[kept], self.pair_rows]
+        self.grouped = np.argsort(causes[kept], kind="stable")
+        self.moved, self.group_starts = np.unique(causes[kept][self.grouped], return_index=True)
         self.n_elements = n_elements
 
     def __call__(self, starts: np.ndarray, sign: float) -> np.ndarray:
@@ -615,8 +640,8 @@ class _Climber:
         active = np.arange(len(configs))
         while active.size:
             here = self.tables[index[active]]
-            there = self.tables[index[active, :, None] ^ self.bit]  # offsets have no low bits set
-            changes = (there - here[:, :, None]).reshape(active.size, -1)[:, self.grouped]
+            there = self.tables[index[active][:, self.pair_rows] ^ self.pair_masks]  # offsets have no low bits set
+            changes = (there - here[:, self.pair_rows])[:, self.grouped]
             gains = np.full((active.size, self.n_elements), -np.inf)  # elements that change nothing here
             gains[:, self.moved] = sign * np.add.reduceat(changes, self.group_starts, axis=1)
             move = gains.argmax(axis=1)
