@@ -170,6 +170,29 @@ def test_arms_share_their_search_draws(small):
     pd.testing.assert_series_equal(isolated["candidates_evaluated"], coalition["candidates_evaluated"])
 
 
+def test_another_draws_key_keeps_the_world_and_draws_behaviour_afresh(small):
+    """``run.draws_key``: the same problem, starts, organizations and network; search draws of its own."""
+    shared = small.with_values(run__steps=30)
+    default, keyed, again = (
+        CollectiveImpactModel.from_scenario(shared.with_values(run__draws_key=key), rng=4) for key in (0, 3, 3)
+    )
+    for model in (keyed, again):
+        np.testing.assert_array_equal(default.landscape.tables, model.landscape.tables)
+        np.testing.assert_array_equal(default.configs(), model.configs())
+        np.testing.assert_array_equal(default.network.edges, model.network.edges)
+        for a, b in zip(default.organizations, model.organizations, strict=True):
+            np.testing.assert_array_equal(a.portfolio, b.portfolio)
+    for model in (default, keyed, again):
+        for _ in range(30):
+            model.step()
+    assert keyed.outcomes == again.outcomes  # one seed and key, one result
+    assert default.outcomes != keyed.outcomes
+    plain = CollectiveImpactModel.from_scenario(shared, rng=4)
+    for _ in range(30):
+        plain.step()
+    assert default.outcomes == plain.outcomes  # key 0 is the default
+
+
 # ------------------------------------------------------------------ levels, scale, ledger, search effort
 @pytest.mark.parametrize(
     "levels",

@@ -41,6 +41,9 @@ STREAMS = (
     "coordination",  # whether the plan runs, who takes part and tables what, re-assignment, joint bids
     "backbone",  # policy wins
 )
+#: Streams of what organizations do, drawn afresh under another ``run.draws_key``; the others (problem, starts,
+#: organizations, networks) make the world, which stays the same.
+BEHAVIOUR_STREAMS = ("membership", "search", "perception", "communication", "coordination", "backbone")
 
 
 class Draws(NamedTuple):
@@ -117,6 +120,9 @@ class CollectiveImpactModel(mesa.Model):
         """Draw the world from the run's streams, then apply the coalition design."""
         p = self.params
         self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
+        if p.run.draws_key:
+            for name in BEHAVIOUR_STREAMS:
+                self.streams[name] = _keyed(self.streams[name], p.run.draws_key)
         s = self.streams
         self.own_solutions = p.organizations.solutions == "own"
         self.landscape = Landscape(
@@ -548,3 +554,13 @@ def _scenario_from_keywords(parameters: dict[str, Any]) -> Scenario:
         )
     changes = {f"{BY_NAME[name].section}__{name}": value for name, value in parameters.items()}
     return default_scenario().with_values(**changes) if changes else default_scenario()
+
+
+def _keyed(stream: np.random.Generator, key: int) -> np.random.Generator:
+    """A stream of its own for ``key``: the stream's seed sequence extended by the key.
+
+    No stream of the model spawns children, so no other stream can have this seed.
+    """
+    sequence = stream.bit_generator.seed_seq
+    keyed = np.random.SeedSequence(sequence.entropy, spawn_key=(*sequence.spawn_key, key))
+    return np.random.Generator(type(stream.bit_generator)(keyed))

@@ -31,10 +31,12 @@ class ProblemParams:
     interaction)
     """
 
-    interaction: Literal["random", "adjacent"] = "random"
+    interaction: Literal["random", "adjacent", "with_replacement"] = "random"
     """
-    how elements' partners are chosen: 'random' (a share k_across in other domains) or 'adjacent' (the k
-    elements that follow each one, wrapping round, as in Levinthal 1997)
+    how elements' partners are chosen: 'random' (k others, a share k_across in other domains), 'adjacent'
+    (the k elements that follow each one, wrapping round, as in Levinthal 1997) or 'with_replacement' (each
+    of the k drawn from all elements, itself included, so partners can repeat, as in Lazer & Friedman's
+    program); k_across applies to 'random' only
     """
 
     turbulence: float = 0.0
@@ -332,6 +334,13 @@ class RunParams:
 
     agent_data: bool = False
     """also collect each organization's state every time outputs are collected"""
+
+    draws_key: int = 0
+    """
+    runs with one seed and one key share every random draw their designs allow; another key gives the
+    behaviour (membership, search, perception, communication, coordination, policy) draws of its own on the
+    same problem, starting points, organizations and networks
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ ROLES = ("vision", "aligned_activities", "measurement", "public_will", "policy",
 CONDITIONS = ("common_agenda", "shared_measurement", "reinforcing_activities", "communication", "backbone")
 NETWORKS = ("complete", "small_world", "ring", "linear", "random", "scale_free", "file")
 DYNAMICS = ("fixed", "built")
-INTERACTIONS = ("random", "adjacent")
+INTERACTIONS = ("random", "adjacent", "with_replacement")
 SOLUTIONS = ("shared", "own")
 STARTS = ("region", "random")
 PAYERS = ("members", "funder")
@@ -114,8 +114,10 @@ PARAMETERS: tuple[Parameter, ...] = (
         "interaction",
         str,
         "random",
-        "how elements' partners are chosen: 'random' (a share k_across in other domains) or 'adjacent' (the k "
-        "elements that follow each one, wrapping round, as in Levinthal 1997)",
+        "how elements' partners are chosen: 'random' (k others, a share k_across in other domains), 'adjacent' "
+        "(the k elements that follow each one, wrapping round, as in Levinthal 1997) or 'with_replacement' (each "
+        "of the k drawn from all elements, itself included, so partners can repeat, as in Lazer & Friedman's "
+        "program); k_across applies to 'random' only",
         choices=INTERACTIONS,
     ),
     _p(
@@ -594,6 +596,17 @@ PARAMETERS: tuple[Parameter, ...] = (
         unit="steps",
     ),
     _p("run", "agent_data", bool, False, "also collect each organization's state every time outputs are collected"),
+    _p(
+        "run",
+        "draws_key",
+        int,
+        0,
+        "runs with one seed and one key share every random draw their designs allow; another key gives the "
+        "behaviour (membership, search, perception, communication, coordination, policy) draws of its own on the "
+        "same problem, starting points, organizations and networks",
+        low=0,
+        high=2**31 - 1,
+    ),
 )
 
 #: Top-level text fields of a scenario file.
