@@ -562,5 +562,7 @@ def _keyed(stream: np.random.Generator, key: int) -> np.random.Generator:
     No stream of the model spawns children, so no other stream can have this seed.
     """
     sequence = stream.bit_generator.seed_seq
+    if not isinstance(sequence, np.random.SeedSequence):  # streams are spawned from one, so never here
+        raise TypeError(f"a stream's seed must be a numpy SeedSequence, got {type(sequence).__name__}")
     keyed = np.random.SeedSequence(sequence.entropy, spawn_key=(*sequence.spawn_key, key))
     return np.random.Generator(type(stream.bit_generator)(keyed))
