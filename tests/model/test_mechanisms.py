@@ -250,8 +250,24 @@ def test_network_kinds_have_their_shape_and_change_the_run(small, kind, edges):
     assert not first.equals(second)
 
 
+def test_erdos_renyi_networks_link_each_pair_with_the_given_chance_and_may_leave_some_alone(small):
+    import networkx as nx
+
+    # 100 organizations, degree 7: p = 7/99, 350 links expected (standard deviation about 18 per graph).
+    graphs = [build_graph("erdos_renyi", 100, seed=seed, degree=7) for seed in range(200)]
+    links = np.array([graph.number_of_edges() for graph in graphs])
+    assert links.mean() == pytest.approx(350, abs=4)  # standard error of the mean about 1.3
+    assert links.std() > 10  # the number of links varies, unlike "random"
+    assert any(not nx.is_connected(graph) for graph in graphs)  # P(an isolated organization) is about 7 %
+    # A run on a network with organizations that hear no one goes through.
+    scenario = small.with_values(
+        communication__network="erdos_renyi", communication__degree=1, organizations__n_organizations=20
+    )
+    assert run_model(scenario, 2).series["mean_trust"].notna().all()
+
+
 def test_network_graphs_are_seeded():
-    for kind in ("small_world", "random"):
+    for kind in ("small_world", "random", "erdos_renyi"):
         assert sorted(build_graph(kind, 30, 4).edges()) == sorted(build_graph(kind, 30, 4).edges())
         assert sorted(build_graph(kind, 30, 4).edges()) != sorted(build_graph(kind, 30, 5).edges())
 

@@ -80,6 +80,22 @@ def test_a_population_on_one_unimprovable_solution_never_changes_again():
         assert np.array_equal(model.solutions, frozen)
 
 
+def test_a_population_with_organizations_alone_converges_when_nothing_can_change():
+    """On an Erdos-Renyi network an organization without neighbours ends on a local peak of its own."""
+    model = lazer_friedman_model("random", **{"communication.degree": 1})
+    assert (model.network.degree == 0).any()
+    for _ in range(2000):
+        if lf.has_converged(model):
+            break
+        model.step()
+    assert lf.has_converged(model)
+    assert lf.distinct(model.solutions) > 1
+    frozen = model.solutions.copy()
+    for _ in range(20):
+        model.step()
+        assert np.array_equal(model.solutions, frozen)
+
+
 def test_copy_errors_never_make_an_organization_worse():
     """A wrong copy that reads no better than one's own is dropped (Lazer & Friedman, p. 684)."""
     model = lazer_friedman_model("complete", **{"communication.copy_error": 0.3})

@@ -34,10 +34,12 @@ def build_graph(
         kind: ``complete``; ``small_world`` (connected Watts-Strogatz: ``degree`` neighbours, a share
             ``rewiring`` of links rewired); ``ring`` (a cycle); ``linear`` (a path); ``random`` (Erdos-Renyi
             with ``n * degree / 2`` links, its components then joined in a chain so that it is connected);
-            ``scale_free`` (Barabasi-Albert, 2 links per newcomer); or ``file``.
+            ``erdos_renyi`` (each pair linked with probability ``degree / (n - 1)``, as drawn: the number of
+            links varies and an organization may have none); ``scale_free`` (Barabasi-Albert, 2 links per
+            newcomer); or ``file``.
         n: number of organizations.
         seed: integer drawn from the model's generator.
-        degree: mean neighbours per organization (small_world, random).
+        degree: mean neighbours per organization (small_world, random, erdos_renyi).
         rewiring: share of links rewired (small_world).
         edge_file: with ``file``: an edge list of organization numbers (model-wide numbering).
         members: with ``file``: the model-wide numbers of these ``n`` organizations, in order.
@@ -63,6 +65,8 @@ def build_graph(
         components = [min(component) for component in nx.connected_components(graph)]
         graph.add_edges_from(itertools.pairwise(components))
         return graph
+    if kind == "erdos_renyi":
+        return nx.gnp_random_graph(n, min(1.0, degree / (n - 1)), seed=seed)
     if kind == "scale_free":
         return nx.barabasi_albert_graph(n, 2, seed=seed)
     raise ValueError(f"unknown network kind {kind!r}")

@@ -71,7 +71,12 @@ def render() -> str:
         parts.append(f"\n\n@dataclass(frozen=True, slots=True)\nclass {_class_name(section)}:\n")
         parts.append(f'    """Section [{section}] of a scenario."""\n')
         for parameter in (p for p in PARAMETERS if p.section == section):
-            parts.append(f"\n    {parameter.name}: {_annotation(parameter)} = {_literal(parameter.default)}\n")
+            line = f"    {parameter.name}: {_annotation(parameter)} = {_literal(parameter.default)}"
+            if len(line) > 120:  # the default on lines of its own, as the formatter splits it
+                line = (
+                    f"    {parameter.name}: {_annotation(parameter)} = (\n        {_literal(parameter.default)}\n    )"
+                )
+            parts.append(f"\n{line}\n")
             meaning = parameter.help + (f" [{parameter.unit}]" if parameter.unit else "")
             wrapped = textwrap.fill(meaning, width=108, initial_indent="    ", subsequent_indent="    ")
             parts.append(f'    """{wrapped.strip()}"""\n' if len(wrapped) <= 110 else f'    """\n{wrapped}\n    """\n')

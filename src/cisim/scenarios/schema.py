@@ -11,7 +11,7 @@ from typing import Any
 
 ROLES = ("vision", "aligned_activities", "measurement", "public_will", "policy", "funding")
 CONDITIONS = ("common_agenda", "shared_measurement", "reinforcing_activities", "communication", "backbone")
-NETWORKS = ("complete", "small_world", "ring", "linear", "random", "scale_free", "file")
+NETWORKS = ("complete", "small_world", "ring", "linear", "random", "erdos_renyi", "scale_free", "file")
 DYNAMICS = ("fixed", "built")
 INTERACTIONS = ("random", "adjacent", "with_replacement")
 SOLUTIONS = ("shared", "own")
@@ -430,7 +430,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         str,
         "small_world",
         "who talks to whom among members: complete, small_world (Watts-Strogatz), ring (a cycle), linear (a "
-        "path), random (Erdos-Renyi, connected), scale_free (Barabasi-Albert) or file",
+        "path), random (Erdos-Renyi with a fixed number of links, connected), erdos_renyi (each pair linked with "
+        "probability degree / (n - 1), possibly not connected), scale_free (Barabasi-Albert) or file",
         choices=NETWORKS,
     ),
     _p(
@@ -438,7 +439,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "degree",
         int,
         4,
-        "mean number of neighbours per organization in small_world and random networks",
+        "mean number of neighbours per organization in small_world, random and erdos_renyi networks",
         low=1,
         high=999,
     ),

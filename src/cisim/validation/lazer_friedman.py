@@ -8,9 +8,10 @@ A run's score each round is the mean over organizations of ``(raw fitness / glob
 study (paired by seed), so the arms' results are "contests" on the same problems (Appendix B).
 
 Lazer & Friedman ran every simulation "to the point that it converged on a single solution" (p. 677) and
-counted the contests of Table B.1 there. A population has converged for good once every organization holds
-the same solution and no single change improves it: nobody then has a better neighbour to copy or finds a
-better change, so nothing can change again on a fixed problem. The driver stops stepping a run at that
+counted the contests of Table B.1 there. A population has converged for good once nobody has a neighbour with
+a strictly better solution and no single change improves anybody's: nothing can change again on a fixed
+problem. On a connected network that is everyone on one solution; on an Erdos-Renyi network an organization
+without neighbours ends on a local peak of its own. The driver stops stepping a run at that
 point (its score stays as it is) and, in the main study, keeps stepping after the last plotted round until
 every arm has converged or ``max_rounds`` is reached.
 
@@ -168,7 +169,7 @@ def _run_study(spec: ValidationSpec, study: Study, seeds: list[int], limit: int,
                     converged_at = round_
                     # Nothing can change any more: the rest of the record is this round's.
                     runs.scores[arm][replicate, round_ + 1 :] = value
-                    runs.unique[arm][replicate, round_ + 1 :] = 1
+                    runs.unique[arm][replicate, round_ + 1 :] = runs.unique[arm][replicate, min(round_, study.rounds)]
                     break
                 if round_ >= limit:
                     break
@@ -206,9 +207,22 @@ def distinct(solutions: np.ndarray) -> int:
 
 
 def has_converged(model: Any) -> bool:
-    """Whether every organization holds one solution that no single change improves (nothing can change again)."""
-    solutions = model.solutions
-    return bool((solutions == solutions[0]).all() and model.landscape.is_local_peak(solutions[:1])[0])
+    """Whether nothing can change again: no better neighbour to copy and no single change that improves.
+
+    On a connected network that means everyone holds one solution no single change improves; an organization
+    with no neighbour (an ``erdos_renyi`` network may leave one alone) ends on a local peak of its own.
+    """
+    solutions, landscape = model.solutions, model.landscape
+    if (solutions == solutions[0]).all():
+        return bool(landscape.is_local_peak(solutions[:1])[0])
+    fitness = landscape.raw_fitness(solutions)
+    network = model.network
+    heard = np.append(fitness[network.neighbours], -np.inf)  # padded: an organization without links reads -inf
+    best = np.maximum.reduceat(heard, network.offsets[:-1])
+    best[network.degree == 0] = -np.inf
+    if (best > fitness).any():
+        return False
+    return bool(landscape.is_local_peak(np.unique(solutions, axis=0)).all())
 
 
 def _fingerprint(model: Any) -> tuple[np.ndarray, np.ndarray]:
