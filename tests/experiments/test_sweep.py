@@ -131,9 +131,13 @@ def test_ctrl_c_records_what_finished_and_says_how_to_resume(experiment_file, tm
         slow_sweep(experiment_file, folder), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     wait_for_runs(folder, 4, process)
+    recorded, running = len(read_status(folder)), process.poll() is None
     os.kill(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130
+    assert process.returncode == 130, (
+        f"exit {process.returncode}; {recorded} of 48 runs recorded and the sweep "
+        f"{'still running' if running else 'already ended'} when Ctrl-C was sent; stderr: {stderr[-2000:]!r}"
+    )
     assert "interrupted" in stderr and "--resume" in stderr and "Traceback" not in stderr
     assert read_manifest(folder)["status"] == "interrupted"
 
