@@ -127,8 +127,14 @@ def test_resume_after_a_kill_gives_the_files_of_an_uninterrupted_sweep(experimen
 @pytest.mark.slow
 def test_ctrl_c_records_what_finished_and_says_how_to_resume(experiment_file, tmp_path):
     folder = tmp_path / "out"
+    # Ctrl-C as at a terminal: a shell that starts commands in the background without job control (as a CI
+    # runner may) makes them ignore SIGINT, and Python keeps a SIGINT ignored at start-up ignored.
     process = subprocess.Popen(
-        slow_sweep(experiment_file, folder), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        slow_sweep(experiment_file, folder),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     wait_for_runs(folder, 4, process)
     recorded, running = len(read_status(folder)), process.poll() is None
