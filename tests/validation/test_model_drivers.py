@@ -66,10 +66,9 @@ def test_each_round_an_organization_copies_its_best_neighbour_if_better_else_tri
     assert copies > 0
 
 
-def test_a_population_on_one_unimprovable_solution_never_changes_again():
-    """The driver stops a run once it has converged; this is what makes that exact."""
-    model = lazer_friedman_model("complete", **{"communication.copy_error": 0.2, "conditions.communication": 0.5})
-    for _ in range(500):
+def converge_and_stay(model, rounds):
+    """Step until the driver says the population has converged (within ``rounds``); then nothing may change."""
+    for _ in range(rounds):
         if lf.has_converged(model):
             break
         model.step()
@@ -78,22 +77,20 @@ def test_a_population_on_one_unimprovable_solution_never_changes_again():
     for _ in range(20):
         model.step()
         assert np.array_equal(model.solutions, frozen)
+
+
+def test_a_population_on_one_unimprovable_solution_never_changes_again():
+    """The driver stops a run once it has converged; this is what makes that exact."""
+    model = lazer_friedman_model("complete", **{"communication.copy_error": 0.2, "conditions.communication": 0.5})
+    converge_and_stay(model, 500)
 
 
 def test_a_population_with_organizations_alone_converges_when_nothing_can_change():
     """On an Erdos-Renyi network an organization without neighbours ends on a local peak of its own."""
     model = lazer_friedman_model("random", **{"communication.degree": 1})
     assert (model.network.degree == 0).any()
-    for _ in range(2000):
-        if lf.has_converged(model):
-            break
-        model.step()
-    assert lf.has_converged(model)
+    converge_and_stay(model, 2000)
     assert lf.distinct(model.solutions) > 1
-    frozen = model.solutions.copy()
-    for _ in range(20):
-        model.step()
-        assert np.array_equal(model.solutions, frozen)
 
 
 def test_copy_errors_never_make_an_organization_worse():

@@ -161,11 +161,12 @@ def _run_study(spec: ValidationSpec, study: Study, seeds: list[int], limit: int,
             maximum = model.landscape.maximum
             round_, converged_at = 0, None
             while True:
-                value = score(model, exponent, maximum)
+                fitness = model.landscape.raw_fitness(model.solutions)  # read once a round, for both uses
+                value = score(model, exponent, maximum, fitness)
                 if round_ <= study.rounds:
                     runs.scores[arm][replicate, round_] = value
                     runs.unique[arm][replicate, round_] = distinct(model.solutions)
-                if has_converged(model):
+                if has_converged(model, fitness):
                     converged_at = round_
                     # Nothing can change any more: the rest of the record is this round's.
                     runs.scores[arm][replicate, round_ + 1 :] = value
@@ -189,10 +190,15 @@ def _build(values: dict[str, Any], seed: int) -> Any:
     return CollectiveImpactModel(rng=seed, **flat)
 
 
-def score(model: Any, exponent: float, maximum: float | None = None) -> float:
-    """Lazer & Friedman's score: mean over organizations of (raw fitness / global maximum) ** exponent."""
+def score(model: Any, exponent: float, maximum: float | None = None, fitness: np.ndarray | None = None) -> float:
+    """Lazer & Friedman's score: mean over organizations of (raw fitness / global maximum) ** exponent.
+
+    ``fitness``: the organizations' raw fitness, if already read.
+    """
     landscape = model.landscape
-    ratio = landscape.raw_fitness(model.solutions) / (landscape.maximum if maximum is None else maximum)
+    if fitness is None:
+        fitness = landscape.raw_fitness(model.solutions)
+    ratio = fitness / (landscape.maximum if maximum is None else maximum)
     return float(np.mean(ratio**exponent))
 
 
@@ -206,16 +212,18 @@ def distinct(solutions: np.ndarray) -> int:
     return len(np.unique(packed.view(np.dtype((np.void, packed.shape[1]))).ravel()))
 
 
-def has_converged(model: Any) -> bool:
+def has_converged(model: Any, fitness: np.ndarray | None = None) -> bool:
     """Whether nothing can change again: no better neighbour to copy and no single change that improves.
 
     On a connected network that means everyone holds one solution no single change improves; an organization
     with no neighbour (an ``erdos_renyi`` network may leave one alone) ends on a local peak of its own.
+    ``fitness``: the organizations' raw fitness, if already read.
     """
     solutions, landscape = model.solutions, model.landscape
     if (solutions == solutions[0]).all():
         return bool(landscape.is_local_peak(solutions[:1])[0])
-    fitness = landscape.raw_fitness(solutions)
+    if fitness is None:
+        fitness = landscape.raw_fitness(solutions)
     network = model.network
     heard = np.append(fitness[network.neighbours], -np.inf)  # padded: an organization without links reads -inf
     best = np.maximum.reduceat(heard, network.offsets[:-1])
