@@ -19,6 +19,7 @@ SMALL = {
         (r"rounds = 100\b", "rounds = 20"),
         (r"rounds = 400\b", "rounds = 30"),
         (r"rounds = 50\b", "rounds = 20"),
+        (r"diversity_rounds = \[[^\]]*\]", "diversity_rounds = [2, 5, 10, 16]"),
         (r"(\[quick\]\s+replicates) = \d+", r"\1 = 2"),
     ],
     "rivkin_siggelkow_2003": [

@@ -113,3 +113,12 @@ def test_contests_need_a_problem_that_holds_still(tmp_path):
     text = (FOLDER / "lazer_friedman_2007.toml").read_text().replace("turbulence = 0.0", "turbulence = 0.1")
     found = problems(write(tmp_path, text))
     assert any("field 'problem.turbulence' = 0.1" in p and "holds still" in p for p in found)
+
+
+def test_a_round_past_the_recorded_ones_is_refused_with_the_last_round(tmp_path):
+    text = (FOLDER / "lazer_friedman_2007.toml").read_text()
+    text = text.replace("diversity_rounds = [2, 5, 10, 16, 25, 50]", "diversity_rounds = [16, 150]")
+    text = text.replace("early_round = 10 ", "early_round = 60 ")
+    found = problems(write(tmp_path, text))
+    assert any("'parameters.diversity_rounds' = [16, 150]" in p and "at most 100" in p for p in found)
+    assert any("'parameters.early_round' = 60" in p and "at most 50" in p and "velocity" in p for p in found)

@@ -112,7 +112,7 @@ def march_figure(outcome: ExperimentOutcome, path: Path) -> Path:
 
 
 def lazer_friedman_figure(outcome: ExperimentOutcome, path: Path) -> Path:
-    """Mean score per round: networks (Fig. 4), K = 0 (Fig. 8), velocities (Fig. 10), copy errors (Fig. 11).
+    """Score per round (Figs. 4, 8, 10, 11) and distinct solutions per round (Fig. 5), one panel each.
 
     Crosses mark the published figures at the rounds they were read (in the colour of their arm).
     """
@@ -123,8 +123,8 @@ def lazer_friedman_figure(outcome: ExperimentOutcome, path: Path) -> Path:
         ("velocity_mean_by_round", "velocity_final_score", "velocity, complete network (Fig. 10)"),
         ("copy_error_mean_by_round", "", "copy errors (Fig. 11)"),
     ]
-    fig, axes = plt.subplots(1, 4, figsize=(22, 5.2), constrained_layout=True)
-    for ax, (key, measure, title) in zip(axes, panels, strict=True):
+    fig, axes = plt.subplots(1, 5, figsize=(27, 5.2), constrained_layout=True)
+    for ax, (key, measure, title) in zip(axes[:-1], panels, strict=True):
         published = _published(outcome, measure) if measure else {}
         for i, (arm, means) in enumerate(series[key].items()):
             color = PALETTE[i % len(PALETTE)]
@@ -134,10 +134,24 @@ def lazer_friedman_figure(outcome: ExperimentOutcome, path: Path) -> Path:
         ax.set(xlabel="round", ylabel="mean score (r^8)", title=title, ylim=(0, 1.02))
         ax.legend(loc="lower right", fontsize=8)
         ax.grid(alpha=0.3)
+    _diversity_panel(axes[-1], series["unique_solutions_by_round"], _published(outcome, "unique_solutions"))
     axes[0].plot([], [], label="published (x)", **PUBLISHED_STYLE)
     axes[0].legend(loc="lower right", fontsize=8)
     fig.suptitle(f"Lazer & Friedman (2007) through cisim's model: {_size(outcome)}")
     return _save(fig, path)
+
+
+def _diversity_panel(ax: Any, series: dict[str, list[float]], published: dict[str, float]) -> None:
+    """Distinct solutions per round by network; published keys read 'arm, round t'."""
+    for i, (arm, means) in enumerate(series.items()):
+        color = PALETTE[i % len(PALETTE)]
+        ax.plot(range(len(means)), means, color=color, lw=2.2, label=arm)
+        points = [(int(key.rsplit(" ", 1)[1]), value) for key, value in published.items() if key.startswith(f"{arm}, ")]
+        if points:
+            ax.plot(*zip(*points, strict=True), **{**PUBLISHED_STYLE, "color": color})
+    ax.set(xlabel="round", ylabel="distinct solutions", title="distinct solutions, networks (Fig. 5)", ylim=(0, 101))
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(alpha=0.3)
 
 
 def rivkin_siggelkow_figure(outcome: ExperimentOutcome, path: Path) -> Path:

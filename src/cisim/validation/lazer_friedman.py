@@ -46,7 +46,7 @@ class LazerFriedmanDriver:
     parameters: ClassVar[dict[str, Field]] = {
         "score_exponent": Field("float", "power the score ratio is raised to (Lazer & Friedman: 8)", 1, 100),
         "early_round": Field("int", "round at which the short-run comparison is made", 1, 100_000),
-        "diversity_round": Field("int", "round at which distinct solutions are counted", 0, 100_000),
+        "diversity_rounds": Field("int_list", "rounds at which distinct solutions are counted", 0, 100_000),
         "max_rounds": Field(
             "int", "round at which a main-study run that has not converged is ended for the contests", 1, 1_000_000
         ),
@@ -63,7 +63,7 @@ class LazerFriedmanDriver:
         "crossover_round": "first round from which the linear network's mean score stays above the complete one's",
         "early_advantage": "paired difference complete - linear at the early round",
         "final_advantage": "paired difference linear - complete at the last plotted round",
-        "unique_solutions": "mean number of distinct solutions at the diversity round, by arm of the main study",
+        "unique_solutions": "mean distinct solutions at each diversity round, by 'arm, round t' of the main study",
         "simple_final_score": "mean score at the last round of the K = 0 study, by arm",
         "simple_rounds_to_optimum": "mean rounds until the mean score reaches 0.99 of the optimum (K = 0), by arm",
         "simple_complete_first": "paired difference in rounds to the optimum: linear - complete (K = 0)",
@@ -99,6 +99,14 @@ class LazerFriedmanDriver:
                             f"field '{key}' = {values[key]!r} (study {study.name!r}, arm {arm!r}): expected "
                             f"{required:g}: the contests compare populations on a problem that holds still"
                         )
+        for key, studies in (("early_round", ("main", "velocity")), ("diversity_rounds", ("main",))):
+            value = spec.parameters[key]
+            last = min(spec.studies[name].rounds for name in studies)
+            if max(value if isinstance(value, list) else [value]) > last:
+                problems.append(
+                    f"field 'parameters.{key}' = {value!r}: expected rounds of at most {last}, the last recorded "
+                    f"round of the {' and '.join(studies)} {'studies' if len(studies) > 1 else 'study'}"
+                )
         if spec.parameters["max_rounds"] < spec.studies["main"].rounds:
             problems.append(
                 f"field 'parameters.max_rounds' = {spec.parameters['max_rounds']}: expected at least the main "
@@ -241,7 +249,7 @@ def _fingerprint(model: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _measure(spec: ValidationSpec, results: dict[str, StudyRuns]) -> Measurements:
-    early, diversity = spec.parameters["early_round"], spec.parameters["diversity_round"]
+    early, diversity = spec.parameters["early_round"], spec.parameters["diversity_rounds"]
     main = results["main"]
     scores, ends = main.scores, main.end_score
     linear, complete = scores["linear"], scores["complete"]
@@ -260,7 +268,9 @@ def _measure(spec: ValidationSpec, results: dict[str, StudyRuns]) -> Measurement
         "crossover_round": _crossover(linear, complete),
         "early_advantage": paired_difference(at(complete, early), at(linear, early)),
         "final_advantage": paired_difference(linear[:, -1], complete[:, -1]),
-        "unique_solutions": {arm: mean_interval(at(u, diversity)) for arm, u in main.unique.items()},
+        "unique_solutions": {
+            f"{arm}, round {t}": mean_interval(at(u, t)) for arm, u in main.unique.items() for t in diversity
+        },
     }
     simple = results["simple"].scores
     reach = {arm: _rounds_to(s, OPTIMUM_REACHED) for arm, s in simple.items()}
@@ -299,7 +309,13 @@ def _measure(spec: ValidationSpec, results: dict[str, StudyRuns]) -> Measurement
         notes.append(f"runs not converged by round {spec.parameters['max_rounds']} (contests judged there): {counts}")
     series = {
         key: measured[key]
-        for key in ("mean_by_round", "simple_mean_by_round", "velocity_mean_by_round", "copy_error_mean_by_round")
+        for key in (
+            "mean_by_round",
+            "simple_mean_by_round",
+            "velocity_mean_by_round",
+            "copy_error_mean_by_round",
+            "unique_solutions_by_round",
+        )
     }
     return Measurements(estimates, measured, series, notes)
 
