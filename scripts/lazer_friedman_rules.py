@@ -77,10 +77,12 @@ def run(
         if round_ <= rounds:
             scores.append(float(np.mean((fitness / maximum) ** 8)))
             distinct.append(len(np.unique(solutions, axis=0)))
-        converged = (solutions == solutions[0]).all() and landscape.is_local_peak(solutions[:1])[0]
+        heard = np.where(neighbours >= 0, fitness[np.maximum(neighbours, 0)], -np.inf)
+        # Converged for good: nobody hears a better solution and nobody's one-element change improves (an actor
+        # without neighbours, as an Erdos-Renyi network may leave one, ends on a local peak of its own).
+        converged = not (heard.max(axis=1) > fitness).any() and landscape.is_local_peak(solutions).all()
         if converged or round_ >= max_rounds or (round_ >= rounds and not to_convergence):
             break
-        heard = np.where(neighbours >= 0, fitness[np.maximum(neighbours, 0)], -np.inf)
         best = neighbours[rows, heard.argmax(axis=1)]
         copies = (rng.random(actors) < velocity) & (heard.max(axis=1) > fitness)
         flips = rng.integers(n, size=actors)
@@ -121,7 +123,7 @@ def main_study(spec: Any, seeds: list[int], shared_draws: bool) -> None:
         distinct = np.array([r[1] for r in results[arm]])
         print(
             f"  {arm:12s} round 10 {mean_ci(scores[:, 10])}  round 100 {mean_ci(scores[:, 100])}  "
-            f"distinct at round 16 {mean_ci(distinct[:, 16])}"
+            f"at convergence {mean_ci([r[2] for r in results[arm]])}  distinct at round 16 {mean_ci(distinct[:, 16])}"
         )
     ends = {arm: np.array([r[2] for r in results[arm]]) for arm in NETWORKS}
     for a, b in itertools.permutations(NETWORKS, 2):
@@ -166,6 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", type=int, default=1000, help="problems (the experiment's first ones)")
     parser.add_argument("--shared-draws", action="store_true", help="also run the networks on shared draws")
+    parser.add_argument("--main-only", action="store_true", help="only the main study (networks and contests)")
     args = parser.parse_args()
     spec = load_validation(EXPERIMENT, drivers())
     seeds = replicate_seeds(spec.seed, spec.sizes(quick=False)["replicates"])[: args.problems]
@@ -173,9 +176,10 @@ def main() -> None:
     main_study(spec, seeds, shared_draws=False)
     if args.shared_draws:
         main_study(spec, seeds, shared_draws=True)
-    velocity_study(spec, seeds)
-    copy_error_study(spec, seeds, search_after_dropped_copy=False)
-    copy_error_study(spec, seeds, search_after_dropped_copy=True)
+    if not args.main_only:
+        velocity_study(spec, seeds)
+        copy_error_study(spec, seeds, search_after_dropped_copy=False)
+        copy_error_study(spec, seeds, search_after_dropped_copy=True)
     print(f"{len(seeds)} problems, {time.time() - started:.0f} s")
 
 

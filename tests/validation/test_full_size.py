@@ -21,8 +21,9 @@ NOT_REPRODUCED: dict[str, dict[str, str]] = {
             "18 of 20 contests within +-0.05; lattice>random 0.746 and small_world>random 0.615 against the "
             "published 0.684 and 0.557. cisim's random network ends 0.017 below the paper's Figure 6 (0.628 against "
             "0.645) and its lattice 0.008 above Figure 7, both within their +-0.03, together widening the gap the "
-            "contests measure; with the connected 350-link random network the contests were 0.741 and 0.605, and "
-            "the paper's rules written out directly on that network gave 0.714 and 0.559: the cause is not identified"
+            "contests measure. The paper's rules written out directly on the same problems and networks give 0.736 "
+            "and 0.592 and a random network ending at 0.630, so the gap is not in cisim's rules; its cause is not "
+            "identified"
         ),
     },
 }
