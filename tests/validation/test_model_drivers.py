@@ -129,6 +129,32 @@ def test_a_copy_with_errors_is_a_partial_copy_of_the_best_neighbour():
     assert partial > 0  # partial copies did happen
 
 
+@pytest.mark.parametrize("after", ["search", "stay"])
+def test_after_a_dropped_copy_an_organization_searches_or_keeps_its_solution(after):
+    """Lazer & Friedman (pp. 675, 684): an actor with a better neighbour copies and does not search; a wrong copy
+    that is no better leaves it at its status quo ('stay'). cisim's default lets it search that step instead."""
+    changes = {"communication.copy_error": 0.5, "communication.after_dropped_copy": after}
+    model = lazer_friedman_model("complete", **changes)
+    model.population.known[:] = np.random.default_rng(2).random(model.population.known.shape) < 0.5
+    landscape, around = model.landscape, neighbours(model)
+    dropped = 0
+    for _ in range(15):
+        before = model.solutions.copy()
+        fitness = landscape.raw_fitness(before)
+        model.step()
+        better = np.array([fitness[others].max() > fitness[i] for i, others in enumerate(around)])
+        if after == "stay":
+            moved_up = landscape.raw_fitness(model.solutions) > fitness
+            assert model.adoptions == int((better & moved_up).sum())  # whoever moved up with a better neighbour copied
+            kept = better & ~moved_up
+            assert np.array_equal(model.solutions[kept], before[kept])  # a dropped copy: the status quo, no search
+            assert model.candidates_evaluated == int((~better).sum())
+        else:
+            assert model.candidates_evaluated == len(before) - model.adoptions  # a dropped copy: one change tried
+        dropped += int(better.sum()) - model.adoptions
+    assert dropped > 0  # wrong copies were dropped
+
+
 def test_the_driver_records_the_published_measures_on_paired_problems(tmp_path):
     spec = small("lazer_friedman_2007", tmp_path)
     outcome = run_experiment(spec, drivers()["lazer_friedman"], quick=True)

@@ -301,6 +301,7 @@ class CollectiveImpactModel(mesa.Model):
             p.intercooperation.shared_platform,
             p.communication.trust_gain,
             p.communication.copy_error,
+            p.communication.after_dropped_copy == "stay",
             p.regions.cross_region,
             p.backbone.shared_noise,
             draws.revise,

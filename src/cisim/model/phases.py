@@ -110,6 +110,7 @@ def organizations_act(
     platform: float,
     trust_gain: float,
     copy_error: float,
+    stay_after_dropped_copy: bool,
     cross_region: float,
     shared_noise: float,
     # this step's draws (cisim.model.model.Draws)
@@ -172,6 +173,7 @@ def organizations_act(
         platform,
         trust_gain,
         copy_error,
+        stay_after_dropped_copy,
         draws_contacts,
         draws_share,
         z_offers,

@@ -479,6 +479,7 @@ def communicate(
     platform: float,
     trust_gain: float,
     copy_error: float,
+    stay_after_dropped_copy: bool,
     contact_draws: np.ndarray,
     share_draws: np.ndarray,
     z_offers: np.ndarray,
@@ -493,13 +494,15 @@ def communicate(
     on the link (a shared platform lifts that, source 003). What is copied may come out wrong: each element on
     which the offer differs from one's own stays as one's own with probability ``copy_error``
     (``copy_with_errors``); a copy that, read with the problem as it is now, looks no better than one's own is
-    dropped.
+    dropped. In own-solution mode an organization that dropped its copy then searches that step, or, with
+    ``stay_after_dropped_copy``, keeps its configuration: its turn went on copying (marked in ``adopted``).
     Contact builds trust, and more so when what is shared is taken up. Everyone hears what the others knew
     at the start of the step.
 
     Returns:
         how many organizations took something up (in own-solution mode they are marked in ``adopted``: an
-        organization that copied does not search as well).
+        organization that copied does not search as well, nor, with ``stay_after_dropped_copy``, one whose copy
+        was dropped).
     """
     count, n = known.shape
     width = share_draws.shape[1]
@@ -547,6 +550,8 @@ def communicate(
         if copy_error > 0:
             copy_with_errors(taken, o, known, o, copy_error, copy_draws)
             _, take[o] = consider(problem, perception, o, 0, known, taken, o, 1, only, z_copy, index)
+            if not take[o] and stay_after_dropped_copy:
+                adopted[o] = whole_problem
     adoptions = 0
     gains = np.empty(count * width)
     touching = np.empty(count * width, dtype=np.intp)

@@ -276,6 +276,13 @@ class CommunicationParams:
     and stays as its own (a partial copy; Lazer and Friedman 2007, p. 684)
     """
 
+    after_dropped_copy: Literal["search", "stay"] = "search"
+    """
+    what an organization whose partial copy read no better than its own does that step: 'search' (it
+    searches, as one that copied nothing) or 'stay' (its turn went on copying; it keeps its configuration,
+    as in Lazer and Friedman 2007, pp. 675, 684); own-solution mode only
+    """
+
 
 @dataclass(frozen=True, slots=True)
 class IntercooperationParams:

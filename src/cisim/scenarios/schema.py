@@ -14,6 +14,7 @@ CONDITIONS = ("common_agenda", "shared_measurement", "reinforcing_activities", "
 NETWORKS = ("complete", "small_world", "ring", "linear", "random", "erdos_renyi", "scale_free", "file")
 DYNAMICS = ("fixed", "built")
 INTERACTIONS = ("random", "adjacent", "with_replacement")
+AFTER_DROPPED_COPY = ("search", "stay")
 SOLUTIONS = ("shared", "own")
 STARTS = ("region", "random")
 PAYERS = ("members", "funder")
@@ -488,6 +489,16 @@ PARAMETERS: tuple[Parameter, ...] = (
         "and stays as its own (a partial copy; Lazer and Friedman 2007, p. 684)",
         low=0.0,
         high=1.0,
+    ),
+    _p(
+        "communication",
+        "after_dropped_copy",
+        str,
+        "search",
+        "what an organization whose partial copy read no better than its own does that step: 'search' (it "
+        "searches, as one that copied nothing) or 'stay' (its turn went on copying; it keeps its configuration, "
+        "as in Lazer and Friedman 2007, pp. 675, 684); own-solution mode only",
+        choices=AFTER_DROPPED_COPY,
     ),
     # ---- intercooperation (source 003)
     _p(
