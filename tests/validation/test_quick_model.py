@@ -1,6 +1,6 @@
 """Lazer & Friedman and Rivkin & Siggelkow at their --quick sizes: every published direction holds.
 
-Slow (about a minute and a half together): the quick sizes run the full model on the published problem sizes
+Slow (about two and a half minutes together): the quick sizes run the full model on the published problem sizes
 with fewer replicates. A direction is reproduced when cisim's whole 95 % interval lies on the published
 side of zero (the experiment file's check); the published levels are judged at full size
 (tests/validation/test_full_size.py, docs/validation.md).
