@@ -39,16 +39,28 @@ def neighbours(model):
     return [network.neighbours[network.offsets[i] : network.offsets[i + 1]] for i in range(len(network.degree))]
 
 
+def diverse(model, seed):
+    """Give the organizations random solutions to copy from (set by hand, whatever the starting rule)."""
+    model.population.known[:] = np.random.default_rng(seed).random(model.population.known.shape) < 0.5
+    return model
+
+
+def rounds(model, count):
+    """Step ``count`` rounds, yielding after each the solutions it started from and their fitness."""
+    for _ in range(count):
+        before = model.solutions.copy()
+        fitness = model.landscape.raw_fitness(before)
+        model.step()
+        yield before, fitness
+
+
 @pytest.mark.parametrize("network", ["linear", "complete", "random"])
 def test_each_round_an_organization_copies_its_best_neighbour_if_better_else_tries_one_change(network):
     """Lazer & Friedman (p. 675), synchronous: everyone acts on the previous round's solutions."""
     model = lazer_friedman_model(network)
     landscape, around = model.landscape, neighbours(model)
     copies = 0
-    for _ in range(15):
-        before = model.solutions.copy()
-        fitness = landscape.raw_fitness(before)
-        model.step()
+    for before, fitness in rounds(model, 15):
         after = model.solutions
         copied = 0
         for i, others in enumerate(around):
@@ -108,15 +120,10 @@ def test_a_copy_with_errors_is_a_partial_copy_of_the_best_neighbour():
     An organization with a strictly better neighbour either takes a mix of its own solution and that
     neighbour's (never an element neither had), or drops a copy that is no better and tries one change.
     """
-    model = lazer_friedman_model("complete", **{"communication.copy_error": 0.3})
-    # Diverse solutions to copy from (set by hand, whatever the starting rule).
-    model.population.known[:] = np.random.default_rng(1).random(model.population.known.shape) < 0.5
-    landscape, around = model.landscape, neighbours(model)
+    model = diverse(lazer_friedman_model("complete", **{"communication.copy_error": 0.3}), seed=1)
+    around = neighbours(model)
     partial = 0
-    for _ in range(15):
-        before = model.solutions.copy()
-        fitness = landscape.raw_fitness(before)
-        model.step()
+    for before, fitness in rounds(model, 15):
         after = model.solutions
         for i, others in enumerate(around):
             best = others[np.argmax(fitness[others])]
@@ -134,14 +141,10 @@ def test_after_a_dropped_copy_an_organization_searches_or_keeps_its_solution(aft
     """Lazer & Friedman (pp. 675, 684): an actor with a better neighbour copies and does not search; a wrong copy
     that is no better leaves it at its status quo ('stay'). cisim's default lets it search that step instead."""
     changes = {"communication.copy_error": 0.5, "communication.after_dropped_copy": after}
-    model = lazer_friedman_model("complete", **changes)
-    model.population.known[:] = np.random.default_rng(2).random(model.population.known.shape) < 0.5
+    model = diverse(lazer_friedman_model("complete", **changes), seed=2)
     landscape, around = model.landscape, neighbours(model)
     dropped = 0
-    for _ in range(15):
-        before = model.solutions.copy()
-        fitness = landscape.raw_fitness(before)
-        model.step()
+    for before, fitness in rounds(model, 15):
         better = np.array([fitness[others].max() > fitness[i] for i, others in enumerate(around)])
         if after == "stay":
             moved_up = landscape.raw_fitness(model.solutions) > fitness
