@@ -266,8 +266,30 @@ def test_erdos_renyi_networks_link_each_pair_with_the_given_chance_and_may_leave
     assert run_model(scenario, 2).series["mean_trust"].notna().all()
 
 
+def test_connected_erdos_renyi_networks_are_erdos_renyi_networks_drawn_again_until_connected(monkeypatch):
+    import networkx as nx
+
+    import cisim.model.network as network
+
+    redrawn = 0
+    for seed in range(200):
+        plain = build_graph("erdos_renyi", 100, seed=seed, degree=7)
+        connected = build_graph("connected_erdos_renyi", 100, seed=seed, degree=7)
+        assert nx.is_connected(connected)
+        if nx.is_connected(plain):  # a connected first draw is kept, so the two kinds share it
+            assert sorted(connected.edges()) == sorted(plain.edges())
+        else:
+            redrawn += 1
+            assert sorted(connected.edges()) != sorted(plain.edges())
+    assert 3 <= redrawn <= 30  # about 7 % of G(100, 7/99) draws leave an organization alone
+    # A network that is never connected in the allowed draws is refused, naming the field to change.
+    monkeypatch.setattr(network, "CONNECTED_DRAWS", 3)
+    with pytest.raises(ValueError, match=r"communication\.degree"):
+        build_graph("connected_erdos_renyi", 100, seed=0, degree=1)
+
+
 def test_network_graphs_are_seeded():
-    for kind in ("small_world", "random", "erdos_renyi"):
+    for kind in ("small_world", "random", "erdos_renyi", "connected_erdos_renyi"):
         assert sorted(build_graph(kind, 30, 4).edges()) == sorted(build_graph(kind, 30, 4).edges())
         assert sorted(build_graph(kind, 30, 4).edges()) != sorted(build_graph(kind, 30, 5).edges())
 

@@ -46,6 +46,11 @@ MISTAKES = [
     ),
     ("network file not given", '[communication]\nnetwork = "file"\n', ["communication.network_file", "edge list"]),
     (
+        "connected network too sparse to draw",  # 100 organizations, degree 2: connected in about 1 of 1.5 million
+        '[organizations]\nn_organizations = 100\n[communication]\nnetwork = "connected_erdos_renyi"\ndegree = 2\n',
+        ["communication.degree", "= 2", "100 organizations", "at least 4", "connected_erdos_renyi"],
+    ),
+    (
         "random starts without own solutions",
         '[organizations]\nstart = "random"\n',
         ["organizations.start", "'random'", "expected 'region'", "organizations.solutions = 'own'"],
@@ -162,3 +167,32 @@ def test_typed_parameters_read_every_value_of_a_scenario():
     assert params.values() == scenario.values
     with pytest.raises(AttributeError):
         params.problem.kk  # noqa: B018 - a misspelt name is an error, not a silent default
+
+
+def test_a_connected_network_is_refused_only_when_it_is_too_rarely_connected():
+    # The formula (no organization left alone) against real draws (4000 each): 100 organizations at degree 4
+    # 0.183 / 0.185, at degree 3 0.0077 / 0.0095, 50 at degree 3 0.099 / 0.090. The bound is 1 % of draws.
+    from cisim.scenarios.schema import connected_chance
+
+    assert connected_chance(100, 4) == pytest.approx(0.183, abs=0.001)
+    assert connected_chance(100, 3) == pytest.approx(0.0077, abs=0.0001)
+
+    def scenario(degree: int, regions: int = 1) -> dict:
+        return {
+            "name": "n",
+            "description": "d",
+            "organizations": {"n_organizations": 100},
+            "regions": {"n_regions": regions},
+            "communication": {"network": "connected_erdos_renyi", "degree": degree},
+        }
+
+    assert parse_scenario(scenario(4))["communication.degree"] == 4
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(scenario(3), "x.toml")
+    assert caught.value.problems == [
+        "x.toml: field 'communication.degree' = 3: a connected_erdos_renyi network of 100 organizations comes out "
+        "connected in about 7.7e-03 of draws; expected a degree of at least 4 (connected in 1% of draws or more) "
+        "or another communication.network"
+    ]
+    # Each region draws its own network: two regions of 50 are connected often enough at degree 3.
+    assert parse_scenario(scenario(3, regions=2))["communication.degree"] == 3

@@ -8,6 +8,7 @@ organization in one call.
 from __future__ import annotations
 
 import itertools
+import random
 import sys
 from collections.abc import Sequence
 
@@ -17,6 +18,7 @@ import numpy as np
 from cisim.organizations.behaviour import touch
 from cisim.problem.compiled import kernel
 from cisim.scenarios.network_file import read_edge_list
+from cisim.scenarios.schema import CONNECTED_DRAWS
 
 
 def build_graph(
@@ -35,11 +37,12 @@ def build_graph(
             ``rewiring`` of links rewired); ``ring`` (a cycle); ``linear`` (a path); ``random`` (Erdos-Renyi
             with ``n * degree / 2`` links, its components then joined in a chain so that it is connected);
             ``erdos_renyi`` (each pair linked with probability ``degree / (n - 1)``, as drawn: the number of
-            links varies and an organization may have none); ``scale_free`` (Barabasi-Albert, 2 links per
-            newcomer); or ``file``.
+            links varies and an organization may have none); ``connected_erdos_renyi`` (the same, drawn again
+            until it is in one piece: an Erdos-Renyi network conditioned on being connected); ``scale_free``
+            (Barabasi-Albert, 2 links per newcomer); or ``file``.
         n: number of organizations.
         seed: integer drawn from the model's generator.
-        degree: mean neighbours per organization (small_world, random, erdos_renyi).
+        degree: mean neighbours per organization (small_world, random, erdos_renyi, connected_erdos_renyi).
         rewiring: share of links rewired (small_world).
         edge_file: with ``file``: an edge list of organization numbers (model-wide numbering).
         members: with ``file``: the model-wide numbers of these ``n`` organizations, in order.
@@ -67,9 +70,29 @@ def build_graph(
         return graph
     if kind == "erdos_renyi":
         return nx.gnp_random_graph(n, min(1.0, degree / (n - 1)), seed=seed)
+    if kind == "connected_erdos_renyi":
+        return connected_gnp_graph(n, min(1.0, degree / (n - 1)), seed)
     if kind == "scale_free":
         return nx.barabasi_albert_graph(n, 2, seed=seed)
     raise ValueError(f"unknown network kind {kind!r}")
+
+
+def connected_gnp_graph(n: int, p: float, seed: int) -> nx.Graph:
+    """An Erdos-Renyi network G(n, p) drawn again until it is connected (so conditioned on being connected).
+
+    The draws continue one seeded stream, so the first draw is the ``erdos_renyi`` network of the same seed and
+    a connected first draw is kept as it is. Scenarios are checked so that a draw is connected often enough
+    (``cisim.scenarios.schema.connected_chance``); this gives up after ``CONNECTED_DRAWS`` draws all the same.
+    """
+    stream = random.Random(seed)
+    for _ in range(CONNECTED_DRAWS):
+        graph = nx.gnp_random_graph(n, p, seed=stream)
+        if nx.is_connected(graph):
+            return graph
+    raise ValueError(
+        f"no connected Erdos-Renyi network of {n} organizations with link probability {p:.4g} in "
+        f"{CONNECTED_DRAWS:,} draws: expected a larger communication.degree"
+    )
 
 
 class Network:

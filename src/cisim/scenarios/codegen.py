@@ -76,6 +76,9 @@ def render() -> str:
                 line = (
                     f"    {parameter.name}: {_annotation(parameter)} = (\n        {_literal(parameter.default)}\n    )"
                 )
+            if parameter.choices and max(map(len, line.splitlines())) > 120:  # choices one per line, as the formatter
+                choices = "".join(f"        {_literal(choice)},\n" for choice in parameter.choices)
+                line = f"    {parameter.name}: Literal[\n{choices}    ] = {_literal(parameter.default)}"
             parts.append(f"\n{line}\n")
             meaning = parameter.help + (f" [{parameter.unit}]" if parameter.unit else "")
             wrapped = textwrap.fill(meaning, width=108, initial_indent="    ", subsequent_indent="    ")

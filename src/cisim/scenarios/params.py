@@ -240,17 +240,26 @@ class CostsParams:
 class CommunicationParams:
     """Section [communication] of a scenario."""
 
-    network: Literal["complete", "small_world", "ring", "linear", "random", "erdos_renyi", "scale_free", "file"] = (
-        "small_world"
-    )
+    network: Literal[
+        "complete",
+        "small_world",
+        "ring",
+        "linear",
+        "random",
+        "erdos_renyi",
+        "connected_erdos_renyi",
+        "scale_free",
+        "file",
+    ] = "small_world"
     """
     who talks to whom among members: complete, small_world (Watts-Strogatz), ring (a cycle), linear (a
     path), random (Erdos-Renyi with a fixed number of links, connected), erdos_renyi (each pair linked with
-    probability degree / (n - 1), possibly not connected), scale_free (Barabasi-Albert) or file
+    probability degree / (n - 1), possibly not connected), connected_erdos_renyi (the same, drawn again
+    until connected), scale_free (Barabasi-Albert) or file
     """
 
     degree: int = 4
-    """mean number of neighbours per organization in small_world, random and erdos_renyi networks"""
+    """mean number of neighbours per organization in small_world, random and (connected_)erdos_renyi networks"""
 
     rewiring: float = 0.1
     """share of links rewired at random in small_world networks"""

@@ -13,7 +13,16 @@ from typing import Any
 
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.network_file import read_edge_list
-from cisim.scenarios.schema import BY_KEY, CONDITIONS, META_FIELDS, PARAMETERS, SECTIONS, Parameter
+from cisim.scenarios.schema import (
+    BY_KEY,
+    CONDITIONS,
+    CONNECTED_CHANCE,
+    META_FIELDS,
+    PARAMETERS,
+    SECTIONS,
+    Parameter,
+    connected_chance,
+)
 
 #: Named coalition designs that any scenario can be run under.
 ARMS: dict[str, str] = {
@@ -374,6 +383,8 @@ def _check_values(values: dict[str, Any], where: str) -> list[str]:
         problems.append(
             f"{where}: field 'regions.n_regions' = {regions}: expected at most organizations.n_organizations = {orgs}"
         )
+    if values["communication.network"] == "connected_erdos_renyi":
+        problems += _check_connected(values["communication.degree"], orgs, regions, where)
     if values["communication.network"] == "file" and not values["communication.network_file"]:
         problems.append(
             f"{where}: field 'communication.network_file' is empty: expected the path of an "
@@ -385,6 +396,20 @@ def _check_values(values: dict[str, Any], where: str) -> list[str]:
         except ScenarioError as error:
             problems += error.problems
     return problems
+
+
+def _check_connected(degree: int, organizations: int, regions: int, where: str) -> list[str]:
+    """A ``connected_erdos_renyi`` network in each region must come out connected often enough to be drawn."""
+    largest = -(-organizations // max(1, regions))  # the largest region is the hardest to connect
+    chance = connected_chance(largest, degree)
+    if chance >= CONNECTED_CHANCE:
+        return []
+    enough = next(d for d in range(degree, largest) if connected_chance(largest, d) >= CONNECTED_CHANCE)
+    return [
+        f"{where}: field 'communication.degree' = {degree}: a connected_erdos_renyi network of {largest} "
+        f"organizations comes out connected in about {chance:.1e} of draws; expected a degree of at least {enough} "
+        f"(connected in {CONNECTED_CHANCE:.0%} of draws or more) or another communication.network"
+    ]
 
 
 def suggest(word: str, options: Any) -> str:

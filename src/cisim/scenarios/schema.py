@@ -11,7 +11,36 @@ from typing import Any
 
 ROLES = ("vision", "aligned_activities", "measurement", "public_will", "policy", "funding")
 CONDITIONS = ("common_agenda", "shared_measurement", "reinforcing_activities", "communication", "backbone")
-NETWORKS = ("complete", "small_world", "ring", "linear", "random", "erdos_renyi", "scale_free", "file")
+NETWORKS = (
+    "complete",
+    "small_world",
+    "ring",
+    "linear",
+    "random",
+    "erdos_renyi",
+    "connected_erdos_renyi",
+    "scale_free",
+    "file",
+)
+#: Draws of an Erdos-Renyi network before a ``connected_erdos_renyi`` network gives up.
+CONNECTED_DRAWS = 10_000
+#: The least chance that one draw is connected at which a scenario may ask for a ``connected_erdos_renyi`` network
+#: (100 draws on average; 10,000 draws then all fail with a chance of about e^-100).
+CONNECTED_CHANCE = 0.01
+
+
+def connected_chance(n: int, degree: int) -> float:
+    """About the chance that an Erdos-Renyi network of ``n`` with link chance ``degree / (n - 1)`` is connected.
+
+    The chance that no organization is left without a link, ``(1 - (1 - p)^(n - 1))^n``: an upper bound that is
+    close once ``n`` is in the tens (a network that misses being connected almost always misses by one alone).
+    """
+    if n <= 2 or degree >= n - 1:
+        return 1.0
+    alone = (1.0 - degree / (n - 1)) ** (n - 1)
+    return (1.0 - alone) ** n
+
+
 DYNAMICS = ("fixed", "built")
 INTERACTIONS = ("random", "adjacent", "with_replacement")
 AFTER_DROPPED_COPY = ("search", "stay")
@@ -432,7 +461,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "small_world",
         "who talks to whom among members: complete, small_world (Watts-Strogatz), ring (a cycle), linear (a "
         "path), random (Erdos-Renyi with a fixed number of links, connected), erdos_renyi (each pair linked with "
-        "probability degree / (n - 1), possibly not connected), scale_free (Barabasi-Albert) or file",
+        "probability degree / (n - 1), possibly not connected), connected_erdos_renyi (the same, drawn again until "
+        "connected), scale_free (Barabasi-Albert) or file",
         choices=NETWORKS,
     ),
     _p(
@@ -440,7 +470,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "degree",
         int,
         4,
-        "mean number of neighbours per organization in small_world, random and erdos_renyi networks",
+        "mean number of neighbours per organization in small_world, random and (connected_)erdos_renyi networks",
         low=1,
         high=999,
     ),
