@@ -15,18 +15,7 @@ from tests.validation.shipped import FOLDER, shipped
 
 #: Patterns cisim does not reproduce at the published size, and why (docs/validation.md, "Not reproduced"). The
 #: test fails if one of them comes to be reproduced, so that this list and the docs are brought up to date.
-NOT_REPRODUCED: dict[str, dict[str, str]] = {
-    "lazer_friedman_2007": {
-        "network_contests": (
-            "18 of 20 contests within +-0.05; lattice>random 0.746 and small_world>random 0.615 against the "
-            "published 0.684 and 0.557. cisim's random network ends 0.017 below the paper's Figure 6 (0.628 against "
-            "0.645) and its lattice 0.008 above Figure 7, both within their +-0.03, together widening the gap the "
-            "contests measure. The paper's rules written out directly on the same problems and networks give 0.736 "
-            "and 0.592 and a random network ending at 0.630, so the gap is not in cisim's rules; its cause is not "
-            "identified"
-        ),
-    },
-}
+NOT_REPRODUCED: dict[str, dict[str, str]] = {}
 
 
 @pytest.mark.slow

@@ -99,7 +99,7 @@ def test_a_population_on_one_unimprovable_solution_never_changes_again():
 
 def test_a_population_with_organizations_alone_converges_when_nothing_can_change():
     """On an Erdos-Renyi network an organization without neighbours ends on a local peak of its own."""
-    model = lazer_friedman_model("random", **{"communication.degree": 1})
+    model = lazer_friedman_model("random", **{"communication.network": "erdos_renyi", "communication.degree": 1})
     assert (model.network.degree == 0).any()
     converge_and_stay(model, 2000)
     assert lf.distinct(model.solutions) > 1
