@@ -32,8 +32,10 @@ CONNECTED_CHANCE = 0.01
 def connected_chance(n: int, degree: int) -> float:
     """About the chance that an Erdos-Renyi network of ``n`` with link chance ``degree / (n - 1)`` is connected.
 
-    The chance that no organization is left without a link, ``(1 - (1 - p)^(n - 1))^n``: an upper bound that is
-    close once ``n`` is in the tens (a network that misses being connected almost always misses by one alone).
+    Taken as the chance that no organization is left without a link, ``(1 - (1 - p)^(n - 1))^n``, as if each
+    were left alone independently: a network that misses being connected almost always misses by one
+    organization alone. Against 4000 real draws each it was within 0.003 for 100 organizations (degrees 3 and
+    4), within 0.015 for 5 to 20, and 0.03 and 0.09 below for 4 and 3.
     """
     if n <= 2 or degree >= n - 1:
         return 1.0
