@@ -400,7 +400,7 @@ def _check_values(values: dict[str, Any], where: str) -> list[str]:
 
 def _check_connected(degree: int, organizations: int, regions: int, where: str) -> list[str]:
     """A ``connected_erdos_renyi`` network in each region must come out connected often enough to be drawn."""
-    largest = -(-organizations // max(1, regions))  # the largest region is the hardest to connect
+    largest = -(-organizations // regions)  # the largest region is the hardest to connect (n_regions >= 1)
     chance = connected_chance(largest, degree)
     if chance >= CONNECTED_CHANCE:
         return []
