@@ -100,14 +100,17 @@ def book(
     engagement_budget_effect: float,
     draws_bid: np.ndarray,
     draws_round: np.ndarray,
+    delivery: np.ndarray,
 ):
-    """Book this step's spending, and set next step's budgets and capacities (arrays are updated in place).
+    """Book this step's spending, and set next step's budgets, capacities and delivery (arrays updated in place).
 
     Members pay their coordination cost and, unless an outside funder pays it
     (``costs.backbone_paid_by = "funder"``: ``funder_pays``), an equal share of the backbone's running cost
     and the shared data system. Obligations are met even beyond the budget. What is left of the budget after
     overhead (lowered for members by shared services: ``savings``) and these costs buys next step's capacity,
-    against a full program budget, rounded up or down at random (``draws_round``). Engagement raises next
+    against a full program budget, rounded up or down at random (``draws_round``), and next step's delivery: the
+share of a full program budget left (at most 1), which scales how often it can change its programs (coordination
+that takes program money and staff time means less gets done). Engagement raises next
     step's budgets; members share their coalition's pool (grants, and joint bids won with probability
     ``joint_bid_chance`` in coalitions of two or more: ``draws_bid``).
 
@@ -135,6 +138,7 @@ def book(
         engagement_budget_effect: ``participation.engagement_budget_effect``.
         draws_bid: one uniform draw per region (joint bids).
         draws_round: one uniform draw per organization (stochastic rounding of capacity).
+        delivery: the share of a full program budget each has left next step, at most 1 (written).
 
     Returns:
         this step's coordination cost, backbone cost, program spend and income, and the joint-bid funds won
@@ -175,6 +179,7 @@ def book(
         overhead = overhead_share * budget[o] * (1 - savings if member[o] else 1.0)
         program = max(budget[o] - overhead - costs[o], 0.0)
         full = base_budget[o] * (1 - overhead_share)
+        delivery[o] = min(program / full, 1.0) if full > 0 else 1.0
         share = base_capacity[o] * program / full
         whole = np.floor(share)
         rounded = whole + (draws_round[o] < share - whole)

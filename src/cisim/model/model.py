@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple
+from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
 
 import cisim.model.reporters as reporters
+from cisim.model.conditions import agenda_weights, perceive, tracked_elements
+from cisim.model.draws import Draws
 from cisim.model.ledger import JOINT_BID_CHANCE, Ledger
 from cisim.model.network import Network, build_graph
-from cisim.model.phases import organizations_act, perceive, settle
+from cisim.model.phases import Links, Organizations, Regions, Rules, organizations_act, settle
 from cisim.model.region import Region
 from cisim.organizations.agents import Backbone, Organization
-from cisim.organizations.behaviour import MEASUREMENT
+from cisim.organizations.behaviour import BACKBONE, MEASUREMENT
 from cisim.organizations.population import Population, create_population
 from cisim.problem import Landscape
 from cisim.problem.compiled import ProblemView, outcomes
@@ -44,37 +46,6 @@ STREAMS = (
 #: Streams of what organizations do, drawn afresh under another ``run.draws_key``; the others (problem, starts,
 #: organizations, networks) make the world, which stays the same.
 BEHAVIOUR_STREAMS = ("membership", "search", "perception", "communication", "coordination", "backbone")
-
-
-class Draws(NamedTuple):
-    """Every random number one step uses, drawn in blocks of fixed shape whatever the design.
-
-    The fields are views into one buffer per block, refilled every step (``CollectiveImpactModel._draw``).
-    """
-
-    revise: np.ndarray
-    keys: np.ndarray
-    rounding: np.ndarray
-    z_candidates: np.ndarray
-    z_remember: np.ndarray
-    hear: np.ndarray
-    contacts: np.ndarray
-    share: np.ndarray
-    copy: np.ndarray
-    cross: np.ndarray
-    cross_pick: np.ndarray
-    z_offers: np.ndarray
-    z_cross: np.ndarray
-    z_copy: np.ndarray
-    plan: np.ndarray
-    participate: np.ndarray
-    all_in: np.ndarray
-    realign: np.ndarray
-    bid: np.ndarray
-    z_combination: np.ndarray
-    policy: np.ndarray
-    review: np.ndarray
-    review_decide: np.ndarray
 
 
 class CollectiveImpactModel(mesa.Model):
@@ -162,9 +133,35 @@ class CollectiveImpactModel(mesa.Model):
             Organization(self, index)
         weights = {role: getattr(p.backbone, f"weight_{role}") for role in ROLES}
         for region in self.regions:
-            if region.levels[-1] > 0:
-                region.backbone = Backbone(self, region, float(region.levels[-1]), weights)
+            if region.levels[BACKBONE] > 0:
+                region.backbone = Backbone(self, region, float(region.levels[BACKBONE]), weights)
+        population = self.population
+        #: Each organization's belief about what it knows (the reading it last made of it): none yet (-inf); in
+        #: own-solution mode an organization sees its own performance and holds none (nan).
+        self.belief = np.full(len(population), np.nan if self.own_solutions else -np.inf)
+        self.belief_count = np.zeros(len(population), dtype=np.intp)
+        #: The share of a full program budget each organization had left after costs last step.
+        self.delivery = np.ones(len(population))
+        self.agenda = agenda_weights(
+            population.domain_mask, population.region, population.base_budget, n_regions, p.backbone.agenda_capture
+        )
+        self.tracked = tracked_elements(
+            self.landscape.domain_starts, self.landscape.domain_sizes, p.problem.n_elements, p.backbone.measurement_coverage
+        )
         self.ledger = Ledger(expected_member_cost=np.zeros(n_regions))
+        self._rules = Rules(
+            self.own_solutions,
+            population.candidate_width,
+            p.organizations.revision_rate,
+            p.organizations.memory,
+            p.organizations.gap_uptake,
+            p.communication.informal,
+            p.intercooperation.shared_platform,
+            p.communication.trust_gain,
+            p.communication.copy_error,
+            p.communication.after_dropped_copy == "stay",
+            p.regions.cross_region,
+        )
         self.adoptions = 0
         self.candidates_evaluated = 0
         self.candidates_total = 0
@@ -252,77 +249,55 @@ class CollectiveImpactModel(mesa.Model):
             self.landscape.redraw(p.problem.turbulence, self.streams["problem"])
         # 2. Backbones act; built conditions erode without one.
         if p.conditions.dynamics == "built":
-            loss = p.backbone.erosion * (1.0 - self.levels[:, -1:])
-            self.levels[:, :-1] *= 1.0 - loss
+            loss = p.backbone.erosion * (1.0 - self.levels[:, BACKBONE])
+            built = [CONDITIONS.index(c) for c in CONDITIONS if c != "backbone"]
+            self.levels[:, built] *= (1.0 - loss)[:, None]
         for region in self.regions:
             if region.backbone is not None:
                 region.backbone.act(float(draws.policy[region.index]))
-        levels, weight_own, weight_rest, noise_own, noise_rest = perceive(
+        levels, perception = perceive(
             self.levels,
             population.region,
             population.member,
-            population.own_share,
-            population.noise,
-            p.backbone.shared_noise,
-        )
-        problem = self._problem_view(levels)
-        # 3-5. Organizations learn from others, revise and choose, alone or through their coalition's plan.
-        self.adoptions, self.candidates_evaluated, trust = organizations_act(
-            *problem,
             population.domain_mask,
-            *population.domain_sizes,
-            weight_own,
-            weight_rest,
-            noise_own,
-            noise_rest,
-            levels,
-            population.region,
-            population.member,
-            population.known,
-            population.portfolio,
-            population.capacity,
-            population.candidate_width,
-            population.own_share,
             population.noise,
-            population.base_capacity,
-            population.in_plan,
-            self.region_configs,
-            self.levels,
-            self.region_plan_ran,
-            network.edges,
-            network.offsets,
-            network.neighbours,
-            network.edge_of,
-            network.degree,
-            network.trust,
-            network.touched,
-            self.own_solutions,
-            p.organizations.revision_rate,
-            p.intercooperation.shared_platform,
-            p.communication.trust_gain,
-            p.communication.copy_error,
-            p.communication.after_dropped_copy == "stay",
-            p.regions.cross_region,
+            self.agenda,
+            self.tracked,
             p.backbone.shared_noise,
-            draws.revise,
-            draws.keys,
-            draws.z_candidates,
-            draws.z_remember,
-            draws.hear,
-            draws.contacts,
-            draws.share,
-            draws.copy,
-            draws.cross,
-            draws.cross_pick,
-            draws.z_offers,
-            draws.z_cross,
-            draws.z_copy,
-            draws.plan,
-            draws.participate,
-            draws.all_in,
-            draws.realign,
-            draws.z_combination,
         )
+        # 3-5. Organizations learn from others, revise and choose, alone or through their coalition's plan.
+        turn = organizations_act(
+            self._problem_view(levels),
+            perception,
+            levels,
+            Organizations(
+                population.region,
+                population.member,
+                population.known,
+                self.belief,
+                self.belief_count,
+                population.portfolio,
+                population.domain_mask,
+                population.capacity,
+                population.base_capacity,
+                population.noise,
+                self.delivery,
+                population.in_plan,
+            ),
+            Regions(self.region_configs, self.levels, self.region_plan_ran),
+            Links(
+                network.edges,
+                network.offsets,
+                network.neighbours,
+                network.edge_of,
+                network.degree,
+                network.trust,
+                network.touched,
+            ),
+            self._rules,
+            draws,
+        )
+        self.adoptions, self.candidates_evaluated, trust = turn
         self.candidates_total += self.candidates_evaluated
         # 6. Costs and budgets are booked; membership is updated; trust fades without contact.
         self.ledger.record(
@@ -351,6 +326,7 @@ class CollectiveImpactModel(mesa.Model):
                 draws.rounding,
                 draws.review,
                 draws.review_decide,
+                self.delivery,
             )
         )
         self._measure()
@@ -390,8 +366,8 @@ class CollectiveImpactModel(mesa.Model):
         width = self.population.candidate_width
         contacts = self._offer_width()
         blocks: list[tuple[str, str, list[tuple[str, tuple[int, ...]]]]] = [
-            ("search", "random", [("revise", (count,)), ("keys", (count, n)), ("rounding", (count,))]),
-            ("perception", "standard_normal", [("z_candidates", (count, width + 1, 2)), ("z_remember", (count, 3, 2))]),
+            ("search", "random", [("revise", (count,)), ("keys", (count, n)), ("rounding", (count,)), ("gap", (count,))]),
+            ("perception", "standard_normal", [("z_candidates", (count, width + 1, 2))]),
             (
                 "communication",
                 "random",
@@ -494,20 +470,23 @@ class CollectiveImpactModel(mesa.Model):
     def _problem_view(self, levels: np.ndarray) -> ProblemView:
         """The problem as each organization's data describe it this step.
 
-        Each organization's data lag ``organizations.data_lag x (1 - m)`` steps (rounded) behind the problem; the
-        tables in force at every step since the oldest lag are kept, and only changes of the problem (turbulence,
-        policy wins) make late data differ from timely data.
+        Each organization's data lag ``organizations.data_lag x (1 - m) + backbone.shared_lag x m`` steps (rounded)
+        behind the problem: its own data lag, the shared system's report sooner but not at once. The tables in
+        force at every step since the oldest lag are kept, and only changes of the problem (turbulence, policy
+        wins) make late data differ from timely data.
         """
         landscape, history = self.landscape, self._history
         if landscape.version != history[-1][1]:
             history.append((self.steps, landscape.version, landscape.tables.copy()))
-        lag = self.params.organizations.data_lag
+        own_lag, shared_lag = self.params.organizations.data_lag, self.params.backbone.shared_lag
+        lag = max(own_lag, shared_lag)
         if not lag:
             del history[:-1]  # nobody's data lag: only the problem as it is now is read
         while len(history) > 1 and history[1][0] <= self.steps - lag:
             history.pop(0)  # no lag reaches back before the second entry any more
         if len(history) > 1:
-            lags = np.rint(lag * (1.0 - levels[:, MEASUREMENT])).astype(int)
+            measurement = levels[:, MEASUREMENT]
+            lags = np.rint(own_lag * (1.0 - measurement) + shared_lag * measurement).astype(int)
             starts = np.array([start for start, _, _ in history])
             version = np.searchsorted(starts, self.steps - lags, side="right") - 1
             # Row 0 is the problem now; row v + 1 the problem as it was at history entry v. (An organization

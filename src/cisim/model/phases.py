@@ -6,266 +6,261 @@ phases that loop over organizations run here, each as one compiled function (num
 in the documented order. One call per phase keeps the fixed cost of a step small: a step of a dozen
 organizations costs tens of microseconds, and its cost grows linearly with the number of organizations.
 
-The arguments are plain arrays and numbers (what a call from Python passes fastest); the model passes them
-from its state tables, its parameters and this step's draws (``cisim.model.model.Draws``).
+The organizations' turn takes a few named bundles (``Organizations``, ``Regions``, ``Links``, ``Rules`` and this
+step's ``cisim.model.draws.Draws``), built by the model from its state tables and parameters, so that a new field
+is one edit and the step reads as the schedule.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from cisim.model.ledger import book
 from cisim.model.network import fade, mean_trust
 from cisim.model.plan import plan
+from cisim.model.conditions import hearing_chance
+from cisim.model.draws import Draws
 from cisim.organizations.behaviour import (
-    AGENDA,
-    COMMUNICATION,
-    MEASUREMENT,
     Perception,
     communicate,
-    data_noise,
     decide,
     review_membership,
     search,
     share_between_regions,
+    take_up_gaps,
 )
 from cisim.problem.compiled import ProblemView, kernel
 
 
-@kernel
-def perceive(
-    levels: np.ndarray,
-    region: np.ndarray,
-    member: np.ndarray,
-    own_share: np.ndarray,
-    noise: np.ndarray,
-    shared_noise: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The condition levels that apply to each organization, and how each reads outcomes under them.
+class Organizations(NamedTuple):
+    """The organizations' state the step's rules read and write, one row per organization.
 
-    Members work under their coalition's levels; outside a coalition every level is 0.
-
-    Returns:
-        the levels ``(O, 5)``, and the weights and noise of ``cisim.organizations.behaviour.Perception``.
+    Attributes are the ``cisim.organizations.population.Population`` arrays of the same names, and ``belief``
+    (each one's belief about what it knows, ``nan`` in own-solution mode), ``belief_count`` (how many readings
+    it rests on) and ``delivery`` (the share of a full
+    program budget each had left after costs last step).
     """
-    count = region.shape[0]
-    applying = np.zeros((count, levels.shape[1]))
-    weight_own, weight_rest = np.empty(count), np.empty(count)
-    noise_own, noise_rest = np.empty(count), np.empty(count)
-    for o in range(count):
-        if member[o]:
-            applying[o] = levels[region[o]]
-        agenda, measurement = applying[o, AGENDA], applying[o, MEASUREMENT]
-        weight_own[o] = (1 - agenda) + agenda * own_share[o]
-        weight_rest[o] = agenda * (1 - own_share[o])
-        noise_own[o] = data_noise(noise[o], measurement, shared_noise)
-        noise_rest[o] = data_noise(2 * noise[o], measurement, shared_noise)
-    return applying, weight_own, weight_rest, noise_own, noise_rest
+
+    region: np.ndarray
+    member: np.ndarray
+    known: np.ndarray
+    belief: np.ndarray
+    belief_count: np.ndarray
+    portfolio: np.ndarray
+    domain_mask: np.ndarray
+    capacity: np.ndarray
+    base_capacity: np.ndarray
+    noise: np.ndarray
+    delivery: np.ndarray
+    in_plan: np.ndarray
+
+
+class Regions(NamedTuple):
+    """Each region's community configuration, condition levels, and whether its plan ran this step."""
+
+    configs: np.ndarray
+    levels: np.ndarray
+    plan_ran: np.ndarray
+
+
+class Links(NamedTuple):
+    """The communication network (``cisim.model.network.Network``'s arrays)."""
+
+    edges: np.ndarray
+    offsets: np.ndarray
+    neighbours: np.ndarray
+    edge_of: np.ndarray
+    degree: np.ndarray
+    trust: np.ndarray
+    touched: np.ndarray
+
+
+class Rules(NamedTuple):
+    """The parameters of the organizations' turn, from the scenario."""
+
+    whole_problem: bool
+    width: int
+    revision_rate: float
+    memory: int
+    gap_uptake: float
+    informal: float
+    platform: float
+    trust_gain: float
+    copy_error: float
+    stay_after_dropped_copy: bool
+    cross_region: float
+
+
+class Turn(NamedTuple):
+    """What the organizations' turn reports: take-ups from others, readings of candidate changes, trust."""
+
+    adoptions: int
+    evaluated: int
+    trust_of: np.ndarray
 
 
 @kernel
 def organizations_act(
-    # the problem as each organization's data describe it (cisim.problem.compiled.ProblemView)
-    tables: np.ndarray,
-    table_of: np.ndarray,
-    index_tables: np.ndarray,
-    minimum: float,
-    spread: float,
-    clip: bool,
-    # how each reads it (cisim.organizations.behaviour.Perception)
-    domain_mask: np.ndarray,
-    own_size: np.ndarray,
-    rest_size: np.ndarray,
-    weight_own: np.ndarray,
-    weight_rest: np.ndarray,
-    noise_own: np.ndarray,
-    noise_rest: np.ndarray,
-    # the organizations
+    problem: ProblemView,
+    perception: Perception,
     member_levels: np.ndarray,
-    region: np.ndarray,
-    member: np.ndarray,
-    known: np.ndarray,
-    portfolio: np.ndarray,
-    capacity: np.ndarray,
-    width: int,
-    own_share: np.ndarray,
-    noise: np.ndarray,
-    base_capacity: np.ndarray,
-    in_plan: np.ndarray,
-    # the regions
-    region_configs: np.ndarray,
-    levels: np.ndarray,
-    plan_ran: np.ndarray,
-    # the network
-    edges: np.ndarray,
-    offsets: np.ndarray,
-    neighbours: np.ndarray,
-    edge_of: np.ndarray,
-    degree: np.ndarray,
-    trust: np.ndarray,
-    touched: np.ndarray,
-    # parameters
-    whole_problem: bool,
-    revision_rate: float,
-    platform: float,
-    trust_gain: float,
-    copy_error: float,
-    stay_after_dropped_copy: bool,
-    cross_region: float,
-    shared_noise: float,
-    # this step's draws (cisim.model.model.Draws)
-    draws_revise: np.ndarray,
-    draws_keys: np.ndarray,
-    z_candidates: np.ndarray,
-    z_remember: np.ndarray,
-    draws_hear: np.ndarray,
-    draws_contacts: np.ndarray,
-    draws_share: np.ndarray,
-    draws_copy: np.ndarray,
-    draws_cross: np.ndarray,
-    draws_cross_pick: np.ndarray,
-    z_offers: np.ndarray,
-    z_cross: np.ndarray,
-    z_copy: np.ndarray,
-    draws_plan: np.ndarray,
-    draws_participate: np.ndarray,
-    draws_all_in: np.ndarray,
-    draws_realign: np.ndarray,
-    z_combination: np.ndarray,
-):
+    orgs: Organizations,
+    regions_state: Regions,
+    links: Links,
+    rules: Rules,
+    draws: Draws,
+) -> Turn:
     """Steps 3 to 5 of the schedule: organizations learn from others, revise, and choose, alone or in the plan.
 
-    3. Members hear neighbours (``communicate``: with probability equal to the communication level, each
-       member hears ``draws_contacts.shape[1]`` neighbours; in own-solution mode every neighbour); communities
-       of practice share between regions (``share_between_regions``, with probability ``cross_region`` per
-       region, from another region drawn at random).
-    4. Organizations revise with probability ``revision_rate`` (in own-solution mode not after copying a
-       neighbour this step) and evaluate their candidates (``search``).
+    3. Organizations hear neighbours (``communicate``: with ``hearing_chance``, each hears
+       ``draws.contacts.shape[1]`` neighbours; in own-solution mode every neighbour); communities of practice
+       share between regions (``share_between_regions``, with probability ``cross_region`` per region, from
+       another region drawn at random). Reading what they hear uses part of this step's capacity.
+    4. Organizations take up unmet needs in their domains (``take_up_gaps``) and revise with probability
+       ``revision_rate`` times what their program budget allows (``delivery``; in own-solution mode not after
+       copying a neighbour this step); they evaluate their candidates with what capacity is left (``search``).
     5. Coalitions plan where their plan runs (``plan``, shared solutions only); everyone else who revised
        decides alone, the changes are applied and memories updated (``decide``).
-
-    Returns:
-        how many organizations took something up from others, how many candidates were evaluated, and each
-        organization's mean trust over its links (after this step's contacts).
     """
-    problem = ProblemView(tables, table_of, index_tables, minimum, spread, clip)
-    perception = Perception(domain_mask, own_size, rest_size, weight_own, weight_rest, noise_own, noise_rest)
-    count, n = known.shape
-    regions = region_configs.shape[0]
+    count, n = orgs.known.shape
+    region_count = regions_state.configs.shape[0]
+    whole_problem = rules.whole_problem
     # 3. Organizations communicate; communities of practice share between regions.
     hears = np.zeros(count, dtype=np.bool_)
     for o in range(count):
-        hears[o] = member[o] and draws_hear[o] < member_levels[o, COMMUNICATION]
+        hears[o] = draws.hear[o] < hearing_chance(member_levels, rules.informal, o)
     adopted = np.zeros(count, dtype=np.bool_)
+    spent = np.zeros(count, dtype=np.intp)
     adoptions = communicate(
         problem,
         perception,
         hears,
-        member,
-        known,
+        orgs.known,
+        orgs.belief,
+        orgs.belief_count,
+        spent,
         adopted,
         whole_problem,
-        offsets,
-        neighbours,
-        edge_of,
-        trust,
-        touched,
-        platform,
-        trust_gain,
-        copy_error,
-        stay_after_dropped_copy,
-        draws_contacts,
-        draws_share,
-        z_offers,
-        draws_copy,
-        z_copy,
+        links.offsets,
+        links.neighbours,
+        links.edge_of,
+        links.trust,
+        links.touched,
+        rules.platform,
+        rules.trust_gain,
+        rules.copy_error,
+        rules.stay_after_dropped_copy,
+        draws.contacts,
+        draws.share,
+        draws.z_offers,
+        draws.copy,
+        draws.z_copy,
     )
-    if regions >= 2:
-        sharing = np.zeros(regions, dtype=np.bool_)
-        source = np.zeros(regions, dtype=np.intp)
-        for r in range(regions):
-            sharing[r] = draws_cross[r] < cross_region
-            source[r] = (r + 1 + int(draws_cross_pick[r] * (regions - 1))) % regions
+    if region_count >= 2:
+        sharing = np.zeros(region_count, dtype=np.bool_)
+        source = np.zeros(region_count, dtype=np.intp)
+        for r in range(region_count):
+            sharing[r] = draws.cross[r] < rules.cross_region
+            source[r] = (r + 1 + int(draws.cross_pick[r] * (region_count - 1))) % region_count
         if sharing.any():
             adoptions += share_between_regions(
-                problem, perception, known, region, region_configs, sharing, source, z_cross
+                problem,
+                perception,
+                orgs.known,
+                orgs.belief,
+                orgs.belief_count,
+                spent,
+                orgs.region,
+                regions_state.configs,
+                sharing,
+                source,
+                draws.z_cross,
             )
-    trust_of = mean_trust(edges, trust, degree)
-    # 4. Organizations that revise evaluate their candidate changes (the same number alone or together).
+    offers_read = 0
+    for o in range(count):
+        offers_read += spent[o]
+    trust_of = mean_trust(links.edges, links.trust, links.degree)
+    # 4. Organizations take up unmet needs and revise, within what their program budgets and capacity allow.
+    if not whole_problem and rules.gap_uptake > 0:
+        take_up_gaps(orgs.portfolio, orgs.domain_mask, orgs.region, rules.gap_uptake, draws.gap)
     revising = np.zeros(count, dtype=np.bool_)
     for o in range(count):
-        revising[o] = draws_revise[o] < revision_rate and not adopted[o]
+        revising[o] = draws.revise[o] < rules.revision_rate * orgs.delivery[o] and not adopted[o]
     if whole_problem:
-        current = known
+        current = orgs.known
     else:
         current = np.empty((count, n), dtype=np.bool_)
         for o in range(count):
-            current[o] = region_configs[region[o]]
-    flips, valid, configs, values, community, evaluated = search(
+            current[o] = regions_state.configs[orgs.region[o]]
+    flips, valid, configs, values, planned, evaluated = search(
         problem,
         perception,
         current,
-        known,
-        portfolio,
-        capacity,
-        width,
+        orgs.known,
+        orgs.portfolio,
+        orgs.capacity,
+        spent,
+        rules.width,
         whole_problem,
         revising,
-        draws_keys,
-        z_candidates,
+        draws.keys,
+        draws.z_candidates,
     )
     # 5. Choices are made: jointly through the plan with probability r, or each alone.
-    in_plan[:] = False
-    plan_ran[:] = False
+    orgs.in_plan[:] = False
+    regions_state.plan_ran[:] = False
+    plan_reads = 0
     if whole_problem:  # each organization holds its own solution: there is no shared state to plan
-        plan_changes = np.zeros((regions, n), dtype=np.bool_)
+        plan_changes = np.zeros((region_count, n), dtype=np.bool_)
     else:
-        plan_changes = plan(
+        plan_changes, plan_reads = plan(
             problem,
-            region_configs,
-            levels,
-            member,
-            region,
+            perception,
+            regions_state.configs,
+            regions_state.levels,
+            orgs.member,
+            orgs.region,
             member_levels,
             revising,
             flips,
             valid,
             values,
-            community,
-            z_candidates[:, :, 0],
+            planned,
             trust_of,
-            platform,
-            own_share,
-            noise,
-            shared_noise,
-            portfolio,
-            domain_mask,
-            base_capacity,
-            in_plan,
-            plan_ran,
-            draws_plan,
-            draws_participate,
-            draws_all_in,
-            draws_realign,
-            z_combination,
+            rules.platform,
+            orgs.portfolio,
+            orgs.domain_mask,
+            orgs.base_capacity,
+            orgs.noise,
+            orgs.in_plan,
+            regions_state.plan_ran,
+            draws.plan,
+            draws.participate,
+            draws.all_in,
+            draws.realign,
+            draws.z_combination,
         )
     decide(
-        problem,
-        perception,
         flips,
         valid,
         configs,
         values,
         revising,
-        in_plan,
+        orgs.in_plan,
         whole_problem,
-        known,
-        region,
-        region_configs,
+        orgs.known,
+        orgs.belief,
+        orgs.belief_count,
+        rules.memory,
+        perception.scale_own,
+        perception.scale_rest,
+        orgs.region,
+        regions_state.configs,
         plan_changes,
-        z_remember,
     )
-    return adoptions, evaluated, trust_of
+    return Turn(adoptions, evaluated + offers_read + plan_reads, trust_of)
 
 
 @kernel
@@ -302,6 +297,7 @@ def settle(
     draws_rounding: np.ndarray,
     draws_review: np.ndarray,
     draws_review_decide: np.ndarray,
+    delivery: np.ndarray,
 ):
     """Step 6 of the schedule: costs and budgets are booked, membership is reviewed, trust fades.
 
@@ -335,6 +331,7 @@ def settle(
         engagement_budget_effect,
         draws_bid,
         draws_rounding,
+        delivery,
     )
     if has_coalition.any():
         reviewing = draws_review < review_rate

@@ -3,8 +3,9 @@
 This is the mechanism behind mutually reinforcing activities (source 000: "a set of differentiated
 activities coordinated through a mutually reinforcing plan of action"). The plan adds no search: it chooses
 among the candidates its participants evaluated this step, at most one per participant, as they would have
-alone. What it adds is better choice: pooled, less noisy information about the community outcome, and joint
-acceptance (conflicting changes dropped, the combination checked once before it is taken).
+alone, and judges them with the readings their proposers made: it reads nothing again but the one combined
+change, which coordination pays for. What it adds is joint choice by the coalition's objective: conflicting
+changes dropped, the combination checked once before it is taken, and work re-assigned.
 
 The rules are compiled loops (``cisim.problem.compiled.kernel``), like the organizations' own.
 """
@@ -13,28 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from cisim.organizations.behaviour import AGENDA, MEASUREMENT, REINFORCING, Candidates, data_noise, sharing_chance
+from cisim.organizations.behaviour import AGENDA, REINFORCING, Candidates, Perception, sharing_chance
 from cisim.problem import Landscape
-from cisim.problem.compiled import ProblemView, kernel, outcome_of
-
-
-@kernel
-def pooled_noise(
-    own_share: np.ndarray, noise: np.ndarray, participants: np.ndarray, shared: float, shared_noise: float
-):
-    """Noise of the coalition's reading of the community outcome.
-
-    Each participant reads the community outcome from its own data (its own domains with its noise ``s``, the
-    rest with ``2 s``); pooling independent readings averages their errors. Shared measurement replaces the
-    pieced-together readings by the shared system's one reading, with its own noise.
-    """
-    squares = 0.0
-    for p in participants:
-        share = own_share[p]
-        own_data = noise[p] * np.sqrt(share**2 + 4 * (1 - share) ** 2)
-        squares += own_data**2
-    pooled = np.sqrt(squares) / participants.shape[0]
-    return data_noise(pooled, shared, shared_noise)
+from cisim.problem.compiled import ProblemView, kernel, normalised, table_index
 
 
 @kernel
@@ -43,42 +25,40 @@ def choose_jointly(
     row: int,
     config: np.ndarray,
     flips: np.ndarray,
-    community: np.ndarray,
-    z: np.ndarray,
+    planned: np.ndarray,
     participants: np.ndarray,
     submitted: np.ndarray,
+    plan_target: np.ndarray,
     noise: float,
     z_combination: float,
-) -> np.ndarray:
-    """The change the coalition makes to its region's state this step (all False: none).
+) -> tuple[np.ndarray, int]:
+    """The change the coalition makes to its region's state this step (all False: none), and its readings.
 
     Args:
         problem: the problem as read this step.
         row: the version of the problem the participants' data describe (a row of ``problem.tables``).
         config: the region's community configuration.
         flips: every organization's candidate changes, ``(O, C, N)``.
-        community: true community outcome of every organization's status quo and candidates, ``(O, C + 1)``.
-        z: standard normal draws for the readings of those configurations, ``(O, C + 1)`` (the same draws
-            an organization's own reading uses, so the plan and a lone decision share their luck).
+        planned: each organization's reading of the coalition's objective for its status quo and candidates,
+            ``(O, C + 1)`` (``cisim.organizations.behaviour.search``): the readings its proposers made.
         participants: organizations whose candidates reach the plan.
         submitted: which of their candidates they table, ``(O, C)``.
-        noise: the coalition's pooled measurement noise.
-        z_combination: a standard normal draw for the one reading of the combined change.
+        plan_target: the coalition's objective's weights of the elements, as ``participants[0]`` reads them.
+        noise: the noise of the one reading of the combined change.
+        z_combination: a standard normal draw for that reading.
 
-    Each participant's best tabled candidate is kept if the coalition reads it as better than the status
-    quo; where kept changes touch the same element, the better one stays. A single change is taken as it
-    is; several are read once together and taken together if that reading beats the best single change,
-    otherwise the best single change alone is taken.
+    Each participant's best tabled candidate is kept if its proposer's reading of the coalition's objective
+    beats the proposer's reading of the status quo: the plan judges a candidate with the readings its proposer
+    made, and reads nothing again. Where kept changes touch the same element, the better-read one stays. A
+    single change is taken as it is; several are read once together (one more reading, which the coalition's
+    coordination pays for) and taken together if that reading beats the best single change, otherwise the best
+    single change alone is taken.
     """
     n = config.shape[0]
     change = np.zeros(n, dtype=np.bool_)
     count = participants.shape[0]
     if count == 0:
-        return change
-    z_status_quo = 0.0
-    for p in participants:
-        z_status_quo += z[p, 0]
-    status_quo = community[participants[0], 0] + noise * z_status_quo / np.sqrt(count)
+        return change, 0
     kept = np.empty(count, dtype=np.intp)  # participant positions whose best tabled change is kept
     choice = np.empty(count, dtype=np.intp)
     score = np.empty(count)
@@ -87,15 +67,13 @@ def choose_jointly(
         p = participants[i]
         best, best_value = 0, -np.inf
         for slot in range(submitted.shape[1]):
-            if submitted[p, slot]:
-                value = community[p, slot + 1] + noise * z[p, slot + 1]
-                if value > best_value:
-                    best, best_value = slot, value
-        if best_value > status_quo:
+            if submitted[p, slot] and planned[p, slot + 1] > best_value:
+                best, best_value = slot, planned[p, slot + 1]
+        if best_value > planned[p, 0]:
             kept[n_kept], choice[n_kept], score[n_kept] = p, best, best_value
             n_kept += 1
     if n_kept == 0:
-        return change
+        return change, 0
     # Where kept changes overlap, the element goes to the best-read one; a change keeps all its elements or none.
     winner = np.zeros(n, dtype=np.intp)
     for e in range(n):
@@ -119,7 +97,7 @@ def choose_jointly(
             best_single, best_score = i, score[i]
     single = flips[kept[best_single], choice[best_single]].copy()
     if n_survivors == 1:
-        return single
+        return single, 0
     for i in survivors[:n_survivors]:
         for e in range(n):
             change[e] |= flips[kept[i], choice[i], e]
@@ -127,44 +105,53 @@ def choose_jointly(
     for e in range(n):
         combined[0, e] = config[e] ^ change[e]
     index = np.empty(n, dtype=np.intp)
-    together = outcome_of(problem, row, combined, 0, index) + noise * z_combination
-    return change if together > best_score else single
+    table_index(problem.index_tables, combined, 0, index)
+    weighted = 0.0
+    for e in range(n):
+        weighted += plan_target[participants[0], e] * problem.tables[row, index[e]]
+    together = normalised(weighted, problem.minimum, problem.spread, problem.clip) + noise * z_combination
+    return (change if together > best_score else single), 1
 
 
 def joint_plan(
     landscape: Landscape,
     config: np.ndarray,
     candidates: Candidates,
-    community: np.ndarray,
-    z: np.ndarray,
+    planned: np.ndarray,
     participants: np.ndarray,
     submitted: np.ndarray,
     noise: float,
     z_combination: float,
     tables: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``choose_jointly`` on a landscape, read as it is now or as ``tables`` describe it (see there)."""
+    """``choose_jointly`` on a landscape for a coalition whose objective is the community outcome (see there).
+
+    The problem is read as it is now or as ``tables`` describe it.
+    """
     extremes = landscape.extremes
+    count = len(candidates.valid)
     problem = ProblemView(
         np.ascontiguousarray(landscape.tables if tables is None else tables).reshape(1, -1),
-        np.zeros(len(candidates.valid), dtype=np.intp),
+        np.zeros(count, dtype=np.intp),
         landscape.index_tables,
         float(extremes.minimum),
         float(extremes.maximum - extremes.minimum),
         not extremes.exact,
     )
-    return choose_jointly(
+    community = np.full((count, landscape.n_elements), 1.0 / landscape.n_elements)
+    change, _ = choose_jointly(
         problem,
         0,
         np.asarray(config, dtype=bool),
         candidates.flips,
-        np.asarray(community, dtype=float),
-        np.asarray(z, dtype=float),
+        np.asarray(planned, dtype=float),
         np.asarray(participants, dtype=np.intp),
         np.asarray(submitted, dtype=bool),
+        community,
         float(noise),
         float(z_combination),
     )
+    return change
 
 
 @kernel
@@ -245,6 +232,7 @@ def _advantage(domain_mask: np.ndarray, base_capacity: np.ndarray, noise: np.nda
 @kernel
 def plan(
     problem: ProblemView,
+    perception: Perception,
     region_configs: np.ndarray,
     levels: np.ndarray,
     member: np.ndarray,
@@ -254,16 +242,13 @@ def plan(
     flips: np.ndarray,
     valid: np.ndarray,
     values: np.ndarray,
-    community: np.ndarray,
-    z: np.ndarray,
+    planned: np.ndarray,
     trust: np.ndarray,
     platform: float,
-    own_share: np.ndarray,
-    noise: np.ndarray,
-    shared_noise: float,
     portfolio: np.ndarray,
     domain_mask: np.ndarray,
     base_capacity: np.ndarray,
+    noise: np.ndarray,
     in_plan: np.ndarray,
     plan_ran: np.ndarray,
     draws_plan: np.ndarray,
@@ -271,7 +256,7 @@ def plan(
     draws_all_in: np.ndarray,
     draws_realign: np.ndarray,
     z_combination: np.ndarray,
-):
+) -> tuple[np.ndarray, int]:
     """Run each coalition's plan where it runs this step.
 
     A coalition's plan runs with probability equal to its level of mutually reinforcing activities. Members
@@ -279,11 +264,13 @@ def plan(
     003): continuous communication builds the trust that joint planning needs. Under a common agenda a
     participant tables all its candidates (with probability equal to its agenda level);
     otherwise only those its own objective favours: without a shared goal, members table what serves their
-    own domains. Organizations that do not revise table nothing. After choosing, the plan re-assigns work
-    (``realign``).
+    own domains. Organizations that do not revise table nothing. The plan judges what is tabled with the
+    readings its proposers made (``choose_jointly``). After choosing, the plan re-assigns work (``realign``).
 
     Args:
         problem: the problem as read this step.
+        perception: how each organization reads outcomes (the noise of the combined change's one reading is
+            the mean of its proposers' noise).
         region_configs: each region's configuration, ``(R, N)``.
         levels: each coalition's condition levels, ``(R, 5)``.
         member: whether each organization is a member of its region's coalition.
@@ -293,16 +280,13 @@ def plan(
         flips: the elements each candidate changes, ``(O, C, N)`` (``cisim.organizations.behaviour.search``).
         valid: which candidate slots hold a candidate, ``(O, C)``.
         values: each organization's noisy objective of its status quo and candidates, ``(O, C + 1)``.
-        community: their true community outcome as its data show it, ``(O, C + 1)``.
-        z: the standard normal draws of their own readings, ``(O, C + 1)``.
+        planned: its reading of the coalition's objective for the same, ``(O, C + 1)``.
         trust: each organization's mean trust over its links.
         platform: the shared platform's level.
-        own_share: each organization's share of the problem's elements in its domains.
-        noise: each organization's data noise.
-        shared_noise: the shared measurement system's noise.
         portfolio: the elements each works on (updated when work is re-assigned).
         domain_mask: the elements of each one's domains.
         base_capacity: each one's base capacity.
+        noise: each one's data noise (``realign`` prefers members with good data).
         in_plan: set for the organizations whose candidates went to a plan.
         plan_ran: set for the regions whose plan ran.
         draws_plan: one uniform draw per region (whether its plan runs).
@@ -312,12 +296,13 @@ def plan(
         z_combination: one standard normal draw per region (the reading of the combined change).
 
     Returns:
-        each region's planned change, ``(R, N)``.
+        each region's planned change, ``(R, N)``, and how many combined changes were read.
     """
     regions, n = region_configs.shape
     count = member.shape[0]
     changes = np.zeros((regions, n), dtype=np.bool_)
     submitted = np.zeros(valid.shape, dtype=np.bool_)
+    reads = 0
     for o in range(count):
         if revising[o]:
             all_in = draws_all_in[o] < member_levels[o, AGENDA]
@@ -329,30 +314,29 @@ def plan(
         plan_ran[r] = members.shape[0] > 0 and draws_plan[r] < levels[r, REINFORCING]
         if not plan_ran[r]:
             continue
-        participants = np.empty(members.shape[0], dtype=np.intp)
         bringing = np.empty(members.shape[0], dtype=np.intp)
-        n_participants = n_bringing = 0
+        n_bringing = 0
+        combined_noise = 0.0
         for m in members:
             if draws_participate[m] < sharing_chance(trust[m], platform):
-                participants[n_participants] = m
-                n_participants += 1
                 in_plan[m] = True
                 if submitted[m].any():
                     bringing[n_bringing] = m
                     n_bringing += 1
+                    combined_noise += np.sqrt(perception.plan_scale_own[m] ** 2 + perception.plan_scale_rest[m] ** 2)
         if n_bringing:
-            pooled = pooled_noise(own_share, noise, participants[:n_participants], levels[r, MEASUREMENT], shared_noise)
-            changes[r] = choose_jointly(
+            changes[r], read = choose_jointly(
                 problem,
                 problem.table_of[bringing[0]],
                 region_configs[r],
                 flips,
-                community,
-                z,
+                planned,
                 bringing[:n_bringing],
                 submitted,
-                pooled,
+                perception.plan_target,
+                combined_noise / n_bringing,
                 z_combination[r],
             )
+            reads += read
         realign(portfolio, domain_mask, base_capacity, noise, region_rows, members, draws_realign[r])
-    return changes
+    return changes, reads

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cisim.problem.compiled import ProblemView, inlined, kernel, normalised, raw_sums
+from cisim.problem.compiled import ProblemView, inlined, kernel, normalised, table_index
 from cisim.scenarios.schema import CONDITIONS
 
 AGENDA, MEASUREMENT, REINFORCING, COMMUNICATION, BACKBONE = (CONDITIONS.index(c) for c in CONDITIONS)
@@ -41,30 +41,31 @@ def sharing_chance(trust: float, platform: float) -> float:
 
 
 class Perception(NamedTuple):
-    """How each organization reads outcomes this step: its domains, the weights of its objective, its noise.
+    """How each organization reads outcomes this step: what its objective weighs, and the noise of its readings.
 
-    The objective is ``(1 - a)`` x its own domains' outcome + ``a`` x the community outcome (common agenda a).
-    The community outcome is its own domains (share ``w`` of the elements) and the rest; it reads its own
-    domains with its own data noise and the rest, pieced together from others' reports, with twice that.
-    Shared measurement (m) pulls both towards the shared system's noise.
+    Every reading is a weighted mean of element contributions plus noise; the weights say what a reading
+    measures. An organization's objective weighs its own domains by ``1 - a`` and the coalition's agenda by
+    ``a`` (common agenda a); a member relying on shared measurement (level m) reads a share m of it through the
+    shared system, which sees only the elements it tracks. The coalition's plan judges a candidate with its
+    proposer's reading of the coalition's objective (the agenda, as the shared system shows it). Weights and
+    noise are set each step by ``cisim.model.conditions.perceive``, the one place where the conditions act on
+    what organizations read.
 
     Attributes:
-        domain_mask: elements of its domains, ``(O, N)``.
-        own_size: elements inside its domains.
-        rest_size: elements outside them (at least 1, for division).
-        weight_own: weight of its own domains' outcome, ``(1 - a) + a w``.
-        weight_rest: weight of the other domains' outcome, ``a (1 - w)``.
-        noise_own: noise in its reading of its own domains, ``s (1 - m) + s_shared m``.
-        noise_rest: noise in its reading of the other domains, ``2 s (1 - m) + s_shared m``.
+        target: weight of each element in the organization's objective, ``(O, N)``, summing to 1.
+        scale_own: noise of its objective's reading from data on its own domains (``z`` draw 0).
+        scale_rest: noise of its objective's reading from data on the other domains (``z`` draw 1).
+        plan_target: weight of each element in the coalition's objective as this organization reads it, ``(O, N)``.
+        plan_scale_own: noise of its reading of the coalition's objective, own domains (``z`` draw 0).
+        plan_scale_rest: the same, other domains (``z`` draw 1).
     """
 
-    domain_mask: np.ndarray
-    own_size: np.ndarray
-    rest_size: np.ndarray
-    weight_own: np.ndarray
-    weight_rest: np.ndarray
-    noise_own: np.ndarray
-    noise_rest: np.ndarray
+    target: np.ndarray
+    scale_own: np.ndarray
+    scale_rest: np.ndarray
+    plan_target: np.ndarray
+    plan_scale_own: np.ndarray
+    plan_scale_rest: np.ndarray
 
 
 # A reading is made for every configuration an organization weighs, dozens per step: the helpers below take
@@ -78,15 +79,14 @@ def read(
     minimum: float,
     spread: float,
     clip: bool,
-    domain_mask: np.ndarray,
-    own_size: np.ndarray,
-    rest_size: np.ndarray,
+    target: np.ndarray,
+    plan_target: np.ndarray,
     o: int,
     configs: np.ndarray,
     c: int,
     index: np.ndarray,
 ) -> tuple[float, float, float]:
-    """True outcomes of configuration ``configs[c]`` as organization ``o``'s data show it (before noise).
+    """True values of configuration ``configs[c]`` as organization ``o``'s data show it (before noise).
 
     Args:
         tables: the problem's tables, one flattened version per row (``ProblemView.tables``).
@@ -95,46 +95,38 @@ def read(
         minimum: lowest raw fitness of the problem now.
         spread: its range (``ProblemView.spread``).
         clip: whether outcomes are clipped to [0, 1] (estimated extremes).
-        domain_mask: the elements of each organization's domains (``Perception.domain_mask``).
-        own_size: elements inside each one's domains.
-        rest_size: elements outside them (at least 1).
+        target: each organization's weights of the elements in its objective (``Perception.target``).
+        plan_target: the coalition's objective's weights as each reads them (``Perception.plan_target``).
         o: the organization.
         configs: configurations, one per row.
         c: the configuration to read.
         index: scratch space of one integer per element.
 
     Returns:
-        its own domains' outcome, the other domains' outcome and the community outcome, each normalised to
-        the problem as it is now (an organization working in every domain has no "rest": its weight is then 0
-        and any finite value will do).
+        its objective, the coalition's objective and the community outcome, each normalised to the problem as
+        it is now.
     """
-    total, inside = raw_sums(tables, row, index_tables, configs, c, domain_mask, o, index)
+    table_index(index_tables, configs, c, index)
+    n = configs.shape[1]
+    total = 0.0
+    weighted = 0.0
+    planned = 0.0
+    for i in range(n):
+        contribution = tables[row, index[i]]
+        total += contribution
+        weighted += target[o, i] * contribution
+        planned += plan_target[o, i] * contribution
     return (
-        normalised(inside / own_size[o], minimum, spread, clip),
-        normalised((total - inside) / rest_size[o], minimum, spread, clip),
-        normalised(total / configs.shape[1], minimum, spread, clip),
+        normalised(weighted, minimum, spread, clip),
+        normalised(planned, minimum, spread, clip),
+        normalised(total / n, minimum, spread, clip),
     )
 
 
 @inlined
-def objective(
-    weight_own: np.ndarray,
-    weight_rest: np.ndarray,
-    noise_own: np.ndarray,
-    noise_rest: np.ndarray,
-    o: int,
-    own: float,
-    rest: float,
-    z_own: float,
-    z_rest: float,
-) -> float:
-    """Organization ``o``'s noisy objective, given true outcomes and two standard normal draws.
-
-    The weights and noise are those of ``Perception``.
-    """
-    own_reading = own + noise_own[o] * z_own
-    rest_reading = rest + noise_rest[o] * z_rest
-    return weight_own[o] * own_reading + weight_rest[o] * rest_reading
+def objective(scale_own: np.ndarray, scale_rest: np.ndarray, o: int, value: float, z_own: float, z_rest: float):
+    """A noisy reading of a true value by organization ``o``, given two standard normal draws."""
+    return value + scale_own[o] * z_own + scale_rest[o] * z_rest
 
 
 # --------------------------------------------------------------------------- proposals
@@ -238,6 +230,7 @@ def search(
     known: np.ndarray,
     portfolio: np.ndarray,
     capacity: np.ndarray,
+    spent: np.ndarray,
     width: int,
     whole_problem: bool,
     revising: np.ndarray,
@@ -252,7 +245,9 @@ def search(
         current: the configuration each acts on, ``(O, N)``.
         known: each one's best known configuration, ``(O, N)``.
         portfolio: the elements each works on, ``(O, N)``.
-        capacity: candidates each may evaluate, ``(O,)``.
+        capacity: readings each may make this step, ``(O,)``.
+        spent: readings each has already made this step (offers from others), ``(O,)``: they come out of
+            its capacity, so an organization that listens evaluates fewer candidates of its own.
         width: candidate slots per organization.
         whole_problem: own-solution mode (see ``propose``).
         revising: which organizations revise this step.
@@ -262,8 +257,9 @@ def search(
     Returns:
         the candidates' flips ``(O, C, N)``, which slots hold one ``(O, C)``, the status quo and candidate
         configurations ``(O x (C + 1), N)`` (organization ``o``'s slot ``s`` in row ``o (C + 1) + s``), each
-        one's noisy objective ``(O, C + 1)`` and true community outcome as its data show it ``(O, C + 1)``
-        (both 0 for organizations that do not revise), and how many candidates were evaluated.
+        one's noisy objective ``(O, C + 1)`` and the same reading of the coalition's objective, the one the plan
+        judges it by ``(O, C + 1)`` (both 0 for organizations that do not revise), and how many candidates were
+        evaluated.
     """
     count, n = current.shape
     slots = width + 1
@@ -271,20 +267,22 @@ def search(
     valid = np.zeros((count, width), dtype=np.bool_)
     configs = np.empty((count * slots, n), dtype=np.bool_)
     values = np.zeros((count, slots))
-    community = np.zeros((count, slots))
+    planned = np.zeros((count, slots))
     index = np.empty(n, dtype=np.intp)
     elements = np.empty(n, dtype=np.intp)
     toward = np.empty(n, dtype=np.intp)
     evaluated = 0
     tables, table_of, index_tables, minimum, spread, clip = problem
-    domain_mask, own_size, rest_size, weight_own, weight_rest, noise_own, noise_rest = perception
+    target, scale_own, scale_rest, plan_target, plan_scale_own, plan_scale_rest = perception
     for o in range(count):
         for slot in range(slots):
             for e in range(n):
                 configs[o * slots + slot, e] = current[o, e]
         if not revising[o]:
             continue
-        limit = min(capacity[o], width)
+        limit = min(capacity[o] - (0 if whole_problem else spent[o]), width)
+        if limit <= 0:
+            continue
         propose(o, current, known, portfolio, whole_problem, limit, keys, flips, valid, elements, toward)
         row = table_of[o]
         for slot in range(slots):
@@ -294,26 +292,12 @@ def search(
                 evaluated += 1
                 for e in range(n):
                     configs[o * slots + slot, e] ^= flips[o, slot - 1, e]
-            own, rest, outcome = read(
-                tables,
-                row,
-                index_tables,
-                minimum,
-                spread,
-                clip,
-                domain_mask,
-                own_size,
-                rest_size,
-                o,
-                configs,
-                o * slots + slot,
-                index,
+            value, plan_value, _ = read(
+                tables, row, index_tables, minimum, spread, clip, target, plan_target, o, configs, o * slots + slot, index
             )
-            values[o, slot] = objective(
-                weight_own, weight_rest, noise_own, noise_rest, o, own, rest, z[o, slot, 0], z[o, slot, 1]
-            )
-            community[o, slot] = outcome
-    return flips, valid, configs, values, community, evaluated
+            values[o, slot] = objective(scale_own, scale_rest, o, value, z[o, slot, 0], z[o, slot, 1])
+            planned[o, slot] = objective(plan_scale_own, plan_scale_rest, o, plan_value, z[o, slot, 0], z[o, slot, 1])
+    return flips, valid, configs, values, planned, evaluated
 
 
 @inlined
@@ -331,8 +315,6 @@ def best_candidate(values: np.ndarray, valid: np.ndarray, o: int) -> tuple[int, 
 
 @kernel
 def decide(
-    problem: ProblemView,
-    perception: Perception,
     flips: np.ndarray,
     valid: np.ndarray,
     configs: np.ndarray,
@@ -341,12 +323,16 @@ def decide(
     in_plan: np.ndarray,
     whole_problem: bool,
     known: np.ndarray,
+    belief: np.ndarray,
+    belief_count: np.ndarray,
+    memory: int,
+    scale_own: np.ndarray,
+    scale_rest: np.ndarray,
     region: np.ndarray,
     region_configs: np.ndarray,
     plan_changes: np.ndarray,
-    z_remember: np.ndarray,
 ) -> None:
-    """Organizations that revised outside the plan decide alone; everyone then updates its memory.
+    """Organizations that revised outside the plan decide alone; then each updates what it knows.
 
     Each deciding organization takes its best candidate if its own noisy objective says it beats the status
     quo. Organizations decide at the same time, each against the same state: none anticipates what the
@@ -354,21 +340,34 @@ def decide(
     Their changes and the plans' are applied together to each region's state (own-solution mode: each to
     its own configuration). ``configs`` are the status quo and candidates as ``search`` returns them.
 
-    Memory (shared solutions): each organization keeps the best of what it knows, the state now, and the best
-    change it found in its own search this step, as its data read them (``z_remember``: ``(O, 3, 2)``).
+    Memory (shared solutions): each organization keeps the best configuration it knows of and its belief about
+    it (``belief``: the mean of the readings it made of it since it came to know it, at most the last
+    ``memory`` of them: ``belief_count``). Only readings it made this step change them. Where the status quo is
+    what it knows, its reading of the status quo joins that mean, and it judges its candidates against the mean
+    (repeated readings of one state average out its noise) — unless the reading is more than three times the
+    noise of one reading away from the belief, which it takes as a sign that things have changed: it then
+    starts again from that reading. The status quo or its best candidate becomes what it knows where it reads
+    better than its belief. A belief goes stale when the problem changes under it and the change is too small
+    to see through noisy data.
     """
     count, n = known.shape
     slots = valid.shape[1] + 1
-    # What each may remember: the state now (row 0, filled below) and the best change it found (row 1).
-    offers = np.empty((2 * count, n), dtype=np.bool_)
     changed = plan_changes.copy()
     for o in range(count):
+        if not revising[o] or whole_problem or not np.isfinite(belief[o]):
+            continue
+        if differ(configs, o * slots, known, o):
+            continue
+        noise = np.sqrt(scale_own[o] ** 2 + scale_rest[o] ** 2)
+        if abs(values[o, 0] - belief[o]) > 3 * noise:
+            belief[o], belief_count[o] = values[o, 0], 1
+        else:
+            belief_count[o] = min(belief_count[o] + 1, memory)
+            belief[o] += (values[o, 0] - belief[o]) / belief_count[o]
+        values[o, 0] = belief[o]  # the status quo as it now believes it to be
+    for o in range(count):
         best, better = best_candidate(values, valid, o)
-        better = better and revising[o]
-        found = o * slots + (best + 1 if better else 0)
-        for e in range(n):
-            offers[2 * o + 1, e] = configs[found, e]
-        if better and not in_plan[o]:  # it decides alone
+        if better and revising[o] and not in_plan[o]:  # it decides alone
             for e in range(n):
                 if flips[o, best, e]:
                     if whole_problem:
@@ -380,19 +379,60 @@ def decide(
     for r in range(region_configs.shape[0]):
         for e in range(n):
             region_configs[r, e] ^= changed[r, e]
-    offered = np.ones((count, 2), dtype=np.bool_)
-    index = np.empty(n, dtype=np.intp)
+    # Memory: what each read this step replaces its belief where it read what it knows again, and becomes
+    # what it knows where it reads better than that belief. Nothing is read again for memory's sake.
+    for o in range(count):
+        if not revising[o]:
+            continue
+        status_quo = o * slots
+        if differ(configs, status_quo, known, o) and values[o, 0] > belief[o]:
+            for e in range(n):
+                known[o, e] = configs[status_quo, e]
+            belief[o], belief_count[o] = values[o, 0], 1
+        best, better = best_candidate(values, valid, o)
+        if better and values[o, best + 1] > belief[o]:
+            for e in range(n):
+                known[o, e] = configs[status_quo + best + 1, e]
+            belief[o], belief_count[o] = values[o, best + 1], 1
+
+
+@kernel
+def take_up_gaps(
+    portfolio: np.ndarray, domain_mask: np.ndarray, region: np.ndarray, chance: float, draws: np.ndarray
+) -> None:
+    """Organizations take up unmet needs in their own field: an element of their domains nobody works on.
+
+    With probability ``chance`` per step, an organization notices the elements of its own domains that no
+    organization of its region works on and takes up one of them (drawn at random), in a coalition or not.
+    All notice what was uncovered at the start of the step, so two may take up the same element.
+
+    Args:
+        portfolio: the elements each works on (updated).
+        domain_mask: the elements of each one's domains.
+        region: each one's region.
+        chance: the chance per step (``organizations.gap_uptake``).
+        draws: one uniform draw per organization: below ``chance`` it looks; the same draw, scaled, picks the
+            element.
+    """
+    count, n = portfolio.shape
+    regions = 0
+    for o in range(count):
+        regions = max(regions, region[o] + 1)
+    worked = np.zeros((regions, n), dtype=np.bool_)
     for o in range(count):
         for e in range(n):
-            offers[2 * o, e] = region_configs[region[o], e]
-        if not (differ(offers, 2 * o, known, o) or differ(offers, 2 * o + 1, known, o)):
-            continue  # nothing new to remember (``consider`` would find so too, at the cost of a call)
-        choice, take = consider(
-            problem, perception, o, problem.table_of[o], known, offers, 2 * o, 2, offered, z_remember, index
-        )
-        if take:
-            for e in range(n):
-                known[o, e] = offers[2 * o + choice, e]
+            worked[region[o], e] |= portfolio[o, e]
+    gaps = np.empty(n, dtype=np.intp)
+    for o in range(count):
+        if not draws[o] < chance:
+            continue
+        n_gaps = 0
+        for e in range(n):
+            if domain_mask[o, e] and not worked[region[o], e]:
+                gaps[n_gaps] = e
+                n_gaps += 1
+        if n_gaps:
+            portfolio[o, gaps[min(int(draws[o] / chance * n_gaps), n_gaps - 1)]] = True
 
 
 # --------------------------------------------------------------------------- learning from others
@@ -412,54 +452,61 @@ def consider(
     o: int,
     row: int,
     known: np.ndarray,
+    belief: np.ndarray,
     offers: np.ndarray,
     first: int,
     count: int,
     offered: np.ndarray,
     z: np.ndarray,
     index: np.ndarray,
-) -> tuple[int, bool]:
-    """Organization ``o`` compares what it knows with configurations offered to it and picks the best it sees.
+) -> tuple[int, bool, int, float]:
+    """Organization ``o`` compares configurations offered to it with what it knows and picks the best it sees.
+
+    It reads each real offer (a reading each, counted by the caller). It compares them with its belief about
+    what it knows (``belief[o]``: the reading it last made of ``known[o]``, kept between steps and stale if the
+    problem has changed since); where it holds no belief (``nan``: an organization holding its own solution,
+    which sees its own performance, as in Lazer and Friedman 2007) it reads what it knows afresh.
 
     Args:
         problem: the problem as read this step.
         perception: how each organization reads outcomes.
         o: the organization.
         row: the version of the problem its data describe.
-        known: what each knows (the status quo: ``known[o]``), ``(O, N)``.
+        known: what each knows (``known[o]``), ``(O, N)``.
+        belief: each one's reading of what it knows, ``(O,)`` (``-inf``: none yet; ``nan``: read afresh).
         offers: configurations, one per row; the offers are rows ``first`` to ``first + count - 1``.
         first: the first offer's row.
         count: how many offers.
         offered: which offers are real: ``offered[o, s]`` for offer ``s``; offers equal to what it knows are
-            not considered.
+            not read.
         z: standard normal draws, ``z[o, s]`` (own and rest readings) for the status quo (``s = 0``) and offer
             ``s - 1``.
         index: scratch space of one integer per element.
 
     Returns:
-        the offer it takes up (counted from ``first``) and whether it takes one up.
+        the offer it takes up (counted from ``first``), whether it takes one up, how many offers it read, and
+        its reading of the offer it takes up.
     """
     tables, _, index_tables, minimum, spread, clip = problem
-    domain_mask, own_size, rest_size, weight_own, weight_rest, noise_own, noise_rest = perception
-    best, best_value = 0, -np.inf
-    for slot in range(count + 1):  # the offers, then (if any was worth reading) the status quo
-        if slot < count:
-            if not (offered[o, slot] and differ(offers, first + slot, known, o)):
-                continue
-            configs, c, z_own, z_rest = offers, first + slot, z[o, slot + 1, 0], z[o, slot + 1, 1]
-        elif best_value == -np.inf:
-            return best, False
-        else:
-            configs, c, z_own, z_rest = known, o, z[o, 0, 0], z[o, 0, 1]
-        own, rest, _ = read(
-            tables, row, index_tables, minimum, spread, clip, domain_mask, own_size, rest_size, o, configs, c, index
+    target, scale_own, scale_rest, plan_target, _, _ = perception
+    best, best_value, reads = 0, -np.inf, 0
+    for slot in range(count):
+        if not (offered[o, slot] and differ(offers, first + slot, known, o)):
+            continue
+        true, _, _ = read(
+            tables, row, index_tables, minimum, spread, clip, target, plan_target, o, offers, first + slot, index
         )
-        value = objective(weight_own, weight_rest, noise_own, noise_rest, o, own, rest, z_own, z_rest)
-        if slot == count:
-            return best, best_value > value
+        value = objective(scale_own, scale_rest, o, true, z[o, slot + 1, 0], z[o, slot + 1, 1])
+        reads += 1
         if value > best_value:
             best, best_value = slot, value
-    return best, False
+    if reads == 0:
+        return best, False, 0, best_value
+    baseline = belief[o]
+    if np.isnan(baseline):
+        true, _, _ = read(tables, row, index_tables, minimum, spread, clip, target, plan_target, o, known, o, index)
+        baseline = objective(scale_own, scale_rest, o, true, z[o, 0, 0], z[o, 0, 1])
+    return best, best_value > baseline, reads, best_value
 
 
 @kernel
@@ -467,8 +514,10 @@ def communicate(
     problem: ProblemView,
     perception: Perception,
     hears: np.ndarray,
-    member: np.ndarray,
     known: np.ndarray,
+    belief: np.ndarray,
+    belief_count: np.ndarray,
+    spent: np.ndarray,
     adopted: np.ndarray,
     whole_problem: bool,
     offsets: np.ndarray,
@@ -486,18 +535,19 @@ def communicate(
     copy_draws: np.ndarray,
     z_copy: np.ndarray,
 ) -> int:
-    """Members hear neighbours' best configurations and take up a better one (social learning).
+    """Organizations hear neighbours' best configurations and take up a better one (social learning).
 
-    A member hears this step when ``hears`` says so (with probability equal to the communication level). It
-    hears as many neighbours as ``contact_draws`` has columns, drawn at random (own-solution mode: every
-    neighbour); a neighbour shares only if it is a member too, and then with probability equal to the trust
-    on the link (a shared platform lifts that, source 003). What is copied may come out wrong: each element on
-    which the offer differs from one's own stays as one's own with probability ``copy_error``
-    (``copy_with_errors``); a copy that, read with the problem as it is now, looks no better than one's own is
-    dropped. In own-solution mode an organization that dropped its copy then searches that step, or, with
-    ``stay_after_dropped_copy``, keeps its configuration: its turn went on copying (marked in ``adopted``).
-    Contact builds trust, and more so when what is shared is taken up. Everyone hears what the others knew
-    at the start of the step.
+    An organization hears this step when ``hears`` says so (informally, or more often as a communicating member:
+    ``cisim.model.conditions.hearing_chance``). It hears as many neighbours as ``contact_draws`` has columns,
+    drawn at random (own-solution mode: every neighbour); a neighbour shares what it knows with probability
+    equal to the trust on the link (a shared platform lifts that, source 003). The listener reads each offer
+    (a reading each, out of this step's capacity: ``spent``) and takes up the best if it reads better than its
+    belief about what it knows. What is copied may come out wrong: each element on which the offer differs
+    from one's own stays as one's own with probability ``copy_error`` (``copy_with_errors``); a copy that,
+    read with the problem as it is now, looks no better than one's own is dropped. In own-solution mode an
+    organization that dropped its copy then searches that step, or, with ``stay_after_dropped_copy``, keeps
+    its configuration: its turn went on copying (marked in ``adopted``). Contact builds trust, and more so
+    when what is shared is taken up. Everyone hears what the others knew at the start of the step.
 
     Returns:
         how many organizations took something up (in own-solution mode they are marked in ``adopted``: an
@@ -524,12 +574,13 @@ def communicate(
             else:
                 position = min(offsets[o] + int(np.floor(contact_draws[o, slot] * degree)), neighbours.shape[0] - 1)
             contacts[o, slot], links[o, slot] = neighbours[position], edge_of[position]
-            if member[contacts[o, slot]] and share_draws[o, slot] < sharing_chance(trust[links[o, slot]], platform):
+            if share_draws[o, slot] < sharing_chance(trust[links[o, slot]], platform):
                 shares[o, slot] = heard[o] = True
     if not heard.any():
         return 0
     offers = np.empty((width, n), dtype=np.bool_)
     taken = np.empty((count, n), dtype=np.bool_)
+    taken_value = np.empty(count)
     choice = np.zeros(count, dtype=np.intp)
     take = np.zeros(count, dtype=np.bool_)
     index = np.empty(n, dtype=np.intp)
@@ -540,16 +591,20 @@ def communicate(
         for slot in range(width):
             for e in range(n):
                 offers[slot, e] = known[contacts[o, slot], e]
-        choice[o], take[o] = consider(
-            problem, perception, o, problem.table_of[o], known, offers, 0, width, shares, z_offers, index
+        choice[o], take[o], reads, taken_value[o] = consider(
+            problem, perception, o, problem.table_of[o], known, belief, offers, 0, width, shares, z_offers, index
         )
+        spent[o] += reads
         if not take[o]:
             continue
         for e in range(n):
             taken[o, e] = offers[choice[o], e]
         if copy_error > 0:
             copy_with_errors(taken, o, known, o, copy_error, copy_draws)
-            _, take[o] = consider(problem, perception, o, 0, known, taken, o, 1, only, z_copy, index)
+            _, take[o], reads, taken_value[o] = consider(
+                problem, perception, o, 0, known, belief, taken, o, 1, only, z_copy, index
+            )
+            spent[o] += reads
             if not take[o] and stay_after_dropped_copy:
                 adopted[o] = whole_problem
     adoptions = 0
@@ -560,6 +615,8 @@ def communicate(
         if take[o]:
             for e in range(n):
                 known[o, e] = taken[o, e]
+            if not np.isnan(belief[o]):
+                belief[o], belief_count[o] = taken_value[o], 1
             adopted[o] = whole_problem
             adoptions += 1
         for slot in range(width):
@@ -588,6 +645,9 @@ def share_between_regions(
     problem: ProblemView,
     perception: Perception,
     known: np.ndarray,
+    belief: np.ndarray,
+    belief_count: np.ndarray,
+    spent: np.ndarray,
     region: np.ndarray,
     region_configs: np.ndarray,
     sharing: np.ndarray,
@@ -596,8 +656,9 @@ def share_between_regions(
 ) -> int:
     """Communities of practice: organizations compare another region's state with what they know.
 
-    In each region where ``sharing`` says so, every organization compares the state of region ``source[r]``
-    with what it knows, and takes it up if it looks better.
+    In each region where ``sharing`` says so, every organization reads the state of region ``source[r]`` (a
+    reading, out of this step's capacity: ``spent``) and takes it up if it reads better than its belief about
+    what it knows.
 
     Returns:
         how many took it up.
@@ -611,10 +672,15 @@ def share_between_regions(
         if not sharing[r]:
             continue
         row = problem.table_of[o]
-        _, take = consider(problem, perception, o, row, known, region_configs, source[r], 1, only, z, index)
+        _, take, reads, value = consider(
+            problem, perception, o, row, known, belief, region_configs, source[r], 1, only, z, index
+        )
+        spent[o] += reads
         if take:
             for e in range(n):
                 known[o, e] = region_configs[source[r], e]
+            if not np.isnan(belief[o]):
+                belief[o], belief_count[o] = value, 1
             adoptions += 1
     return adoptions
 

@@ -29,6 +29,7 @@ from numba.core import caching
 KERNEL_MODULES = (
     "problem/compiled.py",
     "organizations/behaviour.py",
+    "model/conditions.py",
     "model/ledger.py",
     "model/network.py",
     "model/phases.py",

@@ -74,6 +74,18 @@ class OrganizationsParams:
     coalition's plan alike
     """
 
+    memory: int = 10
+    """
+    readings of one state an organization's belief about it rests on at most: repeated readings average out
+    noise, and older ones are forgotten [readings]
+    """
+
+    gap_uptake: float = 0.1
+    """
+    chance per step that an organization notices an element of its own domains nobody works on and takes it
+    up, alone or in a coalition alike (organizations respond to unmet needs in their own field)
+    """
+
     budget: float = 100.0
     """budget per organization per step (sector multipliers apply) [money/step]"""
 
@@ -200,6 +212,24 @@ class BackboneParams:
     shared_noise: float = 0.01
     """noise of the shared measurement system"""
 
+    shared_lag: int = 1
+    """
+    steps by which the shared measurement system's data lag behind the problem (reporting takes time)
+    [steps]
+    """
+
+    measurement_coverage: float = 1.0
+    """
+    share of each domain's elements the shared measurement system tracks; what it does not track it does not
+    see, and members who rely on it optimise what is measured (Campbell's law)
+    """
+
+    agenda_capture: float = 0.0
+    """
+    how far the common agenda weights domains by the priorities of the coalition's largest funder rather
+    than equally by need (0: by need; 1: the largest funder's domains only)
+    """
+
     data_system_cost: float = 30.0
     """cost per step of the shared data system at full shared measurement [money/step]"""
 
@@ -269,6 +299,13 @@ class CommunicationParams:
 
     contacts_per_step: int = 1
     """neighbours a communicating member hears per step"""
+
+    informal: float = 0.25
+    """
+    chance per step that an organization hears its network peers informally, in or out of a coalition (about
+    once a year when a step is a quarter); the communication level raises a member's chance from this
+    towards 1
+    """
 
     trust_initial: float = 0.5
     """trust between organizations at the start"""

@@ -207,6 +207,27 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     _p(
         "organizations",
+        "memory",
+        int,
+        10,
+        "readings of one state an organization's belief about it rests on at most: repeated readings average "
+        "out noise, and older ones are forgotten",
+        low=1,
+        high=1000,
+        unit="readings",
+    ),
+    _p(
+        "organizations",
+        "gap_uptake",
+        float,
+        0.1,
+        "chance per step that an organization notices an element of its own domains nobody works on and takes "
+        "it up, alone or in a coalition alike (organizations respond to unmet needs in their own field)",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "organizations",
         "budget",
         float,
         100.0,
@@ -381,6 +402,36 @@ PARAMETERS: tuple[Parameter, ...] = (
     _p("backbone", "shared_noise", float, 0.01, "noise of the shared measurement system", low=0.0, high=1.0),
     _p(
         "backbone",
+        "shared_lag",
+        int,
+        1,
+        "steps by which the shared measurement system's data lag behind the problem (reporting takes time)",
+        low=0,
+        high=1000,
+        unit="steps",
+    ),
+    _p(
+        "backbone",
+        "measurement_coverage",
+        float,
+        1.0,
+        "share of each domain's elements the shared measurement system tracks; what it does not track it does "
+        "not see, and members who rely on it optimise what is measured (Campbell's law)",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "backbone",
+        "agenda_capture",
+        float,
+        0.0,
+        "how far the common agenda weights domains by the priorities of the coalition's largest funder rather "
+        "than equally by need (0: by need; 1: the largest funder's domains only)",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "backbone",
         "data_system_cost",
         float,
         30.0,
@@ -500,6 +551,17 @@ PARAMETERS: tuple[Parameter, ...] = (
         "neighbours a communicating member hears per step",
         low=1,
         high=100,
+    ),
+    _p(
+        "communication",
+        "informal",
+        float,
+        0.25,
+        "chance per step that an organization hears its network peers informally, in or out of a coalition "
+        "(about once a year when a step is a quarter); the communication level raises a member's chance from "
+        "this towards 1",
+        low=0.0,
+        high=1.0,
     ),
     _p("communication", "trust_initial", float, 0.5, "trust between organizations at the start", low=0.0, high=1.0),
     _p(
