@@ -144,12 +144,12 @@ def test_stop_rules_end_runs_early():
         .with_values(problem__n_elements=10, organizations__n_organizations=6, run__steps=60)
         .with_arm("collective")
     )
-    reached = run_model(scenario, 1, stop=StopRule(outcome_at_least=0.9)).series
+    reached = run_model(scenario, 3, stop=StopRule(outcome_at_least=0.9)).series
     assert len(reached) < 61 and reached["community_outcome"].iloc[-1] >= 0.9
     assert (reached["community_outcome"].iloc[1:-1] < 0.9).all()
-    settled = run_model(scenario, 1, stop=StopRule(patience=5)).series["community_outcome"]
+    settled = run_model(scenario, 3, stop=StopRule(patience=5)).series["community_outcome"]
     assert len(settled) < 61 and settled.iloc[-6:].nunique() == 1
-    assert len(run_model(scenario, 1).series) == 61
+    assert len(run_model(scenario, 3).series) == 61
 
 
 def test_a_stop_rule_in_the_experiment_file_is_read(experiment_file):

@@ -321,9 +321,7 @@ def test_the_plan_takes_at_most_one_candidate_per_participant_and_drops_conflict
     landscape, config, candidates, community = _plan_fixture([[[0], [1]], [[2], [3]], [[2], [4]]])
     # Without noise the plan reads true outcomes: force every candidate to look better than the status quo.
     community[:, 0] = -1.0
-    change = joint_plan(
-        landscape, config, candidates, community, np.zeros((3, 3)), np.arange(3), candidates.valid, 0.0, 0.0
-    )
+    change = joint_plan(landscape, config, candidates, community, np.arange(3), candidates.valid, 0.0, 0.0)
     chosen = [int(np.argmax(community[p, 1:])) for p in range(3)]
     picks = [candidates.flips[p, chosen[p]] for p in range(3)]
     union = np.logical_or.reduce(picks)
@@ -332,11 +330,26 @@ def test_the_plan_takes_at_most_one_candidate_per_participant_and_drops_conflict
         assert change[pick].all() or not change[pick].any()
 
 
+def test_the_plan_judges_each_candidate_with_its_proposers_reading_and_reads_nothing_again():
+    """The plan keeps a participant's candidate only if that participant's own reading favoured it: it does not
+    average readings nobody made (a candidate its proposer read as worse than the status quo is never taken,
+    however many others take part)."""
+    landscape, config, candidates, community = _plan_fixture([[[0], [1]], [[2], [3]], [[4], [5]]])
+    readings = community.copy()
+    readings[:, 0] = readings[:, 1:].max(axis=1) + 0.01  # every proposer read its status quo as best
+    change = joint_plan(landscape, config, candidates, readings, np.arange(3), candidates.valid, 0.0, 0.0)
+    assert not change.any()
+    readings[2, 2] = readings[2, 0] + 0.5  # one proposer read one candidate as better
+    change = joint_plan(landscape, config, candidates, readings, np.arange(3), candidates.valid, 0.0, 0.0)
+    np.testing.assert_array_equal(change, candidates.flips[2, 1])
+
+
 def test_the_plan_with_one_participant_decides_as_it_would_alone():
     landscape, config, candidates, community = _plan_fixture([[[0], [1]], [[2], [3]], [[4], [5]]])
     z = np.random.default_rng(3).standard_normal((3, 3))
-    change = joint_plan(landscape, config, candidates, community, z, np.array([1]), candidates.valid, 0.05, 0.0)
-    values = community[1] + 0.05 * z[1]
+    readings = community + 0.05 * z  # what each proposer read
+    change = joint_plan(landscape, config, candidates, readings, np.array([1]), candidates.valid, 0.05, 0.0)
+    values = readings[1]
     best = int(values[1:].argmax())
     expected = candidates.flips[1, best] if values[1 + best] > values[0] else np.zeros(8, dtype=bool)
     np.testing.assert_array_equal(change, expected)

@@ -73,7 +73,7 @@ def test_each_round_an_organization_copies_its_best_neighbour_if_better_else_tri
                 assert changed <= 1
                 assert changed == 0 or landscape.raw_fitness(after[i])[0] > fitness[i]
         assert model.adoptions == copied
-        assert model.candidates_evaluated == len(before) - copied  # one change tried by each who did not copy
+        assert model.candidates_searched == len(before) - copied  # one change tried by each who did not copy
         copies += copied
     assert copies > 0
 
@@ -151,9 +151,9 @@ def test_after_a_dropped_copy_an_organization_searches_or_keeps_its_solution(aft
             assert model.adoptions == int((better & moved_up).sum())  # whoever moved up with a better neighbour copied
             kept = better & ~moved_up
             assert np.array_equal(model.solutions[kept], before[kept])  # a dropped copy: the status quo, no search
-            assert model.candidates_evaluated == int((~better).sum())
+            assert model.candidates_searched == int((~better).sum())
         else:
-            assert model.candidates_evaluated == len(before) - model.adoptions  # a dropped copy: one change tried
+            assert model.candidates_searched == len(before) - model.adoptions  # a dropped copy: one change tried
         dropped += int(better.sum()) - model.adoptions
     assert dropped > 0  # wrong copies were dropped
 
@@ -215,4 +215,4 @@ def test_the_head_hears_both_departments_every_round():
     for _ in range(10):
         model.step()
         assert model.regions[0].plan_ran and model.population.in_plan.all()
-        assert model.candidates_evaluated == 2  # one change per department, as when deciding alone
+        assert model.candidates_searched == 2  # one change per department, as when deciding alone

@@ -49,16 +49,15 @@ def agenda_weights(domain_mask: np.ndarray, region: np.ndarray, base_budget: np.
     return weights
 
 
-def tracked_elements(domain_starts: np.ndarray, domain_sizes: np.ndarray, n: int, coverage: float) -> np.ndarray:
-    """Which elements the shared measurement system tracks: the first share ``coverage`` of each domain's.
+def tracked_elements(n: int, coverage: float) -> np.ndarray:
+    """Which elements the shared measurement system tracks: the first share ``coverage`` of them, domain by domain.
 
-    At least one element of each domain is tracked (indicators exist for every domain); which ones does not
-    matter, as partners are drawn at random.
+    Domains are contiguous blocks of elements, so a coverage of 0.5 on four domains tracks two domains whole
+    and leaves two unmeasured (the indicators a coalition agrees on cover part of the problem: source 000's
+    "short list of key indicators"). At least one element is tracked.
     """
     tracked = np.zeros(n, dtype=bool)
-    for start, size in zip(domain_starts, domain_sizes, strict=True):
-        count = max(1, int(np.ceil(coverage * size - 1e-9)))
-        tracked[start : start + min(count, size)] = True
+    tracked[: max(1, int(np.ceil(coverage * n - 1e-9)))] = True
     return tracked
 
 

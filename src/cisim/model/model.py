@@ -145,9 +145,7 @@ class CollectiveImpactModel(mesa.Model):
         self.agenda = agenda_weights(
             population.domain_mask, population.region, population.base_budget, n_regions, p.backbone.agenda_capture
         )
-        self.tracked = tracked_elements(
-            self.landscape.domain_starts, self.landscape.domain_sizes, p.problem.n_elements, p.backbone.measurement_coverage
-        )
+        self.tracked = tracked_elements(p.problem.n_elements, p.backbone.measurement_coverage)
         self.ledger = Ledger(expected_member_cost=np.zeros(n_regions))
         self._rules = Rules(
             self.own_solutions,
@@ -163,6 +161,9 @@ class CollectiveImpactModel(mesa.Model):
             p.regions.cross_region,
         )
         self.adoptions = 0
+        #: Readings of candidate changes this step: in organizations' own search, of what others offered, and of
+        #: the plans' combined changes; ``candidates_evaluated`` is their sum.
+        self.candidates_searched = self.offers_read = self.plan_readings = 0
         self.candidates_evaluated = 0
         self.candidates_total = 0
         self._history = [(0, self.landscape.version, self.landscape.tables.copy())]
@@ -297,7 +298,10 @@ class CollectiveImpactModel(mesa.Model):
             self._rules,
             draws,
         )
-        self.adoptions, self.candidates_evaluated, trust = turn
+        self.adoptions, trust = turn.adoptions, turn.trust_of
+        self.candidates_searched, self.offers_read, self.plan_readings = turn.searched, turn.offers_read, turn.plan_readings
+        # Every reading of a candidate change counts, whoever made it and however it came.
+        self.candidates_evaluated = turn.searched + turn.offers_read + turn.plan_readings
         self.candidates_total += self.candidates_evaluated
         # 6. Costs and budgets are booked; membership is updated; trust fades without contact.
         self.ledger.record(

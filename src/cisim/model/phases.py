@@ -94,10 +94,20 @@ class Rules(NamedTuple):
 
 
 class Turn(NamedTuple):
-    """What the organizations' turn reports: take-ups from others, readings of candidate changes, trust."""
+    """What the organizations' turn reports.
+
+    Attributes:
+        adoptions: organizations that took up something from others.
+        searched: candidate changes read in organizations' own search.
+        offers_read: configurations read that others offered (neighbours, other regions).
+        plan_readings: combined changes the plans read.
+        trust_of: each organization's mean trust over its links.
+    """
 
     adoptions: int
-    evaluated: int
+    searched: int
+    offers_read: int
+    plan_readings: int
     trust_of: np.ndarray
 
 
@@ -260,7 +270,7 @@ def organizations_act(
         regions_state.configs,
         plan_changes,
     )
-    return Turn(adoptions, evaluated + offers_read + plan_reads, trust_of)
+    return Turn(adoptions, evaluated, offers_read, plan_reads, trust_of)
 
 
 @kernel

@@ -415,8 +415,9 @@ PARAMETERS: tuple[Parameter, ...] = (
         "measurement_coverage",
         float,
         1.0,
-        "share of each domain's elements the shared measurement system tracks; what it does not track it does "
-        "not see, and members who rely on it optimise what is measured (Campbell's law)",
+        "share of the problem the shared measurement system tracks, domain by domain (0.5 of four domains: two "
+        "measured, two not); what it does not track it does not see, and members who rely on it optimise what "
+        "is measured (Campbell's law)",
         low=0.0,
         high=1.0,
     ),
