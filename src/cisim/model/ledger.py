@@ -109,8 +109,8 @@ def book(
     and the shared data system. Obligations are met even beyond the budget. What is left of the budget after
     overhead (lowered for members by shared services: ``savings``) and these costs buys next step's capacity,
     against a full program budget, rounded up or down at random (``draws_round``), and next step's delivery: the
-share of a full program budget left (at most 1), which scales how often it can change its programs (coordination
-that takes program money and staff time means less gets done). Engagement raises next
+    share of a full program budget left (at most 1), which scales how often it can change its programs (coordination
+    that takes program money and staff time means less gets done). Engagement raises next
     step's budgets; members share their coalition's pool (grants, and joint bids won with probability
     ``joint_bid_chance`` in coalitions of two or more: ``draws_bid``).
 

@@ -299,7 +299,11 @@ class CollectiveImpactModel(mesa.Model):
             draws,
         )
         self.adoptions, trust = turn.adoptions, turn.trust_of
-        self.candidates_searched, self.offers_read, self.plan_readings = turn.searched, turn.offers_read, turn.plan_readings
+        self.candidates_searched, self.offers_read, self.plan_readings = (
+            turn.searched,
+            turn.offers_read,
+            turn.plan_readings,
+        )
         # Every reading of a candidate change counts, whoever made it and however it came.
         self.candidates_evaluated = turn.searched + turn.offers_read + turn.plan_readings
         self.candidates_total += self.candidates_evaluated
@@ -370,7 +374,11 @@ class CollectiveImpactModel(mesa.Model):
         width = self.population.candidate_width
         contacts = self._offer_width()
         blocks: list[tuple[str, str, list[tuple[str, tuple[int, ...]]]]] = [
-            ("search", "random", [("revise", (count,)), ("keys", (count, n)), ("rounding", (count,)), ("gap", (count,))]),
+            (
+                "search",
+                "random",
+                [("revise", (count,)), ("keys", (count, n)), ("rounding", (count,)), ("gap", (count,))],
+            ),
             ("perception", "standard_normal", [("z_candidates", (count, width + 1, 2))]),
             (
                 "communication",

@@ -17,11 +17,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from cisim.model.conditions import hearing_chance
+from cisim.model.draws import Draws
 from cisim.model.ledger import book
 from cisim.model.network import fade, mean_trust
 from cisim.model.plan import plan
-from cisim.model.conditions import hearing_chance
-from cisim.model.draws import Draws
 from cisim.organizations.behaviour import (
     Perception,
     communicate,

@@ -293,7 +293,18 @@ def search(
                 for e in range(n):
                     configs[o * slots + slot, e] ^= flips[o, slot - 1, e]
             value, plan_value, _ = read(
-                tables, row, index_tables, minimum, spread, clip, target, plan_target, o, configs, o * slots + slot, index
+                tables,
+                row,
+                index_tables,
+                minimum,
+                spread,
+                clip,
+                target,
+                plan_target,
+                o,
+                configs,
+                o * slots + slot,
+                index,
             )
             values[o, slot] = objective(scale_own, scale_rest, o, value, z[o, slot, 0], z[o, slot, 1])
             planned[o, slot] = objective(plan_scale_own, plan_scale_rest, o, plan_value, z[o, slot, 0], z[o, slot, 1])
@@ -354,12 +365,10 @@ def decide(
     slots = valid.shape[1] + 1
     changed = plan_changes.copy()
     for o in range(count):
-        if not revising[o] or whole_problem or not np.isfinite(belief[o]):
-            continue
-        if differ(configs, o * slots, known, o):
+        if not revising[o] or whole_problem or differ(configs, o * slots, known, o):
             continue
         noise = np.sqrt(scale_own[o] ** 2 + scale_rest[o] ** 2)
-        if abs(values[o, 0] - belief[o]) > 3 * noise:
+        if belief_count[o] == 0 or abs(values[o, 0] - belief[o]) > 3 * noise:
             belief[o], belief_count[o] = values[o, 0], 1
         else:
             belief_count[o] = min(belief_count[o] + 1, memory)

@@ -1,0 +1,209 @@
+"""The fair contest (MODEL.md section 3): information is paid for, organizations act on what they know, isolated
+organizations are independent but not deaf, and each condition can mislead as well as help.
+
+Each rule is checked where it acts (a kernel, or a model stepped by hand) or, for its effect, over 10 paired
+replicates with the 95 % interval of the paired difference excluding zero (``tests.conftest.paired_means``).
+"""
+
+import numpy as np
+import pytest
+
+from cisim.experiments import run_model
+from cisim.model import CollectiveImpactModel
+from cisim.model.conditions import agenda_weights, perceive, tracked_elements
+from cisim.organizations.behaviour import decide
+from cisim.scenarios.schema import CONDITIONS
+from tests.conftest import paired_means
+
+ALL_ON = {f"conditions__{c}": 1.0 for c in CONDITIONS}
+
+
+def rises(first, second, column, **kw):
+    low, high, half = paired_means(first, second, column, **kw)
+    assert high - low > half, f"{column}: {low:.4f} -> {high:.4f} (95 % CI half-width {half:.4f})"
+
+
+# ---------------------------------------------------------------- information is paid for
+def test_every_reading_of_a_candidate_change_counts_and_offers_come_out_of_capacity(small):
+    """candidates_evaluated is own search + offers read + the plans' combined readings, every step; and reading
+    offers leaves less capacity for one's own search, so no organization reads more than its capacity."""
+    model = CollectiveImpactModel.from_scenario(small.with_arm("collective").with_values(run__steps=30), rng=3)
+    offers = 0
+    for _ in range(30):
+        capacity = model.population.capacity.copy()
+        model.step()
+        assert model.candidates_evaluated == model.candidates_searched + model.offers_read + model.plan_readings
+        assert model.candidates_searched + model.offers_read <= capacity.sum()
+        assert model.plan_readings <= len(model.regions)
+        offers += model.offers_read
+    assert offers > 0  # members did read what neighbours offered
+
+
+def test_listening_costs_search(small):
+    """A member that reads what a neighbour offers has that much less capacity for its own candidates."""
+    talking = small.with_arm("collective").with_values(conditions__reinforcing_activities=0.0, organizations__capacity=1)
+    quiet = talking.with_values(conditions__communication=0.0, communication__informal=0.0)
+    searched, offers = [], []
+    for scenario in (quiet, talking):
+        model = CollectiveImpactModel.from_scenario(scenario, rng=8)
+        totals = np.zeros(2)
+        for _ in range(25):
+            model.step()
+            totals += (model.candidates_searched, model.offers_read)
+        searched.append(totals[0])
+        offers.append(totals[1])
+    assert offers[0] == 0 and offers[1] > 0
+    assert searched[1] < searched[0]
+
+
+def test_shared_measurement_has_a_lag(small):
+    """With backbone.shared_lag the shared system's data describe the problem as it was that many steps ago."""
+    turbulent = small.with_arm("collective").with_values(problem__turbulence=1.0, problem__turbulence_interval=5)
+    model = CollectiveImpactModel.from_scenario(turbulent.with_values(backbone__shared_lag=3), rng=2)
+    late = []
+    for _ in range(12):
+        model.step()
+        view = model._problem_view(model.member_levels())
+        late.append(bool(view.table_of.any()))
+    assert any(late)  # some steps members read the problem as it was
+    timely = CollectiveImpactModel.from_scenario(
+        turbulent.with_values(backbone__shared_lag=0, organizations__data_lag=0), rng=2
+    )
+    for _ in range(12):
+        timely.step()
+        assert not timely._problem_view(timely.member_levels()).table_of.any()
+
+
+# ---------------------------------------------------------------- what the conditions make organizations weigh
+def _perceive(levels, member, coverage=1.0, capture=0.0, noise=0.1, shared=0.01):
+    domain_mask = np.zeros((4, 8), dtype=bool)
+    for o in range(4):
+        domain_mask[o, 2 * o : 2 * o + 2] = True
+    region = np.zeros(4, dtype=np.intp)
+    agenda = agenda_weights(domain_mask, region, np.array([1.0, 3.0, 2.0, 1.0]), 1, capture)
+    tracked = tracked_elements(8, coverage)
+    return perceive(
+        np.array([levels], dtype=float), region, member, domain_mask, np.full(4, noise), agenda, tracked, shared
+    )
+
+
+def test_alone_an_organization_weighs_its_own_domains_and_reads_them_with_its_own_noise():
+    _, perception = _perceive([1, 1, 1, 1, 1], np.zeros(4, dtype=bool))
+    np.testing.assert_allclose(perception.target[0], [0.5, 0.5, 0, 0, 0, 0, 0, 0])
+    assert perception.scale_own[0] == pytest.approx(0.1) and perception.scale_rest[0] == 0.0
+
+
+def test_a_full_member_weighs_the_community_and_reads_it_through_the_shared_system():
+    _, perception = _perceive([1, 1, 1, 1, 1], np.ones(4, dtype=bool))
+    np.testing.assert_allclose(perception.target[0], np.full(8, 1 / 8))
+    assert perception.scale_own[0] + perception.scale_rest[0] == pytest.approx(0.01)
+
+
+def test_what_the_shared_system_does_not_track_a_member_relying_on_it_does_not_see():
+    """Coverage 0.5 of four domains: the first two measured; a full member weighs only what is measured."""
+    _, perception = _perceive([1, 1, 1, 1, 1], np.ones(4, dtype=bool), coverage=0.5)
+    np.testing.assert_allclose(perception.target[3], [0.25] * 4 + [0.0] * 4)  # even its own domain goes unseen
+    _, half = _perceive([1, 0.5, 1, 1, 1], np.ones(4, dtype=bool), coverage=0.5)
+    np.testing.assert_allclose(half.target[3], [0.1875] * 4 + [0.0625] * 4)  # its own data still see the rest
+
+
+def test_a_captured_agenda_weighs_the_largest_funders_domains():
+    """The second organization has the largest budget: capture 0.8 moves 0.8 of the agenda to its domain."""
+    _, perception = _perceive([1, 0, 0, 0, 0], np.ones(4, dtype=bool), capture=0.8)
+    expected = np.full(8, 0.2 / 8)
+    expected[2:4] += 0.4
+    np.testing.assert_allclose(perception.target[0], expected)
+    np.testing.assert_allclose(perception.plan_target[0], expected)
+
+
+@pytest.mark.parametrize("change", [{"backbone__measurement_coverage": 0.25}, {"backbone__agenda_capture": 1.0}])
+def test_a_condition_that_misleads_lowers_the_outcome(small, change):
+    """Measuring a quarter of the problem, or an agenda captured by the largest funder, costs the coalition."""
+    full = small.with_arm("collective").with_values(run__steps=40)
+    rises(full.with_values(**change), full, "community_outcome")
+
+
+# ---------------------------------------------------------------- organizations act on what they know
+def _read_status_quo(readings, memory=4, noise=0.1):
+    """One organization, whose status quo is what it knows, reads it once per call of ``decide``."""
+    known = np.zeros((1, 4), dtype=bool)
+    belief, count = np.array([-np.inf]), np.zeros(1, dtype=np.intp)
+    history = []
+    for reading in readings:
+        values = np.array([[reading, 0.0]])
+        decide(
+            np.zeros((1, 1, 4), dtype=bool),
+            np.zeros((1, 1), dtype=bool),
+            np.zeros((2, 4), dtype=bool),
+            values,
+            np.ones(1, dtype=bool),
+            np.zeros(1, dtype=bool),
+            False,
+            known,
+            belief,
+            count,
+            memory,
+            np.array([noise]),
+            np.zeros(1),
+            np.zeros(1, dtype=np.intp),
+            np.zeros((1, 4), dtype=bool),
+            np.zeros((1, 4), dtype=bool),
+        )
+        history.append((belief[0], count[0]))
+    return history
+
+
+def test_a_belief_is_the_mean_of_the_last_readings_of_what_it_knows():
+    """Readings of one state are averaged, the last ``organizations.memory`` of them (then older ones fade)."""
+    history = _read_status_quo([0.50, 0.60, 0.55, 0.45, 0.50, 0.70], memory=4)
+    assert history[0] == (0.50, 1)
+    assert history[1][0] == pytest.approx(0.55) and history[1][1] == 2
+    assert history[3][0] == pytest.approx(0.525) and history[3][1] == 4
+    assert history[5][1] == 4  # capped at the memory
+
+
+def test_a_surprising_reading_starts_a_belief_afresh():
+    """A reading more than three times one reading's noise away from the belief: things have changed."""
+    history = _read_status_quo([0.50, 0.52, 0.90], noise=0.1)
+    assert history[2] == (0.90, 1)
+    kept = _read_status_quo([0.50, 0.52, 0.70], noise=0.1)
+    assert kept[2][1] == 3  # within three times the noise: averaged in
+
+
+def test_a_belief_goes_stale_when_the_problem_changes_unseen():
+    """After the problem changes, an organization that has not read again still holds its old belief."""
+    model = CollectiveImpactModel(
+        rng=3,
+        arm="isolated",
+        n_organizations=2,
+        revision_rate=0.0,
+        informal=0.0,
+        turbulence=1.0,
+        turbulence_interval=1,
+        steps=10,
+    )
+    model.belief[:] = 0.5
+    for _ in range(5):
+        model.step()
+    np.testing.assert_array_equal(model.belief, [0.5, 0.5])  # nobody read: nobody updated
+
+
+# ---------------------------------------------------------------- a fair isolated arm
+def test_isolated_organizations_hear_peers_informally(small):
+    alone = small.with_arm("isolated").with_values(run__steps=40)
+    heard = sum(run_model(alone, seed).series["adoptions"].sum() for seed in range(5))
+    deaf = sum(
+        run_model(alone.with_values(communication__informal=0.0), seed).series["adoptions"].sum() for seed in range(5)
+    )
+    assert deaf == 0 and heard > 0
+
+
+def test_isolated_organizations_take_up_unmet_needs_in_their_domains(small):
+    alone = small.with_arm("isolated").with_values(run__steps=40)
+    rises(alone, alone.with_values(organizations__gap_uptake=0.0), "gap_share")
+
+
+def test_coordination_that_takes_program_money_means_less_gets_done(small):
+    """Heavy coordination costs lower delivery: members revise less often and read fewer candidates."""
+    full = small.with_arm("collective").with_values(run__steps=40)
+    rises(full.with_values(costs__coordination_cost=60.0), full, "candidates_evaluated")
