@@ -326,8 +326,9 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
             "seed": experiment.seed,
             "replicates": experiment.replicates,
             "options": _options(experiment),
-            "arms": [{"name": a.name, "preset": a.preset, "overrides": a.overrides} for a in experiment.arms],
+            "arms": experiment.arm_levels(),  # with the factors that apply to each and the levels it holds
             "factors": experiment.factor_keys,
+            "factor_arms": {key: list(experiment.arms_of(key)) for key in experiment.factor_keys},
             "grid": experiment.factors,
             "sample": experiment.sample,
             "runs": len(design),
