@@ -8,6 +8,7 @@ apply to each arm and the condition levels it holds.
 import pytest
 
 from cisim.experiments.design import load_experiment
+from cisim.experiments.estimate import estimate
 from cisim.experiments.store import load_results, read_manifest
 from cisim.experiments.sweep import run_sweep
 from cisim.scenarios import CONDITIONS, ScenarioError
@@ -176,3 +177,16 @@ def test_a_sweep_keeps_the_isolated_arm_isolated_and_its_manifest_records_each_a
     assert "conditions.backbone" not in described["collective"]["levels"]["small"]
     assert described["collective"]["levels"]["small"]["conditions.common_agenda"] == 1.0
     assert manifest["factor_arms"] == {"conditions.backbone": ["collective"]}
+
+
+def backbone_cost(scenario, steps):
+    """A stand-in timer: a run costs 10 ms, and 100 ms more at a full backbone."""
+    return 0.010 + 0.100 * scenario["conditions.backbone"]
+
+
+def test_the_time_estimate_probes_a_condition_factor_under_the_arms_it_applies_to(experiment_file):
+    arms = '[arms.isolated]\npreset = "isolated"\n\n[arms.collective]\npreset = "collective"\n'
+    write(experiment_file, arms=arms, factors='[factors]\n"conditions.backbone" = [0.0, 1.0]\n')
+    found = estimate(load_experiment(experiment_file), backbone_cost)
+    # isolated: 0.010 at every point; collective: 0.010 and 0.110; the mean of the four.
+    assert found.seconds_per_run == pytest.approx((3 * 0.010 + 0.110) / 4, rel=1e-9)
