@@ -5,12 +5,14 @@ is not "isolated"); ``[factor_arms]`` names the arms a factor applies to. The ma
 apply to each arm and the condition levels it holds.
 """
 
+import json
+
 import pytest
 
 from cisim.experiments.design import load_experiment
 from cisim.experiments.estimate import estimate
 from cisim.experiments.store import load_results, read_manifest
-from cisim.experiments.sweep import run_sweep
+from cisim.experiments.sweep import SweepError, run_sweep
 from cisim.scenarios import CONDITIONS, ScenarioError
 
 ARMS = """
@@ -190,3 +192,18 @@ def test_the_time_estimate_probes_a_condition_factor_under_the_arms_it_applies_t
     found = estimate(load_experiment(experiment_file), backbone_cost)
     # isolated: 0.010 at every point; collective: 0.010 and 0.110; the mean of the four.
     assert found.seconds_per_run == pytest.approx((3 * 0.010 + 0.110) / 4, rel=1e-9)
+
+
+def test_a_sweep_started_when_every_factor_reached_every_arm_is_not_resumed_under_the_new_rule(
+    experiment_file, tmp_path
+):
+    arms = '[arms.isolated]\npreset = "isolated"\n\n[arms.collective]\npreset = "collective"\n'
+    write(experiment_file, arms=arms, factors='[factors]\n"conditions.backbone" = [0.25, 0.5]\n')
+    folder = tmp_path / "out"
+    run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    run_sweep(load_experiment(experiment_file), folder, executor="serial", resume=True)  # the same: resumes
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["factor_arms"]  # as a manifest written when factors applied to every arm
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(SweepError, match=r"the arms each factor applies to differ \(the sweep started with "):
+        run_sweep(load_experiment(experiment_file), folder, executor="serial", resume=True)
