@@ -6,6 +6,7 @@ apply to each arm and the condition levels it holds.
 """
 
 import json
+import re
 
 import pytest
 
@@ -13,6 +14,7 @@ from cisim.experiments.design import load_experiment
 from cisim.experiments.estimate import estimate
 from cisim.experiments.store import load_results, read_manifest
 from cisim.experiments.sweep import SweepError, run_sweep
+from cisim.report import build_report
 from cisim.scenarios import CONDITIONS, ScenarioError
 
 ARMS = """
@@ -207,3 +209,13 @@ def test_a_sweep_started_when_every_factor_reached_every_arm_is_not_resumed_unde
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(SweepError, match=r"the arms each factor applies to differ \(the sweep started with "):
         run_sweep(load_experiment(experiment_file), folder, executor="serial", resume=True)
+
+
+def test_the_report_shows_the_level_an_arm_held_where_a_factor_skipped_it(experiment_file, tmp_path):
+    arms = '[arms.isolated]\npreset = "isolated"\n\n[arms.collective]\npreset = "collective"\n'
+    write(experiment_file, arms=arms, factors='[factors]\n"conditions.backbone" = [0.25, 0.5]\n"problem.k" = [0, 4]\n')
+    folder = tmp_path / "out"
+    run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", build_report(folder)))
+    assert "conditions.backbone isolated: 0.0; collective: varied by the design (see Design)" in text
+    assert "problem.k varied by the design (see Design)" in text
