@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from cisim.analysis.results import Results
 from cisim.experiments.design import load_experiment
 from cisim.experiments.estimate import estimate
 from cisim.experiments.store import load_results, read_manifest
@@ -219,3 +220,11 @@ def test_the_report_shows_the_level_an_arm_held_where_a_factor_skipped_it(experi
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", build_report(folder)))
     assert "conditions.backbone isolated: 0.0; collective: varied by the design (see Design)" in text
     assert "problem.k varied by the design (see Design)" in text
+
+
+def test_results_read_each_arms_condition_dynamics_where_a_factor_skipped_it(experiment_file, tmp_path):
+    arms = '[arms.isolated]\npreset = "isolated"\n\n[arms.collective]\npreset = "collective"\n'
+    write(experiment_file, arms=arms, factors='[factors]\n"conditions.dynamics" = ["fixed", "built"]\n')
+    folder = tmp_path / "out"
+    run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    assert Results.load(folder).dynamics() == {"isolated": ["fixed"], "collective": ["built", "fixed"]}
