@@ -9,8 +9,10 @@ import json
 import re
 
 import pytest
+from click.testing import CliRunner
 
 from cisim.analysis.results import Results
+from cisim.cli import main
 from cisim.experiments.design import load_experiment
 from cisim.experiments.estimate import estimate
 from cisim.experiments.store import load_results, read_manifest
@@ -228,3 +230,12 @@ def test_results_read_each_arms_condition_dynamics_where_a_factor_skipped_it(exp
     folder = tmp_path / "out"
     run_sweep(load_experiment(experiment_file), folder, executor="serial")
     assert Results.load(folder).dynamics() == {"isolated": ["fixed"], "collective": ["built", "fixed"]}
+
+
+def test_a_dry_run_says_which_arms_a_factor_skips(experiment_file):
+    write(experiment_file)
+    result = CliRunner().invoke(main, ["sweep", str(experiment_file), "--dry-run", "--steps", "2"])
+    assert result.exit_code == 0, result.output
+    assert "applies:    conditions.backbone to design, collective, not isolated, backbone_only" in result.output
+    assert "applies:    conditions.common_agenda to design, collective, not isolated, backbone_only" in result.output
+    assert "applies:    problem.k" not in result.output
