@@ -155,13 +155,15 @@ class Results:
     def dynamics(self) -> dict[str, list[str]]:
         """The condition-dynamics mode (``conditions.dynamics``: fixed or built) of each arm's runs.
 
-        Read from the results (a factor), the arm's overrides or the base scenarios, in that order; results
-        written before the parameter existed ran with conditions built up by the backbone ("built").
+        Read from the results (a factor that applies to the arm), the arm's overrides or the base scenarios, in
+        that order; results written before the parameter existed ran with conditions built up by the backbone
+        ("built").
         """
         modes: dict[str, list[str]] = {}
         for arm in self.manifest.get("arms", [{"name": a, "overrides": {}} for a in self.arms]):
             name = arm["name"]
-            if DYNAMICS in self.frame and name in set(self.frame["arm"]):
+            varied = DYNAMICS in arm.get("factors", [DYNAMICS])  # a factor that skips an arm leaves it its own
+            if DYNAMICS in self.frame and name in set(self.frame["arm"]) and varied:
                 found = self.frame.loc[self.frame["arm"] == name, DYNAMICS].dropna().unique().tolist()
             elif DYNAMICS in arm.get("overrides", {}):
                 found = [arm["overrides"][DYNAMICS]]

@@ -159,6 +159,11 @@ def _describe(experiment: Experiment, runs: int, workers: int, executor: str) ->
             f"  sampled:    {sampled_count(experiment.sample):,} points by {experiment.sample['method']} over "
             + ", ".join(f"{k} in {v}" for k, v in experiment.sample["ranges"].items())
         )
+    every = [arm.name for arm in experiment.arms]
+    for key in experiment.factor_keys:  # factors that skip some arm (a condition factor skips isolated ones)
+        skipped = [name for name in every if name not in experiment.arms_of(key)]
+        if skipped:
+            click.echo(f"  applies:    {key} to {', '.join(experiment.arms_of(key))}, not {', '.join(skipped)}")
     click.echo(
         f"  points:     {experiment.n_points():,}; replicates: {experiment.replicates:,}; seed: {experiment.seed}"
     )

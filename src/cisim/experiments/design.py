@@ -37,6 +37,10 @@ SAMPLING_METHODS = ("lhs", "sobol", "montecarlo", "saltelli", "morris")
 DEFAULT_ARMS = {"isolated": {"preset": "isolated"}, "collective": {"preset": "collective"}}
 #: A stepped range or a list gives at most this many values of one factor.
 MAX_FACTOR_VALUES = 100_000
+#: A factor on a parameter with this prefix (a condition level, or how levels change) applies by default only
+#: to the coalition arms, those whose preset is not ``"isolated"``: the isolated arm stays all-zero unless the
+#: file names it in ``[factor_arms]``. Every other factor applies to every arm by default.
+COALITION_ONLY = "conditions."
 
 
 def _field(section: str, name: str, kind: type, default: Any, help: str, **limits: Any) -> Parameter:
@@ -57,6 +61,7 @@ TOP_FIELDS: dict[str, Parameter] = {
         _field("", "arms", dict, None, "table of named coalition designs"),
         _field("", "factors", dict, None, "table of parameters varied over a full grid"),
         _field("", "sample", dict, None, "sampled factors: method, samples and ranges"),
+        _field("", "factor_arms", dict, None, "table of factor = [names of the arms it applies to]"),
         _field("", "outputs", dict, None, "what to keep besides per-run summaries"),
         _field("", "stop", dict, None, "when a run may stop early"),
     )
@@ -115,6 +120,7 @@ class Experiment:
     block_size: int = 50
     stop: StopRule = field(default_factory=StopRule)
     options: dict[str, Any] = field(default_factory=dict)
+    factor_arms: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def points(self) -> list[dict[str, Any]]:
         """Design points: the grid of ``factors`` crossed with the sampled points (if any)."""
@@ -159,10 +165,10 @@ class Experiment:
         return design
 
     def scenario_for(self, row: dict[str, Any]) -> Scenario:
-        """The fully resolved scenario of one design row."""
+        """The fully resolved scenario of one design row: base, arm, then the factors that apply to the arm."""
         base = self.scenarios[row["scenario_index"]]
         arm = next(a for a in self.arms if a.name == row["arm"])
-        values = {**arm.overrides, **{k: row[k] for k in self.factor_keys}}
+        values = {**arm.overrides, **{k: row[k] for k in self.factor_keys if arm.name in self.arms_of(k)}}
         values = {k: _native(v, BY_KEY[k].kind) for k, v in values.items()}
         return base.with_arm(arm.preset).with_values(**{k.replace(".", "__"): v for k, v in values.items()})
 
@@ -171,11 +177,52 @@ class Experiment:
         """Every parameter the design varies (grid and sampled)."""
         return list(self.factors) + (list(self.sample["ranges"]) if self.sample else [])
 
+    def arms_of(self, key: str) -> tuple[str, ...]:
+        """The arms a factor applies to: as ``[factor_arms]`` names them, else ``default_arms_of``."""
+        return self.factor_arms.get(key) or default_arms_of(key, self.arms)
+
+    def arm_levels(self) -> list[dict[str, Any]]:
+        """Each arm as the manifest records it, with the levels it runs.
+
+        Its preset and overrides, the factors that apply to it, and the ``conditions.*`` values it holds in
+        each base scenario (those no factor varies for it).
+        """
+        described = []
+        for arm in self.arms:
+            factors = [k for k in self.factor_keys if arm.name in self.arms_of(k)]
+            levels = {}
+            for scenario in self.scenarios:
+                values = {**scenario.with_arm(arm.preset).values, **arm.overrides}
+                levels[scenario.name] = {
+                    k: v for k, v in values.items() if k.startswith(COALITION_ONLY) and k not in factors
+                }
+            described.append(
+                {
+                    "name": arm.name,
+                    "preset": arm.preset,
+                    "overrides": arm.overrides,
+                    "factors": factors,
+                    "levels": levels,
+                }
+            )
+        return described
+
     def scenario_hashes(self) -> dict[str, str]:
         """A hash of each base scenario's resolved values, to notice changes before resuming."""
         return {
             s.name: hashlib.sha256(json.dumps(s.values, sort_keys=True).encode()).hexdigest() for s in self.scenarios
         }
+
+
+def default_arms_of(key: str, arms: tuple[Arm, ...] | list[Arm]) -> tuple[str, ...]:
+    """The arms a factor applies to when the file does not say.
+
+    Every arm, except that a factor on a ``conditions.*`` parameter skips the arms whose preset is
+    ``"isolated"``.
+    """
+    if key.startswith(COALITION_ONLY):
+        return tuple(a.name for a in arms if a.preset != "isolated")
+    return tuple(a.name for a in arms)
 
 
 def _native(value: Any, kind: type) -> Any:
@@ -278,6 +325,7 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
     arms = _parse_arms(data.get("arms", DEFAULT_ARMS), where, problems)
     factors = _parse_factors(data.get("factors", {}), where, problems)
     sample = _parse_sample(data.get("sample"), where, problems)
+    factor_arms = _parse_factor_arms(data, arms, where, problems)
     outputs = _table(data, "outputs", where, problems)
     _unknown(outputs, OUTPUT_FIELDS, "outputs.", where, problems)
     series, agents, block_size = (_checked(OUTPUT_FIELDS[k], outputs, where, problems) for k in OUTPUT_FIELDS)
@@ -303,6 +351,7 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
         block_size=block_size,
         stop=StopRule(target, patience),
         options=options,
+        factor_arms=factor_arms,
     )
     _check_combinations(experiment, where)
     return experiment
@@ -425,6 +474,51 @@ def _parse_factors(factors: Any, where: str, problems: list[str]) -> dict[str, l
         problems += list(dict.fromkeys(bad))
         if not bad:
             parsed[key] = [value for value, _ in checked]
+    return parsed
+
+
+def _parse_factor_arms(
+    data: dict[str, Any], arms: list[Arm], where: str, problems: list[str]
+) -> dict[str, tuple[str, ...]]:
+    """``[factor_arms]``: the arms each named factor applies to; every factor must apply to some arm."""
+    table = _table(data, "factor_arms", where, problems)
+    factors = data.get("factors")
+    sample = data.get("sample")
+    ranges = sample.get("ranges") if isinstance(sample, dict) else None
+    varied = [*(factors if isinstance(factors, dict) else {}), *(ranges if isinstance(ranges, dict) else {})]
+    if not arms:  # the arms themselves are wrong, and said so
+        return {}
+    declared = [a.name for a in arms]
+    expected = f"expected a non-empty list of this experiment's arms ({', '.join(declared)})"
+    parsed = {}
+    for key, names in table.items():
+        label = f"field 'factor_arms.{key}'"
+        if key not in varied:
+            known = ", ".join(varied) if varied else "none"
+            problems.append(
+                f"{where}: {label}: '{key}' is not a factor of this experiment: expected a parameter of "
+                f"[factors] or [sample.ranges] ({known}){suggest(str(key), varied)}"
+            )
+            continue
+        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+            problems.append(f"{where}: {label} = {show_value(names)}: {expected}")
+            continue
+        wrong = [n for n in names if n not in declared]
+        for name in wrong:
+            problems.append(f"{where}: {label} has {name!r}: {expected}{suggest(name, declared)}")
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            problems.append(f"{where}: {label} = {show_value(names)}: names {', '.join(map(repr, repeated))} twice")
+        if not wrong and not repeated:
+            parsed[key] = tuple(n for n in declared if n in names)
+    for key in varied:
+        if key not in parsed and key in BY_KEY and not default_arms_of(key, arms):
+            section = "factors" if isinstance(factors, dict) and key in factors else "sample.ranges"
+            problems.append(
+                f"{where}: field '{section}.{key}' applies to no arm: a factor on a condition applies only to "
+                f"arms whose preset is not 'isolated', and every arm here ({', '.join(declared)}) has that preset; "
+                f'name the arms it applies to in [factor_arms], e.g. "{key}" = ["{declared[-1]}"]'
+            )
     return parsed
 
 

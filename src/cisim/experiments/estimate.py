@@ -5,17 +5,19 @@ The estimate times probe runs of each base scenario:
 
 - at the *base point*, every varied factor at its smallest value (its first value, for choices), under
   each arm;
-- once more per factor, with that factor alone at its largest value (each other value, for choices).
+- once more per factor, with that factor alone at its largest value (each other value, for choices), under
+  an arm the factor applies to (a condition factor skips the isolated arm: ``Experiment.arms_of``).
 
 A probe times a whole run when that is quick (the faster of two tries: a busy machine only ever adds
 time); a long run is timed for 1 step and for enough steps to take ``PROBE_SECONDS``, which separates the
 set-up from the cost per step, and extrapolated to its full length. Between a numeric factor's smallest
 value ``a`` and largest ``b`` the cost is taken to follow a power law, ``cost(x) = cost(a) * (x / a) ** e``
 with ``e`` fitted through the two probes (a straight line where ``a`` is 0); factors are taken to act on
-the cost independently, so the mean cost of a run over the design is the base cost times, for each factor,
-the mean of its ratio over the factor's values (a grid's listed values, or a sampled range taken as
-uniform). The number of replicates and points is counted, never built. A stop rule can only make runs
-shorter: the estimate is for runs that go their full length.
+the cost independently, so the mean cost of a run over the design is, averaged over the arms, the arm's
+base cost times, for each factor that applies to it, the mean of its ratio over the factor's values (a
+grid's listed values, or a sampled range taken as uniform). The number of replicates and points is
+counted, never built. A stop rule can only make runs shorter: the estimate is for runs that go their full
+length.
 """
 
 from __future__ import annotations
@@ -82,13 +84,17 @@ def estimate(experiment: Experiment, timer: Timer = time_run) -> Estimate:
         if base is None:
             notes.append(f"scenario {scenario.name!r}: its base point could not be probed; no estimate for it")
             continue
-        factor = 1.0
+        factors = {}
         for key in experiment.factor_keys:
-            mean, note = prober.factor_mean(key)
-            factor *= mean
+            factors[key], note = prober.factor_mean(key)
             if note:
                 notes.append(note)
-        total += base * factor * runs_per_scenario
+        # Each arm's base cost times the ratios of the factors that apply to it, averaged over the arms.
+        per_arm = [
+            cost * math.prod(mean for key, mean in factors.items() if arm in experiment.arms_of(key))
+            for arm, cost in prober.arm_costs.items()
+        ]
+        total += float(np.mean(per_arm)) * runs_per_scenario
         probes += prober.probes
     runs = experiment.n_runs()
     return Estimate(total, total / runs if runs else 0.0, probes, notes)
@@ -102,6 +108,7 @@ class _Prober:
         self.low = {key: _values(experiment, key)[0] for key in experiment.factor_keys}
         self.probes = 0
         self.base_arm, self.anchor = experiment.arms[0].name, 0.0
+        self.arm_costs: dict[str, float] = {}
 
     def cost(self, changes: dict[str, Any], arm: str) -> float | None:
         """Seconds of a run at the base point with ``changes``, under ``arm``; None if that is no scenario."""
@@ -116,6 +123,7 @@ class _Prober:
     def base_cost(self) -> float | None:
         """The mean cost of a run at the base point over the arms."""
         costs = [self.cost({}, arm.name) for arm in self.experiment.arms]
+        self.arm_costs = {a.name: c for a, c in zip(self.experiment.arms, costs, strict=True) if c is not None}
         found = [c for c in costs if c is not None]
         if not found:
             return None
@@ -128,17 +136,21 @@ class _Prober:
         values = _values(self.experiment, key)
         if len(values) < 2:
             return 1.0, ""
+        # Probed under an arm the factor applies to (a condition factor skips the isolated arm).
+        applies = [a for a in self.experiment.arms_of(key) if a in self.arm_costs]
+        arm = self.base_arm if self.base_arm in applies or not applies else applies[0]
+        anchor = self.arm_costs.get(arm, self.anchor)
         if BY_KEY[key].kind in (int, float):
             low, high = values[0], values[-1]
-            probed = self.cost({key: high}, self.base_arm)
+            probed = self.cost({key: high}, arm)
             if probed is None:
                 return 1.0, f"{key}: its largest value could not be probed at the base point; taken as no cost"
-            return _mean_ratio(low, high, _ratio(probed, self.anchor), values, self._sampled(key)), ""
+            return _mean_ratio(low, high, _ratio(probed, anchor), values, self._sampled(key)), ""
         ratios = [1.0]
         for value in values[1:PROBED_CHOICES]:
-            probed = self.cost({key: value}, self.base_arm)
+            probed = self.cost({key: value}, arm)
             if probed is not None:
-                ratios.append(_ratio(probed, self.anchor))
+                ratios.append(_ratio(probed, anchor))
         return float(np.mean(ratios)), ""
 
     def _sampled(self, key: str) -> bool:

@@ -297,6 +297,11 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
         options = _options(experiment)
         if manifest.get("options", options) != options:
             changed.append(f"the command-line options differ (the sweep started with {_show(manifest['options'])})")
+        # A sweep started before factors named their arms applied every factor to every arm.
+        every_arm = [arm["name"] for arm in manifest.get("arms", [])]
+        started = manifest.get("factor_arms", dict.fromkeys(manifest.get("factors", []), every_arm))
+        if started != _factor_arms(experiment):
+            changed.append(f"the arms each factor applies to differ (the sweep started with {started})")
         if not changed and not pd.read_parquet(folder / "design.parquet").equals(design):
             changed.append("the design differs from the one on disk")
         if changed:
@@ -326,8 +331,9 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
             "seed": experiment.seed,
             "replicates": experiment.replicates,
             "options": _options(experiment),
-            "arms": [{"name": a.name, "preset": a.preset, "overrides": a.overrides} for a in experiment.arms],
+            "arms": experiment.arm_levels(),  # with the factors that apply to each and the levels it holds
             "factors": experiment.factor_keys,
+            "factor_arms": _factor_arms(experiment),
             "grid": experiment.factors,
             "sample": experiment.sample,
             "runs": len(design),
@@ -337,6 +343,11 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
             "status": "created",
         },
     )
+
+
+def _factor_arms(experiment: Experiment) -> dict[str, list[str]]:
+    """Each factor with the names of the arms it applies to, as the manifest records them."""
+    return {key: list(experiment.arms_of(key)) for key in experiment.factor_keys}
 
 
 def _options(experiment: Experiment) -> dict[str, Any]:

@@ -220,7 +220,13 @@ def condition_level(model: Any, condition: str) -> float:
 
 def _condition_levels(model: Any) -> dict[str, float]:
     levels = model.levels[model.has_coalition]
-    return {c: float(levels[:, i].sum() / len(levels)) if len(levels) else 0.0 for i, c in enumerate(CONDITIONS)}
+    if not len(levels):
+        return dict.fromkeys(CONDITIONS, 0.0)
+    # Each mean is taken from the lowest level up, so regions that all hold one level report it exactly
+    # (a plain sum / n reads three regions at 0.1 as 0.10000000000000002), and no mean leaves [lowest, highest].
+    low, high = levels.min(axis=0), levels.max(axis=0)
+    means = np.clip(low + (levels - low).sum(axis=0) / len(levels), low, high)
+    return {c: float(means[i]) for i, c in enumerate(CONDITIONS)}
 
 
 def engagement(model: Any) -> float:

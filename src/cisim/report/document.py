@@ -322,7 +322,16 @@ def _scenarios(results: Results) -> list[str]:
         rows = []
         for key, value in scenario["values"].items():
             if key in varied:
+                # An arm a factor does not apply to (a condition factor skips the isolated arm) holds its value.
+                held = {
+                    arm["name"]: per_arm[arm["name"]].get(key, value)
+                    for arm in manifest.get("arms", [])
+                    if key not in arm.get("factors", [key])
+                }
                 shown = "varied by the design (see Design)"
+                if held:
+                    others = [arm["name"] for arm in manifest.get("arms", []) if arm["name"] not in held]
+                    shown = "; ".join([*(f"{name}: {v}" for name, v in held.items()), f"{', '.join(others)}: {shown}"])
             else:
                 used = {name: values.get(key, value) for name, values in per_arm.items()} or {"": value}
                 distinct = {json.dumps(v, default=str) for v in used.values()}
