@@ -62,19 +62,23 @@ def read_text(path: Path, kind: str, expected: str, max_bytes: int = MAX_TOML_BY
     where = str(path)
     try:
         info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise InputError([f"{where}: is a folder; {expected}"])
-        if not stat.S_ISREG(info.st_mode):  # a device or a pipe (/dev/zero would never end)
-            raise InputError([f"{where}: is not a regular file; {expected}"])
-        if info.st_size > max_bytes:
-            raise InputError([f"{where}: {info.st_size:,} bytes; expected a {kind} of at most {max_bytes:,} bytes"])
-        with open(path, "rb") as file:
-            raw = file.read(max_bytes + 1)  # the file may have grown since it was measured
-    except FileNotFoundError:
-        raise InputError([f"{where}: no such {kind}; {expected}"]) from None
     except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
+        if isinstance(error, FileNotFoundError):
+            what = kind if kind.endswith("file") else f"file ({kind})"
+            raise InputError([f"{where}: no such {what}; {expected}"]) from None
         reason = getattr(error, "strerror", None) or str(error)
         raise InputError([f"{where}: cannot be read ({reason}); {expected}"]) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError([f"{where}: is not a file but a folder; {expected}"])
+    if not stat.S_ISREG(info.st_mode):  # a device or a pipe (/dev/zero would never end)
+        raise InputError([f"{where}: is not a regular file; {expected}"])
+    if info.st_size > max_bytes:
+        raise InputError([f"{where}: {info.st_size:,} bytes; expected a {kind} of at most {max_bytes:,} bytes"])
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(max_bytes + 1)  # the file may have grown since it was measured
+    except OSError as error:
+        raise InputError([f"{where}: cannot be read ({error.strerror or error}); {expected}"]) from None
     if len(raw) > max_bytes:
         raise InputError([f"{where}: more than {max_bytes:,} bytes; expected a {kind} of at most {max_bytes:,} bytes"])
     try:
@@ -197,7 +201,7 @@ def check_target(path: Path) -> None:
     """Raise ``NotRegularFile`` if ``path`` exists and is anything but a regular file (links are not followed)."""
     try:
         mode = os.lstat(path).st_mode
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing there to replace (the folder may not be either)
         return
     if not stat.S_ISREG(mode):
         what = "a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode) else "a device or pipe"

@@ -157,7 +157,14 @@ def output_file(path: Path, option: str, force: bool) -> Path:
             f"{option} {str(path)!r}: would replace a file in {where}; expected a new file or one outside it "
             "(choose another path, or add --force to replace it)"
         )
-    output_folder(path.parent)
+    try:
+        output_folder(path.parent)
+    except UserError as error:
+        reason = error.format_message().split(": ", 1)[-1].split(";")[0]
+        raise UserError(
+            f"{option} {str(path)!r}: cannot write to the folder {str(path.parent)!r} ({reason}); expected a file "
+            "in a folder you can write to"
+        ) from None
     return path
 
 

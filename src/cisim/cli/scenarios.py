@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cisim.cli.errors import UserError, printable
+from cisim.cli.errors import UserError, output_file, printable
 from cisim.cli.options import set_option
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.library import (
@@ -132,6 +132,8 @@ def reference_command(folder: Path, out: Path | None) -> None:
     """The scenario reference (docs/scenarios.md): every parameter from the schema, and each shipped scenario."""
     from cisim.files import write_text
 
+    if out is not None:
+        output_file(out, "--out", force=False)
     text = reference(folder)
     if out is None:
         click.echo(text, nl=False)

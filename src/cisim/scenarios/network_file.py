@@ -39,8 +39,9 @@ def read_edge_list(path: str | Path, n_organizations: int, where: str) -> list[t
     expected_line = f"two organization indices from 0 to {n_organizations - 1} per line, e.g. '0 1'"
     try:
         text, _ = read_text(path, "edge list", f"expected an edge list ({expected_line})", MAX_BYTES)
-    except InputError as error:
-        raise ScenarioError([f"{where} = {problem}" for problem in error.problems]) from None
+    except InputError as error:  # each message starts with the path; say it as the field's value instead
+        shown = f"{where} = {str(path)!r}:"
+        raise ScenarioError([shown + problem.removeprefix(f"{path}:") for problem in error.problems]) from None
     links: dict[tuple[int, int], None] = {}
     problems: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):

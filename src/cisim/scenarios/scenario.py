@@ -9,8 +9,8 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from cisim import files
-from cisim.files import MAX_TOML_BYTES, PLAIN_NAME, InputError, is_plain_name, show_number
+from cisim.files import MAX_TOML_BYTES, PLAIN_NAME, InputError, is_plain_name, parse_value, show_number
+from cisim.files import read_toml as read_checked_toml
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.network_file import read_edge_list
 from cisim.scenarios.schema import (
@@ -142,7 +142,7 @@ def read_toml(path: Path, kind: str = "scenario file") -> tuple[dict[str, Any], 
     """
     expected = f'expected a {kind} in TOML (name = "...", description = "...", [sections])'
     try:
-        return files.read_toml(path, kind, expected)
+        return read_checked_toml(path, kind, expected)
     except InputError as error:
         raise ScenarioError(error.problems) from None
 
@@ -285,7 +285,7 @@ def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: 
             problems.append(f"--set {item!r}: unknown field '{key}'{suggest(key, BY_KEY)}")
             continue
         try:
-            value = files.parse_value(raw, "--set", key)
+            value = parse_value(raw, "--set", key)
         except InputError as error:
             problems += error.problems
             continue
