@@ -177,4 +177,9 @@ def file_error(error: OSError) -> UserError:
             f"cannot write {name}: {reason}; free some space and run the command again "
             "(results already on disk are untouched, and nothing was left half-written)"
         )
+    if error.errno == errno.EFBIG:  # a limit on file sizes (ulimit -f) or the file system's largest file
+        return UserError(
+            f"cannot write {name}: {reason}; raise the limit on file sizes (ulimit -f) or write elsewhere "
+            "(results already on disk are untouched, and nothing was left half-written)"
+        )
     return UserError(f"cannot use {name}: {reason}; expected a file or folder you can read and write")

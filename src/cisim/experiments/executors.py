@@ -44,7 +44,7 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def check_executor(kind: str, scheduler: str | None = None, timeout: float = CONNECT_SECONDS) -> None:
+def check_executor(kind: str, scheduler: str | None = None, timeout: float | None = None) -> None:
     """Check, before anything is written, that the executor can be used: its kind, and a Dask scheduler's address.
 
     A scheduler is reached once (and let go): a mistyped address or one where nothing answers is said in
@@ -75,7 +75,7 @@ def check_executor(kind: str, scheduler: str | None = None, timeout: float = CON
     from distributed.comm import connect
 
     async def reach() -> None:
-        comm = await connect(scheduler, timeout=timeout)
+        comm = await connect(scheduler, timeout=timeout or CONNECT_SECONDS)
         await comm.close()
 
     expected = "expected the address of a running Dask scheduler, e.g. tcp://HOST:8786"
