@@ -238,5 +238,8 @@ def report(results: Path, out: Path | None, force: bool) -> None:
     try:
         write_report(loaded, target)
     except OSError as error:
-        raise UserError(f"--out {str(target)!r}: cannot write the report ({error.strerror or error})") from None
+        raise UserError(
+            f"--out {str(target)!r}: cannot write the report ({error.strerror or error}); results are untouched, "
+            "and nothing was left half-written"
+        ) from None
     click.echo(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
