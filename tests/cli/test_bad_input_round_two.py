@@ -35,11 +35,13 @@ from tests.cli.test_bad_input import (
 
 __all__ = ["workspace"]
 
-#: Integers TOML does not promise: past 64 bits, up to past Python's own limit of 4,300 digits.
+#: Integers TOML does not promise, as written: past 64 bits, up to past Python's own limit of 4,300 digits.
 beyond_64_bits = st.one_of(
-    st.integers(min_value=2**63, max_value=10**40),
-    st.integers(max_value=-(2**63) - 1, min_value=-(10**40)),
-    st.integers(min_value=10, max_value=6000).map(lambda digits: int("9" * digits)),
+    st.integers(min_value=2**63, max_value=10**40).map(str),
+    st.integers(max_value=-(2**63) - 1, min_value=-(10**40)).map(str),
+    st.tuples(st.sampled_from(["", "-", "+"]), st.integers(min_value=20, max_value=6000)).map(
+        lambda signed: signed[0] + "9" * signed[1]
+    ),
 )
 
 
@@ -48,7 +50,7 @@ def huge_numbers(draw) -> tuple[str, list[str], tuple[str, ...]]:
     """A number past 64 bits in a scenario file, an experiment's factors, or ``--set``."""
     number = draw(beyond_64_bits)
     parameter = draw(st.sampled_from(NUMERIC))
-    digits = len(str(abs(number)))
+    digits = len(number.lstrip("+-"))
     where = draw(st.sampled_from(["scenario", "experiment list", "experiment range", "--set"]))
     named = () if digits > 4300 else (parameter.key,)
     if where == "scenario":
@@ -148,7 +150,7 @@ def name_case(workspace, name: str, command: str) -> None:
         path = folder / "named.toml"
         path.write_text(HEADER.replace('name = "made"', f"name = {escaped}"))
         args = [command, str(path), "--steps", "1", "--quiet"]
-    check(workspace, "names", args, (str(path), "field 'name'", "plain name"))
+    check(workspace, "names", args, (str(path), "field 'name'", "expected"))
     assert sorted(p.name for p in folder.iterdir()) == ["named.toml"]
 
 
@@ -194,7 +196,7 @@ def status_case(workspace, lines: list[str]) -> None:
         log.write("\n".join(lines) + "\n")
     result = CliRunner().invoke(main, ["analyze", str(folder), "--out", str(folder.parent / "analysis")])
     assert result.exit_code == 0 and "Traceback" not in result.output, result.output
-    HANDLED["status lines"] += len(lines)
+    HANDLED["status lines"] += 1
 
 
 @FAST
