@@ -380,6 +380,18 @@ def test_a_closed_pipe_stops_the_output_never_the_results(tmp_path):
     ]
 
 
+def test_a_command_stopped_before_writing_leaves_no_empty_folder(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cisim.experiments.runs.run_model", interrupted)
+    result = runner.invoke(main, ["run", "--steps", "2", "--quiet"])
+    assert result.exit_code == 130
+    assert list((tmp_path / "results").iterdir()) == []
+
+
 # ---------------------------------------------------------------- F22, F23: --out never replaces what it must not
 def test_f22_report_never_replaces_a_results_file_without_force(runner, copy):
     _, folder = copy

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import os
+import tempfile
 from pathlib import Path
 
 import click
@@ -47,9 +49,10 @@ def output_folder(path: Path) -> Path:
         raise UserError(f"--out {str(path)!r}: is a file (Not a directory); expected a folder you can write to")
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".cisim-write-check"
-        probe.write_bytes(b"")
-        probe.unlink()
+        # A probe of its own (two commands may check one folder at once), removed at once.
+        handle, probe = tempfile.mkstemp(dir=path, prefix=".cisim-write-check-")
+        os.close(handle)
+        os.unlink(probe)
     except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
         reason = getattr(error, "strerror", None) or str(error)
         raise UserError(

@@ -84,7 +84,8 @@ def run(
     try:
         result = run_model(resolved, seed, steps, progress=progress_bar(quiet, desc="steps", unit="step"))
     except BaseException:
-        remove_if_empty(folder)
+        if out is None:  # a folder this command claimed, still empty
+            remove_if_empty(folder)
         raise
     click.echo(f"{resolved.name} under '{arm}' ({ARMS[arm]}), seed {seed}, {len(result.series) - 1} steps\n")
     for key, value in result.summary.items():
@@ -181,7 +182,8 @@ def compare(
             workers=workers,
         )
     except BaseException:
-        remove_if_empty(folder)
+        if out is None:  # a folder this command claimed, still empty
+            remove_if_empty(folder)
         raise
     table = compare_table(comparison.summaries, COMPARED_METRICS, "isolated", arm)
     n_steps = len(comparison.outcomes) - 1
