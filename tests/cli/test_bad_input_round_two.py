@@ -250,3 +250,46 @@ def test_damaged_manifests_and_designs(workspace, case):
 @given(damage())
 def test_many_damaged_manifests_and_designs(workspace, case):
     damage_case(workspace, case)
+
+
+# ------------------------------------------------------------------ scheduler addresses
+addresses = st.one_of(
+    st.text(max_size=20),
+    st.tuples(
+        st.sampled_from(["", "tcp://", "tls://", "ws://", "wss://", "ucx://", "inproc://", "foo://"]),
+        st.text(st.characters(blacklist_categories=("Cs",)), max_size=10),
+        st.sampled_from(["", ":", ":1", ":99999", ":-1", "::"]),
+    ).map("".join),
+)
+
+
+def address_case(address: str) -> None:
+    from cisim.experiments.executors import ExecutorError, check_executor
+
+    try:
+        check_executor("dask", address)
+    except ExecutorError as error:
+        assert str(error).startswith(f"--scheduler {address!r}: ") and "expected the address" in str(error)
+    HANDLED["scheduler addresses"] += 1
+
+
+@FAST
+@given(addresses)
+def test_scheduler_addresses(monkeypatch_module, address):
+    address_case(address)
+
+
+@pytest.mark.slow
+@SLOW
+@given(addresses)
+def test_many_scheduler_addresses(monkeypatch_module, address):
+    address_case(address)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    """Nothing answers at a generated address: a short wait says so as surely as a long one."""
+    pytest.importorskip("distributed")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("cisim.experiments.executors.CONNECT_SECONDS", 0.2)
+        yield patch

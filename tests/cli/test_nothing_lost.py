@@ -443,6 +443,23 @@ def test_temporary_names_are_never_shared(tmp_path):
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("command", ["run", "compare", "sweep"])
+def test_an_out_inside_a_results_folder_is_refused(runner, copy, command):
+    experiment, folder = copy
+    before = snapshot(folder)
+    args = {
+        "run": ["run", "--steps", "2"],
+        "compare": ["compare", "--replicates", "2", "--steps", "2"],
+        "sweep": ["sweep", str(experiment), "--executor", "serial"],
+    }[command]
+    result = runner.invoke(main, [*args, "--out", str(folder / "inner"), "--quiet"])
+    assert_plain_error(result, "lies inside the results folder", str(folder))
+    assert snapshot(folder) == before and not (folder / "inner").exists()
+    if command != "sweep":
+        forced = runner.invoke(main, [*args, "--out", str(folder / "inner"), "--quiet", "--force"])
+        assert forced.exit_code == 0, forced.output
+
+
 # ---------------------------------------------------------------- F24: executors checked before anything is written
 @pytest.mark.parametrize(
     ("address", "words"),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cisim.cli.errors import UserError, output_folder, results_folder
+from cisim.cli.errors import UserError, inside_results, output_folder, results_folder
 from cisim.cli.options import set_option, steps_type
 from cisim.experiments.executors import EXECUTORS, default_workers
 
@@ -105,6 +105,12 @@ def sweep(
         check_executor(executor, scheduler)  # before anything is written
     except ExecutorError as error:
         raise UserError(str(error)) from None
+    outer = inside_results(folder.parent)
+    if outer is not None:
+        raise UserError(
+            f"--out {str(folder)!r}: lies inside the results folder {str(outer)!r} of an earlier command; expected "
+            "a folder outside it (choose another --out)"
+        )
     output_folder(folder)
     _run(loaded, folder, executor, workers, scheduler, resume, max_in_flight, quiet)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -80,11 +81,17 @@ def check_executor(kind: str, scheduler: str | None = None, timeout: float | Non
 
     expected = "expected the address of a running Dask scheduler, e.g. tcp://HOST:8786"
     try:
-        asyncio.run(reach())
+        with warnings.catch_warnings():  # a probe's own socket warnings say nothing about the address
+            warnings.simplefilter("ignore", ResourceWarning)
+            asyncio.run(reach())
     except ValueError as error:
         raise ExecutorError(f"--scheduler {scheduler!r}: not an address ({error}); {expected}") from None
     except (OSError, TimeoutError) as error:
         raise ExecutorError(f"--scheduler {scheduler!r}: nothing answers there ({error}); {expected}") from None
+    except (Exception, asyncio.CancelledError) as error:  # a scheme cisim cannot use as given (tls://, ucx://)
+        raise ExecutorError(
+            f"--scheduler {scheduler!r}: cannot connect this way ({type(error).__name__}: {error}); {expected}"
+        ) from None
 
 
 @contextmanager
