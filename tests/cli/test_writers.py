@@ -89,6 +89,8 @@ COMMANDS = {
     "report": (["report", "{results}", "--out", "{out}/report.html"], 100_000),
     "run": (["run", "{scenario}", "--steps", "5", "--out", "{out}", "--quiet"], 1_000),
     "compare": (["compare", "{scenario}", "--replicates", "2", "--steps", "5", "--out", "{out}", "--quiet"], 2_000),
+    "scenarios reference": (["scenarios", "reference", "--folder", "{library}", "--out", "{out}/reference.md"], 2_000),
+    "scenarios new": (["scenarios", "new", "mine", "--from", "{scenario}", "--folder", "{out}"], 2_000),
 }
 
 
@@ -98,7 +100,8 @@ def test_a_limit_on_file_sizes_leaves_every_file_whole_or_absent(finished, tmp_p
     template, limit = COMMANDS[command]
 
     def args(out: Path) -> list[str]:
-        values = {"results": results, "out": out, "scenario": root / "scenarios" / "small.toml"}
+        library = root / "scenarios"
+        values = {"results": results, "out": out, "scenario": library / "small.toml", "library": library}
         return [part.format(**values) for part in template]
 
     reference = tmp_path / "reference"
