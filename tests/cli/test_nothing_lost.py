@@ -460,6 +460,12 @@ def test_an_out_inside_a_results_folder_is_refused(runner, copy, command):
         assert forced.exit_code == 0, forced.output
 
 
+def test_a_stray_file_of_a_results_name_does_not_make_a_results_folder(runner, tmp_path):
+    (tmp_path / "summary.json").write_text("{}")  # someone's own file, far from any results
+    result = runner.invoke(main, ["run", "--steps", "2", "--out", str(tmp_path / "new"), "--quiet"])
+    assert result.exit_code == 0, result.output
+
+
 # ---------------------------------------------------------------- F24: executors checked before anything is written
 @pytest.mark.parametrize(
     ("address", "words"),

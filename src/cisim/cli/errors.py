@@ -69,11 +69,15 @@ def holds_results(path: Path) -> list[str]:
         return []
 
 
-def inside_results(path: Path) -> Path | None:
-    """The nearest folder at or above ``path`` that holds results, or None."""
+#: What marks a folder as another command's results, file by file: a sweep, a compare, a run.
+RESULT_FOLDERS = (("design.parquet", "manifest.json"), ("runs.csv", "differences.csv"), ("summary.json", "series.csv"))
+
+
+def inside_results(path: Path, levels: int = 3) -> Path | None:
+    """The nearest results folder of a sweep, compare or run at ``path`` or up to ``levels`` above it, or None."""
     try:
-        for folder in [path, *path.absolute().parents]:
-            if folder.is_dir() and holds_results(folder):
+        for folder in [path, *path.absolute().parents][:levels]:
+            if any(all((folder / name).is_file() for name in marks) for marks in RESULT_FOLDERS):
                 return folder
     except (OSError, ValueError):
         return None
@@ -154,8 +158,8 @@ def output_file(path: Path, option: str, force: bool) -> Path:
     except NotRegularFile as error:
         raise UserError(f"{option} {str(path)!r}: {error.strerror}") from None
     outer = inside_results(path.parent)
-    if not force and (path.name in RESULT_MARKERS or (outer is not None and path.exists())):
-        where = f"the results folder {str(outer)!r}" if outer is not None else "a results folder"
+    if not force and outer is not None and (path.exists() or path.name in RESULT_MARKERS):
+        where = f"the results folder {str(outer)!r}"
         raise UserError(
             f"{option} {str(path)!r}: would replace a file in {where}; expected a new file or one outside it "
             "(choose another path, or add --force to replace it)"
