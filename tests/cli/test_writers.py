@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from cisim.cli import main
+from tests.analysis.conftest import SALTELLI
 from tests.cli.test_errors import leftovers
 
 ROOT = Path(__file__).parents[2]
@@ -79,6 +80,10 @@ def finished(tmp_path_factory):
     folder = root / "factorial"
     args = ["sweep", str(experiment), "--out", str(folder), "--executor", "serial", "--quiet"]
     assert CliRunner().invoke(main, args).exit_code == 0
+    sampled = root / "experiments" / "saltelli.toml"
+    sampled.write_text(SALTELLI)
+    args = ["sweep", str(sampled), "--out", str(root / "saltelli"), "--executor", "serial", "--quiet"]
+    assert CliRunner().invoke(main, args).exit_code == 0
     return root, folder
 
 
@@ -86,6 +91,7 @@ COMMANDS = {
     "plot": (["plot", "{results}", "--out", "{out}"], 40_000),
     "analyze": (["analyze", "{results}", "--out", "{out}"], 1_500),
     "attribute": (["attribute", "{results}", "--out", "{out}"], 300),
+    "sensitivity": (["sensitivity", "{saltelli}", "--out", "{out}"], 300),
     "report": (["report", "{results}", "--out", "{out}/report.html"], 100_000),
     "run": (["run", "{scenario}", "--steps", "5", "--out", "{out}", "--quiet"], 1_000),
     "compare": (["compare", "{scenario}", "--replicates", "2", "--steps", "5", "--out", "{out}", "--quiet"], 2_000),
@@ -101,7 +107,8 @@ def test_a_limit_on_file_sizes_leaves_every_file_whole_or_absent(finished, tmp_p
 
     def args(out: Path) -> list[str]:
         library = root / "scenarios"
-        values = {"results": results, "out": out, "scenario": library / "small.toml", "library": library}
+        values = {"results": results, "saltelli": root / "saltelli", "out": out, "scenario": library / "small.toml"}
+        values["library"] = library
         return [part.format(**values) for part in template]
 
     reference = tmp_path / "reference"
