@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).parents[1] / "src" / "cisim"
 #: Each part's layer; a part may import only parts of its layer or lower.
 LAYERS = {
     "version": 0,
+    "files": 0,
     "scenarios": 0,
     "problem": 1,
     "organizations": 2,

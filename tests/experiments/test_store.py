@@ -172,7 +172,7 @@ def test_two_resumes_at_once_cannot_both_write(experiment_file, tmp_path):
     while len(read_status(folder)) == before and time.monotonic() < deadline:
         time.sleep(0.02)
     second = subprocess.run([*command, "--resume"], capture_output=True, text=True)
-    assert second.returncode == 1
+    assert second.returncode == 2 and "error: " in second.stderr
     assert "another cisim sweep is writing to this folder" in second.stderr and "Traceback" not in second.stderr
     assert resumed.wait(timeout=120) == 0
     assert result_files(folder) == result_files(uninterrupted)

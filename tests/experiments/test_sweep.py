@@ -212,7 +212,7 @@ def test_a_second_sweep_never_overwrites_results(experiment_file, tmp_path):
     run_sweep(load_experiment(experiment_file), folder, executor="serial")
     before = result_files(folder)
     result = CliRunner().invoke(main, ["sweep", str(experiment_file), "--out", str(folder), "--quiet"])
-    assert result.exit_code == 1 and "already holds a sweep" in result.output
+    assert result.exit_code == 2 and "error: " in result.output and "already holds a sweep" in result.output
     assert result_files(folder) == before
 
 
@@ -245,7 +245,7 @@ def test_dry_run_prints_the_design(experiment_file):
 def test_large_designs_need_confirmation(experiment_file, tmp_path, monkeypatch):
     monkeypatch.setattr("cisim.cli.sweep.CONFIRM_ABOVE", 5)
     result = CliRunner().invoke(main, ["sweep", str(experiment_file), "--out", str(tmp_path / "o"), "--quiet"])
-    assert result.exit_code == 1 and "--yes" in result.output
+    assert result.exit_code == 2 and "error: " in result.output and "--yes" in result.output
     assert not (tmp_path / "o").exists()
 
 

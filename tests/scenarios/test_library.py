@@ -162,7 +162,7 @@ def test_validate_lists_every_problem_and_sets_the_exit_status(family):
     good = runner.invoke(main, ["scenarios", "validate", str(family / "child.toml")])
     assert good.exit_code == 0 and "ok:" in good.output
     bad = runner.invoke(main, ["scenarios", "validate", str(family / "child.toml"), str(family / "bad.toml")])
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2
     assert "problem.k" in bad.output and "conditions.a" in bad.output and "1 of 2" in bad.output
 
 

@@ -30,6 +30,7 @@ from cisim.classroom.pair import SideBySide
 from cisim.classroom.views import COALITION_COLOUR, ISOLATED_COLOUR, NetworkView, OutcomeView, Scale
 from cisim.experiments.compare import Comparison, compare_arms
 from cisim.experiments.runs import replicate_seeds
+from cisim.files import replacing, write_text
 from cisim.model.outputs import RUN_SUMMARIES
 from cisim.scenarios.library import find_scenario
 from cisim.scenarios.scenario import Scenario, ScenarioError, load_scenario
@@ -205,7 +206,8 @@ def run_demo(
     }
     numbers = numbers_table(summaries)
     written = [out / "numbers.csv"]
-    numbers.to_csv(written[0], index=False)
+    with replacing(written[0]) as temporary:  # every file whole or not at all
+        numbers.to_csv(temporary, index=False)
     scenarios = {TECHNICAL: technical, COMPLEX: complex_}
     outcomes = {name: comparison.outcomes for name, comparison in runs.items()}
     written.append(outcome_figure(outcomes, scenarios, numbers, out / "outcome_over_time.png"))
@@ -216,7 +218,7 @@ def run_demo(
     eroded = final_levels(without[NO_BACKBONE_BUILT], animation_seed, steps)
     answers = lesson_numbers(numbers, settings, eroded, complex_["costs.backbone_paid_by"] == "members")
     written.append(out / "README.md")
-    written[-1].write_text(readme(written, settings, answers), encoding="utf-8")
+    write_text(written[-1], readme(written, settings, answers))
     if lesson is not None:
         rewrite_lesson(lesson, answers)
     return written
@@ -322,7 +324,8 @@ def outcome_figure(
             frameon=False,
         )
         figure.suptitle(f"One coalition design on two problems (mean of {replicates} paired runs, 95 % bands)")
-        figure.savefig(path, dpi=SLIDE_DPI)
+        with replacing(path) as temporary:
+            figure.savefig(temporary, dpi=SLIDE_DPI)
     return path
 
 
@@ -353,7 +356,8 @@ def spend_figure(summaries: dict[str, pd.DataFrame], path: Path) -> Path:
         ax.grid(axis="y", alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
         ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
-        figure.savefig(path, dpi=SLIDE_DPI)
+        with replacing(path) as temporary:
+            figure.savefig(temporary, dpi=SLIDE_DPI)
     return path
 
 
@@ -400,12 +404,18 @@ def animation(scenario: Scenario, seed: int, steps: int | None, path: Path, prog
         def advance(frame: int, total: int) -> None:
             bar.update(1)
 
-        movie.save(path, writer=PillowWriter(fps=FRAMES_PER_SECOND), dpi=ANIMATION_DPI, progress_callback=advance)
+        with replacing(path) as temporary:
+            movie.save(
+                temporary, writer=PillowWriter(fps=FRAMES_PER_SECOND), dpi=ANIMATION_DPI, progress_callback=advance
+            )
         written = [path]
         if FFMpegWriter.isAvailable():
             video = path.with_suffix(".mp4")
             bar.reset()
-            movie.save(video, writer=FFMpegWriter(fps=FRAMES_PER_SECOND), dpi=ANIMATION_DPI, progress_callback=advance)
+            with replacing(video) as temporary:
+                movie.save(
+                    temporary, writer=FFMpegWriter(fps=FRAMES_PER_SECOND), dpi=ANIMATION_DPI, progress_callback=advance
+                )
             written.append(video)
     bar.close()
     return written
@@ -623,4 +633,4 @@ def rewrite_lesson(lesson: Path, answers: str) -> None:
     """Replace the text between ``BEGIN`` and ``END`` in ``lesson`` with ``answers`` (see ``check_lesson``)."""
     check_lesson(lesson)
     text = lesson.read_text(encoding="utf-8")
-    lesson.write_text(MARKED.sub(lambda _: f"{BEGIN}\n{answers}\n{END}", text), encoding="utf-8")
+    write_text(lesson, MARKED.sub(lambda _: f"{BEGIN}\n{answers}\n{END}", text))  # never cut mid-sentence

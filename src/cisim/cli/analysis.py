@@ -16,7 +16,8 @@ from cisim.analysis.findings import cautions
 from cisim.analysis.results import Results, ResultsError
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.tables import METRICS, describe, metrics_in, paired_comparisons
-from cisim.cli.errors import UserError, output_folder
+from cisim.cli.errors import UserError, output_file, output_folder
+from cisim.files import replacing
 from cisim.model.outputs import RUN_SUMMARIES, label
 from cisim.plots.results import KINDS, attribution_bars, plot_all, sensitivity_bars
 
@@ -70,6 +71,12 @@ def _metric(loaded: Results, metric: str) -> str:
     return metric
 
 
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """A table written whole or not at all (a full disk never leaves a cut-off CSV under its name)."""
+    with replacing(path) as temporary:
+        frame.to_csv(temporary, index=False)
+
+
 def _show(frame: pd.DataFrame) -> str:
     return frame.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="n/a")
 
@@ -103,14 +110,14 @@ def analyze(results: Path, baseline: str | None, metrics: tuple[str, ...], out: 
     folder = _folder(results, out)
     frame = loaded.done
     summary = describe(frame, chosen)
-    summary.to_csv(folder / "describe.csv", index=False)
+    _write_csv(summary, folder / "describe.csv")
     click.echo(f"condition dynamics: {loaded.dynamics_text()}\n")
     click.echo("per arm and factor level (mean, median, 95 % CI):\n")
     click.echo(_show(summary.drop(columns=["scenario"])))
     several = frame["arm"].nunique() > 1
     if several:
         comparisons = paired_comparisons(frame, baseline, chosen)
-        comparisons.to_csv(folder / "comparisons.csv", index=False)
+        _write_csv(comparisons, folder / "comparisons.csv")
         columns = [c for c in comparisons.columns if c not in ("scenario", "baseline", "baseline_mean", "arm_mean")]
         click.echo(
             f"\npaired differences against '{comparisons['baseline'].iloc[0]}' "
@@ -141,8 +148,8 @@ def attribute_command(results: Path, metric: str, arm: str | None, out: Path | N
         contributions, interactions = attribute(frame, metric)
     except AttributionError as error:
         raise UserError(f"{results}: {error}") from None
-    contributions.to_csv(folder / "attribution.csv", index=False)
-    interactions.to_csv(folder / "interactions.csv", index=False)
+    _write_csv(contributions, folder / "attribution.csv")
+    _write_csv(interactions, folder / "interactions.csv")
     attribution_bars(contributions, folder)
     arm = arm or str(frame["arm"].iloc[0])
     click.echo(f"condition dynamics: {loaded.dynamics_text(arm)} (arm {arm})")
@@ -176,7 +183,7 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
         method, indices = sensitivity(loaded, metric, arm)
     except SensitivityError as error:
         raise UserError(str(error)) from None
-    indices.to_csv(folder / "sensitivity.csv", index=False)
+    _write_csv(indices, folder / "sensitivity.csv")
     sensitivity_bars(indices, method, folder)
     click.echo(f"condition dynamics: {indices.attrs['dynamics']} (arm {indices.attrs['arm']})")
     click.echo(f"{'Sobol indices' if method == 'saltelli' else 'Morris screening'} of {label(metric)}:\n")
@@ -211,7 +218,8 @@ def plot(results: Path, kinds: tuple[str, ...], out: Path | None) -> None:
 @click.command()
 @results_argument
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="[default: RESULTS/report.html]")
-def report(results: Path, out: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Let --out replace a file inside a results folder.")
+def report(results: Path, out: Path | None, force: bool) -> None:
     """One self-contained HTML report of a sweep, to share or archive as it is.
 
     It opens with the answer in plain words (which design did better, by how much, how surely, at what
@@ -223,10 +231,15 @@ def report(results: Path, out: Path | None) -> None:
     target = out or results / "report.html"
     if target.is_dir():
         raise UserError(f"--out {str(target)!r}: is a folder; expected the path of an HTML file to write")
+    if out is not None:
+        output_file(out, "--out", force)  # never a device, never a result file without --force
     _folder(results, None if out is None else target.parent, default="")
     loaded = _load(results)
     try:
         write_report(loaded, target)
     except OSError as error:
-        raise UserError(f"--out {str(target)!r}: cannot write the report ({error.strerror or error})") from None
+        raise UserError(
+            f"--out {str(target)!r}: cannot write the report ({error.strerror or error}); results are untouched, "
+            "and nothing was left half-written"
+        ) from None
     click.echo(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from cisim.cli.errors import UserError, output_folder
+from cisim.cli.errors import UserError, output_file, output_folder
 
 #: Where Solara serves the page unless told otherwise (Solara's own default port).
 DEFAULT_PORT = 8765
@@ -141,6 +141,8 @@ def demo(out: Path, replicates: int, seed: int, steps: int | None, lesson: Path 
     output_folder(out)
     if lesson is not None and not lesson.is_file():
         raise UserError(f"--lesson {str(lesson)!r}: no such file; expected the lesson plan, e.g. docs/teaching.md")
+    if lesson is not None:
+        output_file(lesson, "--lesson", force=True)  # rewritten in place later: a regular file, not a link
     try:
         written = run_demo(out, replicates=replicates, seed=seed, steps=steps, lesson=lesson, progress=not quiet)
     except DemoError as error:

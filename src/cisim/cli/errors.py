@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import os
+import tempfile
 from pathlib import Path
 
 import click
+
+from cisim.files import PLAIN_NAME, NotRegularFile, check_target, is_plain_name
 
 #: Folders a command writes hold these; a folder holding any of them holds earlier results.
 RESULT_MARKERS = ("summary.json", "runs.csv", "design.parquet", "manifest.json")
@@ -44,9 +49,10 @@ def output_folder(path: Path) -> Path:
         raise UserError(f"--out {str(path)!r}: is a file (Not a directory); expected a folder you can write to")
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".cisim-write-check"
-        probe.write_bytes(b"")
-        probe.unlink()
+        # A probe of its own (two commands may check one folder at once), removed at once.
+        handle, probe = tempfile.mkstemp(dir=path, prefix=".cisim-write-check-")
+        os.close(handle)
+        os.unlink(probe)
     except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
         reason = getattr(error, "strerror", None) or str(error)
         raise UserError(
@@ -63,14 +69,42 @@ def holds_results(path: Path) -> list[str]:
         return []
 
 
-def fresh_output_folder(out: Path | None, default: Path, force: bool) -> Path:
-    """A folder for a command's results that never overwrites earlier ones.
+#: What marks a folder as another command's results, file by file: a sweep, a compare, a run.
+RESULT_FOLDERS = (("design.parquet", "manifest.json"), ("runs.csv", "differences.csv"), ("summary.json", "series.csv"))
 
-    Without ``--out`` the default folder is used if it holds no results, else the first of ``default-2``,
-    ``default-3``, ... that holds none. With ``--out`` the folder must hold no results unless ``force``.
+
+def inside_results(path: Path, levels: int = 3) -> Path | None:
+    """The nearest results folder of a sweep, compare or run at ``path`` or up to ``levels`` above it, or None."""
+    try:
+        for folder in [path, *path.absolute().parents][:levels]:
+            if any(all((folder / name).is_file() for name in marks) for marks in RESULT_FOLDERS):
+                return folder
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def results_folder(name: str, suffix: str = "", root: Path = Path("results")) -> Path:
+    """The default results folder of a scenario or experiment ``name``: ``results/NAME`` + ``suffix``.
+
+    A name becomes a folder name only after it is checked to be one plain component, so no name (``../x``,
+    ``/tmp/x``) ever leads outside ``results/``.
+    """
+    if not is_plain_name(name) or not is_plain_name(f"{name}{suffix}"):
+        raise UserError(f"name {name!r}: cannot name a results folder; expected {PLAIN_NAME} (or give --out)")
+    return root / f"{name}{suffix}"
+
+
+def fresh_output_folder(out: Path | None, default: Path, force: bool) -> Path:
+    """A folder for a command's results that never overwrites earlier ones, claimed for this command alone.
+
+    Without ``--out`` the first of ``default``, ``default-2``, ``default-3``, ... that does not exist yet is
+    created (creating a folder is atomic: two commands started at once never get the same one). With
+    ``--out`` the folder must hold no results, and lie in no folder of results, unless ``force``.
 
     Raises:
-        UserError: ``--out`` holds earlier results (without ``--force``), or cannot be written.
+        UserError: ``--out`` holds earlier results or lies inside a results folder (without ``--force``), or
+            cannot be written.
     """
     if out is not None:
         found = holds_results(out)
@@ -79,12 +113,66 @@ def fresh_output_folder(out: Path | None, default: Path, force: bool) -> Path:
                 f"--out {str(out)!r}: holds the results of an earlier command ({', '.join(found)}); "
                 "expected a new or empty folder (choose another --out, or add --force to replace them)"
             )
+        outer = inside_results(out.parent)
+        if outer is not None and not force:
+            raise UserError(
+                f"--out {str(out)!r}: lies inside the results folder {str(outer)!r} of an earlier command; "
+                "expected a folder outside it (choose another --out, or add --force to write there)"
+            )
         return output_folder(out)
-    folder, number = default, 1
-    while not force and holds_results(folder):
-        number += 1
-        folder = default.with_name(f"{default.name}-{number}")
-    return output_folder(folder)
+    if force:
+        return output_folder(default)
+    output_folder(default.parent)
+    number = 1
+    while True:
+        folder = default if number == 1 else default.with_name(f"{default.name}-{number}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            number += 1
+            continue
+        except OSError as error:
+            raise UserError(
+                f"{str(folder)!r}: cannot make the results folder ({error.strerror}); expected a folder you can "
+                "write to (or give --out)"
+            ) from None
+        return output_folder(folder)
+
+
+def remove_if_empty(folder: Path) -> None:
+    """Remove a results folder a command claimed when it ends with nothing in it (an error, Ctrl-C)."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def output_file(path: Path, option: str, force: bool) -> Path:
+    """Check a file a command writes by ``--out FILE`` before any work: a regular file or new, never a result.
+
+    Raises:
+        UserError: ``path`` is a folder, a device, a pipe or a symbolic link (never replaced, whatever the
+            options), or an existing file inside a results folder, or one of a results folder's own files
+            (replaced only with ``--force``).
+    """
+    try:
+        check_target(path)
+    except NotRegularFile as error:
+        raise UserError(f"{option} {str(path)!r}: {error.strerror}") from None
+    outer = inside_results(path.parent)
+    if not force and outer is not None and (path.exists() or path.name in RESULT_MARKERS):
+        where = f"the results folder {str(outer)!r}"
+        raise UserError(
+            f"{option} {str(path)!r}: would replace a file in {where}; expected a new file or one outside it "
+            "(choose another path, or add --force to replace it)"
+        )
+    try:
+        output_folder(path.parent)
+    except UserError as error:
+        reason = error.format_message().split(": ", 1)[-1].split(";")[0]
+        raise UserError(
+            f"{option} {str(path)!r}: cannot write to the folder {str(path.parent)!r} ({reason}); expected a file "
+            "in a folder you can write to"
+        ) from None
+    return path
 
 
 def file_error(error: OSError) -> UserError:
@@ -94,6 +182,11 @@ def file_error(error: OSError) -> UserError:
     if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return UserError(
             f"cannot write {name}: {reason}; free some space and run the command again "
+            "(results already on disk are untouched, and nothing was left half-written)"
+        )
+    if error.errno == errno.EFBIG:  # a limit on file sizes (ulimit -f) or the file system's largest file
+        return UserError(
+            f"cannot write {name}: {reason}; raise the limit on file sizes (ulimit -f) or write elsewhere "
             "(results already on disk are untouched, and nothing was left half-written)"
         )
     return UserError(f"cannot use {name}: {reason}; expected a file or folder you can read and write")

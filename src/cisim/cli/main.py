@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import os
 import signal
 import sys
 import warnings
@@ -86,9 +87,8 @@ class CisimGroup(click.Group):
     """A command group that imports a command only when it is used, and reports every mistake plainly.
 
     Every error leaves as one ``error: ...`` paragraph on standard error: a bad option or value (exit status
-    2), a mistake in a scenario or experiment file (2), a file that cannot be written, a full disk
-    included (2), and a command's own refusals (``click.ClickException``, its own status). Warnings from
-    cisim print as ``warning: ...`` lines.
+    2), a mistake in any file cisim reads (2), a file that cannot be written, a full disk included (2), and
+    a command's own refusals (2). Warnings from cisim print as ``warning: ...`` lines.
     """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -120,12 +120,59 @@ class CisimGroup(click.Group):
         """Run the command line; in standalone mode, turn every error into a plain message and exit status."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        with warnings.catch_warnings():
-            # A command shows what cisim warns about (e.g. results with runs missing) and goes on.
-            warnings.simplefilter("default", UserWarning)
-            warnings.showwarning = _show_warning
-            status = _run_plainly(lambda: super(CisimGroup, self).main(args, prog_name, complete_var, False, **extra))
+        stdout = sys.stdout
+        sys.stdout = PipeSafe(stdout) if stdout is not None else stdout
+        try:
+            with warnings.catch_warnings():
+                # A command shows what cisim warns about (e.g. results with runs missing) and goes on.
+                warnings.simplefilter("default", UserWarning)
+                warnings.showwarning = _show_warning
+                status = _run_plainly(
+                    lambda: super(CisimGroup, self).main(args, prog_name, complete_var, False, **extra)
+                )
+        finally:
+            sys.stdout = stdout
         sys.exit(status)
+
+
+class PipeSafe:
+    """Standard output that a closed pipe (``cisim compare | head -2``) silences instead of stopping the command.
+
+    Once the reader has gone, what is printed goes nowhere and the command goes on to write its results whole;
+    only the printing stops.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.closed_pipe = False
+
+    def write(self, text: str) -> int:
+        """Write ``text``; after the reader has gone, drop it."""
+        if not self.closed_pipe:
+            try:
+                return int(self.stream.write(text))
+            except BrokenPipeError:
+                self._silence()
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush, unless the reader has gone."""
+        if not self.closed_pipe:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._silence()
+
+    def _silence(self) -> None:
+        self.closed_pipe = True
+        # What is still buffered goes to /dev/null, so the interpreter's own flush at exit finds no closed pipe.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 def _shorten(text: str, width: int) -> str:
@@ -138,7 +185,7 @@ def _shorten(text: str, width: int) -> str:
 def _run_plainly(run: Any) -> int:
     """Run the command line; return its exit status, printing any error as one plain paragraph."""
     from cisim.cli.errors import UserError, printable
-    from cisim.scenarios.errors import ScenarioError
+    from cisim.files import InputError
 
     previous = _stop_on_sigterm()
     try:
@@ -147,10 +194,13 @@ def _run_plainly(run: Any) -> int:
         where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
         click.echo(f"error: {printable(error.format_message())}{where}", err=True)
         return 2
-    except click.ClickException as error:
+    except UserError as error:
         error.show()
         return error.exit_code
-    except ScenarioError as error:
+    except click.ClickException as error:  # a refusal from click itself or a library: said the same way
+        UserError(error.format_message()).show()
+        return 2
+    except InputError as error:  # a mistake in any file cisim reads (scenario, experiment, validation, edge list)
         UserError("\n".join(printable(problem) for problem in error.problems)).show()
         return 2
     except OSError as error:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cisim.cli.errors import fresh_output_folder
+from cisim.cli.errors import fresh_output_folder, remove_if_empty, results_folder
 from cisim.cli.options import force_option, progress_bar, seed_type, set_option, steps_option
 from cisim.experiments.executors import EXECUTORS
 from cisim.scenarios.scenario import ARMS
@@ -75,13 +75,18 @@ def run(
     so earlier results are never overwritten), or to --out.
     """
     from cisim.api import resolve_scenario
-    from cisim.experiments.files import replacing, write_text
     from cisim.experiments.runs import SUMMARY_COLUMNS, run_model
+    from cisim.files import replacing, write_text
     from cisim.plots.figures import run_figure
 
     resolved = resolve_scenario(scenario, overrides).with_arm(arm)
-    folder = fresh_output_folder(out, Path("results") / f"{resolved.name}-{arm}-seed{seed}", force)
-    result = run_model(resolved, seed, steps, progress=progress_bar(quiet, desc="steps", unit="step"))
+    folder = fresh_output_folder(out, results_folder(resolved.name, f"-{arm}-seed{seed}"), force)
+    try:
+        result = run_model(resolved, seed, steps, progress=progress_bar(quiet, desc="steps", unit="step"))
+    except BaseException:
+        if out is None:  # a folder this command claimed, still empty
+            remove_if_empty(folder)
+        raise
     click.echo(f"{resolved.name} under '{arm}' ({ARMS[arm]}), seed {seed}, {len(result.series) - 1} steps\n")
     for key, value in result.summary.items():
         click.echo(f"  {key.replace('_', ' '):<22} {_fmt(value):>12}   {SUMMARY_COLUMNS[key]}")
@@ -159,22 +164,27 @@ def compare(
     from cisim.analysis.paired import compare_table
     from cisim.api import resolve_scenario
     from cisim.experiments.compare import compare_arms
-    from cisim.experiments.files import replacing
+    from cisim.files import replacing
     from cisim.plots.figures import comparison_figure
 
     resolved = resolve_scenario(scenario, overrides)
-    folder = fresh_output_folder(out, Path("results") / f"{resolved.name}-compare", force)
+    folder = fresh_output_folder(out, results_folder(resolved.name, "-compare"), force)
     arms = ("isolated", arm)
-    comparison = compare_arms(
-        resolved,
-        replicates,
-        seed,
-        arms,
-        steps,
-        progress=progress_bar(quiet, desc="runs", unit="run"),
-        executor=executor,
-        workers=workers,
-    )
+    try:
+        comparison = compare_arms(
+            resolved,
+            replicates,
+            seed,
+            arms,
+            steps,
+            progress=progress_bar(quiet, desc="runs", unit="run"),
+            executor=executor,
+            workers=workers,
+        )
+    except BaseException:
+        if out is None:  # a folder this command claimed, still empty
+            remove_if_empty(folder)
+        raise
     table = compare_table(comparison.summaries, COMPARED_METRICS, "isolated", arm)
     n_steps = len(comparison.outcomes) - 1
     design = f"{arm} ({ARMS[arm]})" if arm == "scenario" else arm

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from cisim.cli.errors import UserError, printable
+from cisim.cli.errors import UserError, output_file, printable
 from cisim.cli.options import set_option
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.library import (
@@ -77,7 +77,7 @@ def show(scenario: str, overrides: tuple[str, ...], folder: Path) -> None:
 @scenarios.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(paths: tuple[Path, ...]) -> None:
-    """Check scenario files; list every problem. Exit status 0 when all are valid, 1 otherwise."""
+    """Check scenario files; list every problem. Exit status 0 when all are valid, 2 otherwise."""
     failed = 0
     for path in paths:
         try:
@@ -89,8 +89,8 @@ def validate(paths: tuple[Path, ...]) -> None:
         else:
             click.echo(f"ok: {path}")
     if failed:
-        click.echo(f"{failed} of {len(paths)} scenario files have problems", err=True)
-        raise SystemExit(1)
+        click.echo(f"error: {failed} of {len(paths)} scenario files have problems", err=True)
+        raise SystemExit(2)
 
 
 @scenarios.command()
@@ -103,7 +103,7 @@ def new(name: str, parent: str, folder: Path, force: bool) -> None:
 
     Writes a commented file listing every parameter at its parent's value, to uncomment and change.
     """
-    from cisim.experiments.files import write_text
+    from cisim.files import write_text
 
     if not is_name(name):
         raise UserError(
@@ -130,8 +130,10 @@ def new(name: str, parent: str, folder: Path, force: bool) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file [default: print].")
 def reference_command(folder: Path, out: Path | None) -> None:
     """The scenario reference (docs/scenarios.md): every parameter from the schema, and each shipped scenario."""
-    from cisim.experiments.files import write_text
+    from cisim.files import write_text
 
+    if out is not None:
+        output_file(out, "--out", force=False)
     text = reference(folder)
     if out is None:
         click.echo(text, nl=False)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cisim.cli.errors import UserError, output_folder
+from cisim.cli.errors import UserError, inside_results, output_folder, results_folder
 from cisim.cli.options import set_option, steps_type
 from cisim.experiments.executors import EXECUTORS, default_workers
 
@@ -77,9 +77,10 @@ def sweep(
     and must be given again, the same, with --resume.
     """
     from cisim.experiments.design import load_experiment
+    from cisim.experiments.executors import ExecutorError, check_executor
 
     loaded = load_experiment(experiment, replicates, steps, overrides)
-    folder = out or Path("results") / loaded.name
+    folder = out or results_folder(loaded.name)
     workers = 1 if executor == "serial" else (workers or default_workers())
     runs = loaded.n_runs()
     if dry_run:
@@ -95,11 +96,21 @@ def sweep(
         )
     if runs > CONFIRM_ABOVE and not yes:
         if not sys.stdin.isatty():
-            raise click.ClickException(
+            raise UserError(
                 f"the design has {runs:,} runs (more than {CONFIRM_ABOVE:,}): "
                 "check it with --dry-run, then confirm with --yes"
             )
         click.confirm(f"The design has {runs:,} runs. Run them?", abort=True)
+    try:
+        check_executor(executor, scheduler)  # before anything is written
+    except ExecutorError as error:
+        raise UserError(str(error)) from None
+    outer = inside_results(folder.parent)
+    if outer is not None:
+        raise UserError(
+            f"--out {str(folder)!r}: lies inside the results folder {str(outer)!r} of an earlier command; expected "
+            "a folder outside it (choose another --out)"
+        )
     output_folder(folder)
     _run(loaded, folder, executor, workers, scheduler, resume, max_in_flight, quiet)
 
@@ -131,7 +142,7 @@ def _run(
     except SweepStorageError as error:
         raise UserError(str(error)) from None
     except (SweepError, RuntimeError) as error:
-        raise click.ClickException(str(error)) from None
+        raise UserError(str(error)) from None
     rate = report.ran_now / report.seconds if report.seconds else 0.0
     click.echo(
         f"{loaded.name}: {report.done:,} of {report.runs:,} runs done, {report.failed:,} failed; "

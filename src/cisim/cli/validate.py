@@ -9,7 +9,8 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from cisim.cli.errors import UserError, output_folder
+from cisim.cli.errors import UserError, output_file, output_folder
+from cisim.files import write_text
 from cisim.validation import (
     DEFAULT_FOLDER,
     ValidationFileError,
@@ -68,6 +69,7 @@ def validate(
     except ValidationFileError as error:
         raise UserError("\nerror: ".join(error.problems)) from None
     if json_path is not None:
+        output_file(json_path, "--json", force=False)
         _check_writable(json_path)
     folder = output_folder(out or Path("results") / "validation")
     bar = None if quiet else _progress_bar
@@ -101,6 +103,6 @@ def _check_writable(path: Path) -> None:
 
 
 def _write(outcomes: list[ExperimentOutcome], json_path: Path | None, folder: Path) -> None:
-    (folder / "report.txt").write_text("\n\n".join(render(o) for o in outcomes) + "\n\n" + summary(outcomes) + "\n")
+    write_text(folder / "report.txt", "\n\n".join(render(o) for o in outcomes) + "\n\n" + summary(outcomes) + "\n")
     if json_path is not None:
-        json_path.write_text(json.dumps([record(o) for o in outcomes], indent=2) + "\n")
+        write_text(json_path, json.dumps([record(o) for o in outcomes], indent=2) + "\n")

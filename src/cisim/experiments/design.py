@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from cisim.experiments.runs import StopRule, replicate_seeds
+from cisim.files import PLAIN_NAME, is_plain_name
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.library import find_scenario, is_name
 from cisim.scenarios.scenario import (
@@ -314,6 +315,8 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
             problems.append(f"{where}: field '{key}' is missing: expected text ({TOP_FIELDS[key].help})")
         elif not isinstance(data[key], str) or not data[key].strip():
             problems.append(f"{where}: field '{key}' = {show_value(data[key])}: expected non-empty text")
+        elif key == "name" and not is_plain_name(data[key]):  # it names the results folder
+            problems.append(f"{where}: field 'name' = {data[key]!r}: expected {PLAIN_NAME}")
     seed = _checked(TOP_FIELDS["seed"], data, where, problems)
     replicates = _checked(TOP_FIELDS["replicates"], data, where, problems)
     steps = _checked(TOP_FIELDS["steps"], data, where, problems)
@@ -326,6 +329,12 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
     factors = _parse_factors(data.get("factors", {}), where, problems)
     sample = _parse_sample(data.get("sample"), where, problems)
     factor_arms = _parse_factor_arms(data, arms, where, problems)
+    for key in sorted(set(factors) & set((sample or {}).get("ranges", {}))):
+        problems.append(
+            f"{where}: field 'factors.{key}' and field 'sample.ranges.{key}': the same parameter in both; "
+            "expected each parameter either on the grid [factors] or sampled [sample.ranges], not both"
+        )
+    _check_scenario_names(scenarios, where, problems)
     outputs = _table(data, "outputs", where, problems)
     _unknown(outputs, OUTPUT_FIELDS, "outputs.", where, problems)
     series, agents, block_size = (_checked(OUTPUT_FIELDS[k], outputs, where, problems) for k in OUTPUT_FIELDS)
@@ -412,6 +421,20 @@ def _parse_scenarios(
         except ScenarioError as error:
             problems += [f"{where}: field 'scenarios' has {name!r}: {p}" for p in error.problems]
     return scenarios
+
+
+def _check_scenario_names(scenarios: list[Scenario], where: str, problems: list[str]) -> None:
+    """Base scenarios are told apart by name (hashes, resumes, analysis): two of one name are refused."""
+    sources: dict[str, list[str]] = {}
+    for scenario in scenarios:
+        sources.setdefault(scenario.name, []).append(scenario.source)
+    for name, files in sources.items():
+        if len(files) > 1:
+            problems.append(
+                f"{where}: field 'scenarios': {len(files)} base scenarios are named {name!r} ({', '.join(files)}); "
+                "expected each base scenario to have its own name (results, hashes and analysis tell them apart "
+                "by it)"
+            )
 
 
 def _locate(name: str, folder: Path) -> Path:

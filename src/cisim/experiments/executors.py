@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
 EXECUTORS = ("serial", "processes", "dask")
+#: Seconds to wait for a Dask scheduler to answer before saying it cannot be reached.
+CONNECT_SECONDS = 5.0
+
+
+class ExecutorError(ValueError):
+    """An executor cannot be used as asked (an unknown kind, a scheduler address that is wrong or unreachable)."""
 
 
 class SerialExecutor(Executor):
@@ -36,6 +43,55 @@ class SerialExecutor(Executor):
 def default_workers() -> int:
     """All cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def check_executor(kind: str, scheduler: str | None = None, timeout: float | None = None) -> None:
+    """Check, before anything is written, that the executor can be used: its kind, and a Dask scheduler's address.
+
+    A scheduler is reached once (and let go): a mistyped address or one where nothing answers is said in
+    words before any design or manifest exists.
+
+    Raises:
+        ExecutorError: naming the option, the value and what was expected.
+    """
+    if kind not in EXECUTORS:
+        raise ExecutorError(f"--executor {kind!r}: expected one of {', '.join(EXECUTORS)}")
+    if scheduler is not None and kind != "dask":
+        raise ExecutorError(
+            f"--scheduler {scheduler!r}: a scheduler is used only by the dask executor (--executor is {kind!r}); "
+            "expected --executor dask with it, or no --scheduler"
+        )
+    if kind != "dask":
+        return
+    try:
+        import distributed  # noqa: F401
+    except ImportError:
+        raise ExecutorError(
+            "--executor dask: Dask distributed is not installed; expected it installed (pip install 'cisim[dask]')"
+        ) from None
+    if scheduler is None:
+        return
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def reach() -> None:
+        comm = await connect(scheduler, timeout=timeout or CONNECT_SECONDS)
+        await comm.close()
+
+    expected = "expected the address of a running Dask scheduler, e.g. tcp://HOST:8786"
+    try:
+        with warnings.catch_warnings():  # a probe's own socket warnings say nothing about the address
+            warnings.simplefilter("ignore", ResourceWarning)
+            asyncio.run(reach())
+    except ValueError as error:
+        raise ExecutorError(f"--scheduler {scheduler!r}: not an address ({error}); {expected}") from None
+    except (OSError, TimeoutError) as error:
+        raise ExecutorError(f"--scheduler {scheduler!r}: nothing answers there ({error}); {expected}") from None
+    except (Exception, asyncio.CancelledError) as error:  # a scheme cisim cannot use as given (tls://, ucx://)
+        raise ExecutorError(
+            f"--scheduler {scheduler!r}: cannot connect this way ({type(error).__name__}: {error}); {expected}"
+        ) from None
 
 
 @contextmanager

@@ -35,8 +35,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from cisim.experiments.files import sha256, write_bytes, write_text
+from cisim.files import sha256, write_bytes, write_text
 
 TABLES = ("summaries", "series", "agents")
 
@@ -65,18 +67,50 @@ def platform_info() -> dict[str, Any]:
 
 
 def _log_lines(folder: Path) -> list[dict[str, Any]]:
-    """Every whole line of the status log (a torn last line from a kill is ignored)."""
+    """Every whole, well-formed line of the status log.
+
+    A torn line from a kill, or a line of another shape, is ignored: a run it names counts as not run, and
+    ``--resume`` reruns it.
+    """
     path = folder / "status.jsonl"
     entries = []
     if path.exists():
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             try:
                 entry = json.loads(line)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 continue
-            if isinstance(entry, dict):
+            if _run_line(entry) or _block_line(entry):
                 entries.append(entry)
     return entries
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _run_line(entry: Any) -> bool:
+    """Whether a status line records one run as the sweep writes it."""
+    return (
+        isinstance(entry, dict)
+        and _whole(entry.get("run_id"))
+        and entry.get("status") in ("done", "failed")
+        and isinstance(entry.get("seconds", 0.0), int | float)
+        and "block" not in entry
+    )
+
+
+def _block_line(entry: Any) -> bool:
+    """Whether a status line records one block with the size and hash of each of its files."""
+    return (
+        isinstance(entry, dict)
+        and _whole(entry.get("block"))
+        and isinstance(entry.get("files"), dict)
+        and all(
+            isinstance(record, dict) and _whole(record.get("size")) and isinstance(record.get("sha256"), str)
+            for record in entry["files"].values()
+        )
+    )
 
 
 def read_status(folder: Path) -> dict[int, dict[str, Any]]:
@@ -153,14 +187,94 @@ def _check_file(folder: Path, relative: str, record: dict[str, Any]) -> str:
     return ""
 
 
+class DamagedResults(ValueError):
+    """A results folder's manifest or design is missing, unreadable or not what was written.
+
+    The message names the file and what to do.
+    """
+
+
+#: The manifest's own hash: of its JSON with this field left out, so an edit or a cut is seen when it is read.
+MANIFEST_HASH = "manifest_sha256"
+
+
+def _canonical(manifest: dict[str, Any]) -> bytes:
+    body = {k: v for k, v in manifest.items() if k != MANIFEST_HASH}
+    return json.dumps(body, sort_keys=True, default=str).encode("utf-8")
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The sweep's manifest."""
-    return json.loads((folder / "manifest.json").read_text())
+    """The sweep's manifest, checked against its own hash.
+
+    Raises:
+        DamagedResults: the manifest is missing, is not JSON (cut off by a kill or a full disk), or differs
+            from what cisim wrote; the message says how to rebuild it.
+    """
+    path = folder / "manifest.json"
+    try:
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        raise DamagedResults(f"{path}: missing; {_rebuild(folder)}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        reason = getattr(error, "strerror", None) or f"not whole JSON: {error}"
+        raise DamagedResults(f"{path}: damaged ({reason}); {_rebuild(folder)}") from None
+    if not isinstance(manifest, dict):
+        raise DamagedResults(f"{path}: damaged (not a JSON object); {_rebuild(folder)}")
+    recorded = manifest.get(MANIFEST_HASH)
+    if recorded is not None and recorded != sha256(_canonical(manifest)):
+        raise DamagedResults(
+            f"{path}: damaged (its content does not match the SHA-256 it was written with); {_rebuild(folder)}"
+        )
+    return manifest
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
-    """Write the manifest atomically (a stop never leaves half a file)."""
+    """Write the manifest atomically (a stop never leaves half a file), with its own hash."""
+    manifest[MANIFEST_HASH] = sha256(_canonical(manifest))
     write_text(folder / "manifest.json", json.dumps(manifest, indent=2, default=str) + "\n")
+
+
+def design_bytes(design: pd.DataFrame) -> bytes:
+    """The design as the Parquet bytes written to ``design.parquet``."""
+    buffer = io.BytesIO()
+    design.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def read_design(folder: Path, manifest: dict[str, Any] | None) -> pd.DataFrame:
+    """The sweep's design, checked against the SHA-256 the manifest recorded when it was written.
+
+    Raises:
+        DamagedResults: ``design.parquet`` is missing, cut off, not Parquet, or not what was written.
+    """
+    path = folder / "design.parquet"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DamagedResults(f"{path}: missing; {_rebuild(folder)}") from None
+    except OSError as error:
+        raise DamagedResults(f"{path}: cannot be read ({error.strerror or error}); {_rebuild(folder)}") from None
+    recorded = (manifest or {}).get("design_sha256")
+    if recorded is not None and sha256(data) != recorded:
+        raise DamagedResults(
+            f"{path}: damaged (its SHA-256 differs from the one recorded in manifest.json when it was written); "
+            f"{_rebuild(folder)}"
+        )
+    try:
+        design = pq.read_table(pa.BufferReader(data)).to_pandas()  # the bytes hashed, not a second read
+    except Exception as error:  # pyarrow's errors for a cut or foreign file take several types
+        raise DamagedResults(f"{path}: damaged (not a whole Parquet file: {error}); {_rebuild(folder)}") from None
+    if "run_id" not in design.columns or "seed" not in design.columns:
+        raise DamagedResults(f"{path}: not a sweep's design (no run_id or seed column); {_rebuild(folder)}")
+    return design
+
+
+def _rebuild(folder: Path) -> str:
+    """What to do about a damaged manifest or design: the resume that rebuilds it from the experiment file."""
+    return (
+        f"rebuild it from the experiment file with `cisim sweep {_experiment_path(folder)} --out {folder} --resume` "
+        "(finished runs are kept)"
+    )
 
 
 def table_frame(table: str, parts: list[Any]) -> pd.DataFrame:
@@ -246,17 +360,19 @@ def load_results(folder: str | Path, table: str = "summaries", incomplete: str =
 
     Raises:
         FileNotFoundError: the folder holds no sweep.
+        DamagedResults: its manifest or design is missing or damaged (the message says how to rebuild it).
         IncompleteResultsError: runs are missing and ``incomplete="error"``.
     """
     folder = Path(folder)
-    if not (folder / "design.parquet").exists():
+    if not (folder / "design.parquet").exists() and not (folder / "manifest.json").exists():
         raise FileNotFoundError(f"{folder}: not a sweep results folder (no design.parquet)")
     if table not in TABLES:
         raise ValueError(f"unknown table {table!r}: expected one of {', '.join(TABLES)}")
     if incomplete not in ("warn", "error", "ignore"):
         raise ValueError(f"incomplete={incomplete!r}: expected 'warn', 'error' or 'ignore'")
-    design = pd.read_parquet(folder / "design.parquet")
-    block_size = _block_size(folder)
+    manifest = read_manifest(folder)
+    design = read_design(folder, manifest)
+    block_size = _whole_or(manifest.get("block_size"), 50)
     verified = verify_blocks(folder, len(design), block_size)
     parts = [folder / block_path(table, b) for b in sorted(verified.complete)]
     parts = [p for p in parts if p.exists()]
@@ -301,15 +417,13 @@ def incomplete_message(folder: Path, runs: int, missing: int, damaged: dict[int,
     )
 
 
-def _block_size(folder: Path) -> int:
-    try:
-        return int(read_manifest(folder).get("block_size", 50))
-    except (OSError, ValueError):
-        return 50
+def _whole_or(value: Any, default: int) -> int:
+    return value if _whole(value) and value > 0 else default
 
 
 def _experiment_path(folder: Path) -> str:
     try:
-        return str(read_manifest(folder)["experiment"]["path"])
-    except (OSError, ValueError, KeyError):
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return str(manifest["experiment"]["path"])
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return "EXPERIMENT"

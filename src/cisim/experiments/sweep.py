@@ -8,7 +8,7 @@ any number of workers.
 from __future__ import annotations
 
 import contextlib
-import io
+import errno
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,22 +22,38 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from cisim.experiments.design import Experiment
-from cisim.experiments.executors import default_workers, make_executor
-from cisim.experiments.files import write_bytes
+from cisim.experiments.executors import ExecutorError, check_executor, default_workers, make_executor
 from cisim.experiments.store import (
     BlockWriter,
+    DamagedResults,
     block_of,
+    design_bytes,
     now,
     platform_info,
+    read_design,
     read_manifest,
     read_status,
     verify_blocks,
     write_manifest,
 )
 from cisim.experiments.worker import Task, execute_all
+from cisim.files import sha256, write_bytes
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.scenario import Scenario
 from cisim.version import __version__
+
+#: Errors of a disk or a folder (full, over quota, too large a file, read-only, refused, failing), as
+#: opposed to a lost connection to a cluster, which is an ``OSError`` too.
+DISK_ERRORS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EFBIG,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EIO,
+    errno.ENOENT,
+}
 
 #: The lock file that keeps two sweeps from writing into one results folder at once.
 LOCK = ".lock"
@@ -139,6 +155,10 @@ def run_sweep(
         SweepError: the folder holds another sweep, the experiment changed since, or workers crashed.
         SweepInterrupted: on Ctrl-C, after recording what finished.
     """
+    try:
+        check_executor(executor, scheduler)
+    except ExecutorError as error:
+        raise SweepError(str(error)) from None
     design = experiment.design()
     workers = 1 if executor == "serial" else (workers or default_workers())
     folder.mkdir(parents=True, exist_ok=True)
@@ -240,6 +260,8 @@ def _run_locked(
         raise
     except OSError as error:  # the results folder: a full disk, made read-only, removed
         outcome = "stopped"
+        if error.filename is None and error.errno not in DISK_ERRORS:  # a connection (a Dask scheduler lost)
+            raise SweepError(_stopped_message(folder, f"stopped: {error.strerror or error}")) from None
         reason = f"cannot write {error.filename or folder}: {error.strerror or error}"
         raise SweepStorageError(_stopped_message(folder, f"stopped ({reason})")) from None
     except Exception as error:  # a crashed worker or a lost cluster: nothing finished is lost
@@ -282,67 +304,127 @@ def _bounded(pool: Executor, batches: Iterator[list[Task]], limit: int) -> Itera
 
 
 def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume: bool) -> None:
-    """Write the design and manifest before any run, or check that a resumed sweep is the same one."""
-    if resume:
-        if not (folder / "design.parquet").exists():
-            raise SweepError(f"{folder}: nothing to resume (no design.parquet); run without --resume to start")
-        manifest = read_manifest(folder)
-        changed = []
-        if manifest["experiment"]["sha256"] != experiment.sha256:
-            changed.append(f"the experiment file {experiment.source} changed since the sweep started")
-        before = manifest["scenario_hashes"]
-        for name, digest in experiment.scenario_hashes().items():
-            if before.get(name) != digest:
-                changed.append(f"scenario {name!r} changed since the sweep started")
-        options = _options(experiment)
-        if manifest.get("options", options) != options:
-            changed.append(f"the command-line options differ (the sweep started with {_show(manifest['options'])})")
-        # A sweep started before factors named their arms applied every factor to every arm.
-        every_arm = [arm["name"] for arm in manifest.get("arms", [])]
-        started = manifest.get("factor_arms", dict.fromkeys(manifest.get("factors", []), every_arm))
-        if started != _factor_arms(experiment):
-            changed.append(f"the arms each factor applies to differ (the sweep started with {started})")
-        if not changed and not pd.read_parquet(folder / "design.parquet").equals(design):
-            changed.append("the design differs from the one on disk")
-        if changed:
-            raise SweepError(
-                f"{folder}: refusing to resume: "
-                + "; ".join(changed)
-                + ". Start a new sweep in another folder (--out), or restore the files."
-            )
+    """Write the design and manifest before any run, or check that a resumed sweep is the same one.
+
+    On ``--resume`` a manifest or design that is missing or damaged (a kill as the sweep started, a cut-off
+    file, an edit) is rebuilt from the experiment file, when the runs already on disk show they come from the
+    same design; otherwise the message says what differs.
+    """
+    if not resume:
+        if (folder / "design.parquet").exists() or (folder / "manifest.json").exists():
+            raise SweepError(f"{folder} already holds a sweep: resume it with --resume, or choose another --out")
+        _write_design(folder, design)
+        write_manifest(folder, _new_manifest(experiment, design))
         return
-    if (folder / "design.parquet").exists():
-        raise SweepError(f"{folder} already holds a sweep: resume it with --resume, or choose another --out")
-    buffer = io.BytesIO()
-    design.to_parquet(buffer, index=False)
-    write_bytes(folder / "design.parquet", buffer.getvalue(), durable=True)
-    write_manifest(
-        folder,
-        {
-            "cisim_version": __version__,
-            "experiment": {
-                "name": experiment.name,
-                "description": experiment.description,
-                "path": experiment.source,
-                "sha256": experiment.sha256,
-            },
-            "scenarios": [{"name": s.name, "path": s.source, "values": s.values} for s in experiment.scenarios],
-            "scenario_hashes": experiment.scenario_hashes(),
-            "seed": experiment.seed,
-            "replicates": experiment.replicates,
-            "options": _options(experiment),
-            "arms": experiment.arm_levels(),  # with the factors that apply to each and the levels it holds
-            "factors": experiment.factor_keys,
-            "factor_arms": _factor_arms(experiment),
-            "grid": experiment.factors,
-            "sample": experiment.sample,
-            "runs": len(design),
-            "block_size": experiment.block_size,
-            "platform": platform_info(),
-            "created": now(),
-            "status": "created",
+    if not any((folder / name).exists() for name in ("design.parquet", "manifest.json", "status.jsonl")):
+        raise SweepError(f"{folder}: nothing to resume (no design.parquet); run without --resume to start")
+    try:
+        manifest: dict[str, Any] | None = read_manifest(folder)
+    except DamagedResults:
+        manifest = None
+    if manifest is not None:
+        _check_same_sweep(experiment, manifest, folder)
+    try:
+        on_disk: pd.DataFrame | None = read_design(folder, manifest)
+    except DamagedResults:
+        on_disk = None
+    if on_disk is not None and not on_disk.equals(design):
+        raise SweepError(
+            f"{folder}: refusing to resume: the design differs from the one on disk. Start a new sweep in another "
+            "folder (--out), or restore the files."
+        )
+    if manifest is None:
+        _check_recorded_seeds(design, folder)
+        manifest = {**_new_manifest(experiment, design), "status": "rebuilt", "rebuilt": now()}
+    if on_disk is None:
+        _check_recorded_seeds(design, folder)
+        _write_design(folder, design)
+    manifest["design_sha256"] = sha256((folder / "design.parquet").read_bytes())
+    write_manifest(folder, manifest)
+
+
+def _check_same_sweep(experiment: Experiment, manifest: dict[str, Any], folder: Path) -> None:
+    """Refuse to resume when the experiment, a scenario or a command-line option differs from the sweep's."""
+    changed = []
+    if manifest.get("experiment", {}).get("sha256") != experiment.sha256:
+        changed.append(f"the experiment file {experiment.source} changed since the sweep started")
+    before = manifest.get("scenario_hashes", {})
+    for name, digest in experiment.scenario_hashes().items():
+        if before.get(name) != digest:
+            changed.append(f"scenario {name!r} changed since the sweep started")
+    options = _options(experiment)
+    started = manifest.get("options", options)
+    for option in ("replicates", "steps"):
+        if started.get(option) != options[option]:
+            changed.append(
+                f"--{option} is {_given(options[option])} now, {_given(started.get(option))} when it started"
+            )
+    if list(started.get("overrides", [])) != options["overrides"]:
+        changed.append(
+            f"--set is {_given(options['overrides'])} now, {_given(started.get('overrides'))} when it started"
+        )
+    # A sweep started before factors named their arms applied every factor to every arm.
+    every_arm = [arm["name"] for arm in manifest.get("arms", [])]
+    applied = manifest.get("factor_arms", dict.fromkeys(manifest.get("factors", []), every_arm))
+    if applied != _factor_arms(experiment):
+        changed.append(f"the arms each factor applies to differ (the sweep started with {applied})")
+    if changed:
+        raise SweepError(
+            f"{folder}: refusing to resume: "
+            + "; ".join(changed)
+            + ". Give the options the sweep started with, start a new sweep in another folder (--out), or restore "
+            "the files."
+        )
+
+
+def _given(value: Any) -> str:
+    if value is None or value == []:
+        return "not given"
+    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _check_recorded_seeds(design: pd.DataFrame, folder: Path) -> None:
+    """Before rebuilding a manifest or design: the runs on disk must be runs of this design (same seeds)."""
+    seeds = dict(zip(design["run_id"].tolist(), design["seed"].tolist(), strict=True))
+    wrong = [r for r, entry in read_status(folder).items() if seeds.get(r) != entry.get("seed")]
+    if wrong:
+        raise SweepError(
+            f"{folder}: refusing to resume: its manifest or design is damaged, and {len(wrong):,} runs on disk "
+            f"(run {wrong[0]} first) have seeds this experiment does not give them, so they come from another "
+            "design. Start a new sweep in another folder (--out)."
+        )
+
+
+def _write_design(folder: Path, design: pd.DataFrame) -> None:
+    write_bytes(folder / "design.parquet", design_bytes(design), durable=True)
+
+
+def _new_manifest(experiment: Experiment, design: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "cisim_version": __version__,
+        "experiment": {
+            "name": experiment.name,
+            "description": experiment.description,
+            "path": experiment.source,
+            "sha256": experiment.sha256,
         },
-    )
+        "scenarios": [{"name": s.name, "path": s.source, "values": s.values} for s in experiment.scenarios],
+        "scenario_hashes": experiment.scenario_hashes(),
+        "seed": experiment.seed,
+        "replicates": experiment.replicates,
+        "options": _options(experiment),
+        "arms": experiment.arm_levels(),  # with the factors that apply to each and the levels it holds
+        "factors": experiment.factor_keys,
+        "factor_arms": _factor_arms(experiment),
+        "grid": experiment.factors,
+        "sample": experiment.sample,
+        "runs": len(design),
+        "block_size": experiment.block_size,
+        "design_sha256": sha256(design_bytes(design)),
+        "platform": platform_info(),
+        "created": now(),
+        "status": "created",
+    }
 
 
 def _factor_arms(experiment: Experiment) -> dict[str, list[str]]:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cisim.analysis.statistics import mean_intervals
+from cisim.files import replacing
 from cisim.model.outputs import label
 
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -36,7 +37,8 @@ def run_figure(series: pd.DataFrame, path: Path, title: str) -> Path:
     ax.set(xlabel="step", ylabel=label("community_outcome"), title=title)
     ax.legend(loc="lower right", ncols=2)
     ax.grid(alpha=0.3)
-    fig.savefig(path, dpi=120)
+    with replacing(path) as temporary:  # whole or not at all
+        fig.savefig(temporary, dpi=120)
     plt.close(fig)
     return path
 
@@ -66,6 +68,7 @@ def comparison_figure(outcomes: pd.DataFrame, summaries: pd.DataFrame, path: Pat
     right.set(ylabel=label("final_outcome"), title="final outcome per replicate (lines pair them)")
     right.grid(alpha=0.3)
     fig.suptitle(title)
-    fig.savefig(path, dpi=120)
+    with replacing(path) as temporary:  # whole or not at all
+        fig.savefig(temporary, dpi=120)
     plt.close(fig)
     return path

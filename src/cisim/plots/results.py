@@ -18,6 +18,7 @@ from cisim.analysis.attribution import AttributionError, attribute
 from cisim.analysis.results import Results, factor_columns
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.statistics import mean_intervals
+from cisim.files import replacing
 from cisim.model.outputs import label
 from cisim.plots.figures import PALETTE
 
@@ -30,8 +31,10 @@ class Skip(Exception):
 
 def _save(fig: plt.Figure, out: Path, name: str) -> list[Path]:
     paths = [out / f"{name}.png", out / f"{name}.svg"]
-    fig.savefig(paths[0], dpi=120)
-    fig.savefig(paths[1])
+    with replacing(paths[0]) as temporary:  # whole or not at all: a full disk never leaves half a figure
+        fig.savefig(temporary, dpi=120)
+    with replacing(paths[1]) as temporary:
+        fig.savefig(temporary)
     plt.close(fig)
     return paths
 

@@ -23,6 +23,7 @@ from cisim.analysis.findings import cautions, headline, key_comparisons
 from cisim.analysis.results import Results
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.tables import describe, paired_comparisons
+from cisim.files import write_text
 from cisim.model.outputs import RUN_SUMMARIES, label
 from cisim.plots.results import plot_all
 from cisim.scenarios.scenario import Scenario
@@ -165,13 +166,7 @@ def build_report(results: Results | str | Path) -> str:
 
 def write_report(results: Results | str | Path, target: Path) -> Path:
     """Build the report and write it to ``target`` (whole or not at all: an interrupted write leaves no file)."""
-    text = build_report(results)
-    temporary = target.with_name(target.name + ".tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(target)
-    finally:
-        temporary.unlink(missing_ok=True)
+    write_text(target, build_report(results))
     return target
 
 

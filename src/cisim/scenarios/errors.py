@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+from cisim.files import InputError
 
-class ScenarioError(ValueError):
+
+class ScenarioError(InputError):
     """A scenario could not be loaded; ``problems`` holds one plain message per mistake."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems

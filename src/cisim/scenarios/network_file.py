@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cisim.files import InputError, read_text
 from cisim.scenarios.errors import ScenarioError
 
 #: Larger edge lists are refused: they cannot describe organizations the schema allows (at most 1000,
@@ -36,22 +37,11 @@ def read_edge_list(path: str | Path, n_organizations: int, where: str) -> list[t
     """
     path = Path(path)
     expected_line = f"two organization indices from 0 to {n_organizations - 1} per line, e.g. '0 1'"
-    if not path.is_file():
-        what = "is not a file" if path.exists() else "no such file"
-        raise ScenarioError([f"{where} = {str(path)!r}: {what}; expected an edge list ({expected_line})"])
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ScenarioError(
-                [f"{where} = {str(path)!r}: {size:,} bytes; expected an edge list of at most {MAX_BYTES:,} bytes"]
-            )
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(
-            [f"{where} = {str(path)!r}: not a text file (not UTF-8); expected an edge list ({expected_line})"]
-        ) from None
-    except OSError as error:
-        raise ScenarioError([f"{where} = {str(path)!r}: cannot be read ({error.strerror or error})"]) from None
+        text, _ = read_text(path, "edge list", f"expected an edge list ({expected_line})", MAX_BYTES)
+    except InputError as error:  # each message starts with the path; say it as the field's value instead
+        shown = f"{where} = {str(path)!r}:"
+        raise ScenarioError([shown + problem.removeprefix(f"{path}:") for problem in error.problems]) from None
     links: dict[tuple[int, int], None] = {}
     problems: list[str] = []
     for number, line in enumerate(text.splitlines(), start=1):

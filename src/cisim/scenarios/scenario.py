@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
+from cisim.files import MAX_TOML_BYTES, PLAIN_NAME, InputError, is_plain_name, parse_value, show_number
+from cisim.files import read_toml as read_checked_toml
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.network_file import read_edge_list
 from cisim.scenarios.schema import (
@@ -127,57 +127,24 @@ def parse_scenario(data: dict[str, Any], where: str = BUILTIN, overrides: Sequen
 
 
 #: Larger files are refused before reading: no scenario or experiment needs a megabyte.
-MAX_FILE_BYTES = 1_000_000
+MAX_FILE_BYTES = MAX_TOML_BYTES
 
 
 def read_toml(path: Path, kind: str = "scenario file") -> tuple[dict[str, Any], bytes]:
-    """Read a TOML file (a scenario or an experiment), with a plain message for every way it can fail.
+    """Read a TOML file (a scenario or an experiment) through the one checked reader (``cisim.files``).
 
     Returns the parsed table and the raw bytes (for hashing).
 
     Raises:
-        ScenarioError: the file is missing, is a folder, is too large, is not text, or is not valid TOML;
-            the message names the file, the place and what was expected.
+        ScenarioError: the file is missing, is a folder or a device, is too large, is not text, is not valid
+            TOML, nests too deeply or holds an integer outside 64 bits; the message names the file, the place
+            and what was expected.
     """
-    where = str(path)
     expected = f'expected a {kind} in TOML (name = "...", description = "...", [sections])'
     try:
-        if path.is_dir():
-            raise ScenarioError([f"{where}: is a folder; {expected}"])
-        if path.exists() and not path.is_file():  # a device or a pipe (/dev/zero would never end)
-            raise ScenarioError([f"{where}: is not a regular file; {expected}"])
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError([f"{where}: {size:,} bytes; expected a {kind} of at most {MAX_FILE_BYTES:,} bytes"])
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([f"{where}: no such {kind}"]) from None
-    except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
-        reason = getattr(error, "strerror", None) or str(error)
-        raise ScenarioError([f"{where}: cannot be read ({reason}); {expected}"]) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ScenarioError(
-            [f"{where}: not a text file (byte {raw[error.start]:#04x} at {error.start} is not UTF-8); {expected}"]
-        ) from None
-    try:
-        return tomllib.loads(text), raw
-    except tomllib.TOMLDecodeError as error:
-        raise ScenarioError([f"{where}: {toml_problem(error, text)}"]) from None
-
-
-def toml_problem(error: tomllib.TOMLDecodeError, text: str) -> str:
-    """A TOML syntax error as a plain message with the line, its text and what TOML expected there."""
-    message = str(error)
-    found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    if not found:
-        return f"not valid TOML: {message}"
-    number = int(found[1])
-    lines = text.splitlines()
-    line = lines[number - 1] if 0 < number <= len(lines) else ""
-    reason = message[: found.start()].strip()
-    return f"not valid TOML at line {number}, column {found[2]}: {line[:80]!r}: {reason[0].lower()}{reason[1:]}"
+        return read_checked_toml(path, kind, expected)
+    except InputError as error:
+        raise ScenarioError(error.problems) from None
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -249,6 +216,8 @@ def _apply_layer(
             problems.append(f"{where}: field '{key}' is missing: expected text ({META_FIELDS[key]})")
         elif not isinstance(data[key], str) or not data[key].strip():
             problems.append(f"{where}: field '{key}' = {data[key]!r}: expected non-empty text")
+        elif key == "name" and not is_plain_name(data[key]):  # it names the results folder
+            problems.append(f"{where}: field 'name' = {data[key]!r}: expected {PLAIN_NAME}")
     for top, content in data.items():
         if top in META_FIELDS or top == "extends":
             continue
@@ -316,9 +285,10 @@ def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: 
             problems.append(f"--set {item!r}: unknown field '{key}'{suggest(key, BY_KEY)}")
             continue
         try:
-            value = tomllib.loads(f"value = {raw}")["value"]
-        except tomllib.TOMLDecodeError:
-            value = raw
+            value = parse_value(raw, "--set", key)
+        except InputError as error:
+            problems += error.problems
+            continue
         checked, problem = check_value(parameter, value)
         if problem:
             problems.append(f"--set: field '{key}' = {show_value(value)}: {problem}")
@@ -343,17 +313,21 @@ def check_value(parameter: Parameter, value: Any) -> tuple[Any, str]:
         return value, ""
     if not isinstance(value, int | float):
         return value, expected
+    if isinstance(value, float) and not math.isfinite(value):
+        return value, expected
+    # Bounds first: Python compares integers and floats exactly, so a huge integer never meets float().
+    if (parameter.low is not None and value < parameter.low) or (parameter.high is not None and value > parameter.high):
+        return value, expected
     if kind is int:
         if isinstance(value, float):
             if not value.is_integer():
                 return value, expected
             value = int(value)
     else:
-        value = float(value)
-        if not math.isfinite(value):
+        try:
+            value = float(value)
+        except OverflowError:
             return value, expected
-    if (parameter.low is not None and value < parameter.low) or (parameter.high is not None and value > parameter.high):
-        return value, expected
     return value, ""
 
 
@@ -420,4 +394,6 @@ def suggest(word: str, options: Any) -> str:
 
 def show_value(value: Any) -> str:
     """A value as a message shows it: as written in TOML for true/false, ``repr`` otherwise."""
-    return repr(value) if not isinstance(value, bool) else str(value).lower()
+    if isinstance(value, bool):
+        return str(value).lower()
+    return show_number(value) if isinstance(value, int) else repr(value)

@@ -8,6 +8,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
+from cisim.files import replacing
 from cisim.plots.figures import PALETTE
 from cisim.validation.estimates import Estimate
 from cisim.validation.report import describe_sizes
@@ -51,7 +52,8 @@ def _size(outcome: ExperimentOutcome) -> str:
 
 def _save(fig: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    with replacing(path) as temporary:  # whole or not at all
+        fig.savefig(temporary, dpi=110)
     plt.close(fig)
     return path
 

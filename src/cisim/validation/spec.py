@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from cisim.files import InputError, read_toml
 from cisim.scenarios.scenario import check_value, suggest
 from cisim.scenarios.schema import BY_KEY
 
@@ -66,12 +66,8 @@ STUDY_FIELDS = {
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class ValidationFileError(ValueError):
+class ValidationFileError(InputError):
     """One or more problems in validation experiment files; each names the file, field, value and expectation."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -234,11 +230,11 @@ def load_validation(path: Path, drivers: Mapping[str, DriverSchema]) -> Validati
     """Read and validate one experiment file, or raise ``ValidationFileError`` listing every problem."""
     where = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ValidationFileError([f"{where}: cannot read the file ({error.strerror})"]) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ValidationFileError([f"{where}: not valid TOML ({error})"]) from None
+        data, _ = read_toml(
+            path, "validation file", "expected a validation experiment in TOML (experiments/validation/)"
+        )
+    except InputError as error:
+        raise ValidationFileError(error.problems) from None
     problems: list[str] = []
     for key in data:
         if key not in TOP_FIELDS:
