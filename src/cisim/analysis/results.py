@@ -128,6 +128,12 @@ class Results:
         return declared or list(dict.fromkeys(self.frame["arm"]))
 
     @property
+    def baseline(self) -> str | None:
+        """The arm the experiment compares the others with, if it names one (``baseline`` in the file)."""
+        named = self.manifest.get("experiment", {}).get("baseline")
+        return str(named) if named in self.arms else None
+
+    @property
     def factors(self) -> list[str]:
         """The parameters the design varies (grid and sampled)."""
         return factor_columns(self.frame)

@@ -99,6 +99,7 @@ def analyze(results: Path, baseline: str | None, metrics: tuple[str, ...], out: 
     """
     loaded = _load(results)
     _arm(loaded, baseline, "--baseline")
+    baseline = baseline or loaded.baseline
     chosen = [_metric(loaded, m) for m in metrics] or metrics_in(loaded.frame)
     folder = _folder(results, out)
     frame = loaded.done
@@ -210,8 +211,12 @@ def plot(results: Path, kinds: tuple[str, ...], out: Path | None) -> None:
 
 @click.command()
 @results_argument
+@click.option(
+    "--baseline",
+    help="Arm the others are compared with [default: the experiment's baseline, else isolated, if present].",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="[default: RESULTS/report.html]")
-def report(results: Path, out: Path | None) -> None:
+def report(results: Path, baseline: str | None, out: Path | None) -> None:
     """One self-contained HTML report of a sweep, to share or archive as it is.
 
     It opens with the answer in plain words (which design did better, by how much, how surely, at what
@@ -225,8 +230,9 @@ def report(results: Path, out: Path | None) -> None:
         raise UserError(f"--out {str(target)!r}: is a folder; expected the path of an HTML file to write")
     _folder(results, None if out is None else target.parent, default="")
     loaded = _load(results)
+    _arm(loaded, baseline, "--baseline")
     try:
-        write_report(loaded, target)
+        write_report(loaded, target, baseline)
     except OSError as error:
         raise UserError(f"--out {str(target)!r}: cannot write the report ({error.strerror or error})") from None
     click.echo(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")

@@ -55,6 +55,7 @@ TOP_FIELDS: dict[str, Parameter] = {
         _field("", "replicates", int, 10, "paired replicates per design point", low=1),
         _field("", "steps", int, None, "steps per run (default: each scenario's run.steps)", low=1, high=1_000_000),
         _field("", "arms", dict, None, "table of named coalition designs"),
+        _field("", "baseline", str, None, "the arm the report compares every other arm with"),
         _field("", "factors", dict, None, "table of parameters varied over a full grid"),
         _field("", "sample", dict, None, "sampled factors: method, samples and ranges"),
         _field("", "outputs", dict, None, "what to keep besides per-run summaries"),
@@ -115,6 +116,7 @@ class Experiment:
     block_size: int = 50
     stop: StopRule = field(default_factory=StopRule)
     options: dict[str, Any] = field(default_factory=dict)
+    baseline: str | None = None
 
     def points(self) -> list[dict[str, Any]]:
         """Design points: the grid of ``factors`` crossed with the sampled points (if any)."""
@@ -284,6 +286,13 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
     stop_table = _table(data, "stop", where, problems)
     _unknown(stop_table, STOP_FIELDS, "stop.", where, problems)
     target, patience = (_checked(STOP_FIELDS[k], stop_table, where, problems) for k in STOP_FIELDS)
+    baseline = data.get("baseline")
+    names = [arm.name for arm in arms]
+    if baseline is not None and baseline not in names:
+        problems.append(
+            f"{where}: field 'baseline' = {show_value(baseline)}: expected the name of one of the arms "
+            f"({', '.join(names)})"
+        )
     if problems:
         raise ScenarioError(problems)
     experiment = Experiment(
@@ -303,6 +312,7 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
         block_size=block_size,
         stop=StopRule(target, patience),
         options=options,
+        baseline=baseline,
     )
     _check_combinations(experiment, where)
     return experiment

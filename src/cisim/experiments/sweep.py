@@ -320,6 +320,7 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
                 "description": experiment.description,
                 "path": experiment.source,
                 "sha256": experiment.sha256,
+                "baseline": experiment.baseline,
             },
             "scenarios": [{"name": s.name, "path": s.source, "values": s.values} for s in experiment.scenarios],
             "scenario_hashes": experiment.scenario_hashes(),

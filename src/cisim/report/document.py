@@ -88,13 +88,20 @@ KIND_OF_STEM = {
 }
 
 
-def build_report(results: Results | str | Path) -> str:
-    """The report of a sweep's results as one HTML string (figures embedded), from the results alone."""
+def build_report(results: Results | str | Path, baseline: str | None = None) -> str:
+    """The report of a sweep's results as one HTML string (figures embedded), from the results alone.
+
+    Args:
+        results: the results (or their folder).
+        baseline: the arm every other is compared with (default: the manifest's ``baseline``, else
+            ``isolated`` when present, else the first arm).
+    """
     results = Results.of(results)
     manifest = results.manifest
+    baseline = baseline or results.baseline
     multi_arm = not results.done.empty and results.done["arm"].nunique() > 1
-    key = key_comparisons(results) if multi_arm else None
-    lead = headline(results, key) if key is not None else None
+    key = key_comparisons(results, baseline) if multi_arm else None
+    lead = headline(results, key, baseline) if key is not None else None
     try:
         contributions, interactions = attribute(results.done)
     except AttributionError:
@@ -163,9 +170,9 @@ def build_report(results: Results | str | Path) -> str:
     return "\n".join(parts)
 
 
-def write_report(results: Results | str | Path, target: Path) -> Path:
+def write_report(results: Results | str | Path, target: Path, baseline: str | None = None) -> Path:
     """Build the report and write it to ``target`` (whole or not at all: an interrupted write leaves no file)."""
-    text = build_report(results)
+    text = build_report(results, baseline)
     temporary = target.with_name(target.name + ".tmp")
     try:
         temporary.write_text(text, encoding="utf-8")
