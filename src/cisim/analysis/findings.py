@@ -275,6 +275,14 @@ def _sensitivity_cautions(method: str, indices: pd.DataFrame) -> list[str]:
                 f"Sobol intervals wider than ±{WIDE_INDEX} for {', '.join(wide)}: the ranking of these factors "
                 "is uncertain; more samples would narrow the intervals."
             )
+    elif method == "rbd_fast":
+        half = (indices["S1_ci_high"] - indices["S1_ci_low"]).to_numpy() / 2
+        wide = indices["factor"][half > WIDE_INDEX].tolist()
+        if wide:
+            notes.append(
+                f"RBD-FAST intervals wider than ±{WIDE_INDEX} for {', '.join(wide)}: with {samples} design points "
+                "these indices cannot rank the factors; sample more points."
+            )
     elif samples is not None and samples < ENOUGH_PAIRS:
         notes.append(f"Only {samples} Morris trajectories: the screening is rough; 10 to 50 trajectories are usual.")
     return notes

@@ -262,10 +262,11 @@ def attribute_command(results: Path, metric: str, arm: str | None, out: Path | N
 @click.option("--arm", help="Arm to analyse [default: the last one].")
 @out_option
 def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path | None) -> None:
-    """Global sensitivity to each sampled factor: Sobol indices (saltelli design) or Morris screening.
+    """Global sensitivity to each sampled factor: Sobol indices, Morris screening, or RBD-FAST on any sample.
 
-    Needs a sweep whose [sample] method is "saltelli" (Sobol first-order and total indices with 95 %
-    intervals) or "morris" (mean absolute elementary effects). Writes sensitivity.csv and sensitivity.png/.svg.
+    A sweep whose [sample] method is "saltelli" gets Sobol first-order and total indices with 95 % intervals,
+    "morris" mean absolute elementary effects; any other design of 20 or more points (lhs, sobol,
+    montecarlo, a grid) RBD-FAST first-order indices. Writes sensitivity.csv and sensitivity.png/.svg.
     """
     loaded = _load(results)
     _arm(loaded, arm, "--arm")
@@ -278,7 +279,8 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
     indices.to_csv(folder / "sensitivity.csv", index=False)
     sensitivity_bars(indices, method, folder)
     click.echo(f"condition dynamics: {indices.attrs['dynamics']} (arm {indices.attrs['arm']})")
-    click.echo(f"{'Sobol indices' if method == 'saltelli' else 'Morris screening'} of {label(metric)}:\n")
+    name = {"saltelli": "Sobol indices", "morris": "Morris screening", "rbd_fast": "RBD-FAST first-order indices"}
+    click.echo(f"{name[method]} of {label(metric)}:\n")
     click.echo(_show(indices))
     click.echo(f"\nwrote {folder / 'sensitivity.csv'} and {folder / 'sensitivity.png'}")
     _cautions(cautions(loaded, sensitivity=(method, indices)))

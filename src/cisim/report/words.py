@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from cisim.analysis.findings import Headline, Step
+from cisim.analysis.pooled import Pooled
 from cisim.analysis.results import Results
 from cisim.analysis.statistics import Interval
 from cisim.model.outputs import label
@@ -96,7 +97,7 @@ def cost_sentence(step: Step) -> str:
     text += "." if step.cost.excludes_zero() else "; the interval of that change includes zero."
     per_point = step.cost_per_point
     if math.isfinite(per_point) and per_point > 0:
-        text += f" Each percentage point of {label('final_outcome')} gained cost {number(per_point)} more in spend."
+        text += f" Each percentage point of {label('final_outcome')} gained cost {number(per_point, 1)} more in spend."
     elif math.isfinite(per_point):
         text += " It did better for less: there is no trade-off to weigh."
     return text
@@ -221,6 +222,37 @@ def _designs_headline(h: Headline) -> list[str]:
     return paragraphs
 
 
+def pooled_sentences(answer: Pooled) -> list[str]:
+    """A sampled design's pooled answer in words (HTML-safe): the mean advantage and what moves it."""
+    what = label(answer.metric)
+    subject = (
+        f"the {what} under {escape(answer.arm)}"
+        if answer.baseline is None
+        else f"the advantage of {escape(answer.arm)} over {escape(answer.baseline)}"
+    )
+    mean, low, high = answer.overall
+    model = answer.model.assign(size=answer.model["effect"].abs()).sort_values("size", ascending=False)
+    clear = model[(model["ci_low"] > 0) | (model["ci_high"] < 0)]
+    text = (
+        f"Pooled over all {len(answer.points)} design points, {subject} averaged {number(mean, signed=True)} "
+        f"(95 % interval {number(low, signed=True)} to {number(high, signed=True)} over the points)."
+    )
+    if len(clear):
+        moves = "; ".join(
+            f"{escape(row.factor)} from {row.low:.3g} to {row.high:.3g} changes it by "
+            f"{number(row.effect, signed=True)} (95 % interval {number(row.ci_low, signed=True)} to "
+            f"{number(row.ci_high, signed=True)})"
+            for row in clear.itertuples()
+        )
+        text += f" Along the sampled ranges, {moves}."
+    else:
+        text += " No factor moves it detectably along its sampled range (every slope's interval includes zero)."
+    text += f" The straight-line model explains {max(answer.r2, 0):.0%} of the variation between points (R²)" + (
+        "; the figure of the advantage along each factor shows the rest." if answer.r2 < 0.5 else "."
+    )
+    return [text]
+
+
 def attribution_headline(contributions: pd.DataFrame) -> list[str]:
     """Paragraphs saying which factor contributed most to the advantage of all on over all off."""
     players = contributions[contributions["player"] != "total"]
@@ -248,7 +280,7 @@ def attribution_headline(contributions: pd.DataFrame) -> list[str]:
 def sensitivity_headline(method: str, indices: pd.DataFrame) -> list[str]:
     """Paragraphs saying which sampled factor the outcome depends on most."""
     metric = label(indices.attrs.get("metric", "final_outcome"))
-    column = "ST" if method == "saltelli" else "mu_star"
+    column = {"saltelli": "ST", "rbd_fast": "S1"}.get(method, "mu_star")
     ranked = indices.sort_values(column, ascending=False)
     top = ranked.iloc[0]
     factor = escape(str(top["factor"]))
@@ -258,6 +290,12 @@ def sensitivity_headline(method: str, indices: pd.DataFrame) -> list[str]:
             f"{top['ST']:.2f} (95 % interval {top['ST_ci_low']:.2f} to {top['ST_ci_high']:.2f}): with its "
             f"interactions it accounts for about {max(top['ST'], 0):.0%} of the variance of the {metric} over "
             f"the sampled ranges, {max(top['S1'], 0):.0%} on its own."
+        )
+    elif method == "rbd_fast":
+        text = (
+            f"<strong>The {metric} depends most on {factor}.</strong> Its first-order index (RBD-FAST) is "
+            f"{top['S1']:.2f} (95 % interval {top['S1_ci_low']:.2f} to {top['S1_ci_high']:.2f}): on its own it "
+            f"accounts for about {max(top['S1'], 0):.0%} of the variance of the {metric} over the design."
         )
     else:
         text = (
@@ -304,6 +342,12 @@ def caption(kind: str, results: Results, headline: Headline | None) -> str:
             "Mean paired advantage of the arm over the baseline at each combination of the two factors shown "
             "(purple: the arm did better; orange: worse). Notice where the advantage is largest and where it "
             "vanishes: that is where the design matters."
+        )
+    if kind == "factors":
+        return (
+            "The advantage at every design point (dots) against each sampled factor, with the mean of each fifth of "
+            "the points (95 % interval) and the least-squares line. Notice which factor's line climbs or falls "
+            "beyond the spread of the dots: that factor moves the advantage; a flat line over scattered dots does not."
         )
     if kind == "cost":
         return (
