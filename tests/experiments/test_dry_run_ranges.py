@@ -140,7 +140,7 @@ def spy(monkeypatch):
 def test_the_range_holds_start_up_and_runs():
     found = Estimate(seconds=100.0, seconds_per_run=1.0, probes=3, startup=5.0)
     low, high = found.wall_range(workers=2, setup=2.0)
-    assert low == pytest.approx(0.7 * 7 + 50) and high == pytest.approx(2 + 2 * 5 + 2 * 50)
+    assert low == pytest.approx(0.7 * 7 + 50) and high == pytest.approx(2 * 7 + 2 * 50)
     assert low < 57 < high
 
 

@@ -62,12 +62,14 @@ def probe_run(scenario: Scenario, steps: int, timer: Timer = time_run) -> float:
 
 
 #: The real time of a sweep was found within these multiples of the estimate's parts (shipped experiments,
-#: measured on a 2-core machine shared with other work; tests/experiments/test_dry_run.py checks them):
+#: measured on a 2-core machine shared with other work; tests/experiments/test_dry_run_ranges.py checks them):
 #: runs take from 1 to ``SLOWER_RUNS`` times their probed time (probes keep the faster of two tries, and
-#: workers share cores with the main process and each other), and each worker from 1 to ``SLOWER_START``
-#: times the probed start-up (several start at once). Measured: coalition_size, isolated_vs_collective,
+#: workers share cores with the main process and each other), and starting (this process, then each worker)
+#: from ``FASTER_START`` to ``SLOWER_START`` times the time measured (several workers start at once, on cores
+#: the main process also uses). Measured: coalition_size, isolated_vs_collective,
 #: conditions_factorial and backbone_roles with --replicates 1 and 30 or 40 steps took 25, 36, 27 and 27 s
-#: against upper ends of 32, 49, 42 and 35 s (2 workers, a machine busy with other work).
+#: against upper ends of 32, 49, 42 and 35 s when only the worker's start was doubled; coalition_size at 30 steps
+#: then took 21.1 s against 21, so the whole start is doubled (2 workers, a machine busy with other work).
 SLOWER_RUNS = 2.0
 SLOWER_START = 2.0
 #: Starting may also go faster than when it was timed (the machine less busy by then).
@@ -103,7 +105,7 @@ class Estimate:
         """
         runs = self.seconds / max(workers, 1)
         start = setup + self.startup
-        return FASTER_START * start + runs, setup + SLOWER_START * self.startup + SLOWER_RUNS * runs
+        return FASTER_START * start + runs, SLOWER_START * start + SLOWER_RUNS * runs
 
 
 def warm_up() -> None:
