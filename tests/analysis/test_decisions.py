@@ -300,3 +300,18 @@ def test_condition_levels_are_legible_strips(studies, drawn, tmp_path):
     assert len(axes) == 4
     for ax in axes:
         assert min(label.get_fontsize() for label in ax.get_yticklabels()) >= 11
+
+
+# ---------------------------------------------------------------- 6. the way in
+def test_the_readme_says_to_run_the_factorial_before_attributing_and_links_the_analysts_guide():
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    readme = (root / "README.md").read_text()
+    assert readme.index("cisim sweep experiments/conditions_factorial.toml") < readme.index(
+        "cisim attribute results/conditions_factorial"
+    )
+    assert "docs/analyst.md" in readme and (root / "docs" / "analyst.md").is_file()
+    for name in ("backbone_decision", "where_it_pays"):
+        experiment = load_experiment(root / "experiments" / f"{name}.toml")
+        assert experiment.baseline in [arm.name for arm in experiment.arms]

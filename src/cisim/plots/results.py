@@ -95,22 +95,34 @@ def _differences_over_time(
     others = [a for a in arms if a != baseline]
     fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
     ax.axhline(0, color="black", lw=1)
+    ends = {}
     for arm in others:
         difference = (table[arm] - table[baseline]).dropna().groupby(level="step")
         mean = difference.mean()
         low, high = mean_intervals(mean, difference.std(ddof=1), difference.count())
         ax.plot(mean.index, mean, lw=2.5, color=_colour(arms, arm), label=f"{arm} minus {baseline}")
         ax.fill_between(mean.index, low, high, color=_colour(arms, arm), alpha=0.2)
+        ends[arm] = (mean.index[-1], float(mean.iloc[-1]))
+    first, last = min(step for step, _ in ends.values()), max(step for step, _ in ends.values())
+    first = min(first, 0)
+    ax.set_xlim(first, last + 0.22 * (last - first))  # room for the names at the ends
+    bottom, top = ax.get_ylim()
+    gap, placed = 0.05 * (top - bottom), []
+    for arm, (step, value) in sorted(ends.items(), key=lambda item: item[1][1]):
+        at = max(value, placed[-1] + gap) if placed else value  # names at the ends never overlap
+        placed.append(at)
         ax.annotate(
             arm,
-            (mean.index[-1], mean.iloc[-1]),
-            xytext=(6, 0),
+            (step, value),
+            xytext=(8, 0),
             textcoords="offset points",
             va="center",
             fontsize=12,
             color=_colour(arms, arm),
+            annotation_clip=False,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
         )
-    ax.margins(x=0.12)
+        ax.texts[-1].xyann = (8, (at - value) / (top - bottom) * ax.bbox.height * 72 / fig.dpi)
     ax.set(
         xlabel="step",
         ylabel=f"difference in {label(column)}",
