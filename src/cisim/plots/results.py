@@ -107,22 +107,21 @@ def _differences_over_time(
     first = min(first, 0)
     ax.set_xlim(first, last + 0.22 * (last - first))  # room for the names at the ends
     bottom, top = ax.get_ylim()
-    gap, placed = 0.05 * (top - bottom), []
+    gap, placed = 0.05 * (top - bottom), list[float]()
     for arm, (step, value) in sorted(ends.items(), key=lambda item: item[1][1]):
         at = max(value, placed[-1] + gap) if placed else value  # names at the ends never overlap
         placed.append(at)
         ax.annotate(
             arm,
             (step, value),
-            xytext=(8, 0),
-            textcoords="offset points",
+            xytext=(step + 0.01 * (last - first), at),
+            textcoords="data",
             va="center",
             fontsize=12,
             color=_colour(arms, arm),
             annotation_clip=False,
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
         )
-        ax.texts[-1].xyann = (8, (at - value) / (top - bottom) * ax.bbox.height * 72 / fig.dpi)
     ax.set(
         xlabel="step",
         ylabel=f"difference in {label(column)}",
@@ -294,6 +293,7 @@ def condition_levels(series: pd.DataFrame, out: Path) -> list[Path]:
         ax.set_yticks(range(len(columns)), [label(c).removesuffix(" level") for c in columns], fontsize=12)
         ax.set_title(arm, loc="left", fontsize=14)
     axes[-1, 0].set_xlabel("step")
+    assert image is not None  # one panel per arm, and there is at least one arm
     fig.colorbar(image, ax=axes[:, 0], label="condition level (mean over runs)", shrink=0.9)
     return _save(fig, out, "condition_levels")
 
