@@ -23,10 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cisim.analysis.results import Results, factor_columns
-from cisim.analysis.statistics import CONFIDENCE, mean_interval, ties_below_tolerance
+from cisim.analysis.statistics import CONFIDENCE, mean_interval, t_critical, t_test_p, ties_below_tolerance
 
 #: Fewer design points than this cannot support a metamodel or sensitivity indices.
 MIN_POINTS = 20
@@ -80,8 +79,14 @@ def numeric_factors(frame: pd.DataFrame) -> list[str]:
 
 
 def is_sampled(results: Results) -> bool:
-    """Whether the design is sampled, or a grid over several numeric factors: the pooled answer applies."""
-    return bool(results.manifest.get("sample")) or len(numeric_factors(results.done)) >= 2
+    """Whether the pooled answer applies.
+
+    It does to a sampled design, and to a grid over several numeric factors of at least ``MIN_POINTS``
+    points (a small grid's own tables say it better).
+    """
+    if results.manifest.get("sample"):
+        return True
+    return len(numeric_factors(results.done)) >= 2 and results.points >= MIN_POINTS
 
 
 def point_advantages(
@@ -165,9 +170,9 @@ def regression(points: pd.DataFrame, factors: list[str], confidence: float = CON
     covariance = sigma2 * np.linalg.pinv(design.T @ design)
     errors = np.sqrt(np.clip(np.diag(covariance), 0, None))[1:]
     slope = coefficients[1:]
-    t = stats.t.ppf(0.5 + confidence / 2, dof)
+    t = float(t_critical(confidence, dof))
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = 2 * stats.t.sf(np.abs(slope / errors), dof)
+        p = t_test_p(slope / errors, dof)
         src = slope * x.std(axis=0, ddof=1) / y.std(ddof=1)
     total = float(((y - y.mean()) ** 2).sum())
     r2 = 1 - float(residuals @ residuals) / total if total > 0 else float("nan")

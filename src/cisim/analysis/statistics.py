@@ -72,6 +72,16 @@ def mean_intervals(
     return np.where(varies, low, exact), np.where(varies, high, exact)
 
 
+def t_critical(confidence: float, dof: ArrayLike) -> np.ndarray:
+    """The two-sided critical value of Student's t at ``confidence`` with ``dof`` degrees of freedom."""
+    return np.asarray(stats.t.interval(confidence, dof)[1])
+
+
+def t_test_p(statistic: ArrayLike, dof: ArrayLike) -> np.ndarray:
+    """Two-sided p-values of t statistics with ``dof`` degrees of freedom (NaN where the statistic is)."""
+    return np.asarray(2 * stats.t.sf(np.abs(np.asarray(statistic, dtype=float)), dof))
+
+
 def mean_interval(values: ArrayLike, confidence: float = CONFIDENCE) -> Interval:
     """The mean of ``values`` (missing values dropped) with its t-interval."""
     values = np.asarray(values, dtype=float)

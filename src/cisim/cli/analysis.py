@@ -128,6 +128,7 @@ def analyze(results: Path, baseline: str | None, metrics: tuple[str, ...], per_p
             answer = pooled(loaded, chosen[0] if metrics else "final_outcome", baseline)
         except PooledError as error:
             click.echo(f"no pooled answer: {error}\n")
+            sampled = False  # the tables of each point are then the answer
         else:
             click.echo(_pooled_text(answer, loaded.replicates))
             answer.points.to_csv(folder / "pooled_points.csv", index=False)

@@ -55,7 +55,7 @@ TOP_FIELDS: dict[str, Parameter] = {
         _field("", "description", str, None, "the question it answers"),
         _field("", "scenarios", list, None, "base scenarios: names in scenarios/ or paths relative to the file"),
         _field("", "seed", int, 0, "experiment seed; run seeds derive from it by position", low=0),
-        _field("", "replicates", int, 10, "paired replicates per design point", low=1, high=MAX_REPLICATES),
+        _field("", "replicates", int, 10, "paired replicates per design point", low=1),
         _field("", "steps", int, None, "steps per run (default: each scenario's run.steps)", low=1, high=1_000_000),
         _field("", "arms", dict, None, "table of named coalition designs"),
         _field("", "baseline", str, None, "the arm the report compares every other arm with"),
@@ -279,6 +279,14 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
         if options[option] is not None:
             given = _checked(TOP_FIELDS[option], {option: options[option]}, f"--{option}", problems)
             replicates, steps = (given, steps) if option == "replicates" else (replicates, given)
+    if isinstance(replicates, int) and replicates > MAX_REPLICATES:
+        given = options["replicates"] is not None
+        digits = len(str(replicates))
+        problems.append(
+            f"{'--replicates' if given else where + ': field ' + repr('replicates')} = a number of {digits} digits: "
+            f"expected a whole number from 1 to {MAX_REPLICATES:,}"
+        )
+        replicates = 1
     scenarios = _parse_scenarios(data, where, folder, options["overrides"], problems)
     arms = _parse_arms(data.get("arms", DEFAULT_ARMS), where, problems)
     factors = _parse_factors(data.get("factors", {}), where, problems)

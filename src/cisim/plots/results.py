@@ -192,6 +192,8 @@ def advantage_heatmap(
             "the figure of the advantage along each factor shows these results"
         )
     arms = _arms(frame)
+    if len(arms) < 2:
+        raise Skip(f"one arm ({arms[0]}): there is no advantage to map")
     if baseline not in arms:
         raise Skip(f"no baseline arm {baseline!r} (arms: {', '.join(arms)})")
     arm = arm or next(a for a in reversed(arms) if a != baseline)
