@@ -30,17 +30,21 @@ steps = 8
 """
 
 EXPERIMENT = """name = "report_in_browser"
-description = "two conditions on or off, against isolated impact"
+description = "two conditions on or off, against isolated impact, with and without a backbone"
 scenarios = ["tiny"]
 seed = 5
 replicates = 3
+baseline = "no_backbone"
 [arms.isolated]
 preset = "isolated"
+[arms.no_backbone]
+preset = "collective"
+"conditions.backbone" = 0.0
 [arms.design]
 preset = "collective"
 [factors]
 "conditions.common_agenda" = [0.0, 1.0]
-"conditions.backbone" = [0.0, 1.0]
+"conditions.communication" = [0.0, 1.0]
 """
 
 
@@ -83,5 +87,8 @@ def test_the_report_loads_in_chromium_without_console_errors(report, tmp_path):
             assert present == list(SECTION_IDS), f"report parts missing: {set(SECTION_IDS) - set(present)}"
             for name in ("headline", "key-table", "figures"):
                 assert page.locator(f"#{name}").inner_text().strip(), f"#{name} is empty"
+            # three designs and a baseline: the best against the baseline, then design by design
+            answer = page.locator("#headline").inner_text()
+            assert "no_backbone" in answer and "Design by design, each against the one before it" in answer
     assert failed == [], failed
     assert console.errors == [], "\n".join(console.errors)

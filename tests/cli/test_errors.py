@@ -109,7 +109,7 @@ def test_compare_runs_the_scenarios_own_design_and_never_overwrites(runner, tmp_
     assert (tmp_path / "results" / "immature_backbone-compare" / "runs.csv").read_bytes() == before
     out = str(tmp_path / "results" / "immature_backbone-compare")
     refused = runner.invoke(main, [*args, "--out", out])
-    assert_plain_error(refused, "holds the results of an earlier command (runs.csv)", "--force")
+    assert_plain_error(refused, "holds the results of an earlier command (runs.csv", "--force")
     assert (tmp_path / "results" / "immature_backbone-compare" / "runs.csv").read_bytes() == before
     forced = runner.invoke(main, [*args, "--seed", "5", "--out", out, "--force"])
     assert forced.exit_code == 0 and (Path(out) / "runs.csv").read_bytes() != before

@@ -41,7 +41,9 @@ def test_every_reading_of_a_candidate_change_counts_and_offers_come_out_of_capac
 
 def test_listening_costs_search(small):
     """A member that reads what a neighbour offers has that much less capacity for its own candidates."""
-    talking = small.with_arm("collective").with_values(conditions__reinforcing_activities=0.0, organizations__capacity=1)
+    talking = small.with_arm("collective").with_values(
+        conditions__reinforcing_activities=0.0, organizations__capacity=1
+    )
     quiet = talking.with_values(conditions__communication=0.0, communication__informal=0.0)
     searched, offers = [], []
     for scenario in (quiet, talking):

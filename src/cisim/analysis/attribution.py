@@ -66,8 +66,9 @@ def game_from_results(
     players = players or candidates
     if not players:
         raise AttributionError(
-            "no two-level factors in these results: attribution needs a full factorial of "
-            "factors at two levels (e.g. experiments/conditions_factorial.toml)"
+            "no two-level factors in these results: attribution needs a full factorial of factors at two "
+            "levels; run one first, e.g. `cisim sweep experiments/conditions_factorial.toml`, then "
+            "`cisim attribute results/conditions_factorial`"
         )
     others = [c for c in factor_columns(frame) if c not in players]
     if others and frame[others].drop_duplicates().shape[0] > 1:

@@ -5,6 +5,7 @@ The numbers only; ``cisim.report`` puts them into sentences.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +26,50 @@ WIDE_INDEX = 0.1
 
 
 @dataclass(frozen=True)
+class Step:
+    """One design against another on the final outcome and total spend, paired run by run.
+
+    Attributes:
+        arm: the design compared.
+        against: the design it is compared with.
+        arm_mean: the design's mean final outcome.
+        against_mean: the other design's mean final outcome.
+        difference: mean paired difference (arm minus against) with its bootstrap 95 % interval.
+        p_value: Wilcoxon signed-rank p-value of the pairs, uncorrected.
+        cost: mean paired difference in total spend with its interval (None if not recorded).
+        arm_cost: the design's mean total spend.
+        against_cost: the other design's mean total spend.
+    """
+
+    arm: str
+    against: str
+    arm_mean: float
+    against_mean: float
+    difference: Interval
+    p_value: float
+    cost: Interval | None = None
+    arm_cost: float = float("nan")
+    against_cost: float = float("nan")
+
+    @property
+    def clear(self) -> bool:
+        """Whether the outcome difference's interval lies on one side of zero."""
+        return self.difference.excludes_zero()
+
+    @property
+    def cost_per_point(self) -> float:
+        """Extra total spend per percentage point of final outcome gained (NaN unless the gain is clear)."""
+        if self.cost is None or not self.clear or self.difference.estimate <= 0:
+            return float("nan")
+        return self.cost.estimate / (100 * self.difference.estimate)
+
+
+@dataclass(frozen=True)
 class Headline:
     """The best arm against the baseline on the final outcome, pooled over every design point.
 
     Attributes:
-        baseline: the arm compared against (``isolated`` when present).
+        baseline: the arm compared against (``--baseline``; else ``isolated`` when present, else the first).
         arm: the other arm with the largest mean advantage.
         baseline_mean: the baseline's mean final outcome.
         arm_mean: the arm's mean final outcome.
@@ -42,6 +82,8 @@ class Headline:
         efficiency: mean cost-effectiveness of (baseline, arm), points of outcome per 100,000 spent.
         lowest: the design point where the arm's advantage was smallest, and that advantage.
         highest: the design point where it was largest, and that advantage.
+        against_baseline: every other arm against the baseline, in the arms' order.
+        ladder: with three or more arms, each arm against the one before it in the arms' order.
     """
 
     baseline: str
@@ -57,12 +99,51 @@ class Headline:
     efficiency: tuple[float, float] | None = None
     lowest: tuple[dict[str, Any], float] | None = None
     highest: tuple[dict[str, Any], float] | None = None
+    against_baseline: tuple[Step, ...] = ()
+    ladder: tuple[Step, ...] = ()
+
+    @property
+    def best(self) -> Step:
+        """The headline's own comparison as a ``Step``."""
+        return next(step for step in self.against_baseline if step.arm == self.arm)
 
 
 def key_comparisons(results: Results, baseline: str | None = None, metrics: list[str] | None = None) -> pd.DataFrame:
     """Each arm against the baseline over every design point and scenario at once (paired by run seed)."""
     metrics = metrics or [HEADLINE_METRIC, "outcome_auc", COST_METRIC, EFFICIENCY_METRIC]
     return paired_comparisons(results.done, baseline, metrics, by=[])
+
+
+def _steps(key: pd.DataFrame) -> list[Step]:
+    """One ``Step`` per arm of a key table (arm against its baseline), in the table's order."""
+    steps = []
+    outcome = key[key["metric"] == HEADLINE_METRIC]
+    for row in outcome.itertuples():
+        cost = key[(key["metric"] == COST_METRIC) & (key["arm"] == row.arm) & (key["baseline"] == row.baseline)]
+        found = None if cost.empty else cost.iloc[0]
+        steps.append(
+            Step(
+                arm=str(row.arm),
+                against=str(row.baseline),
+                arm_mean=float(row.arm_mean),
+                against_mean=float(row.baseline_mean),
+                difference=_interval(pd.Series(row._asdict())),
+                p_value=float(row.p_wilcoxon),
+                cost=None if found is None else _interval(found),
+                arm_cost=float("nan") if found is None else float(found["arm_mean"]),
+                against_cost=float("nan") if found is None else float(found["baseline_mean"]),
+            )
+        )
+    return steps
+
+
+def ladder(results: Results, arms: list[str]) -> list[Step]:
+    """Each arm against the one before it in ``arms``: what each step of a design adds, and what it costs."""
+    steps = []
+    for before, after in itertools.pairwise(arms):
+        part = results.done[results.done["arm"].isin([before, after])]
+        steps += _steps(paired_comparisons(part, before, [HEADLINE_METRIC, COST_METRIC], by=[]))
+    return steps
 
 
 def headline(results: Results, key: pd.DataFrame | None = None, baseline: str | None = None) -> Headline | None:
@@ -91,6 +172,7 @@ def headline(results: Results, key: pd.DataFrame | None = None, baseline: str | 
             low, high = per_point.loc[per_point["difference"].idxmin()], per_point.loc[per_point["difference"].idxmax()]
             lowest = ({c: low[c] for c in where}, float(low["difference"]))
             highest = ({c: high[c] for c in where}, float(high["difference"]))
+    arms = [a for a in results.arms if a in set(results.done["arm"])]
     return Headline(
         baseline=baseline,
         arm=arm,
@@ -105,6 +187,8 @@ def headline(results: Results, key: pd.DataFrame | None = None, baseline: str | 
         efficiency=None if efficiency is None else (float(efficiency["baseline_mean"]), float(efficiency["arm_mean"])),
         lowest=lowest,
         highest=highest,
+        against_baseline=tuple(_steps(key)),
+        ladder=tuple(ladder(results, arms)) if len(arms) >= 3 else (),
     )
 
 
@@ -135,13 +219,17 @@ def cautions(
             "more replicates before relying on per-point differences."
         )
     if key is not None and not key.empty:
-        for row in key.itertuples():
-            if np.isfinite(row.ci_low) and row.ci_low <= 0 <= row.ci_high and row.difference != 0:
-                notes.append(
-                    f"The 95 % interval of the difference in {label(row.metric)} ({row.arm} minus "
-                    f"{row.baseline}) runs from {_figure(row.ci_low)} to {_figure(row.ci_high)}: it includes zero, so "
-                    "these runs cannot tell the two apart on it; more replicates would narrow it."
-                )
+        unclear = [
+            f"{label(row.metric)} ({row.arm} minus {row.baseline}: {_figure(row.ci_low)} to {_figure(row.ci_high)})"
+            for row in key.itertuples()
+            if np.isfinite(row.ci_low) and row.ci_low <= 0 <= row.ci_high and not (row.ci_low == row.ci_high == 0)
+        ]
+        if unclear:
+            notes.append(
+                f"{len(unclear)} of the {len(key)} comparisons in the key table have a 95 % interval that includes "
+                "zero, so these runs cannot tell the two designs apart on them (more replicates would narrow the "
+                "intervals): " + "; ".join(unclear) + "."
+            )
     if contributions is not None and not contributions.empty:
         players = contributions[contributions["player"] != "total"]
         unclear = players[(players["ci_low"] <= 0) & (players["ci_high"] >= 0)]
@@ -186,6 +274,14 @@ def _sensitivity_cautions(method: str, indices: pd.DataFrame) -> list[str]:
             notes.append(
                 f"Sobol intervals wider than ±{WIDE_INDEX} for {', '.join(wide)}: the ranking of these factors "
                 "is uncertain; more samples would narrow the intervals."
+            )
+    elif method == "rbd_fast":
+        half = (indices["S1_ci_high"] - indices["S1_ci_low"]).to_numpy() / 2
+        wide = indices["factor"][half > WIDE_INDEX].tolist()
+        if wide:
+            notes.append(
+                f"RBD-FAST intervals wider than ±{WIDE_INDEX} for {', '.join(wide)}: with {samples} design points "
+                "these indices cannot rank the factors; sample more points."
             )
     elif samples is not None and samples < ENOUGH_PAIRS:
         notes.append(f"Only {samples} Morris trajectories: the screening is rough; 10 to 50 trajectories are usual.")

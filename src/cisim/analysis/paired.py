@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
 
-from cisim.analysis.statistics import CONFIDENCE, mean_interval
+from cisim.analysis.statistics import CONFIDENCE, mean_interval, ties_below_tolerance
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,12 @@ def paired_difference(
 ) -> PairedDifference:
     """Paired difference of ``metric`` between two arms, replicate by replicate.
 
-    Replicates where either arm's value is missing (e.g. time to target never reached) are dropped.
+    Replicates where either arm's value is missing (e.g. time to target never reached) are dropped;
+    differences below numerical tolerance are ties (``ties_below_tolerance``).
     """
     table = summaries.pivot(index="replicate", columns="arm", values=metric)[[baseline, arm]].dropna()
-    interval = mean_interval(table[arm] - table[baseline], confidence)
+    scale = float(np.abs(table.to_numpy(dtype=float)).max()) if len(table) else 1.0
+    interval = mean_interval(ties_below_tolerance(table[arm] - table[baseline], scale), confidence)
     return PairedDifference(
         metric=metric,
         baseline=baseline,

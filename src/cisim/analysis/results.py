@@ -30,6 +30,18 @@ class ResultsError(ValueError):
     """A folder cannot be read as a sweep's results; the message names the folder and what is wrong."""
 
 
+def _what_would(folder: Path) -> str:
+    """What to run to get a folder the analysis commands read, for a folder that is not one."""
+    if (folder / "runs.csv").exists() and (folder / "differences.csv").exists():
+        return (
+            "; it holds a comparison written by an earlier cisim (runs.csv only). Run the same `cisim compare "
+            "SCENARIO` again: its folder now holds the design and manifest that analyze, plot and report read"
+        )
+    if (folder / "summary.json").exists():
+        return "; it holds one run (cisim run). Compare designs with `cisim compare SCENARIO`, then report on that"
+    return "; make one with `cisim compare SCENARIO` (two designs) or `cisim sweep EXPERIMENT` (a design of many)"
+
+
 def factor_columns(frame: pd.DataFrame) -> list[str]:
     """The design's factors (dotted parameter names) present in a results frame."""
     return [c for c in frame.columns if "." in c and c not in DESIGN_COLUMNS]
@@ -62,7 +74,7 @@ class Results:
         try:
             frame = load_results(folder, incomplete="ignore")  # the commands say what is missing themselves
         except (FileNotFoundError, ValueError) as error:
-            raise ResultsError(str(error)) from None
+            raise ResultsError(str(error) + _what_would(folder)) from None
         try:
             manifest = read_manifest(folder)
         except FileNotFoundError:
@@ -126,6 +138,12 @@ class Results:
         """The arms, in the experiment's order."""
         declared = [arm["name"] for arm in self.manifest.get("arms", [])]
         return declared or list(dict.fromkeys(self.frame["arm"]))
+
+    @property
+    def baseline(self) -> str | None:
+        """The arm the experiment compares the others with, if it names one (``baseline`` in the file)."""
+        named = self.manifest.get("experiment", {}).get("baseline")
+        return str(named) if named in self.arms else None
 
     @property
     def factors(self) -> list[str]:

@@ -1,8 +1,9 @@
 """Global sensitivity of an outcome to the sampled factors: Sobol indices and Morris screening (SALib).
 
-The sweep must have sampled its factors with ``method = "saltelli"`` (Sobol first-order and total indices)
-or ``method = "morris"`` (elementary effects), so that the design holds the points in the order SALib's
-analysis expects. Each design point's outcome is its mean over replicates.
+A sweep that sampled its factors with ``method = "saltelli"`` gets Sobol first-order and total indices, one
+with ``method = "morris"`` elementary effects (the design holds the points in the order SALib's analysis
+expects); any other design of enough points (Latin hypercube, Sobol, Monte Carlo, a grid) gets RBD-FAST
+first-order indices, which need no special design. Each design point's outcome is its mean over replicates.
 """
 
 from __future__ import annotations
@@ -69,6 +70,26 @@ def morris_indices(problem: dict[str, Any], inputs: np.ndarray, outputs: np.ndar
     )
 
 
+def _any_sample(results: Results, metric: str, arm: str) -> pd.DataFrame:
+    """RBD-FAST first-order indices of ``metric`` under ``arm`` from whatever points the design holds."""
+    from cisim.analysis.pooled import MIN_POINTS, fast_indices, numeric_factors
+
+    frame = results.done[results.done["arm"] == arm]
+    factors = numeric_factors(frame)
+    points = frame.groupby(["scenario", "point", *factors], sort=True)[metric].mean().rename("advantage")
+    if not factors or len(points) < MIN_POINTS:
+        raise SensitivityError(
+            f"{results.folder}: {len(points)} design point(s) over {len(factors)} numeric factor(s); sensitivity "
+            f'indices need at least {MIN_POINTS} points: sample them (a [sample] table with method = "lhs", '
+            '"saltelli" for Sobol indices or "morris" for screening, e.g. `cisim sweep experiments/sensitivity.toml`)'
+        )
+    indices = fast_indices(points.reset_index(), factors, seed=int(results.manifest.get("seed", 0)))
+    if indices is None:
+        raise SensitivityError(f"{results.folder}: the {metric} is the same at every design point; nothing to explain")
+    indices.attrs.update(metric=metric, arm=arm, samples=len(points), dynamics=results.dynamics_text(arm))
+    return indices
+
+
 def sensitivity(
     results: Results | str | Path, metric: str = "final_outcome", arm: str | None = None
 ) -> tuple[str, pd.DataFrame]:
@@ -80,7 +101,7 @@ def sensitivity(
         arm: the arm analysed (default: the last one).
 
     Returns:
-        the method (``saltelli`` or ``morris``) and one row per factor.
+        the method (``saltelli``, ``morris`` or ``rbd_fast``) and one row per factor.
 
     Raises:
         SensitivityError: the sweep did not sample for sensitivity, the arm does not exist, or design points
@@ -89,11 +110,6 @@ def sensitivity(
     results = Results.of(results)
     folder, manifest = results.folder, results.manifest
     sample = manifest.get("sample")
-    if not sample or sample.get("method") not in ("saltelli", "morris"):
-        raise SensitivityError(
-            f'{folder}: the sweep did not sample its factors with method = "saltelli" (Sobol '
-            'indices) or "morris" (screening); add such a [sample] to the experiment'
-        )
     frame = results.done
     arms = results.arms
     arm = arm or arms[-1]
@@ -101,6 +117,8 @@ def sensitivity(
         raise SensitivityError(f"{folder}: no arm {arm!r}; arms are {', '.join(arms)}")
     if metric not in frame:
         raise SensitivityError(f"{folder}: no metric {metric!r} in these results")
+    if not sample or sample.get("method") not in ("saltelli", "morris"):
+        return "rbd_fast", _any_sample(results, metric, arm)
     per_point = frame[frame["arm"] == arm].groupby("point")[metric].mean()
     inputs = salib_sample(sample, manifest["seed"])
     expected = len(inputs)

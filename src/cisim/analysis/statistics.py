@@ -24,6 +24,9 @@ RESAMPLES = 2000
 #: Pairs below which Wilcoxon's two-sided test cannot reach p < 0.05 at all (its smallest p with 5 pairs is
 #: 0.0625) and bootstrap intervals are rough; the report warns below ``ENOUGH_PAIRS``.
 ENOUGH_PAIRS = 10
+#: Paired differences smaller than this share of the values compared are ties: float rounding, not a finding
+#: (two sums of the same spend in another order differ by about 1e-16 of their size).
+TIE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,16 @@ def mean_intervals(
     low, high = stats.t.interval(confidence, np.maximum(n - 1, 1), loc=mean, scale=np.where(varies, sem, 1.0))
     exact = np.where(defined, mean, np.nan)  # values that do not vary: the interval is the mean itself
     return np.where(varies, low, exact), np.where(varies, high, exact)
+
+
+def t_critical(confidence: float, dof: ArrayLike) -> np.ndarray:
+    """The two-sided critical value of Student's t at ``confidence`` with ``dof`` degrees of freedom."""
+    return np.asarray(stats.t.interval(confidence, dof)[1])
+
+
+def t_test_p(statistic: ArrayLike, dof: ArrayLike) -> np.ndarray:
+    """Two-sided p-values of t statistics with ``dof`` degrees of freedom (NaN where the statistic is)."""
+    return np.asarray(2 * stats.t.sf(np.abs(np.asarray(statistic, dtype=float)), dof))
 
 
 def mean_interval(values: ArrayLike, confidence: float = CONFIDENCE) -> Interval:
@@ -192,15 +205,33 @@ def holm(p_values: ArrayLike) -> np.ndarray:
     return adjusted
 
 
+def ties_below_tolerance(differences: ArrayLike, scale: float, tolerance: float = TIE_TOLERANCE) -> np.ndarray:
+    """``differences`` with those smaller than ``tolerance`` times ``scale`` (at least 1) set to exactly 0.
+
+    ``scale`` is the size of the values compared (their largest magnitude): a difference of 1e-10 between two
+    spends of 277,700 is rounding, and a test must not call it significant.
+    """
+    differences = np.asarray(differences, dtype=float)
+    bound = tolerance * max(float(scale), 1.0) if np.isfinite(scale) else tolerance
+    return np.where(np.abs(differences) <= bound, 0.0, differences)
+
+
 def paired_statistics(
-    differences: ArrayLike, confidence: float = CONFIDENCE, resamples: int = RESAMPLES, seed: int = 0
+    differences: ArrayLike,
+    confidence: float = CONFIDENCE,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+    scale: float = 1.0,
 ) -> dict[str, Any]:
     """Everything cisim reports about paired differences, as one table row.
+
+    Differences below numerical tolerance of ``scale`` (the size of the values compared) count as ties
+    (``ties_below_tolerance``): they give a difference of exactly 0 and a p-value of 1.
 
     Keys: ``pairs``, ``difference`` (mean), ``ci_low`` and ``ci_high`` (bootstrap), ``p_wilcoxon``,
     ``cohens_dz`` and ``rank_biserial``.
     """
-    differences = np.asarray(differences, dtype=float)
+    differences = ties_below_tolerance(differences, scale)
     interval = mean_difference_interval(differences, confidence, resamples, seed)
     enough = len(differences) >= 2
     return {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from cisim.analysis.results import DESIGN_COLUMNS, factor_columns
@@ -120,7 +121,8 @@ def paired_comparisons(
                     continue
                 pairs = table[[(metric, baseline), (metric, arm)]].dropna()
                 first, second = pairs[(metric, baseline)].to_numpy(float), pairs[(metric, arm)].to_numpy(float)
-                summary = paired_statistics(second - first, confidence, resamples, seed)
+                scale = float(np.abs(np.concatenate([first, second])).max()) if len(first) else 1.0
+                summary = paired_statistics(second - first, confidence, resamples, seed, scale=scale)
                 rows.append(
                     {
                         **dict(zip(keys, group if isinstance(group, tuple) else (group,), strict=True)),

@@ -7,8 +7,10 @@ Every output folder is checked before any work starts, so a bad ``--out`` costs 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+import numpy as np
 import pandas as pd
 
 from cisim.analysis.attribution import AttributionError, attribute
@@ -20,6 +22,9 @@ from cisim.cli.errors import UserError, output_file, output_folder
 from cisim.files import replacing
 from cisim.model.outputs import RUN_SUMMARIES, label
 from cisim.plots.results import KINDS, attribution_bars, plot_all, sensitivity_bars
+
+if TYPE_CHECKING:
+    from cisim.analysis.pooled import Pooled
 
 results_argument = click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
 out_option = click.option(
@@ -88,7 +93,7 @@ def _cautions(notes: list[str]) -> None:
 
 @click.command()
 @results_argument
-@click.option("--baseline", help="Arm the others are compared with [default: isolated, if present].")
+@click.option("--baseline", help="Arm the others are compared with [default: the experiment's, else isolated].")
 @click.option(
     "--metric",
     "metrics",
@@ -96,35 +101,130 @@ def _cautions(notes: list[str]) -> None:
     type=metric_choice,
     help=f"Per-run measure to report (repeatable) [default: {', '.join(METRICS)}].",
 )
+@click.option(
+    "--per-point",
+    is_flag=True,
+    help="Print the tables of every design point too (a sampled design prints its pooled answer only).",
+)
 @out_option
-def analyze(results: Path, baseline: str | None, metrics: tuple[str, ...], out: Path | None) -> None:
+def analyze(results: Path, baseline: str | None, metrics: tuple[str, ...], per_point: bool, out: Path | None) -> None:
     """Per arm and factor level: mean, median and 95 % CI of each metric; paired differences between arms.
 
     Differences are paired by replicate (common random numbers), with bootstrap 95 % intervals, Wilcoxon
     signed-rank p-values corrected for multiple comparisons (Holm) and effect sizes (Cohen's d_z,
     rank-biserial). Writes describe.csv and comparisons.csv.
+
+    A sampled design (Latin hypercube, Sobol, Monte Carlo, or a grid over several numeric factors) prints
+    its pooled answer first: the mean advantage over every design point, a least-squares metamodel of the
+    advantage on each factor with its R², the advantage in five groups of points along each factor, and RBD-FAST
+    sensitivity indices; the per-point tables are written to CSV and printed only with --per-point.
     """
+    from cisim.analysis.pooled import PooledError, is_sampled, pooled
+
     loaded = _load(results)
     _arm(loaded, baseline, "--baseline")
+    baseline = baseline or loaded.baseline
     chosen = [_metric(loaded, m) for m in metrics] or metrics_in(loaded.frame)
     folder = _folder(results, out)
     frame = loaded.done
+    click.echo(f"condition dynamics: {loaded.dynamics_text()}\n")
+    sampled = is_sampled(loaded)
+    written = []
+    if sampled:
+        try:
+            answer = pooled(loaded, chosen[0] if metrics else "final_outcome", baseline)
+        except PooledError as error:
+            click.echo(f"no pooled answer: {error}\n")
+            sampled = False  # the tables of each point are then the answer
+        else:
+            click.echo(_pooled_text(answer, loaded.replicates))
+            _write_csv(answer.points, folder / "pooled_points.csv")
+            _write_csv(answer.model, folder / "pooled_model.csv")
+            _write_csv(answer.bins, folder / "pooled_bins.csv")
+            written += ["pooled_points.csv", "pooled_model.csv", "pooled_bins.csv"]
+            if answer.indices is not None:
+                _write_csv(answer.indices, folder / "pooled_sensitivity.csv")
+                written.append("pooled_sensitivity.csv")
+    show = per_point or not sampled
     summary = describe(frame, chosen)
     _write_csv(summary, folder / "describe.csv")
-    click.echo(f"condition dynamics: {loaded.dynamics_text()}\n")
-    click.echo("per arm and factor level (mean, median, 95 % CI):\n")
-    click.echo(_show(summary.drop(columns=["scenario"])))
-    several = frame["arm"].nunique() > 1
-    if several:
+    written.append("describe.csv")
+    if show:
+        click.echo("per arm and factor level (mean, median, 95 % CI):\n")
+        click.echo(_show(summary.drop(columns=["scenario"])))
+    if frame["arm"].nunique() > 1:
         comparisons = paired_comparisons(frame, baseline, chosen)
         _write_csv(comparisons, folder / "comparisons.csv")
-        columns = [c for c in comparisons.columns if c not in ("scenario", "baseline", "baseline_mean", "arm_mean")]
-        click.echo(
-            f"\npaired differences against '{comparisons['baseline'].iloc[0]}' "
-            "(bootstrap 95 % CI, Wilcoxon p with Holm's correction, effect sizes):\n"
+        written.append("comparisons.csv")
+        if show:
+            columns = [c for c in comparisons.columns if c not in ("scenario", "baseline", "baseline_mean", "arm_mean")]
+            click.echo(
+                f"\npaired differences against '{comparisons['baseline'].iloc[0]}' "
+                "(bootstrap 95 % CI, Wilcoxon p with Holm's correction, effect sizes):\n"
+            )
+            click.echo(_show(comparisons[columns]))
+    if not show:
+        click.echo(f"per design point ({loaded.points:,} points): in the CSV files below (--per-point prints them)")
+    click.echo(f"\nwrote {', '.join(str(folder / name) for name in written)}")
+
+
+#: RBD-FAST intervals wider than this (half-width) are too rough to rank factors by.
+ROUGH_INDEX = 0.2
+
+
+def _pooled_text(answer: Pooled, replicates: int) -> str:
+    """The pooled answer of a sampled design as lines for the terminal (well under a screenful per factor)."""
+    what = label(answer.metric)
+    if answer.baseline is None:
+        subject = f"{what} under {answer.arm}"
+    else:
+        subject = f"advantage of {answer.arm} over {answer.baseline} in the {what}"
+    mean, low, high = answer.overall
+    model = answer.model
+    lines = [
+        f"pooled answer: {subject}, over {len(answer.points):,} design points "
+        f"(each the mean of {replicates} paired replicate{'s' if replicates != 1 else ''})",
+        f"  mean over the points: {mean:+.3f} (95 % CI {low:+.3f} to {high:+.3f})",
+        "",
+        f"how it moves with each factor: least squares over the points, R² {model.attrs['r2']:.2f} "
+        f"(adjusted {model.attrs['r2_adjusted']:.2f})",
+    ]
+    width = max(len(f) for f in model["factor"])
+    lines.append(f"  {'factor':<{width}}  {'range':>15}  {'low to high':>11}  {'95 % CI':>17}  {'p':>6}  {'SRC':>6}")
+    for row in model.itertuples():
+        span = f"{row.low:.3g} to {row.high:.3g}"
+        lines.append(
+            f"  {row.factor:<{width}}  {span:>15}  {row.effect:>+11.3f}  "
+            f"{f'[{row.ci_low:+.3f}, {row.ci_high:+.3f}]':>17}  {_p(row.p):>6}  {row.src:>+6.2f}"
         )
-        click.echo(_show(comparisons[columns]))
-    click.echo(f"\nwrote {folder / 'describe.csv'}" + (f" and {folder / 'comparisons.csv'}" if several else ""))
+    lines += ["", "the same, assuming no shape: the mean in five equal groups of points along each factor (95 % CI, n)"]
+    for factor, part in answer.bins.groupby("factor", sort=False):
+        lines.append(f"  {factor}")
+        for row in part.itertuples():
+            ci = "n/a" if np.isnan(row.ci_low) else f"[{row.ci_low:+.3f}, {row.ci_high:+.3f}]"
+            lines.append(f"    {row.low:>8.3g} to {row.high:<8.3g} {row.advantage:+.3f} {ci:>17} ({row.n})")
+    notes = []
+    if answer.indices is not None:
+        lines += ["", "sensitivity on any sample: RBD-FAST first-order index (share of variance, 95 % CI)"]
+        for row in answer.indices.sort_values("S1", ascending=False).itertuples():
+            lines.append(f"  {row.factor:<{width}}  {row.S1:+.2f} [{row.S1_ci_low:+.2f}, {row.S1_ci_high:+.2f}]")
+        rough = answer.indices[(answer.indices["S1_ci_high"] - answer.indices["S1_ci_low"]) / 2 > ROUGH_INDEX]
+        if len(rough):
+            notes.append(
+                f"the RBD-FAST intervals of {', '.join(rough['factor'])} are wider than ±{ROUGH_INDEX}: too few points "
+                "to rank these factors by it; sample more points"
+            )
+    if model.attrs["r2"] < 0.5:
+        notes.append(
+            f"R² {model.attrs['r2']:.2f}: straight lines explain little of how the advantage varies between points "
+            "(curved effects, interactions or replicate noise); read the groups above rather than the slopes"
+        )
+    lines += [""] + [f"caution: {note}" for note in notes]
+    return "\n".join(lines) + "\n"
+
+
+def _p(p: float) -> str:
+    return "n/a" if np.isnan(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")
 
 
 @click.command("attribute")
@@ -170,10 +270,11 @@ def attribute_command(results: Path, metric: str, arm: str | None, out: Path | N
 @click.option("--arm", help="Arm to analyse [default: the last one].")
 @out_option
 def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path | None) -> None:
-    """Global sensitivity to each sampled factor: Sobol indices (saltelli design) or Morris screening.
+    """Global sensitivity to each sampled factor: Sobol indices, Morris screening, or RBD-FAST on any sample.
 
-    Needs a sweep whose [sample] method is "saltelli" (Sobol first-order and total indices with 95 %
-    intervals) or "morris" (mean absolute elementary effects). Writes sensitivity.csv and sensitivity.png/.svg.
+    A sweep whose [sample] method is "saltelli" gets Sobol first-order and total indices with 95 % intervals,
+    "morris" mean absolute elementary effects; any other design of 20 or more points (lhs, sobol,
+    montecarlo, a grid) RBD-FAST first-order indices. Writes sensitivity.csv and sensitivity.png/.svg.
     """
     loaded = _load(results)
     _arm(loaded, arm, "--arm")
@@ -186,7 +287,8 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
     _write_csv(indices, folder / "sensitivity.csv")
     sensitivity_bars(indices, method, folder)
     click.echo(f"condition dynamics: {indices.attrs['dynamics']} (arm {indices.attrs['arm']})")
-    click.echo(f"{'Sobol indices' if method == 'saltelli' else 'Morris screening'} of {label(metric)}:\n")
+    name = {"saltelli": "Sobol indices", "morris": "Morris screening", "rbd_fast": "RBD-FAST first-order indices"}
+    click.echo(f"{name[method]} of {label(metric)}:\n")
     click.echo(_show(indices))
     click.echo(f"\nwrote {folder / 'sensitivity.csv'} and {folder / 'sensitivity.png'}")
     _cautions(cautions(loaded, sensitivity=(method, indices)))
@@ -217,9 +319,13 @@ def plot(results: Path, kinds: tuple[str, ...], out: Path | None) -> None:
 
 @click.command()
 @results_argument
+@click.option(
+    "--baseline",
+    help="Arm the others are compared with [default: the experiment's baseline, else isolated, if present].",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="[default: RESULTS/report.html]")
 @click.option("--force", is_flag=True, help="Let --out replace a file inside a results folder.")
-def report(results: Path, out: Path | None, force: bool) -> None:
+def report(results: Path, baseline: str | None, out: Path | None, force: bool) -> None:
     """One self-contained HTML report of a sweep, to share or archive as it is.
 
     It opens with the answer in plain words (which design did better, by how much, how surely, at what
@@ -235,8 +341,9 @@ def report(results: Path, out: Path | None, force: bool) -> None:
         output_file(out, "--out", force)  # never a device, never a result file without --force
     _folder(results, None if out is None else target.parent, default="")
     loaded = _load(results)
+    _arm(loaded, baseline, "--baseline")
     try:
-        write_report(loaded, target)
+        write_report(loaded, target, baseline)
     except OSError as error:
         raise UserError(
             f"--out {str(target)!r}: cannot write the report ({error.strerror or error}); results are untouched, "

@@ -61,7 +61,7 @@ COMMANDS: dict[str, Entry] = {
     "sensitivity": Entry(
         "cisim.cli.analysis",
         "sensitivity_command",
-        "Global sensitivity to each sampled factor: Sobol indices (saltelli design) or Morris screening.",
+        "Global sensitivity to each sampled factor: Sobol indices, Morris screening, or RBD-FAST on any sample.",
     ),
     "plot": Entry("cisim.cli.analysis", "plot", "Figures as PNG and SVG, ready for slides."),
     "report": Entry(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from cisim.cli.errors import fresh_output_folder, remove_if_empty, results_folder
+from cisim.cli.errors import UserError, fresh_output_folder, remove_if_empty, results_folder
 from cisim.cli.options import force_option, progress_bar, seed_type, set_option, steps_option
 from cisim.experiments.executors import EXECUTORS
 from cisim.scenarios.scenario import ARMS
@@ -162,54 +162,102 @@ def compare(
     file; without it the built-in defaults (a complex problem under full collective impact) are used.
     """
     from cisim.analysis.paired import compare_table
+    from cisim.analysis.results import Results
     from cisim.api import resolve_scenario
-    from cisim.experiments.compare import compare_arms
+    from cisim.experiments.compare import comparison_experiment
+    from cisim.experiments.sweep import SweepError, SweepStorageError, run_sweep
     from cisim.files import replacing
     from cisim.plots.figures import comparison_figure
 
     resolved = resolve_scenario(scenario, overrides)
     folder = fresh_output_folder(out, results_folder(resolved.name, "-compare"), force)
-    arms = ("isolated", arm)
+    if force:
+        _clear_sweep(folder)
+    experiment = comparison_experiment(resolved, ("isolated", arm), replicates, seed, steps, overrides, folder.name)
+    bar = None if quiet else _sweep_bar()
     try:
-        comparison = compare_arms(
-            resolved,
-            replicates,
-            seed,
-            arms,
-            steps,
-            progress=progress_bar(quiet, desc="runs", unit="run"),
-            executor=executor,
-            workers=workers,
-        )
-    except BaseException:
+        run_sweep(experiment, folder, executor, workers, progress=bar)
+    except (SweepStorageError, SweepError) as error:
         if out is None:  # a folder this command claimed, still empty
             remove_if_empty(folder)
+        raise UserError(str(error)) from None
+    except BaseException:
+        if out is None:
+            remove_if_empty(folder)
         raise
-    table = compare_table(comparison.summaries, COMPARED_METRICS, "isolated", arm)
-    n_steps = len(comparison.outcomes) - 1
-    design = f"{arm} ({ARMS[arm]})" if arm == "scenario" else arm
+    results = Results.load(folder)
+    summaries = results.done.sort_values(["replicate", "arm"])
+    if len(summaries) < results.runs:
+        failed = results.frame[results.frame.get("status", "done") != "done"]
+        reasons = "; ".join(sorted({str(e) for e in failed.get("error", [])})) or "see manifest.json"
+        raise UserError(f"{folder}: {results.runs - len(summaries)} of {results.runs} runs failed ({reasons})")
+    table = compare_table(summaries, COMPARED_METRICS, "isolated", arm)
+    series = results.series
+    outcomes = series.pivot_table(index="step", columns=["arm", "replicate"], values="community_outcome")
+    outcomes = outcomes[[a for a in ("isolated", arm) if a in outcomes.columns.get_level_values("arm")]]
+    n_steps = len(outcomes) - 1
+    design = f"{arm} ({_design_words(arm, overrides)})"
     click.echo(f"{resolved.name}: isolated vs {design}, {replicates} paired replicates, seed {seed}, {n_steps} steps\n")
     click.echo(_render(table, arm, replicates))
     click.echo("\ndifference = " + arm + " - isolated, paired by replicate; CI: 95 % t-interval of the mean difference")
-    # Printed first, written after: a full disk cannot take the numbers with it.
+    if (table["pairs"] < FEW_PAIRS).any():
+        click.echo(
+            f"n/a: fewer than {FEW_PAIRS} paired runs have a value (e.g. runs that never reached the target), too few "
+            "for a mean or an interval to mean much"
+        )
     with replacing(folder / "runs.csv") as temporary:
-        comparison.summaries.to_csv(temporary, index=False)
-    outcomes = comparison.outcomes.stack(level=["arm", "replicate"], future_stack=True).rename("community_outcome")
+        summaries.to_csv(temporary, index=False)
+    long = outcomes.stack(level=["arm", "replicate"], future_stack=True).rename("community_outcome")
     with replacing(folder / "outcomes.csv") as temporary:
-        outcomes.reset_index().to_csv(temporary, index=False)
+        long.reset_index().to_csv(temporary, index=False)
     with replacing(folder / "differences.csv") as temporary:
         table.to_csv(temporary, index=False)
     with replacing(folder / "comparison.png") as temporary:
         comparison_figure(
-            comparison.outcomes,
-            comparison.summaries,
+            outcomes,
+            summaries,
             temporary,
             f"{resolved.name}: isolated vs {arm}, {replicates} paired replicates",
         )
     click.echo(
         f"wrote {folder / 'runs.csv'}, {folder / 'differences.csv'}, {folder / 'outcomes.csv'} and "
-        f"{folder / 'comparison.png'}"
+        f"{folder / 'comparison.png'}, beside the results themselves (a results folder as cisim sweep writes: "
+        "design, manifest with seed, --set values and hashes, per-run tables)"
     )
+    click.echo(f"next: cisim report {folder}   (or cisim analyze / cisim plot {folder})")
+
+
+#: Statistics of fewer paired values than this are not shown in compare's table.
+FEW_PAIRS = 5
+
+
+def _design_words(arm: str, overrides: tuple[str, ...]) -> str:
+    """What the compared design is, in words: the scenario file's levels, with any --set applied."""
+    if arm != "scenario":
+        return ARMS[arm]
+    if overrides:
+        return "the scenario file's condition levels with " + ", ".join(f"--set {o}" for o in overrides)
+    return ARMS[arm]
+
+
+def _sweep_bar() -> Any:
+    from tqdm import tqdm
+
+    def bar(total: int) -> Any:
+        return tqdm(total=total, unit="run", desc="runs", leave=False, dynamic_ncols=True)
+
+    return bar
+
+
+def _clear_sweep(folder: Path) -> None:
+    """Remove an earlier comparison's results from ``folder`` (``--force``), so a new one can be written."""
+    import shutil
+
+    for name in ("design.parquet", "manifest.json", "status.jsonl", "runs.csv", "differences.csv", "outcomes.csv"):
+        (folder / name).unlink(missing_ok=True)
+    for table in ("summaries", "series", "agents"):
+        if (folder / table).is_dir():
+            shutil.rmtree(folder / table)
 
 
 def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
@@ -220,6 +268,9 @@ def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
         label = row.metric.replace("_", " ")
         if row.pairs < replicates:  # e.g. time to target, where some runs never reach it
             label += f" ({row.pairs} of {replicates})"
+        if row.pairs < FEW_PAIRS:
+            lines.append(f"  {label:<26} {'n/a':>10} {'n/a':>11} {'n/a':>11}   n/a")
+            continue
         lines.append(
             f"  {label:<26} {_fmt(row.baseline_mean):>10} {_fmt(row.arm_mean):>11} {_fmt(row.difference):>11}   {ci}"
         )

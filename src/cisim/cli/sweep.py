@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,9 @@ def sweep(
     as an uninterrupted sweep. --replicates, --steps and --set change the design as given on the command line
     and must be given again, the same, with --resume.
     """
+    import time
+
+    entered = time.perf_counter()
     from cisim.experiments.design import load_experiment
     from cisim.experiments.executors import ExecutorError, check_executor
 
@@ -84,7 +88,7 @@ def sweep(
     workers = 1 if executor == "serial" else (workers or default_workers())
     runs = loaded.n_runs()
     if dry_run:
-        _describe(loaded, runs, workers, executor)
+        _describe(loaded, runs, workers, executor, time.perf_counter() - entered + STARTING_PYTHON)
         return
     if runs > MAX_RUNS:
         given = " (--replicates)" if replicates is not None else ""
@@ -154,7 +158,7 @@ def _run(
     click.echo(f"results in {folder}: load them with cisim.load_results({str(folder)!r})")
 
 
-def _describe(experiment: Experiment, runs: int, workers: int, executor: str) -> None:
+def _describe(experiment: Experiment, runs: int, workers: int, executor: str, setup: float) -> None:
     """Print the design, counted (never built), and its estimated time from a few timed probe runs."""
     from cisim.experiments.design import sampled_count
     from cisim.experiments.estimate import estimate
@@ -178,25 +182,33 @@ def _describe(experiment: Experiment, runs: int, workers: int, executor: str) ->
     click.echo(
         f"  points:     {experiment.n_points():,}; replicates: {experiment.replicates:,}; seed: {experiment.seed}"
     )
-    click.echo(f"  runs:       {runs:,}")
-    found = estimate(experiment)
-    seconds = found.seconds / workers
+    click.echo(f"  runs:       {runs:,}", nl=True)
+    found = estimate(experiment, executor=executor)
+    low, high = found.wall_range(workers, setup)
+    plural = "s" if workers > 1 else ""
     click.echo(
-        f"  estimated:  {_duration(seconds)} with {workers} worker{'s' if workers > 1 else ''} ({executor}); "
-        f"{found.seconds_per_run:.3g} s per run on average, from {found.probes} timed probe runs at the "
-        "smallest and largest factor values"
+        f"  estimated:  {_span(low, high)} with {workers} worker{plural} ({executor}), start-up included; "
+        f"{found.seconds_per_run:.3g} s per run on average, from {found.probes} timed probe runs at the smallest "
+        "and largest factor values"
+    )
+    click.echo(
+        f"              (start-up: {setup:.1f} s to start and read the design, then {found.startup:.1f} s to "
+        f"{'start a worker (timed)' if executor != 'serial' else 'warm up the model'}; "
+        "the upper end is for a busy machine)"
     )
     for note in found.notes:
         click.echo(f"  note:       {note}")
 
 
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"about {seconds:.0f} s"
-    if seconds < 5400:
-        return f"about {seconds / 60:.0f} min"
-    if seconds < 3 * 86400:
-        return f"about {seconds / 3600:.1f} h"
-    if seconds < 3 * 365 * 86400:
-        return f"about {seconds / 86400:,.0f} days"
-    return f"about {seconds / (365 * 86400):,.0f} years"
+#: Seconds Python takes to start and load the command line, before ``sweep`` can measure anything.
+STARTING_PYTHON = 0.3
+
+
+def _span(low: float, high: float) -> str:
+    """A range of durations in the unit of its upper end: ``20 to 45 s``, ``2 to 5 min``, ``3 to 7 days``."""
+    if not math.isfinite(high):
+        return "longer than anyone can wait"
+    units = ((90, "s", 1), (5400, "min", 60), (3 * 86400, "h", 3600), (3 * 365 * 86400, "days", 86400))
+    _, unit, size = next((u for u in units if high < u[0]), (0, "years", 365 * 86400))
+    digits = 1 if unit == "h" else 0
+    return f"{low / size:,.{digits}f} to {high / size:,.{digits}f} {unit}"

@@ -2,16 +2,55 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from cisim.experiments.design import Arm, Experiment
 from cisim.experiments.runs import StopRule, replicate_seeds
 from cisim.experiments.sweep import run_tasks
 from cisim.experiments.worker import Task
 from cisim.scenarios.scenario import Scenario
+
+
+def comparison_experiment(
+    scenario: Scenario,
+    arms: Sequence[str],
+    replicates: int,
+    seed: int,
+    steps: int | None,
+    overrides: Sequence[str],
+    name: str,
+) -> Experiment:
+    """A paired comparison as an experiment: one scenario, one design point, ``arms`` as presets.
+
+    Run through ``run_sweep`` it gives a results folder like any sweep's (design, manifest with the seed,
+    the ``--set`` values and hashes, per-run tables, every run's series), which ``cisim analyze``, ``plot``
+    and ``report`` read; the runs and seeds are the same as ``compare_arms``'s, replicate by replicate.
+    The first arm is the baseline.
+    """
+    record = {"scenario": scenario.values, "arms": list(arms), "replicates": replicates, "seed": seed, "steps": steps}
+    design = " vs ".join(arms)
+    return Experiment(
+        name=name,
+        description=f"{scenario.name}: {design}, {replicates} paired replicates (cisim compare)",
+        source=scenario.source,
+        sha256=hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest(),
+        scenarios=(scenario,),
+        arms=tuple(Arm(arm, arm, {}) for arm in arms),
+        factors={},
+        sample=None,
+        seed=seed,
+        replicates=replicates,
+        steps=steps,
+        series=True,
+        options={"replicates": replicates, "steps": steps, "overrides": list(overrides)},
+        baseline=arms[0],
+    )
 
 
 @dataclass(frozen=True)

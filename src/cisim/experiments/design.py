@@ -36,6 +36,9 @@ from cisim.scenarios.schema import BY_KEY, Parameter
 
 SAMPLING_METHODS = ("lhs", "sobol", "montecarlo", "saltelli", "morris")
 DEFAULT_ARMS = {"isolated": {"preset": "isolated"}, "collective": {"preset": "collective"}}
+#: Replicates per design point at most: far more than any sweep can run (``cisim sweep`` refuses designs of
+#: over 10 million runs), small enough that every count and estimate stays an ordinary number.
+MAX_REPLICATES = 10**12
 #: A stepped range or a list gives at most this many values of one factor.
 MAX_FACTOR_VALUES = 100_000
 #: A factor on a parameter with this prefix (a condition level, or how levels change) applies by default only
@@ -60,6 +63,7 @@ TOP_FIELDS: dict[str, Parameter] = {
         _field("", "replicates", int, 10, "paired replicates per design point", low=1),
         _field("", "steps", int, None, "steps per run (default: each scenario's run.steps)", low=1, high=1_000_000),
         _field("", "arms", dict, None, "table of named coalition designs"),
+        _field("", "baseline", str, None, "the arm the report compares every other arm with"),
         _field("", "factors", dict, None, "table of parameters varied over a full grid"),
         _field("", "sample", dict, None, "sampled factors: method, samples and ranges"),
         _field("", "factor_arms", dict, None, "table of factor = [names of the arms it applies to]"),
@@ -122,6 +126,7 @@ class Experiment:
     stop: StopRule = field(default_factory=StopRule)
     options: dict[str, Any] = field(default_factory=dict)
     factor_arms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    baseline: str | None = None
 
     def points(self) -> list[dict[str, Any]]:
         """Design points: the grid of ``factors`` crossed with the sampled points (if any)."""
@@ -324,6 +329,14 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
         if options[option] is not None:
             given = _checked(TOP_FIELDS[option], {option: options[option]}, f"--{option}", problems)
             replicates, steps = (given, steps) if option == "replicates" else (replicates, given)
+    if isinstance(replicates, int) and replicates > MAX_REPLICATES:
+        given = options["replicates"] is not None
+        digits = len(str(replicates))
+        problems.append(
+            f"{'--replicates' if given else where + ': field ' + repr('replicates')} = a number of {digits} digits: "
+            f"expected a whole number from 1 to {MAX_REPLICATES:,}"
+        )
+        replicates = 1
     scenarios = _parse_scenarios(data, where, folder, options["overrides"], problems)
     arms = _parse_arms(data.get("arms", DEFAULT_ARMS), where, problems)
     factors = _parse_factors(data.get("factors", {}), where, problems)
@@ -341,6 +354,13 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
     stop_table = _table(data, "stop", where, problems)
     _unknown(stop_table, STOP_FIELDS, "stop.", where, problems)
     target, patience = (_checked(STOP_FIELDS[k], stop_table, where, problems) for k in STOP_FIELDS)
+    baseline = data.get("baseline")
+    names = [arm.name for arm in arms]
+    if baseline is not None and baseline not in names:
+        problems.append(
+            f"{where}: field 'baseline' = {show_value(baseline)}: expected the name of one of the arms "
+            f"({', '.join(names)})"
+        )
     if problems:
         raise ScenarioError(problems)
     experiment = Experiment(
@@ -361,6 +381,7 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
         stop=StopRule(target, patience),
         options=options,
         factor_arms=factor_arms,
+        baseline=baseline,
     )
     _check_combinations(experiment, where)
     return experiment
@@ -610,6 +631,8 @@ def _parse_sample(sample: Any, where: str, problems: list[str]) -> dict[str, Any
 #: At most this many (scenario, design point, arm) combinations are built to check them when the file is
 #: loaded; beyond it, a spread of them is, and any other that cannot be built fails as a recorded run.
 CHECKED_COMBINATIONS = 5_000
+#: Sampled ranges up to this many are checked at every corner (2**n); beyond it, at 2n + 2 of them.
+ALL_CORNERS_UP_TO = 6
 
 
 def _check_combinations(experiment: Experiment, where: str) -> None:
@@ -619,14 +642,17 @@ def _check_combinations(experiment: Experiment, where: str) -> None:
     their corners, where limits between parameters (k below n_elements, regions at most organizations)
     are tightest. Nothing here grows with the replicates or the number of samples.
     """
-    grid = _spread(list(itertools.product(*experiment.factors.values())), CHECKED_COMBINATIONS)
     corners: list[dict[str, Any]] = [{}]
     if experiment.sample:
         ranges = experiment.sample["ranges"]
-        if len(ranges) <= 10:
+        if len(ranges) <= ALL_CORNERS_UP_TO:
             corners = [dict(zip(ranges, c, strict=True)) for c in itertools.product(*ranges.values())]
-        else:
-            corners = [{k: b[0] for k, b in ranges.items()}, {k: b[1] for k, b in ranges.items()}]
+        else:  # the two extreme corners, and each range at one end with the others at the other
+            low, high = {k: b[0] for k, b in ranges.items()}, {k: b[1] for k, b in ranges.items()}
+            corners = [low, high, *({**low, k: high[k]} for k in ranges), *({**high, k: low[k]} for k in ranges)]
+    # the whole check builds at most CHECKED_COMBINATIONS scenarios, whatever the grid, corners and arms
+    per_grid_point = len(corners) * len(experiment.arms) * len(experiment.scenarios)
+    grid = _grid_spread(list(experiment.factors.values()), max(2, CHECKED_COMBINATIONS // per_grid_point))
     problems: dict[str, None] = {}
     keys = list(experiment.factors)
     for s_index, scenario in enumerate(experiment.scenarios):
@@ -648,8 +674,21 @@ def _check_combinations(experiment: Experiment, where: str) -> None:
         raise ScenarioError(list(problems)[:20])
 
 
-def _spread(items: list[Any], limit: int) -> list[Any]:
-    """All of ``items`` if there are at most ``limit``, else ``limit`` of them spread evenly, ends included."""
-    if len(items) <= limit:
-        return items
-    return [items[round(i * (len(items) - 1) / (limit - 1))] for i in range(limit)]
+def _grid_spread(values: list[list[Any]], limit: int) -> list[tuple[Any, ...]]:
+    """``limit`` points of the grid of ``values`` spread evenly in its order, ends included, never building it.
+
+    A grid of 10^8 points is indexed, not listed: point ``i`` is read digit by digit in mixed radix.
+    """
+    sizes = [len(v) for v in values]
+    total = math.prod(sizes)
+    if total <= limit:
+        return list(itertools.product(*values))
+    chosen = []
+    for i in range(limit):
+        index = round(i * (total - 1) / (limit - 1))
+        digits = []
+        for size in reversed(sizes):
+            index, digit = divmod(index, size)
+            digits.append(digit)
+        chosen.append(tuple(v[d] for v, d in zip(values, reversed(digits), strict=True)))
+    return chosen

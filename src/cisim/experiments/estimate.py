@@ -63,41 +63,135 @@ def probe_run(scenario: Scenario, steps: int, timer: Timer = time_run) -> float:
     return max(first - per_step, 0.0) + steps * per_step
 
 
+#: The real time of a sweep was found within these multiples of the estimate's parts (shipped experiments,
+#: measured on a 2-core machine shared with other work; tests/experiments/test_dry_run_ranges.py checks them):
+#: runs take from 1 to ``SLOWER_RUNS`` times their probed time (probes keep the faster of two tries, and
+#: workers share cores with the main process and each other), and starting (this process, then each worker)
+#: from ``FASTER_START`` to ``SLOWER_START`` times the time measured (several workers start at once, on cores
+#: the main process also uses). Measured: coalition_size, isolated_vs_collective,
+#: conditions_factorial and backbone_roles with --replicates 1 and 30 or 40 steps took 25, 36, 27 and 27 s
+#: against upper ends of 32, 49, 42 and 35 s when only the worker's start was doubled; coalition_size at 30 steps
+#: then took 21.1 s against 21, so the whole start is doubled (2 workers, a machine busy with other work).
+SLOWER_RUNS = 2.0
+SLOWER_START = 2.0
+#: Starting may also go faster than when it was timed (the machine less busy by then).
+FASTER_START = 0.7
+
+
 @dataclass(frozen=True)
 class Estimate:
-    """The estimated time of a design, run one after another, and how it was made."""
+    """The estimated time of a design, run one after another, and how it was made.
+
+    Attributes:
+        seconds: the runs alone, one after another.
+        seconds_per_run: their mean.
+        probes: timed probe runs.
+        notes: what could not be probed, or was not worth probing.
+        startup: seconds the first run in a fresh process took beyond a warm one (imports, compiled
+            kernels): what each worker process pays once before its first run.
+    """
 
     seconds: float
     seconds_per_run: float
     probes: int
     notes: list[str] = field(default_factory=list)
+    startup: float = 0.0
+
+    def wall_range(self, workers: int, setup: float = 0.0) -> tuple[float, float]:
+        """The range the sweep's wall-clock time should fall in with ``workers`` workers.
+
+        Args:
+            workers: worker processes (1 in series).
+            setup: seconds the command spent before probing (starting Python, imports, reading the design),
+                which the sweep spends too.
+        """
+        runs = self.seconds / max(workers, 1)
+        start = setup + self.startup
+        return FASTER_START * start + runs, SLOWER_START * start + SLOWER_RUNS * runs
 
 
-def estimate(experiment: Experiment, timer: Timer = time_run) -> Estimate:
-    """Estimate how long ``experiment``'s design takes in one process (divide by workers for a pool)."""
-    timer(experiment.scenarios[0].with_arm("collective"), 1)  # warm up imports and caches
+def warm_up() -> None:
+    """One short run of the built-in defaults: what a fresh worker process does before its first real run."""
+    from cisim.experiments.runs import run_model
+    from cisim.scenarios.scenario import default_scenario
+
+    run_model(default_scenario().with_arm("collective"), seed=0, steps=1)
+
+
+def time_worker_start(executor: str) -> float:
+    """Seconds from asking for a worker process to its first finished run, and back.
+
+    That is what each worker of a sweep pays before its runs: starting Python, imports, warming up.
+    ``dask`` workers are timed as local processes.
+    """
+    from cisim.experiments.executors import make_executor
+
+    started = time.perf_counter()
+    with make_executor("serial" if executor == "serial" else "processes", 1) as pool:
+        pool.submit(warm_up).result()
+    return time.perf_counter() - started
+
+
+def estimate(
+    experiment: Experiment,
+    timer: Timer = time_run,
+    executor: str = "serial",
+) -> Estimate:
+    """Estimate how long ``experiment``'s design takes in one process (divide by workers for a pool).
+
+    Probing stops at the base point when the design is so small that probing each factor would take
+    longer than running it (the estimate then takes every factor as costing what the base point does).
+    With a pool (``executor`` other than ``serial``) a worker's start is timed for real.
+    """
+    warm_scenario = experiment.scenarios[0].with_arm("collective")
+    first = timer(warm_scenario, 1)  # imports and caches, as a fresh process pays them
+    startup = max(first - timer(warm_scenario, 1), 0.0)
+    if executor != "serial":
+        startup = time_worker_start(executor)
     total, probes, notes = 0.0, 0, []
-    runs_per_scenario = experiment.n_points() * experiment.replicates * len(experiment.arms)
+    runs_per_scenario = _number(experiment.n_points()) * experiment.replicates * len(experiment.arms)
+    probers = []
     for index, scenario in enumerate(experiment.scenarios):
         prober = _Prober(experiment, index, timer)
         base = prober.base_cost()
+        probes += prober.probes
         if base is None:
             notes.append(f"scenario {scenario.name!r}: its base point could not be probed; no estimate for it")
             continue
-        factors = {}
-        for key in experiment.factor_keys:
-            factors[key], note = prober.factor_mean(key)
-            if note:
-                notes.append(note)
+        probers.append((prober, base))
+    # a factor's probe is about one run: a design of fewer runs than probes is quicker run than probed
+    worth_probing = len(experiment.factor_keys) < _number(experiment.n_runs())
+    if experiment.factor_keys and not worth_probing:
+        notes.append(
+            "the design has fewer runs than it has factors to probe: the factors were not probed one by one "
+            "(that would take longer than the sweep); every run is taken to cost what a run at the smallest "
+            "factor values does"
+        )
+    for prober, base in probers:
+        factors: dict[str, float] = {}
+        if worth_probing:
+            before = prober.probes
+            for key in experiment.factor_keys:
+                factors[key], note = prober.factor_mean(key)
+                if note:
+                    notes.append(note)
+            probes += prober.probes - before
         # Each arm's base cost times the ratios of the factors that apply to it, averaged over the arms.
         per_arm = [
             cost * math.prod(mean for key, mean in factors.items() if arm in experiment.arms_of(key))
             for arm, cost in prober.arm_costs.items()
         ]
-        total += float(np.mean(per_arm)) * runs_per_scenario
-        probes += prober.probes
-    runs = experiment.n_runs()
-    return Estimate(total, total / runs if runs else 0.0, probes, notes)
+        total += (float(np.mean(per_arm)) if per_arm else base) * runs_per_scenario
+    runs = _number(experiment.n_runs())
+    return Estimate(total, total / runs if runs else 0.0, probes, notes, startup)
+
+
+def _number(count: int) -> float:
+    """A count as a float, however large (a design of more runs than a float holds counts as infinite)."""
+    try:
+        return float(count)
+    except OverflowError:
+        return math.inf
 
 
 class _Prober:

@@ -407,6 +407,7 @@ def _new_manifest(experiment: Experiment, design: pd.DataFrame) -> dict[str, Any
             "description": experiment.description,
             "path": experiment.source,
             "sha256": experiment.sha256,
+            "baseline": experiment.baseline,
         },
         "scenarios": [{"name": s.name, "path": s.source, "values": s.values} for s in experiment.scenarios],
         "scenario_hashes": experiment.scenario_hashes(),

@@ -22,7 +22,19 @@ from cisim.files import replacing
 from cisim.model.outputs import label
 from cisim.plots.figures import PALETTE
 
-KINDS = ("outcome", "distribution", "heatmap", "cost", "duplication", "levels", "attribution", "sensitivity")
+KINDS = (
+    "outcome",
+    "distribution",
+    "heatmap",
+    "factors",
+    "cost",
+    "duplication",
+    "levels",
+    "attribution",
+    "sensitivity",
+)
+#: A heatmap shows factors of at most this many values each (a grid); sampled factors get ``advantage_by_factor``.
+MAX_HEATMAP_LEVELS = 12
 
 
 class Skip(Exception):
@@ -47,22 +59,95 @@ def _colour(arms: list[str], arm: str) -> str:
     return PALETTE[arms.index(arm) % len(PALETTE)]
 
 
-def outcome_over_time(series: pd.DataFrame, out: Path, column: str = "community_outcome") -> list[Path]:
-    """Mean outcome over time per arm with a 95 % band, pooled over design points."""
+def outcome_over_time(
+    series: pd.DataFrame, out: Path, column: str = "community_outcome", baseline: str | None = None
+) -> list[Path]:
+    """Outcome over time: each arm's mean with a 95 % band, or with three arms or more their differences.
+
+    With three or more arms each is drawn as its paired difference from the baseline, one line per arm, so
+    the bands do not pile up on each other.
+    """
     if series.empty:
         raise Skip("no per-step series in these results (set outputs.series = true in the experiment)")
     arms = _arms(series)
+    name = f"{column}_over_time" if column != "community_outcome" else "outcome_over_time"
+    if len(arms) >= 3:
+        return _differences_over_time(series, out, column, arms, baseline or _baseline(arms), name)
     fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
     for arm in arms:
         part = series[series["arm"] == arm].groupby("step")[column]
         mean = part.mean()
-        low, high = mean_intervals(mean, part.std(ddof=1), part.count())
+        low, high = _within(mean_intervals(mean, part.std(ddof=1), part.count()), column)
         ax.plot(mean.index, mean, lw=2.5, color=_colour(arms, arm), label=arm)
         ax.fill_between(mean.index, low, high, color=_colour(arms, arm), alpha=0.25)
     ax.set(xlabel="step", ylabel=label(column), title=f"{label(column)} over time (mean, 95 % CI)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")
     ax.grid(alpha=0.3)
-    return _save(fig, out, f"{column}_over_time" if column != "community_outcome" else "outcome_over_time")
+    return _save(fig, out, name)
+
+
+def _baseline(arms: list[str]) -> str:
+    return "isolated" if "isolated" in arms else arms[0]
+
+
+def _differences_over_time(
+    series: pd.DataFrame, out: Path, column: str, arms: list[str], baseline: str, name: str
+) -> list[Path]:
+    keys = [c for c in ("scenario", "point", "replicate", "step") if c in series.columns]
+    table = series.pivot_table(index=keys, columns="arm", values=column, aggfunc="first")
+    others = [a for a in arms if a != baseline]
+    fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
+    ax.axhline(0, color="black", lw=1)
+    ends = {}
+    for arm in others:
+        difference = (table[arm] - table[baseline]).dropna().groupby(level="step")
+        mean = difference.mean()
+        low, high = mean_intervals(mean, difference.std(ddof=1), difference.count())
+        ax.plot(mean.index, mean, lw=2.5, color=_colour(arms, arm), label=f"{arm} minus {baseline}")
+        ax.fill_between(mean.index, low, high, color=_colour(arms, arm), alpha=0.2)
+        ends[arm] = (mean.index[-1], float(mean.iloc[-1]))
+    first, last = min(step for step, _ in ends.values()), max(step for step, _ in ends.values())
+    first = min(first, 0)
+    ax.set_xlim(first, last + 0.22 * (last - first))  # room for the names at the ends
+    bottom, top = ax.get_ylim()
+    gap, placed = 0.05 * (top - bottom), list[float]()
+    for arm, (step, value) in sorted(ends.items(), key=lambda item: item[1][1]):
+        at = max(value, placed[-1] + gap) if placed else value  # names at the ends never overlap
+        placed.append(at)
+        ax.annotate(
+            arm,
+            (step, value),
+            xytext=(step + 0.01 * (last - first), at),
+            textcoords="data",
+            va="center",
+            fontsize=12,
+            color=_colour(arms, arm),
+            annotation_clip=False,
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1},
+        )
+    ax.set(
+        xlabel="step",
+        ylabel=f"difference in {label(column)}",
+        title=f"each design minus {baseline}, paired run by run (mean, 95 % CI)",
+    )
+    ax.grid(alpha=0.3)  # each line is named at its end: no legend to cover the data
+    return _save(fig, out, name)
+
+
+#: Metrics that are shares (of what is achievable, of effort, of elements): their intervals stay in [0, 1].
+SHARES = {"final_outcome", "outcome_auc", "community_outcome", "mean_duplication", "mean_gap_share"}
+
+
+def _within(bounds: tuple[np.ndarray, np.ndarray], metric: str, values: pd.Series | None = None) -> tuple:
+    """An interval clipped to the range its metric can take.
+
+    Shares stay within [0, 1]; a metric no run took below 0 stays at 0 or above (a mean cannot lie outside
+    the values it averages).
+    """
+    low, high = (np.asarray(b, dtype=float) for b in bounds)
+    floor = 0.0 if metric in SHARES or (values is not None and len(values) and values.min() >= 0) else -np.inf
+    ceiling = 1.0 if metric in SHARES else np.inf
+    return np.clip(low, floor, ceiling), np.clip(high, floor, ceiling)
 
 
 def distribution(frame: pd.DataFrame, out: Path, metric: str = "final_outcome") -> list[Path]:
@@ -94,15 +179,24 @@ def advantage_heatmap(
     baseline: str = "isolated",
     arm: str | None = None,
     metric: str = "final_outcome",
+    sampled: tuple[str, ...] = (),
 ) -> list[Path]:
-    """Mean paired advantage of an arm over the baseline across two factors."""
+    """Mean paired advantage of an arm over the baseline across two grid factors (not ``sampled`` ones)."""
     factors = factor_columns(frame)
     default = [f for f in ("problem.k", "organizations.n_organizations") if f in factors] or factors
     if len(factors) < 2 and not (x and y):
         raise Skip(f"a heatmap needs two factors; these results vary {len(factors)} ({', '.join(factors) or 'none'})")
     x = x or default[0]
     y = y or next(f for f in (default + factors) if f != x)
+    levels = max(frame[x].nunique(), frame[y].nunique())
+    if levels > MAX_HEATMAP_LEVELS or {x, y} & set(sampled):
+        raise Skip(
+            f"{x} and {y} are sampled (up to {levels} values each): a heatmap would be mostly empty; "
+            "the figure of the advantage along each factor shows these results"
+        )
     arms = _arms(frame)
+    if len(arms) < 2:
+        raise Skip(f"one arm ({arms[0]}): there is no advantage to map")
     if baseline not in arms:
         raise Skip(f"no baseline arm {baseline!r} (arms: {', '.join(arms)})")
     arm = arm or next(a for a in reversed(arms) if a != baseline)
@@ -115,6 +209,8 @@ def advantage_heatmap(
     ax.set_xticks(range(advantage.shape[1]), [f"{v:g}" for v in advantage.columns])
     ax.set_yticks(range(advantage.shape[0]), [f"{v:g}" for v in advantage.index])
     for (i, j), value in np.ndenumerate(advantage.to_numpy()):
+        if not np.isfinite(value):
+            continue  # a combination the design does not hold: left blank
         shade = "white" if abs(value) > 0.6 * limit else "black"  # readable on dark and light cells
         ax.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=11, color=shade)
     ax.set(xlabel=x, ylabel=y, title=f"{arm} minus {baseline}: {label(metric)}")
@@ -129,19 +225,29 @@ def _bars(frame: pd.DataFrame, metrics: list[str], out: Path, name: str, title: 
     for j, arm in enumerate(arms):
         values = frame.loc[frame["arm"] == arm, metrics]
         means = values.mean().to_numpy()
-        low, high = mean_intervals(means, values.std(ddof=1), values.count())
+        lows, highs = [], []
+        for k, metric in enumerate(metrics):
+            bounds = mean_intervals(means[k], values[metric].std(ddof=1), values[metric].count())
+            low, high = _within(bounds, metric, frame[metric].dropna())
+            lows.append(float(low))
+            highs.append(float(high))
         ax.bar(
             np.arange(len(metrics)) + j * width,
             means,
             width,
-            yerr=[means - low, high - means],
+            yerr=[means - np.array(lows), np.array(highs) - means],
             capsize=4,
             color=_colour(arms, arm),
             label=arm,
         )
-    ax.set_xticks(np.arange(len(metrics)) + width * (len(arms) - 1) / 2, [label(m) for m in metrics])
     ax.set(title=title)
-    ax.legend()
+    if len(metrics) == 1:  # one measure: the arms name the bars, and no legend is needed
+        ax.set_xticks(np.arange(len(arms)) * width, arms)
+        ax.set_ylabel(label(metrics[0]))
+    else:
+        ax.set_xticks(np.arange(len(metrics)) + width * (len(arms) - 1) / 2, [label(m) for m in metrics])
+        # below the axes, never over a bar
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=min(4, len(arms)), frameon=False)
     ax.grid(alpha=0.3, axis="y")
     return _save(fig, out, name)
 
@@ -163,29 +269,100 @@ def duplication_gaps(frame: pd.DataFrame, out: Path) -> list[Path]:
 
 
 def condition_levels(series: pd.DataFrame, out: Path) -> list[Path]:
-    """The five condition levels over time, one panel per arm."""
+    """The five condition levels over time, one strip per condition and one panel per arm.
+
+    Colour is the level (0 to 1), so conditions at the same level never hide one another as lines would.
+    """
     if series.empty:
         raise Skip("no per-step series in these results (set outputs.series = true in the experiment)")
     arms = _arms(series)
     columns = [c for c in series.columns if c.startswith("level_")]
+    if not columns:
+        raise Skip("these results do not record condition levels over time")
     fig, axes = plt.subplots(
-        1, len(arms), figsize=(5 * len(arms), 4.8), sharey=True, constrained_layout=True, squeeze=False
+        len(arms), 1, figsize=(11, 1.2 + 1.9 * len(arms)), sharex=True, constrained_layout=True, squeeze=False
     )
-    for ax, arm in zip(axes[0], arms, strict=True):
+    image = None
+    for ax, arm in zip(axes[:, 0], arms, strict=True):
         means = series[series["arm"] == arm].groupby("step")[columns].mean()
-        for i, column in enumerate(columns):
-            ax.plot(
-                means.index,
-                means[column],
-                lw=2,
-                color=PALETTE[i],
-                label=label(column),
-            )
-        ax.set(title=arm, xlabel="step", ylim=(-0.05, 1.05))
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("condition level")
-    axes[0][-1].legend(loc="lower right", fontsize=9)
+        steps = means.index.to_numpy()
+        image = ax.imshow(
+            means.to_numpy().T,
+            aspect="auto",
+            cmap="cividis",
+            vmin=0,
+            vmax=1,
+            interpolation="nearest",
+            extent=(steps[0] - 0.5, steps[-1] + 0.5, len(columns) - 0.5, -0.5),
+        )
+        ax.set_yticks(range(len(columns)), [label(c).removesuffix(" level") for c in columns], fontsize=12)
+        ax.set_title(arm, loc="left", fontsize=14)
+    axes[-1, 0].set_xlabel("step")
+    assert image is not None  # one panel per arm, and there is at least one arm
+    fig.colorbar(image, ax=axes[:, 0], label="condition level (mean over runs)", shrink=0.9)
     return _save(fig, out, "condition_levels")
+
+
+def advantage_by_factor(
+    results: Results, out: Path, metric: str = "final_outcome", baseline: str | None = None
+) -> list[Path]:
+    """How the advantage moves along each numeric factor of a sampled design.
+
+    Each design point's advantage, the means of five equal groups of points (95 % CI) and the least-squares
+    line.
+    """
+    from cisim.analysis.pooled import PooledError, pooled
+
+    try:
+        answer = pooled(results, metric, baseline)
+    except PooledError as error:
+        raise Skip(str(error)) from None
+    factors = list(answer.model["factor"])
+    columns = min(3, len(factors))
+    rows = -(-len(factors) // columns)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(5 * columns, 4.3 * rows), sharey=True, constrained_layout=True, squeeze=False
+    )
+    what = label(metric) if answer.baseline is None else f"{answer.arm} minus {answer.baseline}"
+    for ax, factor in zip(axes.flat, factors, strict=False):
+        points = answer.points
+        ax.axhline(0, color="black", lw=0.8)
+        ax.scatter(points[factor], points["advantage"], s=16, alpha=0.45, color=PALETTE[5], label="design point")
+        groups = answer.bins[answer.bins["factor"] == factor]
+        middle = (groups["low"] + groups["high"]) / 2
+        # a difference of shares lies in [-1, 1], a share in [0, 1]
+        floor, ceiling = (-1.0 if answer.baseline else 0.0, 1.0) if metric in SHARES else (-np.inf, np.inf)
+        low, high = groups["ci_low"].clip(floor, ceiling), groups["ci_high"].clip(floor, ceiling)
+        ax.errorbar(
+            middle,
+            groups["advantage"],
+            yerr=[groups["advantage"] - low, high - groups["advantage"]],
+            fmt="o-",
+            color=PALETTE[0],
+            lw=2,
+            capsize=4,
+            label="mean of a fifth of the points (95 % CI)",
+        )
+        row = answer.model[answer.model["factor"] == factor].iloc[0]
+        ends = np.array([row["low"], row["high"]])
+        centre = points["advantage"].mean() + (row["effect"] / (row["high"] - row["low"])) * (
+            ends - points[factor].mean()
+        )
+        ax.plot(ends, centre, "--", color=PALETTE[3], lw=1.8, label="least-squares line")
+        ax.set_xlabel(factor.split(".", 1)[-1].replace("_", " "))
+        ax.set_title(f"effect low to high {row['effect']:+.3f}", fontsize=12)
+        ax.grid(alpha=0.3)
+    values = answer.points["advantage"]
+    margin = 0.25 * max(float(np.ptp(values)), 1e-9)
+    axes.flat[0].set_ylim(min(values.min(), 0) - margin, max(values.max(), 0) + margin)  # shared: every panel
+    for ax in list(axes.flat)[len(factors) :]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(what if answer.baseline is None else f"advantage in {label(metric)}")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
+    fig.suptitle(f"{what}: {label(metric)} along each factor ({len(points)} points, R² {answer.r2:.2f})")
+    return _save(fig, out, "advantage_by_factor")
 
 
 def attribution_bars(contributions: pd.DataFrame, out: Path, name: str = "attribution") -> list[Path]:
@@ -216,7 +393,10 @@ def sensitivity_bars(indices: pd.DataFrame, method: str, out: Path) -> list[Path
     fig, ax = plt.subplots(figsize=(9, 1.6 + 0.7 * len(indices)), constrained_layout=True)
     positions = np.arange(len(indices))[::-1]
     names = [f.replace("conditions.", "").replace("_", " ") for f in indices["factor"]]
-    columns = [("S1", "first order"), ("ST", "total")] if method == "saltelli" else [("mu_star", "mu*")]
+    columns = {
+        "saltelli": [("S1", "first order"), ("ST", "total")],
+        "rbd_fast": [("S1", "first order (RBD-FAST)")],
+    }.get(method, [("mu_star", "mu*")])
     height = 0.8 / len(columns)
     for k, (column, legend) in enumerate(columns):
         ax.barh(
@@ -230,7 +410,7 @@ def sensitivity_bars(indices: pd.DataFrame, method: str, out: Path) -> list[Path
         )
     ax.set_yticks(positions - height * (len(columns) - 1) / 2, names)
     ax.set(
-        xlabel="Sobol index" if method == "saltelli" else "mean absolute elementary effect",
+        xlabel="mean absolute elementary effect" if method == "morris" else "share of variance (Sobol index)",
         title=f"global sensitivity of the {label(indices.attrs.get('metric', 'final_outcome'))}",
     )
     ax.legend()
@@ -250,6 +430,7 @@ def plot_all(
     report: Callable[[str], None] = print,
     contributions: pd.DataFrame | None = None,
     indices: tuple[str, pd.DataFrame] | None = None,
+    baseline: str | None = None,
 ) -> list[Path]:
     """Draw every requested kind the results allow; ``report`` hears which were skipped and why.
 
@@ -260,11 +441,14 @@ def plot_all(
         report: called with one line per kind skipped.
         contributions: attribution already computed (``attribute``), to draw instead of computing it again.
         indices: sensitivity already computed (``sensitivity``: method and indices), likewise.
+        baseline: the arm others are compared with (default: the experiment's, else isolated, else the first).
 
     Returns:
         The files written, PNG and SVG for each kind drawn.
     """
     results = Results.of(results)
+    baseline = baseline or results.baseline
+    sampled = (results.manifest.get("sample") or {}).get("ranges", {})
     out.mkdir(parents=True, exist_ok=True)
     frame = results.done
     if frame.empty:
@@ -272,9 +456,12 @@ def plot_all(
         return []
     written: list[Path] = []
     draw: dict[str, Callable[[], list[Path]]] = {
-        "outcome": lambda: outcome_over_time(results.series, out),
+        "outcome": lambda: outcome_over_time(results.series, out, baseline=baseline),
         "distribution": lambda: distribution(frame, out),
-        "heatmap": lambda: advantage_heatmap(frame, out),
+        "heatmap": lambda: advantage_heatmap(
+            frame, out, baseline=baseline or _baseline(_arms(frame)), sampled=tuple(sampled)
+        ),
+        "factors": lambda: advantage_by_factor(results, out, baseline=baseline),
         "cost": lambda: cost_effectiveness(frame, out),
         "duplication": lambda: duplication_gaps(frame, out),
         "levels": lambda: condition_levels(results.series, out),

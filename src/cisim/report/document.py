@@ -9,6 +9,7 @@ from anywhere and runs no script.
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import tempfile
@@ -20,6 +21,7 @@ import pandas as pd
 import cisim.report.words as words
 from cisim.analysis.attribution import AttributionError, attribute
 from cisim.analysis.findings import cautions, headline, key_comparisons
+from cisim.analysis.pooled import PooledError, is_sampled, pooled
 from cisim.analysis.results import Results
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.tables import describe, paired_comparisons
@@ -81,6 +83,7 @@ KIND_OF_STEM = {
     "outcome_over_time": "outcome",
     "final_outcome_distribution": "distribution",
     "advantage_heatmap": "heatmap",
+    "advantage_by_factor": "factors",
     "cost_effectiveness": "cost",
     "duplication_gaps": "duplication",
     "condition_levels": "levels",
@@ -89,13 +92,20 @@ KIND_OF_STEM = {
 }
 
 
-def build_report(results: Results | str | Path) -> str:
-    """The report of a sweep's results as one HTML string (figures embedded), from the results alone."""
+def build_report(results: Results | str | Path, baseline: str | None = None) -> str:
+    """The report of a sweep's results as one HTML string (figures embedded), from the results alone.
+
+    Args:
+        results: the results (or their folder).
+        baseline: the arm every other is compared with (default: the manifest's ``baseline``, else
+            ``isolated`` when present, else the first arm).
+    """
     results = Results.of(results)
     manifest = results.manifest
+    baseline = baseline or results.baseline
     multi_arm = not results.done.empty and results.done["arm"].nunique() > 1
-    key = key_comparisons(results) if multi_arm else None
-    lead = headline(results, key) if key is not None else None
+    key = key_comparisons(results, baseline) if multi_arm else None
+    lead = headline(results, key, baseline) if key is not None else None
     try:
         contributions, interactions = attribute(results.done)
     except AttributionError:
@@ -124,6 +134,9 @@ def build_report(results: Results | str | Path) -> str:
     else:
         answer = words.plain_headline(results)
     notes = cautions(results, key, contributions, indices)
+    if is_sampled(results):
+        with contextlib.suppress(PooledError):  # too few points to pool: the design's own tables stand
+            answer += words.pooled_sentences(pooled(results, baseline=None if lead is None else lead.baseline))
     answer.append(html.escape(words.dynamics_sentence(results)))
     if notes:
         answer.append(f'Read the <a href="#warnings">{len(notes)} caution(s)</a> below before quoting these numbers.')
@@ -164,9 +177,9 @@ def build_report(results: Results | str | Path) -> str:
     return "\n".join(parts)
 
 
-def write_report(results: Results | str | Path, target: Path) -> Path:
+def write_report(results: Results | str | Path, target: Path, baseline: str | None = None) -> Path:
     """Build the report and write it to ``target`` (whole or not at all: an interrupted write leaves no file)."""
-    write_text(target, build_report(results))
+    write_text(target, build_report(results, baseline))
     return target
 
 
@@ -196,8 +209,12 @@ def _key_table(
         ]
     if indices is not None:
         method, table = indices
-        name = "Sobol indices (first order S1, total ST)" if method == "saltelli" else "Morris screening"
-        heading = "Key results: global sensitivity (" + ("Sobol" if method == "saltelli" else "Morris") + ")"
+        name = {
+            "saltelli": "Sobol indices (first order S1, total ST)",
+            "rbd_fast": "RBD-FAST first-order indices (any sample)",
+        }.get(method, "Morris screening")
+        short = {"saltelli": "Sobol", "rbd_fast": "RBD-FAST"}.get(method, "Morris")
+        heading = f"Key results: global sensitivity ({short})"
         return [heading, _table(table), f"<p class='note'>{name} with 95 % intervals, from SALib.</p>"]
     summary = describe(results.done, ["final_outcome", "outcome_auc", "cost_effectiveness"])
     shown = _table(summary.drop(columns=["scenario"])) if not summary.empty else "<p>No finished runs yet.</p>"
@@ -214,7 +231,12 @@ def _figures(
     skipped: list[str] = []
     with tempfile.TemporaryDirectory() as scratch:
         for path in plot_all(
-            results, Path(scratch), report=skipped.append, contributions=contributions, indices=indices
+            results,
+            Path(scratch),
+            report=skipped.append,
+            contributions=contributions,
+            indices=indices,
+            baseline=None if lead is None else lead.baseline,
         ):
             if path.suffix == ".png":
                 kind = KIND_OF_STEM.get(path.stem, path.stem)

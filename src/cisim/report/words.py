@@ -11,8 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from cisim.analysis.findings import Headline
+from cisim.analysis.findings import Headline, Step
+from cisim.analysis.pooled import Pooled
 from cisim.analysis.results import Results
+from cisim.analysis.statistics import Interval
 from cisim.model.outputs import label
 
 #: What each condition-dynamics mode means, for readers of results.
@@ -72,8 +74,48 @@ def dynamics_sentence(results: Results) -> str:
     return f"Condition dynamics by arm: {results.dynamics_text()} ({meanings})."
 
 
+def _tied(interval: Interval | None) -> bool:
+    """Whether a difference is a tie: exactly zero in every pair (below numerical tolerance)."""
+    return interval is not None and interval.estimate == 0 and interval.low == 0 and interval.high == 0
+
+
+def cost_sentence(step: Step) -> str:
+    """What a step cost in total spend, and per percentage point of outcome gained (HTML-safe)."""
+    if step.cost is None or not step.against_cost:
+        return ""
+    arm, against = escape(step.arm), escape(step.against)
+    if _tied(step.cost):
+        return f"It cost the same in total spend ({number(step.against_cost)} per run under both)."
+    change = step.cost.estimate / step.against_cost
+    how_much = (
+        "about the same" if round(abs(change), 2) == 0 else f"{abs(change):.0%} {'more' if change > 0 else 'less'}"
+    )
+    text = (
+        f"It cost {how_much} in total spend ({number(step.against_cost)} under {against}, "
+        f"{number(step.arm_cost)} under {arm}, per run)"
+    )
+    text += "." if step.cost.excludes_zero() else "; the interval of that change includes zero."
+    per_point = step.cost_per_point
+    if math.isfinite(per_point) and per_point > 0:
+        text += f" Each percentage point of {label('final_outcome')} gained cost {number(per_point, 1)} more in spend."
+    elif math.isfinite(per_point):
+        text += " It did better for less: there is no trade-off to weigh."
+    return text
+
+
+def _verdict(step: Step) -> str:
+    """``+0.120 (95 % interval +0.040 to +0.190 over 20 paired runs; Wilcoxon p = 0.002, uncorrected)``."""
+    d = step.difference
+    return (
+        f"{number(d.estimate, signed=True)} (95 % interval {number(d.low, signed=True)} to "
+        f"{number(d.high, signed=True)} over {d.n} paired runs; {p_value(step.p_value)})"
+    )
+
+
 def comparison_headline(headline: Headline) -> list[str]:
     """Paragraphs (HTML-safe text) answering which design did better, by how much, how surely, at what cost."""
+    if len(headline.against_baseline) >= 2:
+        return _designs_headline(headline)
     h, d = headline, headline.difference
     arm, baseline = escape(h.arm), escape(h.baseline)
     outcome = label("final_outcome")
@@ -81,9 +123,9 @@ def comparison_headline(headline: Headline) -> list[str]:
     if clear and d.estimate > 0:
         verdict = f"<strong>{sentence(arm)} did better than {baseline}.</strong>"
     elif clear:
-        verdict = (
-            f"<strong>{sentence(baseline)} did better than every other design; the closest, {arm}, did worse.</strong>"
-        )
+        verdict = f"<strong>{sentence(baseline)} did better than {arm}.</strong>"
+    elif _tied(d):
+        verdict = f"<strong>{sentence(arm)} and {baseline} gave the same {outcome} in every pair of runs.</strong>"
     else:
         verdict = f"<strong>These runs cannot tell {arm} and {baseline} apart.</strong>"
     size = (
@@ -95,38 +137,120 @@ def comparison_headline(headline: Headline) -> list[str]:
             f"The 95 % interval of that difference, {number(d.low, signed=True)} to {number(d.high, signed=True)} "
             f"over {d.n} paired runs, lies on one side of zero ({p_value(h.p_value)}), so it is unlikely to be chance."
         )
+    elif _tied(d):
+        certainty = ""
     else:
         certainty = (
             f"Its 95 % interval, {number(d.low, signed=True)} to {number(d.high, signed=True)} over {d.n} paired "
             f"runs, includes zero ({p_value(h.p_value)}): more replicates would be needed to tell."
         )
-    paragraphs = [f"{verdict} {size} {certainty}"]
-    cost = []
-    if h.cost is not None and h.baseline_cost:
-        change = h.cost.estimate / h.baseline_cost
-        how_much = "the same" if round(abs(change), 2) == 0 else f"{abs(change):.0%} {'more' if change > 0 else 'less'}"
-        spent = (
-            f"It cost {how_much} in total spend ({number(h.baseline_cost)} under {baseline}, "
-            f"{number(h.arm_cost)} under {arm}, per run)"
-        )
-        if h.cost.excludes_zero():
-            cost.append(spent + ".")
-        else:
-            cost.append(spent + "; the 95 % interval of that change includes zero, so the costs cannot be told apart.")
+    paragraphs = [" ".join(part for part in (verdict, size, certainty) if part)]
+    cost = [cost_sentence(h.best)] if h.against_baseline else []
     if h.efficiency is not None:
         cost.append(
             f"That is {number(h.efficiency[1], 1)} points of outcome per 100,000 spent under {arm}, against "
             f"{number(h.efficiency[0], 1)} under {baseline}."
         )
-    if cost:
-        paragraphs.append(" ".join(cost))
-    if h.lowest is not None and h.highest is not None:
-        paragraphs.append(
-            f"These are averages over {h.points} design points. The advantage of {arm} was smallest, "
-            f"{number(h.lowest[1], signed=True)}, at {where(h.lowest[0])} and largest, "
-            f"{number(h.highest[1], signed=True)}, at {where(h.highest[0])}."
-        )
+    if any(cost):
+        paragraphs.append(" ".join(part for part in cost if part))
+    paragraphs += _spread(h)
     return paragraphs
+
+
+def _spread(h: Headline) -> list[str]:
+    if h.lowest is None or h.highest is None:
+        return []
+    return [
+        f"These are averages over {h.points} design points. The advantage of {escape(h.arm)} over "
+        f"{escape(h.baseline)} was smallest, {number(h.lowest[1], signed=True)}, at {where(h.lowest[0])} and "
+        f"largest, {number(h.highest[1], signed=True)}, at {where(h.highest[0])}."
+    ]
+
+
+def _designs_headline(h: Headline) -> list[str]:
+    """Three or more designs: the best against the baseline, then each design against the one before it."""
+    baseline, outcome = escape(h.baseline), label("final_outcome")
+    better = [s for s in h.against_baseline if s.clear and s.difference.estimate > 0]
+    worse = [s for s in h.against_baseline if s.clear and s.difference.estimate < 0]
+    if better:
+        best = max(better, key=lambda s: s.difference.estimate)
+        first = (
+            f"<strong>Of {len(h.against_baseline) + 1} designs, {escape(best.arm)} did best: its {outcome} beat "
+            f"{baseline}'s by "
+            f"{number(best.difference.estimate, signed=True)}</strong> ({number(best.against_mean)} under "
+            f"{baseline}, {number(best.arm_mean)} under {escape(best.arm)}; 0 is the worst and 1 the best "
+            f"achievable). The difference is {_verdict(best)}, on one side of zero. {cost_sentence(best)}"
+        )
+        others = [s for s in better if s is not best]
+        if others:
+            first += (
+                " Also better than "
+                + baseline
+                + ": "
+                + "; ".join(f"{escape(s.arm)}, {number(s.difference.estimate, signed=True)}" for s in others)
+                + "."
+            )
+    elif worse and len(worse) == len(h.against_baseline):
+        first = f"<strong>No design did better than {baseline}: every other design did worse.</strong> " + " ".join(
+            f"Against it, {escape(s.arm)}: {_verdict(s)}." for s in h.against_baseline
+        )
+    else:
+        unclear = [s for s in h.against_baseline if s not in worse]
+        first = (
+            f"<strong>No design did detectably better than {baseline}.</strong> "
+            + " ".join(f"Against it, {escape(s.arm)}: {_verdict(s)}." for s in unclear)
+            + (" Worse than " + baseline + ": " + ", ".join(escape(s.arm) for s in worse) + "." if worse else "")
+            + " What each cost: "
+            + " ".join(cost_sentence(s).replace("It cost", f"{escape(s.arm)} cost", 1) for s in unclear)
+        )
+    paragraphs = [first.strip()]
+    if h.ladder:
+        steps = []
+        for step in h.ladder:
+            d = step.difference
+            if step.clear:
+                gain = "a clear gain" if d.estimate > 0 else "a clear loss"
+            elif _tied(d):
+                gain = "no difference at all"
+            else:
+                gain = "not detectably different"
+            text = f"From {escape(step.against)} to {escape(step.arm)}: {_verdict(step)}, {gain}."
+            spend = cost_sentence(step)
+            steps.append(text + (" " + spend if spend else ""))
+        paragraphs.append("Design by design, each against the one before it: " + " ".join(steps))
+    paragraphs += _spread(h)
+    return paragraphs
+
+
+def pooled_sentences(answer: Pooled) -> list[str]:
+    """A sampled design's pooled answer in words (HTML-safe): the mean advantage and what moves it."""
+    what = label(answer.metric)
+    subject = (
+        f"the {what} under {escape(answer.arm)}"
+        if answer.baseline is None
+        else f"the advantage of {escape(answer.arm)} over {escape(answer.baseline)}"
+    )
+    mean, low, high = answer.overall
+    model = answer.model.assign(size=answer.model["effect"].abs()).sort_values("size", ascending=False)
+    clear = model[(model["ci_low"] > 0) | (model["ci_high"] < 0)]
+    text = (
+        f"Pooled over all {len(answer.points)} design points, {subject} averaged {number(mean, signed=True)} "
+        f"(95 % interval {number(low, signed=True)} to {number(high, signed=True)} over the points)."
+    )
+    if len(clear):
+        moves = "; ".join(
+            f"{escape(row.factor)} from {row.low:.3g} to {row.high:.3g} changes it by "
+            f"{number(row.effect, signed=True)} (95 % interval {number(row.ci_low, signed=True)} to "
+            f"{number(row.ci_high, signed=True)})"
+            for row in clear.itertuples()
+        )
+        text += f" Along the sampled ranges, {moves}."
+    else:
+        text += " No factor moves it detectably along its sampled range (every slope's interval includes zero)."
+    text += f" The straight-line model explains {max(answer.r2, 0):.0%} of the variation between points (R²)" + (
+        "; the figure of the advantage along each factor shows the rest." if answer.r2 < 0.5 else "."
+    )
+    return [text]
 
 
 def attribution_headline(contributions: pd.DataFrame) -> list[str]:
@@ -156,7 +280,7 @@ def attribution_headline(contributions: pd.DataFrame) -> list[str]:
 def sensitivity_headline(method: str, indices: pd.DataFrame) -> list[str]:
     """Paragraphs saying which sampled factor the outcome depends on most."""
     metric = label(indices.attrs.get("metric", "final_outcome"))
-    column = "ST" if method == "saltelli" else "mu_star"
+    column = {"saltelli": "ST", "rbd_fast": "S1"}.get(method, "mu_star")
     ranked = indices.sort_values(column, ascending=False)
     top = ranked.iloc[0]
     factor = escape(str(top["factor"]))
@@ -166,6 +290,12 @@ def sensitivity_headline(method: str, indices: pd.DataFrame) -> list[str]:
             f"{top['ST']:.2f} (95 % interval {top['ST_ci_low']:.2f} to {top['ST_ci_high']:.2f}): with its "
             f"interactions it accounts for about {max(top['ST'], 0):.0%} of the variance of the {metric} over "
             f"the sampled ranges, {max(top['S1'], 0):.0%} on its own."
+        )
+    elif method == "rbd_fast":
+        text = (
+            f"<strong>The {metric} depends most on {factor}.</strong> Its first-order index (RBD-FAST) is "
+            f"{top['S1']:.2f} (95 % interval {top['S1_ci_low']:.2f} to {top['S1_ci_high']:.2f}): on its own it "
+            f"accounts for about {max(top['S1'], 0):.0%} of the variance of the {metric} over the design."
         )
     else:
         text = (
@@ -212,6 +342,12 @@ def caption(kind: str, results: Results, headline: Headline | None) -> str:
             "Mean paired advantage of the arm over the baseline at each combination of the two factors shown "
             "(purple: the arm did better; orange: worse). Notice where the advantage is largest and where it "
             "vanishes: that is where the design matters."
+        )
+    if kind == "factors":
+        return (
+            "The advantage at every design point (dots) against each sampled factor, with the mean of each fifth of "
+            "the points (95 % interval) and the least-squares line. Notice which factor's line climbs or falls "
+            "beyond the spread of the dots: that factor moves the advantage; a flat line over scattered dots does not."
         )
     if kind == "cost":
         return (
