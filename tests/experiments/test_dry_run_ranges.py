@@ -109,7 +109,7 @@ def test_checking_a_large_design_builds_a_bounded_number_of_scenarios(experiment
 
 def test_a_design_smaller_than_its_probes_is_not_probed_factor_by_factor(experiment_file):
     one_run = EXPERIMENT.replace("replicates = 3", "replicates = 1").replace('"problem.k" = [0, 4]', "")
-    one_run = one_run.replace('[arms.collective]\npreset = "collective"\n', "")
+    one_run = one_run.replace('[arms.isolated]\npreset = "isolated"\n', "")  # condition factors reach coalition arms
     experiment_file.write_text(one_run + f'\n[sample]\nmethod = "lhs"\nsamples = 1\n[sample.ranges]\n{TEN_RANGES}\n')
     calls = []
 
