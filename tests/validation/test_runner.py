@@ -56,7 +56,7 @@ def test_nothing_measured_is_said_so():
 
 
 def test_intervals():
-    assert mean_interval([1.0, 1.0, 1.0]) == Estimate(1.0, 1.0, 1.0, 3)
+    assert mean_interval([1.0, 1.0, 1.0]) == Estimate(1.0, 1.0, 1.0, 3, 0.0)
     spread = mean_interval([0.0, 1.0, 2.0, 3.0])
     assert spread.low < 1.5 < spread.high
     share = share_interval(845, 1000)

@@ -19,7 +19,7 @@ def test_shipped_files_load_and_cite_a_source_for_every_pattern(name):
     spec = load_validation(FOLDER / f"{name}.toml", drivers())
     assert spec.name == name
     assert spec.patterns and all(p.source for p in spec.patterns)
-    assert all(p.tolerance or p.tolerance_relative for p in spec.patterns if p.check == "close")
+    assert all(p.tolerance or p.tolerance_relative or p.tolerance_se for p in spec.patterns if p.check == "close")
 
 
 def write(tmp_path, text, name="study.toml"):

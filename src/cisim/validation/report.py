@@ -61,6 +61,9 @@ def render(outcome: ExperimentOutcome) -> str:
     lines = [
         header,
         f"  {'quick' if outcome.quick else 'full'} size ({size}), seed {spec.seed}, {outcome.wall_time:.1f} s",
+        "  exercises: "
+        + (", ".join(spec.exercises) or "none of cisim's model")
+        + (" (a standalone reimplementation: it does not run cisim's model)" if spec.standalone else ""),
         "",
         f"  {'pattern':<{LABEL_WIDTH}} {'published':>10}  {'cisim [95 % CI]':<28} {'tolerance':<18} verdict",
     ]
@@ -71,12 +74,14 @@ def render(outcome: ExperimentOutcome) -> str:
                 label = label[: LABEL_WIDTH - 1] + "…"
             lines.append(
                 f"  {label:<{LABEL_WIDTH}} {_published(row.published):>10}  {_cisim(row.estimate):<28} "
-                f"{tolerance_text(pattern.spec):<18} {row.verdict}"
+                f"{tolerance_text(pattern.spec, row):<18} {row.verdict}"
             )
     lines.append("")
     lines.append("  where the published figures come from:")
     for pattern in outcome.patterns:
         lines.append(f"    {pattern.spec.name}: {pattern.spec.source}")
+    if spec.standalone:
+        lines.append(f"  standalone: {spec.standalone}")
     lines += [f"  note: {note}" for note in outcome.measurements.notes]
     return "\n".join(lines)
 
@@ -102,7 +107,11 @@ def record(outcome: ExperimentOutcome) -> dict[str, Any]:
         "size": "quick" if outcome.quick else "full",
         "sizes": outcome.sizes,
         "seed": spec.seed,
+        "exercises": list(spec.exercises),
+        "runs_through_model": bool(spec.exercises) and not spec.standalone,
     }
+    if spec.standalone:
+        entry["standalone"] = spec.standalone
     entry["wall_time_seconds"] = round(outcome.wall_time, 3)
     entry["measured"] = outcome.measurements.measured
     entry["notes"] = outcome.measurements.notes
@@ -122,6 +131,8 @@ def _pattern_record(pattern: PatternOutcome) -> dict[str, Any]:
             "relative": spec.tolerance_relative,
             "threshold": spec.threshold,
             "text": tolerance_text(spec),
+            "standard_errors": spec.tolerance_se,
+            "published_n": spec.published_n,
         },
         "verdict": pattern.verdict,
     }
@@ -130,19 +141,35 @@ def _pattern_record(pattern: PatternOutcome) -> dict[str, Any]:
     rows = pattern.rows
     if len(rows) == 1 and rows[0].key is None:
         row = rows[0]
-        base.update(published=row.published, measured=_value(row.estimate), interval=_interval(row.estimate))
+        base.update(
+            published=row.published,
+            measured=_value(row.estimate),
+            interval=_interval(row.estimate),
+            standard_error=_se(row.estimate),
+        )
+        if row.arithmetic:
+            base.update(allowed=row.allowed, tolerance_arithmetic=row.arithmetic)
     else:
         base.update(
             published={r.key: r.published for r in rows},
             measured={r.key: _value(r.estimate) for r in rows},
             interval={r.key: _interval(r.estimate) for r in rows},
             verdicts={r.key: r.verdict for r in rows},
+            standard_error={r.key: _se(r.estimate) for r in rows},
         )
+        if any(r.arithmetic for r in rows):
+            base.update(
+                allowed={r.key: r.allowed for r in rows}, tolerance_arithmetic={r.key: r.arithmetic for r in rows}
+            )
     return base
 
 
 def _value(estimate: Estimate | None) -> float | None:
     return None if estimate is None or math.isnan(estimate.mean) else estimate.mean
+
+
+def _se(estimate: Estimate | None) -> float | None:
+    return None if estimate is None or math.isnan(estimate.se) else estimate.se
 
 
 def _interval(estimate: Estimate | None) -> list[float] | None:
