@@ -43,9 +43,12 @@ def _cisim(estimate: Estimate | None) -> str:
 
 
 def _published(value: Any) -> str:
+    """The published figure for the table; a direction given in words is quoted under its pattern's source."""
     if value is None:
         return "-"
-    return number(value) if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return number(value)
+    return "direction" if len(str(value)) > 10 else str(value)
 
 
 def describe_sizes(sizes: dict[str, Any]) -> str:
