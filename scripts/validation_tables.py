@@ -80,7 +80,13 @@ def main(paths: list[str]) -> None:
             cisim = number(row["measured"])
             if interval:
                 cisim += f" [{number(interval[0])}, {number(interval[1])}]"
-            tolerance = row["arithmetic"] or row["tolerance"]
+            # "±0.031 = 0.01 + 3 x 0.0071; SE of the difference ..." -> "0.01 + 3 × 0.0071 = ±0.031"
+            arithmetic = (row["arithmetic"] or "").split(";")[0]
+            if " = " in arithmetic:
+                allowed, _, sum_ = arithmetic.partition(" = ")
+                tolerance = f"{sum_.replace(' x ', ' × ')} = {allowed}"
+            else:
+                tolerance = arithmetic or row["tolerance"]
             published = row["published"]
             if isinstance(published, str) and len(published) > 12:
                 published = "direction"
