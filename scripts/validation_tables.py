@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+TIMES = "\N{MULTIPLICATION SIGN}"
+
 
 def number(value: Any) -> str:
     """A figure at a precision that suits its size."""
@@ -80,11 +82,11 @@ def main(paths: list[str]) -> None:
             cisim = number(row["measured"])
             if interval:
                 cisim += f" [{number(interval[0])}, {number(interval[1])}]"
-            # "±0.031 = 0.01 + 3 x 0.0071; SE of the difference ..." -> "0.01 + 3 × 0.0071 = ±0.031"
+            # "±0.031 = 0.01 + 3 x 0.0071; SE of the difference ..." -> "0.01 + 3 TIMES 0.0071 = ±0.031"
             arithmetic = (row["arithmetic"] or "").split(";")[0]
             if " = " in arithmetic:
                 allowed, _, sum_ = arithmetic.partition(" = ")
-                tolerance = f"{sum_.replace(' x ', ' × ')} = {allowed}"
+                tolerance = f"{sum_.replace(' x ', f' {TIMES} ')} = {allowed}"
             else:
                 tolerance = arithmetic or row["tolerance"]
             published = row["published"]
