@@ -2,6 +2,7 @@
 
 Usage:
     python scripts/validation_tables.py FULL.json [QUICK_SEED0.json QUICK_SEED1.json QUICK_SEED2.json]
+    python scripts/validation_tables.py --patterns FULL.json QUICK_SEED0.json QUICK_SEED1.json QUICK_SEED2.json
 
 For each experiment in FULL.json, one row per comparison: the published figure, cisim's mean with its 95 %
 interval, the allowance with its arithmetic (reading error + z x SE of the difference), and the verdict at
@@ -66,6 +67,35 @@ def rows(entry: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def pattern_summary(paths: list[str]) -> None:
+    """One row per pattern: how many of its comparisons are reproduced at full size and at each quick seed."""
+    full = json.loads(Path(paths[0]).read_text())
+    quick = [{e["name"]: e for e in json.loads(Path(p).read_text())} for p in paths[1:]]
+
+    def count(pattern: dict[str, Any] | None) -> str:
+        if pattern is None:
+            return "-"
+        verdicts = pattern.get("verdicts")
+        if isinstance(verdicts, dict):
+            good = sum(v == "reproduced" for v in verdicts.values())
+            return f"{good} of {len(verdicts)}" + ("" if good == len(verdicts) else " (**not all**)")
+        return "yes" if pattern["verdict"] == "reproduced" else "**no**"
+
+    heads = ["experiment", "pattern", "full size"] + [f"quick, seed +{i}" for i in range(len(quick))]
+    print("| " + " | ".join(heads) + " |")
+    print("| " + " | ".join("---" for _ in heads) + " |")
+    for entry in full:
+        for name, pattern in entry["patterns"].items():
+            seeds = [q.get(entry["name"], {}).get("patterns", {}).get(name) for q in quick]
+            print("| " + " | ".join([entry["name"], name, count(pattern), *(count(s) for s in seeds)]) + " |")
+    times = ["wall time"] + [
+        ", ".join(f"{e['name']} {e['wall_time_seconds']:.0f} s" for e in json.loads(Path(p).read_text())) for p in paths
+    ]
+    print()
+    for label, text in zip(["full"] + [f"quick, seed +{i}" for i in range(len(quick))], times[1:], strict=True):
+        print(f"- {label}: {text}")
+
+
 def main(paths: list[str]) -> None:
     """Print one table per experiment of the first record, with the quick records' verdicts beside."""
     full = json.loads(Path(paths[0]).read_text())
@@ -98,4 +128,7 @@ def main(paths: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if sys.argv[1:2] == ["--patterns"]:
+        pattern_summary(sys.argv[2:])
+    else:
+        main(sys.argv[1:])
