@@ -69,3 +69,14 @@ def test_forms_are_counted_from_the_models_own_organizations():
         model.step()
     assert model.landscape.is_local_peak(model.solutions).all()
     assert distinct(model.solutions) == len(np.unique(model.solutions, axis=0))
+
+
+def test_the_record_says_the_run_goes_through_the_models_landscape_and_search(small_run):
+    from cisim.validation.report import record
+
+    entry = record(small_run)
+    assert entry["exercises"] == ["landscape", "search"] and entry["runs_through_model"] is True
+    assert "standalone" not in entry
+    forms = entry["patterns"]["forms_by_k"]
+    assert set(forms["tolerance_arithmetic"]) == {"0", "1", "5"}
+    assert all(text.startswith("±") and "0.5 + 3 x" in text for text in forms["tolerance_arithmetic"].values())
