@@ -116,3 +116,15 @@ def test_a_json_path_that_cannot_be_written_is_refused_before_any_work(runner, t
     assert result.exit_code == 2
     assert "error: --json" in result.output and "cannot write to the folder" in result.output
     assert not (tmp_path / "o" / "report.txt").exists()
+
+
+def test_the_closing_lines_name_the_mechanisms_exercised_through_the_model_and_those_not(tmp_path):
+    path = tmp_path / "levinthal_1997.toml"
+    path.write_text((FOLDER / "levinthal_1997.toml").read_text().replace("landscapes = 50", "landscapes = 3"))
+    result = CliRunner().invoke(main, ["validate", str(path), "--quick", "--quiet", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    # a standalone experiment counts for none of the model's mechanisms, not even the landscape it reuses
+    assert "mechanisms of the model exercised: none" in result.output
+    assert (
+        "not exercised by these runs: landscape, search, network, agenda, measurement, plan, backbone" in result.output
+    )

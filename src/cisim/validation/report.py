@@ -13,6 +13,7 @@ from cisim.validation.runner import (
     PatternOutcome,
     tolerance_text,
 )
+from cisim.validation.spec import MECHANISMS
 
 LABEL_WIDTH = 50
 
@@ -90,11 +91,16 @@ def render(outcome: ExperimentOutcome) -> str:
 
 
 def summary(outcomes: list[ExperimentOutcome]) -> str:
-    """One closing line: patterns reproduced and not reproduced."""
+    """Closing lines: patterns reproduced and not reproduced, and the model's mechanisms the runs went through."""
     verdicts = [p.verdict for o in outcomes for p in o.patterns]
     text = f"{verdicts.count(REPRODUCED)} of {len(verdicts)} patterns reproduced"
     if verdicts.count(NOT_REPRODUCED):
         text += f", {verdicts.count(NOT_REPRODUCED)} not reproduced"
+    through = {m for o in outcomes if not o.spec.standalone for m in o.spec.exercises}
+    untested = [m for m in MECHANISMS if m not in through]
+    text += "\nmechanisms of the model exercised: " + (", ".join(m for m in MECHANISMS if m in through) or "none")
+    if untested:
+        text += "; not exercised by these runs: " + ", ".join(untested)
     return text
 
 
