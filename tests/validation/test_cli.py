@@ -43,7 +43,15 @@ def test_validate_prints_published_beside_cisim_and_writes_record_and_figure(run
     assert set(entry["measured"]["forms_by_k"]) == {"0", "1", "5"}
     pattern = entry["patterns"]["peaks_by_k"]
     assert set(pattern) >= {"published", "measured", "interval", "tolerance", "verdict", "source"}
-    assert pattern["published"]["5"] == 35.6 and pattern["tolerance"]["absolute"] == 3.0
+    assert pattern["published"]["5"] == 35.6 and pattern["tolerance"]["absolute"] == 0.5
+    assert pattern["tolerance"]["standard_errors"] == 3 and pattern["tolerance"]["published_n"] == 100
+    # the allowance is the reading error plus three standard errors of the difference, with its arithmetic
+    se = pattern["standard_error"]["5"]
+    landscapes = entry["sizes"]["landscapes"]
+    assert pattern["allowed"]["5"] == pytest.approx(0.5 + 3 * se * (1 + landscapes / 100) ** 0.5)
+    assert "0.5 + 3 x" in pattern["tolerance_arithmetic"]["5"]
+    assert entry["exercises"] == ["landscape"] and entry["runs_through_model"] is False
+    assert "outside cisim's model" in entry["standalone"]
     assert (out / "levinthal_1997.png").stat().st_size > 10_000
     assert "levinthal_1997" in (out / "report.txt").read_text()
 
@@ -108,3 +116,15 @@ def test_a_json_path_that_cannot_be_written_is_refused_before_any_work(runner, t
     assert result.exit_code == 2
     assert "error: --json" in result.output and "cannot write to the folder" in result.output
     assert not (tmp_path / "o" / "report.txt").exists()
+
+
+def test_the_closing_lines_name_the_mechanisms_exercised_through_the_model_and_those_not(tmp_path):
+    path = tmp_path / "levinthal_1997.toml"
+    path.write_text((FOLDER / "levinthal_1997.toml").read_text().replace("landscapes = 50", "landscapes = 3"))
+    result = CliRunner().invoke(main, ["validate", str(path), "--quick", "--quiet", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    # a standalone experiment counts for none of the model's mechanisms, not even the landscape it reuses
+    assert "mechanisms of the model exercised: none" in result.output
+    assert (
+        "not exercised by these runs: landscape, search, network, agenda, measurement, plan, backbone" in result.output
+    )

@@ -1,7 +1,8 @@
 """Every validation experiment at its published size: each published pattern is reproduced within its tolerance,
 except those docs/validation.md lists as not reproduced, each with its reason.
 
-Slow: Levinthal takes seconds, March and Rivkin & Siggelkow under a minute, Lazer & Friedman about six minutes.
+Slow: Levinthal takes seconds, March and Rivkin & Siggelkow under a minute, Lazer & Friedman six to fourteen
+minutes (on two shared cores).
 """
 
 from __future__ import annotations
@@ -15,7 +16,25 @@ from tests.validation.shipped import FOLDER, shipped
 
 #: Patterns cisim does not reproduce at the published size, and why (docs/validation.md, "Not reproduced"). The
 #: test fails if one of them comes to be reproduced, so that this list and the docs are brought up to date.
-NOT_REPRODUCED: dict[str, dict[str, str]] = {}
+NOT_REPRODUCED: dict[str, dict[str, str]] = {
+    "lazer_friedman_2007": {
+        "slower_velocity_lower_short_run_size": (
+            "the short-run cost of full velocity is 0.158 [0.148, 0.168] against 0.08 read off Figure 10; "
+            "allowed 0.031 (0.01 + 3 SE)"
+        ),
+        "simple_problem_complete_first_size": (
+            "K = 0: the complete network reaches 0.99 13.0 [12.8, 13.1] rounds sooner, 11 read off Figure 8; "
+            "allowed 1.33 (1 round + 3 SE)"
+        ),
+        "diversity_by_round": (
+            "distinct solutions of the linear network at round 2: 53.3 [53.1, 53.5] against 54.6 digitised "
+            "from Figure 5; allowed 1.02 (0.5 + 3 SE); every other round within its allowance"
+        ),
+    },
+    "levinthal_1997": {
+        "forms_by_k": "forms after local search at K = 5: 29.3 against 27.0 read off Figure 1; allowed about 2.0",
+    },
+}
 
 
 @pytest.mark.slow

@@ -102,10 +102,17 @@ def test_quick_run_reproduces_the_published_directions(levinthal_quick):
 
 
 def test_quick_run_lands_within_the_stated_tolerance_of_the_published_figures(levinthal_quick):
-    """Tolerance: 3 peaks or forms, or 5 %, whichever is larger (the experiment file's own)."""
+    """Tolerance: reading error plus 3 standard errors of the difference (the experiment file's own).
+
+    One figure is not reproduced, as docs/validation.md says: the forms local search leaves at K = 5 (Figure 1,
+    27) are about 29 in cisim, further than the tolerance of about 2 allows.
+    """
     verdicts = {p.spec.name: p.verdict for p in levinthal_quick.patterns}
-    for name in ("peaks_by_k", "peaks_at_full_interaction", "forms_by_k", "initial_forms"):
+    for name in ("peaks_by_k", "peaks_at_full_interaction", "initial_forms"):
         assert verdicts[name] == REPRODUCED, name
+    forms = {row.key: row for p in levinthal_quick.patterns if p.spec.name == "forms_by_k" for row in p.rows}
+    assert forms["0"].verdict == forms["1"].verdict == REPRODUCED
+    assert forms["5"].verdict != REPRODUCED and forms["5"].estimate.mean > 27.0 + forms["5"].allowed
     measured = levinthal_quick.measurements.measured
     assert measured["peaks_by_k"]["0"] == 1.0
     assert measured["forms_by_k"]["0"] == 1.0

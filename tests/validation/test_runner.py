@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pytest
+
 from cisim.validation.estimates import Estimate, independent_difference, mean_interval, share_interval
 from cisim.validation.report import number, row_label
 from cisim.validation.runner import NOT_MEASURED, NOT_REPRODUCED, REPRODUCED, judge, tolerance_text
@@ -56,7 +59,7 @@ def test_nothing_measured_is_said_so():
 
 
 def test_intervals():
-    assert mean_interval([1.0, 1.0, 1.0]) == Estimate(1.0, 1.0, 1.0, 3)
+    assert mean_interval([1.0, 1.0, 1.0]) == Estimate(1.0, 1.0, 1.0, 3, 0.0)
     spread = mean_interval([0.0, 1.0, 2.0, 3.0])
     assert spread.low < 1.5 < spread.high
     share = share_interval(845, 1000)
@@ -71,3 +74,29 @@ def test_labels_and_numbers_read_well():
     assert row_label("advantage", "0.5") == "advantage, 0.5"
     assert row_label("score, {key}", None) == "score"
     assert [number(v) for v in (0.8452, 4.04, 35.61, 1024.0)] == ["0.845", "4.04", "35.6", "1024"]
+
+
+def test_a_tolerance_from_standard_errors_adds_reading_error_and_three_standard_errors_of_the_difference():
+    rule = PatternSpec("p", "p", "m", "close", "s", published=0.5, tolerance=0.01, tolerance_se=3, published_n=400)
+    # cisim: 100 runs, SE 0.02; the published figure from 400 runs: SE 0.02 x sqrt(100 / 400) = 0.01
+    near = Estimate(0.56, 0.52, 0.60, 100, 0.02)
+    outcome = judge(rule, near)
+    [row] = outcome.rows
+    se_difference = (0.02**2 + 0.01**2) ** 0.5
+    assert row.allowed == pytest.approx(0.01 + 3 * se_difference)  # 0.0771
+    assert row.verdict == REPRODUCED and "0.01 + 3 x 0.0224" in row.arithmetic
+    far = Estimate(0.58, 0.54, 0.62, 100, 0.02)
+    assert judge(rule, far).verdict == NOT_REPRODUCED
+    # the allowance shrinks with cisim's standard error: more runs, a stricter test
+    precise = Estimate(0.56, 0.555, 0.565, 10_000, 0.002)
+    assert judge(rule, precise).verdict == NOT_REPRODUCED
+    # without a standard error the row cannot be judged
+    assert judge(rule, Estimate(0.5, 0.4, 0.6, 100)).verdict == NOT_MEASURED
+
+
+def test_estimates_carry_the_standard_error_of_their_statistics():
+    values = [1.0, 2.0, 3.0, 4.0]
+    assert mean_interval(values).se == pytest.approx(np.std(values, ddof=1) / 2)
+    assert share_interval(30, 100).se == pytest.approx((0.3 * 0.7 / 100) ** 0.5)
+    welch = independent_difference([1.0, 2.0, 3.0], [0.0, 0.5, 1.0, 1.5])
+    assert welch.se == pytest.approx((np.var([1, 2, 3], ddof=1) / 3 + np.var([0, 0.5, 1, 1.5], ddof=1) / 4) ** 0.5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cisim.validation import ValidationFileError, drivers, find_experiments, load_validation
@@ -11,7 +13,13 @@ SHIPPED = sorted(p.stem for p in FOLDER.glob("*.toml"))
 
 
 def test_every_published_study_has_a_file():
-    assert SHIPPED == ["lazer_friedman_2007", "levinthal_1997", "march_1991", "rivkin_siggelkow_2003"]
+    assert SHIPPED == [
+        "lazer_friedman_2007",
+        "levinthal_1997",
+        "levinthal_1997_model",
+        "march_1991",
+        "rivkin_siggelkow_2003",
+    ]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -19,7 +27,7 @@ def test_shipped_files_load_and_cite_a_source_for_every_pattern(name):
     spec = load_validation(FOLDER / f"{name}.toml", drivers())
     assert spec.name == name
     assert spec.patterns and all(p.source for p in spec.patterns)
-    assert all(p.tolerance or p.tolerance_relative for p in spec.patterns if p.check == "close")
+    assert all(p.tolerance or p.tolerance_relative or p.tolerance_se for p in spec.patterns if p.check == "close")
 
 
 def write(tmp_path, text, name="study.toml"):
@@ -122,3 +130,50 @@ def test_a_round_past_the_recorded_ones_is_refused_with_the_last_round(tmp_path)
     found = problems(write(tmp_path, text))
     assert any("'parameters.diversity_rounds' = [16, 150]" in p and "at most 100" in p for p in found)
     assert any("'parameters.early_round' = 60" in p and "at most 50" in p and "velocity" in p for p in found)
+
+
+def test_every_shipped_experiment_says_what_it_exercises_and_standalone_ones_say_so():
+    specs = {name: load_validation(FOLDER / f"{name}.toml", drivers()) for name in SHIPPED}
+    for name, spec in specs.items():
+        uses_model = drivers()[spec.driver].uses_model
+        assert bool(spec.standalone) != uses_model, name
+        if not uses_model:
+            assert set(spec.exercises) <= {"landscape"}, name
+    assert specs["march_1991"].exercises == () and "cannot be run through" in specs["march_1991"].standalone
+    assert "plan" in specs["rivkin_siggelkow_2003"].exercises
+    assert {"search", "network"} <= set(specs["lazer_friedman_2007"].exercises)
+
+
+def test_a_standalone_driver_cannot_claim_the_models_mechanisms(tmp_path):
+    text = (FOLDER / "march_1991.toml").read_text().replace("exercises = []", 'exercises = ["agenda"]', 1)
+    [problem] = problems(write(tmp_path, text))
+    assert "field 'exercises'" in problem and "does not run the model" in problem and "'agenda'" in problem
+
+
+def test_a_standalone_driver_must_say_what_it_reimplements(tmp_path):
+    text = re.sub(r"(?m)^standalone = .*$", "", (FOLDER / "march_1991.toml").read_text())
+    [problem] = problems(write(tmp_path, text))
+    assert "field 'standalone' is missing" in problem
+
+
+def test_a_mechanism_is_claimed_only_if_the_arms_exercise_it(tmp_path):
+    text = (FOLDER / "rivkin_siggelkow_2003.toml").read_text()
+    text = text.replace('exercises = ["landscape", "search", "plan"]', 'exercises = ["plan", "agenda", "teleport"]')
+    found = problems(write(tmp_path, text))
+    # the agenda is held at 0 in both arms: not tested by the run, so not claimable
+    assert any("names 'agenda'" in p and "'conditions.common_agenda' [0.0]" in p for p in found)
+    assert any("names 'teleport'" in p for p in found)
+    assert not any("names 'plan'" in p for p in found)
+    no_plan = text.replace("conditions.reinforcing_activities = 1.0", "conditions.reinforcing_activities = 0.0")
+    found = problems(write(tmp_path, no_plan, "no_plan.toml"))
+    assert any("names 'plan'" in p and "above 0 in some arm" in p for p in found)
+
+
+def test_a_tolerance_from_standard_errors_needs_no_fixed_one_and_published_n_needs_it(tmp_path):
+    text = (
+        (FOLDER / "levinthal_1997.toml")
+        .read_text()
+        .replace("tolerance_se = 3\npublished_n = 100", "published_n = 100", 1)
+    )
+    found = problems(write(tmp_path, text))
+    assert any("published_n' is given without 'tolerance_se'" in p for p in found)

@@ -243,3 +243,40 @@ def paired_statistics(
         "cohens_dz": cohens_dz(differences),
         "rank_biserial": rank_biserial(differences) if enough else np.nan,
     }
+
+
+def welch_interval(first: ArrayLike, second: ArrayLike, confidence: float = CONFIDENCE) -> tuple[Interval, float]:
+    """Difference of the means of two independent samples with Welch's t-interval, and its standard error.
+
+    Returns:
+        (interval, standard error); the interval is the difference itself where neither sample varies.
+    """
+    a, b = np.asarray(first, dtype=float), np.asarray(second, dtype=float)
+    difference = float(a.mean() - b.mean())
+    n = min(a.size, b.size)
+    if n < 2:
+        return Interval(difference, np.nan, np.nan, n), np.nan
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = float(np.sqrt(va + vb))
+    if se == 0:
+        return Interval(difference, difference, difference, n), 0.0
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    low, high = stats.t.interval(confidence, dof, loc=difference, scale=se)
+    return Interval(difference, float(low), float(high), n), se
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = CONFIDENCE) -> tuple[Interval, float]:
+    """A share with its Wilson score interval (well behaved near 0 and 1), and its binomial standard error.
+
+    Returns:
+        (interval, standard error ``sqrt(p (1 - p) / n)``); NaN where there are no trials.
+    """
+    if trials == 0:
+        return Interval(np.nan, np.nan, np.nan, 0), np.nan
+    share = successes / trials
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    centre = (share + z**2 / (2 * trials)) / (1 + z**2 / trials)
+    half = z * np.sqrt(share * (1 - share) / trials + z**2 / (4 * trials**2)) / (1 + z**2 / trials)
+    return Interval(share, float(centre - half), float(centre + half), trials), float(
+        np.sqrt(share * (1 - share) / trials)
+    )

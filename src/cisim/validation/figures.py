@@ -171,3 +171,21 @@ def rivkin_siggelkow_figure(outcome: ExperimentOutcome, path: Path) -> Path:
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def local_search_figure(outcome: ExperimentOutcome, path: Path) -> Path:
+    """Distinct forms once local search through the model has converged, by K, beside Levinthal's Figure 1."""
+    fig, ax = plt.subplots(figsize=(7, 5), constrained_layout=True)
+    forms = _estimates(outcome, "forms_by_k")
+    ks = sorted(forms, key=int)
+    _errorbar(ax, [int(k) for k in ks], [forms[k] for k in ks], color=PALETTE[0], label=_size(outcome))
+    published = _published(outcome, "forms_by_k")
+    ax.plot([int(k) for k in published], list(published.values()), label="published", **PUBLISHED_STYLE)
+    ax.set(
+        xlabel="K (interactions per element)",
+        ylabel="distinct forms after local search",
+        title="Local search through cisim's model (Levinthal 1997, Fig. 1)",
+    )
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    return _save(fig, path)

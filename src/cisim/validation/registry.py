@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from cisim.validation.agenda import DRIVER as AGENDA
 from cisim.validation.lazer_friedman import DRIVER as LAZER_FRIEDMAN
 from cisim.validation.levinthal import DRIVER as LEVINTHAL
+from cisim.validation.local_search import DRIVER as LOCAL_SEARCH
 from cisim.validation.rivkin_siggelkow import DRIVER as RIVKIN_SIGGELKOW
 from cisim.validation.runner import Driver
 
@@ -21,4 +22,5 @@ def drivers() -> Mapping[str, Driver]:
         "march": AGENDA,
         "lazer_friedman": LAZER_FRIEDMAN,
         "rivkin_siggelkow": RIVKIN_SIGGELKOW,
+        "local_search": LOCAL_SEARCH,
     }

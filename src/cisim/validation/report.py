@@ -13,6 +13,7 @@ from cisim.validation.runner import (
     PatternOutcome,
     tolerance_text,
 )
+from cisim.validation.spec import MECHANISMS
 
 LABEL_WIDTH = 50
 
@@ -43,9 +44,12 @@ def _cisim(estimate: Estimate | None) -> str:
 
 
 def _published(value: Any) -> str:
+    """The published figure for the table; a direction given in words is quoted under its pattern's source."""
     if value is None:
         return "-"
-    return number(value) if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return number(value)
+    return "direction" if len(str(value)) > 10 else str(value)
 
 
 def describe_sizes(sizes: dict[str, Any]) -> str:
@@ -61,6 +65,9 @@ def render(outcome: ExperimentOutcome) -> str:
     lines = [
         header,
         f"  {'quick' if outcome.quick else 'full'} size ({size}), seed {spec.seed}, {outcome.wall_time:.1f} s",
+        "  exercises: "
+        + (", ".join(spec.exercises) or "none of cisim's model")
+        + (" (a standalone reimplementation: it does not run cisim's model)" if spec.standalone else ""),
         "",
         f"  {'pattern':<{LABEL_WIDTH}} {'published':>10}  {'cisim [95 % CI]':<28} {'tolerance':<18} verdict",
     ]
@@ -71,22 +78,29 @@ def render(outcome: ExperimentOutcome) -> str:
                 label = label[: LABEL_WIDTH - 1] + "…"
             lines.append(
                 f"  {label:<{LABEL_WIDTH}} {_published(row.published):>10}  {_cisim(row.estimate):<28} "
-                f"{tolerance_text(pattern.spec):<18} {row.verdict}"
+                f"{tolerance_text(pattern.spec, row):<18} {row.verdict}"
             )
     lines.append("")
     lines.append("  where the published figures come from:")
     for pattern in outcome.patterns:
         lines.append(f"    {pattern.spec.name}: {pattern.spec.source}")
+    if spec.standalone:
+        lines.append(f"  standalone: {spec.standalone}")
     lines += [f"  note: {note}" for note in outcome.measurements.notes]
     return "\n".join(lines)
 
 
 def summary(outcomes: list[ExperimentOutcome]) -> str:
-    """One closing line: patterns reproduced and not reproduced."""
+    """Closing lines: patterns reproduced and not reproduced, and the model's mechanisms the runs went through."""
     verdicts = [p.verdict for o in outcomes for p in o.patterns]
     text = f"{verdicts.count(REPRODUCED)} of {len(verdicts)} patterns reproduced"
     if verdicts.count(NOT_REPRODUCED):
         text += f", {verdicts.count(NOT_REPRODUCED)} not reproduced"
+    through = {m for o in outcomes if not o.spec.standalone for m in o.spec.exercises}
+    untested = [m for m in MECHANISMS if m not in through]
+    text += "\nmechanisms of the model exercised: " + (", ".join(m for m in MECHANISMS if m in through) or "none")
+    if untested:
+        text += "; not exercised by these runs: " + ", ".join(untested)
     return text
 
 
@@ -102,7 +116,11 @@ def record(outcome: ExperimentOutcome) -> dict[str, Any]:
         "size": "quick" if outcome.quick else "full",
         "sizes": outcome.sizes,
         "seed": spec.seed,
+        "exercises": list(spec.exercises),
+        "runs_through_model": bool(spec.exercises) and not spec.standalone,
     }
+    if spec.standalone:
+        entry["standalone"] = spec.standalone
     entry["wall_time_seconds"] = round(outcome.wall_time, 3)
     entry["measured"] = outcome.measurements.measured
     entry["notes"] = outcome.measurements.notes
@@ -122,6 +140,8 @@ def _pattern_record(pattern: PatternOutcome) -> dict[str, Any]:
             "relative": spec.tolerance_relative,
             "threshold": spec.threshold,
             "text": tolerance_text(spec),
+            "standard_errors": spec.tolerance_se,
+            "published_n": spec.published_n,
         },
         "verdict": pattern.verdict,
     }
@@ -130,19 +150,35 @@ def _pattern_record(pattern: PatternOutcome) -> dict[str, Any]:
     rows = pattern.rows
     if len(rows) == 1 and rows[0].key is None:
         row = rows[0]
-        base.update(published=row.published, measured=_value(row.estimate), interval=_interval(row.estimate))
+        base.update(
+            published=row.published,
+            measured=_value(row.estimate),
+            interval=_interval(row.estimate),
+            standard_error=_se(row.estimate),
+        )
+        if row.arithmetic:
+            base.update(allowed=row.allowed, tolerance_arithmetic=row.arithmetic)
     else:
         base.update(
             published={r.key: r.published for r in rows},
             measured={r.key: _value(r.estimate) for r in rows},
             interval={r.key: _interval(r.estimate) for r in rows},
             verdicts={r.key: r.verdict for r in rows},
+            standard_error={r.key: _se(r.estimate) for r in rows},
         )
+        if any(r.arithmetic for r in rows):
+            base.update(
+                allowed={r.key: r.allowed for r in rows}, tolerance_arithmetic={r.key: r.arithmetic for r in rows}
+            )
     return base
 
 
 def _value(estimate: Estimate | None) -> float | None:
     return None if estimate is None or math.isnan(estimate.mean) else estimate.mean
+
+
+def _se(estimate: Estimate | None) -> float | None:
+    return None if estimate is None or math.isnan(estimate.se) else estimate.se
 
 
 def _interval(estimate: Estimate | None) -> list[float] | None:

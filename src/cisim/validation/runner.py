@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -53,6 +54,8 @@ class PatternRow:
     published: float | str | None
     estimate: Estimate | None
     verdict: str
+    allowed: float | None = None
+    arithmetic: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,17 @@ class ExperimentOutcome:
     patterns: list[PatternOutcome]
 
 
-def tolerance_text(pattern: PatternSpec) -> str:
-    """The tolerance in words: ``±0.05``, ``±10 %``, ``±1.5 or ±10 %``, or ``95 % CI > 0``."""
+def tolerance_text(pattern: PatternSpec, row: PatternRow | None = None) -> str:
+    """The tolerance in words: ``±0.05``, ``±10 %``, ``±1.5 or ±10 %``, ``95 % CI > 0``, or from the SE.
+
+    With ``tolerance_se`` the allowance depends on the row's standard error: given ``row``, its value
+    (``±0.031``); without, the rule (``0.01 + 3 SE``).
+    """
+    if pattern.tolerance_se:
+        if row is not None and row.allowed is not None:
+            return f"±{row.allowed:.3g}"
+        reading = f"{pattern.tolerance:g} + " if pattern.tolerance else ""
+        return f"{reading}{pattern.tolerance_se:g} SE"
     if pattern.check == "above":
         return f"95 % CI > {pattern.threshold:g}"
     if pattern.check == "below":
@@ -97,6 +109,36 @@ def tolerance_text(pattern: PatternSpec) -> str:
     if pattern.tolerance_relative:
         parts.append(f"±{pattern.tolerance_relative * 100:g} %")
     return " or ".join(parts) if parts else "±0"
+
+
+def allowance(pattern: PatternSpec, published: float, estimate: Estimate) -> tuple[float, str]:
+    """How far cisim's mean may lie from the published figure, and the arithmetic behind it in words.
+
+    With ``tolerance_se`` (z), the allowance is the published figure's own error (``tolerance``, e.g. reading
+    it off a plot) plus z standard errors of the difference between the two figures: cisim's standard error,
+    and, where the published figure is itself a mean of ``published_n`` runs, its standard error taken as
+    cisim's scaled by sqrt(n / published_n) (the same spread). Otherwise the larger of ``tolerance`` and
+    ``tolerance_relative`` x the published figure, fixed.
+    """
+    if not pattern.tolerance_se:
+        allowed = max(pattern.tolerance, pattern.tolerance_relative * abs(published))
+        return allowed, f"±{allowed:.3g} (fixed)"
+    se = estimate.se
+    if math.isnan(se):
+        return math.nan, "no standard error"
+    if pattern.published_n:
+        published_se = se * math.sqrt(estimate.n / pattern.published_n)
+        se_difference = math.hypot(se, published_se)
+        words = (
+            f"SE of the difference sqrt({se:.3g}² + ({se:.3g} x sqrt({estimate.n}/{pattern.published_n}))²) "
+            f"= {se_difference:.3g}"
+        )
+    else:
+        se_difference = se
+        words = f"cisim's SE {se:.3g} (published figure taken as exact)"
+    allowed = pattern.tolerance + pattern.tolerance_se * se_difference
+    reading = f"{pattern.tolerance:g} + " if pattern.tolerance else ""
+    return allowed, f"±{allowed:.3g} = {reading}{pattern.tolerance_se:g} x {se_difference:.3g}; {words}"
 
 
 def judge(pattern: PatternSpec, value: Value | None) -> PatternOutcome:
@@ -121,12 +163,12 @@ def _row(pattern: PatternSpec, key: str | None, published: Any, estimate: Estima
     if estimate is None or estimate.mean != estimate.mean:  # missing or NaN
         return PatternRow(key, published, estimate, NOT_MEASURED)
     if pattern.check == "close":
-        allowed = max(pattern.tolerance, pattern.tolerance_relative * abs(float(published)))
+        allowed, arithmetic = allowance(pattern, float(published), estimate)
+        if math.isnan(allowed):
+            return PatternRow(key, published, estimate, NOT_MEASURED, None, arithmetic)
         ok = abs(estimate.mean - float(published)) <= allowed + 1e-12
-    elif pattern.check == "above":
-        ok = estimate.low > pattern.threshold
-    else:
-        ok = estimate.high < pattern.threshold
+        return PatternRow(key, published, estimate, REPRODUCED if ok else NOT_REPRODUCED, allowed, arithmetic)
+    ok = estimate.low > pattern.threshold if pattern.check == "above" else estimate.high < pattern.threshold
     return PatternRow(key, published, estimate, REPRODUCED if ok else NOT_REPRODUCED)
 
 

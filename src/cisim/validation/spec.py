@@ -31,6 +31,28 @@ CHECKS = {
     "above": "the lower end of cisim's 95 % interval lies above the threshold",
     "below": "the upper end of cisim's 95 % interval lies below the threshold",
 }
+#: The mechanisms of cisim's model an experiment can go through, with what going through each means.
+MECHANISMS = {
+    "landscape": "the problem's NK landscape (cisim.problem.Landscape)",
+    "search": "the organizations' own search step in the model (candidates proposed, read and decided)",
+    "network": "communication over the model's network: organizations hear and copy neighbours",
+    "agenda": "the common agenda: the community outcome's weight in members' objectives, varied by the run",
+    "measurement": "members' outcome data: their noise, lag or the shared measurement system, varied by the run",
+    "plan": "the plan of mutually reinforcing activities: proposals evaluated jointly",
+    "backbone": "the backbone organization and its roles",
+}
+#: What must hold in a model experiment's parameters (shared, arm or study values) for it to claim a mechanism:
+#: the parameter and a test of its values over the arms.
+CLAIMS: dict[str, tuple[tuple[str, ...], str]] = {
+    "network": (("conditions.communication",), "above 0 in some arm"),
+    "plan": (("conditions.reinforcing_activities",), "above 0 in some arm"),
+    "backbone": (("conditions.backbone",), "above 0 in some arm"),
+    "agenda": (("conditions.common_agenda",), "different in two arms"),
+    "measurement": (
+        ("organizations.measurement_noise", "organizations.data_lag", "conditions.shared_measurement"),
+        "different in two arms",
+    ),
+}
 TOP_FIELDS = {
     "name": "short name of the experiment (letters, digits, underscores)",
     "driver": "which reproduction runs it",
@@ -38,6 +60,8 @@ TOP_FIELDS = {
     "citation": "the full reference of the paper",
     "seed": "seed of the experiment (whole number); every replicate's seed derives from it",
     "description": "what is reproduced and how it maps onto cisim",
+    "exercises": "the cisim mechanisms the run goes through, a list of: " + ", ".join(MECHANISMS),
+    "standalone": "for a driver that does not run the model: what it reimplements outside cisim's model",
     "parameters": "the study's fixed parameters",
     "full": "sizes at which the study was published",
     "quick": "reduced sizes for a run of minutes",
@@ -55,6 +79,11 @@ PATTERN_FIELDS = {
     "source": "where the published figure comes from (table or figure, page)",
     "tolerance": "absolute tolerance around the published figure (with check 'close')",
     "tolerance_relative": "tolerance as a share of the published figure (the larger of the two applies)",
+    "tolerance_se": (
+        "standard errors of the difference between the published figure and cisim's allowed on top of "
+        "'tolerance' (then the published figure's own reading error): tolerance + z x SE"
+    ),
+    "published_n": "runs behind the published figure (its standard error is taken as cisim's scaled by sqrt(n/n))",
     "threshold": "the value the interval must clear (with checks 'above' and 'below'; default 0)",
     "note": "what a reader should know about this comparison",
 }
@@ -132,6 +161,8 @@ class PatternSpec:
     tolerance_relative: float = 0.0
     threshold: float = 0.0
     note: str = ""
+    tolerance_se: float = 0.0
+    published_n: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,6 +193,8 @@ class ValidationSpec:
     model: dict[str, Any] = field(default_factory=dict)
     arms: dict[str, dict[str, Any]] = field(default_factory=dict)
     studies: dict[str, Study] = field(default_factory=dict)
+    exercises: tuple[str, ...] = ()
+    standalone: str = ""
 
     def sizes(self, quick: bool) -> dict[str, Any]:
         """The sizes to run at: the published ones, or the reduced ones with ``quick``."""
@@ -271,6 +304,18 @@ def load_validation(path: Path, drivers: Mapping[str, DriverSchema]) -> Validati
         for key in ("model", "arms", "studies"):
             if key in data:
                 problems.append(f"{where}: field '{key}': driver {text['driver']!r} does not run the model")
+    exercises = _exercises(
+        data, driver, text["driver"], {"model": model, "arms": arms, "studies": studies}, where, problems
+    )
+    standalone = data.get("standalone", "")
+    if not isinstance(standalone, str):
+        problems.append(f"{where}: field 'standalone' = {standalone!r}: expected text ({TOP_FIELDS['standalone']})")
+        standalone = ""
+    if not driver.uses_model and not standalone.strip():
+        problems.append(
+            f"{where}: field 'standalone' is missing: driver {text['driver']!r} does not run the model; expected "
+            "text saying what it reimplements outside cisim's model"
+        )
     if problems:
         raise ValidationFileError(problems)
     spec = ValidationSpec(
@@ -288,6 +333,8 @@ def load_validation(path: Path, drivers: Mapping[str, DriverSchema]) -> Validati
         model=model,
         arms=arms,
         studies=studies,
+        exercises=exercises,
+        standalone=standalone.strip(),
     )
     problems = [f"{where}: {problem}" for problem in driver.check(spec)]
     if problems:
@@ -296,6 +343,58 @@ def load_validation(path: Path, drivers: Mapping[str, DriverSchema]) -> Validati
 
 
 _TEXT_FIELDS = ("name", "driver", "title", "citation", "description")
+
+
+def _exercises(
+    data: dict[str, Any], driver: DriverSchema, name: str, values: dict[str, Any], where: str, problems: list[str]
+) -> tuple[str, ...]:
+    """The mechanisms the file claims, each checked against what the run can go through.
+
+    A driver that does not run the model can go through the landscape at most; a model experiment claims
+    ``network``, ``plan`` or ``backbone`` only if some arm turns it on, and ``agenda`` or ``measurement``
+    only if two arms differ in it (a weight held at one value is not tested by the run).
+    """
+    claimed = data.get("exercises")
+    expected = f"expected a list of: {', '.join(MECHANISMS)} (an empty list if none)"
+    if not isinstance(claimed, list) or not all(isinstance(item, str) for item in claimed):
+        problems.append(f"{where}: field 'exercises' = {claimed!r}: {expected}")
+        return ()
+    for item in claimed:
+        if item not in MECHANISMS:
+            problems.append(f"{where}: field 'exercises' names {item!r}{suggest(item, MECHANISMS)}: {expected}")
+    if not driver.uses_model:
+        beyond = [item for item in claimed if item in MECHANISMS and item != "landscape"]
+        if beyond:
+            problems.append(
+                f"{where}: field 'exercises' = {claimed!r}: driver {name!r} does not run the model, so it can go "
+                f"through cisim's landscape at most, not {', '.join(map(repr, beyond))}"
+            )
+        return tuple(claimed)
+    settings = _arm_settings(values)
+    for item in claimed:
+        if item not in CLAIMS:
+            continue
+        keys, test = CLAIMS[item]
+        found = {key: {float(arm.get(key, BY_KEY[key].default)) for arm in settings} for key in keys}
+        if test.startswith("above"):
+            ok = any(level > 0 for levels in found.values() for level in levels)
+        else:
+            ok = any(len(levels) > 1 for levels in found.values())
+        if not ok:
+            seen = "; ".join(f"'{key}' {sorted(levels)!r}" for key, levels in found.items())
+            problems.append(
+                f"{where}: field 'exercises' names {item!r}, but over the arms {seen}: expected "
+                f"{' or '.join(repr(k) for k in keys)} {test}"
+            )
+    return tuple(claimed)
+
+
+def _arm_settings(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every combination of shared values, an arm's values and a study's values the experiment runs."""
+    model, arms, studies = values["model"], values["arms"], values["studies"]
+    if studies:
+        return [{**model, **arms.get(arm, {}), **study.overrides} for study in studies.values() for arm in study.arms]
+    return [{**model, **arm} for arm in arms.values()] or [dict(model)]
 
 
 def _text(data: dict[str, Any], key: str, where: str, problems: list[str], required: bool = True) -> str:
@@ -363,7 +462,7 @@ def _patterns(items: Any, driver: DriverSchema, where: str, problems: list[str])
             problems.append(f"{where}: field '{at}.check' = {check!r}: expected one of " + ", ".join(map(repr, CHECKS)))
         published = _published(item.get("published"), check, f"{at}.published", where, problems)
         numbers = {}
-        for key in ("tolerance", "tolerance_relative", "threshold"):
+        for key in ("tolerance", "tolerance_relative", "threshold", "tolerance_se"):
             value = item.get(key, 0.0)
             low_ok = key == "threshold" or (isinstance(value, int | float) and value >= 0)
             if isinstance(value, bool) or not isinstance(value, int | float) or not low_ok:
@@ -371,7 +470,16 @@ def _patterns(items: Any, driver: DriverSchema, where: str, problems: list[str])
                 problems.append(f"{where}: field '{at}.{key}' = {value!r}: expected {expected} ({PATTERN_FIELDS[key]})")
                 value = 0.0
             numbers[key] = float(value)
-        if check == "close" and "tolerance" not in item and "tolerance_relative" not in item:
+        published_n = item.get("published_n", 0)
+        if isinstance(published_n, bool) or not isinstance(published_n, int) or published_n < 0:
+            problems.append(
+                f"{where}: field '{at}.published_n' = {published_n!r}: expected a whole number of at least 0 "
+                f"({PATTERN_FIELDS['published_n']})"
+            )
+            published_n = 0
+        if published_n and not numbers["tolerance_se"]:
+            problems.append(f"{where}: field '{at}.published_n' is given without 'tolerance_se': expected both")
+        if check == "close" and not {"tolerance", "tolerance_relative", "tolerance_se"} & set(item):
             problems.append(f"{where}: field '{at}.tolerance' is missing: expected {PATTERN_FIELDS['tolerance']}")
         note = item.get("note", "")
         if not isinstance(note, str):
@@ -386,6 +494,7 @@ def _patterns(items: Any, driver: DriverSchema, where: str, problems: list[str])
                 source=strings["source"],
                 published=published,
                 note=note.strip(),
+                published_n=published_n,
                 **numbers,
             )
         )
