@@ -17,7 +17,7 @@ from cisim.model.network import Network, build_graph
 from cisim.model.phases import Links, Organizations, Regions, Rules, organizations_act, settle
 from cisim.model.region import Region
 from cisim.organizations.agents import Backbone, Organization
-from cisim.organizations.behaviour import BACKBONE, MEASUREMENT
+from cisim.organizations.behaviour import BACKBONE, MEASUREMENT, Perception
 from cisim.organizations.population import Population, create_population
 from cisim.problem import Landscape
 from cisim.problem.compiled import ProblemView, outcomes
@@ -242,21 +242,39 @@ class CollectiveImpactModel(mesa.Model):
 
         Steps 3 to 6 loop over organizations and run compiled (``cisim.model.phases``).
         """
-        p = self.params
-        population, network = self.population, self.network
         draws = self._draw()
-        # 1. The problem changes, if adaptive.
-        if p.problem.turbulence > 0 and self.steps % p.problem.turbulence_interval == 0:
-            self.landscape.redraw(p.problem.turbulence, self.streams["problem"])
-        # 2. Backbones act; built conditions erode without one.
-        if p.conditions.dynamics == "built":
-            loss = p.backbone.erosion * (1.0 - self.levels[:, BACKBONE])
+        self._change_problem()  # 1. the problem changes, if adaptive
+        self._run_backbones(draws)  # 2. backbones act; built conditions erode without one
+        levels, perception = self._perceive()  # what each condition makes each organization weigh and read
+        trust = self._organizations_act(levels, perception, draws)  # 3-5. learn, revise, choose (alone or planned)
+        self._settle(trust, draws)  # 6. costs and budgets booked, membership reviewed, trust fades
+        self._measure()
+        # 7. Data are collected; after the scenario's last step the model stops running (Mesa's stop rule, which
+        # ``while model.running: model.step()`` and ``mesa.batch_run`` follow) and that step is always collected.
+        self.running = self.steps < self.params.run.steps
+        if self.steps % self.params.run.collect_every == 0 or not self.running:
+            self.collect()
+
+    def _change_problem(self) -> None:
+        """Step 1: if the problem is adaptive, a share of its tables is redrawn every ``turbulence_interval`` steps."""
+        problem = self.params.problem
+        if problem.turbulence > 0 and self.steps % problem.turbulence_interval == 0:
+            self.landscape.redraw(problem.turbulence, self.streams["problem"])
+
+    def _run_backbones(self, draws: Draws) -> None:
+        """Step 2: with built dynamics, levels erode without a backbone; then each backbone does its six roles."""
+        if self.params.conditions.dynamics == "built":
+            loss = self.params.backbone.erosion * (1.0 - self.levels[:, BACKBONE])
             built = [CONDITIONS.index(c) for c in CONDITIONS if c != "backbone"]
             self.levels[:, built] *= (1.0 - loss)[:, None]
         for region in self.regions:
             if region.backbone is not None:
                 region.backbone.act(float(draws.policy[region.index]))
-        levels, perception = perceive(
+
+    def _perceive(self) -> tuple[np.ndarray, Perception]:
+        """The levels that apply to each organization and how each reads outcomes under them (``conditions``)."""
+        population = self.population
+        return perceive(
             self.levels,
             population.region,
             population.member,
@@ -264,41 +282,16 @@ class CollectiveImpactModel(mesa.Model):
             population.noise,
             self.agenda,
             self.tracked,
-            p.backbone.shared_noise,
+            self.params.backbone.shared_noise,
         )
-        # 3-5. Organizations learn from others, revise and choose, alone or through their coalition's plan.
+
+    def _organizations_act(self, levels: np.ndarray, perception: Perception, draws: Draws) -> np.ndarray:
+        """Steps 3 to 5, compiled (``phases.organizations_act``); returns each organization's mean trust."""
+        orgs, regions, links = self._state_bundles()
         turn = organizations_act(
-            self._problem_view(levels),
-            perception,
-            levels,
-            Organizations(
-                population.region,
-                population.member,
-                population.known,
-                self.belief,
-                self.belief_count,
-                population.portfolio,
-                population.domain_mask,
-                population.capacity,
-                population.base_capacity,
-                population.noise,
-                self.delivery,
-                population.in_plan,
-            ),
-            Regions(self.region_configs, self.levels, self.region_plan_ran),
-            Links(
-                network.edges,
-                network.offsets,
-                network.neighbours,
-                network.edge_of,
-                network.degree,
-                network.trust,
-                network.touched,
-            ),
-            self._rules,
-            draws,
+            self._problem_view(levels), perception, levels, orgs, regions, links, self._rules, draws
         )
-        self.adoptions, trust = turn.adoptions, turn.trust_of
+        self.adoptions = turn.adoptions
         self.candidates_searched, self.offers_read, self.plan_readings = (
             turn.searched,
             turn.offers_read,
@@ -307,7 +300,11 @@ class CollectiveImpactModel(mesa.Model):
         # Every reading of a candidate change counts, whoever made it and however it came.
         self.candidates_evaluated = turn.searched + turn.offers_read + turn.plan_readings
         self.candidates_total += self.candidates_evaluated
-        # 6. Costs and budgets are booked; membership is updated; trust fades without contact.
+        return turn.trust_of
+
+    def _settle(self, trust: np.ndarray, draws: Draws) -> None:
+        """Step 6, compiled (``phases.settle``): the ledger's lines for this step are recorded."""
+        p, population, network = self.params, self.population, self.network
         self.ledger.record(
             *settle(
                 population.region,
@@ -337,12 +334,42 @@ class CollectiveImpactModel(mesa.Model):
                 self.delivery,
             )
         )
-        self._measure()
-        # 7. Data are collected; after the scenario's last step the model stops running (Mesa's stop rule, which
-        # ``while model.running: model.step()`` and ``mesa.batch_run`` follow) and that step is always collected.
-        self.running = self.steps < p.run.steps
-        if self.steps % p.run.collect_every == 0 or not self.running:
-            self.collect()
+
+    def _state_bundles(self) -> tuple[Organizations, Regions, Links]:
+        """The state the organizations' turn reads and writes, as named bundles of the model's own arrays.
+
+        Built once (the arrays are updated in place) and again after unpickling.
+        """
+        bundles = self.__dict__.get("_bundles")
+        if bundles is None:
+            population, network = self.population, self.network
+            bundles = self._bundles = (
+                Organizations(
+                    population.region,
+                    population.member,
+                    population.known,
+                    self.belief,
+                    self.belief_count,
+                    population.portfolio,
+                    population.domain_mask,
+                    population.capacity,
+                    population.base_capacity,
+                    population.noise,
+                    self.delivery,
+                    population.in_plan,
+                ),
+                Regions(self.region_configs, self.levels, self.region_plan_ran),
+                Links(
+                    network.edges,
+                    network.offsets,
+                    network.neighbours,
+                    network.edge_of,
+                    network.degree,
+                    network.trust,
+                    network.touched,
+                ),
+            )
+        return bundles
 
     def collect(self) -> None:
         """Collect the outputs now (the step does so every ``run.collect_every`` steps), once per step at most."""
@@ -447,7 +474,7 @@ class CollectiveImpactModel(mesa.Model):
     def __getstate__(self) -> dict[str, Any]:
         """The model's state for pickling, without the draw buffers (rebuilt at the next step)."""
         state = self.__dict__.copy()
-        for cached in ("_blocks", "_draws", "_view", "_late"):
+        for cached in ("_blocks", "_draws", "_view", "_late", "_bundles"):
             state.pop(cached, None)
         return state
 
