@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,7 +160,9 @@ class SideBySide(mesa.Model):
         self.isolated = data.build_model(self.isolated_scenario, self.seed_used)
         self.coalition = data.build_model(self.coalition_scenario, self.seed_used)
         self.last_step = int(self.base["run.steps"])
-        self._snapshots: tuple[int, tuple[data.Snapshot, data.Snapshot]] | None = None
+        self._snapshots: tuple[tuple[int, int], tuple[data.Snapshot, data.Snapshot]] | None = None
+        # The page steps in a thread of its own while it redraws: a step and a reading never overlap.
+        self._lock = threading.Lock()
 
     @property
     def levels(self) -> dict[str, float]:
@@ -173,15 +176,19 @@ class SideBySide(mesa.Model):
 
     def step(self) -> None:
         """Advance both simulations by one step; stop after the scenario's last step."""
-        self.isolated.step()
-        self.coalition.step()
-        self.running = self.steps < self.last_step and bool(self.isolated.running and self.coalition.running)
+        with self._lock:
+            self.isolated.step()
+            self.coalition.step()
+            self.running = self.steps < self.last_step and bool(self.isolated.running and self.coalition.running)
 
     def snapshots(self) -> tuple[data.Snapshot, data.Snapshot]:
         """The state of both simulations now: isolated impact first.
 
         Read once per step however many views ask for it.
         """
-        if self._snapshots is None or self._snapshots[0] != self.steps:
-            self._snapshots = (self.steps, (data.snapshot(self.isolated), data.snapshot(self.coalition)))
-        return self._snapshots[1]
+        with self._lock:
+            # Keyed on the simulations' own steps: Mesa counts the pair's step before running it.
+            now = (self.isolated.steps, self.coalition.steps)
+            if self._snapshots is None or self._snapshots[0] != now:
+                self._snapshots = (now, (data.snapshot(self.isolated), data.snapshot(self.coalition)))
+            return self._snapshots[1]
