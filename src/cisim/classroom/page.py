@@ -35,7 +35,7 @@ from cisim.classroom.views import (
     Scale,
     View,
 )
-from cisim.scenarios.library import entries
+from cisim.scenarios.library import DEFAULT_FOLDER, entries
 from cisim.scenarios.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 
 #: Environment variable through which ``cisim app`` names the scenario to open with (a path to a TOML file).
@@ -74,7 +74,7 @@ a[href*="solara.dev"] { display: none !important; }
 """
 
 
-def library(opening: Scenario) -> dict[str, Scenario]:
+def library(opening: Scenario, folder: Path = DEFAULT_FOLDER) -> dict[str, Scenario]:
     """The scenarios a teacher can pick: the one the page opens with, the built-in defaults and the library.
 
     The library is every scenario file in ``scenarios/``, read when the page opens, so a new file appears in
@@ -83,7 +83,7 @@ def library(opening: Scenario) -> dict[str, Scenario]:
     """
     choices = {opening.name: opening}
     choices.setdefault(default_scenario().name, default_scenario())
-    for entry in entries():
+    for entry in entries(folder):
         try:
             scenario = load_scenario(entry.path)
         except ScenarioError:
