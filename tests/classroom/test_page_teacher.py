@@ -14,7 +14,7 @@ import time
 import pytest
 
 from cisim.classroom import data
-from cisim.classroom.page import FINISHED, ONE_STEP, _design_line, problem_words
+from cisim.classroom.page import _design_line
 from cisim.classroom.pair import SideBySide
 from cisim.scenarios import load_scenario
 from tests.browser import ARTIFACTS, ROOT, Console, browser, cisim_command, free_port, require_chromium, served
@@ -28,6 +28,8 @@ PROJECTOR, LAPTOP = (1280, 720), (1400, 900)
 #: Three shipped scenarios a teacher picks in turn: a technical problem, a coalition whose conditions are built
 #: and the complex problem the page opens on.
 PICKED = ("technical", "immature_backbone", "complex")
+FINISHED = "Run finished — press RESET"
+ONE_STEP = "One step is one planning period"
 DEVELOPER_CONTROLS = ("Play Interval", "Render Interval", "Use Threads", "Time:", "PAGE 0", "runs on Solara")
 
 
@@ -122,8 +124,10 @@ def assert_shows(tab, name):
     expected = expected_pair(name)
     assert f"{name}:" in tab.inner_text(".cisim-outcome-coalition")
     assert _design_line(expected, "coalition") in tab.inner_text(".cisim-outcome-coalition")
-    assert problem_words(expected.base) in tab.inner_text(".cisim-outcome-isolated")
-    assert slider(tab, "Complexity k").get_attribute("aria-valuenow") == str(expected.base["problem.k"])
+    k = expected.base["problem.k"]
+    problem = f"k = {k}: every decision's effect stands alone" if k == 0 else f"k = {k} interactions per decision"
+    assert problem in tab.inner_text(".cisim-outcome-isolated")
+    wait_for(lambda: slider(tab, "Complexity k").get_attribute("aria-valuenow") == str(k), f"the k slider at {k}")
     for side, snapshot in zip(("isolated", "coalition"), expected.snapshots(), strict=True):
         assert live(tab, side) == (0, pytest.approx(snapshot.latest(data.OUTCOME), abs=5e-4))
     expected.step()
