@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from cisim.classroom.demo import BEGIN, END, FILES, METRICS, with_shape
+from cisim.classroom.demo import BEGIN, END, FILES, HOLD_FRAMES, METRICS, with_shape
 from cisim.cli import main
 from cisim.experiments.compare import Comparison
 
@@ -73,7 +73,8 @@ def test_demo_figures_are_slide_sized_and_the_animation_shows_every_step(demo_fo
             width, height = figure.size
         assert width >= 1600 and abs(width / height - 16 / 9) < 0.05
     with Image.open(folder / "side_by_side.gif") as animation:
-        assert animation.n_frames == 7  # the starting state and six steps
+        # The starting state and six steps, then the last one held (Pillow merges identical frames, or not).
+        assert animation.n_frames in (7, 7 + HOLD_FRAMES)
         assert animation.size[0] >= 1000
 
 

@@ -24,7 +24,7 @@ from mesa.visualization.utils import force_update, update_counter
 from cisim.classroom import data
 from cisim.classroom.canvas import HeadlineFigure, LiveFigure
 from cisim.classroom.many import ManyRuns, many_runs_png, run_many
-from cisim.classroom.pair import CONTROLS, Choice, SideBySide, slider_range
+from cisim.classroom.pair import CONTROLS, DEFAULT_SEED, Choice, SideBySide, slider_range
 from cisim.classroom.views import (
     COALITION_COLOUR,
     CONDITION_NAMES,
@@ -108,7 +108,7 @@ def opening_scenario() -> tuple[Scenario, str]:
 
 def scenario_settings(scenario: Scenario) -> dict[str, Any]:
     """The settings the sidebar starts from on ``scenario``: its own value for every control, and seed 0."""
-    settings: dict[str, Any] = {"seed": "0"}
+    settings: dict[str, Any] = {"seed": str(DEFAULT_SEED)}
     for control in CONTROLS:
         value = scenario[control.key]
         settings[control.name] = value if isinstance(control, Choice) or control.is_whole else float(value)
