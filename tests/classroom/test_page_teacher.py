@@ -15,7 +15,7 @@ import pytest
 
 from cisim.classroom import data
 from cisim.classroom.page import _design_line
-from cisim.classroom.pair import SideBySide
+from cisim.classroom.pair import DEFAULT_SEED, SideBySide
 from cisim.scenarios import load_scenario
 from tests.browser import ARTIFACTS, ROOT, Console, browser, cisim_command, free_port, require_chromium, served
 
@@ -34,8 +34,8 @@ DEVELOPER_CONTROLS = ("Play Interval", "Render Interval", "Use Threads", "Time:"
 
 
 def expected_pair(name):
-    """The pair of simulations the page should be running for scenario ``name`` at seed 0, built here."""
-    return SideBySide(base=load_scenario(ROOT / "scenarios" / f"{name}.toml"), seed=0)
+    """The pair of simulations the page should be running for scenario ``name`` at its default seed, built here."""
+    return SideBySide(base=load_scenario(ROOT / "scenarios" / f"{name}.toml"), seed=DEFAULT_SEED)
 
 
 @pytest.fixture(scope="module")

@@ -217,7 +217,12 @@ def run_demo(
     settings = f"--replicates {replicates} --seed {seed}" + (f" --steps {steps}" if steps else "")
     eroded = final_levels(without[NO_BACKBONE_BUILT], replicate_seeds(seed, replicates)[0], steps)
     answers = lesson_numbers(
-        numbers, settings, eroded, complex_["costs.backbone_paid_by"] == "members", page_run(complex_, steps)
+        numbers,
+        settings,
+        eroded,
+        complex_["costs.backbone_paid_by"] == "members",
+        page_run(complex_, steps),
+        representative_seed(complex_, steps),
     )
     written.append(out / "README.md")
     written[-1].write_text(readme(written, settings, answers), encoding="utf-8")
@@ -395,7 +400,19 @@ def animation(scenario: Scenario, seed: int, steps: int | None, path: Path, prog
             network = NetworkView(grid[1, column], scale, frames[0][column], colour)
             views.append((column, outcome, network))
         title = figure.suptitle("")
-        takeaway = figure.text(0.5, 0.01, "", ha="center", va="bottom", fontsize="large", fontweight="bold")
+        title.set_fontsize("large")
+        # Over the middle of the last frame, on white, where a class reads it while the frame is held.
+        takeaway = figure.text(
+            0.5,
+            0.52,
+            "",
+            ha="center",
+            va="center",
+            fontsize="large",
+            fontweight="bold",
+            wrap=True,
+            bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "edgecolor": "#333333"},
+        )
 
         def draw(index: int) -> list[Any]:
             for column, outcome, network in views:
@@ -403,7 +420,7 @@ def animation(scenario: Scenario, seed: int, steps: int | None, path: Path, prog
                 network.update(frames[index][column], scale)
             alone, together = (float(frames[index][side].latest(OUTCOME)) for side in (0, 1))
             title.set_text(
-                f"{scenario.name.capitalize()} problem, the page's default run (seed {seed}): step {index} of {last} · "
+                f"{scenario.name.capitalize()} problem, the page's default run (seed {seed}): step {index} of {last}\n"
                 f"alone {alone:.2f} · coalition {together:.2f} · gap {together - alone:+.2f}"
             )
             takeaway.set_text(_takeaway(frames[-1]) if index == len(frames) - 1 else "")
@@ -435,7 +452,8 @@ def _takeaway(last: tuple[Any, Any]) -> str:
         return f"Takeaway: working alone did as well as the coalition here ({gap:+.2f})."
     if gap > 0:
         return (
-            f"Takeaway: alone, organizations keep undoing each other's gains; the coalition ends ahead by {gap:+.2f}."
+            "Takeaway: alone, organizations keep undoing each other's gains;\n"
+            f"the coalition holds on and ends ahead by {gap:+.2f}."
         )
     return f"Takeaway: here the coalition ends behind working alone ({gap:+.2f}): coordination did not pay."
 
@@ -504,12 +522,31 @@ def page_run(scenario: Scenario, steps: int | None = None, seed: int = DEFAULT_S
     return shown
 
 
+def representative_seed(scenario: Scenario, steps: int | None = None, seeds: int = 20) -> int:
+    """The seed among the first ``seeds`` whose run of ``scenario`` lies nearest the runs' means.
+
+    Nearest over both sides' final outcome, mean duplication and mean gaps, each measured in standard deviations
+    across the runs: the run a page should open on so that one run tells the story the means tell.
+    """
+    keys = ("outcome", "mean_duplication", "mean_gaps")
+    table = np.array(
+        [
+            [run[side][key] for side in ("isolated", "coalition") for key in keys]
+            for run in (page_run(scenario, steps, seed) for seed in range(seeds))
+        ]
+    )
+    spread = table.std(axis=0)
+    distance = np.abs(table - table.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    return int(np.argmin(distance.sum(axis=1)))
+
+
 def lesson_numbers(
     numbers: pd.DataFrame,
     settings: str,
     eroded: dict[str, float],
     members_pay_backbone: bool = True,
     page: dict[str, dict[str, float]] | None = None,
+    representative: int | None = None,
 ) -> str:
     """The measured numbers as Markdown: two tables of means and the answers the lesson plan refers to (A1 to A8).
 
@@ -521,6 +558,7 @@ def lesson_numbers(
             (``costs.backbone_paid_by = "members"``) rather than an outside funder.
         page: what the page shows on the complex problem at its default seed (``page_run``), quoted beside the
             means as A9.
+        representative: the seed whose run on the complex problem lies nearest the means (``representative_seed``).
     """
     lines = [
         f"Measured with `cisim demo {settings}` (cisim {__version__}): means over paired runs (the same problems "
@@ -654,6 +692,12 @@ def lesson_numbers(
             f"{together['mean_duplication']:.2f}, gaps {alone['mean_gaps']:.3f} and {together['mean_gaps']:.3f} "
             f"(the means above: {duplication['baseline_mean']:.2f} and {duplication['design_mean']:.2f}; "
             f"{gaps['baseline_mean']:.3f} and {gaps['design_mean']:.3f})."
+            + (
+                f" Of seeds 0 to 19 on the page, seed {representative} runs nearest these means"
+                + (" (the page's default)." if representative == DEFAULT_SEED else ".")
+                if representative is not None
+                else ""
+            )
         )
     return "\n".join([*lines, "", *(f"- {answer}" for answer in answers)])
 

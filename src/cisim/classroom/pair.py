@@ -65,8 +65,10 @@ CONTROLS: tuple[Setting | Choice, ...] = (*SETTINGS[:_AFTER_CONDITIONS], *CHOICE
 BY_NAME: dict[str, Setting | Choice] = {control.name: control for control in CONTROLS}
 
 
-#: The seed both sides start with when the page opens (and the demo's animation, so that they show one run).
-DEFAULT_SEED = 0
+#: The seed both sides start with when the page opens (and the demo's animation, so that they show one run):
+#: the run of the complex scenario that lies nearest the means of 20 runs, with duplication and gaps showing.
+#: ``cisim demo --lesson`` reports which seed that is (A9); when the model changes, set this to it.
+DEFAULT_SEED = 13
 
 
 def slider_range(setting: Setting, scenario: Scenario) -> tuple[float, float]:
