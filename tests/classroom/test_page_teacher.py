@@ -15,7 +15,7 @@ import pytest
 
 from cisim.classroom import data
 from cisim.classroom.page import _design_line
-from cisim.classroom.pair import DEFAULT_SEED, SideBySide
+from cisim.classroom.pair import SideBySide
 from cisim.scenarios import load_scenario
 from tests.browser import ARTIFACTS, ROOT, Console, browser, cisim_command, free_port, require_chromium, served
 
@@ -33,9 +33,14 @@ ONE_STEP = "One step is one planning period"
 DEVELOPER_CONTROLS = ("Play Interval", "Render Interval", "Use Threads", "Time:", "PAGE 0", "runs on Solara")
 
 
-def expected_pair(name):
-    """The pair of simulations the page should be running for scenario ``name`` at its default seed, built here."""
-    return SideBySide(base=load_scenario(ROOT / "scenarios" / f"{name}.toml"), seed=DEFAULT_SEED)
+def expected_pair(name, seed):
+    """The pair of simulations the page should be running for scenario ``name`` at ``seed``, built here."""
+    return SideBySide(base=load_scenario(ROOT / "scenarios" / f"{name}.toml"), seed=seed)
+
+
+def seed_shown(tab):
+    """The seed in the page's seed box."""
+    return int(tab.locator(".v-input", has_text="Seed").locator("input").input_value())
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +55,7 @@ def page_address(tmp_path_factory):
 def open_page(context, address, console):
     tab = console.watch(context.new_page())
     tab.goto(address)
-    tab.wait_for_selector(".cisim-status", timeout=90_000)
+    tab.wait_for_selector(".cisim-live-coalition", timeout=90_000)
     return tab
 
 
@@ -92,7 +97,14 @@ def live(tab, side):
 
 
 def button(tab, name):
-    return tab.locator(".cisim-controls").get_by_role("button", name=name, exact=True)
+    return tab.get_by_role("button", name=name, exact=True)
+
+
+def step_shown(tab):
+    """The step both sides' live lines show (they must agree)."""
+    isolated, coalition = live(tab, "isolated")[0], live(tab, "coalition")[0]
+    assert abs(isolated - coalition) <= 1
+    return coalition
 
 
 def pick(tab, name):
@@ -121,7 +133,7 @@ def font_px(locator):
 
 def assert_shows(tab, name):
     """The page runs scenario ``name`` as built from its file: captions, k, and the outcome at steps 0 and 1."""
-    expected = expected_pair(name)
+    expected = expected_pair(name, seed_shown(tab))
     assert f"{name}:" in tab.inner_text(".cisim-outcome-coalition")
     assert _design_line(expected, "coalition") in tab.inner_text(".cisim-outcome-coalition")
     k = expected.base["problem.k"]
@@ -132,63 +144,70 @@ def assert_shows(tab, name):
         assert live(tab, side) == (0, pytest.approx(snapshot.latest(data.OUTCOME), abs=5e-4))
     expected.step()
     button(tab, "Step").click()
-    wait_for(lambda: status(tab)[0] == 1, "one step")
+    wait_for(lambda: step_shown(tab) == 1, "one step")
     for side, snapshot in zip(("isolated", "coalition"), expected.snapshots(), strict=True):
         wait_for(lambda side=side: live(tab, side)[0] == 1, "the live lines to follow")
         assert live(tab, side)[1] == pytest.approx(snapshot.latest(data.OUTCOME), abs=5e-4), side
 
 
-def test_reset_after_the_picker_runs_the_picked_scenario(teacher):
-    tab = teacher(*LAPTOP)
+@pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
+def test_reset_after_the_picker_runs_the_picked_scenario(teacher, size):
+    tab = teacher(*size)
     for name in PICKED:
         pick(tab, name)
         button(tab, "Reset").click()
-        wait_for(lambda: status(tab)[0] == 0, "a reset")
+        wait_for(lambda: step_shown(tab) == 0, "a reset")
         assert_shows(tab, name)
         shot(tab, f"reset-{name}")
 
 
 def play_to_the_end(tab):
-    tab.locator(".cisim-speed").get_by_role("button", name="fast").click()
+    """Play at the fastest speed the page offers until both sides reach the run's last step."""
+    if tab.locator(".cisim-speed").count():
+        tab.locator(".cisim-speed").get_by_role("button", name="fast").click()
+    last = int(LIVE.search(tab.inner_text(".cisim-live-coalition"))[2])
     button(tab, "▶").click()
-    wait_for(lambda: FINISHED in tab.inner_text(".cisim-headline"), "the end of the run", timeout=180)
+    wait_for(lambda: step_shown(tab) == last, "the end of the run", timeout=180)
+    return last
 
 
-def test_a_finished_run_says_so_and_a_new_pick_plays_from_the_start(teacher):
-    tab = teacher(*PROJECTOR)
-    play_to_the_end(tab)
-    step, last, _, _ = status(tab)
-    assert step == last
+@pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
+def test_a_finished_run_says_so_and_a_new_pick_plays_from_the_start(teacher, size):
+    tab = teacher(*size)
+    last = play_to_the_end(tab)
+    tab.get_by_text(FINISHED).wait_for(timeout=5_000)
+    assert status(tab)[:2] == (last, last)
     assert tab.locator(".cisim-finished").is_visible()
     assert font_px(tab.locator(".cisim-finished")) >= 18
     assert button(tab, "▶").is_disabled() and button(tab, "Step").is_disabled()
     shot(tab, "finished")
 
     pick(tab, "technical")
-    assert status(tab)[0] == 0
+    assert step_shown(tab) == 0
     assert tab.locator(".cisim-finished").count() == 0
     assert button(tab, "▶").is_enabled() and button(tab, "Step").is_enabled()
     tab.locator(".cisim-speed").get_by_role("button", name="slow").click()
     button(tab, "▶").click()
-    wait_for(lambda: status(tab)[0] >= 3, "play to advance after the switch")
+    wait_for(lambda: step_shown(tab) >= 3, "play to advance after the switch")
     button(tab, "❚❚").click()
-    stopped = status(tab)[0]
+    stopped = step_shown(tab)
     time.sleep(1.5)
-    assert status(tab)[0] == stopped, "pause did not stop play"
+    assert step_shown(tab) == stopped, "pause did not stop play"
     shot(tab, "playing-after-switch")
 
 
-def test_switching_while_playing_stops_and_starts_the_new_scenario_afresh(teacher):
-    tab = teacher(*LAPTOP)
+@pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
+def test_switching_while_playing_stops_and_starts_the_new_scenario_afresh(teacher, size):
+    tab = teacher(*size)
     button(tab, "▶").click()
-    wait_for(lambda: status(tab)[0] >= 2, "play")
+    wait_for(lambda: step_shown(tab) >= 2, "play")
     pick(tab, "technical")
     time.sleep(1.0)  # a play loop left running would move on in this time
-    assert status(tab)[0] == 0
+    assert step_shown(tab) == 0
     assert button(tab, "▶").is_enabled() and button(tab, "❚❚").count() == 0
     assert_shows(tab, "technical")
     button(tab, "▶").click()
-    wait_for(lambda: status(tab)[0] >= 4, "play on the new scenario")
+    wait_for(lambda: step_shown(tab) >= 4, "play on the new scenario")
     button(tab, "❚❚").click()
     shot(tab, "switched-while-playing")
 
@@ -236,8 +255,9 @@ CUT_CAPTIONS = """() => [...document.querySelectorAll('.cisim-caption, .cisim-li
 }).map(el => el.textContent.slice(0, 60))"""
 
 
-def test_a_teachers_controls_only_with_values_shown_and_nothing_cut(teacher):
-    tab = teacher(*PROJECTOR)
+@pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
+def test_a_teachers_controls_only_with_values_shown_and_nothing_cut(teacher, size):
+    tab = teacher(*size)
     text = tab.inner_text("body")
     for control in DEVELOPER_CONTROLS:
         assert control not in text, control
@@ -271,8 +291,9 @@ def test_a_teachers_controls_only_with_values_shown_and_nothing_cut(teacher):
     assert "k = 0" in isolated and "interactions per decision" not in isolated and "across domains" not in isolated
 
 
-def test_many_runs_and_downloads(teacher):
-    tab = teacher(*LAPTOP)
+@pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
+def test_many_runs_and_downloads(teacher, size):
+    tab = teacher(*size)
     tab.get_by_role("button", name="Run 20 seeds").click()
     tab.locator(".cisim-many-summary").wait_for(timeout=120_000)
     assert "Over 20 runs" in tab.inner_text(".cisim-many-summary")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from cisim.classroom import data
 from cisim.classroom.canvas import HeadlineFigure, LiveFigure
-from cisim.classroom.many import ManyRuns, many_runs_png, run_many
+from cisim.classroom.many import SEEDS, ManyRuns, many_runs_png, run_many
 from cisim.classroom.pair import CONTROLS, DEFAULT_SEED, Choice, SideBySide, slider_range
 from cisim.classroom.views import (
     COALITION_COLOUR,
@@ -317,32 +316,27 @@ def Controls(
 @solara.component
 def ManyRunsPanel(scenario: Scenario, settings: dict[str, Any]) -> None:
     """Twenty seeds at once: the mean and spread of both sides, and a sentence on how regular the gap is."""
-    result: solara.Reactive[ManyRuns | None] = solara.use_reactive(None)
-    busy = solara.use_reactive(False)
-    solara.use_effect(lambda: result.set(None), [scenario, str(settings)])
+    shown: solara.Reactive[tuple[str, ManyRuns] | None] = solara.use_reactive(None)
+    asked = f"{scenario.name} {sorted(settings.items())}"
 
     def run() -> None:
-        busy.set(True)
-        try:
-            first = int(settings["seed"]) if str(settings["seed"]).isdigit() else 0
-            chosen = {name: value for name, value in settings.items() if name != "seed"}
-            result.set(run_many(scenario, chosen, first_seed=first))
-        finally:
-            busy.set(False)
+        first = int(settings["seed"]) if str(settings["seed"]).isdigit() else 0
+        chosen = {name: value for name, value in settings.items() if name != "seed"}
+        shown.set((asked, run_many(scenario, chosen, first_seed=first)))
 
+    task = solara.lab.use_task(run, dependencies=None, prefer_threaded=True)
     with solara.Column(gap="4px", classes=["cisim-view", "cisim-many"]):
         solara.Text("Many runs: is the gap a rule or luck?", classes=["cisim-title"])
         paragraph(
             "Runs the scenario with the settings shown on 20 seeds (from the seed box on), both sides each time. "
             "Lines: the mean outcome; bands: where 8 runs in 10 lie."
         )
-        solara.Button(
-            "Run 20 seeds", color="primary", on_click=lambda: threading.Thread(target=run).start(), disabled=busy.value
-        )
-        if busy.value:
+        solara.Button(f"Run {SEEDS} seeds", color="primary", on_click=task, disabled=task.pending)
+        if task.pending:
             paragraph("Running…")
-        runs = result.value
-        if runs is not None:
+        # Runs of another scenario or other settings than those now shown are not shown.
+        if shown.value is not None and shown.value[0] == asked:
+            runs = shown.value[1]
             paragraph(runs.summary(), "cisim-status cisim-many-summary")
             solara.Image(many_runs_png(runs), width="100%", classes=["cisim-image-many"])
             downloads(f"{scenario.name}-many-runs", lambda: many_runs_png(runs), runs.frame)
@@ -361,18 +355,21 @@ def setting_control(settings: solara.Reactive[dict[str, Any]], control: Any, sce
         )
         return
     low, high = slider_range(control, scenario)
-    shown = f"{value}" if control.is_whole else f"{value:.2f}"
-    slider = solara.SliderInt if control.is_whole else solara.SliderFloat
-    kind = int if control.is_whole else float
-    slider(
-        f"{control.label}: {shown}",
-        value=kind(value),
-        min=kind(low),
-        max=kind(high),
-        step=kind(control.step),
-        on_value=change,
-        thumb_label=False,
-    )
+    label = f"{control.label}: {value}" if control.is_whole else f"{control.label}: {value:.2f}"
+    if control.is_whole:
+        solara.SliderInt(
+            label,
+            value=int(value),
+            min=int(low),
+            max=int(high),
+            step=int(control.step),
+            on_value=change,
+            thumb_label=False,
+        )
+    else:
+        solara.SliderFloat(
+            label, value=float(value), min=low, max=high, step=control.step, on_value=change, thumb_label=False
+        )
 
 
 @solara.component
@@ -382,7 +379,8 @@ def Page() -> None:
     choices = solara.use_memo(lambda: library(opening), dependencies=[])
     chosen = solara.use_reactive(opening.name)
     settings = solara.use_reactive(scenario_settings(opening))
-    pair = solara.use_reactive(solara.use_memo(lambda: build_pair(opening, scenario_settings(opening)), []))
+    first: SideBySide = solara.use_memo(lambda: build_pair(opening, scenario_settings(opening)), [])
+    pair: solara.Reactive[SideBySide] = solara.use_reactive(first)
     playing = solara.use_reactive(False)
     speed = solara.use_reactive("normal")
     scenario = choices[chosen.value]
