@@ -48,7 +48,8 @@ def page_address(tmp_path_factory):
     require_chromium()
     port = free_port()
     log = tmp_path_factory.mktemp("app") / "app.log"
-    with served(cisim_command("app", "complex", "--port", str(port)), port, log) as address:
+    # Opened as ``cisim app`` alone, on the built-in defaults, from which a teacher picks a scenario.
+    with served(cisim_command("app", "--port", str(port)), port, log) as address:
         yield address
 
 
@@ -134,14 +135,15 @@ def font_px(locator):
 def assert_shows(tab, name):
     """The page runs scenario ``name`` as built from its file: captions, k, and the outcome at steps 0 and 1."""
     expected = expected_pair(name, seed_shown(tab))
-    assert f"{name}:" in tab.inner_text(".cisim-outcome-coalition")
-    assert _design_line(expected, "coalition") in tab.inner_text(".cisim-outcome-coalition")
     k = expected.base["problem.k"]
+    # What is run first: the problem's k and both sides' starting outcome; then the captions that describe it.
+    assert f"k = {k}" in tab.inner_text(".cisim-outcome-isolated")
+    for side, snapshot in zip(("isolated", "coalition"), expected.snapshots(), strict=True):
+        assert live(tab, side) == (0, pytest.approx(snapshot.latest(data.OUTCOME), abs=5e-4)), side
+    assert _design_line(expected, "coalition") in tab.inner_text(".cisim-outcome-coalition")
     problem = f"k = {k}: every decision's effect stands alone" if k == 0 else f"k = {k} interactions per decision"
     assert problem in tab.inner_text(".cisim-outcome-isolated")
     wait_for(lambda: slider(tab, "Complexity k").get_attribute("aria-valuenow") == str(k), f"the k slider at {k}")
-    for side, snapshot in zip(("isolated", "coalition"), expected.snapshots(), strict=True):
-        assert live(tab, side) == (0, pytest.approx(snapshot.latest(data.OUTCOME), abs=5e-4))
     expected.step()
     button(tab, "Step").click()
     wait_for(lambda: step_shown(tab) == 1, "one step")
@@ -155,6 +157,8 @@ def test_reset_after_the_picker_runs_the_picked_scenario(teacher, size):
     tab = teacher(*size)
     for name in PICKED:
         pick(tab, name)
+        button(tab, "Step").click()  # a step first, so that the reset can be seen to happen
+        wait_for(lambda: step_shown(tab) == 1, "a step")
         button(tab, "Reset").click()
         wait_for(lambda: step_shown(tab) == 0, "a reset")
         assert_shows(tab, name)
