@@ -103,8 +103,12 @@ def button(tab, name):
 
 def step_shown(tab):
     """The step both sides' live lines show (they must agree)."""
-    isolated, coalition = live(tab, "isolated")[0], live(tab, "coalition")[0]
-    assert abs(isolated - coalition) <= 1
+    # Both lines read at one moment: two reads apart could straddle a redraw.
+    texts = tab.evaluate(
+        "() => ['isolated', 'coalition'].map(side => document.querySelector('.cisim-live-' + side).innerText)"
+    )
+    isolated, coalition = (int(LIVE.search(text)[1]) for text in texts)
+    assert abs(isolated - coalition) <= 1, texts
     return coalition
 
 

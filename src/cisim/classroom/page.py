@@ -179,18 +179,33 @@ def downloads(name: str, png: Callable[[], bytes], table: Callable[[], Any]) -> 
             solara.Button("CSV", icon_name="mdi-download", text=True, small=True)
 
 
+#: The page's pair of simulations as components take it: the page's reactive holder, or (in tests) the pair itself.
+Source = SideBySide | solara.Reactive[SideBySide]
+
+
+def current(source: Source) -> SideBySide:
+    """The pair ``source`` holds now.
+
+    Components read the page's pair from its holder when they render, never from a value handed down earlier:
+    a redraw after a step in the play thread then cannot show a pair that a pick or RESET has replaced.
+    """
+    return source.value if isinstance(source, solara.Reactive) else source
+
+
 @solara.component
-def LiveLine(pair: SideBySide, side: str) -> None:
+def LiveLine(source: Source, side: str) -> None:
     """The step, outcome and spend so far of one side, redrawn after every step."""
     update_counter.get()
+    pair = current(source)
     snapshot = pair.snapshots()[0 if side == "isolated" else 1]
     paragraph(_live_line(pair, snapshot, side), f"cisim-live cisim-live-{side}")
 
 
 @solara.component
-def Picture(pair: SideBySide, view: type[View], side: str) -> None:
-    """One view of one side as a picture, redrawn after every step, with its downloads."""
+def Picture(source: Source, view: type[View], side: str) -> None:
+    """One view of one side as a picture, redrawn after every step."""
     update_counter.get()
+    pair = current(source)
     snapshots = pair.snapshots()
     index = 0 if side == "isolated" else 1
     scale = Scale.of(pair.last_step, *snapshots)
@@ -199,7 +214,7 @@ def Picture(pair: SideBySide, view: type[View], side: str) -> None:
     solara.Image(figure.png(snapshots[index], scale), width="100%", classes=[f"cisim-image-{view.key}-{side}"])
 
 
-def view_card(view: type[View], side: str) -> Callable[[SideBySide], Any]:
+def view_card(view: type[View], side: str) -> Callable[[Source], Any]:
     """A page component showing ``view`` for one side (``isolated`` or ``coalition``), with title and caption.
 
     The card itself renders once per simulation; only its picture and live numbers (``Picture``,
@@ -208,18 +223,19 @@ def view_card(view: type[View], side: str) -> Callable[[SideBySide], Any]:
     side_name, colour = SIDES[side]
 
     @solara.component
-    def Card(pair: SideBySide) -> None:
+    def Card(source: Source) -> None:
+        pair = current(source)
         with solara.Column(gap="2px", classes=["cisim-view", f"cisim-{view.key}-{side}"]):
             solara.Text(f"{side_name} · {view.title}", classes=["cisim-title"], style={"color": colour})
             if view is OutcomeView:
                 paragraph(_design_line(pair, side))
-                LiveLine(pair, side)
+                LiveLine(source, side)
                 if pair.notice:
                     solara.Warning(pair.notice, dense=True)
             if view is ConditionsView and not pair.levels_change:
                 paragraph(FIXED_LEVELS)
                 return
-            Picture(pair, view, side)
+            Picture(source, view, side)
             paragraph(view.caption)
             index = 0 if side == "isolated" else 1
 
@@ -235,7 +251,7 @@ def view_card(view: type[View], side: str) -> Callable[[SideBySide], Any]:
 
 
 @solara.component
-def NoConditions(pair: SideBySide) -> None:
+def NoConditions(source: Source) -> None:
     """The isolated side's place for the conditions view: alone, there is nothing to build."""
     side_name, colour = SIDES["isolated"]
     with solara.Column(gap="2px", classes=["cisim-view"]):
@@ -260,9 +276,10 @@ def both_outcomes(pair: SideBySide) -> Any:
 
 
 @solara.component
-def Headline(pair: SideBySide) -> None:
+def Headline(source: Source) -> None:
     """Both sides' outcome on one chart and the gap as one number, redrawn after every step."""
     update_counter.get()
+    pair = current(source)
     isolated, coalition = pair.snapshots()
     left, right = isolated.latest(data.OUTCOME), coalition.latest(data.OUTCOME)
     figure = solara.use_memo(lambda: HeadlineFigure(pair.last_step), dependencies=[pair])
@@ -421,7 +438,7 @@ def Page() -> None:
     model = pair.value
     with solara.Column(gap="4px", classes=["cisim-headline"]):
         Controls(pair, playing, speed, reset)
-        Headline(model)
+        Headline(pair)
         paragraph(ONE_STEP, "cisim-caption cisim-one-step")
         downloads(
             f"{model.base.name}-both-outcomes",
@@ -433,5 +450,5 @@ def Page() -> None:
             with solara.Column(gap="8px"):
                 for view in VIEWS:
                     card = NoConditions if (view is ConditionsView and side == "isolated") else CARDS[(view, side)]
-                    card(model)
+                    card(pair)
     ManyRunsPanel(scenario, dict(settings.value))
