@@ -101,6 +101,20 @@ def button(tab, name):
     return tab.get_by_role("button", name=name, exact=True)
 
 
+def steps_shown(tab):
+    """The steps both sides' live lines show, read at one moment."""
+    # Both lines read at one moment: two reads apart could straddle a redraw.
+    texts = tab.evaluate(
+        "() => ['isolated', 'coalition'].map(side => document.querySelector('.cisim-live-' + side).innerText)"
+    )
+    return tuple(int(LIVE.search(text)[1]) for text in texts)
+
+
+def both_at(tab, step, timeout=5.0):
+    """Wait until both sides show ``step`` (a new run's parts arrive in the browser within moments of each other)."""
+    wait_for(lambda: steps_shown(tab) == (step, step), f"both sides at step {step}", timeout=timeout)
+
+
 def step_shown(tab):
     """The step both sides' live lines show (they must agree)."""
     # Both lines read at one moment: two reads apart could straddle a redraw.
@@ -191,7 +205,7 @@ def test_a_finished_run_says_so_and_a_new_pick_plays_from_the_start(teacher, siz
     shot(tab, "finished")
 
     pick(tab, "technical")
-    assert step_shown(tab) == 0
+    both_at(tab, 0)
     assert tab.locator(".cisim-finished").count() == 0
     assert button(tab, "▶").is_enabled() and button(tab, "Step").is_enabled()
     tab.locator(".cisim-speed").get_by_role("button", name="slow").click()
@@ -211,7 +225,7 @@ def test_switching_while_playing_stops_and_starts_the_new_scenario_afresh(teache
     wait_for(lambda: step_shown(tab) >= 2, "play")
     pick(tab, "technical")
     time.sleep(1.0)  # a play loop left running would move on in this time
-    assert step_shown(tab) == 0
+    both_at(tab, 0, timeout=1.0)
     assert button(tab, "▶").is_enabled() and button(tab, "❚❚").count() == 0
     assert_shows(tab, "technical")
     button(tab, "▶").click()

@@ -438,7 +438,8 @@ def Page() -> None:
     model = pair.value
     with solara.Column(gap="4px", classes=["cisim-headline"]):
         Controls(pair, playing, speed, reset)
-        Headline(pair)
+        # Keyed by the run: a pick or RESET mounts every live part afresh on the new pair, none kept from the old.
+        Headline(pair).key(f"headline-{id(model)}")
         paragraph(ONE_STEP, "cisim-caption cisim-one-step")
         downloads(
             f"{model.base.name}-both-outcomes",
@@ -450,5 +451,5 @@ def Page() -> None:
             with solara.Column(gap="8px"):
                 for view in VIEWS:
                     card = NoConditions if (view is ConditionsView and side == "isolated") else CARDS[(view, side)]
-                    card(pair)
+                    card(pair).key(f"{view.key}-{side}-{id(model)}")
     ManyRunsPanel(scenario, dict(settings.value))
