@@ -55,7 +55,7 @@ FIXED_LEVELS = (
     "fade without one)."
 )
 #: Speeds a teacher can choose, and the pause each leaves between steps (seconds).
-SPEEDS = {"slow": 0.6, "normal": 0.2, "fast": 0.0}
+SPEEDS = {"slow": 0.6, "normal": 0.2, "fast": 0.05}
 #: Pictures and text sized for a projector; Solara's badge and the sidebar's own scrolling kept out of the way.
 STYLE = """
 .cisim-view { padding: 6px 10px; }
@@ -438,8 +438,7 @@ def Page() -> None:
     model = pair.value
     with solara.Column(gap="4px", classes=["cisim-headline"]):
         Controls(pair, playing, speed, reset)
-        # Keyed by the run: a pick or RESET mounts every live part afresh on the new pair, none kept from the old.
-        Headline(pair).key(f"headline-{id(model)}")
+        Headline(pair)
         paragraph(ONE_STEP, "cisim-caption cisim-one-step")
         downloads(
             f"{model.base.name}-both-outcomes",
@@ -451,5 +450,5 @@ def Page() -> None:
             with solara.Column(gap="8px"):
                 for view in VIEWS:
                     card = NoConditions if (view is ConditionsView and side == "isolated") else CARDS[(view, side)]
-                    card(pair).key(f"{view.key}-{side}-{id(model)}")
+                    card(pair)
     ManyRunsPanel(scenario, dict(settings.value))
