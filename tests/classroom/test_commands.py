@@ -1,5 +1,6 @@
 """`cisim app` refuses plainly what it cannot do; `cisim demo` writes slide-ready files and the lesson's numbers."""
 
+import re
 import socket
 from pathlib import Path
 
@@ -8,9 +9,11 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from cisim.classroom.demo import BEGIN, END, FILES, METRICS, with_shape
+from cisim.classroom.demo import BEGIN, END, FILES, HOLD_FRAMES, METRICS, page_run, with_shape
+from cisim.classroom.pair import DEFAULT_SEED
 from cisim.cli import main
 from cisim.experiments.compare import Comparison
+from cisim.scenarios import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,7 +76,8 @@ def test_demo_figures_are_slide_sized_and_the_animation_shows_every_step(demo_fo
             width, height = figure.size
         assert width >= 1600 and abs(width / height - 16 / 9) < 0.05
     with Image.open(folder / "side_by_side.gif") as animation:
-        assert animation.n_frames == 7  # the starting state and six steps
+        # The starting state and six steps, then the last one held (Pillow merges identical frames, or not).
+        assert animation.n_frames in (7, 7 + HOLD_FRAMES)
         assert animation.size[0] >= 1000
 
 
@@ -137,3 +141,19 @@ def test_demo_refuses_a_lesson_without_markers(tmp_path, monkeypatch):
     result = invoke("demo", "--out", tmp_path / "out", "--replicates", 2, "--steps", 2, "--lesson", lesson, "--quiet")
     assert result.exit_code == 2 and "no lines" in result.output and BEGIN in result.output
     assert lesson.read_text() == "no markers here\n"
+
+
+def test_the_lesson_quotes_the_run_the_page_opens_on():
+    """The lesson's A9 gives what the page shows at its default seed; after a model change, run cisim demo --lesson."""
+    lesson = (ROOT / "docs" / "teaching.md").read_text(encoding="utf-8")
+    quoted = re.search(
+        r"\*\*A9\.\*\* On the page \(`cisim app complex`, seed (\d+)\), at step (\d+) isolated impact ends at "
+        r"([0-9.]+) and the coalition at ([0-9.]+)",
+        lesson,
+    )
+    assert quoted, "docs/teaching.md has no A9: run cisim demo --lesson docs/teaching.md"
+    assert int(quoted[1]) == DEFAULT_SEED
+    shown = page_run(load_scenario(ROOT / "scenarios" / "complex.toml"))
+    assert int(quoted[2]) == shown["coalition"]["step"]
+    assert float(quoted[3]) == pytest.approx(shown["isolated"]["outcome"], abs=5e-4)
+    assert float(quoted[4]) == pytest.approx(shown["coalition"]["outcome"], abs=5e-4)

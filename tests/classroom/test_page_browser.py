@@ -98,8 +98,9 @@ def test_the_picker_swaps_scenario_and_sliders_and_play_runs_both(page):
     page.locator(".v-select", has_text="Scenario").click()
     page.locator(".v-list-item", has_text="technical").click()
     wait_for(lambda: "technical:" in page.inner_text(".cisim-outcome-coalition"), "the technical scenario")
-    assert slider(page, "Complexity k").get_attribute("aria-valuenow") == str(TECHNICAL_K)
-    assert f"k = {TECHNICAL_K} " in page.inner_text(".cisim-outcome-isolated")
+    k = slider(page, "Complexity k")
+    wait_for(lambda: k.get_attribute("aria-valuenow") == str(TECHNICAL_K), "the k slider to take technical's k")
+    assert f"k = {TECHNICAL_K}" in page.inner_text(".cisim-outcome-isolated")
 
     page.get_by_role("button", name="▶").click()
     wait_for(lambda: live(page, "coalition")[0] >= 3, "play to run three steps")

@@ -10,9 +10,9 @@ import solara
 from PIL import Image
 
 from cisim.classroom import data
-from cisim.classroom.canvas import LiveFigure
-from cisim.classroom.page import CARDS, FIXED_LEVELS, model_params, page_components
-from cisim.classroom.pair import CHOICES, CONTROLS, SETTINGS, SideBySide
+from cisim.classroom.canvas import HeadlineFigure, LiveFigure
+from cisim.classroom.page import CARDS, FIXED_LEVELS, gap_sentence, library, problem_words, scenario_settings
+from cisim.classroom.pair import CHOICES, CONTROLS, SideBySide
 from cisim.classroom.views import (
     VIEWS,
     ConditionsView,
@@ -106,18 +106,54 @@ def test_the_network_shows_members_and_backbones_only_on_the_coalition_side(run)
     assert len(view.backbones.get_xdata()) == 0 and len(view.spokes.get_segments()) == 0
 
 
-def test_the_page_pairs_every_view_left_and_right_and_offers_every_setting_and_choice():
-    scenario = default_scenario().with_values(conditions__dynamics="built")
-    assert len(page_components()) == 2 * len(VIEWS)
-    params = model_params(scenario)
-    assert set(params) == {"base", "seed", *(control.name for control in CONTROLS)}
-    for setting in SETTINGS:
-        slider = params[setting.name]
-        assert slider.min <= slider.value <= slider.max
+def test_the_settings_start_at_the_scenarios_own_values_and_build_the_same_pair():
+    scenario = default_scenario().with_values(conditions__dynamics="built", problem__k=3)
+    settings = scenario_settings(scenario)
+    assert set(settings) == {"seed", *(control.name for control in CONTROLS)}
+    for control in CONTROLS:
+        assert settings[control.name] == scenario[control.key]
     for choice in CHOICES:
-        assert params[choice.name]["type"] == "Select"
-        assert params[choice.name]["value"] == scenario[choice.key] in params[choice.name]["values"]
-    assert params["dynamics"]["values"] == ["fixed", "built"]
+        assert settings[choice.name] in choice.values
+    built = SideBySide(base=default_scenario(), **settings)
+    assert built.base["problem.k"] == 3 and built.base["conditions.dynamics"] == "built"
+
+
+def test_the_picker_lists_every_scenario_file_in_the_library(tmp_path):
+    (tmp_path / "a_failure.toml").write_text('name = "a_failure"\ndescription = "collective impact loses"\n')
+    (tmp_path / "broken.toml").write_text("name = 3\n")
+    choices = library(default_scenario(), tmp_path)
+    assert "a_failure" in choices and choices["a_failure"].description == "collective impact loses"
+    assert default_scenario().name in choices and len(choices) == 2
+
+
+def test_the_gap_is_one_signed_number_in_words():
+    assert gap_sentence(0.42, 0.89) == "Coalition ahead by 0.47 (coalition minus alone: +0.47)"
+    assert gap_sentence(0.9, 0.8).startswith("Isolated impact ahead by 0.10 (coalition minus alone: -0.10)")
+    assert gap_sentence(0.5, 0.502).startswith("Level")
+
+
+def test_a_problem_without_interactions_says_so_and_not_a_share_across_domains():
+    technical = default_scenario().with_values(problem__k=0)
+    assert "across domains" not in problem_words(technical) and "k = 0" in problem_words(technical)
+    assert problem_words(default_scenario().with_values(problem__k=6, problem__k_across=0.75)) == (
+        "k = 6 interactions per decision, 75% of them across domains"
+    )
+
+
+def test_equal_condition_levels_still_show_as_five_lines(run):
+    pair, frames = run
+    view = LiveFigure(ConditionsView, Scale.of(pair.last_step, *frames[0]), frames[0][1]).view
+    markers = [line.get_marker() for line in view.lines.values()]
+    assert len(set(markers)) == len(markers)
+
+
+def test_the_headline_redraws_fast_as_it_draws_afresh(run):
+    pair, frames = run
+    live = HeadlineFigure(pair.last_step)
+    for isolated, coalition in frames:
+        fast = live.png(isolated, coalition)
+    fresh = HeadlineFigure(pair.last_step).png(*frames[-1])
+    assert np.abs(pixels(fast).astype(int) - pixels(fresh).astype(int)).max() <= 2
 
 
 def _texts_and_pictures(component):

@@ -9,6 +9,7 @@ legends as a background and, each step, pastes it back and draws only the view's
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -16,7 +17,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from cisim.classroom import data
-from cisim.classroom.views import COALITION_COLOUR, PAGE_STYLE, Scale, View
+from cisim.classroom.views import COALITION_COLOUR, ISOLATED_COLOUR, PAGE_STYLE, Scale, View
 
 #: Size of one view on the page: inches at ``DPI`` dots per inch (480 x 230 pixels).
 SIZE, DPI = (4.8, 2.3), 100
@@ -58,9 +59,77 @@ class LiveFigure:
             self.canvas.restore_region(self._background)
         for artist in self.view.artists:
             self.figure.draw_artist(artist)
-        width, height = self.canvas.get_width_height(physical=True)
-        # The figure is opaque, so the alpha channel is dropped: a quarter less to compress and to send.
-        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
-        encoded = io.BytesIO()
-        image.save(encoded, format="png", compress_level=1)
-        return encoded.getvalue()
+        return encode_png(self.canvas)
+
+
+#: The headline chart: wide and short, with type a class can read from the back of the room (``HEADLINE_STYLE``).
+HEADLINE_SIZE = (10.0, 2.9)
+HEADLINE_STYLE: dict[Any, Any] = {
+    "font.size": 18,
+    "axes.labelsize": 18,
+    "xtick.labelsize": 17,
+    "ytick.labelsize": 17,
+    "legend.fontsize": 18,
+}
+GAP_COLOUR = "#999999"
+
+
+class HeadlineFigure:
+    """Both sides' community outcome on one chart, with the gap between them shaded, redrawn quickly to PNG.
+
+    Args:
+        steps: the last step of the run (the time axis runs from 0 to it).
+    """
+
+    def __init__(self, steps: int) -> None:
+        """Create the figure and its fixed parts: axes, labels and legend."""
+        self.figure = Figure(figsize=HEADLINE_SIZE, dpi=DPI)
+        self.canvas = FigureCanvasAgg(self.figure)
+        with rc_context(HEADLINE_STYLE):
+            ax = self.figure.add_axes((0.085, 0.25, 0.88, 0.6))
+            ax.set_xlim(0, max(int(steps), 1))
+            ax.set_ylim(0, 1.05)
+            ax.set_xlabel("step")
+            ax.set_ylabel("outcome")
+            ax.grid(alpha=0.3)
+            ax.spines[["top", "right"]].set_visible(False)
+            self.gap = ax.fill_between([], [], [], color=GAP_COLOUR, alpha=0.3, linewidth=0, label="gap")
+            (self.isolated,) = ax.plot([], [], color=ISOLATED_COLOUR, linewidth=3.5, label="isolated impact")
+            (self.coalition,) = ax.plot([], [], color=COALITION_COLOUR, linewidth=3.5, label="coalition design")
+            ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, ncols=3, borderaxespad=0.1)
+        self.artists = [self.gap, self.isolated, self.coalition]
+        for artist in self.artists:
+            artist.set_animated(True)
+        self._background = None
+
+    def update(self, isolated: data.Snapshot, coalition: data.Snapshot) -> None:
+        """Show both sides' outcome so far."""
+        steps = isolated.series.index.to_numpy()
+        left = isolated.series[data.OUTCOME].to_numpy()
+        right = coalition.series[data.OUTCOME].to_numpy()
+        shared = min(left.size, right.size)
+        self.isolated.set_data(steps[: left.size], left)
+        self.coalition.set_data(coalition.series.index.to_numpy(), right)
+        self.gap.set_data(steps[:shared], left[:shared], right[:shared])
+
+    def png(self, isolated: data.Snapshot, coalition: data.Snapshot) -> bytes:
+        """The chart of both snapshots as PNG bytes."""
+        self.update(isolated, coalition)
+        if self._background is None:
+            with rc_context(HEADLINE_STYLE):
+                self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            self.canvas.restore_region(self._background)
+        for artist in self.artists:
+            self.figure.draw_artist(artist)
+        return encode_png(self.canvas)
+
+
+def encode_png(canvas: FigureCanvasAgg) -> bytes:
+    """The canvas as PNG bytes, without the alpha channel (the figures are opaque) and lightly compressed."""
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
+    encoded = io.BytesIO()
+    image.save(encoded, format="png", compress_level=1)
+    return encoded.getvalue()

@@ -25,8 +25,8 @@ from scipy import stats
 from tqdm import tqdm
 
 from cisim.analysis.paired import paired_difference
-from cisim.classroom.data import LEVELS, build_model, series
-from cisim.classroom.pair import SideBySide
+from cisim.classroom.data import DUPLICATION, GAPS, LEVELS, OUTCOME, build_model, series
+from cisim.classroom.pair import DEFAULT_SEED, SideBySide
 from cisim.classroom.views import COALITION_COLOUR, ISOLATED_COLOUR, NetworkView, OutcomeView, Scale
 from cisim.experiments.compare import Comparison, compare_arms
 from cisim.experiments.runs import replicate_seeds
@@ -93,6 +93,8 @@ SLIDE_STYLE: dict[Any, Any] = {
 #: The animation: its style, frame size (inches at ``ANIMATION_DPI``) and speed.
 ANIMATION_STYLE: dict[Any, Any] = SLIDE_STYLE | {"font.size": 15, "axes.labelsize": 15, "legend.fontsize": 13}
 ANIMATION_SIZE, ANIMATION_DPI, FRAMES_PER_SECOND = (12.8, 7.2), 80, 10
+#: Copies of the animation's last frame: three seconds to read its takeaway.
+HOLD_FRAMES = 3 * FRAMES_PER_SECOND
 #: Markers around the measured numbers in a lesson plan (``--lesson``).
 BEGIN, END = "<!-- cisim demo: numbers begin -->", "<!-- cisim demo: numbers end -->"
 FILES = {
@@ -212,11 +214,18 @@ def run_demo(
     outcomes = {name: comparison.outcomes for name, comparison in runs.items()}
     written.append(outcome_figure(outcomes, scenarios, numbers, out / "outcome_over_time.png"))
     written.append(spend_figure(summaries, out / "outcome_per_spend.png"))
-    animation_seed = replicate_seeds(seed, replicates)[0]
-    written += animation(complex_.with_arm(DESIGN), animation_seed, steps, out / "side_by_side.gif", progress)
+    # The animation is the run the page opens on (``cisim app complex``, its default seed), so the two agree.
+    written += animation(complex_.with_arm(DESIGN), DEFAULT_SEED, steps, out / "side_by_side.gif", progress)
     settings = f"--replicates {replicates} --seed {seed}" + (f" --steps {steps}" if steps else "")
-    eroded = final_levels(without[NO_BACKBONE_BUILT], animation_seed, steps)
-    answers = lesson_numbers(numbers, settings, eroded, complex_["costs.backbone_paid_by"] == "members")
+    eroded = final_levels(without[NO_BACKBONE_BUILT], replicate_seeds(seed, replicates)[0], steps)
+    answers = lesson_numbers(
+        numbers,
+        settings,
+        eroded,
+        complex_["costs.backbone_paid_by"] == "members",
+        page_run(complex_, steps),
+        representative_seed(complex_, steps),
+    )
     written.append(out / "README.md")
     write_text(written[-1], readme(written, settings, answers))
     if lesson is not None:
@@ -376,7 +385,11 @@ def animation(scenario: Scenario, seed: int, steps: int | None, path: Path, prog
         pair.step()
         frames.append(pair.snapshots())
     bar = tqdm(
-        total=len(frames), desc="animation, drawing frames", leave=False, dynamic_ncols=True, disable=not progress
+        total=len(frames) + HOLD_FRAMES,
+        desc="animation, drawing frames",
+        leave=False,
+        dynamic_ncols=True,
+        disable=not progress,
     )
     scale = Scale.of(last, *frames[-1])
     with rc_context(ANIMATION_STYLE):
@@ -391,15 +404,35 @@ def animation(scenario: Scenario, seed: int, steps: int | None, path: Path, prog
             network = NetworkView(grid[1, column], scale, frames[0][column], colour)
             views.append((column, outcome, network))
         title = figure.suptitle("")
+        title.set_fontsize("large")
+        # Over the middle of the last frame, on white, where a class reads it while the frame is held.
+        takeaway = figure.text(
+            0.5,
+            0.52,
+            "",
+            ha="center",
+            va="center",
+            fontsize="large",
+            fontweight="bold",
+            wrap=True,
+            bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "edgecolor": "#333333"},
+        )
 
         def draw(index: int) -> list[Any]:
             for column, outcome, network in views:
                 outcome.update(frames[index][column], scale)
                 network.update(frames[index][column], scale)
-            title.set_text(f"{scenario.name.capitalize()} problem, one run: step {index} of {last}")
+            alone, together = (float(frames[index][side].latest(OUTCOME)) for side in (0, 1))
+            title.set_text(
+                f"{scenario.name.capitalize()} problem, the page's default run (seed {seed}): step {index} of {last}\n"
+                f"alone {alone:.2f} · coalition {together:.2f} · gap {together - alone:+.2f}"
+            )
+            takeaway.set_text(_takeaway(frames[-1]) if index == len(frames) - 1 else "")
             return []
 
-        movie = FuncAnimation(figure, draw, frames=len(frames), interval=1000 / FRAMES_PER_SECOND, blit=False)
+        # The last frame, with the takeaway under it, is held for a while (Pillow may merge the copies into one).
+        order = [*range(len(frames)), *[len(frames) - 1] * HOLD_FRAMES]
+        movie = FuncAnimation(figure, draw, frames=order, interval=1000 / FRAMES_PER_SECOND, blit=False)
 
         def advance(frame: int, total: int) -> None:
             bar.update(1)
@@ -419,6 +452,20 @@ def animation(scenario: Scenario, seed: int, steps: int | None, path: Path, prog
             written.append(video)
     bar.close()
     return written
+
+
+def _takeaway(last: tuple[Any, Any]) -> str:
+    """What the animation's run shows, in one sentence: who ends ahead, by how much."""
+    alone, together = (float(snapshot.latest(OUTCOME)) for snapshot in last)
+    gap = together - alone
+    if abs(gap) < 0.005:
+        return f"Takeaway: working alone did as well as the coalition here ({gap:+.2f})."
+    if gap > 0:
+        return (
+            "Takeaway: alone, organizations keep undoing each other's gains;\n"
+            f"the coalition holds on and ends ahead by {gap:+.2f}."
+        )
+    return f"Takeaway: here the coalition ends behind working alone ({gap:+.2f}): coordination did not pay."
 
 
 def _verdict(row: pd.Series, higher: str, lower: str, same: str) -> str:
@@ -462,8 +509,54 @@ def _means_table(numbers: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     return lines
 
 
+def page_run(scenario: Scenario, steps: int | None = None, seed: int = DEFAULT_SEED) -> dict[str, dict[str, float]]:
+    """What the page shows for ``scenario`` at its default seed, side by side: outcome, duplication and gaps.
+
+    For each side (``isolated``, ``coalition``): the values at the last step (what the page's lines end on)
+    and duplication and gaps averaged over the run's steps (as the demo's tables average them).
+    """
+    pair = SideBySide(base=scenario, seed=seed)
+    for _ in range(pair.last_step if steps is None else steps):
+        pair.step()
+    shown = {}
+    for side, snapshot in zip(("isolated", "coalition"), pair.snapshots(), strict=True):
+        frame = snapshot.series.iloc[1:]  # step 0 is the starting state, as in the run summaries
+        shown[side] = {
+            "step": float(snapshot.step),
+            "outcome": snapshot.latest(OUTCOME),
+            "duplication": snapshot.latest(DUPLICATION),
+            "gaps": snapshot.latest(GAPS),
+            "mean_duplication": float(frame[DUPLICATION].mean()),
+            "mean_gaps": float(frame[GAPS].mean()),
+        }
+    return shown
+
+
+def representative_seed(scenario: Scenario, steps: int | None = None, seeds: int = 20) -> int:
+    """The seed among the first ``seeds`` whose run of ``scenario`` lies nearest the runs' means.
+
+    Nearest over both sides' final outcome, mean duplication and mean gaps, each measured in standard deviations
+    across the runs: the run a page should open on so that one run tells the story the means tell.
+    """
+    keys = ("outcome", "mean_duplication", "mean_gaps")
+    table = np.array(
+        [
+            [run[side][key] for side in ("isolated", "coalition") for key in keys]
+            for run in (page_run(scenario, steps, seed) for seed in range(seeds))
+        ]
+    )
+    spread = table.std(axis=0)
+    distance = np.abs(table - table.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    return int(np.argmin(distance.sum(axis=1)))
+
+
 def lesson_numbers(
-    numbers: pd.DataFrame, settings: str, eroded: dict[str, float], members_pay_backbone: bool = True
+    numbers: pd.DataFrame,
+    settings: str,
+    eroded: dict[str, float],
+    members_pay_backbone: bool = True,
+    page: dict[str, dict[str, float]] | None = None,
+    representative: int | None = None,
 ) -> str:
     """The measured numbers as Markdown: two tables of means and the answers the lesson plan refers to (A1 to A8).
 
@@ -473,6 +566,9 @@ def lesson_numbers(
         eroded: the condition levels at the end of one run of the coalition without a backbone, levels built.
         members_pay_backbone: whether the complex problem's coalition pays its backbone out of members' budgets
             (``costs.backbone_paid_by = "members"``) rather than an outside funder.
+        page: what the page shows on the complex problem at its default seed (``page_run``), quoted beside the
+            means as A9.
+        representative: the seed whose run on the complex problem lies nearest the means (``representative_seed``).
     """
     lines = [
         f"Measured with `cisim demo {settings}` (cisim {__version__}): means over paired runs (the same problems "
@@ -594,6 +690,25 @@ def lesson_numbers(
             "no clear difference in value.",
         ),
     ]
+    if page is not None:
+        alone, together = page["isolated"], page["coalition"]
+        answers.append(
+            f"**A9.** On the page (`cisim app complex`, seed {DEFAULT_SEED}), at step {together['step']:.0f} isolated "
+            f"impact ends at {alone['outcome']:.3f} and the coalition at {together['outcome']:.3f} "
+            f"(gap {together['outcome'] - alone['outcome']:+.3f}; the means above: {final['baseline_mean']:.3f} and "
+            f"{final['design_mean']:.3f}). Its waste view ends on duplication {alone['duplication']:.2f} alone and "
+            f"{together['duplication']:.2f} in the coalition and gaps {alone['gaps']:.3f} and {together['gaps']:.3f}; "
+            f"averaged over that run's steps, duplication {alone['mean_duplication']:.2f} and "
+            f"{together['mean_duplication']:.2f}, gaps {alone['mean_gaps']:.3f} and {together['mean_gaps']:.3f} "
+            f"(the means above: {duplication['baseline_mean']:.2f} and {duplication['design_mean']:.2f}; "
+            f"{gaps['baseline_mean']:.3f} and {gaps['design_mean']:.3f})."
+            + (
+                f" Of seeds 0 to 19 on the page, seed {representative} runs nearest these means"
+                + (" (the page's default)." if representative == DEFAULT_SEED else ".")
+                if representative is not None
+                else ""
+            )
+        )
     return "\n".join([*lines, "", *(f"- {answer}" for answer in answers)])
 
 

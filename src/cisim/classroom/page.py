@@ -1,26 +1,29 @@
-"""The classroom page: isolated impact and a coalition design side by side, on Mesa's SolaraViz.
+"""The classroom page: isolated impact and a coalition design side by side, made to be shown to a class.
 
-The page is Mesa's ``SolaraViz`` around a ``SideBySide`` model: Mesa's controls (play, step, reset) and
-parameter sliders in the sidebar, and the views of both simulations in two columns, isolated impact on the
-left and the coalition design on the right. A scenario picker above them swaps the whole page (both
-simulations and the sliders' starting values) to another scenario.
+The page holds one ``SideBySide`` model (Mesa's) and its own controls, sized for a projector: a top panel
+with RESET, play and STEP, a speed choice, both sides' community outcome on one chart and the gap between
+them as one signed number; below it, the views of both sides in two columns. The sidebar holds the scenario
+picker (every scenario in the library), the seed and the settings. Picking a scenario, and RESET, always
+build both simulations anew from the picked scenario and the settings shown, and stop any play.
 """
 
 from __future__ import annotations
 
+import io
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import solara
-from mesa.visualization import SolaraViz
-from mesa.visualization.user_param import Slider
-from mesa.visualization.utils import update_counter
+import solara.lab
+from mesa.visualization.utils import force_update, update_counter
 
 from cisim.classroom import data
-from cisim.classroom.canvas import LiveFigure
-from cisim.classroom.pair import CONTROLS, Choice, SideBySide, slider_range
+from cisim.classroom.canvas import HeadlineFigure, LiveFigure
+from cisim.classroom.many import SEEDS, ManyRuns, many_runs_png, run_many
+from cisim.classroom.pair import CONTROLS, DEFAULT_SEED, Choice, SideBySide, slider_range
 from cisim.classroom.views import (
     COALITION_COLOUR,
     CONDITION_NAMES,
@@ -31,7 +34,7 @@ from cisim.classroom.views import (
     Scale,
     View,
 )
-from cisim.scenarios.library import entries
+from cisim.scenarios.library import DEFAULT_FOLDER, entries
 from cisim.scenarios.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 
 #: Environment variable through which ``cisim app`` names the scenario to open with (a path to a TOML file).
@@ -41,28 +44,45 @@ TITLE = "Isolated versus collective impact"
 #: The two sides of the page: their names and colours.
 SIDES = {"isolated": ("Isolated impact", ISOLATED_COLOUR), "coalition": ("Coalition design", COALITION_COLOUR)}
 ISOLATED = "Every organization works alone: no common agenda, no shared data, no joint plan, no backbone."
+ONE_STEP = (
+    "One step is one planning period (think of a quarter): every organization reviews its plan once and the "
+    "community's outcome is measured."
+)
+FINISHED = "Run finished — press RESET"
 FIXED_LEVELS = (
     "Held fixed: this run uses the levels set on the sliders at every step, so there is nothing to draw over time. "
     "Choose built under Condition levels and press RESET to let a backbone raise them over the run (and see them "
     "fade without one)."
 )
+#: Speeds a teacher can choose, and the pause each leaves between steps (seconds).
+SPEEDS = {"slow": 0.6, "normal": 0.2, "fast": 0.05}
+#: Pictures and text sized for a projector; Solara's badge and the sidebar's own scrolling kept out of the way.
 STYLE = """
 .cisim-view { padding: 6px 10px; }
-.cisim-side { font-weight: 700; }
-.cisim-title { font-size: 1.05em; font-weight: 600; }
-.cisim-caption { color: #555; font-size: 0.85em; line-height: 1.3; }
-.cisim-live { font-variant-numeric: tabular-nums; }
+.cisim-title { font-size: 20px; font-weight: 600; }
+.cisim-caption { color: #444; font-size: 18px; line-height: 1.35; white-space: normal; overflow: visible; }
+.cisim-live { font-size: 18px; font-variant-numeric: tabular-nums; }
+.cisim-headline { padding: 4px 12px; }
+.cisim-gap { font-size: 30px; font-weight: 700; line-height: 1.2; }
+.cisim-status { font-size: 20px; font-variant-numeric: tabular-nums; }
+.cisim-finished { font-size: 22px; font-weight: 700; color: #B00020; }
+.cisim-controls .v-btn { font-size: 18px !important; min-height: 44px; }
+.cisim-setting .v-label, .cisim-setting .v-select__selection { font-size: 16px; }
+.solara-watermark, .v-app-bar .solara-lab-theme-toggle { display: none !important; }
+a[href*="solara.dev"] { display: none !important; }
 """
 
 
-def library(opening: Scenario) -> dict[str, Scenario]:
+def library(opening: Scenario, folder: Path = DEFAULT_FOLDER) -> dict[str, Scenario]:
     """The scenarios a teacher can pick: the one the page opens with, the built-in defaults and the library.
 
-    Library files that do not load are left out (``cisim scenarios validate`` explains them).
+    The library is every scenario file in ``scenarios/``, read when the page opens, so a new file appears in
+    the picker without a change here. Files that do not load are left out (``cisim scenarios validate``
+    explains them).
     """
     choices = {opening.name: opening}
     choices.setdefault(default_scenario().name, default_scenario())
-    for entry in entries():
+    for entry in entries(folder):
         try:
             scenario = load_scenario(entry.path)
         except ScenarioError:
@@ -85,32 +105,35 @@ def opening_scenario() -> tuple[Scenario, str]:
         )
 
 
-def model_params(scenario: Scenario) -> dict[str, Any]:
-    """Mesa's parameter description for the sidebar: the seed box, one slider per setting and a list per choice."""
-    params: dict[str, Any] = {
-        "base": scenario,
-        "seed": {"type": "InputText", "value": "0", "label": "Seed (the same for both sides)"},
-    }
-    for setting in CONTROLS:
-        if isinstance(setting, Choice):
-            params[setting.name] = {
-                "type": "Select",
-                "value": scenario[setting.key],
-                "values": list(setting.values),
-                "label": setting.label,
-            }
-            continue
-        low, high = slider_range(setting, scenario)
-        kind = int if setting.is_whole else float
-        params[setting.name] = Slider(
-            setting.label,
-            value=kind(scenario[setting.key]),
-            min=kind(low),
-            max=kind(high),
-            step=kind(setting.step),
-            dtype=kind,
-        )
-    return params
+def scenario_settings(scenario: Scenario) -> dict[str, Any]:
+    """The settings the sidebar starts from on ``scenario``: its own value for every control, and seed 0."""
+    settings: dict[str, Any] = {"seed": str(DEFAULT_SEED)}
+    for control in CONTROLS:
+        value = scenario[control.key]
+        settings[control.name] = value if isinstance(control, Choice) or control.is_whole else float(value)
+    return settings
+
+
+def build_pair(scenario: Scenario, settings: dict[str, Any]) -> SideBySide:
+    """Both simulations, built from ``scenario`` and the sidebar's ``settings`` (always both: never one alone)."""
+    return SideBySide(base=scenario, **settings)
+
+
+def gap_sentence(isolated: float, coalition: float) -> str:
+    """The gap between the two sides' outcome, in words and as one signed number."""
+    gap = coalition - isolated
+    if abs(gap) < 0.005:
+        return f"Level: the two sides are within 0.005 ({gap:+.2f})"
+    leader = "Coalition" if gap > 0 else "Isolated impact"
+    return f"{leader} ahead by {abs(gap):.2f} (coalition minus alone: {gap:+.2f})"
+
+
+def problem_words(base: Scenario) -> str:
+    """The problem's complexity in words: k, and the share across domains only when there are interactions."""
+    k = int(base["problem.k"])
+    if k == 0:
+        return "k = 0: every decision's effect stands alone (a technical problem)"
+    return f"k = {k} interactions per decision, {base['problem.k_across']:.0%} of them across domains"
 
 
 def paragraph(text: str, classes: str = "cisim-caption") -> None:
@@ -132,10 +155,7 @@ def _live_line(pair: SideBySide, snapshot: data.Snapshot, side: str) -> str:
 def _design_line(pair: SideBySide, side: str) -> str:
     base = pair.base
     if side == "isolated":
-        return (
-            f"{ISOLATED} Problem: k = {base['problem.k']} interactions per decision, "
-            f"{base['problem.k_across']:.0%} across domains; data noise {base['organizations.measurement_noise']:.2f}."
-        )
+        return f"{ISOLATED} Problem: {problem_words(base)}; data noise {base['organizations.measurement_noise']:.2f}."
     if len(set(pair.levels.values())) == 1:
         levels = f"all five conditions at {next(iter(pair.levels.values())):.2f}"
     else:
@@ -144,27 +164,57 @@ def _design_line(pair: SideBySide, side: str) -> str:
     return f"{base.name}: {levels} ({how}); coordination cost {base['costs.coordination_cost']:g} per member per step."
 
 
+def _csv(frame: Any) -> bytes:
+    buffer = io.StringIO()
+    frame.to_csv(buffer)
+    return buffer.getvalue().encode()
+
+
+def downloads(name: str, png: Callable[[], bytes], table: Callable[[], Any]) -> None:
+    """Two small buttons: the chart as a PNG and its data as a CSV, both as they are when pressed."""
+    with solara.Row(gap="4px", classes=["cisim-downloads"]):
+        with solara.FileDownload(png, filename=f"{name}.png", mime_type="image/png"):
+            solara.Button("PNG", icon_name="mdi-download", text=True, small=True)
+        with solara.FileDownload(lambda: _csv(table()), filename=f"{name}.csv", mime_type="text/csv"):
+            solara.Button("CSV", icon_name="mdi-download", text=True, small=True)
+
+
+#: The page's pair of simulations as components take it: the page's reactive holder, or (in tests) the pair itself.
+Source = SideBySide | solara.Reactive[SideBySide]
+
+
+def current(source: Source) -> SideBySide:
+    """The pair ``source`` holds now.
+
+    Components read the page's pair from its holder when they render, never from a value handed down earlier:
+    a redraw after a step in the play thread then cannot show a pair that a pick or RESET has replaced.
+    """
+    return source.value if isinstance(source, solara.Reactive) else source
+
+
 @solara.component
-def LiveLine(pair: SideBySide, side: str) -> None:
+def LiveLine(source: Source, side: str) -> None:
     """The step, outcome and spend so far of one side, redrawn after every step."""
     update_counter.get()
+    pair = current(source)
     snapshot = pair.snapshots()[0 if side == "isolated" else 1]
     paragraph(_live_line(pair, snapshot, side), f"cisim-live cisim-live-{side}")
 
 
 @solara.component
-def Picture(pair: SideBySide, view: type[View], side: str) -> None:
+def Picture(source: Source, view: type[View], side: str) -> None:
     """One view of one side as a picture, redrawn after every step."""
     update_counter.get()
+    pair = current(source)
     snapshots = pair.snapshots()
-    snapshot = snapshots[0 if side == "isolated" else 1]
+    index = 0 if side == "isolated" else 1
     scale = Scale.of(pair.last_step, *snapshots)
     colour = SIDES[side][1]
-    figure = solara.use_memo(lambda: LiveFigure(view, scale, snapshot, colour), dependencies=[pair])
-    solara.Image(figure.png(snapshot, scale), width="100%", classes=[f"cisim-image-{view.key}-{side}"])
+    figure = solara.use_memo(lambda: LiveFigure(view, scale, snapshots[index], colour), dependencies=[pair])
+    solara.Image(figure.png(snapshots[index], scale), width="100%", classes=[f"cisim-image-{view.key}-{side}"])
 
 
-def view_card(view: type[View], side: str) -> Callable[[SideBySide], Any]:
+def view_card(view: type[View], side: str) -> Callable[[Source], Any]:
     """A page component showing ``view`` for one side (``isolated`` or ``coalition``), with title and caption.
 
     The card itself renders once per simulation; only its picture and live numbers (``Picture``,
@@ -173,26 +223,35 @@ def view_card(view: type[View], side: str) -> Callable[[SideBySide], Any]:
     side_name, colour = SIDES[side]
 
     @solara.component
-    def Card(pair: SideBySide) -> None:
+    def Card(source: Source) -> None:
+        pair = current(source)
         with solara.Column(gap="2px", classes=["cisim-view", f"cisim-{view.key}-{side}"]):
             solara.Text(f"{side_name} · {view.title}", classes=["cisim-title"], style={"color": colour})
             if view is OutcomeView:
                 paragraph(_design_line(pair, side))
-                LiveLine(pair, side)
+                LiveLine(source, side)
                 if pair.notice:
                     solara.Warning(pair.notice, dense=True)
             if view is ConditionsView and not pair.levels_change:
                 paragraph(FIXED_LEVELS)
-            else:
-                Picture(pair, view, side)
-                paragraph(view.caption)
+                return
+            Picture(source, view, side)
+            paragraph(view.caption)
+            index = 0 if side == "isolated" else 1
+
+            def png() -> bytes:
+                snapshots = pair.snapshots()
+                scale = Scale.of(pair.last_step, *snapshots)
+                return LiveFigure(view, scale, snapshots[index], colour).png(snapshots[index], scale)
+
+            downloads(f"{pair.base.name}-{view.key}-{side}", png, lambda: pair.snapshots()[index].series)
 
     Card.__name__ = f"{view.__name__}{side.title()}"
     return Card
 
 
 @solara.component
-def NoConditions(pair: SideBySide) -> None:
+def NoConditions(source: Source) -> None:
     """The isolated side's place for the conditions view: alone, there is nothing to build."""
     side_name, colour = SIDES["isolated"]
     with solara.Column(gap="2px", classes=["cisim-view"]):
@@ -207,17 +266,127 @@ def NoConditions(pair: SideBySide) -> None:
 CARDS = {(view, side): view_card(view, side) for view in VIEWS for side in SIDES}
 
 
-def page_components() -> list[Any]:
-    """The page's views, left and right, built from ``CARDS``.
+def both_outcomes(pair: SideBySide) -> Any:
+    """Both sides' outcome so far as one table (for download)."""
+    isolated, coalition = pair.snapshots()
+    frame = isolated.series[[data.OUTCOME]].rename(columns={data.OUTCOME: "isolated"})
+    frame["coalition"] = coalition.series[data.OUTCOME]
+    frame["gap"] = frame["coalition"] - frame["isolated"]
+    return frame
 
-    Every view is always there, so that choosing how condition levels behave (a choice in the sidebar, taken
-    up on RESET) needs no new page: with fixed levels the conditions view says so instead of drawing flat lines.
-    """
-    cards: list[Any] = []
-    for view in VIEWS:
-        cards.append(NoConditions if view is ConditionsView else CARDS[(view, "isolated")])
-        cards.append(CARDS[(view, "coalition")])
-    return cards
+
+@solara.component
+def Headline(source: Source) -> None:
+    """Both sides' outcome on one chart and the gap as one number, redrawn after every step."""
+    update_counter.get()
+    pair = current(source)
+    isolated, coalition = pair.snapshots()
+    left, right = isolated.latest(data.OUTCOME), coalition.latest(data.OUTCOME)
+    figure = solara.use_memo(lambda: HeadlineFigure(pair.last_step), dependencies=[pair])
+    paragraph(gap_sentence(left, right), "cisim-gap")
+    paragraph(
+        f"Step {isolated.step} of {pair.last_step} · alone {left:.2f} · coalition {right:.2f}",
+        "cisim-status",
+    )
+    solara.Image(figure.png(isolated, coalition), width="100%", classes=["cisim-image-headline"])
+
+
+@solara.component
+def Controls(
+    pair: solara.Reactive[SideBySide], playing: solara.Reactive[bool], speed: solara.Reactive[str], reset: Callable
+) -> None:
+    """RESET, play or pause, STEP and the speed; when the run is over, a line saying so."""
+    update_counter.get()
+    model = pair.value
+    finished = not model.running
+
+    def step() -> None:
+        if model.running:
+            model.step()
+        force_update()
+
+    def play() -> None:
+        # Steps while playing, on this model only: a pick or RESET makes a new model and ends this loop.
+        while playing.value and pair.value is model and model.running:
+            started = time.monotonic()
+            model.step()
+            force_update()
+            time.sleep(max(0.0, SPEEDS[speed.value] - (time.monotonic() - started)) or 0.005)
+        if pair.value is model and not model.running:
+            playing.set(False)
+
+    solara.lab.use_task(play, dependencies=[playing.value, model], prefer_threaded=True)
+    with solara.Row(gap="12px", classes=["cisim-controls"], style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Button("Reset", color="primary", on_click=reset)
+        solara.Button(
+            "❚❚" if playing.value else "▶",
+            color="primary",
+            on_click=lambda: playing.set(not playing.value),
+            disabled=finished,
+        )
+        solara.Button("Step", color="primary", on_click=step, disabled=playing.value or finished)
+        solara.ToggleButtonsSingle(value=speed, values=list(SPEEDS), classes=["cisim-speed"])
+        if finished:
+            paragraph(FINISHED, "cisim-finished")
+
+
+@solara.component
+def ManyRunsPanel(scenario: Scenario, settings: dict[str, Any]) -> None:
+    """Twenty seeds at once: the mean and spread of both sides, and a sentence on how regular the gap is."""
+    shown: solara.Reactive[tuple[str, ManyRuns] | None] = solara.use_reactive(None)
+    asked = f"{scenario.name} {sorted(settings.items())}"
+
+    def run() -> None:
+        first = int(settings["seed"]) if str(settings["seed"]).isdigit() else 0
+        chosen = {name: value for name, value in settings.items() if name != "seed"}
+        shown.set((asked, run_many(scenario, chosen, first_seed=first)))
+
+    task = solara.lab.use_task(run, dependencies=None, prefer_threaded=True)
+    with solara.Column(gap="4px", classes=["cisim-view", "cisim-many"]):
+        solara.Text("Many runs: is the gap a rule or luck?", classes=["cisim-title"])
+        paragraph(
+            "Runs the scenario with the settings shown on 20 seeds (from the seed box on), both sides each time. "
+            "Lines: the mean outcome; bands: where 8 runs in 10 lie."
+        )
+        solara.Button(f"Run {SEEDS} seeds", color="primary", on_click=task, disabled=task.pending)
+        if task.pending:
+            paragraph("Running…")
+        # Runs of another scenario or other settings than those now shown are not shown.
+        if shown.value is not None and shown.value[0] == asked:
+            runs = shown.value[1]
+            paragraph(runs.summary(), "cisim-status cisim-many-summary")
+            solara.Image(many_runs_png(runs), width="100%", classes=["cisim-image-many"])
+            downloads(f"{scenario.name}-many-runs", lambda: many_runs_png(runs), runs.frame)
+
+
+def setting_control(settings: solara.Reactive[dict[str, Any]], control: Any, scenario: Scenario) -> None:
+    """One control of the sidebar, its value shown beside its name."""
+    value = settings.value[control.name]
+
+    def change(new: Any) -> None:
+        settings.set({**settings.value, control.name: new})
+
+    if isinstance(control, Choice):
+        solara.Select(
+            control.label, values=list(control.values), value=value, on_value=change, classes=["cisim-setting"]
+        )
+        return
+    low, high = slider_range(control, scenario)
+    label = f"{control.label}: {value}" if control.is_whole else f"{control.label}: {value:.2f}"
+    if control.is_whole:
+        solara.SliderInt(
+            label,
+            value=int(value),
+            min=int(low),
+            max=int(high),
+            step=int(control.step),
+            on_value=change,
+            thumb_label=False,
+        )
+    else:
+        solara.SliderFloat(
+            label, value=float(value), min=low, max=high, step=control.step, on_value=change, thumb_label=False
+        )
 
 
 @solara.component
@@ -226,16 +395,60 @@ def Page() -> None:
     opening, warning = solara.use_memo(opening_scenario, dependencies=[])
     choices = solara.use_memo(lambda: library(opening), dependencies=[])
     chosen = solara.use_reactive(opening.name)
+    settings = solara.use_reactive(scenario_settings(opening))
+    first: SideBySide = solara.use_memo(lambda: build_pair(opening, scenario_settings(opening)), [])
+    pair: solara.Reactive[SideBySide] = solara.use_reactive(first)
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive("normal")
     scenario = choices[chosen.value]
-    pair = solara.use_memo(lambda: SideBySide(base=scenario), dependencies=[chosen.value])
+
+    def reset() -> None:
+        playing.set(False)
+        pair.set(build_pair(choices[chosen.value], settings.value))
+        force_update()
+
+    def pick(name: str) -> None:
+        # A new scenario: its own settings, a new pair of simulations, and no play or end state carried over.
+        playing.set(False)
+        chosen.set(name)
+        settings.set(scenario_settings(choices[name]))
+        pair.set(build_pair(choices[name], settings.value))
+        force_update()
+
     solara.Style(STYLE)
     solara.Title(TITLE)
-    with solara.Sidebar(), solara.Card("Scenario"):
-        solara.Select("Scenario", values=list(choices), value=chosen)
-        paragraph(scenario.description)
-        paragraph("Move the sliders or change a choice below, then press RESET: both sides start again with it.")
-        if warning:
-            solara.Warning(warning, dense=True)
-    SolaraViz(pair, components=page_components(), model_params=model_params(scenario), name=TITLE).key(
-        f"viz-{chosen.value}"
-    )
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
+    with solara.Sidebar():
+        with solara.Card("Scenario"):
+            solara.Select("Scenario", values=list(choices), value=chosen.value, on_value=pick)
+            paragraph(scenario.description)
+            if warning:
+                solara.Warning(warning, dense=True)
+        with solara.Card("Settings"):
+            paragraph("Move a slider or change a choice, then press RESET: both sides start again with it.")
+            solara.InputText(
+                "Seed (the same for both sides)",
+                value=str(settings.value["seed"]),
+                on_value=lambda text: settings.set({**settings.value, "seed": text}),
+                continuous_update=True,
+            )
+            for control in CONTROLS:
+                setting_control(settings, control, scenario)
+    model = pair.value
+    with solara.Column(gap="4px", classes=["cisim-headline"]):
+        Controls(pair, playing, speed, reset)
+        Headline(pair)
+        paragraph(ONE_STEP, "cisim-caption cisim-one-step")
+        downloads(
+            f"{model.base.name}-both-outcomes",
+            lambda: HeadlineFigure(model.last_step).png(*model.snapshots()),
+            lambda: both_outcomes(model),
+        )
+    with solara.Columns([1, 1]):
+        for side in SIDES:
+            with solara.Column(gap="8px"):
+                for view in VIEWS:
+                    card = NoConditions if (view is ConditionsView and side == "isolated") else CARDS[(view, side)]
+                    card(pair)
+    ManyRunsPanel(scenario, dict(settings.value))

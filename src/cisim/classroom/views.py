@@ -27,6 +27,7 @@ DOMAIN_COLOURS = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B
 DUPLICATION_COLOUR, GAPS_COLOUR = "#CC79A7", "#E69F00"
 COORDINATION_COLOUR, BACKBONE_COLOUR, INCOME_COLOUR = "#CC79A7", "#555555", "#000000"
 CONDITION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000")
+CONDITION_MARKERS = ("o", "s", "^", "v", "D")
 #: Font sizes of the page's views, applied explicitly: other parts of cisim set larger ones for slides.
 PAGE_STYLE: dict[Any, Any] = {
     "font.size": 10,
@@ -271,9 +272,24 @@ class ConditionsView(View):
         super().__init__(ax, scale, first, colour)
         _time_axes(ax, scale.steps, 1.05, "level")
         styles = ("-", "--", "-.", ":", "-")
+        # Equal levels draw one line over another; each condition's own marker, placed at steps of its own,
+        # keeps all five in sight.
+        every = max(scale.steps // 8, 1)
         self.lines = {
-            condition: ax.plot([], [], color=colour, linewidth=2, linestyle=style, label=CONDITION_NAMES[condition])[0]
-            for condition, style, colour in zip(CONDITIONS, styles, CONDITION_COLOURS, strict=True)
+            condition: ax.plot(
+                [],
+                [],
+                color=colour,
+                linewidth=2,
+                linestyle=style,
+                marker=marker,
+                markersize=6,
+                markevery=(index * every // len(CONDITIONS), every),
+                label=CONDITION_NAMES[condition],
+            )[0]
+            for index, (condition, style, colour, marker) in enumerate(
+                zip(CONDITIONS, styles, CONDITION_COLOURS, CONDITION_MARKERS, strict=True)
+            )
         }
         ax.legend(**LEGEND_ABOVE, ncols=3)
 

@@ -92,6 +92,8 @@ def app(scenario: str | None, port: int, host: str, open_browser: bool) -> None:
     page = Path(__file__).resolve().parents[1] / "app.py"
     # Solara reads its settings from the environment when first imported: no usage reports sent anywhere.
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false")
+    # Nor a "runs on Solara" badge over the page's captions in front of a class.
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
     os.environ["CISIM_APP_SCENARIO"] = path
     address = f"http://{'localhost' if host in ('127.0.0.1', '::1', 'localhost') else host}:{port}"
     click.echo(f"cisim app: the classroom page is at {address}  (open it in a web browser; Ctrl-C stops it)")
