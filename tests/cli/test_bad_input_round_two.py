@@ -220,6 +220,14 @@ def damage(draw) -> tuple[str, str, int, int]:
     return name, how, draw(st.integers(min_value=0, max_value=10**6)), draw(st.integers(min_value=1, max_value=255))
 
 
+def _same_json(original: bytes, changed: bytes) -> bool:
+    """Whether ``changed`` parses as the same JSON value as ``original``."""
+    try:
+        return json.loads(changed.decode("utf-8")) == json.loads(original.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+
+
 def damage_case(workspace, case) -> None:
     root, _ = workspace
     name, how, where, mask = case
@@ -231,9 +239,15 @@ def damage_case(workspace, case) -> None:
         data = data[:position]
     else:
         data[position] ^= mask
+    original = path.read_bytes()
     path.write_bytes(bytes(data))
     result = CliRunner().invoke(main, ["analyze", str(folder), "--out", str(folder.parent / "analysis")])
     output = result.output
+    if name == "manifest.json" and _same_json(original, bytes(data)):
+        # a changed byte of JSON whitespace (a space become a carriage return) leaves the manifest's content as
+        # it was written: nothing is damaged, and the analysis runs
+        assert result.exit_code == 0 and "Traceback" not in output, output
+        return
     assert result.exit_code == 2 and "Traceback" not in output, output
     assert output.startswith("error: ") and name in output and "--resume" in output, output
     HANDLED["damaged results"] += 1
