@@ -22,6 +22,9 @@ from cisim.report import build_report
 from tests.analysis.test_report import section
 from tests.experiments.conftest import SMALL
 
+#: Each test runs whole commands (sweeps, reports, figures): the slow lane, which CI runs.
+pytestmark = pytest.mark.slow
+
 DESIGNS = """name = "backbone_designs"
 description = "Fund a half-built backbone or not?"
 scenarios = ["small"]

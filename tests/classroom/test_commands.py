@@ -59,6 +59,7 @@ def demo_folder(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow  # the demo's whole run: the slow lane
 def test_demo_writes_every_file_its_readme_names(demo_folder):
     folder = demo_folder / "demo"
     written = {path.name for path in folder.iterdir()}
@@ -69,6 +70,7 @@ def test_demo_writes_every_file_its_readme_names(demo_folder):
     assert "cisim demo --replicates 3 --seed 0 --steps 6" in readme
 
 
+@pytest.mark.slow  # uses the demo's whole run: the slow lane
 def test_demo_figures_are_slide_sized_and_the_animation_shows_every_step(demo_folder):
     folder = demo_folder / "demo"
     for name in ("outcome_over_time.png", "outcome_per_spend.png"):
@@ -81,6 +83,7 @@ def test_demo_figures_are_slide_sized_and_the_animation_shows_every_step(demo_fo
         assert animation.size[0] >= 1000
 
 
+@pytest.mark.slow  # uses the demo's whole run: the slow lane
 def test_demo_numbers_pair_each_design_with_isolated_impact_and_without_a_backbone_with_the_full_coalition(
     demo_folder,
 ):
@@ -118,6 +121,7 @@ def test_the_outcomes_shape_is_its_best_value_after_the_start_and_the_share_of_s
     assert shaped.loc["isolated", "final_outcome"] == 0.6
 
 
+@pytest.mark.slow  # uses the demo's whole run: the slow lane
 def test_demo_rewrites_only_the_lessons_marked_numbers(demo_folder):
     lesson = (demo_folder / "lesson.md").read_text()
     assert lesson.startswith("# Lesson\n\nBefore.\n\n" + BEGIN) and lesson.endswith(END + "\n\nAfter.\n")

@@ -326,6 +326,7 @@ def test_a_resume_with_a_damaged_manifest_and_runs_of_another_design_is_refused(
 
 
 # ---------------------------------------------------------------- F17: two commands at once
+@pytest.mark.slow  # three whole comparisons at once: the slow lane
 def test_f17_two_compares_started_at_once_get_folders_of_their_own(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.environ.get("CISIM_SRC", str(ROOT / "src"))}
     command = [sys.executable, "-m", "cisim", "compare", str(ROOT / "scenarios" / "complex.toml")]

@@ -26,6 +26,9 @@ from cisim.cli import main
 from tests.analysis.conftest import SALTELLI
 from tests.cli.test_errors import leftovers
 
+#: Each test runs whole commands (sweeps, reports, figures): the slow lane, which CI runs.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).parents[2]
 SOURCE = os.environ.get("CISIM_SRC", str(ROOT / "src"))
 
