@@ -457,6 +457,34 @@ def test_an_out_inside_a_results_folder_is_refused(runner, copy, command):
         assert forced.exit_code == 0, forced.output
 
 
+@pytest.mark.parametrize("command", ["analyze", "plot", "attribute", "sensitivity"])
+@pytest.mark.parametrize("inner", ["", "analysis", "analysis/deeper"])
+def test_an_analysis_out_inside_another_results_folder_is_refused(runner, copy, tmp_path, command, inner):
+    _, folder = copy
+    other = tmp_path / "other"  # another sweep's results, with an analysis of its own
+    shutil.copytree(folder, other)
+    (other / "analysis").mkdir(exist_ok=True)
+    (other / "analysis" / "describe.csv").write_text("theirs")
+    before = snapshot(other)
+    target = other / inner if inner else other
+    result = runner.invoke(main, [command, str(folder), "--out", str(target)])
+    assert_plain_error(result, "--out", str(target), "--force")
+    assert snapshot(other) == before and not (other / "analysis" / "deeper").exists()
+
+
+def test_an_analysis_out_inside_the_analysed_folder_or_forced_is_written(runner, copy, tmp_path):
+    _, folder = copy
+    for out in (folder / "analysis", folder / "mine"):
+        result = runner.invoke(main, ["analyze", str(folder), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert (out / "describe.csv").is_file()
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    forced = runner.invoke(main, ["plot", str(folder), "--out", str(other / "figures"), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert any((other / "figures").iterdir())
+
+
 def test_a_stray_file_of_a_results_name_does_not_make_a_results_folder(runner, tmp_path):
     (tmp_path / "summary.json").write_text("{}")  # someone's own file, far from any results
     result = runner.invoke(main, ["run", "--steps", "2", "--out", str(tmp_path / "new"), "--quiet"])
