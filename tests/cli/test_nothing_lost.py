@@ -428,6 +428,25 @@ def test_f23_the_writer_refuses_a_device_a_folder_and_a_link(tmp_path):
     assert not (tmp_path / "elsewhere").exists() and leftovers(tmp_path) == []
 
 
+def test_the_writer_replaces_a_file_in_a_results_folder_only_for_the_command_that_claimed_it(copy, tmp_path):
+    from cisim.files import NotOwned, claim, replacing, write_bytes, write_text
+
+    _, folder = copy  # a sweep's results no command of this process made or checked
+    block = next(p for p in folder.rglob("*.parquet") if p.parent != folder)
+    before = snapshot(folder)
+    claim(tmp_path)  # a claim of the folder above gives nothing inside the results folder away
+    for target in (folder / "design.parquet", folder / "manifest.json", block):
+        with pytest.raises(NotOwned, match="did not create"):
+            write_bytes(target, b"not results")
+        with pytest.raises(NotOwned), replacing(target) as temporary:
+            temporary.write_text("not results")
+    assert snapshot(folder) == before and leftovers(folder) == []
+    write_text(folder / "notes.txt", "mine")  # a new file replaces nothing
+    claim(folder)  # as the command that made it, or was told --force, does
+    write_text(folder / "manifest.json", "{}")
+    assert (folder / "manifest.json").read_text() == "{}"
+
+
 def test_temporary_names_are_never_shared(tmp_path):
     from cisim.files import replacing
 
