@@ -10,7 +10,10 @@ Writing: ``replacing`` and ``write_bytes`` write beside the target under a tempo
 write can have (``tempfile.mkstemp`` creates it exclusively), then rename it onto the target. A rename
 within a folder is atomic, so no reader, crash, kill or full disk leaves half a file under a result's name,
 and two commands writing at once never share a temporary file. The target must be a regular file or absent:
-a device (``/dev/null``), a pipe, a folder or a symbolic link is never replaced.
+a device (``/dev/null``), a pipe, a folder or a symbolic link is never replaced. Nor is an existing file
+inside the results folder of a sweep, compare or run unless this process has claimed the folder it is in
+(``claim``): the command line claims a folder only once it has checked it may write there (its own new
+folder, the analysed folder, or ``--force``), and a sweep claims its folder once it holds the folder's lock.
 """
 
 from __future__ import annotations
@@ -210,6 +213,66 @@ def check_target(path: Path) -> None:
         )
 
 
+#: What marks a folder as the results of a command, file by file: a sweep, a compare, a run.
+RESULT_FOLDERS = (("design.parquet", "manifest.json"), ("runs.csv", "differences.csv"), ("summary.json", "series.csv"))
+
+#: Folders this process may replace files in, though they lie in a results folder (see ``claim``).
+_CLAIMED: set[Path] = set()
+
+
+class NotOwned(OSError):
+    """The target of a write is an existing file inside a results folder this process has not claimed."""
+
+
+def results_folder_of(path: Path, levels: int = 3) -> Path | None:
+    """The nearest results folder of a sweep, compare or run at ``path`` or up to ``levels`` above it, or None."""
+    try:
+        for folder in [path, *path.absolute().parents][:levels]:
+            if any(all((folder / name).is_file() for name in marks) for marks in RESULT_FOLDERS):
+                return folder
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def claim(folder: Path) -> Path:
+    """Let this process replace files at or below ``folder`` although they lie in a results folder.
+
+    Call it only for a folder the caller made, or checked it may write in (the analysed folder, ``--force``).
+    """
+    _CLAIMED.add(_resolved(folder))
+    return folder
+
+
+def check_owner(path: Path) -> None:
+    """Raise ``NotOwned`` if ``path`` exists inside a results folder and no claim of this process covers it.
+
+    A claim covers ``path`` when it is ``path``'s folder or one above it that lies at or inside the results
+    folder: claiming ``results/`` itself never gives away the results folders within it.
+    """
+    if not os.path.lexists(path):  # a new file replaces nothing
+        return
+    outer = results_folder_of(path.parent)
+    if outer is None:
+        return
+    here, top = _resolved(path.parent), _resolved(outer)
+    if any(here.is_relative_to(c) and c.is_relative_to(top) for c in _CLAIMED):
+        return
+    raise NotOwned(
+        errno.EEXIST,
+        f"is a file of the results folder {str(outer)!r}, which this command did not create; expected a new "
+        "file (write elsewhere, or add --force where the command offers it)",
+        str(path),
+    )
+
+
+def _resolved(folder: Path) -> Path:
+    try:
+        return Path(folder).resolve()
+    except (OSError, RuntimeError):  # a loop of links: taken as written
+        return Path(folder).absolute()
+
+
 @contextmanager
 def replacing(path: Path) -> Iterator[Path]:
     """A temporary path to write ``path``'s content to; renamed onto ``path`` when the block succeeds.
@@ -220,9 +283,11 @@ def replacing(path: Path) -> Iterator[Path]:
 
     Raises:
         NotRegularFile: ``path`` is a device, a pipe, a folder or a symbolic link.
+        NotOwned: ``path`` is an existing file inside a results folder this process has not claimed.
     """
     path = Path(path)
     check_target(path)
+    check_owner(path)
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f"{TEMPORARY}{path.suffix}")
     os.close(handle)
     temporary = Path(name)
@@ -230,6 +295,7 @@ def replacing(path: Path) -> Iterator[Path]:
         yield temporary
         os.chmod(temporary, _file_mode())
         check_target(path)
+        check_owner(path)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)

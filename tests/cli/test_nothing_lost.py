@@ -429,6 +429,25 @@ def test_f23_the_writer_refuses_a_device_a_folder_and_a_link(tmp_path):
     assert not (tmp_path / "elsewhere").exists() and leftovers(tmp_path) == []
 
 
+def test_the_writer_replaces_a_file_in_a_results_folder_only_for_the_command_that_claimed_it(copy, tmp_path):
+    from cisim.files import NotOwned, claim, replacing, write_bytes, write_text
+
+    _, folder = copy  # a sweep's results no command of this process made or checked
+    block = next(p for p in folder.rglob("*.parquet") if p.parent != folder)
+    before = snapshot(folder)
+    claim(tmp_path)  # a claim of the folder above gives nothing inside the results folder away
+    for target in (folder / "design.parquet", folder / "manifest.json", block):
+        with pytest.raises(NotOwned, match="did not create"):
+            write_bytes(target, b"not results")
+        with pytest.raises(NotOwned), replacing(target) as temporary:
+            temporary.write_text("not results")
+    assert snapshot(folder) == before and leftovers(folder) == []
+    write_text(folder / "notes.txt", "mine")  # a new file replaces nothing
+    claim(folder)  # as the command that made it, or was told --force, does
+    write_text(folder / "manifest.json", "{}")
+    assert (folder / "manifest.json").read_text() == "{}"
+
+
 def test_temporary_names_are_never_shared(tmp_path):
     from cisim.files import replacing
 
@@ -456,6 +475,34 @@ def test_an_out_inside_a_results_folder_is_refused(runner, copy, command):
     if command != "sweep":
         forced = runner.invoke(main, [*args, "--out", str(folder / "inner"), "--quiet", "--force"])
         assert forced.exit_code == 0, forced.output
+
+
+@pytest.mark.parametrize("command", ["analyze", "plot", "attribute", "sensitivity"])
+@pytest.mark.parametrize("inner", ["", "analysis", "analysis/deeper"])
+def test_an_analysis_out_inside_another_results_folder_is_refused(runner, copy, tmp_path, command, inner):
+    _, folder = copy
+    other = tmp_path / "other"  # another sweep's results, with an analysis of its own
+    shutil.copytree(folder, other)
+    (other / "analysis").mkdir(exist_ok=True)
+    (other / "analysis" / "describe.csv").write_text("theirs")
+    before = snapshot(other)
+    target = other / inner if inner else other
+    result = runner.invoke(main, [command, str(folder), "--out", str(target)])
+    assert_plain_error(result, "--out", str(target), "--force")
+    assert snapshot(other) == before and not (other / "analysis" / "deeper").exists()
+
+
+def test_an_analysis_out_inside_the_analysed_folder_or_forced_is_written(runner, copy, tmp_path):
+    _, folder = copy
+    for out in (folder / "analysis", folder / "mine"):
+        result = runner.invoke(main, ["analyze", str(folder), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        assert (out / "describe.csv").is_file()
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    forced = runner.invoke(main, ["plot", str(folder), "--out", str(other / "figures"), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert any((other / "figures").iterdir())
 
 
 def test_a_stray_file_of_a_results_name_does_not_make_a_results_folder(runner, tmp_path):

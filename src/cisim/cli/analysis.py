@@ -18,7 +18,7 @@ from cisim.analysis.findings import cautions
 from cisim.analysis.results import Results, ResultsError
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.tables import METRICS, describe, metrics_in, paired_comparisons
-from cisim.cli.errors import UserError, output_file, output_folder
+from cisim.cli.errors import UserError, fresh_output_folder, output_file, output_folder
 from cisim.files import replacing
 from cisim.model.outputs import RUN_SUMMARIES, label
 from cisim.plots.results import KINDS, attribution_bars, plot_all, sensitivity_bars
@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 results_argument = click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
 out_option = click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Where to write [default: RESULTS/analysis]."
+)
+force_option = click.option(
+    "--force", is_flag=True, help="Let --out write inside the results folder of another command."
 )
 metric_choice = click.Choice(list(RUN_SUMMARIES))
 
@@ -50,16 +53,31 @@ def _load(results: Path) -> Results:
     return loaded
 
 
-def _folder(results: Path, out: Path | None, default: str = "analysis") -> Path:
-    """The output folder, checked writable before anything is computed."""
+def _folder(results: Path, out: Path | None, force: bool, default: str = "analysis") -> Path:
+    """The output folder, checked writable before anything is computed.
+
+    An ``--out`` at or inside the analysed folder is its own (its ``analysis/`` is the default); any other
+    ``--out`` must hold no results and lie in no results folder (another sweep's, compare's or run's) unless
+    ``force``, as ``run``, ``compare`` and ``sweep`` require.
+    """
     if out is not None:
-        return output_folder(out)
+        if _within(out, results):
+            return output_folder(out)
+        return fresh_output_folder(out, out, force)
     try:
         return output_folder(results / default if default else results)
     except UserError:
         raise UserError(
             f"{results}: the results folder cannot be written to; choose where to write with --out"
         ) from None
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or lies inside it (links resolved, so no link leads out of it)."""
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, ValueError, RuntimeError):  # a path with a NUL byte, a loop of links
+        return False
 
 
 def _arm(loaded: Results, arm: str | None, option: str) -> str | None:
@@ -107,7 +125,10 @@ def _cautions(notes: list[str]) -> None:
     help="Print the tables of every design point too (a sampled design prints its pooled answer only).",
 )
 @out_option
-def analyze(results: Path, baseline: str | None, metrics: tuple[str, ...], per_point: bool, out: Path | None) -> None:
+@force_option
+def analyze(
+    results: Path, baseline: str | None, metrics: tuple[str, ...], per_point: bool, out: Path | None, force: bool
+) -> None:
     """Per arm and factor level: mean, median and 95 % CI of each metric; paired differences between arms.
 
     Differences are paired by replicate (common random numbers), with bootstrap 95 % intervals, Wilcoxon
@@ -125,7 +146,7 @@ def analyze(results: Path, baseline: str | None, metrics: tuple[str, ...], per_p
     _arm(loaded, baseline, "--baseline")
     baseline = baseline or loaded.baseline
     chosen = [_metric(loaded, m) for m in metrics] or metrics_in(loaded.frame)
-    folder = _folder(results, out)
+    folder = _folder(results, out, force)
     frame = loaded.done
     click.echo(f"condition dynamics: {loaded.dynamics_text()}\n")
     sampled = is_sampled(loaded)
@@ -232,7 +253,8 @@ def _p(p: float) -> str:
 @click.option("--metric", default="final_outcome", show_default=True, type=metric_choice)
 @click.option("--arm", help="Arm to attribute within, when the results hold several.")
 @out_option
-def attribute_command(results: Path, metric: str, arm: str | None, out: Path | None) -> None:
+@force_option
+def attribute_command(results: Path, metric: str, arm: str | None, out: Path | None, force: bool) -> None:
     """Shapley value of each factor's contribution, from a full two-level factorial.
 
     Use it on experiments/conditions_factorial.toml (the five conditions) or experiments/backbone_roles.toml
@@ -242,7 +264,7 @@ def attribute_command(results: Path, metric: str, arm: str | None, out: Path | N
     loaded = _load(results)
     _arm(loaded, arm, "--arm")
     _metric(loaded, metric)
-    folder = _folder(results, out)
+    folder = _folder(results, out, force)
     frame = loaded.done if arm is None else loaded.done[loaded.done["arm"] == arm]
     try:
         contributions, interactions = attribute(frame, metric)
@@ -269,7 +291,8 @@ def attribute_command(results: Path, metric: str, arm: str | None, out: Path | N
 @click.option("--metric", default="final_outcome", show_default=True, type=metric_choice)
 @click.option("--arm", help="Arm to analyse [default: the last one].")
 @out_option
-def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path | None) -> None:
+@force_option
+def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path | None, force: bool) -> None:
     """Global sensitivity to each sampled factor: Sobol indices, Morris screening, or RBD-FAST on any sample.
 
     A sweep whose [sample] method is "saltelli" gets Sobol first-order and total indices with 95 % intervals,
@@ -279,7 +302,7 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
     loaded = _load(results)
     _arm(loaded, arm, "--arm")
     _metric(loaded, metric)
-    folder = _folder(results, out)
+    folder = _folder(results, out, force)
     try:
         method, indices = sensitivity(loaded, metric, arm)
     except SensitivityError as error:
@@ -304,14 +327,15 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
     help="Figure to draw (repeatable) [default: every kind the results allow].",
 )
 @out_option
-def plot(results: Path, kinds: tuple[str, ...], out: Path | None) -> None:
+@force_option
+def plot(results: Path, kinds: tuple[str, ...], out: Path | None, force: bool) -> None:
     """Figures as PNG and SVG, ready for slides.
 
     Kinds: outcome over time, distributions, advantage heatmap, cost-effectiveness, duplication and gaps,
     condition levels, attribution and sensitivity bars.
     """
     loaded = _load(results)
-    folder = _folder(results, out)
+    folder = _folder(results, out, force)
     written = plot_all(loaded, folder, kinds or KINDS, report=lambda text: click.echo(text, err=True))
     for path in written:
         click.echo(f"wrote {path}")
@@ -339,7 +363,8 @@ def report(results: Path, baseline: str | None, out: Path | None, force: bool) -
         raise UserError(f"--out {str(target)!r}: is a folder; expected the path of an HTML file to write")
     if out is not None:
         output_file(out, "--out", force)  # never a device, never a result file without --force
-    _folder(results, None if out is None else target.parent, default="")
+    # output_file has checked the file itself: a new report may go beside another command's results.
+    _folder(results, None if out is None else target.parent, force=True, default="")
     loaded = _load(results)
     _arm(loaded, baseline, "--baseline")
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from cisim.files import PLAIN_NAME, NotRegularFile, check_target, is_plain_name
+from cisim.files import PLAIN_NAME, NotOwned, NotRegularFile, check_target, claim, is_plain_name, results_folder_of
 
 #: Folders a command writes hold these; a folder holding any of them holds earlier results.
 RESULT_MARKERS = ("summary.json", "runs.csv", "design.parquet", "manifest.json")
@@ -43,7 +43,8 @@ def output_folder(path: Path) -> Path:
     """Create ``path`` (and its parents) for writing results, or raise ``UserError`` saying why it cannot be.
 
     Checks that the folder can be written before any work starts, so nothing computed is lost to a bad
-    ``--out``.
+    ``--out``. The folder is then claimed (``cisim.files.claim``): the writer replaces files in it even when
+    it lies in a results folder, so call this only once the command may write there.
     """
     if path.exists() and not path.is_dir():
         raise UserError(f"--out {str(path)!r}: is a file (Not a directory); expected a folder you can write to")
@@ -58,7 +59,7 @@ def output_folder(path: Path) -> Path:
         raise UserError(
             f"--out {str(path)!r}: cannot write there ({reason}); expected a folder you can write to"
         ) from None
-    return path
+    return claim(path)
 
 
 def holds_results(path: Path) -> list[str]:
@@ -69,19 +70,9 @@ def holds_results(path: Path) -> list[str]:
         return []
 
 
-#: What marks a folder as another command's results, file by file: a sweep, a compare, a run.
-RESULT_FOLDERS = (("design.parquet", "manifest.json"), ("runs.csv", "differences.csv"), ("summary.json", "series.csv"))
-
-
 def inside_results(path: Path, levels: int = 3) -> Path | None:
     """The nearest results folder of a sweep, compare or run at ``path`` or up to ``levels`` above it, or None."""
-    try:
-        for folder in [path, *path.absolute().parents][:levels]:
-            if any(all((folder / name).is_file() for name in marks) for marks in RESULT_FOLDERS):
-                return folder
-    except (OSError, ValueError):
-        return None
-    return None
+    return results_folder_of(path, levels)
 
 
 def results_folder(name: str, suffix: str = "", root: Path = Path("results")) -> Path:
@@ -179,6 +170,8 @@ def file_error(error: OSError) -> UserError:
     """A plain message for a file that could not be written or read (a full disk, a read-only folder, ...)."""
     name = str(error.filename) if error.filename else "a file"
     reason = error.strerror or str(error)
+    if isinstance(error, NotOwned):
+        return UserError(f"refusing to replace {name}: it {reason}")
     if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return UserError(
             f"cannot write {name}: {reason}; free some space and run the command again "

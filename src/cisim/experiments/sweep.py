@@ -37,7 +37,7 @@ from cisim.experiments.store import (
     write_manifest,
 )
 from cisim.experiments.worker import Task, execute_all
-from cisim.files import sha256, write_bytes
+from cisim.files import claim, sha256, write_bytes
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.scenario import Scenario
 from cisim.version import __version__
@@ -170,6 +170,7 @@ def run_sweep(
             f"{folder}: another cisim sweep is writing to this folder now (it holds {folder / LOCK}); "
             "wait for it to finish or stop it, then run again with --resume"
         ) from None
+    claim(folder)  # the lock makes this the folder's one writer; _prepare refuses another sweep's folder
     try:
         return _run_locked(experiment, design, folder, executor, workers, scheduler, resume, max_in_flight, progress)
     finally:
