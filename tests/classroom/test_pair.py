@@ -1,6 +1,7 @@
 """Two simulations side by side: one problem and seed, two coalition designs, stepping together."""
 
 import inspect
+import threading
 
 import numpy as np
 import pytest
@@ -100,3 +101,17 @@ def test_the_choice_of_condition_dynamics_holds_the_coalitions_levels_or_lets_th
         assert (levels == levels[0]).all()
     else:  # without a backbone, built levels erode every step
         assert (np.diff(levels, axis=0) < 0).all()
+
+
+def test_play_waits_until_both_sides_were_shown_at_a_step(small):
+    pair = SideBySide(base=small)
+    pair.step()
+    assert not pair.wait_shown(1, timeout=0.01)
+    pair.shown("isolated", 1)
+    assert not pair.wait_shown(1, timeout=0.01), "one side alone shown"
+    waiter = threading.Thread(target=lambda: pair.shown("coalition", 1))
+    waiter.start()
+    assert pair.wait_shown(1, timeout=5)
+    waiter.join()
+    pair.shown("isolated", 0)  # a late redraw of an earlier step does not go back
+    assert pair.wait_shown(1, timeout=0.01)

@@ -56,6 +56,8 @@ FIXED_LEVELS = (
 )
 #: Speeds a teacher can choose, and the pause each leaves between steps (seconds).
 SPEEDS = {"slow": 0.6, "normal": 0.2, "fast": 0.05}
+#: How long play waits at most for a step's redraw to reach the browser before it takes the next step (seconds).
+REDRAW_TIMEOUT = 10.0
 #: Pictures and text sized for a projector; Solara's badge and the sidebar's own scrolling kept out of the way.
 STYLE = """
 .cisim-view { padding: 6px 10px; }
@@ -199,6 +201,8 @@ def LiveLine(source: Source, side: str) -> None:
     pair = current(source)
     snapshot = pair.snapshots()[0 if side == "isolated" else 1]
     paragraph(_live_line(pair, snapshot, side), f"cisim-live cisim-live-{side}")
+    # Effects run once the render's changes went to the browser: play waits for both sides' (see Controls).
+    solara.use_effect(lambda: pair.shown(side, snapshot.step), [pair, side, snapshot.step])
 
 
 @solara.component
@@ -307,10 +311,16 @@ def Controls(
 
     def play() -> None:
         # Steps while playing, on this model only: a pick or RESET makes a new model and ends this loop.
+        # Each step waits until both sides' live numbers of the one before were sent to the browser, so a
+        # redraw never moves the two sides on by more than one step (see SideBySide.wait_shown).
         while playing.value and pair.value is model and model.running:
             started = time.monotonic()
             model.step()
             force_update()
+            drawn_by = time.monotonic() + REDRAW_TIMEOUT
+            while not model.wait_shown(model.isolated.steps, timeout=0.1):
+                if not (playing.value and pair.value is model) or time.monotonic() > drawn_by:
+                    break
             time.sleep(max(0.0, SPEEDS[speed.value] - (time.monotonic() - started)) or 0.005)
         if pair.value is model and not model.running:
             playing.set(False)

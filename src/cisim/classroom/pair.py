@@ -169,6 +169,9 @@ class SideBySide(mesa.Model):
         self._snapshots: tuple[tuple[int, int], tuple[data.Snapshot, data.Snapshot]] | None = None
         # The page steps in a thread of its own while it redraws: a step and a reading never overlap.
         self._lock = threading.Lock()
+        # The step each side's live numbers were last sent to the browser at (see ``shown`` and ``wait_shown``).
+        self._shown = threading.Condition()
+        self._shown_steps = {"isolated": -1, "coalition": -1}
 
     @property
     def levels(self) -> dict[str, float]:
@@ -198,3 +201,19 @@ class SideBySide(mesa.Model):
             if self._snapshots is None or self._snapshots[0] != now:
                 self._snapshots = (now, (data.snapshot(self.isolated), data.snapshot(self.coalition)))
             return self._snapshots[1]
+
+    def shown(self, side: str, step: int) -> None:
+        """Note that the page has sent ``side``'s live numbers at ``step`` to the browser."""
+        with self._shown:
+            self._shown_steps[side] = max(self._shown_steps[side], step)
+            self._shown.notify_all()
+
+    def wait_shown(self, step: int, timeout: float) -> bool:
+        """Wait until the page has sent both sides' live numbers at ``step`` or later; whether it did in time.
+
+        Play waits on this between steps. Without it, steps run ahead of the redraws: one redraw then moves both
+        sides on by several steps, and the browser, which applies each side's update in turn with the pictures
+        in between, shows the two sides several steps apart until the second arrives.
+        """
+        with self._shown:
+            return self._shown.wait_for(lambda: min(self._shown_steps.values()) >= step, timeout)
