@@ -193,15 +193,6 @@ def play_to_the_end(tab):
     return last
 
 
-#: A known intermittent bug, not yet fixed: after play or a switch, one side's live line sometimes lags the other
-#: by more than a step, or stays on the old run (seen under load on two shared cores). Until it is fixed these two
-#: tests report it as an expected failure rather than fail at random; they pass whenever the bug does not show.
-LIVE_LINES_LAG = pytest.mark.xfail(
-    strict=False, reason="intermittent: one side's live line can lag the other after play or a switch (a known bug)"
-)
-
-
-@LIVE_LINES_LAG
 @pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
 def test_a_finished_run_says_so_and_a_new_pick_plays_from_the_start(teacher, size):
     tab = teacher(*size)
@@ -227,7 +218,6 @@ def test_a_finished_run_says_so_and_a_new_pick_plays_from_the_start(teacher, siz
     shot(tab, "playing-after-switch")
 
 
-@LIVE_LINES_LAG
 @pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
 def test_switching_while_playing_stops_and_starts_the_new_scenario_afresh(teacher, size):
     tab = teacher(*size)
