@@ -6,7 +6,8 @@ quick size, whose wider intervals (and tolerances, where they come from the run'
 a gap the full size resolves. Tolerances of levels are derived from each run's own standard error, so the
 quick size is judged with its own, wider, allowance.
 
-Slow: Lazer & Friedman's quick size takes about two and a half minutes a seed; the other experiments seconds.
+Slow: Lazer & Friedman's quick size takes about two and a half minutes a seed on a quiet machine (ten to fourteen
+under load); the other experiments seconds.
 """
 
 from __future__ import annotations
