@@ -19,7 +19,7 @@ import numpy as np
 
 from cisim.model.conditions import hearing_chance
 from cisim.model.draws import Draws
-from cisim.model.ledger import book
+from cisim.model.ledger import LedgerRules, book
 from cisim.model.network import fade, mean_trust
 from cisim.model.plan import plan
 from cisim.organizations.behaviour import (
@@ -285,22 +285,13 @@ def settle(
     levels: np.ndarray,
     engagement: np.ndarray,
     pools: np.ndarray,
-    backbone_running: np.ndarray,
     expected_member_cost: np.ndarray,
     has_coalition: np.ndarray,
     progress: np.ndarray,
     trust_of: np.ndarray,
     edges_trust: np.ndarray,
     touched: np.ndarray,
-    coordination_cost: float,
-    coordination_growth: float,
-    data_system_cost: float,
-    funder_pays: bool,
-    savings: float,
-    overhead_share: float,
-    joint_bid_chance: float,
-    joint_bid_value: float,
-    engagement_budget_effect: float,
+    ledger_rules: LedgerRules,
     review_rate: float,
     trust_decay: float,
     draws_bid: np.ndarray,
@@ -328,17 +319,8 @@ def settle(
         levels,
         engagement,
         pools,
-        backbone_running,
         expected_member_cost,
-        coordination_cost,
-        coordination_growth,
-        data_system_cost,
-        funder_pays,
-        savings,
-        overhead_share,
-        joint_bid_chance,
-        joint_bid_value,
-        engagement_budget_effect,
+        ledger_rules,
         draws_bid,
         draws_rounding,
         delivery,
