@@ -9,6 +9,11 @@ organizations costs tens of microseconds, and its cost grows linearly with the n
 The organizations' turn takes a few named bundles (``Organizations``, ``Regions``, ``Links``, ``Rules`` and this
 step's ``cisim.model.draws.Draws``), built by the model from its state tables and parameters, so that a new field
 is one edit and the step reads as the schedule.
+
+Settling takes the ledger's parameters as one bundle (``cisim.model.ledger.LedgerRules``) and its arrays one by
+one. Bundles are not free at the boundary with Python: numba reads every field's name of a NamedTuple argument
+on every call (about 0.1 microseconds a field), and passing settling the whole ``Organizations``, ``Regions``,
+``Links`` and ``Draws`` made the default run about 15 % slower (``benchmarks/model_speed.py``).
 """
 
 from __future__ import annotations
