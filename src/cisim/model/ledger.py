@@ -14,6 +14,7 @@ like any other money, and shown apart so that an analyst can tell what coordinat
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -75,6 +76,36 @@ def coordination_each(cost: float, growth: float, levels: np.ndarray, size: int)
     return cost * (intensity / BACKBONE) * (1 + growth * (size - 1))
 
 
+class LedgerRules(NamedTuple):
+    """The ledger's parameters, from the scenario: what coordination and the backbone cost, who pays, what comes in.
+
+    Attributes:
+        coordination_cost: ``costs.coordination_cost``.
+        coordination_growth: ``costs.coordination_growth``.
+        data_system_cost: ``backbone.data_system_cost``.
+        funder_pays: whether an outside funder pays the backbone (``costs.backbone_paid_by = "funder"``).
+        savings: share of overhead members save (``intercooperation.overhead_savings x shared_services``).
+        overhead_share: ``organizations.overhead_share``.
+        joint_bid_chance: chance per step that a coalition of two or more wins a joint bid
+            (``JOINT_BID_CHANCE x intercooperation.joint_bids``).
+        joint_bid_value: ``intercooperation.joint_bid_value``.
+        engagement_budget_effect: ``participation.engagement_budget_effect``.
+        backbone_running: each region's backbone running cost per step (``Backbone.running_cost``; 0 without a
+            backbone), fixed for the run.
+    """
+
+    coordination_cost: float
+    coordination_growth: float
+    data_system_cost: float
+    funder_pays: bool
+    savings: float
+    overhead_share: float
+    joint_bid_chance: float
+    joint_bid_value: float
+    engagement_budget_effect: float
+    backbone_running: np.ndarray
+
+
 @kernel
 def book(
     region: np.ndarray,
@@ -87,17 +118,8 @@ def book(
     levels: np.ndarray,
     engagement: np.ndarray,
     pools: np.ndarray,
-    backbone_running: np.ndarray,
     expected_member_cost: np.ndarray,
-    coordination_cost: float,
-    coordination_growth: float,
-    data_system_cost: float,
-    funder_pays: bool,
-    savings: float,
-    overhead_share: float,
-    joint_bid_chance: float,
-    joint_bid_value: float,
-    engagement_budget_effect: float,
+    rules: LedgerRules,
     draws_bid: np.ndarray,
     draws_round: np.ndarray,
     delivery: np.ndarray,
@@ -105,14 +127,14 @@ def book(
     """Book this step's spending, and set next step's budgets, capacities and delivery (arrays updated in place).
 
     Members pay their coordination cost and, unless an outside funder pays it
-    (``costs.backbone_paid_by = "funder"``: ``funder_pays``), an equal share of the backbone's running cost
+    (``costs.backbone_paid_by = "funder"``: ``rules.funder_pays``), an equal share of the backbone's running cost
     and the shared data system. Obligations are met even beyond the budget. What is left of the budget after
-    overhead (lowered for members by shared services: ``savings``) and these costs buys next step's capacity,
+    overhead (lowered for members by shared services: ``rules.savings``) and these costs buys next step's capacity,
     against a full program budget, rounded up or down at random (``draws_round``), and next step's delivery: the
     share of a full program budget left (at most 1), which scales how often it can change its programs (coordination
     that takes program money and staff time means less gets done). Engagement raises next
     step's budgets; members share their coalition's pool (grants, and joint bids won with probability
-    ``joint_bid_chance`` in coalitions of two or more: ``draws_bid``).
+    ``rules.joint_bid_chance`` in coalitions of two or more: ``draws_bid``).
 
     Args:
         region: each organization's region.
@@ -125,17 +147,8 @@ def book(
         levels: each coalition's condition levels, ``(R, 5)``.
         engagement: each region's community engagement.
         pools: each region's funds for members' next budgets (emptied into them; joint bids added first).
-        backbone_running: each region's backbone running cost this step (0 without a backbone).
         expected_member_cost: what a newcomer would pay in each region (written).
-        coordination_cost: ``costs.coordination_cost``.
-        coordination_growth: ``costs.coordination_growth``.
-        data_system_cost: ``backbone.data_system_cost``.
-        funder_pays: whether an outside funder pays the backbone (``costs.backbone_paid_by = "funder"``).
-        savings: share of overhead members save (``intercooperation.overhead_savings x shared_services``).
-        overhead_share: ``organizations.overhead_share``.
-        joint_bid_chance: chance per step that a coalition of two or more wins a joint bid.
-        joint_bid_value: ``intercooperation.joint_bid_value``.
-        engagement_budget_effect: ``participation.engagement_budget_effect``.
+        rules: the ledger's parameters.
         draws_bid: one uniform draw per region (joint bids).
         draws_round: one uniform draw per organization (stochastic rounding of capacity).
         delivery: the share of a full program budget each has left next step, at most 1 (written).
@@ -153,14 +166,14 @@ def book(
     shared = np.zeros(regions)
     shared_each = np.zeros(regions)
     for r in range(regions):
-        coordination[r] = coordination_each(coordination_cost, coordination_growth, levels[r], sizes[r])
-        running = backbone_running[r] + data_system_cost * levels[r, MEASUREMENT]
+        coordination[r] = coordination_each(rules.coordination_cost, rules.coordination_growth, levels[r], sizes[r])
+        running = rules.backbone_running[r] + rules.data_system_cost * levels[r, MEASUREMENT]
         if sizes[r] > 0:
             shared[r] = running
-            if not funder_pays:
+            if not rules.funder_pays:
                 shared_each[r] = running / sizes[r]
-        newcomer = coordination_each(coordination_cost, coordination_growth, levels[r], sizes[r] + 1)
-        expected_member_cost[r] = newcomer + (0.0 if funder_pays else running / (sizes[r] + 1))
+        newcomer = coordination_each(rules.coordination_cost, rules.coordination_growth, levels[r], sizes[r] + 1)
+        expected_member_cost[r] = newcomer + (0.0 if rules.funder_pays else running / (sizes[r] + 1))
     backbone_cost = numpy_sum(shared)
 
     count = member.shape[0]
@@ -176,9 +189,9 @@ def book(
         left[o] = max(budget[o], costs[o]) - costs[o]  # obligations are met even beyond the budget
         raised[o] = budget[o] - base_budget[o]
         # Capacity next step: what the program budget left after overhead and costs buys, against a full one.
-        overhead = overhead_share * budget[o] * (1 - savings if member[o] else 1.0)
+        overhead = rules.overhead_share * budget[o] * (1 - rules.savings if member[o] else 1.0)
         program = max(budget[o] - overhead - costs[o], 0.0)
-        full = base_budget[o] * (1 - overhead_share)
+        full = base_budget[o] * (1 - rules.overhead_share)
         delivery[o] = min(program / full, 1.0) if full > 0 else 1.0
         share = base_capacity[o] * program / full
         whole = np.floor(share)
@@ -186,19 +199,19 @@ def book(
         capacity[o] = int(min(rounded, CAPACITY_CEILING * base_capacity[o]))
     coordination_total = numpy_sum(members_coordination[:n_members])
     program_spend = numpy_sum(left)
-    income = numpy_sum(raised) + (backbone_cost if funder_pays else 0.0)
+    income = numpy_sum(raised) + (backbone_cost if rules.funder_pays else 0.0)
 
     # Budgets next step: engagement raises them; members share the pool (grants, joint bids).
     wins = 0
     grant_each = np.zeros(regions)
     for r in range(regions):
-        if sizes[r] >= 2 and draws_bid[r] < joint_bid_chance:
-            pools[r] += joint_bid_value
+        if sizes[r] >= 2 and draws_bid[r] < rules.joint_bid_chance:
+            pools[r] += rules.joint_bid_value
             wins += 1
         if sizes[r] > 0:
             grant_each[r] = pools[r] / sizes[r]
             pools[r] = 0.0
     for o in range(count):
-        boost = 1 + engagement_budget_effect * engagement[region[o]]
+        boost = 1 + rules.engagement_budget_effect * engagement[region[o]]
         budget[o] = base_budget[o] * boost + (grant_each[region[o]] if member[o] else 0.0)
-    return coordination_total, backbone_cost, program_spend, income, wins * joint_bid_value
+    return coordination_total, backbone_cost, program_spend, income, wins * rules.joint_bid_value

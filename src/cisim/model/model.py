@@ -12,7 +12,7 @@ import pandas as pd
 import cisim.model.reporters as reporters
 from cisim.model.conditions import agenda_weights, perceive, tracked_elements
 from cisim.model.draws import Draws
-from cisim.model.ledger import JOINT_BID_CHANCE, Ledger
+from cisim.model.ledger import JOINT_BID_CHANCE, Ledger, LedgerRules
 from cisim.model.network import Network, build_graph
 from cisim.model.phases import Links, Organizations, Regions, Rules, organizations_act, settle
 from cisim.model.region import Region
@@ -160,6 +160,7 @@ class CollectiveImpactModel(mesa.Model):
             p.communication.after_dropped_copy == "stay",
             p.regions.cross_region,
         )
+        self._ledger_rules = self._ledger_parameters()
         self.adoptions = 0
         #: Readings of candidate changes this step: in organizations' own search, of what others offered, and of
         #: the plans' combined changes; ``candidates_evaluated`` is their sum.
@@ -317,14 +318,13 @@ class CollectiveImpactModel(mesa.Model):
                 self.levels,
                 self.region_engagement,
                 self.region_pools,
-                np.array([region.backbone.running_cost if region.backbone else 0.0 for region in self.regions]),
                 self.ledger.expected_member_cost,
                 self.has_coalition,
                 self._progress(),
                 trust,
                 network.trust,
                 network.touched,
-                *self._ledger_parameters(),
+                self._ledger_rules,
                 p.participation.review_rate,
                 p.communication.trust_decay,
                 draws.bid,
@@ -484,11 +484,11 @@ class CollectiveImpactModel(mesa.Model):
             [max(0.0, r.history[-1] - r.history[max(0, len(r.history) - PROGRESS_WINDOW)]) for r in self.regions]
         )
 
-    def _ledger_parameters(self) -> tuple[float, float, float, bool, float, float, float, float, float]:
-        """The parameters ``cisim.model.ledger.book`` takes, in its order."""
+    def _ledger_parameters(self) -> LedgerRules:
+        """The ledger's parameters, from the scenario and the backbones' running costs (fixed for the run)."""
         p = self.params
         costs, intercooperation = p.costs, p.intercooperation
-        return (
+        return LedgerRules(
             costs.coordination_cost,
             costs.coordination_growth,
             p.backbone.data_system_cost,
@@ -498,6 +498,7 @@ class CollectiveImpactModel(mesa.Model):
             JOINT_BID_CHANCE * intercooperation.joint_bids,
             intercooperation.joint_bid_value,
             p.participation.engagement_budget_effect,
+            np.array([region.backbone.running_cost if region.backbone else 0.0 for region in self.regions]),
         )
 
     def _offer_width(self) -> int:

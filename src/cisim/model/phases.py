@@ -9,6 +9,11 @@ organizations costs tens of microseconds, and its cost grows linearly with the n
 The organizations' turn takes a few named bundles (``Organizations``, ``Regions``, ``Links``, ``Rules`` and this
 step's ``cisim.model.draws.Draws``), built by the model from its state tables and parameters, so that a new field
 is one edit and the step reads as the schedule.
+
+Settling takes the ledger's parameters as one bundle (``cisim.model.ledger.LedgerRules``) and its arrays one by
+one. Bundles are not free at the boundary with Python: numba reads every field's name of a NamedTuple argument
+on every call (about 0.1 microseconds a field), and passing settling the whole ``Organizations``, ``Regions``,
+``Links`` and ``Draws`` made the default run about 15 % slower (``benchmarks/model_speed.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import numpy as np
 
 from cisim.model.conditions import hearing_chance
 from cisim.model.draws import Draws
-from cisim.model.ledger import book
+from cisim.model.ledger import LedgerRules, book
 from cisim.model.network import fade, mean_trust
 from cisim.model.plan import plan
 from cisim.organizations.behaviour import (
@@ -285,22 +290,13 @@ def settle(
     levels: np.ndarray,
     engagement: np.ndarray,
     pools: np.ndarray,
-    backbone_running: np.ndarray,
     expected_member_cost: np.ndarray,
     has_coalition: np.ndarray,
     progress: np.ndarray,
     trust_of: np.ndarray,
     edges_trust: np.ndarray,
     touched: np.ndarray,
-    coordination_cost: float,
-    coordination_growth: float,
-    data_system_cost: float,
-    funder_pays: bool,
-    savings: float,
-    overhead_share: float,
-    joint_bid_chance: float,
-    joint_bid_value: float,
-    engagement_budget_effect: float,
+    ledger_rules: LedgerRules,
     review_rate: float,
     trust_decay: float,
     draws_bid: np.ndarray,
@@ -328,17 +324,8 @@ def settle(
         levels,
         engagement,
         pools,
-        backbone_running,
         expected_member_cost,
-        coordination_cost,
-        coordination_growth,
-        data_system_cost,
-        funder_pays,
-        savings,
-        overhead_share,
-        joint_bid_chance,
-        joint_bid_value,
-        engagement_budget_effect,
+        ledger_rules,
         draws_bid,
         draws_rounding,
         delivery,
