@@ -359,10 +359,12 @@ def ManyRunsPanel(scenario: Scenario, settings: dict[str, Any]) -> None:
             "Lines: the mean outcome; bands: where 8 runs in 10 lie."
         )
         solara.Button(f"Run {SEEDS} seeds", color="primary", on_click=task, disabled=task.pending)
+        # One line in one place says "Running…" and then the summary: were they two, the browser could show the
+        # summary twice for a moment while it turns the one into the other (seen under load).
         if task.pending:
             paragraph("Running…")
         # Runs of another scenario or other settings than those now shown are not shown.
-        if shown.value is not None and shown.value[0] == asked:
+        elif shown.value is not None and shown.value[0] == asked:
             runs = shown.value[1]
             paragraph(runs.summary(), "cisim-status cisim-many-summary")
             solara.Image(many_runs_png(runs), width="100%", classes=["cisim-image-many"])
