@@ -10,6 +10,7 @@ import click
 from tqdm import tqdm
 
 from cisim.cli.errors import UserError, output_file, output_folder
+from cisim.experiments.executors import default_workers, make_executor
 from cisim.files import write_text
 from cisim.validation import (
     DEFAULT_FOLDER,
@@ -20,7 +21,7 @@ from cisim.validation import (
     run_experiment,
 )
 from cisim.validation.report import record, render, summary
-from cisim.validation.runner import NOT_REPRODUCED, ExperimentOutcome
+from cisim.validation.runner import NOT_REPRODUCED, ExperimentOutcome, ValidationStopped
 
 
 @click.command()
@@ -37,23 +38,37 @@ from cisim.validation.runner import NOT_REPRODUCED, ExperimentOutcome
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the figures (PNG) and the printed report [default: results/validation].",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes the problems of each experiment are spread over; 1 runs them in this process "
+    "[default: all cores].",
+)
 @click.option("--strict", is_flag=True, help="Exit with status 1 if any pattern is not reproduced.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def validate(
-    names: tuple[str, ...], quick: bool, json_path: Path | None, out: Path | None, strict: bool, quiet: bool
+    names: tuple[str, ...],
+    quick: bool,
+    json_path: Path | None,
+    out: Path | None,
+    workers: int | None,
+    strict: bool,
+    quiet: bool,
 ) -> None:
     """Reproduce published computational results through cisim's own machinery.
 
     Runs the validation experiments in experiments/validation/ (each NAME is a file there, without .toml,
     or a path; without NAME, all of them) and prints, per published pattern, the published figure beside
     cisim's with its 95 % interval, the tolerance and a verdict. The default runs the published sizes;
-    --quick runs reduced ones.
+    --quick runs reduced ones. Each experiment's problems (its landscapes, paired replicates, pairs of rates)
+    are spread over worker processes, each seeded on its own: any number of workers gives the same results.
 
     \b
     Examples:
       cisim validate --quick                       every experiment, reduced sizes
       cisim validate levinthal_1997 march_1991     two experiments at the published sizes
       cisim validate --json validation.json        also write a machine-readable record
+      cisim validate --workers 1                   in this process only
     """  # noqa: D301  (click's \b keeps the example lines as written)
     known = drivers()
     try:
@@ -73,18 +88,32 @@ def validate(
         _check_writable(json_path)
     folder = output_folder(out or Path("results") / "validation")
     bar = None if quiet else _progress_bar
+    workers = workers or default_workers()
     outcomes: list[ExperimentOutcome] = []
-    for spec in specs:
-        outcome = run_experiment(spec, known[spec.driver], quick, bar)
-        outcomes.append(outcome)
-        figures = known[spec.driver].figures(outcome, folder)
-        click.echo(render(outcome) + "\n  figures: " + ", ".join(str(f) for f in figures) + "\n")
-        _write(outcomes, json_path, folder)  # after every experiment, so a later failure loses nothing
+    with make_executor("processes" if workers > 1 else "serial", workers) as pool:
+        for spec in specs:
+            try:
+                outcome = run_experiment(spec, known[spec.driver], quick, bar, pool, workers)
+            except ValidationStopped as error:
+                raise UserError(f"{error}\n{_kept(outcomes, json_path, folder)}") from None
+            outcomes.append(outcome)
+            figures = known[spec.driver].figures(outcome, folder)
+            click.echo(render(outcome) + "\n  figures: " + ", ".join(str(f) for f in figures) + "\n")
+            _write(outcomes, json_path, folder)  # after every experiment, so a later failure loses nothing
     click.echo(summary(outcomes))
     if json_path is not None:
         click.echo(f"wrote {json_path}")
     if strict and any(p.verdict == NOT_REPRODUCED for o in outcomes for p in o.patterns):
         raise SystemExit(1)
+
+
+def _kept(outcomes: list[ExperimentOutcome], json_path: Path | None, folder: Path) -> str:
+    """What of the command's work is safe, for the message of an experiment that stopped."""
+    if not outcomes:
+        return "no experiment had finished before it; nothing was written"
+    names = ", ".join(o.spec.name for o in outcomes)
+    where = f"{folder / 'report.txt'}" + (f" and {json_path}" if json_path is not None else "")
+    return f"the experiments finished before it ({names}) are written to {where}"
 
 
 def _progress_bar(total: int, label: str) -> Any:

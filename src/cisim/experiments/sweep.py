@@ -22,7 +22,13 @@ import pandas as pd
 from filelock import FileLock, Timeout
 
 from cisim.experiments.design import Experiment
-from cisim.experiments.executors import ExecutorError, check_executor, default_workers, make_executor
+from cisim.experiments.executors import (
+    ExecutorError,
+    SerialExecutor,
+    check_executor,
+    default_workers,
+    make_executor,
+)
 from cisim.experiments.store import (
     BlockWriter,
     DamagedResults,
@@ -87,21 +93,36 @@ def run_tasks(
 ) -> Iterator[dict[str, Any]]:
     """Run tasks on an executor and yield each result as it finishes: the one way cisim runs many runs.
 
-    Sweeps and paired comparisons both go through here. Worker processes get their tasks in batches (up to
-    ``MAX_BATCH``, fewer when ``total``, the number of tasks, would not give every worker several batches),
-    and at most ``max_in_flight`` batches (default: 4 per worker) are submitted and unfinished at once, so
-    memory stays flat however many tasks there are; in series, tasks run one at a time, so that Ctrl-C stops
-    the next. Results are the same whatever the batches: each run is a pure function of its task. The
-    executor is shut down when the iteration ends, is interrupted or raises.
+    Sweeps and paired comparisons both go through here (``run_batches`` with ``execute_all``). The executor
+    is shut down when the iteration ends, is interrupted or raises.
     """
-    if executor == "serial":  # each task runs as it is submitted: one at a time, so Ctrl-C stops at once
-        workers, limit, size = 1, 1, 1
-    else:
-        workers = workers or default_workers()
-        limit = max_in_flight or 4 * workers
-        size = batch_size(total, limit)
     with make_executor(executor, workers, scheduler) as pool:
-        yield from _bounded(pool, _batches(iter(tasks), size), limit)
+        yield from run_batches(pool, execute_all, tasks, workers, max_in_flight, total)
+
+
+def run_batches(
+    pool: Executor,
+    function: Callable[[list[Any]], list[Any]],
+    items: Iterable[Any],
+    workers: int | None = None,
+    max_in_flight: int | None = None,
+    total: int | None = None,
+) -> Iterator[Any]:
+    """Send items to ``pool`` in batches, ``function(batch)`` each, and yield the results as batches finish.
+
+    Worker processes get their items in batches (up to ``MAX_BATCH``, fewer when ``total``, the number of
+    items, would not give every worker several batches), and at most ``max_in_flight`` batches (default: 4
+    per worker) are submitted and unfinished at once, so memory stays flat however many items there are; in
+    series (a ``SerialExecutor``), items run one at a time, so that Ctrl-C stops the next. Results come in
+    the order batches finish: each must say which item it belongs to. ``function`` must be picklable (a
+    module-level function, or a ``functools.partial`` of one) for a pool of processes.
+    """
+    if isinstance(pool, SerialExecutor):  # each item runs as it is submitted: one at a time, so Ctrl-C stops at once
+        limit, size = 1, 1
+    else:
+        limit = max_in_flight or 4 * (workers or default_workers())
+        size = batch_size(total, limit)
+    yield from _bounded(pool, function, _batches(iter(items), size), limit)
 
 
 def batch_size(total: int | None, in_flight: int) -> int:
@@ -111,8 +132,8 @@ def batch_size(total: int | None, in_flight: int) -> int:
     return max(1, min(MAX_BATCH, total // in_flight))
 
 
-def _batches(tasks: Iterator[Task], size: int) -> Iterator[list[Task]]:
-    while batch := list(itertools.islice(tasks, size)):
+def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    while batch := list(itertools.islice(items, size)):
         yield batch
 
 
@@ -285,8 +306,10 @@ def _run_locked(
     )
 
 
-def _bounded(pool: Executor, batches: Iterator[list[Task]], limit: int) -> Iterator[dict[str, Any]]:
-    """Submit batches of tasks keeping at most ``limit`` in flight; yield each result as its batch finishes."""
+def _bounded(
+    pool: Executor, function: Callable[[list[Any]], list[Any]], batches: Iterator[list[Any]], limit: int
+) -> Iterator[Any]:
+    """Submit ``function(batch)`` for each batch keeping at most ``limit`` in flight; yield results as they finish."""
     in_flight: set[Future] = set()
     try:
         for batch in batches:
@@ -294,7 +317,7 @@ def _bounded(pool: Executor, batches: Iterator[list[Task]], limit: int) -> Itera
                 finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                 for future in finished:
                     yield from future.result()
-            in_flight.add(pool.submit(execute_all, batch))
+            in_flight.add(pool.submit(function, batch))
         while in_flight:
             finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in finished:

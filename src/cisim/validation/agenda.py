@@ -31,13 +31,14 @@ replicates are paired across rates (same answers, same starting beliefs).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 
 from cisim.validation.estimates import mean_interval, paired_difference
-from cisim.validation.runner import ExperimentOutcome, Measurements, Tick
+from cisim.validation.runner import ExperimentOutcome, Measurements, Problem
 from cisim.validation.spec import Field, ValidationSpec
 
 
@@ -160,29 +161,35 @@ class MarchDriver:
                 problems.append(f"field '{table}.{key}' = {values!r}: expected at least two different rates")
         return problems
 
-    def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
-        """One unit per pair of rates."""
-        return len(sizes["socialisation_rates"]) * len(spec.parameters["agenda_learning_rates"])
+    def problems(self, spec: ValidationSpec, sizes: dict[str, Any]) -> list[Problem]:
+        """One problem per pair of rates: ``replicates`` coalitions from the experiment's seed (paired across rates)."""
+        p1s, p2s = sorted(sizes["socialisation_rates"]), sorted(spec.parameters["agenda_learning_rates"])
+        return [Problem((p2, p1, sizes["replicates"])) for p2 in p2s for p1 in p1s]
 
-    def run(self, spec: ValidationSpec, sizes: dict[str, Any], tick: Tick) -> Measurements:
-        """Run ``replicates`` coalitions to equilibrium for every pair of rates."""
+    def solve(self, spec: ValidationSpec, problem: Problem) -> dict[str, Any]:
+        """Run one pair of rates' coalitions to equilibrium."""
+        p2, p1, replicates = problem.key
+        p = spec.parameters
+        coalition = SharedAgenda(
+            p["dimensions"], p["organizations"], p1, p2, replicates, np.random.default_rng(spec.seed)
+        )
+        coalition.run(p["max_periods"])
+        return {
+            "knowledge": coalition.knowledge(),
+            "right": coalition.share_right(),
+            "periods": coalition.periods.astype(float),
+            "unsettled": int((~coalition.settled).sum()),
+        }
+
+    def measure(self, spec: ValidationSpec, sizes: dict[str, Any], solutions: Sequence[Any]) -> Measurements:
+        """Equilibrium knowledge and its differences for every pair of rates."""
         p = spec.parameters
         p1s, p2s = sorted(sizes["socialisation_rates"]), sorted(p["agenda_learning_rates"])
-        knowledge: dict[tuple[float, float], np.ndarray] = {}
-        right: dict[tuple[float, float], np.ndarray] = {}
-        periods: dict[tuple[float, float], np.ndarray] = {}
-        unsettled = 0
-        for p2 in p2s:
-            for p1 in p1s:
-                coalition = SharedAgenda(
-                    p["dimensions"], p["organizations"], p1, p2, sizes["replicates"], np.random.default_rng(spec.seed)
-                )
-                coalition.run(p["max_periods"])
-                knowledge[p2, p1] = coalition.knowledge()
-                right[p2, p1] = coalition.share_right()
-                periods[p2, p1] = coalition.periods.astype(float)
-                unsettled += int((~coalition.settled).sum())
-                tick(1)
+        cells = [(p2, p1) for p2 in p2s for p1 in p1s]
+        knowledge = {cell: solved["knowledge"] for cell, solved in zip(cells, solutions, strict=True)}
+        right = {cell: solved["right"] for cell, solved in zip(cells, solutions, strict=True)}
+        periods = {cell: solved["periods"] for cell, solved in zip(cells, solutions, strict=True)}
+        unsettled = sum(solved["unsettled"] for solved in solutions)
         estimates: dict[str, Any] = {
             "equilibrium_knowledge": {_cell(p2, p1): mean_interval(v) for (p2, p1), v in knowledge.items()},
             "periods_to_equilibrium": {_cell(p2, p1): mean_interval(v) for (p2, p1), v in periods.items()},

@@ -23,6 +23,7 @@ with copy errors and, for each, an error-free arm on the same network.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,7 +32,7 @@ import numpy as np
 
 from cisim.experiments.runs import replicate_seeds
 from cisim.validation.estimates import Estimate, mean_interval, paired_difference, share_interval
-from cisim.validation.runner import ExperimentOutcome, Measurements, Tick
+from cisim.validation.runner import ExperimentOutcome, Measurements, Problem
 from cisim.validation.spec import Field, Study, ValidationSpec
 
 #: Share of the optimum's score at which a run counts as having reached the optimum (K = 0 study).
@@ -114,17 +115,29 @@ class LazerFriedmanDriver:
             )
         return problems
 
-    def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
-        """One unit per run (study x replicate x arm)."""
-        return sizes["replicates"] * sum(len(s.arms) for s in spec.studies.values())
-
-    def run(self, spec: ValidationSpec, sizes: dict[str, Any], tick: Tick) -> Measurements:
-        """Run every study's arms on the same problems and collect the published measures."""
+    def problems(self, spec: ValidationSpec, sizes: dict[str, Any]) -> list[Problem]:
+        """One problem per study and replicate: every arm of the study on that replicate's landscape and starts."""
         seeds = replicate_seeds(spec.seed, sizes["replicates"])
-        results = {}
-        for name, study in spec.studies.items():
-            limit = spec.parameters["max_rounds"] if name == "main" else study.rounds
-            results[name] = _run_study(spec, study, seeds, limit, tick)
+        return [
+            Problem((name, replicate, seed), runs=len(study.arms))
+            for name, study in spec.studies.items()
+            for replicate, seed in enumerate(seeds)
+        ]
+
+    def solve(self, spec: ValidationSpec, problem: Problem) -> dict[str, ArmRun]:
+        """Every arm of one study on one replicate's problem, paired (the driver checks that they are)."""
+        name, _, seed = problem.key
+        study = spec.studies[name]
+        limit = spec.parameters["max_rounds"] if name == "main" else study.rounds
+        return _run_replicate(spec, study, seed, limit)
+
+    def measure(self, spec: ValidationSpec, sizes: dict[str, Any], solutions: Sequence[Any]) -> Measurements:
+        """The published measures from every study's runs, paired by replicate."""
+        replicates = sizes["replicates"]
+        results = {
+            name: _study_runs(study, solutions[position * replicates : (position + 1) * replicates])
+            for position, (name, study) in enumerate(spec.studies.items())
+        }
         return _measure(spec, results)
 
     def figures(self, outcome: ExperimentOutcome, folder: Path) -> list[Path]:
@@ -144,49 +157,61 @@ class StudyRuns:
     end_round: dict[str, np.ndarray]
 
 
-def _run_study(spec: ValidationSpec, study: Study, seeds: list[int], limit: int, tick: Tick) -> StudyRuns:
-    """Every arm on every replicate's problem, recorded for ``study.rounds`` rounds and run on to ``limit``."""
-    exponent = spec.parameters["score_exponent"]
-    shape = (len(seeds), study.rounds + 1)
-    runs = StudyRuns(
-        scores={arm: np.empty(shape) for arm in study.arms},
-        unique={arm: np.empty(shape) for arm in study.arms},
-        end_score={arm: np.empty(len(seeds)) for arm in study.arms},
-        end_round={arm: np.empty(len(seeds)) for arm in study.arms},
+@dataclass
+class ArmRun:
+    """One arm's run on one replicate's problem: its record to ``study.rounds`` and where it ended."""
+
+    scores: np.ndarray
+    unique: np.ndarray
+    end_score: float
+    end_round: float
+
+
+def _study_runs(study: Study, replicates: Sequence[dict[str, ArmRun]]) -> StudyRuns:
+    """A study's runs, replicate by replicate in the given order, as arrays per arm."""
+    return StudyRuns(
+        scores={arm: np.array([runs[arm].scores for runs in replicates]) for arm in study.arms},
+        unique={arm: np.array([runs[arm].unique for runs in replicates]) for arm in study.arms},
+        end_score={arm: np.array([runs[arm].end_score for runs in replicates]) for arm in study.arms},
+        end_round={arm: np.array([runs[arm].end_round for runs in replicates]) for arm in study.arms},
     )
-    for replicate, seed in enumerate(seeds):
-        start = None
-        for arm in study.arms:
-            model = _build({**spec.model, **spec.arms[arm], **study.overrides}, seed)
-            fingerprint = _fingerprint(model)
-            if start is None:
-                start = fingerprint
-            elif not all(np.array_equal(a, b) for a, b in zip(start, fingerprint, strict=True)):
-                raise RuntimeError(
-                    f"study {study.name!r}, arm {arm!r}: the model gave this arm a different problem or starting "
-                    "solutions than the study's first arm at the same seed; the comparison needs them paired"
-                )
-            maximum = model.landscape.maximum
-            round_, converged_at = 0, None
-            while True:
-                fitness = model.landscape.raw_fitness(model.solutions)  # read once a round, for both uses
-                value = score(model, exponent, maximum, fitness)
-                if round_ <= study.rounds:
-                    runs.scores[arm][replicate, round_] = value
-                    runs.unique[arm][replicate, round_] = distinct(model.solutions)
-                if has_converged(model, fitness):
-                    converged_at = round_
-                    # Nothing can change any more: the rest of the record is this round's.
-                    runs.scores[arm][replicate, round_ + 1 :] = value
-                    runs.unique[arm][replicate, round_ + 1 :] = runs.unique[arm][replicate, min(round_, study.rounds)]
-                    break
-                if round_ >= limit:
-                    break
-                model.step()
-                round_ += 1
-            runs.end_score[arm][replicate] = value
-            runs.end_round[arm][replicate] = np.nan if converged_at is None else converged_at
-            tick(1)
+
+
+def _run_replicate(spec: ValidationSpec, study: Study, seed: int, limit: int) -> dict[str, ArmRun]:
+    """Every arm on one replicate's problem, recorded for ``study.rounds`` rounds and run on to ``limit``."""
+    exponent = spec.parameters["score_exponent"]
+    runs = {}
+    start = None
+    for arm in study.arms:
+        model = _build({**spec.model, **spec.arms[arm], **study.overrides}, seed)
+        fingerprint = _fingerprint(model)
+        if start is None:
+            start = fingerprint
+        elif not all(np.array_equal(a, b) for a, b in zip(start, fingerprint, strict=True)):
+            raise RuntimeError(
+                f"study {study.name!r}, arm {arm!r}: the model gave this arm a different problem or starting "
+                "solutions than the study's first arm at the same seed; the comparison needs them paired"
+            )
+        maximum = model.landscape.maximum
+        scores, unique = np.empty(study.rounds + 1), np.empty(study.rounds + 1)
+        round_, converged_at = 0, None
+        while True:
+            fitness = model.landscape.raw_fitness(model.solutions)  # read once a round, for both uses
+            value = score(model, exponent, maximum, fitness)
+            if round_ <= study.rounds:
+                scores[round_] = value
+                unique[round_] = distinct(model.solutions)
+            if has_converged(model, fitness):
+                converged_at = round_
+                # Nothing can change any more: the rest of the record is this round's.
+                scores[round_ + 1 :] = value
+                unique[round_ + 1 :] = unique[min(round_, study.rounds)]
+                break
+            if round_ >= limit:
+                break
+            model.step()
+            round_ += 1
+        runs[arm] = ArmRun(scores, unique, value, np.nan if converged_at is None else float(converged_at))
     return runs
 
 

@@ -11,6 +11,7 @@ forms left is the "emergence of order" of Levinthal's Figure 1.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from cisim.problem import Landscape
 from cisim.validation.estimates import Estimate, independent_difference, mean_interval
-from cisim.validation.runner import ExperimentOutcome, Measurements, Tick
+from cisim.validation.runner import ExperimentOutcome, Measurements, Problem
 from cisim.validation.spec import Field, ValidationSpec
 
 #: Above this many elements, enumerating every configuration of a landscape is too slow for a validation run.
@@ -59,23 +60,31 @@ class LevinthalDriver:
             ]
         return []
 
-    def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
-        """One unit per landscape."""
-        return len(spec.parameters["k_values"]) * sizes["landscapes"]
+    def problems(self, spec: ValidationSpec, sizes: dict[str, Any]) -> list[Problem]:
+        """One problem per K and landscape (each seeded by the experiment's seed, K and its number)."""
+        organizations = sizes["organizations"]
+        return [
+            Problem((k, index, organizations))
+            for k in spec.parameters["k_values"]
+            for index in range(sizes["landscapes"])
+        ]
 
-    def run(self, spec: ValidationSpec, sizes: dict[str, Any], tick: Tick) -> Measurements:
-        """Count peaks and converged forms on ``landscapes`` landscapes for every K."""
+    def solve(self, spec: ValidationSpec, problem: Problem) -> dict[str, Any]:
+        """The peaks of one landscape and the forms its organizations converge to."""
+        k, index, organizations = problem.key
         n, periods = spec.parameters["n_elements"], spec.parameters["periods"]
+        return one_landscape(spec.seed, n, k, index, organizations, periods)
+
+    def measure(self, spec: ValidationSpec, sizes: dict[str, Any], solutions: Sequence[Any]) -> Measurements:
+        """Peaks and converged forms by K, over every landscape."""
         peaks: dict[int, list[int]] = {}
         forms: dict[int, list[int]] = {}
         initial: dict[int, list[int]] = {}
         reached: dict[int, list[float]] = {}
         paths: dict[int, np.ndarray] = {}
-        for k in spec.parameters["k_values"]:
-            runs = [
-                self._one_landscape(spec.seed, n, k, i, sizes["organizations"], periods, tick)
-                for i in range(sizes["landscapes"])
-            ]
+        landscapes = sizes["landscapes"]
+        for position, k in enumerate(spec.parameters["k_values"]):
+            runs = solutions[position * landscapes : (position + 1) * landscapes]
             peaks[k] = [r["peaks"] for r in runs]
             forms[k] = [r["forms"] for r in runs]
             initial[k] = [r["initial"] for r in runs]
@@ -98,42 +107,39 @@ class LevinthalDriver:
         series = {"forms_by_period": {str(k): path.tolist() for k, path in paths.items()}}
         return Measurements(estimates, measured, series)
 
-    @staticmethod
-    def _one_landscape(
-        seed: int, n: int, k: int, index: int, organizations: int, periods: int, tick: Tick
-    ) -> dict[str, Any]:
-        """Peaks of one landscape and the forms its organizations converge to (one seed per K and landscape)."""
-        rng = np.random.default_rng([seed, k, index])
-        landscape = Landscape(n, 1, k, 0.0, rng, interaction="adjacent")
-        fitness = all_fitness(landscape)
-        forms = rng.integers(0, 1 << n, size=organizations)
-        path = [np.unique(forms).size]
-        period = 0
-        while True:
-            stepped = local_search_step(forms, fitness, n, rng)
-            settled = np.array_equal(stepped, forms)
-            forms = stepped
-            period += 1
-            if period <= periods:
-                path.append(np.unique(forms).size)
-            if settled and period >= periods:
-                break
-        # Local search stops only where no one-element change improves: the landscape's own peak test agrees.
-        if not landscape.is_local_peak(configurations(np.unique(forms), n)).all():
-            raise RuntimeError(f"K = {k}, landscape {index}: local search stopped off a local peak")
-        tick(1)
-        return {
-            "peaks": landscape.local_peaks(),
-            "forms": int(np.unique(forms).size),
-            "initial": path[0],
-            "path": path,
-        }
-
     def figures(self, outcome: ExperimentOutcome, folder: Path) -> list[Path]:
         """Peaks by K beside Levinthal's Figure 8; distinct forms over time beside his Figure 1."""
         from cisim.validation.figures import levinthal_figure
 
         return [levinthal_figure(outcome, folder / f"{outcome.spec.name}.png")]
+
+
+def one_landscape(seed: int, n: int, k: int, index: int, organizations: int, periods: int) -> dict[str, Any]:
+    """Peaks of one landscape and the forms its organizations converge to (one seed per K and landscape)."""
+    rng = np.random.default_rng([seed, k, index])
+    landscape = Landscape(n, 1, k, 0.0, rng, interaction="adjacent")
+    fitness = all_fitness(landscape)
+    forms = rng.integers(0, 1 << n, size=organizations)
+    path = [np.unique(forms).size]
+    period = 0
+    while True:
+        stepped = local_search_step(forms, fitness, n, rng)
+        settled = np.array_equal(stepped, forms)
+        forms = stepped
+        period += 1
+        if period <= periods:
+            path.append(np.unique(forms).size)
+        if settled and period >= periods:
+            break
+    # Local search stops only where no one-element change improves: the landscape's own peak test agrees.
+    if not landscape.is_local_peak(configurations(np.unique(forms), n)).all():
+        raise RuntimeError(f"K = {k}, landscape {index}: local search stopped off a local peak")
+    return {
+        "peaks": landscape.local_peaks(),
+        "forms": int(np.unique(forms).size),
+        "initial": path[0],
+        "path": path,
+    }
 
 
 def configurations(codes: np.ndarray, n: int) -> np.ndarray:

@@ -17,6 +17,7 @@ file gives the K values through ``parameters.k_values``, each applied as ``probl
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,7 +26,7 @@ import numpy as np
 from cisim.experiments.runs import replicate_seeds
 from cisim.validation.estimates import independent_difference, mean_interval, paired_difference
 from cisim.validation.lazer_friedman import distinct
-from cisim.validation.runner import ExperimentOutcome, Measurements, Tick
+from cisim.validation.runner import ExperimentOutcome, Measurements, Problem
 from cisim.validation.spec import Field, ValidationSpec
 
 #: What the rule above needs of the model: organizations on their own configurations, hearing nobody, one exact
@@ -76,33 +77,42 @@ class LocalSearchDriver:
                 problems.append(f"field 'parameters.k_values' = {bad!r}: expected values below N = {n} (arm {arm!r})")
         return problems
 
-    def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
-        """One unit per run."""
-        return len(spec.parameters["k_values"]) * sizes["landscapes"] * len(spec.arms)
-
-    def run(self, spec: ValidationSpec, sizes: dict[str, Any], tick: Tick) -> Measurements:
-        """Every arm at every K on the same landscapes, each run to local peaks."""
+    def problems(self, spec: ValidationSpec, sizes: dict[str, Any]) -> list[Problem]:
+        """One problem per K and landscape: every arm on that landscape and its starting configurations."""
         seeds = replicate_seeds(spec.seed, sizes["landscapes"])
+        return [Problem((k, seed), runs=len(spec.arms)) for k in spec.parameters["k_values"] for seed in seeds]
+
+    def solve(self, spec: ValidationSpec, problem: Problem) -> dict[str, tuple[int, int, int, bool]]:
+        """Per arm, on one landscape: distinct forms at the start and the end, steps, and whether all are on peaks."""
+        k, seed = problem.key
+        runs = {}
+        for arm, values in spec.arms.items():
+            model = _build({**spec.model, **values, "problem.k": k}, seed)
+            start = distinct(model.solutions)
+            step = 0
+            while not model.landscape.is_local_peak(model.solutions).all() and step < spec.parameters["max_rounds"]:
+                model.step()
+                step += 1
+            finished = bool(model.landscape.is_local_peak(model.solutions).all())
+            runs[arm] = (start, distinct(model.solutions), step, finished)
+        return runs
+
+    def measure(self, spec: ValidationSpec, sizes: dict[str, Any], solutions: Sequence[Any]) -> Measurements:
+        """Converged forms by K for every arm, paired across arms by landscape."""
         ks = spec.parameters["k_values"]
         first = next(iter(spec.arms))
+        landscapes = sizes["landscapes"]
         forms: dict[tuple[str, int], np.ndarray] = {}
         initial: dict[tuple[str, int], np.ndarray] = {}
         rounds: dict[tuple[str, int], np.ndarray] = {}
         unfinished = 0
-        for k, (arm, values) in itertools.product(ks, spec.arms.items()):
-            ends, starts, steps = [], [], []
-            for seed in seeds:
-                model = _build({**spec.model, **values, "problem.k": k}, seed)
-                starts.append(distinct(model.solutions))
-                step = 0
-                while not model.landscape.is_local_peak(model.solutions).all() and step < spec.parameters["max_rounds"]:
-                    model.step()
-                    step += 1
-                unfinished += int(not model.landscape.is_local_peak(model.solutions).all())
-                ends.append(distinct(model.solutions))
-                steps.append(step)
-                tick(1)
-            forms[arm, k], initial[arm, k], rounds[arm, k] = np.array(ends), np.array(starts), np.array(steps)
+        for position, k in enumerate(ks):
+            runs = solutions[position * landscapes : (position + 1) * landscapes]
+            for arm in spec.arms:
+                initial[arm, k] = np.array([run[arm][0] for run in runs])
+                forms[arm, k] = np.array([run[arm][1] for run in runs])
+                rounds[arm, k] = np.array([run[arm][2] for run in runs])
+                unfinished += sum(not run[arm][3] for run in runs)
         estimates: dict[str, Any] = {
             "forms_by_k": {str(k): mean_interval(forms[first, k]) for k in ks},
             "initial_forms_by_k": {str(k): mean_interval(initial[first, k]) for k in ks},

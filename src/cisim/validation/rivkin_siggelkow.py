@@ -14,6 +14,7 @@ other department's block, at fixed ``k``. Both arms search with the same effort 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from cisim.experiments.runs import replicate_seeds
 from cisim.validation.estimates import independent_difference, mean_interval, paired_difference
-from cisim.validation.runner import ExperimentOutcome, Measurements, Tick
+from cisim.validation.runner import ExperimentOutcome, Measurements, Problem
 from cisim.validation.spec import Field, ValidationSpec
 
 ARMS = ("decentralized", "coordinated")
@@ -55,30 +56,36 @@ class RivkinSiggelkowDriver:
             )
         return problems
 
-    def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
-        """One unit per run."""
-        return len(spec.parameters["k_across_values"]) * sizes["replicates"] * len(ARMS)
+    def problems(self, spec: ValidationSpec, sizes: dict[str, Any]) -> list[Problem]:
+        """One problem per level of interdependence and replicate: both arms on that replicate's problem."""
+        seeds = replicate_seeds(spec.seed, sizes["replicates"])
+        levels = sorted(spec.parameters["k_across_values"])
+        return [Problem((level, seed), runs=len(ARMS)) for level in levels for seed in seeds]
 
-    def run(self, spec: ValidationSpec, sizes: dict[str, Any], tick: Tick) -> Measurements:
-        """Both arms on the same problems at every level of interdependence."""
+    def solve(self, spec: ValidationSpec, problem: Problem) -> dict[str, float]:
+        """Each arm's final outcome on one problem (same seed, so the same landscape)."""
         from cisim.model import CollectiveImpactModel
         from cisim.model.reporters import community_outcome
 
+        level, seed = problem.key
+        finals = {}
+        for arm in ARMS:
+            values = {**spec.model, **spec.arms[arm], "problem.k_across": level}
+            model = CollectiveImpactModel(rng=seed, **{key.split(".", 1)[1]: value for key, value in values.items()})
+            for _ in range(spec.parameters["rounds"]):
+                model.step()
+            finals[arm] = community_outcome(model)
+        return finals
+
+    def measure(self, spec: ValidationSpec, sizes: dict[str, Any], solutions: Sequence[Any]) -> Measurements:
+        """The coordination advantage at every level of interdependence, paired by problem."""
         levels = sorted(spec.parameters["k_across_values"])
-        seeds = replicate_seeds(spec.seed, sizes["replicates"])
+        replicates = sizes["replicates"]
         outcome: dict[tuple[str, float], np.ndarray] = {}
-        for level in levels:
+        for position, level in enumerate(levels):
+            finals = solutions[position * replicates : (position + 1) * replicates]
             for arm in ARMS:
-                values = {**spec.model, **spec.arms[arm], "problem.k_across": level}
-                flat = {key.split(".", 1)[1]: value for key, value in values.items()}
-                finals = []
-                for seed in seeds:
-                    model = CollectiveImpactModel(rng=seed, **flat)
-                    for _ in range(spec.parameters["rounds"]):
-                        model.step()
-                    finals.append(community_outcome(model))
-                    tick(1)
-                outcome[arm, level] = np.array(finals)
+                outcome[arm, level] = np.array([final[arm] for final in finals])
         advantage = {level: outcome["coordinated", level] - outcome["decentralized", level] for level in levels}
         estimates: dict[str, Any] = {
             "coordination_advantage_by_interdependence": {

@@ -1,10 +1,17 @@
-"""Run a validation experiment through its driver and judge each published pattern against cisim's figure."""
+"""Run a validation experiment through its driver and judge each published pattern against cisim's figure.
+
+A driver splits its experiment into problems, each seeded on its own (a landscape, a paired replicate, a pair
+of rates); the runner solves them in this process or on an executor's workers, in any order, and hands the
+solutions back to the driver in problem order: one seed, one result, whatever the number of workers.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,7 +24,6 @@ NOT_REPRODUCED = "not reproduced"
 NOT_MEASURED = "not measured"
 
 Value = Estimate | dict[str, Estimate]
-Tick = Callable[[int], Any]
 
 
 @dataclass
@@ -30,15 +36,36 @@ class Measurements:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One independent piece of an experiment: what its driver needs to solve it, and how many runs it holds.
+
+    ``key`` says which piece (a study and replicate, a K and landscape, a pair of rates) in the driver's own
+    terms, seeds included: solving it must depend on nothing else, so problems may be solved in any order, in
+    any process.
+    """
+
+    key: tuple[Any, ...]
+    runs: int = 1
+
+
+class ValidationStopped(RuntimeError):
+    """An experiment could not finish: a problem failed or a worker was lost; the message says which and why."""
+
+
 class Driver(DriverSchema, Protocol):
     """A reproduction of one published study through cisim's machinery."""
 
-    def units(self, spec: ValidationSpec, sizes: dict[str, Any]) -> int:
-        """How many units of work a run has, for the progress bar."""
+    def problems(self, spec: ValidationSpec, sizes: dict[str, Any]) -> list[Problem]:
+        """The experiment at ``sizes`` as independent problems, in the order ``measure`` reads their solutions."""
         ...
 
-    def run(self, spec: ValidationSpec, sizes: dict[str, Any], tick: Tick) -> Measurements:
-        """Run the experiment at ``sizes``, calling ``tick(n)`` as units of work finish."""
+    def solve(self, spec: ValidationSpec, problem: Problem) -> Any:
+        """Solve one problem (a pure function of the spec and the problem); the result must pickle."""
+        ...
+
+    def measure(self, spec: ValidationSpec, sizes: dict[str, Any], solutions: Sequence[Any]) -> Measurements:
+        """The published measures from every problem's solution, given in the order of ``problems``."""
         ...
 
     def figures(self, outcome: ExperimentOutcome, folder: Path) -> list[Path]:
@@ -177,6 +204,8 @@ def run_experiment(
     driver: Driver,
     quick: bool,
     progress: Callable[[int, str], Any] | None = None,
+    executor: Executor | None = None,
+    workers: int = 1,
 ) -> ExperimentOutcome:
     """Run one experiment and judge its patterns.
 
@@ -184,20 +213,68 @@ def run_experiment(
         spec: the validated experiment.
         driver: the reproduction that runs it.
         quick: run the reduced sizes (``[quick]``) instead of the published ones (``[full]``).
-        progress: makes a progress bar from a total and a label; it must have ``update(n)`` and ``close()``.
+        progress: makes a progress bar from a total of runs and a label; it must have ``update(n)`` and
+            ``close()``.
+        executor: where the problems are solved (e.g. ``cisim.experiments.executors.make_executor``'s); without
+            it, one after another in this process. The results are the same either way.
+        workers: the executor's workers, which sets how many problems are sent at once.
+
+    Raises:
+        ValidationStopped: a problem raised or a worker was lost, naming the experiment and the problem.
     """
+    from cisim.experiments.executors import SerialExecutor
+    from cisim.experiments.sweep import run_batches
+
     sizes = spec.sizes(quick)
-    bar = progress(driver.units(spec, sizes), spec.name) if progress else None
+    problems = driver.problems(spec, sizes)
+    bar = progress(sum(p.runs for p in problems), spec.name) if progress else None
+    solutions: list[Any] = [None] * len(problems)
     start = time.perf_counter()
+    solve = functools.partial(solve_problems, driver, spec)
     try:
-        measurements = driver.run(spec, sizes, bar.update if bar else _ignore)
+        for index, solution in run_batches(
+            executor or SerialExecutor(), solve, enumerate(problems), workers, total=len(problems)
+        ):
+            solutions[index] = solution
+            if bar:
+                bar.update(problems[index].runs)
+    except KeyboardInterrupt:
+        raise
+    except Exception as error:
+        from cisim.experiments.worker import interrupted
+
+        if interrupted(error):  # Ctrl-C inside compiled code, in this process or a worker's
+            raise KeyboardInterrupt from None
+        raise ValidationStopped(f"{spec.name}: stopped: {error_words(error)}") from error
     finally:
         if bar:
             bar.close()
+    measurements = driver.measure(spec, sizes, solutions)
     wall_time = time.perf_counter() - start
     patterns = [judge(p, measurements.estimates.get(p.measure)) for p in spec.patterns]
     return ExperimentOutcome(spec, quick, sizes, wall_time, measurements, patterns)
 
 
-def _ignore(_: int) -> None:
-    """Progress sink when no bar is shown."""
+def solve_problems(driver: Driver, spec: ValidationSpec, batch: list[tuple[int, Problem]]) -> list[tuple[int, Any]]:
+    """Solve a batch of numbered problems (what a worker is sent at once); each solution keeps its number.
+
+    A problem that raises is named in the error (its key), so the message says which piece of work failed.
+    """
+    solved = []
+    for index, problem in batch:
+        try:
+            solved.append((index, driver.solve(spec, problem)))
+        except Exception as error:
+            raise ProblemFailed(f"problem {problem.key!r} (number {index + 1}): {error_words(error)}") from error
+    return solved
+
+
+class ProblemFailed(RuntimeError):
+    """One problem raised; the message names it by its key and gives the error."""
+
+
+def error_words(error: BaseException) -> str:
+    """An error in one line: its message, with the kind of error unless it already names the problem."""
+    if isinstance(error, ProblemFailed):
+        return str(error)
+    return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
