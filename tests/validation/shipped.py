@@ -41,3 +41,17 @@ def small_model_experiment(name: str) -> str:
         text, count = re.subn(pattern, replacement, text)
         assert count, f"{name}.toml no longer contains {pattern!r}: update tests/validation/shipped.py"
     return text
+
+
+def run_on_all_cores(spec: ValidationSpec, quick: bool):
+    """Run a shipped experiment as ``cisim validate`` does by default: its problems spread over every core.
+
+    The record is the same with any number of workers (``tests/validation/test_workers.py``); the slow tests
+    use every core only to finish sooner.
+    """
+    from cisim.experiments.executors import default_workers, make_executor
+    from cisim.validation import run_experiment
+
+    workers = default_workers()
+    with make_executor("processes" if workers > 1 else "serial", workers) as pool:
+        return run_experiment(spec, drivers()[spec.driver], quick, executor=pool, workers=workers)

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from cisim.validation import drivers, run_experiment
 from cisim.validation.report import row_label
 from cisim.validation.runner import REPRODUCED
-from tests.validation.shipped import FOLDER, shipped
+from tests.validation.shipped import FOLDER, run_on_all_cores, shipped
 
 #: Patterns cisim does not reproduce at the published size, and why (docs/validation.md, "Not reproduced"). The
 #: test fails if one of them comes to be reproduced, so that this list and the docs are brought up to date.
@@ -41,7 +40,7 @@ NOT_REPRODUCED: dict[str, dict[str, str]] = {
 @pytest.mark.parametrize("name", sorted(p.stem for p in FOLDER.glob("*.toml")))
 def test_published_patterns_are_reproduced_at_full_size(name):
     spec = shipped(name)
-    outcome = run_experiment(spec, drivers()[spec.driver], quick=False)
+    outcome = run_on_all_cores(spec, quick=False)
     expected = NOT_REPRODUCED.get(name, {})
     failures = [
         f"{row_label(p.spec.label, row.key)}: published {row.published}, cisim {row.estimate}"

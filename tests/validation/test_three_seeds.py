@@ -16,10 +16,9 @@ from dataclasses import replace
 
 import pytest
 
-from cisim.validation import drivers, run_experiment
 from cisim.validation.report import row_label
 from cisim.validation.runner import REPRODUCED
-from tests.validation.shipped import FOLDER, shipped
+from tests.validation.shipped import FOLDER, run_on_all_cores, shipped
 from tests.validation.test_full_size import NOT_REPRODUCED
 
 #: The two seeds besides each experiment's own: its seed + 1 and + 2.
@@ -50,7 +49,7 @@ QUICK_UNDECIDED: dict[str, dict[str, str]] = {
 def test_quick_size_reproduces_every_pattern_at_three_seeds(name, offset):
     spec = shipped(name)
     spec = replace(spec, seed=spec.seed + offset)
-    outcome = run_experiment(spec, drivers()[spec.driver], quick=True)
+    outcome = run_on_all_cores(spec, quick=True)
     known = NOT_REPRODUCED.get(name, {})
     undecided = QUICK_UNDECIDED.get(name, {})
     wrong_way = [
