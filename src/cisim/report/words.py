@@ -112,6 +112,17 @@ def _verdict(step: Step) -> str:
     )
 
 
+def _unconfirmed(step: Step) -> str:
+    """A sentence when a difference's interval clears zero but Wilcoxon's test does not (p ≥ 0.05), else "".
+
+    The two can disagree when a few runs carry the mean (most pairs tied or nearly so): then the gain is not
+    called clear without saying so.
+    """
+    if not step.p_value >= 0.05:  # NaN (no pairs differ) is not a disagreement
+        return ""
+    return " Wilcoxon's signed-rank test on the same pairs does not confirm it: a few runs carry the mean."
+
+
 def comparison_headline(headline: Headline) -> list[str]:
     """Paragraphs (HTML-safe text) answering which design did better, by how much, how surely, at what cost."""
     if len(headline.against_baseline) >= 2:
@@ -174,13 +185,22 @@ def _designs_headline(h: Headline) -> list[str]:
     worse = [s for s in h.against_baseline if s.clear and s.difference.estimate < 0]
     if better:
         best = max(better, key=lambda s: s.difference.estimate)
+        # The highest mean is not always a clear gain: then "best" is not said of either design.
+        top = max(h.against_baseline, key=lambda s: s.difference.estimate)
+        named = "did best" if top is best else f"is the one clearly better than {baseline}"
         first = (
-            f"<strong>Of {len(h.against_baseline) + 1} designs, {escape(best.arm)} did best: its {outcome} beat "
+            f"<strong>Of {len(h.against_baseline) + 1} designs, {escape(best.arm)} {named}: its {outcome} beat "
             f"{baseline}'s by "
             f"{number(best.difference.estimate, signed=True)}</strong> ({number(best.against_mean)} under "
             f"{baseline}, {number(best.arm_mean)} under {escape(best.arm)}; 0 is the worst and 1 the best "
-            f"achievable). The difference is {_verdict(best)}, on one side of zero. {cost_sentence(best)}"
+            f"achievable). The difference is {_verdict(best)}, on one side of zero.{_unconfirmed(best)} "
+            f"{cost_sentence(best)}"
         )
+        if top is not best:
+            first += (
+                f" {sentence(escape(top.arm))}'s mean was higher, {_verdict(top)}, but its interval includes zero: "
+                f"more replicates would be needed to tell which of the two is best."
+            )
         others = [s for s in better if s is not best]
         if others:
             first += (
@@ -208,8 +228,11 @@ def _designs_headline(h: Headline) -> list[str]:
         steps = []
         for step in h.ladder:
             d = step.difference
-            if step.clear:
+            if step.clear and not _unconfirmed(step):
                 gain = "a clear gain" if d.estimate > 0 else "a clear loss"
+            elif step.clear:
+                gain = "a gain" if d.estimate > 0 else "a loss"
+                gain += " by its interval, which Wilcoxon's test does not confirm"
             elif _tied(d):
                 gain = "no difference at all"
             else:
