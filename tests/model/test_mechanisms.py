@@ -163,6 +163,45 @@ def test_coordination_cost_lowers_capacity_and_outcome(small):
     rises(dear, cheap, "community_outcome")
 
 
+def test_programmes_lapse_when_coordination_takes_their_money(small):
+    """With ``costs.lapse_rate``, members short of program money lose what their programmes reached."""
+    kept = small.with_values(backbone__funding_yield=0.0, participation__engagement_budget_effect=0.0)
+    kept = kept.with_arm("collective")
+    lapsing = kept.with_values(costs__lapse_rate=1.0)
+    rises(lapsing, kept, "community_outcome")
+
+
+def test_a_lapse_returns_an_element_to_the_status_quo_unless_another_organization_carries_it():
+    model = CollectiveImpactModel(
+        lapse_rate=1.0, n_organizations=4, n_elements=8, n_domains=2, element_coverage=1.0, rng=3
+    )
+    population = model.population
+    population.portfolio[:] = False
+    population.portfolio[0, [0, 1]] = True  # only organization 0 works on elements 0 and 1
+    population.portfolio[1, 1] = True  # organization 1 also works on element 1, and keeps its money
+    model.region_configs[0] = ~model.region_starts[0]  # every element away from the status quo
+    model.delivery[:] = 1.0
+    model.delivery[0] = 0.0  # organization 0 has no program money left: all its programmes lapse
+    model._lapse()
+    config, start = model.region_configs[0], model.region_starts[0]
+    assert config[0] == start[0]  # lapsed, and nobody else carries it
+    assert config[1] != start[1]  # carried on by organization 1
+    assert (config[2:] != start[2:]).all()  # nobody's programme, nothing lapses
+
+
+def test_without_coordination_costs_nothing_lapses_and_the_other_draws_stay_as_they_were(small):
+    """Isolated organizations pay no coordination: their run is the same with programmes lapsing or not; and a
+    lapse rate of 0 leaves every draw of the model as it was (the lapses have a stream of their own)."""
+    alone = small.with_arm("isolated")
+    first = run_model(alone, 4).series
+    second = run_model(alone.with_values(costs__lapse_rate=1.0), 4).series
+    assert first.equals(second)
+    model = CollectiveImpactModel.from_scenario(small.with_arm("collective").with_values(costs__lapse_rate=1.0), rng=4)
+    assert model.params.costs.lapse_rate == 1.0
+    model.step()
+    assert (model.delivery < 1).any()
+
+
 def test_organizations_leave_when_membership_costs_more_than_it_brings(small):
     scenario = coalition(small, common_agenda=0.5).with_values(costs__coordination_cost=30.0)
     rises(

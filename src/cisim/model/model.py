@@ -42,10 +42,11 @@ STREAMS = (
     "communication",  # who hears whom, trust gates, copying errors, communities of practice
     "coordination",  # whether the plan runs, who takes part and tables what, re-assignment, joint bids
     "backbone",  # policy wins
+    "programmes",  # programs that lapse when their money goes to coordination (last: the others stay as they were)
 )
 #: Streams of what organizations do, drawn afresh under another ``run.draws_key``; the others (problem, starts,
 #: organizations, networks) make the world, which stays the same.
-BEHAVIOUR_STREAMS = ("membership", "search", "perception", "communication", "coordination", "backbone")
+BEHAVIOUR_STREAMS = ("membership", "search", "perception", "communication", "coordination", "backbone", "programmes")
 
 
 class CollectiveImpactModel(mesa.Model):
@@ -142,6 +143,10 @@ class CollectiveImpactModel(mesa.Model):
         self.belief_count = np.zeros(len(population), dtype=np.intp)
         #: The share of a full program budget each organization had left after costs last step.
         self.delivery = np.ones(len(population))
+        #: The community's status quo a lapsed program returns to: each organization's starting configuration
+        #: (its own in own-solution mode, else its region's).
+        self.status_quo = own_starts if own_starts is not None else starts[population.region]
+        self.region_starts = starts
         self.agenda = agenda_weights(
             population.domain_mask, population.region, population.base_budget, n_regions, p.backbone.agenda_capture
         )
@@ -249,6 +254,7 @@ class CollectiveImpactModel(mesa.Model):
         levels, perception = self._perceive()  # what each condition makes each organization weigh and read
         trust = self._organizations_act(levels, perception, draws)  # 3-5. learn, revise, choose (alone or planned)
         self._settle(trust, draws)  # 6. costs and budgets booked, membership reviewed, trust fades
+        self._lapse()  # 6b. programs the budget can no longer carry lapse
         self._measure()
         # 7. Data are collected; after the scenario's last step the model stops running (Mesa's stop rule, which
         # ``while model.running: model.step()`` and ``mesa.batch_run`` follow) and that step is always collected.
@@ -334,6 +340,35 @@ class CollectiveImpactModel(mesa.Model):
                 self.delivery,
             )
         )
+
+    def _lapse(self) -> None:
+        """Step 6b: programs an organization can no longer fund lapse (``costs.lapse_rate``).
+
+        Each element an organization works on lapses with probability ``lapse_rate * (1 - delivery)``, delivery
+        being the share of a full program budget it has left after this step's costs (booked in step 6). A
+        lapsed element returns to the status quo: the organization's own starting value in own-solution mode;
+        otherwise its region's starting value, unless another organization of the region working on it carries
+        on. The draws, one per organization and element every step, come from the ``programmes`` stream, so
+        every other draw is the same whether or not anything lapses.
+        """
+        rate = self.params.costs.lapse_rate
+        if rate == 0.0:
+            return
+        population = self.population
+        draws = self.streams["programmes"].random(population.portfolio.shape)
+        lapsing = population.portfolio & (draws < (rate * (1.0 - self.delivery))[:, None])
+        if not lapsing.any():
+            return
+        if self.own_solutions:
+            population.known[lapsing] = self.status_quo[lapsing]
+            return
+        regions = len(self.regions)
+        carried = np.zeros((regions, lapsing.shape[1]), dtype=bool)
+        dropped = np.zeros_like(carried)
+        np.logical_or.at(carried, population.region, population.portfolio & ~lapsing)
+        np.logical_or.at(dropped, population.region, lapsing)
+        revert = dropped & ~carried
+        self.region_configs[revert] = self.region_starts[revert]
 
     def _state_bundles(self) -> tuple[Organizations, Regions, Links]:
         """The state the organizations' turn reads and writes, as named bundles of the model's own arrays.

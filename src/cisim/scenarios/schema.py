@@ -500,6 +500,18 @@ PARAMETERS: tuple[Parameter, ...] = (
     ),
     _p(
         "costs",
+        "lapse_rate",
+        float,
+        0.0,
+        "chance per step that a program an organization cannot fund lapses: each element it works on returns to "
+        "the community's starting value with probability lapse_rate x (1 - delivery), delivery being the share "
+        "of a full program budget left after overhead, coordination and backbone costs (0: programs carry on "
+        "whatever their funding)",
+        low=0.0,
+        high=1.0,
+    ),
+    _p(
+        "costs",
         "backbone_paid_by",
         str,
         "members",
