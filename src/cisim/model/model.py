@@ -279,18 +279,27 @@ class CollectiveImpactModel(mesa.Model):
                 region.backbone.act(float(draws.policy[region.index]))
 
     def _perceive(self) -> tuple[np.ndarray, Perception]:
-        """The levels that apply to each organization and how each reads outcomes under them (``conditions``)."""
+        """The levels that apply to each organization and how each reads outcomes under them (``conditions``).
+
+        They depend on the run's fixed tables and on two things that change: the coalitions' levels and who is
+        a member. Kept until either changes (nothing writes to them but ``perceive``).
+        """
         population = self.population
-        return perceive(
-            self.levels,
-            population.region,
-            population.member,
-            population.domain_mask,
-            population.noise,
-            self.agenda,
-            self.tracked,
-            self.params.backbone.shared_noise,
-        )
+        key = self.levels.tobytes() + population.member.tobytes()
+        kept = self.__dict__.get("_perception")
+        if kept is None or kept[0] != key:
+            found = perceive(
+                self.levels,
+                population.region,
+                population.member,
+                population.domain_mask,
+                population.noise,
+                self.agenda,
+                self.tracked,
+                self.params.backbone.shared_noise,
+            )
+            self._perception = kept = (key, found)
+        return kept[1]
 
     def _organizations_act(self, levels: np.ndarray, perception: Perception, draws: Draws) -> np.ndarray:
         """Steps 3 to 5, compiled (``phases.organizations_act``); returns each organization's mean trust."""
@@ -486,24 +495,48 @@ class CollectiveImpactModel(mesa.Model):
             layout.append((stream, kind, start, cuts))
         return layout
 
+    def _unread_draws(self) -> set[str]:
+        """Parts of a uniform block that no rule of this run reads, whatever happens in it (from its parameters).
+
+        Own-solution mode hears every neighbour (no contact draws); without copy errors nothing is copied wrong;
+        with one region nothing is shared between regions; without gap uptake (or in own-solution mode, where
+        nobody has gaps) no gap is taken up.
+        """
+        p = self.params
+        unread = set()
+        if self.own_solutions:
+            unread |= {"contacts", "gap"}
+        if p.communication.copy_error == 0:
+            unread.add("copy")
+        if len(self.regions) < 2:
+            unread |= {"cross", "cross_pick"}
+        if p.organizations.gap_uptake == 0:
+            unread.add("gap")
+        return unread
+
     def _draw(self) -> Draws:
         """This step's random numbers, in blocks whose shapes depend only on the world, never on the design.
 
         Each stream is drawn from once or twice per step (one block, cut into the named parts), so the cost of
-        drawing does not grow with the number of rules. The blocks are refilled in place every step.
+        drawing does not grow with the number of rules. The blocks are refilled in place every step. Uniform
+        numbers no rule of the run reads (``_unread_draws``) are skipped, not drawn: the stream's generator is
+        advanced past them (one 64-bit output per uniform number, so every later draw is what it would have
+        been); the parts skipped hold zeros.
         """
         blocks = self.__dict__.get("_blocks")
         if blocks is None:  # the first step, or the model was unpickled (views are not pickled as views)
             parts: dict[str, np.ndarray] = {}
             blocks = []
+            unread = self._unread_draws()
             for stream, kind, size, cuts in self._layout:
-                buffer = np.empty(size)
-                blocks.append((getattr(self.streams[stream], kind), buffer))
+                generator = self.streams[stream]
+                buffer = np.zeros(size)
                 for name, shape, start, stop in cuts:
                     parts[name] = buffer[start:stop].reshape(shape)
+                blocks.extend(_fills(generator, kind, buffer, cuts, unread))
             self._blocks, self._draws = blocks, Draws(**parts)
-        for fill, buffer in blocks:
-            fill(out=buffer)
+        for fill, target in blocks:
+            fill(target)
         return self._draws
 
     def __getstate__(self) -> dict[str, Any]:
@@ -609,6 +642,36 @@ def _scenario_from_keywords(parameters: dict[str, Any]) -> Scenario:
         )
     changes = {f"{BY_NAME[name].section}__{name}": value for name, value in parameters.items()}
     return default_scenario().with_values(**changes) if changes else default_scenario()
+
+
+def _fills(
+    generator: np.random.Generator,
+    kind: str,
+    buffer: np.ndarray,
+    cuts: list[tuple[str, tuple[int, ...], int, int]],
+    unread: set[str],
+) -> list[tuple[Any, Any]]:
+    """How to refill one block each step: ``(fill, target)`` pairs, ``fill(target)`` in order.
+
+    A uniform block whose generator can be advanced (PCG64 and its DXSM variant: one 64-bit output per uniform
+    number) is filled in runs, and its unread parts are stepped over; anything else is filled whole.
+    """
+    fill = getattr(generator, kind)
+    bit_generator = generator.bit_generator
+    skips = {name for name, *_ in cuts} & unread
+    if kind != "random" or not skips or not isinstance(bit_generator, np.random.PCG64 | np.random.PCG64DXSM):
+        return [(lambda out, fill=fill: fill(out=out), buffer)]
+    steps: list[tuple[Any, Any]] = []
+    read_from = 0  # the start of the run of numbers to draw (unnamed parts are drawn, as before)
+    for name, _, start, stop in cuts:
+        if name in skips:
+            if start > read_from:
+                steps.append((lambda out, fill=fill: fill(out=out), buffer[read_from:start]))
+            steps.append((bit_generator.advance, stop - start))
+            read_from = stop
+    if buffer.shape[0] > read_from:
+        steps.append((lambda out, fill=fill: fill(out=out), buffer[read_from:]))
+    return steps
 
 
 def _keyed(stream: np.random.Generator, key: int) -> np.random.Generator:
