@@ -454,6 +454,83 @@ def differ(first: np.ndarray, f: int, second: np.ndarray, s: int) -> bool:
     return False
 
 
+@inlined
+def look_up(
+    tables: np.ndarray,
+    row: int,
+    index_tables: np.ndarray,
+    configs: np.ndarray,
+    c: int,
+    index: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Each element's contribution to configuration ``configs[c]`` in version ``row`` of the problem, into ``out``."""
+    table_index(index_tables, configs, c, index)
+    for i in range(configs.shape[1]):
+        out[i] = tables[row, index[i]]
+
+
+@inlined
+def weighed(contributions: np.ndarray, target: np.ndarray, o: int, minimum: float, spread: float, clip: bool) -> float:
+    """Organization ``o``'s objective of a configuration with these contributions: ``read``'s first value."""
+    weighted = 0.0
+    for i in range(contributions.shape[0]):
+        weighted += target[o, i] * contributions[i]
+    return normalised(weighted, minimum, spread, clip)
+
+
+@kernel
+def consider_neighbours(
+    problem: ProblemView,
+    perception: Perception,
+    o: int,
+    known: np.ndarray,
+    belief: np.ndarray,
+    contacts: np.ndarray,
+    offered: np.ndarray,
+    z: np.ndarray,
+    scored: np.ndarray,
+    contributions: np.ndarray,
+    index: np.ndarray,
+    scratch: np.ndarray,
+) -> tuple[int, bool, int, float]:
+    """``consider`` for the configurations organization ``o``'s contacts know (``known[contacts[o, s]]``).
+
+    The same readings, value for value, with each configuration scored once a step: the contributions of what
+    an organization knows, in the problem as it is now, are looked up the first time anyone hears it
+    (``scored``, ``contributions``) and each listener weighs them with its own objective and its own noise. A
+    listener whose data describe an earlier version of the problem looks them up in that version.
+    """
+    tables, table_of, index_tables, minimum, spread, clip = problem
+    target, scale_own, scale_rest, _, _, _ = perception
+    row = table_of[o]
+    best, best_value, reads = 0, -np.inf, 0
+    for slot in range(contacts.shape[1]):
+        c = contacts[o, slot]
+        if not (offered[o, slot] and differ(known, c, known, o)):
+            continue
+        if row == 0:
+            if not scored[c]:
+                look_up(tables, 0, index_tables, known, c, index, contributions[c])
+                scored[c] = True
+            true = weighed(contributions[c], target, o, minimum, spread, clip)
+        else:
+            look_up(tables, row, index_tables, known, c, index, scratch)
+            true = weighed(scratch, target, o, minimum, spread, clip)
+        value = objective(scale_own, scale_rest, o, true, z[o, slot + 1, 0], z[o, slot + 1, 1])
+        reads += 1
+        if value > best_value:
+            best, best_value = slot, value
+    if reads == 0:
+        return best, False, 0, best_value
+    baseline = belief[o]
+    if np.isnan(baseline):
+        look_up(tables, row, index_tables, known, o, index, scratch)
+        true = weighed(scratch, target, o, minimum, spread, clip)
+        baseline = objective(scale_own, scale_rest, o, true, z[o, 0, 0], z[o, 0, 1])
+    return best, best_value > baseline, reads, best_value
+
+
 @kernel
 def consider(
     problem: ProblemView,
@@ -587,27 +664,26 @@ def communicate(
                 shares[o, slot] = heard[o] = True
     if not heard.any():
         return 0
-    offers = np.empty((width, n), dtype=np.bool_)
     taken = np.empty((count, n), dtype=np.bool_)
     taken_value = np.empty(count)
     choice = np.zeros(count, dtype=np.intp)
     take = np.zeros(count, dtype=np.bool_)
     index = np.empty(n, dtype=np.intp)
     only = np.ones((count, 1), dtype=np.bool_)
+    scored = np.zeros(count, dtype=np.bool_)
+    contributions = np.empty((count, n))
+    scratch = np.empty(n)
     for o in range(count):
         if not heard[o]:
             continue
-        for slot in range(width):
-            for e in range(n):
-                offers[slot, e] = known[contacts[o, slot], e]
-        choice[o], take[o], reads, taken_value[o] = consider(
-            problem, perception, o, problem.table_of[o], known, belief, offers, 0, width, shares, z_offers, index
+        choice[o], take[o], reads, taken_value[o] = consider_neighbours(
+            problem, perception, o, known, belief, contacts, shares, z_offers, scored, contributions, index, scratch
         )
         spent[o] += reads
         if not take[o]:
             continue
         for e in range(n):
-            taken[o, e] = offers[choice[o], e]
+            taken[o, e] = known[contacts[o, choice[o]], e]
         if copy_error > 0:
             copy_with_errors(taken, o, known, o, copy_error, copy_draws)
             _, take[o], reads, taken_value[o] = consider(
