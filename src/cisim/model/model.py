@@ -13,7 +13,7 @@ import cisim.model.reporters as reporters
 from cisim.model.conditions import agenda_weights, perceive, tracked_elements
 from cisim.model.draws import Draws
 from cisim.model.ledger import JOINT_BID_CHANCE, Ledger, LedgerRules
-from cisim.model.network import Network, build_graph
+from cisim.model.network import Network, graph_edges
 from cisim.model.phases import Links, Organizations, Regions, Rules, organizations_act, settle
 from cisim.model.region import Region
 from cisim.organizations.agents import Backbone, Organization
@@ -188,14 +188,17 @@ class CollectiveImpactModel(mesa.Model):
     def _wire(self, rng: np.random.Generator) -> Network:
         """One communication graph per region (links stay within regions), joined into one network."""
         p = self.params.communication
-        edges: list[tuple[int, int]] = []
+        parts = []
         for r in range(self.params.regions.n_regions):
             rows = np.flatnonzero(self.population.region == r)
-            graph = build_graph(
+            local = graph_edges(
                 p.network, len(rows), int(rng.integers(2**31)), p.degree, p.rewiring, p.network_file, rows.tolist()
             )
-            edges.extend((rows[u], rows[v]) for u, v in graph.edges())
-        ordered = np.array(sorted((min(u, v), max(u, v)) for u, v in edges), dtype=np.intp).reshape(-1, 2)
+            parts.append(rows[local])
+        edges = np.concatenate(parts) if parts else np.empty((0, 2), dtype=np.intp)
+        low, high = edges.min(axis=1, initial=np.iinfo(np.intp).max), edges.max(axis=1, initial=-1)
+        order = np.lexsort((high, low))  # each link as (lower, higher) number, sorted by both
+        ordered = np.column_stack((low[order], high[order])).astype(np.intp).reshape(-1, 2)
         return Network(ordered, len(self.population), p.trust_initial)
 
     # ------------------------------------------------------------------ views
