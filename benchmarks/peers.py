@@ -68,10 +68,14 @@ def model_values(network: str) -> dict:
 
 
 def build(values: dict, seed: int):
-    """cisim's model for one problem."""
+    """cisim's model for one problem, as the validation driver builds it (no per-step outputs collected)."""
     from cisim.model import CollectiveImpactModel
 
-    return CollectiveImpactModel(rng=seed, **values)
+    try:
+        from cisim.validation.model import COLLECT_EVERY
+    except ImportError:  # a cisim from before the drivers stopped collecting per-step outputs
+        COLLECT_EVERY = 1
+    return CollectiveImpactModel(rng=seed, **{"collect_every": COLLECT_EVERY, **values})
 
 
 def export(model) -> Problem:

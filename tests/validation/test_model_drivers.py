@@ -15,6 +15,7 @@ import pytest
 
 from cisim.validation import drivers, run_experiment
 from cisim.validation import lazer_friedman as lf
+from cisim.validation.model import build_model
 from cisim.validation.report import record
 from cisim.validation.spec import load_validation
 from tests.validation.shipped import shipped, small_model_experiment
@@ -31,7 +32,7 @@ def lazer_friedman_model(network="linear", seed=3, **changes):
     """The model as the Lazer & Friedman experiment builds it, on 10 elements and 16 organizations."""
     spec = shipped("lazer_friedman_2007")
     values = {**spec.model, **spec.arms[network], "problem.n_elements": 10, "organizations.n_organizations": 16}
-    return lf._build({**values, **changes}, seed)
+    return build_model({**values, **changes}, seed)
 
 
 def neighbours(model):
@@ -176,12 +177,10 @@ def test_the_driver_records_the_published_measures_on_paired_problems(tmp_path):
 
 
 def test_arms_that_are_not_paired_are_refused(tmp_path, monkeypatch):
-    build = lf._build
-
     def unpaired(values, seed):
-        return build(values, seed + (values["communication.network"] == "complete"))
+        return build_model(values, seed + (values["communication.network"] == "complete"))
 
-    monkeypatch.setattr(lf, "_build", unpaired)
+    monkeypatch.setattr(lf, "build_model", unpaired)
     with pytest.raises(RuntimeError, match="paired"):
         run_experiment(small("lazer_friedman_2007", tmp_path), drivers()["lazer_friedman"], quick=True)
 
@@ -210,9 +209,21 @@ def test_where_departments_do_not_interact_the_head_changes_nothing(tmp_path):
 def test_the_head_hears_both_departments_every_round():
     spec = shipped("rivkin_siggelkow_2003")
     values = {**spec.model, **spec.arms["coordinated"], "problem.k_across": 1.0}
-    model = lf._build(values, 5)
+    model = build_model(values, 5)
     assert model.landscape.across_share == 1.0
     for _ in range(10):
         model.step()
         assert model.regions[0].plan_ran and model.population.in_plan.all()
         assert model.candidates_searched == 2  # one change per department, as when deciding alone
+
+
+def test_the_drivers_models_collect_no_per_step_outputs_unless_the_experiment_asks():
+    from cisim.validation.model import COLLECT_EVERY
+
+    model = build_model({"organizations.n_organizations": 6, "run.steps": 5}, 1)
+    assert model.params.run.collect_every == COLLECT_EVERY
+    while model.running:
+        model.step()
+    assert model.collected_steps == [0, 5]  # built, and the last step
+    asked = build_model({"organizations.n_organizations": 6, "run.collect_every": 2}, 1)
+    assert asked.params.run.collect_every == 2

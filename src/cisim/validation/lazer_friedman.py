@@ -32,6 +32,7 @@ import numpy as np
 
 from cisim.experiments.runs import replicate_seeds
 from cisim.validation.estimates import Estimate, mean_interval, paired_difference, share_interval
+from cisim.validation.model import build_model
 from cisim.validation.runner import ExperimentOutcome, Measurements, Problem
 from cisim.validation.spec import Field, Study, ValidationSpec
 
@@ -183,7 +184,7 @@ def _run_replicate(spec: ValidationSpec, study: Study, seed: int, limit: int) ->
     runs = {}
     start = None
     for arm in study.arms:
-        model = _build({**spec.model, **spec.arms[arm], **study.overrides}, seed)
+        model = build_model({**spec.model, **spec.arms[arm], **study.overrides}, seed)
         fingerprint = _fingerprint(model)
         if start is None:
             start = fingerprint
@@ -213,14 +214,6 @@ def _run_replicate(spec: ValidationSpec, study: Study, seed: int, limit: int) ->
             round_ += 1
         runs[arm] = ArmRun(scores, unique, value, np.nan if converged_at is None else float(converged_at))
     return runs
-
-
-def _build(values: dict[str, Any], seed: int) -> Any:
-    """The model with ``values`` (dotted names) passed as flat keyword parameters, as the model's API takes them."""
-    from cisim.model import CollectiveImpactModel
-
-    flat = {key.split(".", 1)[1]: value for key, value in values.items()}
-    return CollectiveImpactModel(rng=seed, **flat)
 
 
 def score(model: Any, exponent: float, maximum: float | None = None, fitness: np.ndarray | None = None) -> float:

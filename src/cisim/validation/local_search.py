@@ -26,6 +26,7 @@ import numpy as np
 from cisim.experiments.runs import replicate_seeds
 from cisim.validation.estimates import independent_difference, mean_interval, paired_difference
 from cisim.validation.lazer_friedman import distinct
+from cisim.validation.model import build_model
 from cisim.validation.runner import ExperimentOutcome, Measurements, Problem
 from cisim.validation.spec import Field, ValidationSpec
 
@@ -87,7 +88,7 @@ class LocalSearchDriver:
         k, seed = problem.key
         runs = {}
         for arm, values in spec.arms.items():
-            model = _build({**spec.model, **values, "problem.k": k}, seed)
+            model = build_model({**spec.model, **values, "problem.k": k}, seed)
             start = distinct(model.solutions)
             step = 0
             while not model.landscape.is_local_peak(model.solutions).all() and step < spec.parameters["max_rounds"]:
@@ -138,13 +139,6 @@ class LocalSearchDriver:
         from cisim.validation.figures import local_search_figure
 
         return [local_search_figure(outcome, folder / f"{outcome.spec.name}.png")]
-
-
-def _build(values: dict[str, Any], seed: int) -> Any:
-    """The model with ``values`` (dotted names) as the flat keyword parameters its constructor takes."""
-    from cisim.model import CollectiveImpactModel
-
-    return CollectiveImpactModel(rng=seed, **{key.split(".", 1)[1]: value for key, value in values.items()})
 
 
 DRIVER = LocalSearchDriver()

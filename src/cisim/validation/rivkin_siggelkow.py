@@ -22,6 +22,7 @@ import numpy as np
 
 from cisim.experiments.runs import replicate_seeds
 from cisim.validation.estimates import independent_difference, mean_interval, paired_difference
+from cisim.validation.model import build_model
 from cisim.validation.runner import ExperimentOutcome, Measurements, Problem
 from cisim.validation.spec import Field, ValidationSpec
 
@@ -64,14 +65,13 @@ class RivkinSiggelkowDriver:
 
     def solve(self, spec: ValidationSpec, problem: Problem) -> dict[str, float]:
         """Each arm's final outcome on one problem (same seed, so the same landscape)."""
-        from cisim.model import CollectiveImpactModel
         from cisim.model.reporters import community_outcome
 
         level, seed = problem.key
         finals = {}
         for arm in ARMS:
             values = {**spec.model, **spec.arms[arm], "problem.k_across": level}
-            model = CollectiveImpactModel(rng=seed, **{key.split(".", 1)[1]: value for key, value in values.items()})
+            model = build_model(values, seed)
             for _ in range(spec.parameters["rounds"]):
                 model.step()
             finals[arm] = community_outcome(model)
