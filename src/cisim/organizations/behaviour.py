@@ -472,63 +472,11 @@ def look_up(
 
 @inlined
 def weighed(contributions: np.ndarray, target: np.ndarray, o: int, minimum: float, spread: float, clip: bool) -> float:
-    """Organization ``o``'s objective of a configuration with these contributions: ``read``'s first value."""
+    """Organization ``o``'s objective of a configuration with these contributions (``read``'s first value)."""
     weighted = 0.0
     for i in range(contributions.shape[0]):
         weighted += target[o, i] * contributions[i]
     return normalised(weighted, minimum, spread, clip)
-
-
-@kernel
-def consider_neighbours(
-    problem: ProblemView,
-    perception: Perception,
-    o: int,
-    known: np.ndarray,
-    belief: np.ndarray,
-    contacts: np.ndarray,
-    offered: np.ndarray,
-    z: np.ndarray,
-    scored: np.ndarray,
-    contributions: np.ndarray,
-    index: np.ndarray,
-    scratch: np.ndarray,
-) -> tuple[int, bool, int, float]:
-    """``consider`` for the configurations organization ``o``'s contacts know (``known[contacts[o, s]]``).
-
-    The same readings, value for value, with each configuration scored once a step: the contributions of what
-    an organization knows, in the problem as it is now, are looked up the first time anyone hears it
-    (``scored``, ``contributions``) and each listener weighs them with its own objective and its own noise. A
-    listener whose data describe an earlier version of the problem looks them up in that version.
-    """
-    tables, table_of, index_tables, minimum, spread, clip = problem
-    target, scale_own, scale_rest, _, _, _ = perception
-    row = table_of[o]
-    best, best_value, reads = 0, -np.inf, 0
-    for slot in range(contacts.shape[1]):
-        c = contacts[o, slot]
-        if not (offered[o, slot] and differ(known, c, known, o)):
-            continue
-        if row == 0:
-            if not scored[c]:
-                look_up(tables, 0, index_tables, known, c, index, contributions[c])
-                scored[c] = True
-            true = weighed(contributions[c], target, o, minimum, spread, clip)
-        else:
-            look_up(tables, row, index_tables, known, c, index, scratch)
-            true = weighed(scratch, target, o, minimum, spread, clip)
-        value = objective(scale_own, scale_rest, o, true, z[o, slot + 1, 0], z[o, slot + 1, 1])
-        reads += 1
-        if value > best_value:
-            best, best_value = slot, value
-    if reads == 0:
-        return best, False, 0, best_value
-    baseline = belief[o]
-    if np.isnan(baseline):
-        look_up(tables, row, index_tables, known, o, index, scratch)
-        true = weighed(scratch, target, o, minimum, spread, clip)
-        baseline = objective(scale_own, scale_rest, o, true, z[o, 0, 0], z[o, 0, 1])
-    return best, best_value > baseline, reads, best_value
 
 
 @kernel
@@ -540,11 +488,13 @@ def consider(
     known: np.ndarray,
     belief: np.ndarray,
     offers: np.ndarray,
-    first: int,
-    count: int,
+    rows: np.ndarray,
     offered: np.ndarray,
     z: np.ndarray,
+    scored: np.ndarray,
+    contributions: np.ndarray,
     index: np.ndarray,
+    scratch: np.ndarray,
 ) -> tuple[int, bool, int, float]:
     """Organization ``o`` compares configurations offered to it with what it knows and picks the best it sees.
 
@@ -553,6 +503,12 @@ def consider(
     problem has changed since); where it holds no belief (``nan``: an organization holding its own solution,
     which sees its own performance, as in Lazer and Friedman 2007) it reads what it knows afresh.
 
+    A configuration many organizations hear in one step is scored once: where ``scored`` has a flag per row of
+    ``offers``, the contributions of an offer in the problem as it is now are looked up the first time anyone
+    reads it and kept in ``contributions``, and each listener weighs them with its own objective and its own
+    noise (the same value, to the last bit, as looking them up again). A listener whose data describe an earlier
+    version of the problem looks them up in that version.
+
     Args:
         problem: the problem as read this step.
         perception: how each organization reads outcomes.
@@ -560,28 +516,38 @@ def consider(
         row: the version of the problem its data describe.
         known: what each knows (``known[o]``), ``(O, N)``.
         belief: each one's reading of what it knows, ``(O,)`` (``-inf``: none yet; ``nan``: read afresh).
-        offers: configurations, one per row; the offers are rows ``first`` to ``first + count - 1``.
-        first: the first offer's row.
-        count: how many offers.
+        offers: configurations, one per row; offer ``s`` is row ``rows[s]``.
+        rows: the offers' rows.
         offered: which offers are real: ``offered[o, s]`` for offer ``s``; offers equal to what it knows are
             not read.
         z: standard normal draws, ``z[o, s]`` (own and rest readings) for the status quo (``s = 0``) and offer
             ``s - 1``.
+        scored: whether each row of ``offers`` has its contributions in ``contributions`` (updated); empty:
+            nothing is kept.
+        contributions: the kept contributions, one row per row of ``offers`` (updated).
         index: scratch space of one integer per element.
+        scratch: scratch space of one number per element.
 
     Returns:
-        the offer it takes up (counted from ``first``), whether it takes one up, how many offers it read, and
-        its reading of the offer it takes up.
+        the offer it takes up, whether it takes one up, how many offers it read, and its reading of the offer it
+        takes up.
     """
     tables, _, index_tables, minimum, spread, clip = problem
-    target, scale_own, scale_rest, plan_target, _, _ = perception
+    target, scale_own, scale_rest, _, _, _ = perception
+    keep = row == 0 and scored.shape[0] > 0
     best, best_value, reads = 0, -np.inf, 0
-    for slot in range(count):
-        if not (offered[o, slot] and differ(offers, first + slot, known, o)):
+    for slot in range(rows.shape[0]):
+        c = rows[slot]
+        if not (offered[o, slot] and differ(offers, c, known, o)):
             continue
-        true, _, _ = read(
-            tables, row, index_tables, minimum, spread, clip, target, plan_target, o, offers, first + slot, index
-        )
+        if keep:
+            if not scored[c]:
+                look_up(tables, 0, index_tables, offers, c, index, contributions[c])
+                scored[c] = True
+            true = weighed(contributions[c], target, o, minimum, spread, clip)
+        else:
+            look_up(tables, row, index_tables, offers, c, index, scratch)
+            true = weighed(scratch, target, o, minimum, spread, clip)
         value = objective(scale_own, scale_rest, o, true, z[o, slot + 1, 0], z[o, slot + 1, 1])
         reads += 1
         if value > best_value:
@@ -590,7 +556,8 @@ def consider(
         return best, False, 0, best_value
     baseline = belief[o]
     if np.isnan(baseline):
-        true, _, _ = read(tables, row, index_tables, minimum, spread, clip, target, plan_target, o, known, o, index)
+        look_up(tables, row, index_tables, known, o, index, scratch)
+        true = weighed(scratch, target, o, minimum, spread, clip)
         baseline = objective(scale_own, scale_rest, o, true, z[o, 0, 0], z[o, 0, 1])
     return best, best_value > baseline, reads, best_value
 
@@ -673,11 +640,26 @@ def communicate(
     scored = np.zeros(count, dtype=np.bool_)
     contributions = np.empty((count, n))
     scratch = np.empty(n)
+    itself = np.empty(1, dtype=np.intp)
+    unkept, none = np.zeros(0, dtype=np.bool_), np.empty((0, n))
     for o in range(count):
         if not heard[o]:
             continue
-        choice[o], take[o], reads, taken_value[o] = consider_neighbours(
-            problem, perception, o, known, belief, contacts, shares, z_offers, scored, contributions, index, scratch
+        choice[o], take[o], reads, taken_value[o] = consider(
+            problem,
+            perception,
+            o,
+            problem.table_of[o],
+            known,
+            belief,
+            known,
+            contacts[o],
+            shares,
+            z_offers,
+            scored,
+            contributions,
+            index,
+            scratch,
         )
         spent[o] += reads
         if not take[o]:
@@ -686,8 +668,9 @@ def communicate(
             taken[o, e] = known[contacts[o, choice[o]], e]
         if copy_error > 0:
             copy_with_errors(taken, o, known, o, copy_error, copy_draws)
+            itself[0] = o
             _, take[o], reads, taken_value[o] = consider(
-                problem, perception, o, 0, known, belief, taken, o, 1, only, z_copy, index
+                problem, perception, o, 0, known, belief, taken, itself, only, z_copy, unkept, none, index, scratch
             )
             spent[o] += reads
             if not take[o] and stay_after_dropped_copy:
@@ -750,7 +733,9 @@ def share_between_regions(
     """
     count, n = known.shape
     index = np.empty(n, dtype=np.intp)
+    scratch = np.empty(n)
     only = np.ones((count, 1), dtype=np.bool_)
+    unkept, none = np.zeros(0, dtype=np.bool_), np.empty((0, n))
     adoptions = 0
     for o in range(count):
         r = region[o]
@@ -758,7 +743,20 @@ def share_between_regions(
             continue
         row = problem.table_of[o]
         _, take, reads, value = consider(
-            problem, perception, o, row, known, belief, region_configs, source[r], 1, only, z, index
+            problem,
+            perception,
+            o,
+            row,
+            known,
+            belief,
+            region_configs,
+            source[r : r + 1],
+            only,
+            z,
+            unkept,
+            none,
+            index,
+            scratch,
         )
         spent[o] += reads
         if take:
