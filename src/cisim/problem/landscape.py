@@ -494,7 +494,6 @@ def exact_extremes(
         method: ``"numpy"`` (vectorised chunks: no compilation, fastest for small problems) or ``"numba"``
             (Gray-code order, compiled: about ``(k+1)/n`` of numpy's work; see :mod:`cisim.problem.gray_code`).
     """
-    n = tables.shape[0]
     geometry = _Geometry(dependencies, domain_of, n_domains)
     if method == "numba":
         from cisim.problem.gray_code import gray_code_extremes  # imported here: numba is slow to import
@@ -509,11 +508,22 @@ def exact_extremes(
         best, worst, domain_best, domain_worst = _numpy_extremes(tables, geometry)
     else:
         raise ValueError(f"method must be 'numpy' or 'numba', got {method!r}")
-    bits = 1 << np.arange(n)
+    return _extremes_of_codes(tables, geometry, (best, worst, domain_best, domain_worst))
 
-    def decode(codes: np.ndarray | int) -> np.ndarray:
-        return (np.asarray(codes, dtype=np.int64)[..., None] & bits) > 0
 
+def _extremes_of_codes(
+    tables: np.ndarray, geometry: _Geometry, codes: tuple[int, int, np.ndarray, np.ndarray]
+) -> Extremes:
+    """Extremes valued exactly at configuration codes (bit ``e`` is element ``e``).
+
+    ``codes`` are the best and worst configurations' codes, then each domain's best and worst codes.
+    """
+    bits = 1 << np.arange(tables.shape[0])
+
+    def decode(code: np.ndarray | int) -> np.ndarray:
+        return (np.asarray(code, dtype=np.int64)[..., None] & bits) > 0
+
+    best, worst, domain_best, domain_worst = codes
     return _extremes_at(
         tables, geometry, decode(best), decode(worst), decode(domain_best), decode(domain_worst), exact=True
     )
