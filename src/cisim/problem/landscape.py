@@ -8,7 +8,9 @@ large ``k`` with most interactions across domains is a complex one (sources 000 
 Outcomes are shares of what is achievable on the landscape *as it is now*: ``(F - F_min) / (F_max - F_min)``
 with the extremes of the current landscape, after every policy win and every change of the problem. Up to
 :data:`EXACT_LIMIT` elements the extremes are exact (every configuration is evaluated); above it they are
-estimated by multi-start steepest ascent and descent (see :meth:`Landscape.estimated_extremes`).
+estimated by multi-start steepest ascent and descent (see :meth:`Landscape.estimated_extremes`). From
+``NUMPY_LIMIT + 1`` to :data:`KEEP_LIMIT` elements the sums of every configuration are kept between searches
+and a change updates them (:mod:`cisim.problem.kept`), with the same result as evaluating everything again.
 
 Every evaluation is vectorised: a batch of configurations is one numpy call.
 """
@@ -27,6 +29,9 @@ EXACT_LIMIT = 24
 #: Up to this many elements exhaustive search runs in numpy; above it in numba-compiled Gray-code order
 #: (faster per call, but importing numba costs a few tenths of a second once per process).
 NUMPY_LIMIT = 12
+#: Up to this many elements (and above ``NUMPY_LIMIT``) the sums of every configuration are kept between searches,
+#: so that a policy win or turbulence updates them instead of walking again (:mod:`cisim.problem.kept`).
+KEEP_LIMIT = 16
 #: Random starts of each climb when the extremes are estimated.
 ESTIMATE_STARTS = 1024
 #: Configurations evaluated together in numpy's exhaustive search (bounds its memory to a few megabytes).
@@ -325,6 +330,13 @@ class Landscape:
 
     def _search(self, tables: np.ndarray, track_domains: bool, start: np.ndarray | None) -> Extremes:
         if self.optimum_is_exact:  # domains come at little extra cost
+            if NUMPY_LIMIT < self.n_elements <= KEEP_LIMIT:
+                # Sums of every configuration, kept between searches: a change costs a fraction of a walk.
+                from cisim.problem.kept import kept_extreme_codes  # imported here: numba is slow to import
+
+                codes = kept_extreme_codes(tables, self.dependencies, self.domain_of, self.n_domains)
+                if codes is not None:  # else an extreme is too close to call from the sums: walk
+                    return _extremes_of_codes(tables, self._geometry, codes)
             method: Literal["numpy", "numba"] = "numpy" if self.n_elements <= NUMPY_LIMIT else "numba"
             return exact_extremes(tables, self.dependencies, self.domain_of, self.n_domains, method)
         extra = None if start is None else start[None, :]
