@@ -30,10 +30,13 @@ a column, in which case the caller falls back to the walk (:func:`kept_extreme_c
 No random numbers are drawn: the sums are a function of the tables alone.
 
 **Memory.** Kept sums live in a pool shared by all landscapes of the process (so that paired arms of one
-seed, which share their problem, also share the sums), at most :data:`KEPT_STATES` of them, least recently
-used dropped first. Each holds ``(n_domains + 1) * 2^n`` float64 sums (2.6 MB at 16 elements and 4
-domains; at most 17 x 2^16 x 8 bytes = 8.9 MB), a copy of the tables it describes (``n * 2^(k+1)`` float64:
-16 KB at k = 6, 8 MB at 16 elements and k = 15) and two small index arrays (32 KB).
+seed, which share their problem, also share the sums), at most :data:`KEPT_STATES` of them (a landscape with
+policy lifts and turbulence uses two: the unlifted tables and the lifted ones), least recently used dropped
+first. New sums reuse the memory of dropped ones: writing to fresh memory costs about as much as computing
+the sums (1.3 ms for 2.6 MB, measured). Each entry holds ``(n_domains + 1) * 2^n`` float64 sums (2.6 MB at
+16 elements and 4 domains; at most 17 x 2^16 x 8 bytes = 8.9 MB), a copy of the tables it describes
+(``n * 2^(k+1)`` float64: 16 KB at k = 6, 8 MB at 16 elements and k = 15) and two index arrays (32 KB).
+So the pool holds 5.2 MB in a default run and never more than 34 MB.
 
 This module imports numba; :mod:`cisim.problem.landscape` imports it only when a landscape needs it.
 """
@@ -51,8 +54,8 @@ from cisim.problem.landscape import KEEP_LIMIT
 #: A column's extreme is taken from the kept sums only if no other configuration (other than those with the
 #: same contributions) comes this close to it; otherwise the walk decides. In units of raw sums (not means).
 TOLERANCE = 1e-7
-#: Kept sums in the pool (each is a few megabytes; see the module's docstring).
-KEPT_STATES = 4
+#: Kept sums in the pool (each is a few megabytes: at most 2 x 17 MB in all; see the module's docstring).
+KEPT_STATES = 2
 #: After this many changed rows added to the sums they are computed afresh (bounds the rounding that adding
 #: differences builds up: see :func:`rounding_bound`).
 REBUILD_AFTER = 1 << 20
