@@ -111,33 +111,45 @@ def _split_indexes(dependencies: np.ndarray, n: int) -> tuple[np.ndarray, np.nda
 
 @numba.njit(cache=True, nogil=True)
 def _build_sums(
-    tables: np.ndarray, lo: np.ndarray, hi: np.ndarray, domain_starts: np.ndarray, sums: np.ndarray
+    tables: np.ndarray, lo: np.ndarray, hi: np.ndarray, order: np.ndarray, kinds: np.ndarray, sums: np.ndarray
 ) -> None:  # pragma: no cover - compiled; checked against the walk in tests
     """Fill ``sums[d, code]`` with domain ``d``'s sum of contributions and ``sums[-1, code]`` with the total.
 
-    Domains are contiguous blocks of elements starting at ``domain_starts``. Codes are visited in blocks of
-    equal high bits; within a block each element's contributions are read through its low-bit index, two
-    elements at a time (every code's sum is formed by the same additions in the same order).
+    Codes are visited in blocks of equal high bits; within a block each element's contributions are read
+    through its low-bit index. ``order`` lists each domain's elements in three groups, whose ends
+    ``kinds[d]`` gives: those that read low bits only (their sums are the same in every block, so they are
+    added up once), those that read high bits only (one number per block), then the rest, two at a time.
+    Every code's sum is formed by the same additions in the same order.
     """
-    n = tables.shape[0]
-    n_domains = domain_starts.size
+    n_domains = kinds.shape[0]
     size = lo.shape[1]
+    low_part = np.zeros((n_domains, size))
+    for d in range(n_domains):
+        start = kinds[d - 1, 2] if d else 0
+        for i in order[start : kinds[d, 0]]:
+            row, low = tables[i], lo[i]
+            for v in range(size):
+                low_part[d, v] += row[low[v]]
     for h in range(hi.shape[1]):
         base = h * size
         total = sums[n_domains, base : base + size]
         total[:] = 0.0
         for d in range(n_domains):
-            stop = domain_starts[d + 1] if d + 1 < n_domains else n
+            high_part = 0.0
+            for i in order[kinds[d, 0] : kinds[d, 1]]:
+                high_part += tables[i, hi[i, h]]
             domain = sums[d, base : base + size]
-            domain[:] = 0.0
-            i = domain_starts[d]
-            while i + 1 < stop:  # the row from this block's high bits on, read by the low bits' index
+            for v in range(size):
+                domain[v] = low_part[d, v] + high_part
+            mixed = order[kinds[d, 1] : kinds[d, 2]]
+            for m in range(0, mixed.size - 1, 2):  # the row from this block's high bits on, by the low bits' index
+                i, j = mixed[m], mixed[m + 1]
                 first, first_low = tables[i, hi[i, h] :], lo[i]
-                second, second_low = tables[i + 1, hi[i + 1, h] :], lo[i + 1]
+                second, second_low = tables[j, hi[j, h] :], lo[j]
                 for v in range(size):
                     domain[v] += first[first_low[v]] + second[second_low[v]]
-                i += 2
-            if i < stop:
+            if mixed.size % 2:
+                i = mixed[mixed.size - 1]
                 first, first_low = tables[i, hi[i, h] :], lo[i]
                 for v in range(size):
                     domain[v] += first[first_low[v]]
@@ -183,9 +195,13 @@ class _Kept:
         self.dependencies = dependencies.copy()
         self.domain_of = domain_of.astype(np.int64)
         self.n_domains = n_domains
-        sizes = np.bincount(self.domain_of, minlength=n_domains)
-        self.domain_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.lo, self.hi = _split_indexes(self.dependencies.astype(np.int64), n)
+        # Each domain's elements: those reading low bits only, high bits only, both (see _build_sums).
+        group = np.where(~self.hi.any(axis=1), 0, np.where(~self.lo.any(axis=1), 1, 2))
+        self.order = np.lexsort((group, self.domain_of)).astype(np.int64)
+        self.kinds = np.searchsorted(
+            self.domain_of * 3 + group, np.arange(n_domains)[:, None] * 3 + np.array([1, 2, 3]), sorter=self.order
+        ).astype(np.int64)
         # Configurations with the same contributions in a column: 2^(bits the column does not read).
         bits = 1 << self.dependencies.astype(np.int64)
         reads = np.zeros(n_domains + 1, dtype=np.int64)
@@ -215,7 +231,7 @@ class _Kept:
 
     def build(self) -> None:
         """Compute every sum afresh from ``self.tables`` and search every column."""
-        _build_sums(self.tables, self.lo, self.hi, self.domain_starts, self.sums)
+        _build_sums(self.tables, self.lo, self.hi, self.order, self.kinds, self.sums)
         self.row_updates = 0
         self.search(np.arange(self.n_domains + 1))
 
