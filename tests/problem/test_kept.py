@@ -10,7 +10,7 @@ from cisim.problem import kept as kept_module
 from cisim.problem import landscape as landscape_module
 from cisim.problem.gray_code import gray_code_extremes
 from cisim.problem.kept import KEPT_STATES, REBUILD_AFTER, TOLERANCE, kept_extreme_codes, rounding_bound
-from cisim.problem.landscape import KEEP_LIMIT, NUMPY_LIMIT, exact_extremes
+from cisim.problem.landscape import KEEP_FROM_K, KEEP_LIMIT, NUMPY_LIMIT, exact_extremes
 
 
 @pytest.fixture(autouse=True)
@@ -106,7 +106,7 @@ def test_kept_sums_find_the_walks_extremes_through_lifts_and_redraws(
 
 
 @pytest.mark.parametrize("interaction", ["random", "adjacent", "with_replacement"])
-@pytest.mark.parametrize(("n", "n_domains", "k"), [(13, 4, 0), (14, 3, 2), (16, 4, 6), (16, 16, 3), (15, 1, 14)])
+@pytest.mark.parametrize(("n", "n_domains", "k"), [(13, 4, 2), (14, 3, 2), (16, 4, 6), (16, 16, 3), (15, 1, 14)])
 def test_a_landscape_in_the_kept_range_has_the_full_searchs_extremes_after_every_change(n, n_domains, k, interaction):
     assert NUMPY_LIMIT < n <= KEEP_LIMIT
     rng = np.random.default_rng(n * 100 + k)
@@ -156,13 +156,16 @@ def test_the_search_is_the_same_from_an_empty_pool_or_from_kept_sums():
 
 # ---------------------------------------------------------------- ties are left to the walk
 def test_an_exact_tie_is_left_to_the_walk():
-    # k = 0 and a lift of 1: the element's contribution is 1 whatever its value, so pairs of configurations
-    # tie exactly on the total; the sums cannot say which one the walk finds.
-    landscape = Landscape(14, 2, 0, 0.0, np.random.default_rng(1))
-    assert kept_extreme_codes(landscape.tables, landscape.dependencies, landscape.domain_of, 2) is not None
-    landscape.improve(3, 1.0)
-    assert kept_extreme_codes(landscape.tables, landscape.dependencies, landscape.domain_of, 2) is None
-    full = exact_extremes(landscape.tables, landscape.dependencies, landscape.domain_of, 2, "numba")
+    # Element 5 is read by elements 3, 4 and 5 (each depends on the two after it); lifted all the way, their
+    # contributions are 1 whatever element 5's value, so pairs of configurations tie exactly on the total and
+    # the sums cannot say which one the walk finds.
+    landscape = Landscape(14, 2, 2, 0.0, np.random.default_rng(1), interaction="adjacent")
+    arguments = (landscape.dependencies, landscape.domain_of, 2)
+    assert kept_extreme_codes(landscape.tables, *arguments) is not None
+    for element in (3, 4, 5):
+        landscape.improve(element, 1.0)
+    assert kept_extreme_codes(landscape.tables, *arguments) is None
+    full = exact_extremes(landscape.tables, *arguments, "numba")
     np.testing.assert_array_equal(landscape.optimum, full.optimum)  # the landscape walked
     assert (landscape.maximum, landscape.minimum) == (full.maximum, full.minimum)
 
@@ -171,6 +174,14 @@ def test_configurations_with_the_same_contributions_are_not_a_tie():
     # k = 0, two domains: a domain's sum reads only its own elements, so 2^7 configurations share each value.
     landscape = Landscape(14, 2, 0, 0.0, np.random.default_rng(2))
     assert assert_same_extremes(landscape, landscape.tables)
+
+
+@pytest.mark.parametrize(("k", "kept"), [(KEEP_FROM_K - 1, 0), (KEEP_FROM_K, 1)])
+def test_sums_are_kept_where_elements_have_enough_partners(k, kept):
+    landscape = Landscape(14, 2, k, 0.5, np.random.default_rng(6))
+    landscape.improve(1, 0.5)
+    landscape.extremes  # noqa: B018 - finds the extremes
+    assert len(kept_module._pool) == kept
 
 
 # ---------------------------------------------------------------- rounding, memory, randomness

@@ -9,8 +9,9 @@ Outcomes are shares of what is achievable on the landscape *as it is now*: ``(F 
 with the extremes of the current landscape, after every policy win and every change of the problem. Up to
 :data:`EXACT_LIMIT` elements the extremes are exact (every configuration is evaluated); above it they are
 estimated by multi-start steepest ascent and descent (see :meth:`Landscape.estimated_extremes`). From
-``NUMPY_LIMIT + 1`` to :data:`KEEP_LIMIT` elements the sums of every configuration are kept between searches
-and a change updates them (:mod:`cisim.problem.kept`), with the same result as evaluating everything again.
+``NUMPY_LIMIT + 1`` to :data:`KEEP_LIMIT` elements (``k >= KEEP_FROM_K``) the sums of every configuration are kept
+between searches and a change updates them (:mod:`cisim.problem.kept`), with the same result as evaluating
+everything again.
 
 Every evaluation is vectorised: a batch of configurations is one numpy call.
 """
@@ -30,8 +31,12 @@ EXACT_LIMIT = 24
 #: (faster per call, but importing numba costs a few tenths of a second once per process).
 NUMPY_LIMIT = 12
 #: Up to this many elements (and above ``NUMPY_LIMIT``) the sums of every configuration are kept between searches,
-#: so that a policy win or turbulence updates them instead of walking again (:mod:`cisim.problem.kept`).
+#: so that a policy win or turbulence updates them instead of walking again (:mod:`cisim.problem.kept`)...
 KEEP_LIMIT = 16
+#: ...when elements have at least this many partners: with fewer the Gray-code walk is so cheap (each step updates
+#: one or two contributions) that computing every sum first costs more than later changes save (measured in default
+#: runs: k = 1 slower, k = 2 faster; see benchmarks/README.md).
+KEEP_FROM_K = 2
 #: Random starts of each climb when the extremes are estimated.
 ESTIMATE_STARTS = 1024
 #: Configurations evaluated together in numpy's exhaustive search (bounds its memory to a few megabytes).
@@ -330,7 +335,7 @@ class Landscape:
 
     def _search(self, tables: np.ndarray, track_domains: bool, start: np.ndarray | None) -> Extremes:
         if self.optimum_is_exact:  # domains come at little extra cost
-            if NUMPY_LIMIT < self.n_elements <= KEEP_LIMIT:
+            if NUMPY_LIMIT < self.n_elements <= KEEP_LIMIT and self.k >= KEEP_FROM_K:
                 # Sums of every configuration, kept between searches: a change costs a fraction of a walk.
                 from cisim.problem.kept import kept_extreme_codes  # imported here: numba is slow to import
 
