@@ -209,7 +209,7 @@ class _Kept:
         np.bitwise_or.at(reads, np.repeat(self.domain_of, dependencies.shape[1]), bits.ravel())
         reads[-1] = np.bitwise_or.reduce(reads[:-1])
         self.copies = np.array([1 << (n - int(r).bit_count()) for r in reads], dtype=np.int64)
-        # Memory of sums dropped from the pool is reused: fresh pages would cost as much as a tenth of a build.
+        # Memory of sums dropped from the pool is reused: writing to fresh memory costs about as much as a build.
         shape = (n_domains + 1, 1 << n)
         self.sums = reuse.sums if reuse is not None and reuse.sums.shape == shape else np.empty(shape)
         self.best = np.zeros(n_domains + 1, dtype=np.int64)
@@ -288,7 +288,7 @@ def _take(tables: np.ndarray, dependencies: np.ndarray, domain_of: np.ndarray, n
     """Take the nearest kept sums out of the pool, brought up to ``tables`` (or new ones)."""
     n = tables.shape[0]
     with _pool_lock:
-        nearest, rows = None, None
+        nearest, rows, dropped = None, None, None
         for kept in _pool:
             if kept.fits(dependencies, domain_of, n_domains, tables.shape):
                 changed = np.flatnonzero((kept.tables != tables).any(axis=1))
@@ -298,7 +298,8 @@ def _take(tables: np.ndarray, dependencies: np.ndarray, domain_of: np.ndarray, n
             _pool.remove(nearest)
         else:  # none near enough: new sums (in the memory of the least recently used, if the pool is full)
             nearest = None
-            dropped = _pool.pop(0) if len(_pool) >= KEPT_STATES else None
+            if len(_pool) >= KEPT_STATES:
+                dropped = _pool.pop(0)
     if nearest is None:
         return _Kept(tables, dependencies, domain_of, n_domains, reuse=dropped)
     assert rows is not None
