@@ -17,9 +17,13 @@ disturbs it less):
 3. the error of the estimate used above ``EXACT_LIMIT`` elements, measured where the exact extremes are known
    (n = 18..24, k = 0..10, several landscapes each): how far short of the exact range the estimated maximum
    and minimum fall, overall and per domain, as shares of the exact range;
-4. the cost of one estimate above the limit (n = 25, 40, 100).
+4. the cost of one estimate above the limit (n = 25, 40, 100);
+5. from ``NUMPY_LIMIT + 1`` to ``KEEP_LIMIT`` elements, where the sums of every configuration are kept between
+   searches (``cisim.problem.kept``): the first search (computing every sum), the search after a policy lift
+   (one element's table changes) and after turbulence (a share of 0.3 redrawn: about 5 elements of 16), each
+   against the Gray-code walk that ``Landscape`` used before for the same tables, and whether they agree.
 
-``--quick`` runs fewer sizes and landscapes (about half a minute).
+``--quick`` runs fewer sizes and landscapes (about half a minute); ``--kept-only`` runs part 5 alone.
 """
 
 from __future__ import annotations
@@ -32,7 +36,16 @@ from pathlib import Path
 
 import numpy as np
 
-from cisim.problem.landscape import EXACT_LIMIT, NUMPY_LIMIT, Landscape, exact_extremes
+from cisim.problem.landscape import (
+    EXACT_LIMIT,
+    KEEP_FROM_K,
+    KEEP_LIMIT,
+    NUMPY_LIMIT,
+    Extremes,
+    Landscape,
+    _extremes_of_codes,
+    exact_extremes,
+)
 
 CHUNK = 1 << 16
 
@@ -93,7 +106,7 @@ def exact_timings(sizes: list[int], previous_up_to: int) -> list[dict]:
         row["previous_s"] = (
             cpu_seconds(lambda ls=landscape: previous_exhaustive_extremes(ls), 1) if n <= previous_up_to else None
         )
-        row["used"] = "numpy" if n <= NUMPY_LIMIT else "numba"
+        row["used"] = "numpy" if n <= NUMPY_LIMIT else "kept sums (numba)" if n <= KEEP_LIMIT else "numba"
         rows.append(row)
         print(
             f"  n={n}: numba {row['numba_s']:.4f} s, numpy {fmt(row['numpy_s'])} s, previous {fmt(row['previous_s'])} s"
@@ -172,6 +185,85 @@ def estimate_costs(sizes: list[int]) -> list[dict]:
     return rows
 
 
+def kept_timings(sizes: list[int], k: int = 6) -> list[dict]:
+    """Searches from kept sums against the walk on the same tables (CPU milliseconds, isolated), k = 6, 4 domains."""
+    rows = []
+    for n in sizes:
+        row = kept_row(n, k)
+        rows.append(row)
+        print(
+            f"  n={n}: first {row['first_ms']:.3f} ms (walk {row['first_walk_ms']:.3f}), "
+            f"lift {row['lift_ms']:.3f} (walk {row['lift_walk_ms']:.3f}), "
+            f"turbulence {row['turbulence_ms']:.3f} (walk {row['turbulence_walk_ms']:.3f})"
+        )
+    return rows
+
+
+def kept_row(n: int, k: int, repeats: int = 30) -> dict:
+    """One size of :func:`kept_timings`.
+
+    A first search is timed on landscapes of three seeds in turn, so that each finds no sums of its own (and
+    reuses dropped ones' memory, as in a run after the first few). A change is timed going back and forth
+    between the tables before and after it, so that every search moves the kept sums by that change. The
+    walk is ``exact_extremes`` (numba), which ``Landscape`` used for these sizes before. Both include valuing
+    the configurations found.
+    """
+    from cisim.problem import kept
+
+    def search_kept(landscape: Landscape, tables: np.ndarray) -> Extremes:
+        codes = kept.kept_extreme_codes(tables, landscape.dependencies, landscape.domain_of, 4)
+        assert codes is not None
+        return _extremes_of_codes(tables, landscape._geometry, codes)
+
+    def walk(landscape: Landscape, tables: np.ndarray) -> Extremes:
+        return exact_extremes(tables, landscape.dependencies, landscape.domain_of, 4, "numba")
+
+    kept.clear()
+    landscapes = [landscape_for(n, k, seed) for seed in range(3)]
+    landscape = landscapes[0]
+    before = landscape.tables
+    lifted = before.copy()
+    lifted[3] += 0.3 * (1.0 - lifted[3])
+    redrawn = before.copy()
+    rng = np.random.default_rng(n)
+    changed = rng.choice(n, round(0.3 * n), replace=False)
+    redrawn[changed] = rng.random((len(changed), before.shape[1]))
+    for tables in (before, lifted, redrawn):  # the same extremes
+        found, full = search_kept(landscape, tables), walk(landscape, tables)
+        assert np.array_equal(found.optimum, full.optimum) and (found.maximum, found.minimum) == (
+            full.maximum,
+            full.minimum,
+        )
+        assert np.array_equal(found.domain_minimum, full.domain_minimum)
+    firsts = landscapes * (repeats // len(landscapes))
+    row: dict = {
+        "n": n,
+        "k": k,
+        "first_ms": cpu_seconds(lambda: [search_kept(ls, ls.tables) for ls in firsts], 3) / len(firsts),
+        "first_walk_ms": cpu_seconds(lambda: [walk(ls, ls.tables) for ls in firsts], 3) / len(firsts),
+    }
+    search_kept(landscape, before)
+    for name, tables in (("lift", lifted), ("turbulence", redrawn)):
+        back_and_forth = [tables, before] * (repeats // 2)
+        seconds = cpu_seconds(lambda b=back_and_forth: [search_kept(landscape, t) for t in b], 3)
+        row[f"{name}_ms"] = seconds / len(back_and_forth)
+        seconds = cpu_seconds(lambda b=back_and_forth: [walk(landscape, t) for t in b], 3)
+        row[f"{name}_walk_ms"] = seconds / len(back_and_forth)
+    kept.clear()
+    return {key: value * 1e3 if key.endswith("_ms") else value for key, value in row.items()}
+
+
+def print_kept(rows: list[dict]) -> None:
+    print(
+        f"\n### Kept sums ({NUMPY_LIMIT + 1} to {KEEP_LIMIT} elements, k >= {KEEP_FROM_K}), k = 6, 4 domains: CPU ms\n"
+    )
+    print("| n | first search | walk | after a lift | walk | after turbulence (0.3) | walk |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        cells = [f"{row[f'{name}{side}_ms']:.3f}" for name in ("first", "lift", "turbulence") for side in ("", "_walk")]
+        print(f"| {row['n']} | " + " | ".join(cells) + " |")
+
+
 def fmt(value: float | None, digits: int = 4) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
@@ -213,7 +305,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer sizes and landscapes (about half a minute)")
     parser.add_argument("--json", type=Path, help="also write the measurements to this file")
+    parser.add_argument("--kept-only", action="store_true", help="only the searches from kept sums (part 5)")
     arguments = parser.parse_args()
+    if arguments.kept_only:
+        print("kept sums")
+        kept = kept_timings(list(range(NUMPY_LIMIT + 1, KEEP_LIMIT + 1)))
+        print_kept(kept)
+        if arguments.json:
+            arguments.json.write_text(json.dumps({"kept": kept}, indent=2))
+        return
     if arguments.quick:
         sizes, previous_up_to, error_sizes, ks, seeds = [16, 20, 24], 20, [18, 20], [2, 6, 10], 2
     else:
@@ -226,9 +326,14 @@ def main() -> None:
     print("estimate")
     errors = estimate_errors(error_sizes, ks, seeds)
     costs = estimate_costs([EXACT_LIMIT + 1, 40, 100] if not arguments.quick else [EXACT_LIMIT + 1])
+    print("kept sums")
+    kept = kept_timings(
+        [NUMPY_LIMIT + 1, KEEP_LIMIT] if arguments.quick else list(range(NUMPY_LIMIT + 1, KEEP_LIMIT + 1))
+    )
     print_tables(exact, hot, errors, costs)
+    print_kept(kept)
     if arguments.json:
-        measured = {"exact": exact, "hot_path": hot, "estimate_error": errors, "estimate_cost": costs}
+        measured = {"exact": exact, "hot_path": hot, "estimate_error": errors, "estimate_cost": costs, "kept": kept}
         arguments.json.write_text(json.dumps(measured, indent=2))
 
 

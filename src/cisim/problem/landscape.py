@@ -8,7 +8,10 @@ large ``k`` with most interactions across domains is a complex one (sources 000 
 Outcomes are shares of what is achievable on the landscape *as it is now*: ``(F - F_min) / (F_max - F_min)``
 with the extremes of the current landscape, after every policy win and every change of the problem. Up to
 :data:`EXACT_LIMIT` elements the extremes are exact (every configuration is evaluated); above it they are
-estimated by multi-start steepest ascent and descent (see :meth:`Landscape.estimated_extremes`).
+estimated by multi-start steepest ascent and descent (see :meth:`Landscape.estimated_extremes`). From
+``NUMPY_LIMIT + 1`` to :data:`KEEP_LIMIT` elements (``k >= KEEP_FROM_K``) the sums of every configuration are kept
+between searches and a change updates them (:mod:`cisim.problem.kept`), with the same result as evaluating
+everything again.
 
 Every evaluation is vectorised: a batch of configurations is one numpy call.
 """
@@ -27,6 +30,13 @@ EXACT_LIMIT = 24
 #: Up to this many elements exhaustive search runs in numpy; above it in numba-compiled Gray-code order
 #: (faster per call, but importing numba costs a few tenths of a second once per process).
 NUMPY_LIMIT = 12
+#: Up to this many elements (and above ``NUMPY_LIMIT``) the sums of every configuration are kept between searches,
+#: so that a policy win or turbulence updates them instead of walking again (:mod:`cisim.problem.kept`)...
+KEEP_LIMIT = 16
+#: ...when elements have at least this many partners: with fewer the Gray-code walk is so cheap (each step updates
+#: one or two contributions) that computing every sum first costs more than later changes save (measured in default
+#: runs: k = 1 slower, k = 2 faster; see benchmarks/README.md).
+KEEP_FROM_K = 2
 #: Random starts of each climb when the extremes are estimated.
 ESTIMATE_STARTS = 1024
 #: Configurations evaluated together in numpy's exhaustive search (bounds its memory to a few megabytes).
@@ -325,6 +335,13 @@ class Landscape:
 
     def _search(self, tables: np.ndarray, track_domains: bool, start: np.ndarray | None) -> Extremes:
         if self.optimum_is_exact:  # domains come at little extra cost
+            if NUMPY_LIMIT < self.n_elements <= KEEP_LIMIT and self.k >= KEEP_FROM_K:
+                # Sums of every configuration, kept between searches: a change costs a fraction of a walk.
+                from cisim.problem.kept import kept_extreme_codes  # imported here: numba is slow to import
+
+                codes = kept_extreme_codes(tables, self.dependencies, self.domain_of, self.n_domains)
+                if codes is not None:  # else an extreme is too close to call from the sums: walk
+                    return _extremes_of_codes(tables, self._geometry, codes)
             method: Literal["numpy", "numba"] = "numpy" if self.n_elements <= NUMPY_LIMIT else "numba"
             return exact_extremes(tables, self.dependencies, self.domain_of, self.n_domains, method)
         extra = None if start is None else start[None, :]
@@ -494,7 +511,6 @@ def exact_extremes(
         method: ``"numpy"`` (vectorised chunks: no compilation, fastest for small problems) or ``"numba"``
             (Gray-code order, compiled: about ``(k+1)/n`` of numpy's work; see :mod:`cisim.problem.gray_code`).
     """
-    n = tables.shape[0]
     geometry = _Geometry(dependencies, domain_of, n_domains)
     if method == "numba":
         from cisim.problem.gray_code import gray_code_extremes  # imported here: numba is slow to import
@@ -509,11 +525,22 @@ def exact_extremes(
         best, worst, domain_best, domain_worst = _numpy_extremes(tables, geometry)
     else:
         raise ValueError(f"method must be 'numpy' or 'numba', got {method!r}")
-    bits = 1 << np.arange(n)
+    return _extremes_of_codes(tables, geometry, (best, worst, domain_best, domain_worst))
 
-    def decode(codes: np.ndarray | int) -> np.ndarray:
-        return (np.asarray(codes, dtype=np.int64)[..., None] & bits) > 0
 
+def _extremes_of_codes(
+    tables: np.ndarray, geometry: _Geometry, codes: tuple[int, int, np.ndarray, np.ndarray]
+) -> Extremes:
+    """Extremes valued exactly at configuration codes (bit ``e`` is element ``e``).
+
+    ``codes`` are the best and worst configurations' codes, then each domain's best and worst codes.
+    """
+    bits = 1 << np.arange(tables.shape[0])
+
+    def decode(code: np.ndarray | int) -> np.ndarray:
+        return (np.asarray(code, dtype=np.int64)[..., None] & bits) > 0
+
+    best, worst, domain_best, domain_worst = codes
     return _extremes_at(
         tables, geometry, decode(best), decode(worst), decode(domain_best), decode(domain_worst), exact=True
     )
