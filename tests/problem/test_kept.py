@@ -225,3 +225,9 @@ def test_sums_are_kept_up_to_the_limit_only():
     landscape = Landscape(KEEP_LIMIT + 1, 2, 1, 0.5, np.random.default_rng(0))
     with pytest.raises(ValueError, match=f"up to {KEEP_LIMIT} elements"):
         kept_extreme_codes(landscape.tables, landscape.dependencies, landscape.domain_of, 2)
+
+
+def test_the_landscape_keeps_sums_only_where_this_module_can():
+    from cisim.problem.kept import MAX_ELEMENTS
+
+    assert KEEP_LIMIT <= MAX_ELEMENTS

@@ -50,7 +50,11 @@ import numba
 import numpy as np
 
 from cisim.problem.gray_code import _RESYNC_MASK
-from cisim.problem.landscape import KEEP_LIMIT
+
+#: The most elements whose sums are kept (2^16 configurations). ``Landscape`` keeps them up to its own
+#: ``KEEP_LIMIT``, which may not exceed this (tested); the constant lives here so that this module need not
+#: import the landscape, which imports it.
+MAX_ELEMENTS = 16
 
 #: A column's extreme is taken from the kept sums only if no other configuration (other than those with the
 #: same contributions) comes this close to it; otherwise the walk decides. In units of raw sums (not means).
@@ -267,14 +271,14 @@ def kept_extreme_codes(
     does, or ``None`` when an extreme is too close to call from the sums (the caller then walks).
 
     Args:
-        tables: contribution tables, ``(n, 2^(k+1))``, with entries in [0, 1]; ``n <= KEEP_LIMIT``.
+        tables: contribution tables, ``(n, 2^(k+1))``, with entries in [0, 1]; ``n <= MAX_ELEMENTS``.
         dependencies: each element followed by its partners, ``(n, k+1)``.
         domain_of: domain of each element (contiguous blocks).
         n_domains: number of domains.
     """
     n = tables.shape[0]
-    if n > KEEP_LIMIT:
-        raise ValueError(f"sums are kept up to {KEEP_LIMIT} elements, got {n}")
+    if n > MAX_ELEMENTS:
+        raise ValueError(f"sums are kept up to {MAX_ELEMENTS} elements, got {n}")
     kept = _take(tables, dependencies, domain_of, n_domains)
     try:
         if kept.settled.all():
