@@ -27,10 +27,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import textwrap
 from pathlib import Path
+
+from model_speed import export_previous  # benchmarks/ is on the path when a script runs
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ("complex", "adaptive_crisis", "technical", "cradle_to_career")
@@ -92,15 +93,6 @@ print(json.dumps({"runs": runs, "searches": searches}))
 """
 
 
-def export(commit: str, folder: Path) -> Path:
-    """The files at ``commit`` (``git archive``); returns its ``src`` folder."""
-    archive = folder / "previous.tar"
-    subprocess.run(["git", "archive", "--format=tar", "-o", str(archive), commit], cwd=ROOT, check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(folder / "previous", filter="data")
-    return folder / "previous" / "src"
-
-
 def measure(source: Path, task: dict, script: Path) -> dict:
     done = subprocess.run(
         [sys.executable, str(script), json.dumps(task)],
@@ -125,7 +117,7 @@ def main() -> None:
         folder = Path(temporary)
         script = folder / "worker.py"
         script.write_text(textwrap.dedent(WORKER))
-        sources = {"previous": export(arguments.previous_commit, folder), "now": ROOT / "src"}
+        sources = {"previous": export_previous(arguments.previous_commit, folder), "now": ROOT / "src"}
         for name in arguments.scenarios:
             path = str(ROOT / "scenarios" / f"{name}.toml")
             collected: dict = {side: {"runs": [], "searches": {}} for side in sources}

@@ -31,11 +31,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
+
+from model_speed import export_previous  # benchmarks/ is on the path when a script runs
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The ratio of wall times, all cores against one process, that issue 24 asks for at two cores.
@@ -48,15 +49,6 @@ class Contender(NamedTuple):
     label: str
     workers: int
     root: Path | None = None
-
-
-def export(commit: str, folder: Path) -> Path:
-    """The repository's files at ``commit`` (``git archive``) under ``folder``; returns their root."""
-    archive = folder / "previous.tar"
-    subprocess.run(["git", "archive", "--format=tar", "-o", str(archive), commit], cwd=ROOT, check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(folder / "previous", filter="data")
-    return folder / "previous"
 
 
 WARM_UP = "from cisim.model import CollectiveImpactModel as M; M(rng=1).step(); M(rng=1, solutions='own').step()"
@@ -108,7 +100,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         contenders = [Contender("now", workers) for workers in options.workers]
         if options.previous_commit:
-            root = export(options.previous_commit, Path(scratch))
+            root = export_previous(options.previous_commit, Path(scratch)).parent
             contenders.insert(0, Contender(options.previous_commit, 1, root))
         for contender in contenders:
             warm_up(contender)
