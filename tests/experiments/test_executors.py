@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cisim.experiments import executors
-from cisim.experiments.executors import make_executor, start_method
+from cisim.experiments.executors import start_method
 
 ROOT = Path(__file__).parents[2]
 
@@ -51,7 +51,7 @@ def test_a_thread_of_this_process_makes_workers_start_fresh():
 #: Run in a fresh interpreter, with one thread, as ``cisim sweep`` runs: SIGTERM made into Ctrl-C as the
 #: command line does, then a pool of two workers; then the same with a thread running beside the main one.
 FACTS = """
-import json, signal, threading
+import json, multiprocessing, signal, threading
 from cisim.experiments.executors import make_executor
 import cisim.experiments.sweep
 from tests.experiments.test_executors import worker_facts
@@ -62,6 +62,7 @@ def interrupt(signum, frame):
 signal.signal(signal.SIGTERM, interrupt)
 facts = {}
 with make_executor("processes", 2) as pool:
+    facts["workers before the first task"] = len(multiprocessing.active_children())
     facts["alone"] = [pool.submit(worker_facts).result() for _ in range(4)]
 if {spawn}:
     stop = threading.Event()
@@ -84,7 +85,10 @@ def facts_of_workers(spawn: bool) -> dict:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="workers fork on Linux only")
 def test_workers_fork_from_the_main_process_with_what_it_imported_and_without_its_signal_handlers():
-    facts = facts_of_workers(spawn=False)["alone"]
+    found = facts_of_workers(spawn=False)
+    # forked at once: a thread started after the executor (a progress bar's) cannot make the fork unsafe
+    assert found["workers before the first task"] == 2
+    facts = found["alone"]
     assert {f["process"].split("-")[0] for f in facts} == {"ForkProcess"}
     assert all(f["sweep imported"] for f in facts), "a forked worker has what the main process imported"
     assert all(f["SIGTERM default"] and f["SIGINT raises"] for f in facts), "not the main process's SIGTERM handler"
@@ -96,12 +100,3 @@ def test_beside_a_thread_workers_are_started_fresh_with_default_signal_handlers(
     assert {f["process"].split("-")[0] for f in facts} == {"SpawnProcess"}
     assert not any(f["sweep imported"] for f in facts)
     assert all(f["SIGTERM default"] and f["SIGINT raises"] for f in facts)
-
-
-def test_forked_workers_are_there_before_the_first_task():
-    """Forked at once: a thread started after the executor (a progress bar's) cannot make the fork unsafe."""
-    if start_method() != "fork":
-        pytest.skip("this process runs other threads, or is not on Linux: its workers are started fresh")
-    with make_executor("processes", 2) as pool:
-        assert len(multiprocessing.active_children()) >= 2
-        assert {pool.submit(worker_facts).result()["process"].split("-")[0] for _ in range(4)} == {"ForkProcess"}
