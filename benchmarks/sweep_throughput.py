@@ -3,23 +3,28 @@
 Usage (from the repository root, after scripts/setup.sh):
 
     .venv/bin/python benchmarks/sweep_throughput.py [--experiment experiments/isolated_vs_collective.toml]
-        [--replicates N] [--workers N] [--memory-sizes 1000 3000 10000] [--no-batch-run] [--json FILE]
+        [--replicates N] [--workers N] [--repeats N] [--memory-sizes [1000 3000 10000]] [--no-batch-run]
+        [--json FILE]
 
 What it measures, each in a fresh process so that nothing one measurement leaves behind (and nothing
 mesa.batch_run changes process-wide: it sets the multiprocessing start method) affects another:
 
 1. runs per second of ``cisim sweep`` on the experiment, serial and with all cores (processes executor), and
-   the parallel efficiency: speed-up / workers. Two figures: over the whole sweep (worker processes take a
-   second or two to start: import cisim, load the compiled model), and in steady state (from the first
-   finished run to the last), which is what a long sweep sees;
+   the parallel efficiency: speed-up / workers. Two figures: over the whole sweep (from the call to the
+   last run: workers starting and loading the compiled model, the last runs finishing on fewer workers), and
+   in steady state (from the first finished run to the last), which is what a long sweep sees. With
+   ``--replicates``, the experiment is also swept with its own replicates (450 runs for the default): a
+   short sweep, where workers' start-up counts most;
 2. runs per second of ``mesa.batch_run`` on the arms it can express (``arm="isolated"`` and
    ``arm="collective"``, crossed with the experiment's factors and seeds), serial and with all cores;
 3. peak memory (maximum resident set size) of the main process and of the largest worker as the number of
    runs grows, on a small scenario with short runs and every step's outputs kept: flat means independent
    of the number of runs.
 
-Targets: parallel efficiency of at least 90 % (steady state) on this machine's cores; peak memory flat from
-1,000 to 10,000 runs.
+Targets: parallel efficiency of at least 90 % (steady state) on this machine's cores, and of at least 80 %
+over the whole of the short sweep of the experiment's own replicates; peak memory flat from 1,000 to 10,000
+runs. ``--repeats N`` times each sweep N times and keeps the fastest (the machine may be shared);
+``--memory-sizes`` with no sizes skips part 3.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: Parallel efficiency over the whole of a short sweep (the experiment's own replicates) to reach at least.
+SHORT_TARGET = 0.80
 
 CISIM_SWEEP = """
 import json, resource, sys, time
@@ -131,7 +138,7 @@ def main() -> None:
     parser.add_argument("--experiment", default=str(ROOT / "experiments" / "isolated_vs_collective.toml"))
     parser.add_argument("--replicates", type=int, help="replace the experiment's replicates (a longer sweep)")
     parser.add_argument("--workers", type=int, default=None, help="default: all cores")
-    parser.add_argument("--memory-sizes", type=int, nargs="+", default=[1000, 3000, 10000])
+    parser.add_argument("--memory-sizes", type=int, nargs="*", default=[1000, 3000, 10000])
     parser.add_argument("--repeats", type=int, default=1, help="time each runner this often and keep the best")
     parser.add_argument("--no-batch-run", action="store_true", help="skip the mesa.batch_run comparison")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -149,10 +156,30 @@ def main() -> None:
                 trials.append(measure(script, *(a.replace("{trial}", str(trial)) for a in args)))
             return min(trials, key=lambda t: t["seconds"])
 
-        serial = best(CISIM_SWEEP, options.experiment, f"{scratch}/serial{{trial}}", "serial", "1", replicates)
-        parallel = best(
-            CISIM_SWEEP, options.experiment, f"{scratch}/parallel{{trial}}", "processes", str(workers), replicates
-        )
+        def sweeps(replicates: str, name: str) -> tuple[list[dict], list[dict]]:
+            """The sweep serial and on the workers, ``--repeats`` times each, alternating."""
+            serial, parallel = [], []
+            for trial in range(options.repeats):
+                serial.append(
+                    measure(CISIM_SWEEP, options.experiment, f"{scratch}/{name}s{trial}", "serial", "1", replicates)
+                )
+                parallel.append(
+                    measure(
+                        CISIM_SWEEP,
+                        options.experiment,
+                        f"{scratch}/{name}p{trial}",
+                        "processes",
+                        str(workers),
+                        replicates,
+                    )
+                )
+            return serial, parallel
+
+        def fastest(trials: list[dict]) -> dict:
+            return min(trials, key=lambda t: t["seconds"])
+
+        serial_trials, parallel_trials = sweeps(replicates, "sweep")
+        serial, parallel = fastest(serial_trials), fastest(parallel_trials)
         figures["runs"] = serial["runs"]
         figures["throughput"] = {
             "cisim serial": serial["runs"] / serial["seconds"],
@@ -164,6 +191,19 @@ def main() -> None:
         }
         figures["parallel_efficiency"] = serial["seconds"] / parallel["seconds"] / workers
         figures["steady_parallel_efficiency"] = parallel["steady_rate"] / serial["steady_rate"] / workers
+        if options.replicates:
+            serial_trials, parallel_trials = sweeps("-", "short")
+        short_serial, short_parallel = fastest(serial_trials), fastest(parallel_trials)
+        figures["short_sweep"] = {
+            "runs": short_serial["runs"],
+            "seconds": {"serial": short_serial["seconds"], f"processes x{workers}": short_parallel["seconds"]},
+            "parallel_efficiency": short_serial["seconds"] / short_parallel["seconds"] / workers,
+            "steady_parallel_efficiency": short_parallel["steady_rate"] / short_serial["steady_rate"] / workers,
+            "target": SHORT_TARGET,
+            "rounds": [
+                s["seconds"] / p["seconds"] / workers for s, p in zip(serial_trials, parallel_trials, strict=True)
+            ],
+        }
         if not options.no_batch_run:
             batch_serial = best(BATCH_RUN, options.experiment, "1", replicates)
             batch_parallel = best(BATCH_RUN, options.experiment, str(workers), replicates)
@@ -202,6 +242,17 @@ def report(figures: dict, workers: int) -> None:
         f"\nparallel efficiency (cisim, {workers} workers): {figures['parallel_efficiency']:.0%} over the whole "
         f"sweep, {figures['steady_parallel_efficiency']:.0%} in steady state"
     )
+    short = figures["short_sweep"]
+    verdict = "reached" if short["parallel_efficiency"] >= short["target"] else "NOT reached"
+    seconds = ", ".join(f"{name} {value:.2f} s" for name, value in short["seconds"].items())
+    print(
+        f"short sweep, the experiment's own replicates ({short['runs']} runs; {seconds}): parallel efficiency "
+        f"{short['parallel_efficiency']:.0%} over the whole sweep (target: at least {short['target']:.0%}, "
+        f"{verdict}), {short['steady_parallel_efficiency']:.0%} in steady state; round by round (serial, then "
+        f"workers): {', '.join(f'{e:.0%}' for e in short['rounds'])}"
+    )
+    if not figures["memory_mb"]:
+        return
     print("\npeak memory (MB), every step's outputs kept:\n")
     print("| runs | main process | largest worker | seconds |")
     print("| ---: | ---: | ---: | ---: |")

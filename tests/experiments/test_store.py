@@ -4,6 +4,7 @@ import errno
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -146,6 +147,8 @@ def test_killing_the_main_process_leaves_no_worker_running(experiment_file, tmp_
     wait_for_runs(folder, 4, process)
     workers = children_of(process.pid)
     assert len(workers) >= 2, "the sweep should be running on worker processes"
+    if sys.platform == "linux":  # forked from the sweep's own process (executors.start_method): its command line
+        assert {tuple(w.cmdline()) for w in workers} == {tuple(psutil.Process(process.pid).cmdline())}
     process.send_signal(how)
     _, stderr = process.communicate(timeout=60)
     assert gone(workers) == []

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from click.testing import CliRunner
 import cisim
 from cisim.cli import main
 from cisim.experiments.design import load_experiment
+from cisim.experiments.executors import start_method
 from cisim.experiments.runs import run_model
 from cisim.experiments.store import IncompleteResultsWarning, load_results, read_manifest, read_status
 from cisim.experiments.sweep import SweepError, SweepInterrupted, run_sweep
@@ -73,6 +75,21 @@ def test_every_executor_and_worker_count_gives_identical_files(experiment_file, 
     folder = tmp_path / "out"
     run_sweep(load_experiment(experiment_file), folder, executor=executor, workers=workers, max_in_flight=3)
     assert result_files(folder) == reference
+
+
+@pytest.mark.slow
+def test_workers_started_fresh_beside_a_thread_give_identical_files_too(experiment_file, tmp_path, reference):
+    """With a thread of its own running, a sweep's workers are spawned rather than forked (executors.start_method)."""
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert start_method() == "spawn"
+        run_sweep(load_experiment(experiment_file), tmp_path / "out", executor="processes", workers=2, max_in_flight=3)
+    finally:
+        stop.set()
+        thread.join()
+    assert result_files(tmp_path / "out") == reference
 
 
 def slow_sweep(experiment_file: Path, folder: Path) -> list[str]:

@@ -121,8 +121,10 @@ def warm_up() -> None:
 def time_worker_start(executor: str) -> float:
     """Seconds from asking for a worker process to its first finished run, and back.
 
-    That is what each worker of a sweep pays before its runs: starting Python, imports, warming up.
-    ``dask`` workers are timed as local processes.
+    That is what each worker of a sweep pays before its runs: starting Python, imports, warming up; a
+    worker forked from this process (``cisim.experiments.executors.start_method``) has what this process
+    imported, and loads only the compiled model, if this process has not. ``dask`` workers are timed as
+    local processes.
     """
     from cisim.experiments.executors import make_executor
 
@@ -143,11 +145,12 @@ def estimate(
     longer than running it (the estimate then takes every factor as costing what the base point does).
     With a pool (``executor`` other than ``serial``) a worker's start is timed for real.
     """
+    # A pool's worker is timed before this process runs a model: a sweep's workers fork from a process that
+    # has not loaded the compiled model (``cisim.experiments.executors.start_method``), and load it themselves.
+    worker_start = None if executor == "serial" else time_worker_start(executor)
     warm_scenario = experiment.scenarios[0].with_arm("collective")
     first = timer(warm_scenario, 1)  # imports and caches, as a fresh process pays them
-    startup = max(first - timer(warm_scenario, 1), 0.0)
-    if executor != "serial":
-        startup = time_worker_start(executor)
+    startup = max(first - timer(warm_scenario, 1), 0.0) if worker_start is None else worker_start
     total, probes, notes = 0.0, 0, []
     runs_per_scenario = _number(experiment.n_points()) * experiment.replicates * len(experiment.arms)
     probers = []

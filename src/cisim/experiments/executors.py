@@ -1,9 +1,10 @@
 """Executors for sweeps: a choice at run time, all behind ``concurrent.futures.Executor``.
 
 - ``serial``: in this process, one run after another.
-- ``processes`` (default): local worker processes, started with the ``spawn`` method passed to the pool
-  itself, so no process-wide setting changes. Each worker ends itself when the main process dies, even
-  when it is killed outright (``cisim.experiments.worker.watch_parent``).
+- ``processes`` (default): local worker processes, forked from this process where that is safe and started
+  fresh (``spawn``) otherwise (``start_method`` says when and why); the method is passed to the pool itself,
+  so no process-wide setting changes. Each worker ends itself when the main process dies, even when it is
+  killed outright (``cisim.experiments.worker.watch_parent``).
 - ``dask``: a Dask distributed cluster (``--scheduler ADDRESS``) or a local one, through
   ``Client.get_executor()``; needs the ``dask`` extra (``pip install cisim[dask]``).
 """
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -43,6 +46,28 @@ class SerialExecutor(Executor):
 def default_workers() -> int:
     """All cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def start_method() -> str:
+    """How local worker processes start: ``fork`` where that is safe, else ``spawn``.
+
+    A worker started with ``spawn`` is a new Python: it imports cisim, numpy and mesa before its first run,
+    a second or more during which a short sweep waits (450 runs of about 8 ms on 2 workers ran at about half
+    the speed of 2 workers in steady state, ``benchmarks/README.md``). A worker forked from this process has
+    all of that already and starts in milliseconds; only the compiled model, if this process has not run
+    one, is loaded from numba's cache on its first run (a few tenths of a second, which a run in series pays
+    too).
+
+    Fork copies only the thread that calls it: a lock another thread held at that moment stays locked in the
+    worker forever. So fork is used only on Linux (macOS's system libraries are not safe to use in a forked
+    child, and Windows has no fork) and when this process runs no thread but its main one, which is the test
+    Python applies before it warns that a fork may deadlock. A notebook, a web application or any program
+    with threads of its own gets ``spawn``, as every caller did before. numpy's BLAS threads are no Python
+    threads and prepare themselves for a fork.
+    """
+    if sys.platform == "linux" and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
 
 
 def check_executor(kind: str, scheduler: str | None = None, timeout: float | None = None) -> None:
@@ -98,6 +123,9 @@ def check_executor(kind: str, scheduler: str | None = None, timeout: float | Non
 def make_executor(kind: str, workers: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
     """An executor of the given kind, shut down on exit.
 
+    Local worker processes that fork (``start_method``) do so here, before this returns: make the executor
+    before starting threads of your own (a progress bar's), or its workers are started with ``spawn``.
+
     Args:
         kind: one of ``EXECUTORS``.
         workers: worker processes (default: all cores); ignored by ``serial`` and by an existing Dask cluster.
@@ -107,12 +135,15 @@ def make_executor(kind: str, workers: int | None = None, scheduler: str | None =
     if kind == "serial":
         yield SerialExecutor()
     elif kind == "processes":
-        from cisim.experiments.worker import watch_parent
+        from cisim.experiments.worker import start_worker
 
+        method = start_method()
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=watch_parent
+            max_workers=workers, mp_context=multiprocessing.get_context(method), initializer=start_worker
         )
         try:
+            if method == "fork":  # every worker forks at the first task: now, while this is still the one thread
+                pool.submit(int)
             yield pool
         finally:
             pool.shutdown(wait=True, cancel_futures=True)

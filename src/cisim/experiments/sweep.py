@@ -93,8 +93,9 @@ def run_tasks(
 ) -> Iterator[dict[str, Any]]:
     """Run tasks on an executor and yield each result as it finishes: the one way cisim runs many runs.
 
-    Sweeps and paired comparisons both go through here (``run_batches`` with ``execute_all``). The executor
-    is shut down when the iteration ends, is interrupted or raises.
+    Paired comparisons go through here; sweeps open their executor themselves (before their progress bar)
+    and then do the same, ``run_batches`` with ``execute_all``. The executor is shut down when the iteration
+    ends, is interrupted or raises.
     """
     with make_executor(executor, workers, scheduler) as pool:
         yield from run_batches(pool, execute_all, tasks, workers, max_in_flight, total)
@@ -230,7 +231,7 @@ def _run_locked(
     writer = BlockWriter(folder, block_size, len(design))
     writer.expect(todo)
     rows = design.set_index("run_id")
-    bar = progress(len(todo)) if progress else None
+    bar = None
     done_now = failed_now = 0
     started = time.perf_counter()
 
@@ -266,14 +267,18 @@ def _run_locked(
 
     outcome = "complete"
     try:
-        for result in run_tasks(tasks(), executor, workers, scheduler, max_in_flight, total=len(todo)):
-            writer.add(result)
-            done_now += result["status"] == "done"
-            failed_now += result["status"] == "failed"
-            if bar is not None:
-                bar.update(1)
-                if failed_now:
-                    bar.set_postfix_str(f"{failed_now} failed")
+        # The executor before the progress bar: a bar may start a thread (tqdm's monitor), and worker processes
+        # fork only from a process that runs one thread (``cisim.experiments.executors.start_method``).
+        with make_executor(executor, workers, scheduler) as pool:
+            bar = progress(len(todo)) if progress else None
+            for result in run_batches(pool, execute_all, tasks(), workers, max_in_flight, total=len(todo)):
+                writer.add(result)
+                done_now += result["status"] == "done"
+                failed_now += result["status"] == "failed"
+                if bar is not None:
+                    bar.update(1)
+                    if failed_now:
+                        bar.set_postfix_str(f"{failed_now} failed")
     except KeyboardInterrupt:
         outcome = "interrupted"
         raise SweepInterrupted(_stopped_message(folder, "interrupted")) from None

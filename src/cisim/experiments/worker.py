@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -90,12 +91,28 @@ def execute_all(tasks: list[Task]) -> list[dict[str, Any]]:
     return [execute(task) for task in tasks]
 
 
+def start_worker() -> None:
+    """What the pool runs in each worker as it starts: the main process's signal handlers undone, then ``watch_parent``.
+
+    A worker forked from the main process (``cisim.experiments.executors.start_method``) inherits its signal
+    handlers, and ``cisim``'s own turns SIGTERM into Ctrl-C so that the main process records what finished. A
+    worker must instead end at once on SIGTERM and raise KeyboardInterrupt on Ctrl-C, as a freshly started
+    Python does. A started (``spawn``) worker has those already; this changes nothing there.
+    """
+    for number in signal.valid_signals():
+        handler = signal.getsignal(number)
+        if callable(handler) and handler is not signal.default_int_handler:
+            signal.signal(number, signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL)
+    watch_parent()
+
+
 def watch_parent() -> None:
     """End this worker process as soon as the process that started it dies, however it died.
 
     A sweep's main process that is killed (SIGKILL, a batch system's hard stop, a crash) cannot shut its
     pool down; without this its workers would run on, orphaned. The pool runs this in each worker as it
-    starts: a thread waits on the parent's sentinel, which the operating system closes when the parent dies.
+    starts (``start_worker``): a thread waits on the parent's sentinel, which the operating system closes
+    when the parent dies.
     """
     parent = multiprocessing.parent_process()
     if parent is None:
