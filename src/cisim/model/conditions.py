@@ -61,7 +61,6 @@ def tracked_elements(n: int, coverage: float) -> np.ndarray:
     return tracked
 
 
-@kernel
 def perceive(
     levels: np.ndarray,
     region: np.ndarray,
@@ -89,6 +88,28 @@ def perceive(
     Returns:
         the levels ``(O, 5)``, and the weights and noise of ``cisim.organizations.behaviour.Perception``.
     """
+    applying, weights = _perceive(levels, region, member, domain_mask, noise, agenda, tracked, shared_noise)
+    return applying, Perception(*weights)
+
+
+@kernel
+def _perceive(
+    levels: np.ndarray,
+    region: np.ndarray,
+    member: np.ndarray,
+    domain_mask: np.ndarray,
+    noise: np.ndarray,
+    agenda: np.ndarray,
+    tracked: np.ndarray,
+    shared_noise: float,
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """``perceive``, compiled: the fields of ``Perception`` come back as a plain tuple.
+
+    Compiled code that is called from Python returns no named tuple: numba builds one by running Python code
+    (it unpickles the class), which a Ctrl-C that is pending at that moment interrupts; numba then calls what it
+    got, nothing, and the process crashes (a segmentation fault, seen on a sweep stopped with Ctrl-C). A plain
+    tuple is built without running Python code.
+    """
     count, n = domain_mask.shape
     applying = np.zeros((count, levels.shape[1]))
     target = np.zeros((count, n))
@@ -111,7 +132,7 @@ def perceive(
         plan_own[o], plan_rest[o] = _weigh(
             own, agenda[region[o]], 1.0, m, domain_mask, o, tracked, noise[o], shared_noise, plan_target
         )
-    return applying, Perception(target, scale_own, scale_rest, plan_target, plan_own, plan_rest)
+    return applying, (target, scale_own, scale_rest, plan_target, plan_own, plan_rest)
 
 
 @kernel

@@ -14,7 +14,7 @@ from cisim.model.conditions import agenda_weights, perceive, tracked_elements
 from cisim.model.draws import Draws
 from cisim.model.ledger import JOINT_BID_CHANCE, Ledger, LedgerRules
 from cisim.model.network import Network, graph_edges
-from cisim.model.phases import Links, Organizations, Regions, Rules, organizations_act, settle
+from cisim.model.phases import Links, Organizations, Regions, Rules, Turn, organizations_act, settle
 from cisim.model.region import Region
 from cisim.organizations.agents import Backbone, Organization
 from cisim.organizations.behaviour import BACKBONE, MEASUREMENT, Perception
@@ -307,8 +307,8 @@ class CollectiveImpactModel(mesa.Model):
     def _organizations_act(self, levels: np.ndarray, perception: Perception, draws: Draws) -> np.ndarray:
         """Steps 3 to 5, compiled (``phases.organizations_act``); returns each organization's mean trust."""
         orgs, regions, links = self._state_bundles()
-        turn = organizations_act(
-            self._problem_view(levels), perception, levels, orgs, regions, links, self._rules, draws
+        turn = Turn(
+            *organizations_act(self._problem_view(levels), perception, levels, orgs, regions, links, self._rules, draws)
         )
         self.adoptions = turn.adoptions
         self.candidates_searched, self.offers_read, self.plan_readings = (

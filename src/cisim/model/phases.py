@@ -126,8 +126,12 @@ def organizations_act(
     links: Links,
     rules: Rules,
     draws: Draws,
-) -> Turn:
+) -> tuple[int, int, int, int, np.ndarray]:
     """Steps 3 to 5 of the schedule: organizations learn from others, revise, and choose, alone or in the plan.
+
+    Returns the fields of ``Turn`` as a plain tuple (``Turn(*organizations_act(...))``): compiled code called
+    from Python returns no named tuple, which numba builds by running Python code that a pending Ctrl-C
+    interrupts, crashing the process (``cisim.model.conditions._perceive``).
 
     3. Organizations hear neighbours (``communicate``: with ``hearing_chance``, each hears
        ``draws.contacts.shape[1]`` neighbours; in own-solution mode every neighbour); communities of practice
@@ -275,7 +279,7 @@ def organizations_act(
         regions_state.configs,
         plan_changes,
     )
-    return Turn(adoptions, evaluated, offers_read, plan_reads, trust_of)
+    return adoptions, evaluated, offers_read, plan_reads, trust_of
 
 
 @kernel
