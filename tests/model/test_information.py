@@ -11,7 +11,7 @@ import pytest
 from cisim.experiments import run_model
 from cisim.model import CollectiveImpactModel
 from cisim.model.conditions import agenda_weights, perceive, tracked_elements
-from cisim.organizations.behaviour import decide
+from cisim.organizations.behaviour import Perception, decide
 from cisim.scenarios.schema import CONDITIONS
 from tests.conftest import paired_means
 
@@ -84,9 +84,10 @@ def _perceive(levels, member, coverage=1.0, capture=0.0, noise=0.1, shared=0.01)
     region = np.zeros(4, dtype=np.intp)
     agenda = agenda_weights(domain_mask, region, np.array([1.0, 3.0, 2.0, 1.0]), 1, capture)
     tracked = tracked_elements(8, coverage)
-    return perceive(
+    applying, fields = perceive(
         np.array([levels], dtype=float), region, member, domain_mask, np.full(4, noise), agenda, tracked, shared
     )
+    return applying, Perception(*fields)
 
 
 def test_alone_an_organization_weighs_its_own_domains_and_reads_them_with_its_own_noise():

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cisim.organizations.behaviour import AGENDA, COMMUNICATION, MEASUREMENT, Perception
+from cisim.organizations.behaviour import AGENDA, COMMUNICATION, MEASUREMENT
 from cisim.problem.compiled import kernel
 
 
@@ -61,6 +61,7 @@ def tracked_elements(n: int, coverage: float) -> np.ndarray:
     return tracked
 
 
+@kernel
 def perceive(
     levels: np.ndarray,
     region: np.ndarray,
@@ -70,7 +71,7 @@ def perceive(
     agenda: np.ndarray,
     tracked: np.ndarray,
     shared_noise: float,
-) -> tuple[np.ndarray, Perception]:
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """The condition levels that apply to each organization, and how each reads outcomes under them.
 
     Members work under their coalition's levels; outside a coalition every level is 0.
@@ -86,29 +87,11 @@ def perceive(
         shared_noise: the shared system's noise.
 
     Returns:
-        the levels ``(O, 5)``, and the weights and noise of ``cisim.organizations.behaviour.Perception``.
-    """
-    applying, weights = _perceive(levels, region, member, domain_mask, noise, agenda, tracked, shared_noise)
-    return applying, Perception(*weights)
-
-
-@kernel
-def _perceive(
-    levels: np.ndarray,
-    region: np.ndarray,
-    member: np.ndarray,
-    domain_mask: np.ndarray,
-    noise: np.ndarray,
-    agenda: np.ndarray,
-    tracked: np.ndarray,
-    shared_noise: float,
-) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """``perceive``, compiled: the fields of ``Perception`` come back as a plain tuple.
-
-    Compiled code that is called from Python returns no named tuple: numba builds one by running Python code
-    (it unpickles the class), which a Ctrl-C that is pending at that moment interrupts; numba then calls what it
-    got, nothing, and the process crashes (a segmentation fault, seen on a sweep stopped with Ctrl-C). A plain
-    tuple is built without running Python code.
+        the levels ``(O, 5)``, and the fields of ``cisim.organizations.behaviour.Perception`` as a plain tuple
+        (``Perception(*fields)``). Compiled code called from Python returns no named tuple: numba builds one
+        by running Python code (it unpickles the class), which a Ctrl-C pending at that moment interrupts;
+        numba then calls the nothing it got and the process crashes (a segmentation fault, seen on sweeps
+        stopped with Ctrl-C; ``tests/model/test_interrupts.py``). A plain tuple is built without Python code.
     """
     count, n = domain_mask.shape
     applying = np.zeros((count, levels.shape[1]))

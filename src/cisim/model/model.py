@@ -291,7 +291,7 @@ class CollectiveImpactModel(mesa.Model):
         key = self.levels.tobytes() + population.member.tobytes()
         kept = self.__dict__.get("_perception")
         if kept is None or kept[0] != key:
-            found = perceive(
+            applying, fields = perceive(
                 self.levels,
                 population.region,
                 population.member,
@@ -301,7 +301,7 @@ class CollectiveImpactModel(mesa.Model):
                 self.tracked,
                 self.params.backbone.shared_noise,
             )
-            self._perception = kept = (key, found)
+            self._perception = kept = (key, (applying, Perception(*fields)))
         return kept[1]
 
     def _organizations_act(self, levels: np.ndarray, perception: Perception, draws: Draws) -> np.ndarray:

@@ -131,7 +131,7 @@ def organizations_act(
 
     Returns the fields of ``Turn`` as a plain tuple (``Turn(*organizations_act(...))``): compiled code called
     from Python returns no named tuple, which numba builds by running Python code that a pending Ctrl-C
-    interrupts, crashing the process (``cisim.model.conditions._perceive``).
+    interrupts, crashing the process (``cisim.model.conditions.perceive``).
 
     3. Organizations hear neighbours (``communicate``: with ``hearing_chance``, each hears
        ``draws.contacts.shape[1]`` neighbours; in own-solution mode every neighbour); communities of practice
