@@ -1,10 +1,17 @@
-"""Uniform numbers no rule of a run reads are stepped over, not drawn, and every later draw stays as it was."""
+"""Numbers no rule of a run reads are stepped over, not drawn, and every later draw stays as it was."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cisim.experiments import run_model
 from cisim.model import CollectiveImpactModel
+from cisim.model.skipping import advance_past_normals
+from cisim.validation import drivers, load_validation
+from cisim.validation.model import build_model
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _drawing_everything(monkeypatch):
@@ -16,9 +23,12 @@ def _drawing_everything(monkeypatch):
     [
         (
             dict(organizations__solutions="own", communication__network="complete", communication__copy_error=0.0),
-            {"contacts", "gap", "copy", "cross", "cross_pick"},
+            {"contacts", "gap", "copy", "z_copy", "cross", "cross_pick", "z_cross"},
         ),
-        (dict(organizations__gap_uptake=0.0, regions__n_regions=2, regions__cross_region=0.3), {"gap", "copy"}),
+        (
+            dict(organizations__gap_uptake=0.0, regions__n_regions=2, regions__cross_region=0.3),
+            {"gap", "copy", "z_copy"},
+        ),
     ],
 )
 def test_skipping_unread_draws_changes_nothing(small, monkeypatch, changes, skipped):
@@ -45,3 +55,46 @@ def test_the_parts_read_are_the_numbers_a_whole_block_would_hold(small, monkeypa
                 assert not kept[name].any(), (step, name)  # stepped over: zeros
             else:
                 assert np.array_equal(kept[name], values), (step, name)
+
+
+NORMAL_PARTS = {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination"}
+
+
+def _lazer_friedman(network: str) -> dict:
+    """The validation experiment's noise-free model for one network arm (dotted names)."""
+    spec = load_validation(ROOT / "experiments" / "validation" / "lazer_friedman_2007.toml", drivers())
+    return {**spec.model, **spec.arms[network], **spec.studies["main"].overrides}
+
+
+def _run(values: dict, seed: int, steps: int) -> tuple[list[float], np.ndarray, dict]:
+    model = build_model(values, seed)
+    for _ in range(steps):
+        model.step()
+    return (
+        model.outcomes,
+        model.population.known.copy(),
+        {name: s.bit_generator.state for name, s in model.streams.items()},
+    )
+
+
+@pytest.mark.parametrize("network", ["linear", "complete", "linear_copy_error_20"])
+def test_stepping_over_normals_of_a_noise_free_run_changes_nothing(monkeypatch, network):
+    values = _lazer_friedman(network)
+    model = build_model(values, 5)
+    assert model._unread_draws() >= NORMAL_PARTS
+    model.step()
+    normal_fills = [fill for fill, _ in model._blocks if getattr(fill, "func", None) is advance_past_normals]
+    assert len(normal_fills) == 3  # perception, communication and coordination each step over their normals
+    skipping = _run(values, 5, 30)
+    _drawing_everything(monkeypatch)
+    drawing = _run(values, 5, 30)
+    assert skipping[0] == drawing[0]
+    assert np.array_equal(skipping[1], drawing[1])
+    assert skipping[2] == drawing[2]  # every stream where drawing leaves it, to the last output
+
+
+def test_noisy_readings_draw_their_normals(small):
+    model = CollectiveImpactModel.from_scenario(small.with_arm("collective"), rng=1)
+    assert not {"z_candidates", "z_offers", "z_combination"} & model._unread_draws()
+    quiet = small.with_values(organizations__measurement_noise=0.0).with_arm("collective")
+    assert "z_offers" not in CollectiveImpactModel.from_scenario(quiet, rng=1)._unread_draws()  # shared noise left
