@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cisim.experiments import run_model
-from cisim.model import CollectiveImpactModel
+from cisim.model import CollectiveImpactModel, skipping
 from cisim.model.skipping import advance_past_normals
 from cisim.validation import drivers, load_validation
 from cisim.validation.model import build_model
@@ -35,17 +35,18 @@ def test_skipping_unread_draws_changes_nothing(small, monkeypatch, changes, skip
     scenario = small.with_values(**changes).with_arm("collective")
     model = CollectiveImpactModel.from_scenario(scenario, rng=8)
     assert model._unread_draws() == skipped
-    skipping = run_model(scenario, 8).series
+    stepping = run_model(scenario, 8).series
     _drawing_everything(monkeypatch)
     drawing = run_model(scenario, 8).series
-    assert skipping.equals(drawing)
+    assert stepping.equals(drawing)
 
 
 def test_the_parts_read_are_the_numbers_a_whole_block_would_hold(small, monkeypatch):
+    monkeypatch.setattr(skipping, "WORTH_STEPPING_OVER", 0)  # step over every unread normal, however few
     scenario = small.with_values(organizations__solutions="own", communication__copy_error=0.0).with_arm("collective")
-    skipping = CollectiveImpactModel.from_scenario(scenario, rng=3)
-    unread = skipping._unread_draws()
-    first = [skipping._draw()._asdict() for _ in range(3)]
+    stepping = CollectiveImpactModel.from_scenario(scenario, rng=3)
+    unread = stepping._unread_draws()
+    first = [stepping._draw()._asdict() for _ in range(3)]
     _drawing_everything(monkeypatch)
     whole = CollectiveImpactModel.from_scenario(scenario, rng=3)
     second = [whole._draw()._asdict() for _ in range(3)]
@@ -77,20 +78,36 @@ def _run(values: dict, seed: int, steps: int) -> tuple[list[float], np.ndarray, 
     )
 
 
+def _stepped_over_normals(model: CollectiveImpactModel) -> list[int]:
+    """How many normals each of the model's normal blocks steps over each step."""
+    model.step()
+    return [count for fill, count in model._blocks if getattr(fill, "func", None) is advance_past_normals]
+
+
+@pytest.mark.parametrize("least", [skipping.WORTH_STEPPING_OVER, 0])
 @pytest.mark.parametrize("network", ["linear", "complete", "linear_copy_error_20"])
-def test_stepping_over_normals_of_a_noise_free_run_changes_nothing(monkeypatch, network):
+def test_stepping_over_normals_of_a_noise_free_run_changes_nothing(monkeypatch, network, least):
+    monkeypatch.setattr(skipping, "WORTH_STEPPING_OVER", least)
     values = _lazer_friedman(network)
     model = build_model(values, 5)
     assert model._unread_draws() >= NORMAL_PARTS
-    model.step()
-    normal_fills = [fill for fill, _ in model._blocks if getattr(fill, "func", None) is advance_past_normals]
-    assert len(normal_fills) == 3  # perception, communication and coordination each step over their normals
-    skipping = _run(values, 5, 30)
+    stepped_over = _stepped_over_normals(model)
+    if least:  # only the communication block is long enough to step over
+        assert stepped_over == [(20_800 if network == "complete" else 1_400)]
+    else:
+        assert len(stepped_over) == 3  # perception, communication and coordination
+    stepping = _run(values, 5, 30)
     _drawing_everything(monkeypatch)
     drawing = _run(values, 5, 30)
-    assert skipping[0] == drawing[0]
-    assert np.array_equal(skipping[1], drawing[1])
-    assert skipping[2] == drawing[2]  # every stream where drawing leaves it, to the last output
+    assert stepping[0] == drawing[0]
+    assert np.array_equal(stepping[1], drawing[1])
+    assert stepping[2] == drawing[2]  # every stream where drawing leaves it, to the last output
+
+
+def test_short_runs_of_unread_normals_are_drawn(small):
+    model = CollectiveImpactModel.from_scenario(small.with_arm("collective"), rng=1)
+    assert {"z_copy", "z_cross"} <= model._unread_draws()
+    assert _stepped_over_normals(model) == []  # 64 normals a step: cheaper to draw
 
 
 def test_noisy_readings_draw_their_normals(small):

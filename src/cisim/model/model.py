@@ -667,7 +667,8 @@ def _fills(
     A block whose generator can be advanced (PCG64 and its DXSM variant) is filled in runs, and its unread parts
     are stepped over, adjacent ones in one step: uniform numbers one 64-bit output each, standard normals by
     counting the outputs numpy's ziggurat would read (``skipping.advance_past_normals``, where the process's
-    self-check passed). Anything else is filled whole, as are the parts without a name. (``advance`` also drops
+    self-check passed; runs of fewer than ``skipping.WORTH_STEPPING_OVER`` normals are cheaper to draw). Anything
+    else is filled whole, as are the parts without a name. (``advance`` also drops
     the half of a 64-bit output a PCG64 keeps for a next 32-bit number; the streams drawn in blocks never draw
     32-bit numbers, so none is kept.)
     """
@@ -679,10 +680,11 @@ def _fills(
         return whole
     if kind == "random":
         step_over: Any = bit_generator.advance
-    elif skipping.can_skip_normals(type(bit_generator)):
-        step_over = functools.partial(skipping.advance_past_normals, bit_generator)
     else:
-        return whole
+        skips = _in_runs_of_at_least(cuts, skips, skipping.WORTH_STEPPING_OVER)
+        if not skips or not skipping.can_skip_normals(type(bit_generator)):
+            return whole
+        step_over = functools.partial(skipping.advance_past_normals, bit_generator)
     steps: list[tuple[Any, Any]] = []
     read_from = 0  # the start of the run of numbers to draw (unnamed parts are drawn, as before)
     for name, _, start, stop in cuts:
@@ -697,6 +699,19 @@ def _fills(
     if buffer.shape[0] > read_from:
         steps.append((lambda out, fill=fill: fill(out=out), buffer[read_from:]))
     return steps
+
+
+def _in_runs_of_at_least(cuts: list[tuple[str, tuple[int, ...], int, int]], skips: set[str], least: int) -> set[str]:
+    """The parts of ``skips`` in runs of adjacent skipped parts that hold at least ``least`` numbers in all."""
+    runs: list[list[tuple[str, int]]] = []
+    end = -1
+    for name, _, start, stop in cuts:
+        if name in skips:
+            if start != end:
+                runs.append([])
+            runs[-1].append((name, stop - start))
+            end = stop
+    return {name for run in runs if sum(size for _, size in run) >= least for name, _ in run}
 
 
 def _keyed(stream: np.random.Generator, key: int) -> np.random.Generator:

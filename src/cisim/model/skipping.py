@@ -27,6 +27,11 @@ from cisim.problem.compiled import kernel
 #: Bit generators whose ``advance`` steps exactly one 64-bit output per step, forwards and (modulo 2**128) back.
 ADVANCEABLE = (np.random.PCG64, np.random.PCG64DXSM)
 
+#: Runs of fewer unread normals than this are drawn, not stepped over: stepping over costs about 3 microseconds
+#: whatever the count, and about 3.7 nanoseconds a normal against 9.5 to draw one (on the machine of
+#: docs/performance.md: 1,000 normals drawn in 9.9 microseconds, stepped over in 7.0; 96 in 1.5 and 3.8).
+WORTH_STEPPING_OVER = 1_000
+
 #: The self-check: normals drawn from a fixed seed and counted, in blocks of these sizes (their sum, 100,000,
 #: takes the rejection paths some 700 times and the tail about 25 times; a few milliseconds in all).
 SELF_CHECK_SEED = 20_261_204
