@@ -668,9 +668,8 @@ def _fills(
     are stepped over, adjacent ones in one step: uniform numbers one 64-bit output each, standard normals by
     counting the outputs numpy's ziggurat would read (``skipping.advance_past_normals``, where the process's
     self-check passed; runs of fewer than ``skipping.WORTH_STEPPING_OVER`` normals are cheaper to draw). Anything
-    else is filled whole, as are the parts without a name. (``advance`` also drops
-    the half of a 64-bit output a PCG64 keeps for a next 32-bit number; the streams drawn in blocks never draw
-    32-bit numbers, so none is kept.)
+    else is filled whole, as are the parts without a name. (``advance`` also drops the half of a 64-bit output a
+    PCG64 keeps for a next 32-bit number; the streams drawn in blocks never draw 32-bit numbers, so none is kept.)
     """
     fill = getattr(generator, kind)
     bit_generator = generator.bit_generator
