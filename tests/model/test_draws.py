@@ -1,10 +1,17 @@
-"""Uniform numbers no rule of a run reads are stepped over, not drawn, and every later draw stays as it was."""
+"""Numbers no rule of a run reads are stepped over, not drawn, and every later draw stays as it was."""
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cisim.experiments import run_model
-from cisim.model import CollectiveImpactModel
+from cisim.model import CollectiveImpactModel, skipping
+from cisim.model.skipping import advance_past_normals
+from cisim.validation import drivers, load_validation
+from cisim.validation.model import build_model
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _drawing_everything(monkeypatch):
@@ -16,26 +23,30 @@ def _drawing_everything(monkeypatch):
     [
         (
             dict(organizations__solutions="own", communication__network="complete", communication__copy_error=0.0),
-            {"contacts", "gap", "copy", "cross", "cross_pick"},
+            {"contacts", "gap", "copy", "z_copy", "cross", "cross_pick", "z_cross"},
         ),
-        (dict(organizations__gap_uptake=0.0, regions__n_regions=2, regions__cross_region=0.3), {"gap", "copy"}),
+        (
+            dict(organizations__gap_uptake=0.0, regions__n_regions=2, regions__cross_region=0.3),
+            {"gap", "copy", "z_copy"},
+        ),
     ],
 )
 def test_skipping_unread_draws_changes_nothing(small, monkeypatch, changes, skipped):
     scenario = small.with_values(**changes).with_arm("collective")
     model = CollectiveImpactModel.from_scenario(scenario, rng=8)
     assert model._unread_draws() == skipped
-    skipping = run_model(scenario, 8).series
+    stepping = run_model(scenario, 8).series
     _drawing_everything(monkeypatch)
     drawing = run_model(scenario, 8).series
-    assert skipping.equals(drawing)
+    assert stepping.equals(drawing)
 
 
 def test_the_parts_read_are_the_numbers_a_whole_block_would_hold(small, monkeypatch):
+    monkeypatch.setattr(skipping, "WORTH_STEPPING_OVER", 0)  # step over every unread normal, however few
     scenario = small.with_values(organizations__solutions="own", communication__copy_error=0.0).with_arm("collective")
-    skipping = CollectiveImpactModel.from_scenario(scenario, rng=3)
-    unread = skipping._unread_draws()
-    first = [skipping._draw()._asdict() for _ in range(3)]
+    stepping = CollectiveImpactModel.from_scenario(scenario, rng=3)
+    unread = stepping._unread_draws()
+    first = [stepping._draw()._asdict() for _ in range(3)]
     _drawing_everything(monkeypatch)
     whole = CollectiveImpactModel.from_scenario(scenario, rng=3)
     second = [whole._draw()._asdict() for _ in range(3)]
@@ -45,3 +56,62 @@ def test_the_parts_read_are_the_numbers_a_whole_block_would_hold(small, monkeypa
                 assert not kept[name].any(), (step, name)  # stepped over: zeros
             else:
                 assert np.array_equal(kept[name], values), (step, name)
+
+
+NORMAL_PARTS = {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination"}
+
+
+def _lazer_friedman(network: str) -> dict:
+    """The validation experiment's noise-free model for one network arm (dotted names)."""
+    spec = load_validation(ROOT / "experiments" / "validation" / "lazer_friedman_2007.toml", drivers())
+    return {**spec.model, **spec.arms[network], **spec.studies["main"].overrides}
+
+
+def _run(values: dict, seed: int, steps: int) -> tuple[list[float], np.ndarray, dict]:
+    model = build_model(values, seed)
+    for _ in range(steps):
+        model.step()
+    return (
+        model.outcomes,
+        model.population.known.copy(),
+        {name: s.bit_generator.state for name, s in model.streams.items()},
+    )
+
+
+def _stepped_over_normals(model: CollectiveImpactModel) -> list[int]:
+    """How many normals each of the model's normal blocks steps over each step."""
+    model.step()
+    return [count for fill, count in model._blocks if getattr(fill, "func", None) is advance_past_normals]
+
+
+@pytest.mark.parametrize("least", [skipping.WORTH_STEPPING_OVER, 0])
+@pytest.mark.parametrize("network", ["linear", "complete", "linear_copy_error_20"])
+def test_stepping_over_normals_of_a_noise_free_run_changes_nothing(monkeypatch, network, least):
+    monkeypatch.setattr(skipping, "WORTH_STEPPING_OVER", least)
+    values = _lazer_friedman(network)
+    model = build_model(values, 5)
+    assert model._unread_draws() >= NORMAL_PARTS
+    stepped_over = _stepped_over_normals(model)
+    if least:  # only the communication block is long enough to step over
+        assert stepped_over == [(20_800 if network == "complete" else 1_400)]
+    else:
+        assert len(stepped_over) == 3  # perception, communication and coordination
+    stepping = _run(values, 5, 30)
+    _drawing_everything(monkeypatch)
+    drawing = _run(values, 5, 30)
+    assert stepping[0] == drawing[0]
+    assert np.array_equal(stepping[1], drawing[1])
+    assert stepping[2] == drawing[2]  # every stream where drawing leaves it, to the last output
+
+
+def test_short_runs_of_unread_normals_are_drawn(small):
+    model = CollectiveImpactModel.from_scenario(small.with_arm("collective"), rng=1)
+    assert {"z_copy", "z_cross"} <= model._unread_draws()
+    assert _stepped_over_normals(model) == []  # 64 normals a step: cheaper to draw
+
+
+def test_noisy_readings_draw_their_normals(small):
+    model = CollectiveImpactModel.from_scenario(small.with_arm("collective"), rng=1)
+    assert not {"z_candidates", "z_offers", "z_combination"} & model._unread_draws()
+    quiet = small.with_values(organizations__measurement_noise=0.0).with_arm("collective")
+    assert "z_offers" not in CollectiveImpactModel.from_scenario(quiet, rng=1)._unread_draws()  # shared noise left

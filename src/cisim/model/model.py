@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 import cisim.model.reporters as reporters
+from cisim.model import skipping
 from cisim.model.conditions import agenda_weights, perceive, tracked_elements
 from cisim.model.draws import Draws
 from cisim.model.ledger import JOINT_BID_CHANCE, Ledger, LedgerRules
@@ -499,32 +501,38 @@ class CollectiveImpactModel(mesa.Model):
         return layout
 
     def _unread_draws(self) -> set[str]:
-        """Parts of a uniform block that no rule of this run reads, whatever happens in it (from its parameters).
+        """Parts of the blocks that no rule of this run reads, whatever happens in it (from its parameters).
 
-        Own-solution mode hears every neighbour (no contact draws); without copy errors nothing is copied wrong;
-        with one region nothing is shared between regions; without gap uptake (or in own-solution mode, where
-        nobody has gaps) no gap is taken up.
+        Own-solution mode hears every neighbour (no contact draws); without copy errors nothing is copied wrong
+        (nor read after copying); with one region nothing is shared between regions; without gap uptake (or in
+        own-solution mode, where nobody has gaps) no gap is taken up. Every standard normal draw is read only
+        times a noise scale (``objective`` in ``cisim.organizations.behaviour``, the plan's combined reading),
+        and every scale is a sum of terms each multiplied by an organization's data noise or the shared
+        system's (``cisim.model.conditions``): when all of those are zero (set once, at construction) every scale
+        is 0, a reading is its true value whatever the draw, and no normal draw is read.
         """
         p = self.params
         unread = set()
         if self.own_solutions:
             unread |= {"contacts", "gap"}
         if p.communication.copy_error == 0:
-            unread.add("copy")
+            unread |= {"copy", "z_copy"}
         if len(self.regions) < 2:
-            unread |= {"cross", "cross_pick"}
+            unread |= {"cross", "cross_pick", "z_cross"}
         if p.organizations.gap_uptake == 0:
             unread.add("gap")
+        if not self.population.noise.any() and p.backbone.shared_noise == 0:
+            unread |= {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination"}
         return unread
 
     def _draw(self) -> Draws:
         """This step's random numbers, in blocks whose shapes depend only on the world, never on the design.
 
         Each stream is drawn from once or twice per step (one block, cut into the named parts), so the cost of
-        drawing does not grow with the number of rules. The blocks are refilled in place every step. Uniform
-        numbers no rule of the run reads (``_unread_draws``) are skipped, not drawn: the stream's generator is
-        advanced past them (one 64-bit output per uniform number, so every later draw is what it would have
-        been); the parts skipped hold zeros.
+        drawing does not grow with the number of rules. The blocks are refilled in place every step. Numbers no
+        rule of the run reads (``_unread_draws``) are skipped, not drawn: the stream's generator is advanced past
+        them (``cisim.model.skipping``), so every later draw is what it would have been; the parts skipped hold
+        zeros.
         """
         blocks = self.__dict__.get("_blocks")
         if blocks is None:  # the first step, or the model was unpickled (views are not pickled as views)
@@ -656,25 +664,53 @@ def _fills(
 ) -> list[tuple[Any, Any]]:
     """How to refill one block each step: ``(fill, target)`` pairs, ``fill(target)`` in order.
 
-    A uniform block whose generator can be advanced (PCG64 and its DXSM variant: one 64-bit output per uniform
-    number) is filled in runs, and its unread parts are stepped over; anything else is filled whole.
+    A block whose generator can be advanced (PCG64 and its DXSM variant) is filled in runs, and its unread parts
+    are stepped over, adjacent ones in one step: uniform numbers one 64-bit output each, standard normals by
+    counting the outputs numpy's ziggurat would read (``skipping.advance_past_normals``, where the process's
+    self-check passed; runs of fewer than ``skipping.WORTH_STEPPING_OVER`` normals are cheaper to draw). Anything
+    else is filled whole, as are the parts without a name. (``advance`` also drops the half of a 64-bit output a
+    PCG64 keeps for a next 32-bit number; the streams drawn in blocks never draw 32-bit numbers, so none is kept.)
     """
     fill = getattr(generator, kind)
     bit_generator = generator.bit_generator
     skips = {name for name, *_ in cuts} & unread
-    if kind != "random" or not skips or not isinstance(bit_generator, np.random.PCG64 | np.random.PCG64DXSM):
-        return [(lambda out, fill=fill: fill(out=out), buffer)]
+    whole = [(lambda out, fill=fill: fill(out=out), buffer)]
+    if not skips or not isinstance(bit_generator, skipping.ADVANCEABLE):
+        return whole
+    if kind == "random":
+        step_over: Any = bit_generator.advance
+    else:
+        skips = _in_runs_of_at_least(cuts, skips, skipping.WORTH_STEPPING_OVER)
+        if not skips or not skipping.can_skip_normals(type(bit_generator)):
+            return whole
+        step_over = functools.partial(skipping.advance_past_normals, bit_generator)
     steps: list[tuple[Any, Any]] = []
     read_from = 0  # the start of the run of numbers to draw (unnamed parts are drawn, as before)
     for name, _, start, stop in cuts:
         if name in skips:
             if start > read_from:
                 steps.append((lambda out, fill=fill: fill(out=out), buffer[read_from:start]))
-            steps.append((bit_generator.advance, stop - start))
+            if steps and steps[-1][0] is step_over and start == read_from:  # right after another: one step
+                steps[-1] = (step_over, steps[-1][1] + stop - start)
+            else:
+                steps.append((step_over, stop - start))
             read_from = stop
     if buffer.shape[0] > read_from:
         steps.append((lambda out, fill=fill: fill(out=out), buffer[read_from:]))
     return steps
+
+
+def _in_runs_of_at_least(cuts: list[tuple[str, tuple[int, ...], int, int]], skips: set[str], least: int) -> set[str]:
+    """The parts of ``skips`` in runs of adjacent skipped parts that hold at least ``least`` numbers in all."""
+    runs: list[list[tuple[str, int]]] = []
+    end = -1
+    for name, _, start, stop in cuts:
+        if name in skips:
+            if start != end:
+                runs.append([])
+            runs[-1].append((name, stop - start))
+            end = stop
+    return {name for run in runs if sum(size for _, size in run) >= least for name, _ in run}
 
 
 def _keyed(stream: np.random.Generator, key: int) -> np.random.Generator:

@@ -35,6 +35,7 @@ KERNEL_MODULES = (
     "model/phases.py",
     "model/plan.py",
     "model/reporters.py",
+    "model/skipping.py",
 )
 
 
