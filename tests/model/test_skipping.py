@@ -32,8 +32,8 @@ def _reference_normals(raw: np.ndarray, count: int) -> tuple[np.ndarray, int]:
                 break
             if layer == 0:
                 while True:
-                    xx = -NOR_INV_R * math.log(1.0 - next_double())
-                    yy = -math.log(1.0 - next_double())
+                    xx = -NOR_INV_R * math.log1p(-next_double())
+                    yy = -math.log1p(-next_double())
                     if yy + yy > xx * xx:
                         break
                 x = -(NOR_R + xx) if (magnitude >> 8) & 0x1 else NOR_R + xx

@@ -10,8 +10,9 @@ advance by ``2**128 - k`` steps back by ``k``.
 
 The replay must decide as numpy does, to the last bit: it reads numpy's own tables
 (``cisim.model.ziggurat_tables``) and computes its comparisons in the same order with the same ``exp`` and
-``log``. ``can_skip_normals`` checks this once per process and bit generator type against numpy itself; a numpy
-whose ziggurat differs draws the numbers instead, so results never change.
+``log1p`` (numpy's tail takes ``log1p`` of minus a uniform double, as ``math.log1p`` here). ``can_skip_normals``
+checks this once per process and bit generator type against numpy itself; a numpy whose ziggurat differs draws
+the numbers instead, so results never change.
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ def normal_outputs(
             while not accepted:
                 if position + 2 > available:
                     return done, used
-                xx = -nor_inv_r * math.log(1.0 - (raw[position] >> np.uint64(11)) * _TO_DOUBLE)
-                yy = -math.log(1.0 - (raw[position + 1] >> np.uint64(11)) * _TO_DOUBLE)
+                xx = -nor_inv_r * math.log1p(-((raw[position] >> np.uint64(11)) * _TO_DOUBLE))
+                yy = -math.log1p(-((raw[position + 1] >> np.uint64(11)) * _TO_DOUBLE))
                 position += 2
                 accepted = yy + yy > xx * xx
             done, used = done + 1, position
