@@ -253,6 +253,24 @@ def damage_case(workspace, case) -> None:
     HANDLED["damaged results"] += 1
 
 
+def test_a_manifest_whose_own_hash_lost_its_name_is_damaged(workspace):
+    """One changed byte in the hash's key ("manifest_sha256" become "manifest_sha257") hides the hash.
+
+    Found by the slow lane's generated damage: such a manifest read as one written before cisim recorded hashes,
+    and was not checked. cisim records both hashes since it records either, so the design's gives it away.
+    """
+    root, _ = workspace
+    folder = copy_of_results(root)
+    path = folder / "manifest.json"
+    text = path.read_text()
+    assert text.count('"manifest_sha256"') == 1
+    path.write_text(text.replace('"manifest_sha256"', '"manifest_sha257"'))
+    result = CliRunner().invoke(main, ["analyze", str(folder), "--out", str(folder.parent / "analysis")])
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert result.output.startswith("error: ") and "manifest.json: damaged" in result.output
+    assert "'manifest_sha256'" in result.output and "--resume" in result.output
+
+
 @FAST
 @given(damage())
 def test_damaged_manifests_and_designs(workspace, case):

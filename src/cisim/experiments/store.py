@@ -207,8 +207,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     """The sweep's manifest, checked against its own hash.
 
     Raises:
-        DamagedResults: the manifest is missing, is not JSON (cut off by a kill or a full disk), or differs
-            from what cisim wrote; the message says how to rebuild it.
+        DamagedResults: the manifest is missing, is not JSON (cut off by a kill or a full disk), differs
+            from what cisim wrote, or has lost its own hash (a manifest written before cisim recorded hashes
+            has neither its own nor the design's); the message says how to rebuild it.
     """
     path = folder / "manifest.json"
     try:
@@ -221,6 +222,12 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict):
         raise DamagedResults(f"{path}: damaged (not a JSON object); {_rebuild(folder)}")
     recorded = manifest.get(MANIFEST_HASH)
+    if recorded is None and "design_sha256" in manifest:
+        # cisim has recorded both hashes since it recorded either: a manifest without its own hash is one written
+        # before then (no design hash either), or one whose hash's name was damaged
+        raise DamagedResults(
+            f"{path}: damaged (it records the design's SHA-256 but not its own, '{MANIFEST_HASH}'); {_rebuild(folder)}"
+        )
     if recorded is not None and recorded != sha256(_canonical(manifest)):
         raise DamagedResults(
             f"{path}: damaged (its content does not match the SHA-256 it was written with); {_rebuild(folder)}"
