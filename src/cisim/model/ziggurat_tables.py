@@ -11,6 +11,8 @@ numpy/random/src/distributions/ziggurat_constants.h. ``NOR_R`` and ``NOR_INV_R``
 ``ziggurat_nor_r`` and ``ziggurat_nor_inv_r`` (folded into numpy's compiled code, so taken from that file).
 Floats are written so that they read back to the same bits. numpy has used these tables since 1.17; a numpy
 whose ziggurat differs is caught by ``cisim.model.skipping``'s self-check, which then draws the numbers instead.
+The tables are numpy's: Copyright (c) 2005-2017, NumPy Developers, under the BSD 3-Clause licence of numpy's
+random/src/distributions/LICENSE.md (installed with numpy).
 """
 
 import numpy as np
