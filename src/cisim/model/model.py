@@ -672,9 +672,13 @@ def _fills(
     PCG64 keeps for a next 32-bit number; the streams drawn in blocks never draw 32-bit numbers, so none is kept.)
     """
     fill = getattr(generator, kind)
+
+    def draw(out: np.ndarray) -> None:
+        fill(out=out)
+
     bit_generator = generator.bit_generator
     skips = {name for name, *_ in cuts} & unread
-    whole = [(lambda out, fill=fill: fill(out=out), buffer)]
+    whole = [(draw, buffer)]
     if not skips or not isinstance(bit_generator, skipping.ADVANCEABLE):
         return whole
     if kind == "random":
@@ -689,14 +693,14 @@ def _fills(
     for name, _, start, stop in cuts:
         if name in skips:
             if start > read_from:
-                steps.append((lambda out, fill=fill: fill(out=out), buffer[read_from:start]))
+                steps.append((draw, buffer[read_from:start]))
             if steps and steps[-1][0] is step_over and start == read_from:  # right after another: one step
                 steps[-1] = (step_over, steps[-1][1] + stop - start)
             else:
                 steps.append((step_over, stop - start))
             read_from = stop
     if buffer.shape[0] > read_from:
-        steps.append((lambda out, fill=fill: fill(out=out), buffer[read_from:]))
+        steps.append((draw, buffer[read_from:]))
     return steps
 
 
