@@ -29,6 +29,10 @@ def _drawing_everything(monkeypatch):
             dict(organizations__gap_uptake=0.0, regions__n_regions=2, regions__cross_region=0.3),
             {"gap", "copy", "z_copy"},
         ),
+        (  # trust that starts full and never fades: every neighbour shares, whatever the draw
+            dict(communication__trust_initial=1.0, communication__trust_decay=0.0, communication__copy_error=0.0),
+            {"share", "copy", "z_copy", "cross", "cross_pick", "z_cross"},
+        ),
     ],
 )
 def test_skipping_unread_draws_changes_nothing(small, monkeypatch, changes, skipped):
@@ -39,6 +43,12 @@ def test_skipping_unread_draws_changes_nothing(small, monkeypatch, changes, skip
     _drawing_everything(monkeypatch)
     drawing = run_model(scenario, 8).series
     assert stepping.equals(drawing)
+
+
+@pytest.mark.parametrize("trust_initial, trust_decay", [(0.99, 0.0), (1.0, 0.01)])
+def test_shares_are_drawn_where_trust_can_be_short_of_full(small, trust_initial, trust_decay):
+    scenario = small.with_values(communication__trust_initial=trust_initial, communication__trust_decay=trust_decay)
+    assert "share" not in CollectiveImpactModel.from_scenario(scenario.with_arm("collective"), rng=1)._unread_draws()
 
 
 def test_the_parts_read_are_the_numbers_a_whole_block_would_hold(small, monkeypatch):

@@ -505,7 +505,9 @@ class CollectiveImpactModel(mesa.Model):
 
         Own-solution mode hears every neighbour (no contact draws); without copy errors nothing is copied wrong
         (nor read after copying); with one region nothing is shared between regions; without gap uptake (or in
-        own-solution mode, where nobody has gaps) no gap is taken up. Every standard normal draw is read only
+        own-solution mode, where nobody has gaps) no gap is taken up. With full trust at the start and none
+        fading, trust stays exactly 1 on every link (contact only raises it, ``touch``), so every neighbour
+        shares (``sharing_chance`` is 1 and a uniform draw is below 1). Every standard normal draw is read only
         times a noise scale (``objective`` in ``cisim.organizations.behaviour``, the plan's combined reading),
         and every scale is a sum of terms each multiplied by an organization's data noise or the shared
         system's (``cisim.model.conditions``): when all of those are zero (set once, at construction) every scale
@@ -521,6 +523,8 @@ class CollectiveImpactModel(mesa.Model):
             unread |= {"cross", "cross_pick", "z_cross"}
         if p.organizations.gap_uptake == 0:
             unread.add("gap")
+        if p.communication.trust_initial == 1 and p.communication.trust_decay == 0:
+            unread.add("share")
         if not self.population.noise.any() and p.backbone.shared_noise == 0:
             unread |= {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination"}
         return unread

@@ -495,6 +495,8 @@ def consider(
     contributions: np.ndarray,
     index: np.ndarray,
     scratch: np.ndarray,
+    codes: np.ndarray,
+    values: np.ndarray,
 ) -> tuple[int, bool, int, float]:
     """Organization ``o`` compares configurations offered to it with what it knows and picks the best it sees.
 
@@ -507,7 +509,12 @@ def consider(
     ``offers``, the contributions of an offer in the problem as it is now are looked up the first time anyone
     reads it and kept in ``contributions``, and each listener weighs them with its own objective and its own
     noise (the same value, to the last bit, as looking them up again). A listener whose data describe an earlier
-    version of the problem looks them up in that version.
+    version of the problem looks them up in that version. Where the offers are what organizations know
+    (``offers`` is ``known``), ``codes`` may hold each one's configuration as a number (``configuration_codes``),
+    so that telling an offer from what the listener knows is one comparison, and its own configuration's
+    contributions are kept like an offer's; where every organization's objective weighs the elements alike,
+    ``values`` (``nan`` until read) keeps each offer's true objective once for every listener, who adds its own
+    noise (the same sum in the same order, so the same value to the last bit).
 
     Args:
         problem: the problem as read this step.
@@ -527,6 +534,8 @@ def consider(
         contributions: the kept contributions, one row per row of ``offers`` (updated).
         index: scratch space of one integer per element.
         scratch: scratch space of one number per element.
+        codes: each row of ``offers`` (which is then ``known``) as a number; empty: compare element by element.
+        values: each row's true objective for every listener (updated); empty: each listener weighs its own.
 
     Returns:
         the offer it takes up, whether it takes one up, how many offers it read, and its reading of the offer it
@@ -535,16 +544,35 @@ def consider(
     tables, _, index_tables, minimum, spread, clip = problem
     target, scale_own, scale_rest, _, _, _ = perception
     keep = row == 0 and scored.shape[0] > 0
+    coded = codes.shape[0] > 0
+    shared = keep and values.shape[0] > 0
     best, best_value, reads = 0, -np.inf, 0
     for slot in range(rows.shape[0]):
         c = rows[slot]
-        if not (offered[o, slot] and differ(offers, c, known, o)):
+        if not offered[o, slot]:
+            continue
+        if coded:
+            if codes[c] == codes[o]:
+                continue
+        elif not differ(offers, c, known, o):
             continue
         if keep:
-            if not scored[c]:
-                look_up(tables, 0, index_tables, offers, c, index, contributions[c])
-                scored[c] = True
-            true = weighed(contributions[c], target, o, minimum, spread, clip)
+            true = kept_objective(
+                tables,
+                index_tables,
+                minimum,
+                spread,
+                clip,
+                target,
+                o,
+                offers,
+                c,
+                scored,
+                contributions,
+                values,
+                shared,
+                index,
+            )
         else:
             look_up(tables, row, index_tables, offers, c, index, scratch)
             true = weighed(scratch, target, o, minimum, spread, clip)
@@ -556,10 +584,85 @@ def consider(
         return best, False, 0, best_value
     baseline = belief[o]
     if np.isnan(baseline):
-        look_up(tables, row, index_tables, known, o, index, scratch)
-        true = weighed(scratch, target, o, minimum, spread, clip)
+        if keep and coded:  # its own configuration is a row of the offers: kept like one
+            true = kept_objective(
+                tables,
+                index_tables,
+                minimum,
+                spread,
+                clip,
+                target,
+                o,
+                offers,
+                o,
+                scored,
+                contributions,
+                values,
+                shared,
+                index,
+            )
+        else:
+            look_up(tables, row, index_tables, known, o, index, scratch)
+            true = weighed(scratch, target, o, minimum, spread, clip)
         baseline = objective(scale_own, scale_rest, o, true, z[o, 0, 0], z[o, 0, 1])
     return best, best_value > baseline, reads, best_value
+
+
+@inlined
+def kept_objective(
+    tables: np.ndarray,
+    index_tables: np.ndarray,
+    minimum: float,
+    spread: float,
+    clip: bool,
+    target: np.ndarray,
+    o: int,
+    offers: np.ndarray,
+    c: int,
+    scored: np.ndarray,
+    contributions: np.ndarray,
+    values: np.ndarray,
+    shared: bool,
+    index: np.ndarray,
+) -> float:
+    """Organization ``o``'s true objective of offer ``c`` in the problem as it is now, from what ``consider`` keeps.
+
+    The offer's contributions are looked up the first time anyone reads it; with ``shared`` (every objective
+    weighs the elements alike) its objective is weighed once too and kept in ``values``.
+    """
+    if not scored[c]:
+        look_up(tables, 0, index_tables, offers, c, index, contributions[c])
+        scored[c] = True
+    if not shared:
+        return weighed(contributions[c], target, o, minimum, spread, clip)
+    if np.isnan(values[c]):
+        values[c] = weighed(contributions[c], target, o, minimum, spread, clip)
+    return values[c]
+
+
+#: Configurations of up to this many elements are compared as numbers (bits 0 to 62 of an int64).
+CODED_ELEMENTS = 63
+
+
+@inlined
+def configuration_codes(configs: np.ndarray, codes: np.ndarray) -> None:
+    """Each configuration as a number whose bit ``e`` is element ``e`` (up to 63 elements), into ``codes``."""
+    for o in range(configs.shape[0]):
+        code = 0
+        for e in range(configs.shape[1]):
+            if configs[o, e]:
+                code |= 1 << e
+        codes[o] = code
+
+
+@inlined
+def weighs_alike(target: np.ndarray) -> bool:
+    """Whether every organization's objective weighs each element as the first one's does."""
+    for o in range(1, target.shape[0]):
+        for i in range(target.shape[1]):
+            if target[o, i] != target[0, i]:
+                return False
+    return True
 
 
 @kernel
@@ -642,6 +745,10 @@ def communicate(
     scratch = np.empty(n)
     itself = np.empty(1, dtype=np.intp)
     unkept, none = np.zeros(0, dtype=np.bool_), np.empty((0, n))
+    uncoded, unshared = np.empty(0, dtype=np.int64), np.empty(0)
+    codes = np.empty(count if n <= CODED_ELEMENTS else 0, dtype=np.int64)
+    configuration_codes(known, codes)
+    values = np.full(count if weighs_alike(perception.target) else 0, np.nan)
     for o in range(count):
         if not heard[o]:
             continue
@@ -660,6 +767,8 @@ def communicate(
             contributions,
             index,
             scratch,
+            codes,
+            values,
         )
         spent[o] += reads
         if not take[o]:
@@ -670,7 +779,22 @@ def communicate(
             copy_with_errors(taken, o, known, o, copy_error, copy_draws)
             itself[0] = o
             _, take[o], reads, taken_value[o] = consider(
-                problem, perception, o, 0, known, belief, taken, itself, only, z_copy, unkept, none, index, scratch
+                problem,
+                perception,
+                o,
+                0,
+                known,
+                belief,
+                taken,
+                itself,
+                only,
+                z_copy,
+                unkept,
+                none,
+                index,
+                scratch,
+                uncoded,
+                unshared,
             )
             spent[o] += reads
             if not take[o] and stay_after_dropped_copy:
@@ -757,6 +881,8 @@ def share_between_regions(
             none,
             index,
             scratch,
+            np.empty(0, dtype=np.int64),
+            np.empty(0),
         )
         spent[o] += reads
         if take:
