@@ -16,25 +16,33 @@ exact maximum, the agents' starting solutions and the network's neighbour lists.
 arrays:
 
 - **cisim**: the model itself, ``model.step()`` for every round (stepping), and built from its values first
-  (end to end: the landscape, its exact optimum, the network, the agents);
+  (end to end: the landscape, its exact optimum, the network, the agents); and ``cisim validate``'s driver on
+  the same problems (its two arms built, scored and checked for convergence every round, an arm stopped once
+  converged), from nothing to the end;
 - **numpy**: a plain vectorised implementation, every agent's fitness and choice as array operations per round;
+  end to end, it first finds the problem's optimum by valuing every configuration in chunks;
 - **numba**: a tight compiled kernel over all rounds, each agent's fitness kept per element and updated
-  incrementally when one element flips.
+  incrementally when one element flips; end to end, it first finds the optimum by a compiled walk over every
+  configuration in Gray-code order.
 
-The contenders alternate problem by problem, so a machine whose load changes affects each alike. Rates are
-agent-rounds per second of stepping (agents x rounds / seconds); numpy and numba use their own random numbers
+Each problem's optimum is found once and serves both networks, by every contender alike. The contenders
+alternate problem by problem, so a machine whose load changes affects each alike. Rates are agent-rounds per
+second (agents x rounds / seconds; the driver's rounds are those it ran); numpy and numba use their own random numbers
 (seeded), so their scores match cisim's in distribution, not draw for draw. Equivalence check: on every
 problem the contenders' reading of the exported tables gives cisim's ``Landscape.contributions`` exactly on
-the starting solutions, and each contender's mean final score over the problems lies within ±0.005 of cisim's.
+the starting solutions, each peer's optimum equals cisim's exact maximum, and each contender's mean final score
+over the problems lies within ±0.005 of cisim's. The two targets of issue 24 are printed with their ratios:
+cisim's stepping against plain numpy's, and the driver's rate against the tight kernel's end to end.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numba
@@ -109,6 +117,18 @@ def numpy_contributions(solutions: np.ndarray, problem: Problem) -> np.ndarray:
 def numpy_fitness(solutions: np.ndarray, problem: Problem) -> np.ndarray:
     """Raw fitness of each row of ``solutions``: the mean of every element's table entry."""
     return numpy_contributions(solutions, problem).mean(axis=1)
+
+
+def numpy_maximum(problem: Problem, chunk: int = 1 << 15) -> float:
+    """The highest raw fitness over every configuration, in chunks of configurations as array operations."""
+    n = problem.tables.shape[0]
+    bits = 1 << np.arange(n)
+    best = -np.inf
+    for first in range(0, 1 << n, chunk):
+        codes = np.arange(first, min(first + chunk, 1 << n))
+        configs = (codes[:, None] & bits) != 0
+        best = max(best, float(numpy_fitness(configs, problem).max()))
+    return best
 
 
 def numpy_run(problem: Problem, rounds: int, seed: int) -> float:
@@ -219,6 +239,38 @@ def _numba_rounds(
     return total
 
 
+@numba.njit(cache=True)
+def _numba_best_code(tables: np.ndarray, starts: np.ndarray, elements: np.ndarray, masks: np.ndarray) -> int:
+    """The code of the best configuration, by a walk over all of them in Gray-code order (one flip a step)."""
+    n = tables.shape[0]
+    index = np.zeros(n, dtype=np.int64)
+    total = 0.0
+    for i in range(n):
+        total += tables[i, 0]
+    best, best_code, code = total, 0, 0
+    for step in range(1, 1 << n):
+        j = 0
+        while not (step >> j) & 1:
+            j += 1
+        code ^= 1 << j
+        for slot in range(starts[j], starts[j + 1]):
+            i = elements[slot]
+            old = tables[i, index[i]]
+            index[i] ^= masks[slot]
+            total += tables[i, index[i]] - old
+        if total > best:
+            best, best_code = total, code
+    return best_code
+
+
+def numba_maximum(problem: Problem) -> float:
+    """The highest raw fitness, by the compiled Gray-code walk; the best configuration valued afresh."""
+    n = problem.tables.shape[0]
+    code = _numba_best_code(problem.tables, *flip_lists(problem.dependencies))
+    best = (code >> np.arange(n)) & 1 == 1
+    return float(numpy_fitness(best[None, :], problem)[0])
+
+
 def numba_run(problem: Problem, rounds: int, seed: int) -> float:
     """The compiled kernel on one problem; the final score."""
     weights = 1 << np.arange(problem.dependencies.shape[1])
@@ -256,6 +308,26 @@ def cisim_run(values: dict, seed: int, rounds: int) -> tuple[float, float, float
     return built - start, stepped - stepping, final, problem
 
 
+def driver_run(spec, seed: int, rounds: int) -> tuple[float, int]:
+    """``cisim validate``'s driver on one problem, its linear and complete arms from the start: seconds, agent-rounds.
+
+    The driver builds each arm's model, reads the score and the distinct solutions every round and stops an arm
+    once its population has converged (``rounds`` at most). The problem's optimum is found afresh (the process
+    keeps the optima it found for arms that share a problem; an earlier contender's is forgotten first).
+    """
+    from cisim.problem import landscape
+    from cisim.validation.lazer_friedman import _run_replicate
+
+    study = replace(spec.studies["main"], arms=NETWORKS, rounds=rounds)
+    landscape._SEARCHES.clear()
+    start = time.perf_counter()
+    runs = _run_replicate(spec, study, seed, rounds)
+    seconds = time.perf_counter() - start
+    agents = spec.model["organizations.n_organizations"]
+    stepped = sum(rounds if np.isnan(run.end_round) else int(run.end_round) for run in runs.values())
+    return seconds, agents * stepped
+
+
 def check_contributions(problem: Problem, values: np.ndarray) -> None:
     """The contenders read the exported problem as cisim does: every element's contribution, exactly."""
     if not np.array_equal(numpy_contributions(problem.solutions, problem), values):
@@ -270,17 +342,24 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     options = parser.parse_args()
     from cisim.experiments.runs import replicate_seeds
+    from cisim.problem import landscape
+    from cisim.validation import drivers, load_validation
 
     values = {network: model_values(network) for network in NETWORKS}
+    spec = load_validation(ROOT / "experiments" / "validation" / "lazer_friedman_2007.toml", drivers())
     seeds = replicate_seeds(2007, options.problems)
     agents = values["linear"]["n_organizations"]
     # warm up: compile or load every compiled function before anything is timed
     _, _, _, warm = cisim_run(values["complete"], seeds[0], 2)
     numba_run(warm, 2, 0)
-    seconds = {"cisim build": 0.0, "cisim": 0.0, "numpy": 0.0, "numba": 0.0}
+    numba_maximum(warm)
+    driver_run(spec, seeds[0], 2)
+    seconds = dict.fromkeys(("cisim build", "cisim", "numpy", "numba", "numpy optimum", "numba optimum"), 0.0)
+    driver_seconds, driver_work = 0.0, 0
     finals: dict[str, dict[str, list[float]]] = {c: {n: [] for n in NETWORKS} for c in ("cisim", "numpy", "numba")}
     load_before = os.getloadavg()
     for number, seed in enumerate(seeds):
+        landscape._SEARCHES.clear()  # each problem's optimum found once, shared by its two networks, as by each peer
         for network in NETWORKS:
             building, stepping, final, problem = cisim_run(values[network], seed, options.rounds)
             seconds["cisim build"] += building
@@ -292,14 +371,24 @@ def main() -> None:
                 start = time.perf_counter()
                 finals[name][network].append(run(problem, options.rounds, number))
                 seconds[name] += time.perf_counter() - start
+        for name, find in (("numpy", numpy_maximum), ("numba", numba_maximum)):
+            start = time.perf_counter()
+            found = find(problem)
+            seconds[f"{name} optimum"] += time.perf_counter() - start
+            if not math.isclose(found, problem.maximum, rel_tol=1e-12):
+                raise SystemExit(f"{name}'s optimum {found!r} differs from cisim's exact maximum {problem.maximum!r}")
+        taken, work_done = driver_run(spec, seed, options.rounds)
+        driver_seconds += taken
+        driver_work += work_done
     load_after = os.getloadavg()
     work = agents * options.rounds * options.problems * len(NETWORKS)
-    rates = {
-        "cisim": work / seconds["cisim"],
-        "cisim end to end": work / (seconds["cisim"] + seconds["cisim build"]),
-        "numpy": work / seconds["numpy"],
-        "numba": work / seconds["numba"],
+    stepping = {name: work / seconds[name] for name in ("cisim", "numpy", "numba")}
+    end_to_end = {
+        "cisim": work / (seconds["cisim"] + seconds["cisim build"]),
+        "numpy": work / (seconds["numpy"] + seconds["numpy optimum"]),
+        "numba": work / (seconds["numba"] + seconds["numba optimum"]),
     }
+    driver_rate = driver_work / driver_seconds
     means = {name: {n: float(np.mean(v)) for n, v in by_network.items()} for name, by_network in finals.items()}
     overall = {
         name: float(np.mean([v for vs in by_network.values() for v in vs])) for name, by_network in finals.items()
@@ -310,28 +399,41 @@ def main() -> None:
         f"{load_after[0]:.1f} after, {os.cpu_count()} cores\n"
     )
     print(
-        "| contender | agent-rounds/s | cisim stepping rate ÷ this rate | mean final score, linear / complete "
-        "| within ±0.005 |"
+        "| contender | stepping, agent-rounds/s | end to end (set-up, optimum, rounds) | mean final score, "
+        "linear / complete | within ±0.005 |"
     )
     print("| --- | ---: | ---: | ---: | --- |")
-    for name, rate in rates.items():
-        finals_of = means["cisim" if name.startswith("cisim") else name]
-        close = abs(overall["cisim" if name.startswith("cisim") else name] - overall["cisim"]) <= EQUIVALENCE
+    labels = {"cisim": "cisim's model", "numpy": "plain numpy", "numba": "tight numba kernel"}
+    for name, label in labels.items():
+        close = abs(overall[name] - overall["cisim"]) <= EQUIVALENCE
         print(
-            f"| {name} | {rate / 1e3:,.0f} k | {rates['cisim'] / rate:.3g} | "
-            f"{finals_of['linear']:.4f} / {finals_of['complete']:.4f} | {'yes' if close else 'NO'} |"
+            f"| {label} | {stepping[name] / 1e3:,.0f} k | {end_to_end[name] / 1e3:,.0f} k | "
+            f"{means[name]['linear']:.4f} / {means[name]['complete']:.4f} | {'yes' if close else 'NO'} |"
         )
+    print(
+        f"| cisim's validate driver (stops a converged arm) | | {driver_rate / 1e3:,.0f} k "
+        f"({driver_work / (agents * options.problems * len(NETWORKS)):.1f} rounds an arm on average) | | |"
+    )
+    targets = [
+        ("cisim stepping at least as fast as plain numpy", stepping["cisim"] / stepping["numpy"], 1.0),
+        ("validate driver within 2x of the tight kernel end to end", driver_rate / end_to_end["numba"], 0.5),
+    ]
+    print("\n| target | ratio | needed | met |\n| --- | ---: | ---: | --- |")
+    for label, ratio, needed in targets:
+        print(f"| {label} | {ratio:.3g} | {needed:g} or more | {'yes' if ratio >= needed else 'no'} |")
     equivalent = all(abs(overall[name] - overall["cisim"]) <= EQUIVALENCE for name in overall)
     print(
         f"\nequivalence: every contender's mean final score over the {options.problems * len(NETWORKS)} runs within "
         f"±{EQUIVALENCE} of cisim's ({overall['cisim']:.4f}): {'yes' if equivalent else 'NO'}; "
-        "every problem's exported contributions equal to cisim's exactly: yes"
+        "every problem's exported contributions equal to cisim's exactly, and each peer's optimum equal to "
+        "cisim's exact maximum: yes"
     )
     if options.json:
         figures = {
             "problems": options.problems,
             "rounds": options.rounds,
-            "agent_rounds_per_second": rates,
+            "agent_rounds_per_second": {"stepping": stepping, "end_to_end": end_to_end, "validate_driver": driver_rate},
+            "targets": {label: ratio for label, ratio, _ in targets},
             "mean_final_score": means,
             "load_average": [load_before[0], load_after[0]],
             "equivalent": equivalent,
