@@ -111,7 +111,10 @@ def test_parent_problems_name_the_parent_file(family):
 
 def test_missing_and_circular_parents_are_reported(family):
     (family / "lost.toml").write_text('name = "lost"\ndescription = "l"\nextends = "parnet"\n')
-    with pytest.raises(ScenarioError, match=r"no scenario file .*parnet\.toml \(did you mean 'parent'\?\)"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"no scenario file .*parnet\.toml; expected the name of a scenario file beside it .*'parent'\?\)",
+    ):
         load_scenario(family / "lost.toml")
     (family / "a.toml").write_text('name = "a"\ndescription = "a"\nextends = "b"\n')
     (family / "b.toml").write_text('name = "b"\ndescription = "b"\nextends = "a"\n')

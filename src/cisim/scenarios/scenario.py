@@ -168,7 +168,10 @@ def _chain(data: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]
         if not candidate.is_file():
             names = [p.stem for p in folder.glob("*.toml")]
             raise ScenarioError(
-                [f"{where}: field 'extends' = {parent!r}: no scenario file {candidate}{suggest(parent, names)}"]
+                [
+                    f"{where}: field 'extends' = {parent!r}: no scenario file {candidate}; expected the name of a "
+                    f"scenario file beside it or the path of one, relative to its folder{suggest(parent, names)}"
+                ]
             )
         if str(candidate.resolve()) in seen:
             raise ScenarioError(
