@@ -2,10 +2,11 @@
 
 Consecutive configurations in Gray-code order differ in one element, so moving to the next one changes only
 the contributions of the elements that depend on it (``k + 1`` of them on average) instead of all ``n``: the
-whole landscape is visited in about ``2^n (k + 1)`` table look-ups. With one domain (as in the validation
-experiments) a leaner walk keeps the total alone (``_one_domain_extremes``: 15 against 25 ms for N = 20, K = 5). The walk is sequential (each step starts
+whole landscape is visited in about ``2^n (k + 1)`` table look-ups. The walk is sequential (each step starts
 from the previous one), which numpy cannot vectorise; numba compiles it to a plain loop, and ``cache=True``
-keeps the compiled code on disk so that only the first run on a machine pays for compilation.
+keeps the compiled code on disk so that only the first run on a machine pays for compilation. With one domain
+(as in the validation experiments) a leaner walk keeps the total alone (``_one_domain_extremes``: 15 against
+25 ms for N = 20, K = 5).
 
 This module imports numba, which takes a few tenths of a second; :mod:`cisim.problem.landscape` imports it
 only when a landscape is large enough to need it.
