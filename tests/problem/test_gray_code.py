@@ -1,5 +1,6 @@
 """The one-domain walk finds the codes of the walk that keeps domain sums, exactly."""
 
+import numba
 import numpy as np
 import pytest
 
@@ -35,3 +36,94 @@ def test_one_domain_walk_finds_the_general_walks_codes(n, k, interaction):
             np.ascontiguousarray(landscape.tables), landscape.domain_of.astype(np.int64), 1, *lookups
         )
         assert (codes[0], codes[1], list(codes[2]), list(codes[3])) == (best, worst, [best], [worst])
+
+
+@numba.njit  # not cached: a test's compiled code stays out of the source tree
+def _reference_walk(tables, domain_of, n_domains, dependents, toggles, touched_domains):  # pragma: no cover
+    """The walk as it was before the one-domain walk (one loop for every landscape), kept as the reference."""
+    n = tables.shape[0]
+    index = np.zeros(n, np.int64)
+    domain_sum = np.zeros(n_domains)
+    total = 0.0
+    for i in range(n):
+        total += tables[i, 0]
+        domain_sum[domain_of[i]] += tables[i, 0]
+    best = total
+    worst = total
+    best_code = 0
+    worst_code = 0
+    domain_best = domain_sum.copy()
+    domain_worst = domain_sum.copy()
+    domain_best_code = np.zeros(n_domains, np.int64)
+    domain_worst_code = np.zeros(n_domains, np.int64)
+    code = 0
+    for step in range(1, 1 << n):
+        flipped = 0
+        rest = step
+        while (rest & 1) == 0:
+            rest >>= 1
+            flipped += 1
+        code ^= 1 << flipped
+        for q in range(dependents.shape[1]):
+            i = dependents[flipped, q]
+            if i < 0:
+                break
+            old = tables[i, index[i]]
+            index[i] ^= toggles[flipped, q]
+            delta = tables[i, index[i]] - old
+            total += delta
+            domain_sum[domain_of[i]] += delta
+        if (step & ((1 << 14) - 1)) == 0:
+            total = 0.0
+            domain_sum[:] = 0.0
+            for i in range(n):
+                total += tables[i, index[i]]
+                domain_sum[domain_of[i]] += tables[i, index[i]]
+        if total > best:
+            best = total
+            best_code = code
+        elif total < worst:
+            worst = total
+            worst_code = code
+        for q in range(touched_domains.shape[1]):
+            d = touched_domains[flipped, q]
+            if d < 0:
+                break
+            if domain_sum[d] > domain_best[d]:
+                domain_best[d] = domain_sum[d]
+                domain_best_code[d] = code
+            elif domain_sum[d] < domain_worst[d]:
+                domain_worst[d] = domain_sum[d]
+                domain_worst_code[d] = code
+    return best_code, worst_code, domain_best_code, domain_worst_code
+
+
+@pytest.mark.parametrize("n", range(2, 18))
+def test_walk_finds_the_reference_walks_codes(n):
+    """Every walk (one domain or several) finds exactly the codes of the plain walk, on random landscapes.
+
+    K from 0 to N - 1, partners drawn with and without replacement (and adjacent), lifted tables as after policy
+    wins; N above 14 runs long enough to resynchronise the sums.
+    """
+    rng = np.random.default_rng(n)
+    for trial in range(12):
+        k = int(rng.integers(0, n)) if trial > 1 else (0, n - 1)[trial]
+        n_domains = 1 if trial % 2 == 0 else int(rng.integers(1, n + 1))
+        interaction = ("with_replacement", "random", "adjacent")[trial % 3]
+        landscape = Landscape(n, n_domains, k, float(rng.random()), rng, interaction=interaction)
+        if trial % 4 == 3:
+            landscape.improve(int(rng.integers(n)), 0.6)
+        arguments = (
+            np.ascontiguousarray(landscape.tables),
+            landscape.domain_of.astype(np.int64),
+            n_domains,
+            *landscape_module._gray_code_lookups(landscape.dependencies, landscape.domain_of),
+        )
+        best, worst, domain_best, domain_worst = gray_code_extremes(*arguments)
+        expected = _reference_walk(*arguments)
+        assert (best, worst, list(domain_best), list(domain_worst)) == (
+            expected[0],
+            expected[1],
+            list(expected[2]),
+            list(expected[3]),
+        ), (n, k, n_domains, interaction)
