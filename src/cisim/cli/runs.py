@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cisim.cli.errors import UserError, fresh_output_folder, remove_if_empty, results_folder
+from cisim.cli.errors import UserError, fresh_output_folder, output_folder, remove_if_empty, results_folder
 from cisim.cli.options import force_option, progress_bar, seed_type, set_option, steps_option
 from cisim.experiments.executors import EXECUTORS
 from cisim.scenarios.scenario import ARMS
@@ -22,6 +22,7 @@ COMPARED_METRICS = [
     "outcome_auc",
     "time_to_target",
     "total_spend",
+    "total_income",
     "cost_effectiveness",
     "spend_per_point",
     "mean_duplication",
@@ -137,6 +138,12 @@ def run(
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes with --executor processes.")
 @out_option
 @force_option
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Continue an interrupted comparison: only its missing runs are run (in --out, or else in the newest "
+    "results/NAME-compare folder).",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def compare(
     scenario: str | None,
@@ -149,6 +156,7 @@ def compare(
     workers: int | None,
     out: Path | None,
     force: bool,
+    resume: bool,
     quiet: bool,
 ) -> None:
     """Compare a scenario's own coalition design with isolated impact on the same problems (paired replicates).
@@ -165,24 +173,41 @@ def compare(
     from cisim.analysis.results import Results
     from cisim.api import resolve_scenario
     from cisim.experiments.compare import comparison_experiment
-    from cisim.experiments.sweep import SweepError, SweepStorageError, run_sweep
+    from cisim.experiments.store import read_status
+    from cisim.experiments.sweep import SweepError, SweepInterrupted, SweepStorageError, run_sweep
     from cisim.files import replacing
     from cisim.plots.figures import comparison_figure
 
     resolved = resolve_scenario(scenario, overrides)
-    folder = fresh_output_folder(out, results_folder(resolved.name, "-compare"), force)
+    default = results_folder(resolved.name, "-compare")
+    if resume:
+        if force:
+            raise UserError("--resume and --force: expected one of them (--force starts the comparison again)")
+        folder = output_folder(out or _newest_folder(default))
+    else:
+        folder = fresh_output_folder(out, default, force)
     if force:
         _clear_sweep(folder)
     experiment = comparison_experiment(resolved, ("isolated", arm), replicates, seed, steps, overrides, folder.name)
     bar = None if quiet else _sweep_bar()
+    claimed = out is None and not resume  # a folder this command made: removed again if it stays empty
     try:
-        run_sweep(experiment, folder, executor, workers, progress=bar)
+        run_sweep(experiment, folder, executor, workers, progress=bar, resume=resume)
+    except SweepInterrupted:
+        safe = len(read_status(folder))
+        where = "" if out is not None or folder == _newest_folder(default) else f" --out {folder}"
+        click.echo(
+            f"\ncomparison interrupted; {safe} runs are safe on disk in {folder}. Continue with the same command "
+            f"and --resume{where}.",
+            err=True,
+        )
+        raise SystemExit(130) from None
     except (SweepStorageError, SweepError) as error:
-        if out is None:  # a folder this command claimed, still empty
+        if claimed:
             remove_if_empty(folder)
         raise UserError(str(error)) from None
     except BaseException:
-        if out is None:
+        if claimed:
             remove_if_empty(folder)
         raise
     results = Results.load(folder)
@@ -201,9 +226,10 @@ def compare(
     click.echo(_render(table, arm, replicates))
     click.echo("\ndifference = " + arm + " - isolated, paired by replicate; CI: 95 % t-interval of the mean difference")
     if (table["pairs"] < FEW_PAIRS).any():
+        advice = f" (--replicates {FEW_PAIRS} or more for intervals)" if replicates < FEW_PAIRS else ""
         click.echo(
-            f"n/a: fewer than {FEW_PAIRS} paired runs have a value (e.g. runs that never reached the target), too few "
-            "for a mean or an interval to mean much"
+            f"n/a: fewer than {FEW_PAIRS} paired runs have a value, too few for an interval to mean much, or for a "
+            f"mean where only some runs have one (e.g. runs that never reached the target){advice}"
         )
     with replacing(folder / "runs.csv") as temporary:
         summaries.to_csv(temporary, index=False)
@@ -229,6 +255,28 @@ def compare(
 
 #: Statistics of fewer paired values than this are not shown in compare's table.
 FEW_PAIRS = 5
+
+
+def _newest_folder(default: Path) -> Path:
+    """The newest of ``default``, ``default-2``, ``default-3``, ... that exists: the comparison to resume.
+
+    Raises:
+        UserError: none exists.
+    """
+    number, found = 1, None
+    while True:
+        folder = default if number == 1 else default.with_name(f"{default.name}-{number}")
+        if folder.is_dir():
+            found = folder
+        elif number > 1:
+            break
+        number += 1
+    if found is None:
+        raise UserError(
+            f"--resume: no comparison to continue ({default} does not exist); expected the folder of an "
+            "interrupted cisim compare (give it with --out), or run without --resume to start one"
+        )
+    return found
 
 
 def _design_words(arm: str, overrides: tuple[str, ...]) -> str:
@@ -268,9 +316,11 @@ def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
         label = row.metric.replace("_", " ")
         if row.pairs < replicates:  # e.g. time to target, where some runs never reach it
             label += f" ({row.pairs} of {replicates})"
-        if row.pairs < FEW_PAIRS:
+        if row.pairs < FEW_PAIRS and row.pairs < replicates:  # a few runs of many: their mean would mislead
             lines.append(f"  {label:<26} {'n/a':>10} {'n/a':>11} {'n/a':>11}   n/a")
             continue
+        if row.pairs < FEW_PAIRS:  # every run, but too few of them for an interval
+            ci = "n/a"
         lines.append(
             f"  {label:<26} {_fmt(row.baseline_mean):>10} {_fmt(row.arm_mean):>11} {_fmt(row.difference):>11}   {ci}"
         )

@@ -377,14 +377,15 @@ def _check_same_sweep(experiment: Experiment, manifest: dict[str, Any], folder: 
     changed = []
     if manifest.get("experiment", {}).get("sha256") != experiment.sha256:
         changed.append(f"the experiment file {experiment.source} changed since the sweep started")
-    before = manifest.get("scenario_hashes", {})
-    for name, digest in experiment.scenario_hashes().items():
-        if before.get(name) != digest:
-            changed.append(f"scenario {name!r} changed since the sweep started")
     options = _options(experiment)
     started = manifest.get("options", options)
-    for option in ("replicates", "steps"):
-        if started.get(option) != options[option]:
+    before = manifest.get("scenario_hashes", {})
+    if list(started.get("overrides", [])) == options["overrides"]:  # else --set explains the change (below)
+        for name, digest in experiment.scenario_hashes().items():
+            if before.get(name) != digest:
+                changed.append(f"scenario {name!r} changed since the sweep started")
+    for option in ("replicates", "steps", "seed", "arm"):
+        if option in options and started.get(option) != options[option]:
             changed.append(
                 f"--{option} is {_given(options[option])} now, {_given(started.get(option))} when it started"
             )
@@ -463,19 +464,18 @@ def _factor_arms(experiment: Experiment) -> dict[str, list[str]]:
 
 
 def _options(experiment: Experiment) -> dict[str, Any]:
-    """What the command line changed (--replicates, --steps, --set): a resume must give the same."""
+    """What the command line changed (--replicates, --steps, --set; a comparison's --seed and --arm too).
+
+    A resume must give the same.
+    """
     given = experiment.options
-    return {
+    options = {
         "replicates": given.get("replicates"),
         "steps": given.get("steps"),
         "overrides": list(given.get("overrides", [])),
     }
-
-
-def _show(options: dict[str, Any]) -> str:
-    parts = [f"--{k} {v}" for k, v in options.items() if k != "overrides" and v is not None]
-    parts += [f"--set {o}" for o in options.get("overrides", [])]
-    return " ".join(parts) or "no options"
+    options.update({option: given[option] for option in ("seed", "arm") if option in given})  # a comparison's
+    return options
 
 
 def _stopped_message(folder: Path, what: str) -> str:

@@ -1,0 +1,88 @@
+"""An interrupted ``cisim compare`` keeps its finished runs and continues with ``--resume``; what resuming refuses."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cisim.cli import main
+from cisim.experiments import worker
+
+ARGS = ["compare", "technical", "--replicates", "10", "--steps", "4", "--quiet"]
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").mkdir()
+    from tests.cli.test_nothing_lost import ROOT
+
+    (tmp_path / "scenarios" / "technical.toml").write_text((ROOT / "scenarios" / "technical.toml").read_text())
+    return CliRunner()
+
+
+def interrupt_after(monkeypatch, runs: int) -> None:
+    """Ctrl-C as the run after ``runs`` finished ones starts."""
+    real, calls = worker.run_model, []
+
+    def run_model(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > runs:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(worker, "run_model", run_model)
+
+
+def test_an_interrupted_compare_resumes_to_the_uninterrupted_results(runner, monkeypatch, tmp_path):
+    whole = runner.invoke(main, [*ARGS, "--out", str(tmp_path / "whole")])
+    assert whole.exit_code == 0, whole.output
+    with monkeypatch.context() as patch:
+        interrupt_after(patch, 13)  # a block of ten finished, three runs of the next
+        stopped = runner.invoke(main, ARGS)
+    assert stopped.exit_code == 130, stopped.output
+    assert "comparison interrupted; 10 runs are safe on disk in results/technical-compare" in stopped.output
+    assert "Continue with the same command and --resume." in stopped.output
+    with monkeypatch.context() as patch:
+        interrupt_after(patch, 10)  # ten runs are missing: a resume that ran more would be interrupted
+        resumed = runner.invoke(main, [*ARGS, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert list((tmp_path / "results").iterdir()) == [tmp_path / "results" / "technical-compare"]  # no new folder
+    columns = ["arm", "replicate", "seed", "final_outcome", "total_spend", "candidates_evaluated"]
+    one = pd.read_csv(tmp_path / "whole" / "runs.csv")[columns]
+    two = pd.read_csv(tmp_path / "results" / "technical-compare" / "runs.csv")[columns]
+    pd.testing.assert_frame_equal(one, two)
+    assert resumed.output.splitlines()[2:][:12] == whole.output.splitlines()[2:][:12]  # the same printed table
+
+
+def test_resume_refuses_other_options_naming_each(runner, monkeypatch):
+    with monkeypatch.context() as patch:
+        interrupt_after(patch, 2)
+        assert runner.invoke(main, ARGS).exit_code == 130
+    result = runner.invoke(main, [*ARGS, "--resume", "--seed", "3", "--set", "problem.k=1"])
+    assert result.exit_code == 2
+    assert "--seed is 3 now, 0 when it started" in result.output
+    assert "--set is problem.k=1 now, not given when it started" in result.output
+    assert "scenario 'technical' changed" not in result.output  # --set explains the changed values
+    assert "experiment file" not in result.output
+
+
+def test_resume_without_a_comparison_to_continue_says_so(runner):
+    result = runner.invoke(main, [*ARGS, "--resume"])
+    assert result.exit_code == 2
+    assert "--resume: no comparison to continue (results/technical-compare does not exist)" in result.output
+    assert not Path("results/technical-compare").exists()
+
+
+def test_resume_and_force_together_are_refused(runner):
+    result = runner.invoke(main, [*ARGS, "--resume", "--force"])
+    assert result.exit_code == 2 and "--resume and --force" in result.output
+
+
+def test_a_few_replicates_show_means_without_intervals(runner):
+    result = runner.invoke(main, ["compare", "technical", "--replicates", "3", "--steps", "4", "--quiet"])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if line.strip().startswith("final outcome"))
+    assert row.split()[2:5] != ["n/a", "n/a", "n/a"] and row.split()[-1] == "n/a"
+    assert "--replicates 5 or more for intervals" in result.output
