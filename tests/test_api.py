@@ -2,10 +2,12 @@
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import cisim
 from cisim.analysis import paired_difference
+from cisim.experiments.sweep import SweepError
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 
@@ -24,9 +26,40 @@ def test_run_on_built_in_defaults_and_scenario_objects_agree():
 
 def test_compare_returns_paired_runs():
     runs = cisim.compare(SCENARIOS / "technical.toml", replicates=3, steps=5)
-    assert set(runs["arm"]) == {"isolated", "collective"}
-    difference = paired_difference(runs, "final_outcome", "isolated", "collective")
+    assert set(runs["arm"]) == {"isolated", "scenario"}
+    difference = paired_difference(runs, "final_outcome", "isolated", "scenario")
     assert difference.pairs == 3
+
+
+def test_compare_compares_what_the_command_line_does(tmp_path):
+    """Python's default arms are the command line's: isolated against the scenario's own design, same numbers."""
+    from click.testing import CliRunner
+
+    from cisim.cli import main
+
+    scenario = SCENARIOS / "immature_backbone.toml"  # its own design differs from full collective impact
+    runs = cisim.compare(scenario, replicates=5, steps=8)
+    result = CliRunner().invoke(
+        main, ["compare", str(scenario), "--replicates", "5", "--steps", "8", "--out", str(tmp_path), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    printed = pd.read_csv(tmp_path / "runs.csv")
+    columns = ["arm", "replicate", "seed", "final_outcome", "total_spend"]
+    pd.testing.assert_frame_equal(
+        runs.sort_values(["replicate", "arm"])[columns].reset_index(drop=True),
+        printed.sort_values(["replicate", "arm"])[columns].reset_index(drop=True),
+        check_dtype=False,
+    )
+    full = cisim.compare(scenario, replicates=5, steps=8, arms=("isolated", "collective"))
+    own = runs[runs["arm"] == "scenario"]["final_outcome"].to_numpy()
+    assert list(full[full["arm"] == "collective"]["final_outcome"]) != list(own)
+
+
+def test_sweep_into_a_folder_holding_a_sweep_gives_python_advice(experiment_file, tmp_path):
+    out = tmp_path / "out"
+    cisim.sweep(experiment_file, out=out, executor="serial")
+    with pytest.raises(SweepError, match=r"pass resume=True to continue it .* or out= for another folder"):
+        cisim.sweep(experiment_file, out=out, executor="serial")
 
 
 def test_bad_scenarios_raise_scenario_error(tmp_path):

@@ -11,7 +11,7 @@ from cisim.experiments.compare import compare_arms
 from cisim.experiments.design import load_experiment
 from cisim.experiments.runs import run_model
 from cisim.experiments.store import load_results
-from cisim.experiments.sweep import run_sweep
+from cisim.experiments.sweep import SweepError, run_sweep
 from cisim.scenarios.library import find_scenario
 from cisim.scenarios.scenario import Scenario, default_scenario, load_scenario
 
@@ -52,17 +52,18 @@ def compare(
     scenario: ScenarioLike = None,
     replicates: int = 20,
     seed: int = 0,
-    arms: Sequence[str] = ("isolated", "collective"),
+    arms: Sequence[str] = ("isolated", "scenario"),
     steps: int | None = None,
     executor: str = "serial",
     workers: int | None = None,
 ) -> pd.DataFrame:
     """Run paired replicates of several arms (common random numbers) and return one summary row per run.
 
-    Runs go through the sweep engine: ``executor="processes"`` spreads them over ``workers`` processes
-    with identical results. Use ``cisim.analysis.paired_difference`` on the result for the paired
-    difference and its interval. (``cisim compare`` on the command line compares ``isolated`` with
-    ``scenario``, the file's own design; pass ``arms=("isolated", "scenario")`` for the same here.)
+    By default, as ``cisim compare`` on the command line, isolated impact against ``scenario``, the scenario's
+    own coalition design (for the built-in defaults, full collective impact); ``arms=("isolated", "collective",
+    "scenario")`` adds full collective impact (see ``cisim.scenarios.ARMS``). Runs go through the sweep engine:
+    ``executor="processes"`` spreads them over ``workers`` processes with identical results. Use
+    ``cisim.analysis.paired_difference`` on the result for the paired difference and its interval.
     """
     return compare_arms(
         resolve_scenario(scenario), replicates, seed, arms, steps, executor=executor, workers=workers
@@ -88,5 +89,10 @@ def sweep(
     """
     loaded = load_experiment(experiment, replicates, steps, tuple(overrides))
     folder = Path(out) if out else Path("results") / loaded.name
+    if not resume and any((folder / name).exists() for name in ("design.parquet", "manifest.json")):
+        raise SweepError(
+            f"{folder} already holds a sweep: pass resume=True to continue it (with the replicates, steps and "
+            "overrides it started with), or out= for another folder"
+        )
     run_sweep(loaded, folder, executor, workers, scheduler, resume)
     return load_results(folder)
