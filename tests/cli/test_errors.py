@@ -228,3 +228,35 @@ def test_bad_scenario_in_a_subprocess_has_no_traceback(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"error: {bad}: not a text file") and result.stderr.count("\n") == 1
     assert json.dumps(result.stdout) == '""'
+
+
+def test_sweep_takes_an_experiments_name_and_suggests_a_close_one(runner, experiment_file, monkeypatch):
+    monkeypatch.chdir(experiment_file.parents[1])  # experiments/tiny.toml beside scenarios/
+    result = runner.invoke(main, ["sweep", "tiny", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("tiny")
+    result = runner.invoke(main, ["sweep", "tinny", "--dry-run"])
+    assert_plain_error(
+        result, "'tinny': no experiment of that name in experiments", "expected the name of an", "did you mean 'tiny'?"
+    )
+
+
+def test_sweep_given_a_scenario_file_says_so_and_what_runs_it(runner, experiment_file, monkeypatch):
+    monkeypatch.chdir(experiment_file.parents[1])
+    result = runner.invoke(main, ["sweep", "scenarios/small.toml"])
+    assert_plain_error(result, "scenarios/small.toml: is a scenario file, not an experiment file", "cisim compare")
+    assert result.output.count("error:") == 1  # not one line per scenario section
+
+
+def test_a_missing_experiment_file_says_an_experiment_file(runner, tmp_path):
+    result = runner.invoke(main, ["sweep", str(tmp_path / "x.toml")])
+    assert_plain_error(result, "no such experiment file; expected an experiment file in TOML")
+
+
+def test_resuming_with_another_set_names_only_the_set(runner, experiment_file, tmp_path):
+    folder = tmp_path / "out"
+    args = ["sweep", str(experiment_file), "--out", str(folder), "--executor", "serial", "--quiet"]
+    assert runner.invoke(main, [*args, "--replicates", "1", "--steps", "2"]).exit_code == 0
+    result = runner.invoke(main, [*args, "--replicates", "1", "--steps", "2", "--set", "problem.k=1", "--resume"])
+    assert_plain_error(result, "--set is problem.k=1 now, not given when it started")
+    assert "changed since the sweep started" not in result.output

@@ -83,6 +83,7 @@ def sweep(
     from cisim.experiments.design import load_experiment
     from cisim.experiments.executors import ExecutorError, check_executor
 
+    experiment = experiment_file(experiment)
     loaded = load_experiment(experiment, replicates, steps, overrides)
     folder = out or results_folder(loaded.name)
     workers = 1 if executor == "serial" else (workers or default_workers())
@@ -156,6 +157,52 @@ def _run(
     if report.failed:
         click.echo(f"failed runs, their seeds and errors: {folder / 'manifest.json'} (failures)")
     click.echo(f"results in {folder}: load them with cisim.load_results({str(folder)!r})")
+
+
+EXPERIMENTS = Path("experiments")
+
+
+def experiment_file(given: Path) -> Path:
+    """The experiment file a command names: a path as given, or a name looked up in ``experiments/``.
+
+    A name (letters, digits, ``_`` and ``-``, as ``cisim compare`` takes scenario names) is only ever looked up
+    in ``experiments/``. A scenario file given instead is named as one, with the command that runs it.
+
+    Raises:
+        UserError: no such file, with the closest name in ``experiments/``; or the file is a scenario file.
+    """
+    from cisim.scenarios.library import is_name
+    from cisim.scenarios.scenario import suggest
+
+    text = str(given)
+    if not given.is_file() and is_name(text):
+        candidate = EXPERIMENTS / f"{text}.toml"
+        if candidate.is_file():
+            return candidate
+        names = sorted(p.stem for p in EXPERIMENTS.glob("*.toml")) if EXPERIMENTS.is_dir() else []
+        raise UserError(
+            f"{text!r}: no experiment of that name in {EXPERIMENTS} (no {candidate}); expected the name of an "
+            f"experiment file there or the path of one{suggest(text, names)}"
+        )
+    if given.is_file() and _is_scenario_file(given):
+        raise UserError(
+            f"{text}: is a scenario file, not an experiment file; expected an experiment file (see experiments/). "
+            f"To compare its coalition design with isolated impact, run: cisim compare {text}"
+        )
+    return given
+
+
+def _is_scenario_file(path: Path) -> bool:
+    """Whether ``path`` reads as a scenario file: no ``scenarios`` field, and a scenario's sections or ``extends``."""
+    from cisim.scenarios.errors import ScenarioError
+    from cisim.scenarios.scenario import read_toml
+    from cisim.scenarios.schema import SECTIONS
+
+    try:
+        data, _ = read_toml(path, "experiment file")  # the one checked reader: size, text, nesting
+    except ScenarioError:  # the experiment reader names what is wrong with the file
+        return False
+    return "scenarios" not in data and ("extends" in data or any(section in data for section in SECTIONS))
 
 
 def _describe(experiment: Experiment, runs: int, workers: int, executor: str, setup: float) -> None:

@@ -71,7 +71,8 @@ def find_scenario(name: str | Path, folder: Path = DEFAULT_FOLDER) -> Path:
     candidate = folder / f"{text}.toml"
     if candidate.is_file():
         return candidate
-    return _missing(text, f"no scenario of that name in {folder} (no {candidate})", folder)
+    expected = f"expected the name of a scenario in {folder} (cisim scenarios list shows them) or the path of one"
+    return _missing(text, f"no scenario of that name in {folder} (no {candidate}); {expected}", folder)
 
 
 def _missing(text: str, what: str, folder: Path) -> Path:

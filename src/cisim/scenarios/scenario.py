@@ -140,7 +140,8 @@ def read_toml(path: Path, kind: str = "scenario file") -> tuple[dict[str, Any], 
             TOML, nests too deeply or holds an integer outside 64 bits; the message names the file, the place
             and what was expected.
     """
-    expected = f'expected a {kind} in TOML (name = "...", description = "...", [sections])'
+    article = "an" if kind[0] in "aeiou" else "a"
+    expected = f'expected {article} {kind} in TOML (name = "...", description = "...", [sections])'
     try:
         return read_checked_toml(path, kind, expected)
     except InputError as error:
