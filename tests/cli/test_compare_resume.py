@@ -86,3 +86,11 @@ def test_a_few_replicates_show_means_without_intervals(runner):
     row = next(line for line in result.output.splitlines() if line.strip().startswith("final outcome"))
     assert row.split()[2:5] != ["n/a", "n/a", "n/a"] and row.split()[-1] == "n/a"
     assert "--replicates 5 or more for intervals" in result.output
+
+
+def test_the_defaults_design_is_named_for_what_it_is(runner):
+    result = runner.invoke(main, ["compare", "--replicates", "2", "--steps", "2", "--quiet"])
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert "the built-in defaults' condition levels: full collective impact" in first
+    assert "scenario file" not in first

@@ -12,7 +12,7 @@ import click
 from cisim.cli.errors import UserError, fresh_output_folder, output_folder, remove_if_empty, results_folder
 from cisim.cli.options import force_option, progress_bar, seed_type, set_option, steps_option
 from cisim.experiments.executors import EXECUTORS
-from cisim.scenarios.scenario import ARMS
+from cisim.scenarios.scenario import ARMS, BUILTIN
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -221,7 +221,7 @@ def compare(
     outcomes = series.pivot_table(index="step", columns=["arm", "replicate"], values="community_outcome")
     outcomes = outcomes[[a for a in ("isolated", arm) if a in outcomes.columns.get_level_values("arm")]]
     n_steps = len(outcomes) - 1
-    design = f"{arm} ({_design_words(arm, overrides)})"
+    design = f"{arm} ({_design_words(arm, overrides, resolved.source == BUILTIN)})"
     click.echo(f"{resolved.name}: isolated vs {design}, {replicates} paired replicates, seed {seed}, {n_steps} steps\n")
     click.echo(_render(table, arm, replicates))
     click.echo("\ndifference = " + arm + " - isolated, paired by replicate; CI: 95 % t-interval of the mean difference")
@@ -279,10 +279,13 @@ def _newest_folder(default: Path) -> Path:
     return found
 
 
-def _design_words(arm: str, overrides: tuple[str, ...]) -> str:
+def _design_words(arm: str, overrides: tuple[str, ...], defaults: bool = False) -> str:
     """What the compared design is, in words: the scenario file's levels, with any --set applied."""
     if arm != "scenario":
         return ARMS[arm]
+    if defaults:  # no file: the built-in defaults' design is full collective impact
+        given = "".join(f", --set {o}" for o in overrides)
+        return f"the built-in defaults' condition levels: {ARMS['collective']}{given}"
     if overrides:
         return "the scenario file's condition levels with " + ", ".join(f"--set {o}" for o in overrides)
     return ARMS[arm]
