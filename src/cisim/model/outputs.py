@@ -125,7 +125,7 @@ RUN_SUMMARIES: dict[str, Output] = _table(
     Output("total_spend", "total spend", "everything spent over the run", "lower"),
     Output("program_spend", "program spend", "program spend over the run"),
     Output("coordination_cost", "coordination cost", "members' coordination costs over the run", "lower"),
-    Output("backbone_cost", "backbone cost", "backbone and data system costs over the run", "lower"),
+    Output("backbone_cost", "backbone and data system", "backbone and shared data system costs over the run", "lower"),
     Output("total_income", "income", "money brought in from outside over the run"),
     Output(
         "cost_effectiveness",
