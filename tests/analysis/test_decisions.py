@@ -129,6 +129,24 @@ def test_analyze_plot_and_report_take_a_compare_folder(compared, tmp_path):
     assert result.returncode == 0, result.stderr
     text = (out / "report.html").read_text()
     assert "Scenario did better than isolated" in text or "cannot tell scenario and isolated apart" in text
+    # the half backbone every run had is in the question, not only deep in the parameter table
+    asked = re.search(r"<strong>Question\.</strong> (.*?)</p>", text).group(1)
+    assert asked.endswith("(cisim compare) with --set conditions.backbone=0.5"), asked
+
+
+def test_a_sweep_with_set_asks_its_question_with_those_values(studies, tmp_path):
+    from tests.experiments.conftest import EXPERIMENT
+
+    root = studies["root"]
+    path = root / "experiments" / "tiny_set.toml"
+    path.write_text(EXPERIMENT.replace('"problem.k" = [0, 4]', '"problem.k" = [0]'))
+    out = tmp_path / "tiny_set"
+    result = cli("sweep", path, "--steps", 8, "--set", "organizations.n_organizations=5", "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    result = cli("report", out)
+    assert result.returncode == 0, result.stderr
+    asked = re.search(r"<strong>Question\.</strong> (.*?)</p>", (out / "report.html").read_text()).group(1)
+    assert asked == "two problems, two arms, three replicates with --set organizations.n_organizations=5"
 
 
 def test_a_command_that_cannot_answer_from_a_folder_says_what_would(compared, tmp_path):

@@ -122,7 +122,7 @@ def build_report(results: Results | str | Path, baseline: str | None = None) -> 
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title><style>{STYLE}</style></head><body><main>",
         f"<h1>{title}</h1>",
-        f"<p><strong>Question.</strong> {html.escape(results.description)}</p>",
+        f"<p><strong>Question.</strong> {html.escape(words.question(results))}</p>",
     ]
 
     if lead is not None:

@@ -63,6 +63,20 @@ def where(point: dict[str, Any]) -> str:
     )
 
 
+def question(results: Results) -> str:
+    """The question the results answer (plain text): the experiment's description and any ``--set`` values.
+
+    A ``--set`` changes every run, so a reader quoting the answer must see it beside the question.
+    """
+    text = results.description
+    if not results.overrides:
+        return text
+    given = ", ".join(f"--set {o}" for o in results.overrides)
+    if text.rstrip().endswith(("?", ".", "!")):
+        return f"{text.rstrip()} Run with {given}."
+    return f"{text} with {given}" if text else f"Run with {given}."
+
+
 def dynamics_sentence(results: Results) -> str:
     """Which condition-dynamics mode the runs used, and what it means (plain text)."""
     modes = results.dynamics()
