@@ -132,6 +132,8 @@ def test_analyze_plot_and_report_take_a_compare_folder(compared, tmp_path):
     # the half backbone every run had is in the question, not only deep in the parameter table
     asked = re.search(r"<strong>Question\.</strong> (.*?)</p>", text).group(1)
     assert asked.endswith("(cisim compare) with --set conditions.backbone=0.5"), asked
+    # cisim compare printed a t-interval of the same difference: the key table says its intervals differ
+    assert "cisim compare</code> prints a t-interval" in text
 
 
 def test_a_sweep_with_set_asks_its_question_with_those_values(studies, tmp_path):

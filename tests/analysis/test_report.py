@@ -117,6 +117,8 @@ def test_headline_says_which_design_did_better_by_how_much_how_surely_and_at_wha
     assert "uncorrected" in text  # the headline's p-value is not the key table's Holm-corrected one
     assert "averages over 4 design points" in text
     assert "Condition dynamics: fixed" in text
+    key = section(reports["tiny"], "key-table")
+    assert "Intervals: bootstrap (BCa)" in key and "cisim compare prints a t-interval" in key
 
 
 def test_report_shows_the_values_the_sweep_varied_and_counts_its_design_points(reports):

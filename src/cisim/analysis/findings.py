@@ -226,9 +226,9 @@ def cautions(
         ]
         if unclear:
             notes.append(
-                f"{len(unclear)} of the {len(key)} comparisons in the key table have a 95 % interval that includes "
-                "zero, so these runs cannot tell the two designs apart on them (more replicates would narrow the "
-                "intervals): " + "; ".join(unclear) + "."
+                f"{len(unclear)} of the {len(key)} comparisons in the key table have a 95 % bootstrap (BCa) "
+                "interval that includes zero, so these runs cannot tell the two designs apart on them (more "
+                "replicates would narrow the intervals): " + "; ".join(unclear) + "."
             )
     if contributions is not None and not contributions.empty:
         players = contributions[contributions["player"] != "total"]

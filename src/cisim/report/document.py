@@ -197,7 +197,8 @@ def _key_table(
             _table(table),
             "<p class='note'>Each arm against the baseline over every design point at once, run by run: both arms "
             "of a pair faced the same problem and starting state. Intervals: bootstrap (BCa) of the mean difference; "
-            "p: Wilcoxon signed-rank test with Holm's correction over this table.</p>",
+            "p: Wilcoxon signed-rank test with Holm's correction over this table. (<code>cisim compare</code> prints a "
+            "t-interval of the same mean difference, so its bounds differ slightly.)</p>",
         ]
     if contributions is not None:
         return [
@@ -296,7 +297,7 @@ def _details(
         parts.append(
             _folded(
                 "Paired differences per design point",
-                "<p class='note'>Bootstrap 95 % intervals; Wilcoxon signed-rank p-values with Holm's correction "
+                "<p class='note'>Bootstrap (BCa) 95 % intervals; Wilcoxon signed-rank p-values with Holm's correction "
                 "over the whole table; Cohen's d_z and rank-biserial correlation as effect sizes.</p>"
                 + _table(comparisons.drop(columns=["scenario"])),
             )

@@ -17,6 +17,10 @@ from cisim.analysis.results import Results
 from cisim.analysis.statistics import Interval
 from cisim.model.outputs import label
 
+#: The interval of a paired difference, named as the report states it: ``cisim compare`` prints a t-interval of
+#: the same mean difference, so a reader comparing the two needs to see which this is.
+DIFFERENCE_INTERVAL = "95 % bootstrap (BCa) interval"
+
 #: What each condition-dynamics mode means, for readers of results.
 DYNAMICS_MEANING = {
     "fixed": "every condition is held at the level given for the whole run",
@@ -118,10 +122,10 @@ def cost_sentence(step: Step) -> str:
 
 
 def _verdict(step: Step) -> str:
-    """``+0.120 (95 % interval +0.040 to +0.190 over 20 paired runs; Wilcoxon p = 0.002, uncorrected)``."""
+    """``+0.120 (95 % bootstrap (BCa) interval +0.040 to +0.190 over 20 paired runs; Wilcoxon p = 0.002, …)``."""
     d = step.difference
     return (
-        f"{number(d.estimate, signed=True)} (95 % interval {number(d.low, signed=True)} to "
+        f"{number(d.estimate, signed=True)} ({DIFFERENCE_INTERVAL} {number(d.low, signed=True)} to "
         f"{number(d.high, signed=True)} over {d.n} paired runs; {p_value(step.p_value)})"
     )
 
@@ -272,12 +276,12 @@ def pooled_sentences(answer: Pooled) -> list[str]:
     clear = model[(model["ci_low"] > 0) | (model["ci_high"] < 0)]
     text = (
         f"Pooled over all {len(answer.points)} design points, {subject} averaged {number(mean, signed=True)} "
-        f"(95 % interval {number(low, signed=True)} to {number(high, signed=True)} over the points)."
+        f"(95 % t-interval {number(low, signed=True)} to {number(high, signed=True)} over the points)."
     )
     if len(clear):
         moves = "; ".join(
             f"{escape(row.factor)} from {row.low:.3g} to {row.high:.3g} changes it by "
-            f"{number(row.effect, signed=True)} (95 % interval {number(row.ci_low, signed=True)} to "
+            f"{number(row.effect, signed=True)} (95 % t-interval {number(row.ci_low, signed=True)} to "
             f"{number(row.ci_high, signed=True)})"
             for row in clear.itertuples()
         )
@@ -301,9 +305,10 @@ def attribution_headline(contributions: pd.DataFrame) -> list[str]:
     text = (
         f"<strong>{name} contributed most.</strong> With every factor on, the {metric} was "
         f"{number(contributions.attrs['full'])} against {number(contributions.attrs['baseline'])} with every "
-        f"factor off ({number(total['shapley'], signed=True)}; 95 % interval {number(total['ci_low'], signed=True)} "
+        f"factor off ({number(total['shapley'], signed=True)}; 95 % bootstrap (percentile) interval "
+        f"{number(total['ci_low'], signed=True)} "
         f"to {number(total['ci_high'], signed=True)}). Of that, {name} accounts for "
-        f"{number(top['shapley'], signed=True)} ({top['share']:.0%}), 95 % interval "
+        f"{number(top['shapley'], signed=True)} ({top['share']:.0%}), 95 % bootstrap interval "
         f"{number(top['ci_low'], signed=True)} to {number(top['ci_high'], signed=True)}"
         + ("." if sure else ", which includes zero: more replicates would be needed to be sure.")
     )
@@ -324,20 +329,21 @@ def sensitivity_headline(method: str, indices: pd.DataFrame) -> list[str]:
     if method == "saltelli":
         text = (
             f"<strong>The {metric} depends most on {factor}.</strong> Its total Sobol index is "
-            f"{top['ST']:.2f} (95 % interval {top['ST_ci_low']:.2f} to {top['ST_ci_high']:.2f}): with its "
-            f"interactions it accounts for about {max(top['ST'], 0):.0%} of the variance of the {metric} over "
+            f"{top['ST']:.2f} (95 % SALib bootstrap interval {top['ST_ci_low']:.2f} to {top['ST_ci_high']:.2f}): "
+            f"with its interactions it accounts for about {max(top['ST'], 0):.0%} of the variance of the {metric} over "
             f"the sampled ranges, {max(top['S1'], 0):.0%} on its own."
         )
     elif method == "rbd_fast":
         text = (
             f"<strong>The {metric} depends most on {factor}.</strong> Its first-order index (RBD-FAST) is "
-            f"{top['S1']:.2f} (95 % interval {top['S1_ci_low']:.2f} to {top['S1_ci_high']:.2f}): on its own it "
-            f"accounts for about {max(top['S1'], 0):.0%} of the variance of the {metric} over the design."
+            f"{top['S1']:.2f} (95 % SALib bootstrap interval {top['S1_ci_low']:.2f} to {top['S1_ci_high']:.2f}): "
+            f"on its own it accounts for about {max(top['S1'], 0):.0%} of the variance of the {metric} over the design."
         )
     else:
         text = (
             f"<strong>The {metric} moves most with {factor}.</strong> Its mean absolute elementary effect "
-            f"is {top['mu_star']:.3f} (95 % interval {top['mu_star_ci_low']:.3f} to {top['mu_star_ci_high']:.3f})."
+            f"is {top['mu_star']:.3f} (95 % SALib bootstrap interval {top['mu_star_ci_low']:.3f} to "
+            f"{top['mu_star_ci_high']:.3f})."
         )
     if len(ranked) > 1:
         second = ranked.iloc[1]
