@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from cisim.analysis.findings import Headline, Step
+from cisim.analysis.findings import SIGNIFICANCE, Headline, Step
 from cisim.analysis.pooled import Pooled
 from cisim.analysis.results import Results
 from cisim.analysis.statistics import Interval
@@ -130,15 +130,27 @@ def _verdict(step: Step) -> str:
     )
 
 
-def _unconfirmed(step: Step) -> str:
-    """A sentence when a difference's interval clears zero but Wilcoxon's test does not (p ≥ 0.05), else "".
+#: What the report says of a difference that is not clear (``Step.sure`` false) but not a tie either.
+UNDISTINGUISHED = "the difference is not distinguishable from zero at this number of replicates"
 
-    The two can disagree when a few runs carry the mean (most pairs tied or nearly so): then the gain is not
-    called clear without saying so.
-    """
-    if not step.p_value >= 0.05:  # NaN (no pairs differ) is not a disagreement
-        return ""
-    return " Wilcoxon's signed-rank test on the same pairs does not confirm it: a few runs carry the mean."
+
+def _why_unclear(step: Step) -> str:
+    """Why a difference that is not ``sure`` is not: its interval includes zero, or Wilcoxon's test disagrees."""
+    if step.clear:
+        return (
+            "its interval lies on one side of zero, but Wilcoxon's signed-rank test on the same pairs does not "
+            "confirm it (a few runs carry the mean)"
+        )
+    return "its interval includes zero"
+
+
+def _against(step: Step) -> str:
+    """One design against the baseline when the difference is not clear (HTML-safe): what it did, and why unclear."""
+    arm, d = escape(step.arm), step.difference
+    if _tied(d):
+        return f"{sentence(arm)} gave the same {label('final_outcome')} in every pair of runs."
+    how = "better" if d.estimate > 0 else "worse"
+    return f"{sentence(arm)} did {how} on average, {_verdict(step)}, but {UNDISTINGUISHED}: {_why_unclear(step)}."
 
 
 def comparison_headline(headline: Headline) -> list[str]:
@@ -149,29 +161,41 @@ def comparison_headline(headline: Headline) -> list[str]:
     arm, baseline = escape(h.arm), escape(h.baseline)
     outcome = label("final_outcome")
     clear = d.excludes_zero()
-    if clear and d.estimate > 0:
+    # "did better" needs the interval and Wilcoxon's test to agree; either alone is said as such.
+    sure = clear and h.p_value < SIGNIFICANCE
+    if sure and d.estimate > 0:
         verdict = f"<strong>{sentence(arm)} did better than {baseline}.</strong>"
-    elif clear:
+    elif sure:
         verdict = f"<strong>{sentence(baseline)} did better than {arm}.</strong>"
     elif _tied(d):
         verdict = f"<strong>{sentence(arm)} and {baseline} gave the same {outcome} in every pair of runs.</strong>"
+    elif clear:
+        how = "better" if d.estimate > 0 else "worse"
+        verdict = f"<strong>{sentence(arm)} did {how} than {baseline} on average, but {UNDISTINGUISHED}.</strong>"
     else:
         verdict = f"<strong>These runs cannot tell {arm} and {baseline} apart.</strong>"
     size = (
         f"The {outcome} was {number(h.baseline_mean)} under {baseline} and {number(h.arm_mean)} under {arm} "
         f"(0 is the worst and 1 the best achievable): a difference of {number(d.estimate, signed=True)}."
     )
-    if clear:
+    span = f"{number(d.low, signed=True)} to {number(d.high, signed=True)} over {d.n} paired runs"
+    if sure:
         certainty = (
-            f"The 95 % interval of that difference, {number(d.low, signed=True)} to {number(d.high, signed=True)} "
-            f"over {d.n} paired runs, lies on one side of zero ({p_value(h.p_value)}), so it is unlikely to be chance."
+            f"The {DIFFERENCE_INTERVAL} of that difference, {span}, lies on one side of zero "
+            f"({p_value(h.p_value)}), so it is unlikely to be chance."
         )
     elif _tied(d):
         certainty = ""
+    elif clear:
+        certainty = (
+            f"Its {DIFFERENCE_INTERVAL}, {span}, lies on one side of zero, but Wilcoxon's signed-rank test on the "
+            f"same pairs does not confirm it ({p_value(h.p_value)}): a few runs carry the mean, and more replicates "
+            "would be needed to tell."
+        )
     else:
         certainty = (
-            f"Its 95 % interval, {number(d.low, signed=True)} to {number(d.high, signed=True)} over {d.n} paired "
-            f"runs, includes zero ({p_value(h.p_value)}): more replicates would be needed to tell."
+            f"Its {DIFFERENCE_INTERVAL}, {span}, includes zero ({p_value(h.p_value)}): more replicates would be "
+            "needed to tell."
         )
     paragraphs = [" ".join(part for part in (verdict, size, certainty) if part)]
     cost = [cost_sentence(h.best)] if h.against_baseline else []
@@ -199,24 +223,29 @@ def _spread(h: Headline) -> list[str]:
 def _designs_headline(h: Headline) -> list[str]:
     """Three or more designs: the best against the baseline, then each design against the one before it."""
     baseline, outcome = escape(h.baseline), label("final_outcome")
-    better = [s for s in h.against_baseline if s.clear and s.difference.estimate > 0]
-    worse = [s for s in h.against_baseline if s.clear and s.difference.estimate < 0]
+    # Clear (better, worse, "clearly") only where the interval excludes zero and Wilcoxon's test agrees.
+    better = [s for s in h.against_baseline if s.sure and s.difference.estimate > 0]
+    worse = [s for s in h.against_baseline if s.sure and s.difference.estimate < 0]
     if better:
         best = max(better, key=lambda s: s.difference.estimate)
         # The highest mean is not always a clear gain: then "best" is not said of either design.
         top = max(h.against_baseline, key=lambda s: s.difference.estimate)
-        named = "did best" if top is best else f"is the one clearly better than {baseline}"
+        if top is best:
+            named = "did best"
+        elif len(better) == 1:
+            named = f"is the one clearly better than {baseline}"
+        else:
+            named = f"gained most of the designs clearly better than {baseline}"
         first = (
             f"<strong>Of {len(h.against_baseline) + 1} designs, {escape(best.arm)} {named}: its {outcome} beat "
             f"{baseline}'s by "
             f"{number(best.difference.estimate, signed=True)}</strong> ({number(best.against_mean)} under "
             f"{baseline}, {number(best.arm_mean)} under {escape(best.arm)}; 0 is the worst and 1 the best "
-            f"achievable). The difference is {_verdict(best)}, on one side of zero.{_unconfirmed(best)} "
-            f"{cost_sentence(best)}"
+            f"achievable). The difference is {_verdict(best)}, on one side of zero. {cost_sentence(best)}"
         )
         if top is not best:
             first += (
-                f" {sentence(escape(top.arm))}'s mean was higher, {_verdict(top)}, but its interval includes zero: "
+                f" {sentence(escape(top.arm))}'s mean was higher, {_verdict(top)}, but {_why_unclear(top)}: "
                 f"more replicates would be needed to tell which of the two is best."
             )
         others = [s for s in better if s is not best]
@@ -235,18 +264,18 @@ def _designs_headline(h: Headline) -> list[str]:
     else:
         unclear = [s for s in h.against_baseline if s not in worse]
         first = (
-            f"<strong>No design did detectably better than {baseline}.</strong> "
-            + " ".join(f"Against it, {escape(s.arm)}: {_verdict(s)}." for s in unclear)
+            f"<strong>No design did clearly better than {baseline}.</strong> "
+            + " ".join(_against(s) for s in unclear)
             + (" Worse than " + baseline + ": " + ", ".join(escape(s.arm) for s in worse) + "." if worse else "")
             + " What each cost: "
-            + " ".join(cost_sentence(s).replace("It cost", f"{escape(s.arm)} cost", 1) for s in unclear)
+            + " ".join(cost_sentence(s).replace("It cost", f"{sentence(escape(s.arm))} cost", 1) for s in unclear)
         )
     paragraphs = [first.strip()]
     if h.ladder:
         steps = []
         for step in h.ladder:
             d = step.difference
-            if step.clear and not _unconfirmed(step):
+            if step.sure:
                 gain = "a clear gain" if d.estimate > 0 else "a clear loss"
             elif step.clear:
                 gain = "a gain" if d.estimate > 0 else "a loss"
