@@ -129,6 +129,32 @@ def test_analyze_plot_and_report_take_a_compare_folder(compared, tmp_path):
     assert result.returncode == 0, result.stderr
     text = (out / "report.html").read_text()
     assert "Scenario did better than isolated" in text or "cannot tell scenario and isolated apart" in text
+    # the half backbone every run had is in the question, not only deep in the parameter table
+    asked = re.search(r"<strong>Question\.</strong> (.*?)</p>", text).group(1)
+    assert asked.endswith("(cisim compare) with --set conditions.backbone=0.5"), asked
+    # the headline names its interval (BCa), not the t-interval cisim compare prints
+    assert "95&nbsp;% bootstrap (BCa) interval" in section_html(text, "headline")
+    # cisim compare printed a t-interval of the same difference: the key table says its intervals differ
+    assert "cisim compare</code> prints a t-interval" in text
+
+
+def section_html(text, identifier):
+    return re.search(rf'<section id="{identifier}">(.*?)</section>', text, re.S).group(1)
+
+
+def test_a_sweep_with_set_asks_its_question_with_those_values(studies, tmp_path):
+    from tests.experiments.conftest import EXPERIMENT
+
+    root = studies["root"]
+    path = root / "experiments" / "tiny_set.toml"
+    path.write_text(EXPERIMENT.replace('"problem.k" = [0, 4]', '"problem.k" = [0]'))
+    out = tmp_path / "tiny_set"
+    result = cli("sweep", path, "--steps", 8, "--set", "organizations.n_organizations=5", "--out", out, "--quiet")
+    assert result.returncode == 0, result.stderr
+    result = cli("report", out)
+    assert result.returncode == 0, result.stderr
+    asked = re.search(r"<strong>Question\.</strong> (.*?)</p>", (out / "report.html").read_text()).group(1)
+    assert asked == "two problems, two arms, three replicates with --set organizations.n_organizations=5"
 
 
 def test_a_command_that_cannot_answer_from_a_folder_says_what_would(compared, tmp_path):
@@ -172,11 +198,12 @@ def test_report_takes_a_baseline_and_names_the_best_design_and_each_step(studies
     text = section(build_report(results), "headline")  # the experiment file's baseline
     assert "half_backbone" in text and "Design by design, each against the one before it" in text
     assert "From no_backbone to half_backbone" in text
-    better = [s for s in lead.against_baseline if s.clear and s.difference.estimate > 0]
+    better = [s for s in lead.against_baseline if s.sure and s.difference.estimate > 0]
     if better:
-        assert "did best" in text or "is the one clearly better than no_backbone" in text
+        assert "did best" in text or "clearly better than no_backbone" in text
     else:
-        assert "No design did detectably better than no_backbone" in text or "No design did better" in text
+        assert "No design did clearly better than no_backbone" in text or "No design did better" in text
+        assert "did best" not in text and "one clearly better" not in text
     assert "isolated" in section(build_report(results, baseline="isolated"), "headline")
     result = cli("report", studies["designs"], "--baseline", "nosuch", "--out", tmp_path / "r.html")
     assert result.returncode == 2 and "no_backbone" in result.stderr and "Traceback" not in result.stderr

@@ -101,12 +101,16 @@ def test_headline_says_which_design_did_better_by_how_much_how_surely_and_at_wha
     key = paired_comparisons(Results.load(sweeps["tiny"]).done, metrics=["final_outcome", "total_spend"], by=[])
     outcome = key[key["metric"] == "final_outcome"].iloc[0]
     text = section(reports["tiny"], "headline")
-    if outcome["ci_low"] > 0:
-        assert "Collective did better than isolated" in text
-    elif outcome["ci_high"] < 0:
+    sure = outcome["p_wilcoxon"] < 0.05  # "did better" needs the interval and the test to agree
+    if outcome["ci_low"] > 0 and sure:
+        assert "Collective did better than isolated." in text
+    elif outcome["ci_high"] < 0 and sure:
         assert "Isolated did better" in text
+    elif outcome["ci_low"] > 0 or outcome["ci_high"] < 0:
+        assert "on average, but the difference is not distinguishable from zero" in text
     else:
         assert "cannot tell collective and isolated apart" in text
+    assert "95\xa0% bootstrap (BCa) interval" in text  # the report keeps "95 %" on one line
     assert f"a difference of {outcome['difference']:+.3f}" in text
     assert f"{outcome['ci_low']:+.3f} to {outcome['ci_high']:+.3f} over {outcome['pairs']} paired runs" in text
     assert outcome["pairs"] == 4 * 3  # every design point's replicates, pooled
@@ -117,6 +121,8 @@ def test_headline_says_which_design_did_better_by_how_much_how_surely_and_at_wha
     assert "uncorrected" in text  # the headline's p-value is not the key table's Holm-corrected one
     assert "averages over 4 design points" in text
     assert "Condition dynamics: fixed" in text
+    key = section(reports["tiny"], "key-table")
+    assert "Intervals: bootstrap (BCa)" in key and "cisim compare prints a t-interval" in key
 
 
 def test_report_shows_the_values_the_sweep_varied_and_counts_its_design_points(reports):

@@ -23,6 +23,8 @@ COST_METRIC = "total_spend"
 EFFICIENCY_METRIC = "cost_effectiveness"
 #: Sobol indices whose 95 % half-width exceeds this are too uncertain to rank factors by.
 WIDE_INDEX = 0.1
+#: A difference is called clear (``Step.sure``) only when its interval excludes zero and Wilcoxon's p is below this.
+SIGNIFICANCE = 0.05
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,17 @@ class Step:
         return self.difference.excludes_zero()
 
     @property
+    def sure(self) -> bool:
+        """Whether the difference may be called clear: its interval excludes zero and Wilcoxon's p < 0.05.
+
+        Both are needed: the interval and the test on the same pairs disagree when a few runs carry the mean.
+        """
+        return self.clear and self.p_value < SIGNIFICANCE
+
+    @property
     def cost_per_point(self) -> float:
-        """Extra total spend per percentage point of final outcome gained (NaN unless the gain is clear)."""
-        if self.cost is None or not self.clear or self.difference.estimate <= 0:
+        """Extra total spend per percentage point of final outcome gained (NaN unless the gain is ``sure``)."""
+        if self.cost is None or not self.sure or self.difference.estimate <= 0:
             return float("nan")
         return self.cost.estimate / (100 * self.difference.estimate)
 
@@ -226,9 +236,9 @@ def cautions(
         ]
         if unclear:
             notes.append(
-                f"{len(unclear)} of the {len(key)} comparisons in the key table have a 95 % interval that includes "
-                "zero, so these runs cannot tell the two designs apart on them (more replicates would narrow the "
-                "intervals): " + "; ".join(unclear) + "."
+                f"{len(unclear)} of the {len(key)} comparisons in the key table have a 95 % bootstrap (BCa) "
+                "interval that includes zero, so these runs cannot tell the two designs apart on them (more "
+                "replicates would narrow the intervals): " + "; ".join(unclear) + "."
             )
     if contributions is not None and not contributions.empty:
         players = contributions[contributions["player"] != "total"]

@@ -134,6 +134,11 @@ class Results:
         return str(self.manifest.get("experiment", {}).get("description", ""))
 
     @property
+    def overrides(self) -> list[str]:
+        """The command line's ``--set`` values the runs were made with (``key=value``), as the manifest records them."""
+        return [str(o) for o in (self.manifest.get("options") or {}).get("overrides") or []]
+
+    @property
     def arms(self) -> list[str]:
         """The arms, in the experiment's order."""
         declared = [arm["name"] for arm in self.manifest.get("arms", [])]

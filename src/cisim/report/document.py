@@ -122,7 +122,7 @@ def build_report(results: Results | str | Path, baseline: str | None = None) -> 
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{title}</title><style>{STYLE}</style></head><body><main>",
         f"<h1>{title}</h1>",
-        f"<p><strong>Question.</strong> {html.escape(results.description)}</p>",
+        f"<p><strong>Question.</strong> {html.escape(words.question(results))}</p>",
     ]
 
     if lead is not None:
@@ -197,7 +197,8 @@ def _key_table(
             _table(table),
             "<p class='note'>Each arm against the baseline over every design point at once, run by run: both arms "
             "of a pair faced the same problem and starting state. Intervals: bootstrap (BCa) of the mean difference; "
-            "p: Wilcoxon signed-rank test with Holm's correction over this table.</p>",
+            "p: Wilcoxon signed-rank test with Holm's correction over this table. (<code>cisim compare</code> prints a "
+            "t-interval of the same mean difference, so its bounds differ slightly.)</p>",
         ]
     if contributions is not None:
         return [
@@ -296,7 +297,7 @@ def _details(
         parts.append(
             _folded(
                 "Paired differences per design point",
-                "<p class='note'>Bootstrap 95 % intervals; Wilcoxon signed-rank p-values with Holm's correction "
+                "<p class='note'>Bootstrap (BCa) 95 % intervals; Wilcoxon signed-rank p-values with Holm's correction "
                 "over the whole table; Cohen's d_z and rank-biserial correlation as effect sizes.</p>"
                 + _table(comparisons.drop(columns=["scenario"])),
             )

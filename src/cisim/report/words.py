@@ -11,11 +11,15 @@ from typing import Any
 
 import pandas as pd
 
-from cisim.analysis.findings import Headline, Step
+from cisim.analysis.findings import SIGNIFICANCE, Headline, Step
 from cisim.analysis.pooled import Pooled
 from cisim.analysis.results import Results
 from cisim.analysis.statistics import Interval
 from cisim.model.outputs import label
+
+#: The interval of a paired difference, named as the report states it: ``cisim compare`` prints a t-interval of
+#: the same mean difference, so a reader comparing the two needs to see which this is.
+DIFFERENCE_INTERVAL = "95 % bootstrap (BCa) interval"
 
 #: What each condition-dynamics mode means, for readers of results.
 DYNAMICS_MEANING = {
@@ -63,6 +67,20 @@ def where(point: dict[str, Any]) -> str:
     )
 
 
+def question(results: Results) -> str:
+    """The question the results answer (plain text): the experiment's description and any ``--set`` values.
+
+    A ``--set`` changes every run, so a reader quoting the answer must see it beside the question.
+    """
+    text = results.description
+    if not results.overrides:
+        return text
+    given = ", ".join(f"--set {o}" for o in results.overrides)
+    if text.rstrip().endswith(("?", ".", "!")):
+        return f"{text.rstrip()} Run with {given}."
+    return f"{text} with {given}" if text else f"Run with {given}."
+
+
 def dynamics_sentence(results: Results) -> str:
     """Which condition-dynamics mode the runs used, and what it means (plain text)."""
     modes = results.dynamics()
@@ -104,23 +122,35 @@ def cost_sentence(step: Step) -> str:
 
 
 def _verdict(step: Step) -> str:
-    """``+0.120 (95 % interval +0.040 to +0.190 over 20 paired runs; Wilcoxon p = 0.002, uncorrected)``."""
+    """``+0.120 (95 % bootstrap (BCa) interval +0.040 to +0.190 over 20 paired runs; Wilcoxon p = 0.002, …)``."""
     d = step.difference
     return (
-        f"{number(d.estimate, signed=True)} (95 % interval {number(d.low, signed=True)} to "
+        f"{number(d.estimate, signed=True)} ({DIFFERENCE_INTERVAL} {number(d.low, signed=True)} to "
         f"{number(d.high, signed=True)} over {d.n} paired runs; {p_value(step.p_value)})"
     )
 
 
-def _unconfirmed(step: Step) -> str:
-    """A sentence when a difference's interval clears zero but Wilcoxon's test does not (p ≥ 0.05), else "".
+#: What the report says of a difference that is not clear (``Step.sure`` false) but not a tie either.
+UNDISTINGUISHED = "the difference is not distinguishable from zero at this number of replicates"
 
-    The two can disagree when a few runs carry the mean (most pairs tied or nearly so): then the gain is not
-    called clear without saying so.
-    """
-    if not step.p_value >= 0.05:  # NaN (no pairs differ) is not a disagreement
-        return ""
-    return " Wilcoxon's signed-rank test on the same pairs does not confirm it: a few runs carry the mean."
+
+def _why_unclear(step: Step) -> str:
+    """Why a difference that is not ``sure`` is not: its interval includes zero, or Wilcoxon's test disagrees."""
+    if step.clear:
+        return (
+            "its interval lies on one side of zero, but Wilcoxon's signed-rank test on the same pairs does not "
+            "confirm it (a few runs carry the mean)"
+        )
+    return "its interval includes zero"
+
+
+def _against(step: Step) -> str:
+    """One design against the baseline when the difference is not clear (HTML-safe): what it did, and why unclear."""
+    arm, d = escape(step.arm), step.difference
+    if _tied(d):
+        return f"{sentence(arm)} gave the same {label('final_outcome')} in every pair of runs."
+    how = "better" if d.estimate > 0 else "worse"
+    return f"{sentence(arm)} did {how} on average, {_verdict(step)}, but {UNDISTINGUISHED}: {_why_unclear(step)}."
 
 
 def comparison_headline(headline: Headline) -> list[str]:
@@ -131,29 +161,41 @@ def comparison_headline(headline: Headline) -> list[str]:
     arm, baseline = escape(h.arm), escape(h.baseline)
     outcome = label("final_outcome")
     clear = d.excludes_zero()
-    if clear and d.estimate > 0:
+    # "did better" needs the interval and Wilcoxon's test to agree; either alone is said as such.
+    sure = clear and h.p_value < SIGNIFICANCE
+    if sure and d.estimate > 0:
         verdict = f"<strong>{sentence(arm)} did better than {baseline}.</strong>"
-    elif clear:
+    elif sure:
         verdict = f"<strong>{sentence(baseline)} did better than {arm}.</strong>"
     elif _tied(d):
         verdict = f"<strong>{sentence(arm)} and {baseline} gave the same {outcome} in every pair of runs.</strong>"
+    elif clear:
+        how = "better" if d.estimate > 0 else "worse"
+        verdict = f"<strong>{sentence(arm)} did {how} than {baseline} on average, but {UNDISTINGUISHED}.</strong>"
     else:
         verdict = f"<strong>These runs cannot tell {arm} and {baseline} apart.</strong>"
     size = (
         f"The {outcome} was {number(h.baseline_mean)} under {baseline} and {number(h.arm_mean)} under {arm} "
         f"(0 is the worst and 1 the best achievable): a difference of {number(d.estimate, signed=True)}."
     )
-    if clear:
+    span = f"{number(d.low, signed=True)} to {number(d.high, signed=True)} over {d.n} paired runs"
+    if sure:
         certainty = (
-            f"The 95 % interval of that difference, {number(d.low, signed=True)} to {number(d.high, signed=True)} "
-            f"over {d.n} paired runs, lies on one side of zero ({p_value(h.p_value)}), so it is unlikely to be chance."
+            f"The {DIFFERENCE_INTERVAL} of that difference, {span}, lies on one side of zero "
+            f"({p_value(h.p_value)}), so it is unlikely to be chance."
         )
     elif _tied(d):
         certainty = ""
+    elif clear:
+        certainty = (
+            f"Its {DIFFERENCE_INTERVAL}, {span}, lies on one side of zero, but Wilcoxon's signed-rank test on the "
+            f"same pairs does not confirm it ({p_value(h.p_value)}): a few runs carry the mean, and more replicates "
+            "would be needed to tell."
+        )
     else:
         certainty = (
-            f"Its 95 % interval, {number(d.low, signed=True)} to {number(d.high, signed=True)} over {d.n} paired "
-            f"runs, includes zero ({p_value(h.p_value)}): more replicates would be needed to tell."
+            f"Its {DIFFERENCE_INTERVAL}, {span}, includes zero ({p_value(h.p_value)}): more replicates would be "
+            "needed to tell."
         )
     paragraphs = [" ".join(part for part in (verdict, size, certainty) if part)]
     cost = [cost_sentence(h.best)] if h.against_baseline else []
@@ -181,24 +223,29 @@ def _spread(h: Headline) -> list[str]:
 def _designs_headline(h: Headline) -> list[str]:
     """Three or more designs: the best against the baseline, then each design against the one before it."""
     baseline, outcome = escape(h.baseline), label("final_outcome")
-    better = [s for s in h.against_baseline if s.clear and s.difference.estimate > 0]
-    worse = [s for s in h.against_baseline if s.clear and s.difference.estimate < 0]
+    # Clear (better, worse, "clearly") only where the interval excludes zero and Wilcoxon's test agrees.
+    better = [s for s in h.against_baseline if s.sure and s.difference.estimate > 0]
+    worse = [s for s in h.against_baseline if s.sure and s.difference.estimate < 0]
     if better:
         best = max(better, key=lambda s: s.difference.estimate)
         # The highest mean is not always a clear gain: then "best" is not said of either design.
         top = max(h.against_baseline, key=lambda s: s.difference.estimate)
-        named = "did best" if top is best else f"is the one clearly better than {baseline}"
+        if top is best:
+            named = "did best"
+        elif len(better) == 1:
+            named = f"is the one clearly better than {baseline}"
+        else:
+            named = f"gained most of the designs clearly better than {baseline}"
         first = (
             f"<strong>Of {len(h.against_baseline) + 1} designs, {escape(best.arm)} {named}: its {outcome} beat "
             f"{baseline}'s by "
             f"{number(best.difference.estimate, signed=True)}</strong> ({number(best.against_mean)} under "
             f"{baseline}, {number(best.arm_mean)} under {escape(best.arm)}; 0 is the worst and 1 the best "
-            f"achievable). The difference is {_verdict(best)}, on one side of zero.{_unconfirmed(best)} "
-            f"{cost_sentence(best)}"
+            f"achievable). The difference is {_verdict(best)}, on one side of zero. {cost_sentence(best)}"
         )
         if top is not best:
             first += (
-                f" {sentence(escape(top.arm))}'s mean was higher, {_verdict(top)}, but its interval includes zero: "
+                f" {sentence(escape(top.arm))}'s mean was higher, {_verdict(top)}, but {_why_unclear(top)}: "
                 f"more replicates would be needed to tell which of the two is best."
             )
         others = [s for s in better if s is not best]
@@ -217,18 +264,18 @@ def _designs_headline(h: Headline) -> list[str]:
     else:
         unclear = [s for s in h.against_baseline if s not in worse]
         first = (
-            f"<strong>No design did detectably better than {baseline}.</strong> "
-            + " ".join(f"Against it, {escape(s.arm)}: {_verdict(s)}." for s in unclear)
+            f"<strong>No design did clearly better than {baseline}.</strong> "
+            + " ".join(_against(s) for s in unclear)
             + (" Worse than " + baseline + ": " + ", ".join(escape(s.arm) for s in worse) + "." if worse else "")
             + " What each cost: "
-            + " ".join(cost_sentence(s).replace("It cost", f"{escape(s.arm)} cost", 1) for s in unclear)
+            + " ".join(cost_sentence(s).replace("It cost", f"{sentence(escape(s.arm))} cost", 1) for s in unclear)
         )
     paragraphs = [first.strip()]
     if h.ladder:
         steps = []
         for step in h.ladder:
             d = step.difference
-            if step.clear and not _unconfirmed(step):
+            if step.sure:
                 gain = "a clear gain" if d.estimate > 0 else "a clear loss"
             elif step.clear:
                 gain = "a gain" if d.estimate > 0 else "a loss"
@@ -258,12 +305,12 @@ def pooled_sentences(answer: Pooled) -> list[str]:
     clear = model[(model["ci_low"] > 0) | (model["ci_high"] < 0)]
     text = (
         f"Pooled over all {len(answer.points)} design points, {subject} averaged {number(mean, signed=True)} "
-        f"(95 % interval {number(low, signed=True)} to {number(high, signed=True)} over the points)."
+        f"(95 % t-interval {number(low, signed=True)} to {number(high, signed=True)} over the points)."
     )
     if len(clear):
         moves = "; ".join(
             f"{escape(row.factor)} from {row.low:.3g} to {row.high:.3g} changes it by "
-            f"{number(row.effect, signed=True)} (95 % interval {number(row.ci_low, signed=True)} to "
+            f"{number(row.effect, signed=True)} (95 % t-interval {number(row.ci_low, signed=True)} to "
             f"{number(row.ci_high, signed=True)})"
             for row in clear.itertuples()
         )
@@ -287,9 +334,10 @@ def attribution_headline(contributions: pd.DataFrame) -> list[str]:
     text = (
         f"<strong>{name} contributed most.</strong> With every factor on, the {metric} was "
         f"{number(contributions.attrs['full'])} against {number(contributions.attrs['baseline'])} with every "
-        f"factor off ({number(total['shapley'], signed=True)}; 95 % interval {number(total['ci_low'], signed=True)} "
+        f"factor off ({number(total['shapley'], signed=True)}; 95 % bootstrap (percentile) interval "
+        f"{number(total['ci_low'], signed=True)} "
         f"to {number(total['ci_high'], signed=True)}). Of that, {name} accounts for "
-        f"{number(top['shapley'], signed=True)} ({top['share']:.0%}), 95 % interval "
+        f"{number(top['shapley'], signed=True)} ({top['share']:.0%}), 95 % bootstrap interval "
         f"{number(top['ci_low'], signed=True)} to {number(top['ci_high'], signed=True)}"
         + ("." if sure else ", which includes zero: more replicates would be needed to be sure.")
     )
@@ -310,20 +358,21 @@ def sensitivity_headline(method: str, indices: pd.DataFrame) -> list[str]:
     if method == "saltelli":
         text = (
             f"<strong>The {metric} depends most on {factor}.</strong> Its total Sobol index is "
-            f"{top['ST']:.2f} (95 % interval {top['ST_ci_low']:.2f} to {top['ST_ci_high']:.2f}): with its "
-            f"interactions it accounts for about {max(top['ST'], 0):.0%} of the variance of the {metric} over "
+            f"{top['ST']:.2f} (95 % SALib bootstrap interval {top['ST_ci_low']:.2f} to {top['ST_ci_high']:.2f}): "
+            f"with its interactions it accounts for about {max(top['ST'], 0):.0%} of the variance of the {metric} over "
             f"the sampled ranges, {max(top['S1'], 0):.0%} on its own."
         )
     elif method == "rbd_fast":
         text = (
             f"<strong>The {metric} depends most on {factor}.</strong> Its first-order index (RBD-FAST) is "
-            f"{top['S1']:.2f} (95 % interval {top['S1_ci_low']:.2f} to {top['S1_ci_high']:.2f}): on its own it "
-            f"accounts for about {max(top['S1'], 0):.0%} of the variance of the {metric} over the design."
+            f"{top['S1']:.2f} (95 % SALib bootstrap interval {top['S1_ci_low']:.2f} to {top['S1_ci_high']:.2f}): "
+            f"on its own it accounts for about {max(top['S1'], 0):.0%} of the variance of the {metric} over the design."
         )
     else:
         text = (
             f"<strong>The {metric} moves most with {factor}.</strong> Its mean absolute elementary effect "
-            f"is {top['mu_star']:.3f} (95 % interval {top['mu_star_ci_low']:.3f} to {top['mu_star_ci_high']:.3f})."
+            f"is {top['mu_star']:.3f} (95 % SALib bootstrap interval {top['mu_star_ci_low']:.3f} to "
+            f"{top['mu_star_ci_high']:.3f})."
         )
     if len(ranked) > 1:
         second = ranked.iloc[1]

@@ -1,0 +1,121 @@
+"""The report's question and answer say what a reader needs to quote them right (fast: no runs).
+
+The question names the ``--set`` values every run was made with; every interval the answer states says which
+interval it is (``cisim compare`` prints a t-interval of the same difference); "clearly" and "did better" need
+both the interval and Wilcoxon's test on the same pairs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cisim.analysis.findings import Headline, Step
+from cisim.analysis.results import Results
+from cisim.analysis.statistics import Interval
+from cisim.report.words import comparison_headline, question
+
+
+def results(description, overrides):
+    manifest = {"experiment": {"description": description}, "options": {"overrides": overrides}}
+    return Results(Path("."), pd.DataFrame(), manifest, {})
+
+
+@pytest.mark.parametrize(
+    ("description", "overrides", "expected"),
+    [
+        (
+            "complex: isolated vs scenario, 20 paired replicates (cisim compare)",
+            ["conditions.backbone=0.5"],
+            "complex: isolated vs scenario, 20 paired replicates (cisim compare) with --set conditions.backbone=0.5",
+        ),
+        (
+            "Fund a backbone?",
+            ["conditions.backbone=0.5", "problem.k=4"],
+            "Fund a backbone? Run with --set conditions.backbone=0.5, --set problem.k=4.",
+        ),
+        ("Fund a backbone?", [], "Fund a backbone?"),
+    ],
+)
+def test_the_question_names_the_set_values_the_runs_were_made_with(description, overrides, expected):
+    assert question(results(description, overrides)) == expected
+
+
+def test_a_manifest_without_options_asks_the_plain_question():
+    old = Results(Path("."), pd.DataFrame(), {"experiment": {"description": "Q?"}}, {})
+    assert old.overrides == [] and question(old) == "Q?"
+
+
+def two_arms(low, high, p, estimate=0.003):
+    cost = Interval(20000.0, 19000.0, 21000.0, 20)
+    step = Step("collective", "isolated", 0.86 + estimate, 0.86, Interval(estimate, low, high, 20), p, cost,
+                160000.0, 140000.0)  # fmt: skip
+    return Headline(
+        baseline="isolated", arm="collective", baseline_mean=0.86, arm_mean=0.86 + estimate,
+        difference=step.difference, p_value=p, points=1, cost=cost, against_baseline=(step,),
+    )  # fmt: skip
+
+
+def test_two_designs_are_called_better_only_when_interval_and_test_agree():
+    sure = " ".join(comparison_headline(two_arms(0.001, 0.007, 0.002)))
+    assert "Collective did better than isolated.</strong>" in sure
+    assert "The 95 % bootstrap (BCa) interval of that difference, +0.001 to +0.007" in sure
+    assert "unlikely to be chance" in sure and "Each percentage point" in sure
+
+    shaky = " ".join(comparison_headline(two_arms(0.001, 0.007, 0.426)))
+    assert "Collective did better than isolated.</strong>" not in shaky
+    assert "unlikely to be chance" not in shaky
+    assert "did better than isolated on average, but the difference is not distinguishable from zero" in shaky
+    assert "Wilcoxon p = 0.426, uncorrected" in shaky and "does not confirm it" in shaky
+    assert "Each percentage point" not in shaky  # no price per point of a gain not told from zero
+
+    unclear = " ".join(comparison_headline(two_arms(-0.003, 0.028, 0.072, 0.011)))
+    assert "cannot tell collective and isolated apart" in unclear
+    assert "Its 95 % bootstrap (BCa) interval, -0.003 to +0.028 over 20 paired runs, includes zero" in unclear
+
+
+def step(arm, estimate, low, high, p):
+    cost = Interval(20000.0, 19000.0, 21000.0, 20)
+    return Step(arm, "no_backbone", 0.86 + estimate, 0.86, Interval(estimate, low, high, 20), p, cost, 160000.0,
+                140000.0)  # fmt: skip
+
+
+def designs(steps, ladder=()):
+    top = max(steps, key=lambda s: s.difference.estimate)
+    return Headline(
+        baseline="no_backbone", arm=top.arm, baseline_mean=0.86, arm_mean=top.arm_mean, difference=top.difference,
+        p_value=top.p_value, points=1, against_baseline=tuple(steps), ladder=tuple(ladder),
+    )  # fmt: skip
+
+
+def test_the_backbone_decision_numbers_are_not_called_clear():
+    """The audit's case: half a backbone's interval clears zero (+0.001 to +0.007), Wilcoxon p = 0.426."""
+    half = step("half_backbone", 0.003, 0.001, 0.007, 0.426)
+    full = step("full_backbone", 0.011, -0.003, 0.028, 0.072)
+    text = " ".join(comparison_headline(designs([half, full], [half])))
+    assert "one clearly better" not in text and "did best" not in text and "a clear gain" not in text
+    assert "No design did clearly better than no_backbone." in text
+    assert (
+        "Half_backbone did better on average, +0.003 (95 % bootstrap (BCa) interval +0.001 to +0.007 over 20 "
+        "paired runs; Wilcoxon p = 0.426, uncorrected), but the difference is not distinguishable from zero at "
+        "this number of replicates" in text
+    )
+    assert "Full_backbone did better on average, +0.011" in text and "its interval includes zero" in text
+    assert "Each percentage point" not in text
+    assert "What each cost: Half_backbone cost 14% more" in text and ". Full_backbone cost 14% more" in text
+
+    confirmed = step("half_backbone", 0.003, 0.001, 0.007, 0.002)
+    text = " ".join(comparison_headline(designs([confirmed, full], [confirmed])))
+    assert "half_backbone is the one clearly better than no_backbone" in text and "a clear gain" in text
+    assert "Full_backbone's mean was higher" in text and "its interval includes zero" in text
+
+
+def test_several_clear_gains_are_not_called_the_one():
+    a = step("a", 0.05, 0.02, 0.08, 0.001)
+    b = step("b", 0.03, 0.01, 0.05, 0.001)
+    c = step("c", 0.08, -0.01, 0.17, 0.2)
+    text = " ".join(comparison_headline(designs([a, b, c])))
+    assert "the one clearly better" not in text
+    assert "a gained most of the designs clearly better than no_backbone" in text and "Also better than" in text
