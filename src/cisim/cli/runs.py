@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cisim.cli.errors import UserError, fresh_output_folder, remove_if_empty, results_folder
+from cisim.cli.errors import COMPARE_SUFFIX, UserError, fresh_output_folder, remove_if_empty, results_folder
 from cisim.cli.options import force_option, progress_bar, seed_type, set_option, steps_option
 from cisim.experiments.executors import EXECUTORS
 from cisim.scenarios.scenario import ARMS
@@ -170,7 +170,7 @@ def compare(
     from cisim.plots.figures import comparison_figure
 
     resolved = resolve_scenario(scenario, overrides)
-    folder = fresh_output_folder(out, results_folder(resolved.name, "-compare"), force)
+    folder = fresh_output_folder(out, results_folder(resolved.name, COMPARE_SUFFIX), force)
     if force:
         _clear_sweep(folder)
     experiment = comparison_experiment(resolved, ("isolated", arm), replicates, seed, steps, overrides, folder.name)
