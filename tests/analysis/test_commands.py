@@ -30,6 +30,16 @@ def test_analyze_prints_and_writes_tables(sweeps):
     assert (sweeps["tiny"] / "analysis" / "comparisons.csv").exists()
 
 
+def test_analyze_cautions_when_holm_leaves_no_test_able_to_reach_significance(sweeps, tmp_path):
+    result = CliRunner().invoke(main, ["analyze", str(sweeps["tiny"]), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "comparisons.csv")
+    tests, pairs = int(table["p_wilcoxon"].notna().sum()), int(table["pairs"].max())
+    assert tests * 2 / 2**pairs >= 0.05 and table["p_holm"].min() >= 0.05  # so few pairs: nothing can be significant
+    assert f"caution: {tests} paired tests are Holm-corrected together" in result.output
+    assert f"with {pairs} pairs" in result.output and "no difference can reach significance" in result.output
+
+
 def test_attribute_gives_shapley_values_that_add_up(sweeps):
     output = invoke("attribute", sweeps["factorial"])
     assert "conditions.backbone" in output and "total" in output

@@ -19,6 +19,9 @@ from cisim.analysis.statistics import (
     mean_difference_interval,
     mean_interval,
     mean_intervals,
+    pairs_for_holm,
+    smallest_wilcoxon_p,
+    wilcoxon_p,
 )
 from cisim.analysis.tables import describe, paired_comparisons
 from cisim.experiments.design import salib_problem, salib_sample
@@ -142,6 +145,47 @@ def test_paired_comparisons_match_hand_computed_values():
     iso = described[described["arm"] == "isolated"].iloc[0]
     half = stats.t.ppf(0.975, 11) * base.std(ddof=1) / np.sqrt(12)
     assert (iso["mean"], iso["ci_low"]) == pytest.approx((base.mean(), base.mean() - half))
+
+
+def comparisons_of(levels: int, pairs: int) -> pd.DataFrame:
+    """Paired comparisons at ``levels`` factor levels of ``pairs`` pairs each, every pair favouring one arm."""
+    rows = []
+    for level in range(levels):
+        for replicate in range(pairs):
+            base = {"scenario": "s", "x.level": level, "replicate": replicate, "status": "done"}
+            rows.append({**base, "arm": "isolated", "final_outcome": 0.1 * replicate})
+            rows.append({**base, "arm": "collective", "final_outcome": 0.1 * replicate + 0.01 * (replicate + 1)})
+    return paired_comparisons(pd.DataFrame(rows), metrics=["final_outcome"], resamples=100)
+
+
+@pytest.mark.parametrize("pairs", range(1, 31))
+def test_the_smallest_wilcoxon_p_is_what_the_test_gives_when_every_pair_agrees(pairs):
+    assert smallest_wilcoxon_p(pairs) == 2 / 2**pairs
+    assert wilcoxon_p(np.arange(1.0, pairs + 1)) == pytest.approx(smallest_wilcoxon_p(pairs), rel=1e-9)
+    assert wilcoxon_p(-np.ones(pairs)) >= smallest_wilcoxon_p(pairs) * (1 - 1e-9)  # ties never go lower
+
+
+def test_pairs_for_holm_is_the_fewest_that_can_reach_significance():
+    assert pairs_for_holm(1) == 6  # 2 / 2^5 = 0.0625, 2 / 2^6 = 0.031
+    assert pairs_for_holm(166) == 13  # 166 * 2 / 2^12 = 0.081, 166 * 2 / 2^13 = 0.041
+    for tests in (1, 7, 40, 180, 5000):
+        needed = pairs_for_holm(tests)
+        assert tests * smallest_wilcoxon_p(needed) < 0.05 <= tests * smallest_wilcoxon_p(needed - 1)
+
+
+def test_holm_caution_says_when_nothing_can_be_significant_and_how_many_pairs_would_do():
+    from cisim.analysis.findings import holm_caution
+
+    # 40 tests at 10 pairs: the smallest adjusted p is 40 * 2 / 1024 = 0.078, even with every pair agreeing
+    few = comparisons_of(40, 10)
+    note = holm_caution(few)
+    assert note is not None and few["p_holm"].min() == pytest.approx(40 * 2 / 2**10)
+    assert "40 paired tests" in note and "10 pairs" in note and "reach is 0.078" in note
+    assert "no difference can reach significance" in note and "At least 11 pairs" in note
+    # at 11 pairs the same agreement is significant (0.039), and no caution is given
+    enough = comparisons_of(40, 11)
+    assert enough["p_holm"].min() < 0.05 and holm_caution(enough) is None
+    assert holm_caution(pd.DataFrame()) is None and holm_caution(None) is None
 
 
 # ------------------------------------------------------------------------------ one module of statistics

@@ -166,6 +166,24 @@ def wilcoxon_p(differences: ArrayLike) -> float:
     return float(stats.wilcoxon(differences, zero_method="zsplit").pvalue)
 
 
+def smallest_wilcoxon_p(pairs: int) -> float:
+    """The smallest two-sided p ``wilcoxon_p`` can give with ``pairs`` pairs: 2 / 2^n.
+
+    It comes when every pair lies on the same side of zero: the exact null distribution gives each of the two
+    extreme rank sums probability 1 / 2^n. (scipy's exact test, used up to 50 pairs, gives exactly this; above
+    50 pairs it uses the normal approximation, whose p is larger, so this stays a lower bound.)
+    """
+    return 2.0 / 2.0**pairs if pairs >= 1 else float("nan")
+
+
+def pairs_for_holm(tests: int, level: float = 0.05) -> int:
+    """The fewest pairs at which Wilcoxon's smallest p, Holm-corrected over ``tests`` tests, falls below ``level``."""
+    pairs = 1
+    while tests * smallest_wilcoxon_p(pairs) >= level:
+        pairs += 1
+    return pairs
+
+
 def cohens_dz(differences: ArrayLike) -> float:
     """Cohen's d_z: the mean paired difference over the standard deviation of the differences."""
     differences = np.asarray(differences, dtype=float)

@@ -199,6 +199,7 @@ def analyze(
     if show:
         click.echo("per arm and factor level (mean, median, 95 % CI):\n")
         click.echo(_show(summary.drop(columns=["scenario"])))
+    comparisons = None
     if frame["arm"].nunique() > 1:
         comparisons = paired_comparisons(frame, baseline, chosen)
         _write_csv(comparisons, folder / "comparisons.csv")
@@ -213,6 +214,7 @@ def analyze(
     if not show:
         click.echo(f"per design point ({loaded.points:,} points): in the CSV files below (--per-point prints them)")
     click.echo(f"\nwrote {', '.join(str(folder / name) for name in written)}")
+    _cautions(cautions(loaded, comparisons=comparisons))
 
 
 #: RBD-FAST intervals wider than this (half-width) are too rough to rank factors by.
