@@ -82,6 +82,20 @@ def t_test_p(statistic: ArrayLike, dof: ArrayLike) -> np.ndarray:
     return np.asarray(2 * stats.t.sf(np.abs(np.asarray(statistic, dtype=float)), dof))
 
 
+def within(interval: Interval, bounds: tuple[float, float] | None) -> Interval:
+    """``interval`` clipped to ``bounds`` (the range a metric can take; None: unbounded).
+
+    Only for an interval of a mean: a mean of shares cannot lie outside [0, 1], whatever its t-interval says
+    with few or skewed values. Never for a difference, whose range is another.
+    """
+    if bounds is None:
+        return interval
+    low, high = bounds
+    return Interval(
+        interval.estimate, float(np.clip(interval.low, low, high)), float(np.clip(interval.high, low, high)), interval.n
+    )
+
+
 def mean_interval(values: ArrayLike, confidence: float = CONFIDENCE) -> Interval:
     """The mean of ``values`` (missing values dropped) with its t-interval."""
     values = np.asarray(values, dtype=float)

@@ -19,7 +19,7 @@ from cisim.analysis.results import Results, factor_columns
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.statistics import mean_intervals
 from cisim.files import replacing
-from cisim.model.outputs import label
+from cisim.model.outputs import SHARES, label
 from cisim.plots.figures import PALETTE
 
 KINDS = (
@@ -132,10 +132,6 @@ def _differences_over_time(
     )
     ax.grid(alpha=0.3)  # each line is named at its end: no legend to cover the data
     return _save(fig, out, name)
-
-
-#: Metrics that are shares (of what is achievable, of effort, of elements): their intervals stay in [0, 1].
-SHARES = {"final_outcome", "outcome_auc", "community_outcome", "mean_duplication", "mean_gap_share"}
 
 
 def _within(bounds: tuple[np.ndarray, np.ndarray], metric: str, values: pd.Series | None = None) -> tuple:
