@@ -77,6 +77,23 @@ def test_plot_writes_every_applicable_kind_as_png_and_svg(sweeps, tmp_path):
     assert (tmp_path / "a" / "attribution.svg").exists()
 
 
+def test_plot_names_kinds_nobody_asked_for_in_one_line_and_explains_those_asked_for(sweeps, tmp_path):
+    everything = CliRunner().invoke(main, ["plot", str(sweeps["tiny"]), "--out", str(tmp_path / "all")])
+    assert everything.exit_code == 0, everything.output
+    notices = [line for line in everything.output.splitlines() if not line.startswith("wrote ")]
+    assert "skipped" not in everything.output
+    assert notices == [
+        "not drawn (these results do not allow them): factors, attribution, sensitivity; --kind NAME says why"
+    ]
+    asked = CliRunner().invoke(
+        main, ["plot", str(sweeps["tiny"]), "--kind", "sensitivity", "--kind", "cost", "--out", str(tmp_path / "k")]
+    )
+    assert asked.exit_code == 0, asked.output
+    assert "wrote " in asked.output and "not drawn" not in asked.output
+    skipped = [line for line in asked.output.splitlines() if line.startswith("skipped")]
+    assert len(skipped) == 1 and skipped[0].startswith("skipped sensitivity: ") and "20 points" in skipped[0]
+
+
 def test_analysis_of_a_partial_sweep_says_what_is_missing(sweeps, tmp_path):
     import shutil
 

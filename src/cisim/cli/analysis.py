@@ -360,13 +360,26 @@ def plot(results: Path, kinds: tuple[str, ...], out: Path | None, force: bool) -
     """Figures as PNG and SVG, ready for slides.
 
     Kinds: outcome over time, distributions, advantage heatmap, cost-effectiveness, duplication and gaps,
-    condition levels, attribution and sensitivity bars.
+    condition levels, attribution and sensitivity bars. Without --kind, every kind the results allow is drawn
+    and the others are named in one line; a kind asked for with --kind that they do not allow is explained.
     """
     loaded = _load(results)
     folder = _folder(results, out, force)
-    written = plot_all(loaded, folder, kinds or KINDS, report=lambda text: click.echo(text, err=True))
+    skipped: dict[str, str] = {}
+    written = plot_all(
+        loaded,
+        folder,
+        kinds or KINDS,
+        report=lambda text: click.echo(text, err=True),
+        explain=skipped.__setitem__,
+    )
     for path in written:
         click.echo(f"wrote {path}")
+    if kinds:  # asked for by name: say why each was not drawn
+        for kind, reason in skipped.items():
+            click.echo(f"skipped {kind}: {reason}", err=True)
+    elif skipped:
+        click.echo(f"not drawn (these results do not allow them): {', '.join(skipped)}; --kind NAME says why", err=True)
 
 
 @click.command()

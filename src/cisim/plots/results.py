@@ -427,6 +427,7 @@ def plot_all(
     contributions: pd.DataFrame | None = None,
     indices: tuple[str, pd.DataFrame] | None = None,
     baseline: str | None = None,
+    explain: Callable[[str, str], None] | None = None,
 ) -> list[Path]:
     """Draw every requested kind the results allow; ``report`` hears which were skipped and why.
 
@@ -438,6 +439,8 @@ def plot_all(
         contributions: attribution already computed (``attribute``), to draw instead of computing it again.
         indices: sensitivity already computed (``sensitivity``: method and indices), likewise.
         baseline: the arm others are compared with (default: the experiment's, else isolated, else the first).
+        explain: called with each kind skipped and the reason, instead of ``report`` (so a caller can choose
+            what to say about kinds nobody asked for).
 
     Returns:
         The files written, PNG and SVG for each kind drawn.
@@ -468,5 +471,8 @@ def plot_all(
         try:
             written += draw[kind]()
         except (Skip, AttributionError, SensitivityError) as reason:
-            report(f"skipped {kind}: {reason}")
+            if explain is None:
+                report(f"skipped {kind}: {reason}")
+            else:
+                explain(kind, str(reason))
     return written
