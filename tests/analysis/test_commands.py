@@ -30,6 +30,16 @@ def test_analyze_prints_and_writes_tables(sweeps):
     assert (sweeps["tiny"] / "analysis" / "comparisons.csv").exists()
 
 
+def test_analyze_cautions_when_holm_leaves_no_test_able_to_reach_significance(sweeps, tmp_path):
+    result = CliRunner().invoke(main, ["analyze", str(sweeps["tiny"]), "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "comparisons.csv")
+    tests, pairs = int(table["p_wilcoxon"].notna().sum()), int(table["pairs"].max())
+    assert tests * 2 / 2**pairs >= 0.05 and table["p_holm"].min() >= 0.05  # so few pairs: nothing can be significant
+    assert f"caution: {tests} paired tests are Holm-corrected together" in result.output
+    assert f"with {pairs} pairs" in result.output and "no difference can reach significance" in result.output
+
+
 def test_attribute_gives_shapley_values_that_add_up(sweeps):
     output = invoke("attribute", sweeps["factorial"])
     assert "conditions.backbone" in output and "total" in output
@@ -65,6 +75,23 @@ def test_plot_writes_every_applicable_kind_as_png_and_svg(sweeps, tmp_path):
         assert {f"{stem}.png", f"{stem}.svg"} <= names
     invoke("plot", sweeps["factorial"], "--kind", "attribution", "--out", tmp_path / "a")
     assert (tmp_path / "a" / "attribution.svg").exists()
+
+
+def test_plot_names_kinds_nobody_asked_for_in_one_line_and_explains_those_asked_for(sweeps, tmp_path):
+    everything = CliRunner().invoke(main, ["plot", str(sweeps["tiny"]), "--out", str(tmp_path / "all")])
+    assert everything.exit_code == 0, everything.output
+    notices = [line for line in everything.output.splitlines() if not line.startswith("wrote ")]
+    assert "skipped" not in everything.output
+    assert notices == [
+        "not drawn (these results do not allow them): factors, attribution, sensitivity; --kind NAME says why"
+    ]
+    asked = CliRunner().invoke(
+        main, ["plot", str(sweeps["tiny"]), "--kind", "sensitivity", "--kind", "cost", "--out", str(tmp_path / "k")]
+    )
+    assert asked.exit_code == 0, asked.output
+    assert "wrote " in asked.output and "not drawn" not in asked.output
+    skipped = [line for line in asked.output.splitlines() if line.startswith("skipped")]
+    assert len(skipped) == 1 and skipped[0].startswith("skipped sensitivity: ") and "20 points" in skipped[0]
 
 
 def test_analysis_of_a_partial_sweep_says_what_is_missing(sweeps, tmp_path):

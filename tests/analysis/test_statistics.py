@@ -1,5 +1,7 @@
 """The statistics are right: checked against hand-computed values and known cases."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,6 +21,9 @@ from cisim.analysis.statistics import (
     mean_difference_interval,
     mean_interval,
     mean_intervals,
+    pairs_for_holm,
+    smallest_wilcoxon_p,
+    wilcoxon_p,
 )
 from cisim.analysis.tables import describe, paired_comparisons
 from cisim.experiments.design import salib_problem, salib_sample
@@ -142,6 +147,105 @@ def test_paired_comparisons_match_hand_computed_values():
     iso = described[described["arm"] == "isolated"].iloc[0]
     half = stats.t.ppf(0.975, 11) * base.std(ddof=1) / np.sqrt(12)
     assert (iso["mean"], iso["ci_low"]) == pytest.approx((base.mean(), base.mean() - half))
+
+
+def comparisons_of(levels: int, pairs: int) -> pd.DataFrame:
+    """Paired comparisons at ``levels`` factor levels of ``pairs`` pairs each, every pair favouring one arm."""
+    rows = []
+    for level in range(levels):
+        for replicate in range(pairs):
+            base = {"scenario": "s", "x.level": level, "replicate": replicate, "status": "done"}
+            rows.append({**base, "arm": "isolated", "final_outcome": 0.1 * replicate})
+            rows.append({**base, "arm": "collective", "final_outcome": 0.1 * replicate + 0.01 * (replicate + 1)})
+    return paired_comparisons(pd.DataFrame(rows), metrics=["final_outcome"], resamples=100)
+
+
+@pytest.mark.parametrize("pairs", range(1, 31))
+def test_the_smallest_wilcoxon_p_is_what_the_test_gives_when_every_pair_agrees(pairs):
+    assert smallest_wilcoxon_p(pairs) == 2 / 2**pairs
+    assert wilcoxon_p(np.arange(1.0, pairs + 1)) == pytest.approx(smallest_wilcoxon_p(pairs), rel=1e-9)
+    assert wilcoxon_p(-np.ones(pairs)) >= smallest_wilcoxon_p(pairs) * (1 - 1e-9)  # ties never go lower
+
+
+def test_pairs_for_holm_is_the_fewest_that_can_reach_significance():
+    assert pairs_for_holm(1) == 6  # 2 / 2^5 = 0.0625, 2 / 2^6 = 0.031
+    assert pairs_for_holm(166) == 13  # 166 * 2 / 2^12 = 0.081, 166 * 2 / 2^13 = 0.041
+    for tests in (1, 7, 40, 180, 5000):
+        needed = pairs_for_holm(tests)
+        assert tests * smallest_wilcoxon_p(needed) < 0.05 <= tests * smallest_wilcoxon_p(needed - 1)
+
+
+def test_holm_caution_says_when_nothing_can_be_significant_and_how_many_pairs_would_do():
+    from cisim.analysis.findings import holm_caution
+
+    # 40 tests at 10 pairs: the smallest adjusted p is 40 * 2 / 1024 = 0.078, even with every pair agreeing
+    few = comparisons_of(40, 10)
+    note = holm_caution(few)
+    assert note is not None and few["p_holm"].min() == pytest.approx(40 * 2 / 2**10)
+    assert "40 paired tests" in note and "10 pairs" in note and "reach is 0.078" in note
+    assert "no difference can reach significance" in note and "At least 11 pairs" in note
+    # at 11 pairs the same agreement is significant (0.039), and no caution is given
+    enough = comparisons_of(40, 11)
+    assert enough["p_holm"].min() < 0.05 and holm_caution(enough) is None
+    assert holm_caution(pd.DataFrame()) is None and holm_caution(None) is None
+
+
+def test_only_shares_and_outcomes_are_bounded_to_zero_and_one():
+    from cisim.model.outputs import SHARES, bounds
+
+    assert {"final_outcome", "outcome_auc", "mean_duplication", "mean_gap_share", "community_outcome"} <= SHARES
+    assert bounds("final_outcome") == (0.0, 1.0) and bounds("outcome_domain_2") == (0.0, 1.0)
+    for unbounded in ("cost_effectiveness", "time_to_target", "total_spend", "no_such_metric"):
+        assert unbounded not in SHARES and bounds(unbounded) is None
+
+
+def test_describe_clips_the_interval_of_a_mean_share_to_its_bounds_and_nothing_else():
+    values = [1.0, 1.0, 0.97, 1.0, 0.99]  # a t-interval of their mean reaches above 1
+    frame = pd.DataFrame(
+        {
+            "scenario": "s",
+            "arm": ["isolated"] * 5 + ["collective"] * 5,
+            "replicate": list(range(5)) * 2,
+            "status": "done",
+            "final_outcome": [*values, 0.01, 0.0, 0.03, 0.0, 0.0],
+            "mean_duplication": values * 2,
+            "cost_effectiveness": [*values, 0.01, 0.0, 0.03, 0.0, 0.0],
+        }
+    )
+    raw = mean_interval(values)
+    assert raw.high > 1.0  # what was printed before: a share's interval above 1
+    table = describe(frame, ["final_outcome", "mean_duplication", "cost_effectiveness"]).set_index(["arm", "metric"])
+    share = table.loc[("isolated", "final_outcome")]
+    assert share["ci_high"] == 1.0 and share["ci_low"] == pytest.approx(raw.low) and share["mean"] == raw.estimate
+    assert table.loc[("isolated", "mean_duplication"), "ci_high"] == 1.0
+    assert table.loc[("collective", "final_outcome"), "ci_low"] == 0.0  # and never below 0
+    assert table.loc[("collective", "cost_effectiveness"), "ci_low"] < 0.0  # unbounded: as computed
+    assert table.loc[("isolated", "cost_effectiveness"), "ci_high"] == pytest.approx(raw.high)
+    # a difference of shares is not a share: its interval is left as it is
+    difference = paired_comparisons(frame, "isolated", ["final_outcome"], resamples=200).iloc[0]
+    assert difference["ci_low"] < difference["ci_high"] < 0.0  # clipped to [0, 1] it would be [0, 0]
+
+
+def test_the_pooled_answer_of_one_arm_clips_a_shares_intervals_but_not_an_advantage():
+    from cisim.analysis.pooled import binned, pooled
+    from cisim.analysis.results import Results
+
+    rows = []
+    for point in range(24):
+        outcome = 0.97 if point % 3 == 0 else 1.0  # every group of points holds some below 1: its interval crosses 1
+        for replicate in range(2):
+            base = {"scenario": "s", "point": point, "x.level": point / 23, "replicate": replicate, "status": "done"}
+            rows.append({**base, "arm": "collective", "final_outcome": outcome})
+            rows.append({**base, "arm": "isolated", "final_outcome": outcome - 0.5 + 0.1 * (point % 2)})
+    frame = pd.DataFrame(rows)
+    one = pooled(Results(Path("one"), frame[frame["arm"] == "collective"].reset_index(drop=True), {}, {}))
+    raw = binned(one.points, ["x.level"])
+    assert one.baseline is None and (raw["ci_high"] > 1.0).any()  # unclipped, some groups reach above 1
+    assert (one.bins["ci_high"] == raw["ci_high"].clip(upper=1.0)).all() and one.overall[2] <= 1.0
+    two = pooled(Results(Path("two"), frame, {}, {}), baseline="isolated")
+    assert two.baseline == "isolated"
+    assert (two.bins[["ci_low", "ci_high"]] == binned(two.points, ["x.level"])[["ci_low", "ci_high"]]).all().all()
+    assert two.overall[1] == pytest.approx(mean_interval(two.points["advantage"]).low)
 
 
 # ------------------------------------------------------------------------------ one module of statistics

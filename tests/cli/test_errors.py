@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -219,6 +220,70 @@ def test_analysis_commands_report_an_unwritable_out_plainly(runner, experiment_f
         target = blocker / ("x.html" if command[0] == "report" else "x")
         result = runner.invoke(main, [*command, "--out", str(target)])
         assert_plain_error(result, "Not a directory")
+
+
+# ---------------------------------------------------------------- a results folder that is not there yet
+def commands_reading_results() -> list[str]:
+    """Every command whose argument is a RESULTS folder, found from the commands themselves."""
+    import importlib
+
+    found = []
+    for name, entry in COMMANDS.items():
+        command = getattr(importlib.import_module(entry.module), entry.attribute)
+        if any(isinstance(p, click.Argument) and p.name == "results" for p in command.params):
+            found.append(name)
+    return found
+
+
+def test_every_command_reading_results_is_checked_here():
+    assert commands_reading_results() == ["analyze", "attribute", "sensitivity", "plot", "report"]
+
+
+@pytest.mark.parametrize("command", commands_reading_results())
+@pytest.mark.parametrize(
+    ("name", "advice"),
+    [
+        ("sensitivity", "run `cisim sweep experiments/sensitivity.toml` first"),
+        ("conditions_factorial", "run `cisim sweep experiments/conditions_factorial.toml` first"),
+        ("technical-compare", "run `cisim compare technical` first"),
+        ("no_such_experiment", "run `cisim sweep EXPERIMENT` or `cisim compare SCENARIO` first"),
+    ],
+)
+def test_a_missing_results_folder_says_what_to_run(runner, tmp_path, monkeypatch, command, name, advice):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "experiments").mkdir()
+    for experiment in ("sensitivity", "conditions_factorial"):
+        (tmp_path / "experiments" / f"{experiment}.toml").write_text("")
+    result = runner.invoke(main, [command, f"results/{name}"])
+    assert_plain_error(result, f"error: results/{name}: no such folder; expected the results folder of", advice)
+    assert "Usage:" not in result.output and "does not exist" not in result.output
+    assert not (tmp_path / "results").exists()  # nothing made on the way (report would write into it)
+
+
+def test_a_missing_results_folder_names_an_experiment_only_when_its_file_exists(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "experiments").mkdir()
+    result = runner.invoke(main, ["analyze", "results/sensitivity"])
+    assert_plain_error(result, "run `cisim sweep EXPERIMENT` or `cisim compare SCENARIO` first")
+    assert "experiments/sensitivity.toml" not in result.output
+
+
+def test_a_missing_folder_whose_name_is_no_plain_name_is_never_looked_up_as_an_experiment(
+    runner, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "experiments").mkdir()
+    (tmp_path / "experiments" / "...toml").write_text("")  # what a name ".." would find if it were looked up
+    result = runner.invoke(main, ["analyze", "missing/.."])
+    assert_plain_error(result, "missing/..: no such folder", "run `cisim sweep EXPERIMENT` or `cisim compare SCENARIO`")
+    assert "...toml" not in result.output
+
+
+def test_a_file_given_as_the_results_folder_is_still_refused(runner, tmp_path):
+    file = tmp_path / "results.csv"
+    file.write_text("")
+    result = runner.invoke(main, ["analyze", str(file)])
+    assert result.exit_code == 2 and "is a file" in result.output
 
 
 def test_bad_scenario_in_a_subprocess_has_no_traceback(tmp_path):

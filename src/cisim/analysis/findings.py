@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from cisim.analysis.results import Results
-from cisim.analysis.statistics import ENOUGH_PAIRS, Interval
+from cisim.analysis.statistics import ENOUGH_PAIRS, Interval, pairs_for_holm, smallest_wilcoxon_p
 from cisim.analysis.tables import paired_comparisons
 from cisim.model.outputs import label
 
@@ -21,6 +21,8 @@ from cisim.model.outputs import label
 HEADLINE_METRIC = "final_outcome"
 COST_METRIC = "total_spend"
 EFFICIENCY_METRIC = "cost_effectiveness"
+#: The level below which a Holm-adjusted p counts as significant.
+SIGNIFICANCE = 0.05
 #: Sobol indices whose 95 % half-width exceeds this are too uncertain to rank factors by.
 WIDE_INDEX = 0.1
 #: A difference is called clear (``Step.sure``) only when its interval excludes zero and Wilcoxon's p is below this.
@@ -211,8 +213,13 @@ def cautions(
     key: pd.DataFrame | None = None,
     contributions: pd.DataFrame | None = None,
     sensitivity: tuple[str, pd.DataFrame] | None = None,
+    comparisons: pd.DataFrame | None = None,
 ) -> list[str]:
-    """Where the samples are too small for the statistics shown, or the results incomplete, in plain words."""
+    """Where the samples are too small for the statistics shown, or the results incomplete, in plain words.
+
+    ``key`` is the key table (pooled comparisons), ``comparisons`` any other table of paired comparisons
+    (``paired_comparisons``, per design point) whose Holm-corrected p-values are shown.
+    """
     notes: list[str] = []
     if results.missing:
         notes.append(
@@ -228,6 +235,9 @@ def cautions(
             f"rough (with fewer than 6 pairs Wilcoxon's test cannot reach p < 0.05 at all). Run {ENOUGH_PAIRS} or "
             "more replicates before relying on per-point differences."
         )
+    for table in (key, comparisons):
+        if (note := holm_caution(table)) is not None:
+            notes.append(note)
     if key is not None and not key.empty:
         unclear = [
             f"{label(row.metric)} ({row.arm} minus {row.baseline}: {_figure(row.ci_low)} to {_figure(row.ci_high)})"
@@ -253,6 +263,31 @@ def cautions(
     if sensitivity is not None:
         notes += _sensitivity_cautions(*sensitivity)
     return notes
+
+
+def holm_caution(table: pd.DataFrame | None, level: float = SIGNIFICANCE) -> str | None:
+    """A caution when no Holm-adjusted p of a table of paired comparisons can fall below ``level``, else None.
+
+    Holm multiplies the smallest p by the number of tests, and Wilcoxon's test cannot give a p below
+    2 / 2^n with n pairs (``smallest_wilcoxon_p``), so with many tests and few pairs nothing can be
+    significant after the correction, whatever the runs show.
+    """
+    if table is None or table.empty or "p_wilcoxon" not in table or "pairs" not in table:
+        return None
+    tested = table[table["p_wilcoxon"].notna()]
+    if tested.empty:
+        return None
+    tests, pairs = len(tested), int(tested["pairs"].max())
+    smallest = smallest_wilcoxon_p(pairs)
+    if tests * smallest < level:
+        return None
+    return (
+        f"{tests} paired tests are Holm-corrected together, and with {pairs} pairs Wilcoxon's test cannot give a p "
+        f"below {smallest:.2g}, so the smallest adjusted p they can reach is {min(tests * smallest, 1.0):.2g}: no "
+        f"difference can reach significance (p < {level}) after the correction at this number of pairs. At least "
+        f"{pairs_for_holm(tests, level)} pairs per comparison would be needed (or fewer tests); the intervals still "
+        "show how large each difference is."
+    )
 
 
 def _figure(value: float) -> str:

@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from cisim.analysis.results import Results, factor_columns
-from cisim.analysis.statistics import CONFIDENCE, mean_interval, t_critical, t_test_p, ties_below_tolerance
+from cisim.analysis.statistics import CONFIDENCE, mean_interval, t_critical, t_test_p, ties_below_tolerance, within
+from cisim.model.outputs import bounds
 
 #: Fewer design points than this cannot support a metamodel or sensitivity indices.
 MIN_POINTS = 20
@@ -144,6 +145,11 @@ def pooled(
             f'{MIN_POINTS} (sample more points, e.g. [sample] method = "lhs", samples = 64)'
         )
     overall = mean_interval(points["advantage"], confidence)
+    bins = binned(points, factors, confidence)
+    if baseline is None:  # one arm: the "advantage" is the metric itself, so its mean keeps the metric's bounds
+        overall = within(overall, bounds(metric))
+        if (limits := bounds(metric)) is not None:
+            bins[["ci_low", "ci_high"]] = bins[["ci_low", "ci_high"]].clip(*limits)
     return Pooled(
         metric=metric,
         arm=arm,
@@ -151,7 +157,7 @@ def pooled(
         points=points,
         overall=(overall.estimate, overall.low, overall.high),
         model=regression(points, factors, confidence),
-        bins=binned(points, factors, confidence),
+        bins=bins,
         indices=fast_indices(points, factors, seed),
     )
 

@@ -82,6 +82,20 @@ def t_test_p(statistic: ArrayLike, dof: ArrayLike) -> np.ndarray:
     return np.asarray(2 * stats.t.sf(np.abs(np.asarray(statistic, dtype=float)), dof))
 
 
+def within(interval: Interval, bounds: tuple[float, float] | None) -> Interval:
+    """``interval`` clipped to ``bounds`` (the range a metric can take; None: unbounded).
+
+    Only for an interval of a mean: a mean of shares cannot lie outside [0, 1], whatever its t-interval says
+    with few or skewed values. Never for a difference, whose range is another.
+    """
+    if bounds is None:
+        return interval
+    low, high = bounds
+    return Interval(
+        interval.estimate, float(np.clip(interval.low, low, high)), float(np.clip(interval.high, low, high)), interval.n
+    )
+
+
 def mean_interval(values: ArrayLike, confidence: float = CONFIDENCE) -> Interval:
     """The mean of ``values`` (missing values dropped) with its t-interval."""
     values = np.asarray(values, dtype=float)
@@ -164,6 +178,24 @@ def wilcoxon_p(differences: ArrayLike) -> float:
     if not np.any(differences):
         return 1.0
     return float(stats.wilcoxon(differences, zero_method="zsplit").pvalue)
+
+
+def smallest_wilcoxon_p(pairs: int) -> float:
+    """The smallest two-sided p ``wilcoxon_p`` can give with ``pairs`` pairs: 2 / 2^n.
+
+    It comes when every pair lies on the same side of zero: the exact null distribution gives each of the two
+    extreme rank sums probability 1 / 2^n. (scipy's exact test, used up to 50 pairs, gives exactly this; above
+    50 pairs it uses the normal approximation, whose p is larger, so this stays a lower bound.)
+    """
+    return 2.0 / 2.0**pairs if pairs >= 1 else float("nan")
+
+
+def pairs_for_holm(tests: int, level: float = 0.05) -> int:
+    """The fewest pairs at which Wilcoxon's smallest p, Holm-corrected over ``tests`` tests, falls below ``level``."""
+    pairs = 1
+    while tests * smallest_wilcoxon_p(pairs) >= level:
+        pairs += 1
+    return pairs
 
 
 def cohens_dz(differences: ArrayLike) -> float:

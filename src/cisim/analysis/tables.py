@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from cisim.analysis.results import DESIGN_COLUMNS, factor_columns
-from cisim.analysis.statistics import CONFIDENCE, RESAMPLES, holm, mean_interval, paired_statistics
-from cisim.model.outputs import RUN_SUMMARIES, label
+from cisim.analysis.statistics import CONFIDENCE, RESAMPLES, holm, mean_interval, paired_statistics, within
+from cisim.model.outputs import RUN_SUMMARIES, bounds, label
 
 __all__ = [
     "DESIGN_COLUMNS",
@@ -50,14 +50,17 @@ def _done(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def describe(frame: pd.DataFrame, metrics: list[str] | None = None, confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """Mean, median and t-based confidence interval of each metric, per scenario, factor level and arm."""
+    """Mean, median and t-based confidence interval of each metric, per scenario, factor level and arm.
+
+    The interval of a bounded metric (a share: ``cisim.model.outputs.bounds``) is clipped to its bounds.
+    """
     metrics = metrics_in(frame, metrics)
     keys = ["scenario", *factor_columns(frame), "arm"]
     rows = []
     for group, part in _done(frame).groupby(keys, sort=True, dropna=False):
         for metric in metrics:
             values = part[metric].dropna()
-            interval = mean_interval(values, confidence)
+            interval = within(mean_interval(values, confidence), bounds(metric))
             rows.append(
                 {
                     **dict(zip(keys, group, strict=True)),

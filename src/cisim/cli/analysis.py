@@ -6,6 +6,7 @@ Every output folder is checked before any work starts, so a bad ``--out`` costs 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,15 +19,40 @@ from cisim.analysis.findings import cautions
 from cisim.analysis.results import Results, ResultsError
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.tables import METRICS, describe, metrics_in, paired_comparisons
-from cisim.cli.errors import UserError, fresh_output_folder, output_file, output_folder
-from cisim.files import replacing
+from cisim.cli.errors import COMPARE_SUFFIX, UserError, fresh_output_folder, output_file, output_folder
+from cisim.files import is_plain_name, replacing
 from cisim.model.outputs import RUN_SUMMARIES, label
 from cisim.plots.results import KINDS, attribution_bars, plot_all, sensitivity_bars
 
 if TYPE_CHECKING:
     from cisim.analysis.pooled import Pooled
 
-results_argument = click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
+
+def _existing(context: click.Context, parameter: click.Parameter, results: Path) -> Path:
+    """``results`` if it exists; otherwise a user error naming it and, where it can tell, what makes it."""
+    if not os.path.exists(results):  # never raises, whatever the path (a NUL byte, a loop of links)
+        raise UserError(f"{results}: no such folder; expected the results folder of {_what_makes(results)}")
+    return results
+
+
+def _what_makes(results: Path) -> str:
+    """The command that writes a results folder of this name, judged by its last component only.
+
+    ``results/NAME`` is written by ``cisim sweep experiments/NAME.toml`` when that file exists, and
+    ``results/NAME-compare`` by ``cisim compare NAME``. The name is used as a path only when it is one plain
+    component (``is_plain_name``), so no name reaches outside ``experiments/``.
+    """
+    name = results.name
+    if name.endswith(COMPARE_SUFFIX) and is_plain_name(scenario := name[: -len(COMPARE_SUFFIX)]):
+        return f"a comparison (run `cisim compare {scenario}` first)"
+    if is_plain_name(name) and is_plain_name(f"{name}.toml"):
+        experiment = f"experiments/{name}.toml"
+        if Path(experiment).is_file():
+            return f"a sweep (run `cisim sweep {experiment}` first)"
+    return "a sweep or a comparison (run `cisim sweep EXPERIMENT` or `cisim compare SCENARIO` first)"
+
+
+results_argument = click.argument("results", type=click.Path(file_okay=False, path_type=Path), callback=_existing)
 out_option = click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Where to write [default: RESULTS/analysis]."
 )
@@ -173,6 +199,7 @@ def analyze(
     if show:
         click.echo("per arm and factor level (mean, median, 95 % CI):\n")
         click.echo(_show(summary.drop(columns=["scenario"])))
+    comparisons = None
     if frame["arm"].nunique() > 1:
         comparisons = paired_comparisons(frame, baseline, chosen)
         _write_csv(comparisons, folder / "comparisons.csv")
@@ -187,6 +214,7 @@ def analyze(
     if not show:
         click.echo(f"per design point ({loaded.points:,} points): in the CSV files below (--per-point prints them)")
     click.echo(f"\nwrote {', '.join(str(folder / name) for name in written)}")
+    _cautions(cautions(loaded, comparisons=comparisons))
 
 
 #: RBD-FAST intervals wider than this (half-width) are too rough to rank factors by.
@@ -332,13 +360,26 @@ def plot(results: Path, kinds: tuple[str, ...], out: Path | None, force: bool) -
     """Figures as PNG and SVG, ready for slides.
 
     Kinds: outcome over time, distributions, advantage heatmap, cost-effectiveness, duplication and gaps,
-    condition levels, attribution and sensitivity bars.
+    condition levels, attribution and sensitivity bars. Without --kind, every kind the results allow is drawn
+    and the others are named in one line; a kind asked for with --kind that they do not allow is explained.
     """
     loaded = _load(results)
     folder = _folder(results, out, force)
-    written = plot_all(loaded, folder, kinds or KINDS, report=lambda text: click.echo(text, err=True))
+    skipped: dict[str, str] = {}
+    written = plot_all(
+        loaded,
+        folder,
+        kinds or KINDS,
+        report=lambda text: click.echo(text, err=True),
+        explain=skipped.__setitem__,
+    )
     for path in written:
         click.echo(f"wrote {path}")
+    if kinds:  # asked for by name: say why each was not drawn
+        for kind, reason in skipped.items():
+            click.echo(f"skipped {kind}: {reason}", err=True)
+    elif skipped:
+        click.echo(f"not drawn (these results do not allow them): {', '.join(skipped)}; --kind NAME says why", err=True)
 
 
 @click.command()

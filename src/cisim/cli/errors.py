@@ -75,6 +75,10 @@ def inside_results(path: Path, levels: int = 3) -> Path | None:
     return results_folder_of(path, levels)
 
 
+#: What ``cisim compare NAME`` adds to the scenario's name for its default results folder.
+COMPARE_SUFFIX = "-compare"
+
+
 def results_folder(name: str, suffix: str = "", root: Path = Path("results")) -> Path:
     """The default results folder of a scenario or experiment ``name``: ``results/NAME`` + ``suffix``.
 

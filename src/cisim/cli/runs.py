@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cisim.cli.errors import UserError, fresh_output_folder, output_folder, remove_if_empty, results_folder
+from cisim.cli.errors import (
+    COMPARE_SUFFIX,
+    UserError,
+    fresh_output_folder,
+    output_folder,
+    remove_if_empty,
+    results_folder,
+)
 from cisim.cli.options import force_option, progress_bar, seed_type, set_option, steps_option
 from cisim.experiments.executors import EXECUTORS
 from cisim.scenarios.scenario import ARMS, BUILTIN
@@ -179,7 +186,7 @@ def compare(
     from cisim.plots.figures import comparison_figure
 
     resolved = resolve_scenario(scenario, overrides)
-    default = results_folder(resolved.name, "-compare")
+    default = results_folder(resolved.name, COMPARE_SUFFIX)
     if resume:
         if force:
             raise UserError("--resume and --force: expected one of them (--force starts the comparison again)")

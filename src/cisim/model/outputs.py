@@ -19,12 +19,19 @@ class Output:
         label: short label for table headers and figure axes.
         meaning: one line saying what it measures.
         better: which direction is better for the community (``None``: neither).
+        bounds: the lowest and highest value it can take (``SHARE`` for a share), or ``None`` when unbounded;
+            an interval of its mean is clipped to them (a mean cannot lie outside the values it averages).
     """
 
     name: str
     label: str
     meaning: str
     better: Literal["higher", "lower"] | None = None
+    bounds: tuple[float, float] | None = None
+
+
+#: The bounds of a share (of what is achievable, of effort, of elements).
+SHARE = (0.0, 1.0)
 
 
 def _table(*outputs: Output) -> dict[str, Output]:
@@ -39,6 +46,7 @@ STEP_OUTPUTS: dict[str, Output] = _table(
         "community outcome",
         "share of what is achievable now on the problem (0: the worst configuration, 1: the best), mean over regions",
         "higher",
+        SHARE,
     ),
     Output(
         "policy_gain",
@@ -46,14 +54,15 @@ STEP_OUTPUTS: dict[str, Output] = _table(
         "how far policy wins have raised the best achievable outcome, as a share of the problem's range without them",
         "higher",
     ),
-    Output("outcome_domain_<d>", "domain outcome", "share of what is achievable now in one domain", "higher"),
+    Output("outcome_domain_<d>", "domain outcome", "share of what is achievable now in one domain", "higher", SHARE),
     Output(
         "duplication_index",
         "duplication",
         "share of effort spent on elements another organization in the same region also works on",
         "lower",
+        SHARE,
     ),
-    Output("gap_share", "gap share", "share of elements no organization in their region works on", "lower"),
+    Output("gap_share", "gap share", "share of elements no organization in their region works on", "lower", SHARE),
     Output(
         "program_spend",
         "program spend",
@@ -111,9 +120,14 @@ RUN_SUMMARIES: dict[str, Output] = _table(
         "final outcome",
         "community outcome at the last step (share of what is achievable then)",
         "higher",
+        SHARE,
     ),
     Output(
-        "outcome_auc", "outcome over the run", "mean community outcome over the run (area under the curve)", "higher"
+        "outcome_auc",
+        "outcome over the run",
+        "mean community outcome over the run (area under the curve)",
+        "higher",
+        SHARE,
     ),
     Output(
         "time_to_target",
@@ -139,8 +153,8 @@ RUN_SUMMARIES: dict[str, Output] = _table(
         "total spend per percentage point of community outcome gained (NaN: no gain)",
         "lower",
     ),
-    Output("mean_duplication", "duplication", "mean duplication index over the run", "lower"),
-    Output("mean_gap_share", "gap share", "mean gap share over the run", "lower"),
+    Output("mean_duplication", "duplication", "mean duplication index over the run", "lower", SHARE),
+    Output("mean_gap_share", "gap share", "mean gap share over the run", "lower", SHARE),
     Output(
         "candidates_evaluated",
         "candidates evaluated",
@@ -151,6 +165,22 @@ RUN_SUMMARIES: dict[str, Output] = _table(
     Output("funds_mobilized", "funds mobilized", "grants and joint bids brought in over the run"),
     Output("policy_wins", "policy wins", "policy changes won over the run"),
 )
+
+
+#: Every output that is a share, bounded to [0, 1].
+SHARES = frozenset(
+    name for table in (STEP_OUTPUTS, RUN_SUMMARIES) for name, output in table.items() if output.bounds == SHARE
+)
+
+
+def bounds(name: str) -> tuple[float, float] | None:
+    """The lowest and highest value a step output or run summary can take, or None when it is unbounded."""
+    for table in (RUN_SUMMARIES, STEP_OUTPUTS):
+        if name in table:
+            return table[name].bounds
+    if name.startswith("outcome_domain_"):
+        return STEP_OUTPUTS["outcome_domain_<d>"].bounds
+    return None
 
 
 def label(name: str) -> str:

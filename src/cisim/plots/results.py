@@ -19,7 +19,7 @@ from cisim.analysis.results import Results, factor_columns
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.statistics import mean_intervals
 from cisim.files import replacing
-from cisim.model.outputs import label
+from cisim.model.outputs import SHARES, label
 from cisim.plots.figures import PALETTE
 
 KINDS = (
@@ -132,10 +132,6 @@ def _differences_over_time(
     )
     ax.grid(alpha=0.3)  # each line is named at its end: no legend to cover the data
     return _save(fig, out, name)
-
-
-#: Metrics that are shares (of what is achievable, of effort, of elements): their intervals stay in [0, 1].
-SHARES = {"final_outcome", "outcome_auc", "community_outcome", "mean_duplication", "mean_gap_share"}
 
 
 def _within(bounds: tuple[np.ndarray, np.ndarray], metric: str, values: pd.Series | None = None) -> tuple:
@@ -431,6 +427,7 @@ def plot_all(
     contributions: pd.DataFrame | None = None,
     indices: tuple[str, pd.DataFrame] | None = None,
     baseline: str | None = None,
+    explain: Callable[[str, str], None] | None = None,
 ) -> list[Path]:
     """Draw every requested kind the results allow; ``report`` hears which were skipped and why.
 
@@ -442,6 +439,8 @@ def plot_all(
         contributions: attribution already computed (``attribute``), to draw instead of computing it again.
         indices: sensitivity already computed (``sensitivity``: method and indices), likewise.
         baseline: the arm others are compared with (default: the experiment's, else isolated, else the first).
+        explain: called with each kind skipped and the reason, instead of ``report`` (so a caller can choose
+            what to say about kinds nobody asked for).
 
     Returns:
         The files written, PNG and SVG for each kind drawn.
@@ -472,5 +471,8 @@ def plot_all(
         try:
             written += draw[kind]()
         except (Skip, AttributionError, SensitivityError) as reason:
-            report(f"skipped {kind}: {reason}")
+            if explain is None:
+                report(f"skipped {kind}: {reason}")
+            else:
+                explain(kind, str(reason))
     return written
