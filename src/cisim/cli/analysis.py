@@ -246,7 +246,7 @@ def _pooled_text(answer: Pooled, replicates: int) -> str:
             f"  {row.factor:<{width}}  {span:>15}  {row.effect:>+11.3f}  "
             f"{f'[{row.ci_low:+.3f}, {row.ci_high:+.3f}]':>17}  {_p(row.p):>6}  {row.src:>+6.2f}"
         )
-    lines += ["", "the same, assuming no shape: the mean in five equal groups of points along each factor (95 % CI, n)"]
+    lines += ["", "the same, assuming no shape: the mean in five groups of equal width along each factor (95 % CI, n)"]
     for factor, part in answer.bins.groupby("factor", sort=False):
         lines.append(f"  {factor}")
         for row in part.itertuples():

@@ -304,8 +304,8 @@ def advantage_by_factor(
 ) -> list[Path]:
     """How the advantage moves along each numeric factor of a sampled design.
 
-    Each design point's advantage, the means of five equal groups of points (95 % CI) and the least-squares
-    line.
+    Each design point's advantage, the means of five groups of equal width along the factor (95 % CI) and the
+    least-squares line.
     """
     from cisim.analysis.pooled import PooledError, pooled
 
