@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from cisim.classroom import data
-from cisim.classroom.views import COALITION_COLOUR, ISOLATED_COLOUR, PAGE_STYLE, Scale, View
+from cisim.classroom.views import PAGE_STYLE, Scale, View
+from cisim.plots.colours import COALITION_COLOUR, ISOLATED_COLOUR
 
 #: Size of one view on the page: inches at ``DPI`` dots per inch (480 x 230 pixels).
 SIZE, DPI = (4.8, 2.3), 100

@@ -20,6 +20,7 @@ from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.statistics import mean_intervals
 from cisim.files import replacing
 from cisim.model.outputs import label
+from cisim.plots.colours import arm_colours
 from cisim.plots.figures import PALETTE
 
 KINDS = (
@@ -56,7 +57,8 @@ def _arms(frame: pd.DataFrame) -> list[str]:
 
 
 def _colour(arms: list[str], arm: str) -> str:
-    return PALETTE[arms.index(arm) % len(PALETTE)]
+    """The arm's colour, the same in every figure (``cisim.plots.colours``)."""
+    return arm_colours(arms)[arm]
 
 
 def outcome_over_time(
