@@ -110,7 +110,7 @@ def _differences_over_time(
         ends[arm] = (mean.index[-1], float(mean.iloc[-1]))
     first, last = min(step for step, _ in ends.values()), max(step for step, _ in ends.values())
     first = min(first, 0)
-    ax.set_xlim(first, last + 0.22 * (last - first))  # room for the names at the ends
+    ax.set_xlim(first, last)  # the run's steps only: the names stand in the margin to the right
     bottom, top = ax.get_ylim()
     gap, placed = 0.05 * (top - bottom), list[float]()
     for arm, (step, value) in sorted(ends.items(), key=lambda item: item[1][1]):
@@ -119,8 +119,8 @@ def _differences_over_time(
         ax.annotate(
             arm,
             (step, value),
-            xytext=(step + 0.01 * (last - first), at),
-            textcoords="data",
+            xytext=(1.01, at),
+            textcoords=("axes fraction", "data"),
             va="center",
             fontsize=12,
             color=_colour(arms, arm),
