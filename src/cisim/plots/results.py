@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Rectangle
 
 from cisim.analysis.attribution import AttributionError, attribute
 from cisim.analysis.results import Results, factor_columns
@@ -183,7 +184,11 @@ def advantage_heatmap(
     metric: str = "final_outcome",
     sampled: tuple[str, ...] = (),
 ) -> list[Path]:
-    """Mean paired advantage of an arm over the baseline across two grid factors (not ``sampled`` ones)."""
+    """Mean paired advantage of an arm over the baseline across two grid factors (not ``sampled`` ones).
+
+    Each cell shows the mean paired difference, the half-width of its 95 % t-interval and the number of
+    pairs; a cell whose interval includes 0 (or has too few pairs for one) is hatched.
+    """
     factors = factor_columns(frame)
     default = [f for f in ("problem.k", "organizations.n_organizations") if f in factors] or factors
     if len(factors) < 2 and not (x and y):
@@ -204,18 +209,35 @@ def advantage_heatmap(
     arm = arm or next(a for a in reversed(arms) if a != baseline)
     keys = [x, y, "replicate", "scenario"]
     pivot = frame.pivot_table(index=keys, columns="arm", values=metric, aggfunc="mean")
-    advantage = (pivot[arm] - pivot[baseline]).groupby(level=[0, 1]).mean().unstack(x)
-    fig, ax = plt.subplots(figsize=(9, 6), constrained_layout=True)
+    differences = (pivot[arm] - pivot[baseline]).dropna().groupby(level=[0, 1])
+    cells = pd.DataFrame({"mean": differences.mean(), "std": differences.std(ddof=1), "n": differences.count()})
+    low, high = mean_intervals(cells["mean"], cells["std"], cells["n"])
+    cells["half"] = (high - low) / 2
+    cells["unclear"] = ~((low > 0) | (high < 0))  # the interval includes 0, or there is none (NaN)
+    advantage = cells["mean"].unstack(x)
+    half, pairs, unclear = (cells[c].unstack(x).reindex_like(advantage) for c in ("half", "n", "unclear"))
+    fig, ax = plt.subplots(figsize=(9, 6.5), constrained_layout=True)
     limit = np.nanmax(np.abs(advantage.to_numpy()))
     image = ax.imshow(advantage.to_numpy(), cmap="PuOr", vmin=-limit, vmax=limit, origin="lower", aspect="auto")
     ax.set_xticks(range(advantage.shape[1]), [f"{v:g}" for v in advantage.columns])
     ax.set_yticks(range(advantage.shape[0]), [f"{v:g}" for v in advantage.index])
+    size = 11 if levels <= 6 else 8
     for (i, j), value in np.ndenumerate(advantage.to_numpy()):
         if not np.isfinite(value):
             continue  # a combination the design does not hold: left blank
         shade = "white" if abs(value) > 0.6 * limit else "black"  # readable on dark and light cells
-        ax.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=11, color=shade)
-    ax.set(xlabel=x, ylabel=y, title=f"{arm} minus {baseline}: {label(metric)}")
+        spread = half.iloc[i, j]
+        text = f"{value:+.2f}" + (f"\n±{spread:.2f}" if np.isfinite(spread) else "") + f"\nn = {pairs.iloc[i, j]:.0f}"
+        ax.text(j, i, text, ha="center", va="center", fontsize=size, color=shade, linespacing=1.15)
+        if bool(unclear.iloc[i, j]):
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="#777777", linewidth=0))
+    ax.set(xlabel=x, ylabel=y)
+    ax.set_title(
+        f"{arm} minus {baseline}: {label(metric)}\n"
+        "mean paired difference, ± half-width of its 95 % t-interval, n = pairs;\n"
+        "hatched: the interval includes 0 (no clear difference)",
+        fontsize=12,
+    )
     fig.colorbar(image, ax=ax, label="mean paired difference")
     return _save(fig, out, "advantage_heatmap")
 
