@@ -59,6 +59,25 @@ def test_the_heatmap_gives_each_cell_its_interval_and_pairs_and_hatches_the_uncl
     assert "n = pairs" in ax.get_title()
 
 
+def test_the_attribution_names_its_error_bars(drawn, tmp_path):
+    contributions = pd.DataFrame(
+        {
+            "player": ["conditions.common_agenda", "conditions.backbone", "total"],
+            "shapley": [0.2, 0.1, 0.3],
+            "ci_low": [0.15, -0.02, 0.25],
+            "ci_high": [0.25, 0.2, 0.35],
+        }
+    )
+    contributions.attrs.update(metric="final_outcome", replicates=5, confidence=0.9, resamples=500)
+    figures.attribution_bars(contributions, tmp_path)
+    legend = drawn[0].legends[0]
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == [
+        "Shapley value (from the means over 5 replicates)",
+        "90 % percentile bootstrap interval (500 resamples of the replicates)",
+    ]
+
+
 def test_outcome_over_time_ends_its_axis_at_the_last_step_with_the_names_beside_it(drawn, tmp_path):
     steps = 20
     rows = [

@@ -18,7 +18,7 @@ from matplotlib.patches import Rectangle
 from cisim.analysis.attribution import AttributionError, attribute
 from cisim.analysis.results import Results, factor_columns
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
-from cisim.analysis.statistics import mean_intervals
+from cisim.analysis.statistics import CONFIDENCE, RESAMPLES, mean_intervals
 from cisim.files import replacing
 from cisim.model.outputs import label
 from cisim.plots.colours import arm_colours
@@ -390,16 +390,27 @@ def advantage_by_factor(
 
 
 def attribution_bars(contributions: pd.DataFrame, out: Path, name: str = "attribution") -> list[Path]:
-    """Shapley value of each player with its bootstrap interval."""
+    """Shapley value of each player with its percentile bootstrap interval over replicates, named in a legend."""
     players = contributions[contributions["player"] != "total"]
-    fig, ax = plt.subplots(figsize=(9, 1.6 + 0.7 * len(players)), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(9, 2.2 + 0.7 * len(players)), constrained_layout=True)
     positions = np.arange(len(players))[::-1]
+    replicates = contributions.attrs.get("replicates")
     ax.barh(
         positions,
         players["shapley"],
         color=PALETTE[0],
+        label="Shapley value" + (f" (from the means over {replicates} replicates)" if replicates else ""),
+    )
+    confidence = contributions.attrs.get("confidence", CONFIDENCE)
+    resamples = contributions.attrs.get("resamples", RESAMPLES)
+    ax.errorbar(
+        players["shapley"],
+        positions,
         xerr=[players["shapley"] - players["ci_low"], players["ci_high"] - players["shapley"]],
+        fmt="none",
+        ecolor="black",
         capsize=4,
+        label=f"{confidence * 100:g} % percentile bootstrap interval ({resamples:,} resamples of the replicates)",
     )
     ax.set_yticks(positions, [p.split(".", 1)[-1].replace("_", " ") for p in players["player"]])
     ax.axvline(0, color="black", lw=0.8)
@@ -409,6 +420,7 @@ def attribution_bars(contributions: pd.DataFrame, out: Path, name: str = "attrib
         title=f"contribution to the advantage of all on over all off ({total['shapley']:+.3f})",
     )
     ax.grid(alpha=0.3, axis="x")
+    fig.legend(loc="outside lower center", ncols=1, frameon=False)  # below the axes, never over a bar
     return _save(fig, out, name)
 
 
