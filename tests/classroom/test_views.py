@@ -23,6 +23,7 @@ from cisim.classroom.views import (
     circle_layout,
     compact_number,
 )
+from cisim.plots.colours import COALITION_COLOUR, ISOLATED_COLOUR
 from cisim.scenarios import default_scenario
 
 
@@ -154,6 +155,22 @@ def test_the_headline_redraws_fast_as_it_draws_afresh(run):
         fast = live.png(isolated, coalition)
     fresh = HeadlineFigure(pair.last_step).png(*frames[-1])
     assert np.abs(pixels(fast).astype(int) - pixels(fresh).astype(int)).max() <= 2
+
+
+def test_the_headline_shows_where_both_sides_start_at_step_0(run):
+    pair, frames = run
+    headline = HeadlineFigure(pair.last_step)
+    image = pixels(headline.png(*frames[0]))[..., :3].astype(int)
+    box = headline.figure.axes[0].get_window_extent()  # inside the axes only: the legend has these colours too
+    height = image.shape[0]
+    inside = image[int(height - box.y1) : int(height - box.y0), int(box.x0) : int(box.x1)]
+
+    def drawn(colour: str) -> int:
+        wanted = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+        return int((np.abs(inside - wanted).max(axis=-1) <= 12).sum())
+
+    assert frames[0][0].series.index.tolist() == [0]  # one value each: no line to draw yet
+    assert drawn(ISOLATED_COLOUR) > 20 and drawn(COALITION_COLOUR) > 20
 
 
 def _texts_and_pictures(component):

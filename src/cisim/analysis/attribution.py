@@ -145,5 +145,12 @@ def attribute(
     ranked = sorted(rows[:-1], key=lambda row: -row["shapley"]) + rows[-1:]
     contributions = pd.DataFrame(ranked)
     mean = values.mean(axis=1)
-    contributions.attrs.update(metric=metric, replicates=replicates, baseline=float(mean[0]), full=float(mean[-1]))
+    contributions.attrs.update(
+        metric=metric,
+        replicates=replicates,
+        baseline=float(mean[0]),
+        full=float(mean[-1]),
+        confidence=confidence,
+        resamples=resamples,
+    )
     return contributions, pd.DataFrame(pairs, columns=["first", "second", "interaction", "ci_low", "ci_high"])

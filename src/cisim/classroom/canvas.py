@@ -17,7 +17,8 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from cisim.classroom import data
-from cisim.classroom.views import COALITION_COLOUR, ISOLATED_COLOUR, PAGE_STYLE, Scale, View
+from cisim.classroom.views import PAGE_STYLE, Scale, View
+from cisim.plots.colours import COALITION_COLOUR, ISOLATED_COLOUR
 
 #: Size of one view on the page: inches at ``DPI`` dots per inch (480 x 230 pixels).
 SIZE, DPI = (4.8, 2.3), 100
@@ -94,8 +95,17 @@ class HeadlineFigure:
             ax.grid(alpha=0.3)
             ax.spines[["top", "right"]].set_visible(False)
             self.gap = ax.fill_between([], [], [], color=GAP_COLOUR, alpha=0.3, linewidth=0, label="gap")
-            (self.isolated,) = ax.plot([], [], color=ISOLATED_COLOUR, linewidth=3.5, label="isolated impact")
-            (self.coalition,) = ax.plot([], [], color=COALITION_COLOUR, linewidth=3.5, label="coalition design")
+            # a dot at each line's latest step, so step 0 (one value, no line yet) shows where both sides start;
+            # isolated's dot is larger, a ring around the coalition's where they coincide (as they do at step 0)
+            (self.isolated,) = ax.plot(
+                [], [], color=ISOLATED_COLOUR, linewidth=3.5, marker="o", markersize=13, label="isolated impact"
+            )
+            (self.coalition,) = ax.plot(
+                [], [], color=COALITION_COLOUR, linewidth=3.5, marker="o", markersize=8, label="coalition design"
+            )
+            for line in (self.isolated, self.coalition):
+                line.set_markevery([-1])
+                line.set_clip_on(False)  # whole at step 0, on the axis
             ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, ncols=3, borderaxespad=0.1)
         self.artists = [self.gap, self.isolated, self.coalition]
         for artist in self.artists:

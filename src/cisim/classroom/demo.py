@@ -27,11 +27,12 @@ from tqdm import tqdm
 from cisim.analysis.paired import paired_difference
 from cisim.classroom.data import DUPLICATION, GAPS, LEVELS, OUTCOME, build_model, series
 from cisim.classroom.pair import DEFAULT_SEED, SideBySide
-from cisim.classroom.views import COALITION_COLOUR, ISOLATED_COLOUR, NetworkView, OutcomeView, Scale
+from cisim.classroom.views import NetworkView, OutcomeView, Scale
 from cisim.experiments.compare import Comparison, compare_arms
 from cisim.experiments.runs import replicate_seeds
 from cisim.files import replacing, write_text
 from cisim.model.outputs import RUN_SUMMARIES
+from cisim.plots.colours import arm_colours
 from cisim.scenarios.library import find_scenario
 from cisim.scenarios.scenario import Scenario, ScenarioError, load_scenario
 from cisim.scenarios.schema import CONDITIONS
@@ -50,6 +51,8 @@ DESIGN_NAMES = {
     NO_BACKBONE: "collective, no backbone",
     NO_BACKBONE_BUILT: "collective, no backbone, levels built",
 }
+#: The two designs' colours, as in every figure of cisim: isolated vermilion, collective blue.
+COLOURS = arm_colours(("isolated", DESIGN))
 #: What the demonstration measures on each run's outcome series beyond the model's run summaries: how high the
 #: outcome got, and how often it fell (alone on a complex problem it rises and falls; a coalition holds).
 SHAPE = {
@@ -301,8 +304,8 @@ def outcome_figure(
         panels = figure.subplots(1, 2, sharey=True)
         for ax, (name, frame) in zip(panels, outcomes.items(), strict=True):
             for arm, colour, label in (
-                ("isolated", ISOLATED_COLOUR, "isolated impact"),
-                (DESIGN, COALITION_COLOUR, "collective impact"),
+                ("isolated", COLOURS["isolated"], "isolated impact"),
+                (DESIGN, COLOURS[DESIGN], "collective impact"),
             ):
                 mean, half = _band(frame[arm].to_numpy())
                 ax.plot(frame.index, mean, color=colour, linewidth=3, label=label)
@@ -347,7 +350,7 @@ def spend_figure(summaries: dict[str, pd.DataFrame], path: Path) -> Path:
         positions = np.arange(2)
         for offset, (design, colour, label) in zip(
             (-width / 2, width / 2),
-            (("isolated", ISOLATED_COLOUR, "isolated impact"), (DESIGN, COALITION_COLOUR, "collective impact")),
+            (("isolated", COLOURS["isolated"], "isolated impact"), (DESIGN, COLOURS[DESIGN], "collective impact")),
             strict=True,
         ):
             means, errors = [], []
@@ -397,7 +400,7 @@ def animation(scenario: Scenario, seed: int, steps: int | None, path: Path, prog
         grid = figure.subplots(2, 2, height_ratios=(1, 1.5))
         views = []
         for column, (colour, name) in enumerate(
-            ((ISOLATED_COLOUR, "Isolated impact"), (COALITION_COLOUR, "Collective impact"))
+            ((COLOURS["isolated"], "Isolated impact"), (COLOURS[DESIGN], "Collective impact"))
         ):
             outcome = OutcomeView(grid[0, column], scale, frames[0][column], colour)
             grid[0, column].set_title(name, color=colour, fontweight="bold")

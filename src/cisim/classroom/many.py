@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from cisim.classroom import data
 from cisim.classroom.canvas import DPI, HEADLINE_SIZE, HEADLINE_STYLE, encode_png
 from cisim.classroom.pair import SideBySide
-from cisim.classroom.views import COALITION_COLOUR, ISOLATED_COLOUR
+from cisim.plots.colours import COALITION_COLOUR, ISOLATED_COLOUR
 from cisim.scenarios.scenario import Scenario
 
 #: How many seeds the page runs at once, and the spread it draws (the share of runs inside the band).

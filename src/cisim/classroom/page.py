@@ -25,15 +25,14 @@ from cisim.classroom.canvas import HeadlineFigure, LiveFigure
 from cisim.classroom.many import SEEDS, ManyRuns, many_runs_png, run_many
 from cisim.classroom.pair import CONTROLS, DEFAULT_SEED, Choice, SideBySide, slider_range
 from cisim.classroom.views import (
-    COALITION_COLOUR,
     CONDITION_NAMES,
-    ISOLATED_COLOUR,
     VIEWS,
     ConditionsView,
     OutcomeView,
     Scale,
     View,
 )
+from cisim.plots.colours import COALITION_COLOUR, ISOLATED_COLOUR
 from cisim.scenarios.library import DEFAULT_FOLDER, entries
 from cisim.scenarios.scenario import Scenario, ScenarioError, default_scenario, load_scenario
 
@@ -41,7 +40,7 @@ from cisim.scenarios.scenario import Scenario, ScenarioError, default_scenario, 
 SCENARIO_VARIABLE = "CISIM_APP_SCENARIO"
 
 TITLE = "Isolated versus collective impact"
-#: The two sides of the page: their names and colours.
+#: The two sides of the page: their names and colours (the arms' colours of every figure, ``cisim.plots.colours``).
 SIDES = {"isolated": ("Isolated impact", ISOLATED_COLOUR), "coalition": ("Coalition design", COALITION_COLOUR)}
 ISOLATED = "Every organization works alone: no common agenda, no shared data, no joint plan, no backbone."
 ONE_STEP = (

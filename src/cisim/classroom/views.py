@@ -18,11 +18,11 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from cisim.classroom import data
+from cisim.plots.colours import COALITION_COLOUR
 from cisim.scenarios.schema import CONDITIONS
 
-#: Colours of the two sides, the domains and the series, from the colour-blind-safe Okabe-Ito palette (as in
-#: ``cisim.plots``).
-ISOLATED_COLOUR, COALITION_COLOUR = "#D55E00", "#0072B2"
+#: Colours of the domains and the series, from the colour-blind-safe Okabe-Ito palette; the two sides take
+#: the arms' colours of every figure of cisim (``cisim.plots.colours``): isolated vermilion, coalition blue.
 DOMAIN_COLOURS = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#D55E00", "#999999")
 DUPLICATION_COLOUR, GAPS_COLOUR = "#CC79A7", "#E69F00"
 COORDINATION_COLOUR, BACKBONE_COLOUR, INCOME_COLOUR = "#CC79A7", "#555555", "#000000"

@@ -15,8 +15,9 @@ import pandas as pd
 from cisim.analysis.statistics import mean_intervals
 from cisim.files import replacing
 from cisim.model.outputs import label
+from cisim.plots.colours import OKABE_ITO, arm_colours
 
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+PALETTE = list(OKABE_ITO)
 plt.rcParams.update({"font.size": 13, "axes.titlesize": 14, "axes.labelsize": 13, "legend.fontsize": 11})
 
 
@@ -46,15 +47,16 @@ def run_figure(series: pd.DataFrame, path: Path, title: str) -> Path:
 def comparison_figure(outcomes: pd.DataFrame, summaries: pd.DataFrame, path: Path, title: str) -> Path:
     """Left: mean outcome over time per arm with a 95 % band; right: final outcome per replicate, paired."""
     arms = list(dict.fromkeys(outcomes.columns.get_level_values("arm")))
+    colours = arm_colours(arms)  # the same colour for an arm in every figure (cisim.plots.colours)
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(12, 5), constrained_layout=True, gridspec_kw={"width_ratios": [3, 2]}
     )
-    for i, arm in enumerate(arms):
+    for arm in arms:
         runs = outcomes[arm].to_numpy()
         mean = runs.mean(axis=1)
         low, high = mean_intervals(mean, runs.std(axis=1, ddof=1), runs.shape[1])
-        left.plot(outcomes.index, mean, color=PALETTE[i], lw=2.5, label=arm)
-        left.fill_between(outcomes.index, low, high, color=PALETTE[i], alpha=0.25)
+        left.plot(outcomes.index, mean, color=colours[arm], lw=2.5, label=arm)
+        left.fill_between(outcomes.index, low, high, color=colours[arm], alpha=0.25)
     left.set(xlabel="step", ylabel=label("community_outcome"), title="outcome over time (mean, 95 % CI)")
     left.legend(loc="lower right")
     left.grid(alpha=0.3)
@@ -63,7 +65,7 @@ def comparison_figure(outcomes: pd.DataFrame, summaries: pd.DataFrame, path: Pat
     for _, row in finals.iterrows():
         right.plot(positions, row.to_numpy(), color="grey", alpha=0.35, lw=1)
     for i, arm in enumerate(arms):
-        right.scatter(np.full(len(finals), i), finals[arm], color=PALETTE[i], s=30, zorder=3)
+        right.scatter(np.full(len(finals), i), finals[arm], color=colours[arm], s=30, zorder=3)
     right.set_xticks(positions, arms)
     right.set(ylabel=label("final_outcome"), title="final outcome per replicate (lines pair them)")
     right.grid(alpha=0.3)

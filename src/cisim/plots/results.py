@@ -13,13 +13,15 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Rectangle
 
 from cisim.analysis.attribution import AttributionError, attribute
 from cisim.analysis.results import Results, factor_columns
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
-from cisim.analysis.statistics import mean_intervals
+from cisim.analysis.statistics import CONFIDENCE, RESAMPLES, mean_intervals
 from cisim.files import replacing
 from cisim.model.outputs import SHARES, label
+from cisim.plots.colours import arm_colours
 from cisim.plots.figures import PALETTE
 
 KINDS = (
@@ -56,7 +58,8 @@ def _arms(frame: pd.DataFrame) -> list[str]:
 
 
 def _colour(arms: list[str], arm: str) -> str:
-    return PALETTE[arms.index(arm) % len(PALETTE)]
+    """The arm's colour, the same in every figure (``cisim.plots.colours``)."""
+    return arm_colours(arms)[arm]
 
 
 def outcome_over_time(
@@ -108,7 +111,7 @@ def _differences_over_time(
         ends[arm] = (mean.index[-1], float(mean.iloc[-1]))
     first, last = min(step for step, _ in ends.values()), max(step for step, _ in ends.values())
     first = min(first, 0)
-    ax.set_xlim(first, last + 0.22 * (last - first))  # room for the names at the ends
+    ax.set_xlim(first, last)  # the run's steps only: the names stand in the margin to the right
     bottom, top = ax.get_ylim()
     gap, placed = 0.05 * (top - bottom), list[float]()
     for arm, (step, value) in sorted(ends.items(), key=lambda item: item[1][1]):
@@ -117,8 +120,8 @@ def _differences_over_time(
         ax.annotate(
             arm,
             (step, value),
-            xytext=(step + 0.01 * (last - first), at),
-            textcoords="data",
+            xytext=(1.01, at),
+            textcoords=("axes fraction", "data"),
             va="center",
             fontsize=12,
             color=_colour(arms, arm),
@@ -177,7 +180,11 @@ def advantage_heatmap(
     metric: str = "final_outcome",
     sampled: tuple[str, ...] = (),
 ) -> list[Path]:
-    """Mean paired advantage of an arm over the baseline across two grid factors (not ``sampled`` ones)."""
+    """Mean paired advantage of an arm over the baseline across two grid factors (not ``sampled`` ones).
+
+    Each cell shows the mean paired difference, the half-width of its 95 % t-interval and the number of
+    pairs; a cell whose interval includes 0 (or has too few pairs for one) is hatched.
+    """
     factors = factor_columns(frame)
     default = [f for f in ("problem.k", "organizations.n_organizations") if f in factors] or factors
     if len(factors) < 2 and not (x and y):
@@ -198,18 +205,35 @@ def advantage_heatmap(
     arm = arm or next(a for a in reversed(arms) if a != baseline)
     keys = [x, y, "replicate", "scenario"]
     pivot = frame.pivot_table(index=keys, columns="arm", values=metric, aggfunc="mean")
-    advantage = (pivot[arm] - pivot[baseline]).groupby(level=[0, 1]).mean().unstack(x)
-    fig, ax = plt.subplots(figsize=(9, 6), constrained_layout=True)
+    differences = (pivot[arm] - pivot[baseline]).dropna().groupby(level=[0, 1])
+    cells = pd.DataFrame({"mean": differences.mean(), "std": differences.std(ddof=1), "n": differences.count()})
+    low, high = mean_intervals(cells["mean"], cells["std"], cells["n"])
+    cells["half"] = (high - low) / 2
+    cells["unclear"] = ~((low > 0) | (high < 0))  # the interval includes 0, or there is none (NaN)
+    advantage = cells["mean"].unstack(x)
+    half, pairs, unclear = (cells[c].unstack(x).reindex_like(advantage) for c in ("half", "n", "unclear"))
+    fig, ax = plt.subplots(figsize=(9, 6.5), constrained_layout=True)
     limit = np.nanmax(np.abs(advantage.to_numpy()))
     image = ax.imshow(advantage.to_numpy(), cmap="PuOr", vmin=-limit, vmax=limit, origin="lower", aspect="auto")
     ax.set_xticks(range(advantage.shape[1]), [f"{v:g}" for v in advantage.columns])
     ax.set_yticks(range(advantage.shape[0]), [f"{v:g}" for v in advantage.index])
+    size = 11 if levels <= 6 else 8
     for (i, j), value in np.ndenumerate(advantage.to_numpy()):
         if not np.isfinite(value):
             continue  # a combination the design does not hold: left blank
         shade = "white" if abs(value) > 0.6 * limit else "black"  # readable on dark and light cells
-        ax.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=11, color=shade)
-    ax.set(xlabel=x, ylabel=y, title=f"{arm} minus {baseline}: {label(metric)}")
+        spread = half.iloc[i, j]
+        text = f"{value:+.2f}" + (f"\n±{spread:.2f}" if np.isfinite(spread) else "") + f"\nn = {pairs.iloc[i, j]:.0f}"
+        ax.text(j, i, text, ha="center", va="center", fontsize=size, color=shade, linespacing=1.15)
+        if bool(unclear.iloc[i, j]):
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="//", edgecolor="#777777", linewidth=0))
+    ax.set(xlabel=x, ylabel=y)
+    ax.set_title(
+        f"{arm} minus {baseline}: {label(metric)}\n"
+        "mean paired difference, ± half-width of its 95 % t-interval, n = pairs;\n"
+        "hatched: the interval includes 0 (no clear difference)",
+        fontsize=12,
+    )
     fig.colorbar(image, ax=ax, label="mean paired difference")
     return _save(fig, out, "advantage_heatmap")
 
@@ -362,16 +386,27 @@ def advantage_by_factor(
 
 
 def attribution_bars(contributions: pd.DataFrame, out: Path, name: str = "attribution") -> list[Path]:
-    """Shapley value of each player with its bootstrap interval."""
+    """Shapley value of each player with its percentile bootstrap interval over replicates, named in a legend."""
     players = contributions[contributions["player"] != "total"]
-    fig, ax = plt.subplots(figsize=(9, 1.6 + 0.7 * len(players)), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(9, 2.2 + 0.7 * len(players)), constrained_layout=True)
     positions = np.arange(len(players))[::-1]
+    replicates = contributions.attrs.get("replicates")
     ax.barh(
         positions,
         players["shapley"],
         color=PALETTE[0],
+        label="Shapley value" + (f" (from the means over {replicates} replicates)" if replicates else ""),
+    )
+    confidence = contributions.attrs.get("confidence", CONFIDENCE)
+    resamples = contributions.attrs.get("resamples", RESAMPLES)
+    ax.errorbar(
+        players["shapley"],
+        positions,
         xerr=[players["shapley"] - players["ci_low"], players["ci_high"] - players["shapley"]],
+        fmt="none",
+        ecolor="black",
         capsize=4,
+        label=f"{confidence * 100:g} % percentile bootstrap interval ({resamples:,} resamples of the replicates)",
     )
     ax.set_yticks(positions, [p.split(".", 1)[-1].replace("_", " ") for p in players["player"]])
     ax.axvline(0, color="black", lw=0.8)
@@ -381,6 +416,7 @@ def attribution_bars(contributions: pd.DataFrame, out: Path, name: str = "attrib
         title=f"contribution to the advantage of all on over all off ({total['shapley']:+.3f})",
     )
     ax.grid(alpha=0.3, axis="x")
+    fig.legend(loc="outside lower center", ncols=1, frameon=False)  # below the axes, never over a bar
     return _save(fig, out, name)
 
 

@@ -412,8 +412,9 @@ def caption(kind: str, results: Results, headline: Headline | None) -> str:
     if kind == "heatmap":
         return (
             "Mean paired advantage of the arm over the baseline at each combination of the two factors shown "
-            "(purple: the arm did better; orange: worse). Notice where the advantage is largest and where it "
-            "vanishes: that is where the design matters."
+            "(purple: the arm did better; orange: worse), with ± the half-width of its 95 % interval and the number "
+            "of pairs; hatched cells' intervals include 0, so there the arm cannot be told from the baseline. "
+            "Notice where the advantage is largest and where it vanishes: that is where the design matters."
         )
     if kind == "factors":
         return (

@@ -1,0 +1,98 @@
+"""The sweep's figures say how sure they are: the heatmap's intervals and pairs, the attribution's error bars
+named, and the outcome's time axis no longer than the run."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.patches import Rectangle
+
+import cisim.plots.results as figures
+
+REPLICATES = 4
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures a plotting function made, kept open to be inspected instead of saved."""
+    kept = []
+
+    def keep(fig, out, name):
+        kept.append(fig)
+        return []
+
+    monkeypatch.setattr(figures, "_save", keep)
+    yield kept
+    for fig in kept:
+        plt.close(fig)
+
+
+def heatmap_frame() -> pd.DataFrame:
+    """Two factors of two levels; collective beats isolated clearly where k = 4, not at all where k = 0.
+
+    At k = 0 the paired differences are -0.1, +0.1, -0.05, +0.05 (mean 0); at k = 4 they are 0.30 to 0.33.
+    """
+    noise = {0: [-0.1, 0.1, -0.05, 0.05], 4: [0.30, 0.31, 0.32, 0.33]}
+    rows = []
+    for k in (0, 4):
+        for n in (6, 12):
+            for replicate in range(REPLICATES):
+                base = 0.5
+                rows.append(
+                    {"problem.k": k, "organizations.n_organizations": n, "replicate": replicate, "scenario": "s"}
+                    | {"arm": "isolated", "final_outcome": base}
+                )
+                rows.append(rows[-1] | {"arm": "collective", "final_outcome": base + noise[k][replicate]})
+    return pd.DataFrame(rows)
+
+
+def test_the_heatmap_gives_each_cell_its_interval_and_pairs_and_hatches_the_unclear_ones(drawn, tmp_path):
+    figures.advantage_heatmap(heatmap_frame(), tmp_path)
+    ax = drawn[0].axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == 4 and all("±" in t and f"n = {REPLICATES}" in t for t in texts)
+    clear = next(t for t in texts if t.startswith("+0.32"))  # k = 4: differences 0.30 to 0.33
+    assert clear.split("\n")[1] == "±0.02"  # t(0.975, 3) x sd 0.0129 / 2 = 0.0205
+    hatched = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_hatch()]
+    assert sorted(p.get_x() + 0.5 for p in hatched) == [0.0, 0.0]  # the k = 0 column only (its interval holds 0)
+    assert "hatched: the interval includes 0" in ax.get_title()
+    assert "n = pairs" in ax.get_title()
+
+
+def test_the_attribution_names_its_error_bars(drawn, tmp_path):
+    contributions = pd.DataFrame(
+        {
+            "player": ["conditions.common_agenda", "conditions.backbone", "total"],
+            "shapley": [0.2, 0.1, 0.3],
+            "ci_low": [0.15, -0.02, 0.25],
+            "ci_high": [0.25, 0.2, 0.35],
+        }
+    )
+    contributions.attrs.update(metric="final_outcome", replicates=5, confidence=0.9, resamples=500)
+    figures.attribution_bars(contributions, tmp_path)
+    legend = drawn[0].legends[0]
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == [
+        "Shapley value (from the means over 5 replicates)",
+        "90 % percentile bootstrap interval (500 resamples of the replicates)",
+    ]
+
+
+def test_outcome_over_time_ends_its_axis_at_the_last_step_with_the_names_beside_it(drawn, tmp_path):
+    steps = 20
+    rows = [
+        {"arm": arm, "replicate": r, "step": s, "community_outcome": 0.3 + shift * s / steps + 0.01 * r}
+        for arm, shift in (("isolated", 0.1), ("backbone_only", 0.15), ("collective", 0.4))
+        for r in range(REPLICATES)
+        for s in range(steps + 1)
+    ]
+    figures.outcome_over_time(pd.DataFrame(rows), tmp_path)
+    fig = drawn[0]
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (0, steps)
+    fig.canvas.draw()
+    right = ax.get_window_extent().x1
+    names = {t.get_text(): t.get_window_extent() for t in ax.texts}
+    assert set(names) == {"backbone_only", "collective"}
+    assert all(box.x0 >= right and box.x1 <= fig.bbox.x1 for box in names.values())  # beside the axes, on the page
+    assert np.isclose(ax.lines[1].get_xdata()[-1], steps)

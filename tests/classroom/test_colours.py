@@ -1,0 +1,145 @@
+"""Each arm has one colour in every figure: compare's, plot's, the demo's slides and the classroom page.
+
+A teacher mixing slides from ``cisim compare``, ``cisim plot``, ``cisim demo`` and the page must never see
+isolated impact in one colour on one slide and in the coalition's colour on the next.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+import cisim.classroom.many as many
+from cisim.classroom.canvas import HeadlineFigure
+from cisim.classroom.demo import COMPLEX, DESIGN, TECHNICAL, outcome_figure, spend_figure
+from cisim.plots.colours import ARM_COLOURS, COALITION_COLOUR, ISOLATED_COLOUR, arm_colours
+from cisim.plots.figures import comparison_figure
+from cisim.plots.results import cost_effectiveness, outcome_over_time
+from cisim.scenarios import default_scenario
+
+STEPS, REPLICATES = 6, 4
+
+
+@pytest.fixture
+def saved(monkeypatch):
+    """Every figure saved while the test runs (kept before it is closed), in order."""
+    figures: list[Figure] = []
+    original = Figure.savefig
+
+    def keep(self, *args, **kwargs):
+        figures.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    return figures
+
+
+def line_colours(figure: Figure, names: dict[str, str]) -> dict[str, str]:
+    """The colour of each line whose legend label is a key of ``names``, keyed by the arm it names."""
+    found = {}
+    for ax in figure.axes:
+        for line in ax.get_lines():
+            if line.get_label() in names:
+                found[names[line.get_label()]] = to_hex(line.get_color())
+    return found
+
+
+def bar_colours(figure: Figure, names: dict[str, str]) -> dict[str, str]:
+    found = {}
+    for ax in figure.axes:
+        for container in ax.containers:
+            label = container.get_label()
+            if label in names and hasattr(container, "patches"):
+                found[names[label]] = to_hex(container.patches[0].get_facecolor())
+    return found
+
+
+def outcomes(arms: tuple[str, ...]) -> pd.DataFrame:
+    """Outcome per step (rows) of each arm and replicate (columns, arm first), rising steadily."""
+    rng = np.random.default_rng(0)
+    columns = pd.MultiIndex.from_product([arms, range(REPLICATES)], names=["arm", "replicate"])
+    values = np.linspace(0.2, 0.8, STEPS + 1)[:, None] + rng.uniform(0, 0.1, (STEPS + 1, len(columns)))
+    return pd.DataFrame(values, index=pd.RangeIndex(STEPS + 1, name="step"), columns=columns)
+
+
+def summaries(arms: tuple[str, ...]) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    rows = [
+        {"arm": arm, "replicate": r, "final_outcome": rng.uniform(0.3, 0.9), "cost_effectiveness": rng.uniform(1, 3)}
+        for arm in arms
+        for r in range(REPLICATES)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_isolated_is_vermilion_and_the_coalition_blue_whatever_order_the_arms_come_in():
+    for arms in (("isolated", "scenario"), ("scenario", "isolated"), ("collective", "isolated")):
+        colours = arm_colours(arms)
+        assert colours["isolated"] == ISOLATED_COLOUR
+        assert colours[next(a for a in arms if a != "isolated")] == COALITION_COLOUR
+    assert ISOLATED_COLOUR != COALITION_COLOUR
+
+
+def test_no_two_arms_of_one_figure_share_a_colour():
+    arms = ("scenario", "backbone_only", "isolated", "collective", "a", "b", "c")
+    colours = arm_colours(arms)
+    assert len(set(colours.values())) == len(arms)
+    assert colours["collective"] == COALITION_COLOUR and colours["isolated"] == ISOLATED_COLOUR
+    assert colours["scenario"] not in (ISOLATED_COLOUR, COALITION_COLOUR)  # collective keeps blue
+
+
+@pytest.mark.parametrize("coalition", ["scenario", "collective"])
+def test_compare_and_plot_colour_each_arm_as_the_convention_says(coalition, saved, tmp_path):
+    arms = (coalition, "isolated")  # the coalition listed first: a colour by position would swap them
+    comparison_figure(outcomes(arms), summaries(arms), tmp_path / "comparison.png", "title")
+    long = outcomes(arms).stack(["arm", "replicate"], future_stack=True).rename("community_outcome").reset_index()
+    outcome_over_time(long, tmp_path)
+    cost_effectiveness(summaries(arms), tmp_path)
+    compare, plot, bars = saved[0], saved[1], saved[3]  # outcome_over_time and the bars save PNG and SVG
+    expected = {arm: to_hex(ARM_COLOURS[arm]) for arm in arms}
+    assert line_colours(compare, {arm: arm for arm in arms}) == expected
+    assert line_colours(plot, {arm: arm for arm in arms}) == expected
+    assert bar_colours(bars, {arm: arm for arm in arms}) == expected
+
+
+def test_the_demo_and_the_page_use_the_colours_compare_uses(saved, tmp_path, monkeypatch):
+    arms = ("isolated", DESIGN)
+    comparison_figure(outcomes(arms), summaries(arms), tmp_path / "comparison.png", "title")
+    compare = line_colours(saved[-1], {arm: arm for arm in arms})
+
+    frame = outcomes(arms)  # the demo's frames: outcome per step, runs of each arm under its name
+    scenario = default_scenario()
+    numbers = pd.DataFrame(
+        [
+            {
+                "scenario": name,
+                "baseline": "isolated",
+                "design": DESIGN,
+                "metric": "final_outcome",
+                "difference": 0.1,
+                "ci_low": 0.05,
+                "ci_high": 0.15,
+                "pairs": REPLICATES,
+            }
+            for name in (TECHNICAL, COMPLEX)
+        ]
+    )
+    outcome_figure(
+        {TECHNICAL: frame, COMPLEX: frame}, {TECHNICAL: scenario, COMPLEX: scenario}, numbers, tmp_path / "o.png"
+    )
+    demo = line_colours(saved[-1], {"isolated impact": "isolated", "collective impact": DESIGN})
+    spend_figure({TECHNICAL: summaries(arms), COMPLEX: summaries(arms)}, tmp_path / "s.png")
+    spend = bar_colours(saved[-1], {"isolated impact": "isolated", "collective impact": DESIGN})
+
+    page_names = {"isolated impact": "isolated", "coalition design": DESIGN}
+    headline = HeadlineFigure(STEPS)
+    page = line_colours(headline.figure, page_names)
+    drawn: list[Figure] = []
+    monkeypatch.setattr(many, "encode_png", lambda canvas: drawn.append(canvas.figure) or b"")
+    series = pd.DataFrame(np.linspace(0.2, 0.8, STEPS + 1)[:, None].repeat(3, axis=1))
+    many.many_runs_png(many.ManyRuns(isolated=series, coalition=series))
+    spread = line_colours(drawn[0], {f"{name} (mean)": arm for name, arm in page_names.items()})
+
+    assert compare == {"isolated": to_hex(ISOLATED_COLOUR), DESIGN: to_hex(COALITION_COLOUR)}
+    assert demo == spend == page == spread == compare
