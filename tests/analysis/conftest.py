@@ -1,7 +1,9 @@
 """Tiny sweeps, run once per session with the real experiment machinery, for the analysis tests to read."""
 
+import matplotlib.pyplot as plt
 import pytest
 
+import cisim.plots.results as figures
 from cisim.experiments.design import load_experiment
 from cisim.experiments.sweep import run_sweep
 
@@ -66,3 +68,18 @@ def sweeps(tmp_path_factory):
         folders[name] = root / name
         run_sweep(load_experiment(path), folders[name], executor="serial")
     return folders
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures a plotting function made, kept open to be inspected instead of saved."""
+    kept = []
+
+    def keep(fig, out, name):
+        kept.append(fig)
+        return []
+
+    monkeypatch.setattr(figures, "_save", keep)
+    yield kept
+    for fig in kept:
+        plt.close(fig)

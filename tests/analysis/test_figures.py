@@ -1,30 +1,13 @@
 """The sweep's figures say how sure they are: the heatmap's intervals and pairs, the attribution's error bars
 named, and the outcome's time axis no longer than the run."""
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import pytest
 from matplotlib.patches import Rectangle
 
 import cisim.plots.results as figures
 
 REPLICATES = 4
-
-
-@pytest.fixture
-def drawn(monkeypatch):
-    """The figures a plotting function made, kept open to be inspected instead of saved."""
-    kept = []
-
-    def keep(fig, out, name):
-        kept.append(fig)
-        return []
-
-    monkeypatch.setattr(figures, "_save", keep)
-    yield kept
-    for fig in kept:
-        plt.close(fig)
 
 
 def heatmap_frame() -> pd.DataFrame:
