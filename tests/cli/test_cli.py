@@ -57,6 +57,51 @@ def test_run_writes_series_summary_and_figure(runner, tmp_path):
     assert (tmp_path / "outcome.png").stat().st_size > 10_000
 
 
+def test_money_is_printed_in_whole_units_and_a_row_in_one_format(runner, tmp_path):
+    """Isolated impact raises no income: its 0 reads as 0, not 0.000, beside the coalition's thousands; a
+    difference of a few hundred in a row of thousands is printed as they are."""
+    result = runner.invoke(
+        main,
+        [
+            "compare",
+            str(SCENARIOS / "complex.toml"),
+            "--replicates",
+            "6",
+            "--steps",
+            "20",
+            "--out",
+            str(tmp_path / "compare"),
+            "--quiet",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = {line[2:28].strip(): line[28:].split() for line in result.output.splitlines() if line.startswith("  ")}
+    income = rows["total income"]
+    assert income[0] == "0" and "," in income[1], income
+    money = [rows[name] for name in rows if name.startswith(("total spend", "total income", "spend per point"))]
+    for row in money:
+        for cell in row[:3]:
+            assert "." not in cell, row  # whole units, even where a value is under 1,000
+    assert "." in rows["final outcome"][0]  # shares keep their decimals
+    run = runner.invoke(
+        main,
+        [
+            "run",
+            str(SCENARIOS / "complex.toml"),
+            "--arm",
+            "isolated",
+            "--steps",
+            "5",
+            "--out",
+            str(tmp_path / "run"),
+            "--quiet",
+        ],
+    )
+    assert run.exit_code == 0, run.output
+    income_line = next(line for line in run.output.splitlines() if line.strip().startswith("total income"))
+    assert income_line.split()[2] == "0", income_line
+
+
 def test_compare_prints_paired_differences_and_writes_files(runner, tmp_path):
     result = runner.invoke(
         main,

@@ -43,12 +43,25 @@ out_option = click.option(
 )
 
 
-def _fmt(value: float) -> str:
+#: Summaries that are amounts of money: printed in whole units, so an arm that spent or raised nothing reads 0.
+MONEY = {
+    "total_spend",
+    "program_spend",
+    "coordination_cost",
+    "backbone_cost",
+    "total_income",
+    "spend_per_point",
+    "funds_mobilized",
+}
+
+
+def _fmt(value: float, whole: bool = False) -> str:
+    """A number as the tables print it: whole units with separators for money and large values, else 3 decimals."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if isinstance(value, int):
         return f"{value:,}"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3f}"
+    return f"{value:,.0f}" if whole or abs(value) >= 1000 else f"{value:.3f}"
 
 
 @click.command()
@@ -97,7 +110,7 @@ def run(
         raise
     click.echo(f"{resolved.name} under '{arm}' ({ARMS[arm]}), seed {seed}, {len(result.series) - 1} steps\n")
     for key, value in result.summary.items():
-        click.echo(f"  {key.replace('_', ' '):<22} {_fmt(value):>12}   {SUMMARY_COLUMNS[key]}")
+        click.echo(f"  {key.replace('_', ' '):<22} {_fmt(value, key in MONEY):>12}   {SUMMARY_COLUMNS[key]}")
     # Printed first, written after: a full disk cannot take the numbers with it.
     series_path = folder / "series.csv"
     with replacing(series_path) as temporary:
@@ -322,7 +335,10 @@ def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
     header = f"  {'metric':<26} {'isolated':>10} {arm:>11} {'difference':>11}   95 % CI"
     lines = [header, "  " + "-" * (len(header) + 8)]
     for row in table.itertuples():
-        ci = f"[{_fmt(row.ci_low)}, {_fmt(row.ci_high)}]"
+        # One row, one format: a difference of a few hundred in a row of thousands is printed as they are.
+        numbers = [row.baseline_mean, row.arm_mean, row.difference, row.ci_low, row.ci_high]
+        whole = row.metric in MONEY or any(abs(n) >= 1000 for n in numbers if n is not None and not math.isnan(n))
+        ci = f"[{_fmt(row.ci_low, whole)}, {_fmt(row.ci_high, whole)}]"
         label = row.metric.replace("_", " ")
         if row.pairs < replicates:  # e.g. time to target, where some runs never reach it
             label += f" ({row.pairs} of {replicates})"
@@ -332,6 +348,7 @@ def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
         if row.pairs < FEW_PAIRS:  # every run, but too few of them for an interval
             ci = "n/a"
         lines.append(
-            f"  {label:<26} {_fmt(row.baseline_mean):>10} {_fmt(row.arm_mean):>11} {_fmt(row.difference):>11}   {ci}"
+            f"  {label:<26} {_fmt(row.baseline_mean, whole):>10} {_fmt(row.arm_mean, whole):>11}"
+            f" {_fmt(row.difference, whole):>11}   {ci}"
         )
     return "\n".join(lines)
