@@ -14,7 +14,7 @@ import cisim.classroom.many as many
 from cisim.classroom.canvas import HeadlineFigure
 from cisim.classroom.demo import COMPLEX, DESIGN, TECHNICAL, outcome_figure, spend_figure
 from cisim.plots.colours import ARM_COLOURS, COALITION_COLOUR, ISOLATED_COLOUR, arm_colours
-from cisim.plots.figures import comparison_figure
+from cisim.plots.figures import comparison_figure, run_figure
 from cisim.plots.results import cost_effectiveness, outcome_over_time
 from cisim.scenarios import default_scenario
 
@@ -101,6 +101,20 @@ def test_compare_and_plot_colour_each_arm_as_the_convention_says(coalition, save
     assert line_colours(compare, {arm: arm for arm in arms}) == expected
     assert line_colours(plot, {arm: arm for arm in arms}) == expected
     assert bar_colours(bars, {arm: arm for arm in arms}) == expected
+
+
+@pytest.mark.parametrize("arm", ["isolated", "scenario", "collective"])
+def test_one_runs_figure_draws_the_community_in_its_arms_colour_and_no_domain_in_an_arms(arm, saved, tmp_path):
+    """``cisim run``'s figure: an isolated run's community line is vermilion, a coalition's blue."""
+    steps = np.arange(STEPS)
+    series = pd.DataFrame(
+        {"community_outcome": steps / 10, **{f"outcome_domain_{d}": steps / 10 + d / 100 for d in range(4)}}
+    )
+    run_figure(series, tmp_path / "outcome.png", "title", arm)
+    colours = {to_hex(line.get_color()): line.get_label() for line in saved[0].axes[0].get_lines()}
+    assert colours[to_hex(ARM_COLOURS[arm])] == "community"
+    assert to_hex(ISOLATED_COLOUR) not in colours or arm == "isolated"
+    assert to_hex(COALITION_COLOUR) not in colours or arm != "isolated"
 
 
 def test_the_demo_and_the_page_use_the_colours_compare_uses(saved, tmp_path, monkeypatch):

@@ -117,7 +117,7 @@ def run(
         result.series.to_csv(temporary)
     write_text(folder / "summary.json", json.dumps(result.summary, indent=2) + "\n")
     with replacing(folder / "outcome.png") as temporary:
-        run_figure(result.series, temporary, f"{resolved.name} ({arm}), seed {seed}")
+        run_figure(result.series, temporary, f"{resolved.name} ({arm}), seed {seed}", arm)
     click.echo(f"\nwrote {series_path}, {folder / 'summary.json'} and {folder / 'outcome.png'}")
 
 

@@ -1,6 +1,6 @@
 """The colour of each arm: one convention for every figure, so slides taken from any of them agree.
 
-The convention holds for ``cisim compare``, ``cisim plot``, ``cisim demo`` and the classroom page.
+The convention holds for ``cisim run``, ``cisim compare``, ``cisim plot``, ``cisim demo`` and the classroom page.
 
 Isolated impact is vermilion; the coalition's design (the ``scenario`` arm, the classroom page's coalition
 side) and full collective impact (``collective``) are blue; any other arm takes the next unused colour of

@@ -15,26 +15,32 @@ import pandas as pd
 from cisim.analysis.statistics import mean_intervals
 from cisim.files import replacing
 from cisim.model.outputs import label
-from cisim.plots.colours import OKABE_ITO, arm_colours
+from cisim.plots.colours import OKABE_ITO, OTHER_COLOURS, arm_colours
 
 PALETTE = list(OKABE_ITO)
 plt.rcParams.update({"font.size": 13, "axes.titlesize": 14, "axes.labelsize": 13, "legend.fontsize": 11})
 
 
-def run_figure(series: pd.DataFrame, path: Path, title: str) -> Path:
-    """Community outcome and per-domain outcomes over one run."""
+def run_figure(series: pd.DataFrame, path: Path, title: str, arm: str = "scenario") -> Path:
+    """Community outcome and per-domain outcomes over one run.
+
+    The community line takes ``arm``'s colour (``cisim.plots.colours``: an isolated run's is vermilion, a
+    coalition's blue, as in every other figure); the domains take colours no arm is known by.
+    """
     fig, ax = plt.subplots(figsize=(9, 5), constrained_layout=True)
     domains = [c for c in series.columns if c.startswith("outcome_domain_")]
+    community = arm_colours([arm])[arm]
+    others = [c for c in OTHER_COLOURS if c != community]
     for i, column in enumerate(domains):
         ax.plot(
             series.index,
             series[column],
-            color=PALETTE[(i + 1) % len(PALETTE)],
+            color=others[i % len(others)],
             lw=1.2,
             alpha=0.7,
             label=label(column),
         )
-    ax.plot(series.index, series["community_outcome"], color=PALETTE[0], lw=3, label="community")
+    ax.plot(series.index, series["community_outcome"], color=community, lw=3, label="community")
     ax.set(xlabel="step", ylabel=label("community_outcome"), title=title)
     ax.legend(loc="lower right", ncols=2)
     ax.grid(alpha=0.3)
