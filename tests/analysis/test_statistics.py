@@ -1,5 +1,6 @@
 """The statistics are right: checked against hand-computed values and known cases."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -195,8 +196,10 @@ def test_only_shares_and_outcomes_are_bounded_to_zero_and_one():
 
     assert {"final_outcome", "outcome_auc", "mean_duplication", "mean_gap_share", "community_outcome"} <= SHARES
     assert bounds("final_outcome") == (0.0, 1.0) and bounds("outcome_domain_2") == (0.0, 1.0)
-    for unbounded in ("cost_effectiveness", "time_to_target", "total_spend", "no_such_metric"):
+    for unbounded in ("cost_effectiveness", "final_policy_gain", "no_such_metric"):  # a gain can be a loss
         assert unbounded not in SHARES and bounds(unbounded) is None
+    for count in ("time_to_target", "total_spend", "total_income", "spend_per_point", "coordination_cost", "income"):
+        assert count not in SHARES and bounds(count) == (0.0, math.inf)  # a time or an amount: never below 0
 
 
 def test_describe_clips_the_interval_of_a_mean_share_to_its_bounds_and_nothing_else():
@@ -221,6 +224,12 @@ def test_describe_clips_the_interval_of_a_mean_share_to_its_bounds_and_nothing_e
     assert table.loc[("collective", "final_outcome"), "ci_low"] == 0.0  # and never below 0
     assert table.loc[("collective", "cost_effectiveness"), "ci_low"] < 0.0  # unbounded: as computed
     assert table.loc[("isolated", "cost_effectiveness"), "ci_high"] == pytest.approx(raw.high)
+    # a mean time to target of two runs at steps 4 and 9 is not -38 to 51, but 0 to 51
+    times = pd.DataFrame(
+        {"scenario": "s", "arm": "isolated", "replicate": [0, 1], "status": "done", "time_to_target": [4.0, 9.0]}
+    )
+    early = describe(times, ["time_to_target"]).iloc[0]
+    assert early["ci_low"] == 0.0 and early["ci_high"] == pytest.approx(mean_interval([4.0, 9.0]).high)
     # a difference of shares is not a share: its interval is left as it is
     difference = paired_comparisons(frame, "isolated", ["final_outcome"], resamples=200).iloc[0]
     assert difference["ci_low"] < difference["ci_high"] < 0.0  # clipped to [0, 1] it would be [0, 0]

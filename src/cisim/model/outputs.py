@@ -6,6 +6,7 @@ takes metric names, labels and meanings from here (MODEL.md section 5).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,6 +33,8 @@ class Output:
 
 #: The bounds of a share (of what is achievable, of effort, of elements).
 SHARE = (0.0, 1.0)
+#: The bounds of a count, a time or an amount of money: never below 0.
+COUNT = (0.0, math.inf)
 
 
 def _table(*outputs: Output) -> dict[str, Output]:
@@ -67,27 +70,33 @@ STEP_OUTPUTS: dict[str, Output] = _table(
         "program_spend",
         "program spend",
         "what organizations spent on their own programs and overhead this step",
+        bounds=COUNT,
     ),
     Output(
         "coordination_cost",
         "coordination cost",
         "members' meeting and reporting costs this step",
         "lower",
+        COUNT,
     ),
     Output(
         "backbone_cost",
         "backbone cost",
         "the backbone's running cost and the shared data system's cost this step",
         "lower",
+        COUNT,
     ),
-    Output("spend", "spend", "everything spent this step: program spend + coordination cost + backbone cost"),
-    Output("total_spend", "total spend", "everything spent since the start"),
+    Output(
+        "spend", "spend", "everything spent this step: program spend + coordination cost + backbone cost", bounds=COUNT
+    ),
+    Output("total_spend", "total spend", "everything spent since the start", bounds=COUNT),
     Output(
         "income",
         "income",
         "money brought in from outside this step (grants, joint bids, engagement, an outside backbone funder)",
+        bounds=COUNT,
     ),
-    Output("total_income", "total income", "money brought in since the start"),
+    Output("total_income", "total income", "money brought in since the start", bounds=COUNT),
     Output(
         "cost_effectiveness",
         "points per 100k",
@@ -98,18 +107,20 @@ STEP_OUTPUTS: dict[str, Output] = _table(
         "candidates_evaluated",
         "candidates evaluated",
         "candidate changes organizations evaluated this step (search effort; the same rule in every design)",
+        bounds=COUNT,
     ),
     Output("mean_trust", "mean trust", "mean trust over all communication links", "higher"),
-    Output("coalition_size", "coalition size", "organizations in a coalition, over all regions"),
+    Output("coalition_size", "coalition size", "organizations in a coalition, over all regions", bounds=COUNT),
     Output(
         "mean_capacity",
         "mean capacity",
         "mean number of candidate changes organizations can evaluate next step, after coordination costs",
+        bounds=COUNT,
     ),
-    Output("adoptions", "adoptions", "better configurations taken up from others this step"),
+    Output("adoptions", "adoptions", "better configurations taken up from others this step", bounds=COUNT),
     Output("engagement", "engagement", "community engagement built by public will, mean over regions"),
-    Output("funds_mobilized", "funds mobilized", "grants and joint-bid funds brought in since the start"),
-    Output("policy_wins", "policy wins", "policy changes won since the start"),
+    Output("funds_mobilized", "funds mobilized", "grants and joint-bid funds brought in since the start", bounds=COUNT),
+    Output("policy_wins", "policy wins", "policy changes won since the start", bounds=COUNT),
     Output("level_<condition>", "condition level", "level of one condition, mean over regions with a coalition"),
 )
 
@@ -134,13 +145,20 @@ RUN_SUMMARIES: dict[str, Output] = _table(
         "time to target",
         "first step at which the outcome reached run.target_outcome (NaN: never)",
         "lower",
+        COUNT,
     ),
     Output("final_policy_gain", "policy gain", "policy gain at the last step", "higher"),
-    Output("total_spend", "total spend", "everything spent over the run", "lower"),
-    Output("program_spend", "program spend", "program spend over the run"),
-    Output("coordination_cost", "coordination cost", "members' coordination costs over the run", "lower"),
-    Output("backbone_cost", "backbone and data system", "backbone and shared data system costs over the run", "lower"),
-    Output("total_income", "income", "money brought in from outside over the run"),
+    Output("total_spend", "total spend", "everything spent over the run", "lower", COUNT),
+    Output("program_spend", "program spend", "program spend over the run", bounds=COUNT),
+    Output("coordination_cost", "coordination cost", "members' coordination costs over the run", "lower", COUNT),
+    Output(
+        "backbone_cost",
+        "backbone and data system",
+        "backbone and shared data system costs over the run",
+        "lower",
+        COUNT,
+    ),
+    Output("total_income", "income", "money brought in from outside over the run", bounds=COUNT),
     Output(
         "cost_effectiveness",
         "points per 100k",
@@ -152,6 +170,7 @@ RUN_SUMMARIES: dict[str, Output] = _table(
         "spend per point",
         "total spend per percentage point of community outcome gained (NaN: no gain)",
         "lower",
+        COUNT,
     ),
     Output("mean_duplication", "duplication", "mean duplication index over the run", "lower", SHARE),
     Output("mean_gap_share", "gap share", "mean gap share over the run", "lower", SHARE),
@@ -159,11 +178,12 @@ RUN_SUMMARIES: dict[str, Output] = _table(
         "candidates_evaluated",
         "candidates evaluated",
         "candidate changes evaluated over the run (search effort)",
+        bounds=COUNT,
     ),
     Output("final_trust", "trust", "mean trust at the last step", "higher"),
-    Output("final_coalition_size", "coalition size", "organizations in a coalition at the last step"),
-    Output("funds_mobilized", "funds mobilized", "grants and joint bids brought in over the run"),
-    Output("policy_wins", "policy wins", "policy changes won over the run"),
+    Output("final_coalition_size", "coalition size", "organizations in a coalition at the last step", bounds=COUNT),
+    Output("funds_mobilized", "funds mobilized", "grants and joint bids brought in over the run", bounds=COUNT),
+    Output("policy_wins", "policy wins", "policy changes won over the run", bounds=COUNT),
 )
 
 
