@@ -15,7 +15,7 @@ from cisim.classroom.canvas import HeadlineFigure
 from cisim.classroom.demo import COMPLEX, DESIGN, TECHNICAL, outcome_figure, spend_figure
 from cisim.plots.colours import ARM_COLOURS, COALITION_COLOUR, ISOLATED_COLOUR, arm_colours
 from cisim.plots.figures import comparison_figure, run_figure
-from cisim.plots.results import cost_effectiveness, outcome_over_time
+from cisim.plots.results import cost_effectiveness, distribution, outcome_over_time
 from cisim.scenarios import default_scenario
 
 STEPS, REPLICATES = 6, 4
@@ -115,6 +115,16 @@ def test_one_runs_figure_draws_the_community_in_its_arms_colour_and_no_domain_in
     assert colours[to_hex(ARM_COLOURS[arm])] == "community"
     assert to_hex(ISOLATED_COLOUR) not in colours or arm == "isolated"
     assert to_hex(COALITION_COLOUR) not in colours or arm != "isolated"
+
+
+def test_the_distributions_boxes_and_medians_are_black_so_only_the_runs_carry_arm_colours(saved, tmp_path):
+    """matplotlib draws medians orange: in the coalition's box that would read as isolated impact."""
+    arms = ("isolated", "scenario")
+    distribution(summaries(arms), tmp_path)
+    lines = [to_hex(line.get_color()) for line in saved[0].axes[0].get_lines()]
+    assert lines and set(lines) == {"#000000"}
+    points = {to_hex(c.get_facecolor()[0], keep_alpha=False) for c in saved[0].axes[0].collections}
+    assert points == {to_hex(ISOLATED_COLOUR), to_hex(COALITION_COLOUR)}
 
 
 def test_the_demo_and_the_page_use_the_colours_compare_uses(saved, tmp_path, monkeypatch):

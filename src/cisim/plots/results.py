@@ -154,7 +154,8 @@ def distribution(frame: pd.DataFrame, out: Path, metric: str = "final_outcome") 
     arms = _arms(frame)
     fig, ax = plt.subplots(figsize=(max(6, 2 + 1.6 * len(arms)), 5.5), constrained_layout=True)
     data = [frame.loc[frame["arm"] == arm, metric].dropna() for arm in arms]
-    ax.boxplot(data, tick_labels=arms, widths=0.5, showfliers=False)
+    # Black medians: matplotlib draws them orange, which on a slide reads as the isolated arm's colour.
+    ax.boxplot(data, tick_labels=arms, widths=0.5, showfliers=False, medianprops={"color": "black", "lw": 2})
     jitter = np.random.default_rng(0)
     for i, values in enumerate(data):
         ax.scatter(
