@@ -105,6 +105,10 @@ def test_analysis_of_a_partial_sweep_says_what_is_missing(sweeps, tmp_path):
         block.unlink()
     result = CliRunner().invoke(main, ["analyze", str(partial)])
     assert result.exit_code == 0 and "20 of 24 runs are not in yet" in result.output
+    assert result.output.count("not in yet") == 1  # once, among the cautions, saying to resume
+    assert "resume it" in result.output
+    plotted = CliRunner().invoke(main, ["plot", str(partial), "--kind", "cost"])  # no cautions: its own note
+    assert plotted.exit_code == 0 and plotted.output.count("20 of 24 runs are not in yet") == 1
 
 
 @pytest.mark.slow

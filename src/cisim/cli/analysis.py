@@ -62,7 +62,12 @@ force_option = click.option(
 metric_choice = click.Choice(list(RUN_SUMMARIES))
 
 
-def _load(results: Path) -> Results:
+def _load(results: Path, cautions_follow: bool = False) -> Results:
+    """The results folder's finished runs, or a plain error if there are none.
+
+    A note on stderr says when some runs are not in yet, unless the command's own cautions will say so with
+    what to do about it (``cautions_follow``: analyze, attribute, sensitivity).
+    """
     try:
         loaded = Results.load(results)
     except ResultsError as error:
@@ -71,7 +76,7 @@ def _load(results: Path) -> Results:
         raise UserError(
             f"{results}: no finished runs yet ({loaded.runs} in the design); run or resume the sweep, then try again"
         )
-    if loaded.missing:
+    if loaded.missing and not cautions_follow:
         click.echo(
             f"note: {loaded.missing} of {loaded.runs} runs are not in yet; figures and tables use the finished ones",
             err=True,
@@ -168,7 +173,7 @@ def analyze(
     """
     from cisim.analysis.pooled import PooledError, is_sampled, pooled
 
-    loaded = _load(results)
+    loaded = _load(results, cautions_follow=True)
     _arm(loaded, baseline, "--baseline")
     baseline = baseline or loaded.baseline
     chosen = [_metric(loaded, m) for m in metrics] or metrics_in(loaded.frame)
@@ -289,7 +294,7 @@ def attribute_command(results: Path, metric: str, arm: str | None, out: Path | N
     (the six roles): "if not for X, would Y have happened?" (source 002), with bootstrap intervals and
     pairwise interactions. Writes attribution.csv, interactions.csv and attribution.png/.svg.
     """
-    loaded = _load(results)
+    loaded = _load(results, cautions_follow=True)
     _arm(loaded, arm, "--arm")
     _metric(loaded, metric)
     folder = _folder(results, out, force)
@@ -327,7 +332,7 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
     "morris" mean absolute elementary effects; any other design of 20 or more points (lhs, sobol,
     montecarlo, a grid) RBD-FAST first-order indices. Writes sensitivity.csv and sensitivity.png/.svg.
     """
-    loaded = _load(results)
+    loaded = _load(results, cautions_follow=True)
     _arm(loaded, arm, "--arm")
     _metric(loaded, metric)
     folder = _folder(results, out, force)
