@@ -188,3 +188,31 @@ def test_cautions_name_negative_and_wide_sobol_indices(sweeps):
     assert any("Negative Sobol indices for f1 (S1 = -0.040)" in note for note in negative)
     wide = cautions(results, sensitivity=("saltelli", sobol_table([0.5, 0.2], [0.6, 0.3], half=0.3)))
     assert any("wider than" in note and "f0, f1" in note for note in wide)
+
+
+def test_cautions_name_comparisons_whose_interval_and_wilcoxon_disagree(sweeps):
+    """The report calls a difference clear only where its interval and Wilcoxon's test agree; where they do not,
+    the cautions say which comparisons, each way round, with the interval and the p."""
+    results = Results.load(sweeps["tiny"])
+    key = pd.DataFrame(
+        {
+            "arm": ["collective"] * 4,
+            "baseline": ["isolated"] * 4,
+            "metric": ["final_outcome", "outcome_auc", "mean_duplication", "mean_gap_share"],
+            "difference": [0.17, 0.01, -0.3, 0.002],
+            "ci_low": [0.059, -0.02, -0.4, -0.001],
+            "ci_high": [0.344, 0.03, -0.2, 0.004],
+            "p_wilcoxon": [0.062, 0.03, 0.001, 0.5],
+            "p_holm": [0.12, 0.06, 0.004, 0.5],
+            "pairs": [6, 6, 6, 6],
+        }
+    )
+    notes = cautions(results, key)
+    untested = [n for n in notes if "does not confirm" in n]
+    assert (
+        len(untested) == 1 and "final outcome (collective minus isolated: +0.059 to +0.344, p = 0.062)" in untested[0]
+    )
+    unclear = [n for n in notes if "pass Wilcoxon's signed-rank test" in n]
+    assert len(unclear) == 1 and "outcome over the run" in unclear[0] and "-0.020 to +0.030, p = 0.03" in unclear[0]
+    agreeing = "duplication"  # interval and test agree (clear), gap share agree (unclear): neither named here
+    assert not any(agreeing in n for n in untested + unclear) and not any("gap share" in n for n in untested + unclear)

@@ -250,6 +250,8 @@ def cautions(
                 "interval that includes zero, so these runs cannot tell the two designs apart on them (more "
                 "replicates would narrow the intervals): " + "; ".join(unclear) + "."
             )
+        if "p_wilcoxon" in key:
+            notes += _disagreements(key)
     if contributions is not None and not contributions.empty:
         players = contributions[contributions["player"] != "total"]
         unclear = players[(players["ci_low"] <= 0) & (players["ci_high"] >= 0)]
@@ -262,6 +264,45 @@ def cautions(
             )
     if sensitivity is not None:
         notes += _sensitivity_cautions(*sensitivity)
+    return notes
+
+
+def _disagreements(key: pd.DataFrame, level: float = SIGNIFICANCE) -> list[str]:
+    """Cautions for key comparisons whose interval and Wilcoxon's test (uncorrected) disagree about zero.
+
+    The report calls a difference clear only where both agree (``Comparison.sure``); where they do not, the
+    reader is told which and why it matters, whichever way the disagreement goes.
+    """
+    clear_untested, tested_unclear = [], []
+    for row in key.itertuples():
+        if not (np.isfinite(row.ci_low) and np.isfinite(row.p_wilcoxon)) or row.ci_low == row.ci_high == 0:
+            continue
+        words = (
+            f"{label(row.metric)} ({row.arm} minus {row.baseline}: {_figure(row.ci_low)} to {_figure(row.ci_high)}, "
+            f"p = {row.p_wilcoxon:.2g})"
+        )
+        interval_clear = row.ci_low > 0 or row.ci_high < 0
+        if interval_clear and row.p_wilcoxon >= level:
+            clear_untested.append(words)
+        elif not interval_clear and row.p_wilcoxon < level:
+            tested_unclear.append(words)
+    notes = []
+    if clear_untested:
+        notes.append(
+            f"{len(clear_untested)} of the {len(key)} comparisons in the key table have a 95 % interval clear of "
+            f"zero that Wilcoxon's signed-rank test on the same pairs does not confirm (p ≥ {level}, uncorrected), "
+            "so they are not called clear: a few runs may carry the mean, and more replicates would tell: "
+            + "; ".join(clear_untested)
+            + "."
+        )
+    if tested_unclear:
+        notes.append(
+            f"{len(tested_unclear)} of the {len(key)} comparisons in the key table pass Wilcoxon's signed-rank test "
+            f"(p < {level}, uncorrected) while their 95 % interval includes zero, so they are not called clear: "
+            "most pairs lean one way but by too little, or too unevenly, to pin the mean down: "
+            + "; ".join(tested_unclear)
+            + "."
+        )
     return notes
 
 
