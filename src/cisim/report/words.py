@@ -434,8 +434,9 @@ def caption(kind: str, results: Results, headline: Headline | None) -> str:
         )
     if kind == "levels":
         return (
-            "The five condition levels over time, one panel per arm. Under fixed dynamics the lines stay at the "
-            "levels set; under built dynamics they rise where a backbone builds them and erode without one. "
+            "The five condition levels over time, one panel per arm, one strip per condition, its colour the level "
+            "(dark 0, yellow 1). Under fixed dynamics each strip keeps the colour of the level set; under built "
+            "dynamics it brightens where a backbone builds the condition and darkens as it erodes without one. "
             + dynamics_sentence(results)
         )
     if kind == "attribution":
