@@ -79,3 +79,18 @@ def test_outcome_over_time_ends_its_axis_at_the_last_step_with_the_names_beside_
     assert set(names) == {"backbone_only", "collective"}
     assert all(box.x0 >= right and box.x1 <= fig.bbox.x1 for box in names.values())  # beside the axes, on the page
     assert np.isclose(ax.lines[1].get_xdata()[-1], steps)
+
+
+def test_the_sensitivity_figure_names_factors_as_files_do_and_its_whiskers_in_the_legend(drawn, tmp_path):
+    factors = ["conditions.common_agenda", "problem.k", "organizations.measurement_noise"]
+    s1, st = [0.12, 0.35, 0.05], [0.2, 0.45, 0.1]
+    indices = pd.DataFrame(
+        {"factor": factors, "S1": s1, "ST": st}
+        | {"S1_ci_low": np.subtract(s1, 0.04), "S1_ci_high": np.add(s1, 0.04)}
+        | {"ST_ci_low": np.subtract(st, 0.05), "ST_ci_high": np.add(st, 0.05)}
+    )
+    figures.sensitivity_bars(indices, "saltelli", tmp_path)
+    fig = drawn[0]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == factors  # as written in experiment files
+    entries = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "95 % bootstrap interval of each index" in entries and {"first order", "total"} <= set(entries)

@@ -21,7 +21,7 @@ from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.statistics import CONFIDENCE, RESAMPLES, mean_intervals
 from cisim.files import replacing
 from cisim.model.outputs import SHARES, label
-from cisim.plots.colours import arm_colours
+from cisim.plots.colours import OTHER_COLOURS, arm_colours
 from cisim.plots.figures import PALETTE
 
 KINDS = (
@@ -425,7 +425,9 @@ def sensitivity_bars(indices: pd.DataFrame, method: str, out: Path) -> list[Path
     """Sobol first-order and total indices (or Morris mu*) per factor, with 95 % intervals."""
     fig, ax = plt.subplots(figsize=(9, 1.6 + 0.7 * len(indices)), constrained_layout=True)
     positions = np.arange(len(indices))[::-1]
-    names = [f.replace("conditions.", "").replace("_", " ") for f in indices["factor"]]
+    # Each factor as it is written in experiment files and `--set` (problem.k, conditions.common_agenda), as
+    # analyze's tables and the other figures name it: one convention, nothing shortened for one section only.
+    names = [str(f) for f in indices["factor"]]
     columns = {
         "saltelli": [("S1", "first order"), ("ST", "total")],
         "rbd_fast": [("S1", "first order (RBD-FAST)")],
@@ -436,17 +438,20 @@ def sensitivity_bars(indices: pd.DataFrame, method: str, out: Path) -> list[Path
             positions - k * height,
             indices[column],
             height,
-            color=PALETTE[k],
+            color=OTHER_COLOURS[k],  # not an arm's colour: these bars are indices, not designs
             label=legend,
             xerr=[indices[column] - indices[f"{column}_ci_low"], indices[f"{column}_ci_high"] - indices[column]],
             capsize=3,
+            error_kw={"ecolor": "black"},
         )
+    # The whiskers named once in the legend: SALib's 95 % bootstrap confidence of each index.
+    ax.plot([], [], color="black", lw=1.5, label="95 % bootstrap interval of each index")
     ax.set_yticks(positions - height * (len(columns) - 1) / 2, names)
     ax.set(
         xlabel="mean absolute elementary effect" if method == "morris" else "share of variance (Sobol index)",
         title=f"global sensitivity of the {label(indices.attrs.get('metric', 'final_outcome'))}",
     )
-    ax.legend()
+    fig.legend(loc="outside lower center", ncols=len(columns) + 1, frameon=False)  # never over a bar
     ax.grid(alpha=0.3, axis="x")
     return _save(fig, out, "sensitivity")
 
