@@ -3,6 +3,7 @@ named, and the outcome's time axis no longer than the run."""
 
 import numpy as np
 import pandas as pd
+import pytest
 from matplotlib.patches import Rectangle
 
 import cisim.plots.results as figures
@@ -94,3 +95,14 @@ def test_the_sensitivity_figure_names_factors_as_files_do_and_its_whiskers_in_th
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == factors  # as written in experiment files
     entries = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "95 % bootstrap interval of each index" in entries and {"first order", "total"} <= set(entries)
+
+
+def test_a_heatmap_without_two_factors_says_so_in_words(tmp_path):
+    frame = heatmap_frame()
+    for dropped, words in (
+        (["problem.k", "organizations.n_organizations"], "these results vary no factor"),
+        (["problem.k"], "these results vary only one (organizations.n_organizations)"),
+    ):
+        with pytest.raises(figures.Skip) as skipped:
+            figures.advantage_heatmap(frame.drop(columns=dropped), tmp_path)
+        assert str(skipped.value) == f"a heatmap needs two factors; {words}"

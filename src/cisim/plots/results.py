@@ -189,7 +189,8 @@ def advantage_heatmap(
     factors = factor_columns(frame)
     default = [f for f in ("problem.k", "organizations.n_organizations") if f in factors] or factors
     if len(factors) < 2 and not (x and y):
-        raise Skip(f"a heatmap needs two factors; these results vary {len(factors)} ({', '.join(factors) or 'none'})")
+        varied = f"only one ({factors[0]})" if factors else "no factor"
+        raise Skip(f"a heatmap needs two factors; these results vary {varied}")
     x = x or default[0]
     y = y or next(f for f in (default + factors) if f != x)
     levels = max(frame[x].nunique(), frame[y].nunique())
