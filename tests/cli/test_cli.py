@@ -92,6 +92,8 @@ def test_money_is_printed_in_whole_units_and_a_row_in_one_format(runner, tmp_pat
             "isolated",
             "--steps",
             "5",
+            "--set",
+            "run.target_outcome=0.01",  # reached at once
             "--out",
             str(tmp_path / "run"),
             "--quiet",
@@ -100,6 +102,8 @@ def test_money_is_printed_in_whole_units_and_a_row_in_one_format(runner, tmp_pat
     assert run.exit_code == 0, run.output
     income_line = next(line for line in run.output.splitlines() if line.strip().startswith("total income"))
     assert income_line.split()[2] == "0", income_line
+    time_line = next(line for line in run.output.splitlines() if line.strip().startswith("time to target"))
+    assert time_line.split()[3] == "0", time_line  # a step, not 0.000
 
 
 def test_compare_prints_paired_differences_and_writes_files(runner, tmp_path):

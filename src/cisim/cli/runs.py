@@ -110,7 +110,8 @@ def run(
         raise
     click.echo(f"{resolved.name} under '{arm}' ({ARMS[arm]}), seed {seed}, {len(result.series) - 1} steps\n")
     for key, value in result.summary.items():
-        click.echo(f"  {key.replace('_', ' '):<22} {_fmt(value, key in MONEY):>12}   {SUMMARY_COLUMNS[key]}")
+        whole = key in MONEY or key == "time_to_target"  # one run's time to target is a step
+        click.echo(f"  {key.replace('_', ' '):<22} {_fmt(value, whole):>12}   {SUMMARY_COLUMNS[key]}")
     # Printed first, written after: a full disk cannot take the numbers with it.
     series_path = folder / "series.csv"
     with replacing(series_path) as temporary:
