@@ -173,6 +173,21 @@ def test_the_headline_shows_where_both_sides_start_at_step_0(run):
     assert drawn(ISOLATED_COLOUR) > 20 and drawn(COALITION_COLOUR) > 20
 
 
+@pytest.mark.parametrize("side", ["isolated", "coalition"])
+def test_each_sides_outcome_view_shows_where_it_starts_at_step_0(run, side):
+    pair, frames = run
+    colour = ISOLATED_COLOUR if side == "isolated" else COALITION_COLOUR
+    snapshot = frames[0][0 if side == "isolated" else 1]
+    live = LiveFigure(OutcomeView, Scale.of(pair.last_step, *frames[0]), snapshot, colour)
+    image = pixels(live.png(snapshot, Scale.of(pair.last_step, *frames[0])))[..., :3].astype(int)
+    box = live.figure.axes[0].get_window_extent()
+    height = image.shape[0]
+    inside = image[int(height - box.y1) : int(height - box.y0), int(box.x0) - 6 : int(box.x1)]
+    wanted = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+    assert snapshot.series.index.tolist() == [0]  # one value: no line to draw yet
+    assert int((np.abs(inside - wanted).max(axis=-1) <= 12).sum()) > 20
+
+
 def _texts_and_pictures(component):
     _, rendered = solara.render(component, handle_error=False)
     try:

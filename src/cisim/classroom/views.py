@@ -161,7 +161,10 @@ class OutcomeView(View):
         """Draw the fixed parts (see ``View``)."""
         super().__init__(ax, scale, first, colour)
         _time_axes(ax, scale.steps, 1.05, "community outcome")
-        (self.line,) = ax.plot([], [], color=colour, linewidth=2.5)
+        # A dot at the latest step, so step 0 (one value, no line yet) shows where the side starts, as the
+        # headline's chart does.
+        (self.line,) = ax.plot([], [], color=colour, linewidth=2.5, marker="o", markersize=8, markevery=[-1])
+        self.line.set_clip_on(False)  # whole at step 0, on the axis
 
     @property
     def artists(self) -> list[Artist]:
