@@ -63,6 +63,23 @@ def slider(tab, label):
     return tab.locator(".v-input", has_text=label).locator("[role=slider]")
 
 
+def pending_notice(tab):
+    """Whether the page says, near RESET, that changed settings wait for it."""
+    return tab.locator(".cisim-pending", has_text="press RESET").count() == 1
+
+
+def test_a_new_seed_waits_for_reset_and_the_page_says_so(page):
+    assert not pending_notice(page)
+    seed = page.locator(".v-input", has_text="Seed").locator("input")
+    seed.fill("7")
+    wait_for(lambda: pending_notice(page), "the notice that the new seed waits for RESET")
+    assert live(page, "isolated")[0] == 0  # nothing rebuilt yet
+    save_screenshot(page, "classroom-pending.png")
+    time.sleep(1.0)  # let the seed reach the server before Reset reads it
+    page.get_by_role("button", name="Reset").click()
+    wait_for(lambda: not pending_notice(page), "the notice to go once RESET applied the seed")
+
+
 def test_a_slider_and_steps_change_both_outcome_plots_which_then_differ(page):
     assert page.locator(".cisim-title", has_text="Isolated impact").count() >= 4
     assert page.locator(".cisim-title", has_text="Coalition design").count() >= 4
@@ -76,9 +93,11 @@ def test_a_slider_and_steps_change_both_outcome_plots_which_then_differ(page):
     for _ in range(2):
         page.keyboard.press("ArrowLeft" if moved < COMPLEX_K else "ArrowRight")
     wait_for(lambda: k.get_attribute("aria-valuenow") == str(moved), f"the slider to move to {moved}")
+    wait_for(lambda: pending_notice(page), "the notice that a changed setting waits for RESET")
     time.sleep(1.0)  # let the slider's value reach the server before Reset reads it
     page.get_by_role("button", name="Reset").click()
     wait_for(lambda: f"k = {moved} " in page.inner_text(".cisim-outcome-isolated"), f"a reset with k = {moved}")
+    wait_for(lambda: not pending_notice(page), "the notice to go once RESET applied the setting")
     before = outcome_pictures(page)
 
     for step in range(1, 6):

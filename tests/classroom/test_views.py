@@ -11,7 +11,16 @@ from PIL import Image
 
 from cisim.classroom import data
 from cisim.classroom.canvas import HeadlineFigure, LiveFigure
-from cisim.classroom.page import CARDS, FIXED_LEVELS, gap_sentence, library, problem_words, scenario_settings
+from cisim.classroom.page import (
+    CARDS,
+    FIXED_LEVELS,
+    PENDING,
+    gap_sentence,
+    library,
+    pending,
+    problem_words,
+    scenario_settings,
+)
 from cisim.classroom.pair import CHOICES, CONTROLS, SideBySide
 from cisim.classroom.views import (
     VIEWS,
@@ -226,3 +235,11 @@ def test_the_spend_view_stacks_the_ledgers_three_lines_to_the_spend_and_shows_in
     view.update(isolated, Scale.of(pair.last_step, *frames[-1]))
     assert view.bands[0].get_paths()[0].vertices[:, 1].max() == pytest.approx(isolated.series[data.SPEND].max())
     assert not np.any(view.income.get_ydata())
+
+
+def test_changed_settings_are_said_to_wait_for_reset_until_they_are_the_ones_running():
+    applied = scenario_settings(default_scenario())
+    assert pending(dict(applied), applied) is None
+    assert pending({**applied, "seed": "7"}, applied) == PENDING  # a new seed in the box
+    moved = next(control.name for control in CONTROLS if control.name != "seed")
+    assert pending({**applied, moved: "something else"}, applied) == PENDING

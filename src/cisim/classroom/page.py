@@ -48,6 +48,7 @@ ONE_STEP = (
     "community's outcome is measured."
 )
 FINISHED = "Run finished — press RESET"
+PENDING = "Changed settings apply when you press RESET"
 FIXED_LEVELS = (
     "Held fixed: this run uses the levels set on the sliders at every step, so there is nothing to draw over time. "
     "Choose built under Condition levels and press RESET to let a backbone raise them over the run (and see them "
@@ -67,6 +68,7 @@ STYLE = """
 .cisim-gap { font-size: 30px; font-weight: 700; line-height: 1.2; }
 .cisim-status { font-size: 20px; font-variant-numeric: tabular-nums; }
 .cisim-finished { font-size: 22px; font-weight: 700; color: #B00020; }
+.cisim-pending { font-size: 20px; font-weight: 600; color: #8A4B00; }
 .cisim-controls .v-btn { font-size: 18px !important; min-height: 44px; }
 .cisim-setting .v-label, .cisim-setting .v-select__selection { font-size: 16px; }
 .solara-watermark, .v-app-bar .solara-lab-theme-toggle { display: none !important; }
@@ -113,6 +115,11 @@ def scenario_settings(scenario: Scenario) -> dict[str, Any]:
         value = scenario[control.key]
         settings[control.name] = value if isinstance(control, Choice) or control.is_whole else float(value)
     return settings
+
+
+def pending(settings: dict[str, Any], applied: dict[str, Any]) -> str | None:
+    """What to say near RESET while the settings shown differ from those the running pair was built with."""
+    return PENDING if settings != applied else None
 
 
 def build_pair(scenario: Scenario, settings: dict[str, Any]) -> SideBySide:
@@ -407,6 +414,7 @@ def Page() -> None:
     choices = solara.use_memo(lambda: library(opening), dependencies=[])
     chosen = solara.use_reactive(opening.name)
     settings = solara.use_reactive(scenario_settings(opening))
+    applied = solara.use_reactive(scenario_settings(opening))  # the settings the running pair was built with
     first: SideBySide = solara.use_memo(lambda: build_pair(opening, scenario_settings(opening)), [])
     pair: solara.Reactive[SideBySide] = solara.use_reactive(first)
     playing = solara.use_reactive(False)
@@ -415,6 +423,7 @@ def Page() -> None:
 
     def reset() -> None:
         playing.set(False)
+        applied.set(dict(settings.value))
         pair.set(build_pair(choices[chosen.value], settings.value))
         force_update()
 
@@ -423,6 +432,7 @@ def Page() -> None:
         playing.set(False)
         chosen.set(name)
         settings.set(scenario_settings(choices[name]))
+        applied.set(scenario_settings(choices[name]))
         pair.set(build_pair(choices[name], settings.value))
         force_update()
 
@@ -449,6 +459,8 @@ def Page() -> None:
     model = pair.value
     with solara.Column(gap="4px", classes=["cisim-headline"]):
         Controls(pair, playing, speed, reset)
+        if (notice := pending(settings.value, applied.value)) is not None:
+            paragraph(notice, "cisim-pending")
         Headline(pair)
         paragraph(ONE_STEP, "cisim-caption cisim-one-step")
         downloads(
