@@ -94,7 +94,35 @@ def test_the_sensitivity_figure_names_factors_as_files_do_and_its_whiskers_in_th
     fig = drawn[0]
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == factors  # as written in experiment files
     entries = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert "95 % bootstrap interval of each index" in entries and {"first order", "total"} <= set(entries)
+    assert figures.SENSITIVITY_WHISKERS in entries and {"first order", "total"} <= set(entries)
+
+
+@pytest.mark.parametrize("method", ["saltelli", "morris", "rbd_fast"])
+def test_the_sensitivity_whiskers_are_named_for_what_salib_computes(drawn, tmp_path, method):
+    """Every method's whiskers are the index ± z(0.975) x the standard deviation of its bootstrap resamples
+    (SALib), not percentiles of the resamples as the attribution's are: the legend says so."""
+    column = "mu_star" if method == "morris" else "S1"
+    indices = pd.DataFrame(
+        {"factor": ["problem.k"], column: [0.3], f"{column}_ci_low": [0.2], f"{column}_ci_high": [0.4]}
+    )
+    indices["ST"], indices["ST_ci_low"], indices["ST_ci_high"] = 0.4, 0.3, 0.5
+    figures.sensitivity_bars(indices, method, tmp_path)
+    entries = [t.get_text() for t in drawn[0].legends[0].get_texts()]
+    assert "95 % interval: index ± 1.96 bootstrap standard errors" in entries
+    assert not any("percentile" in entry for entry in entries)
+
+
+def test_salib_sobol_intervals_are_1_96_bootstrap_standard_errors():
+    """The claim the sensitivity figure's legend makes, checked against the SALib these results are made with."""
+    from SALib.analyze import sobol
+    from SALib.sample import sobol as sample
+
+    problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1], [0, 1]]}
+    inputs = sample.sample(problem, 64, calc_second_order=False, seed=1)
+    outputs = inputs[:, 0] + 0.3 * inputs[:, 1] ** 2
+    result = sobol.analyze(problem, outputs, calc_second_order=False, num_resamples=200, seed=2, keep_resamples=True)
+    assert np.allclose(result["S1_conf"], 1.959964 * result["S1_conf_all"].std(axis=0, ddof=1))
+    assert np.allclose(result["ST_conf"], 1.959964 * result["ST_conf_all"].std(axis=0, ddof=1))
 
 
 def test_a_heatmap_without_two_factors_says_so_in_words(tmp_path):

@@ -15,7 +15,7 @@ import pytest
 from cisim.analysis.findings import Headline, Step
 from cisim.analysis.results import Results
 from cisim.analysis.statistics import Interval
-from cisim.report.words import comparison_headline, question
+from cisim.report.words import caption, comparison_headline, question
 
 
 def results(description, overrides):
@@ -119,3 +119,9 @@ def test_several_clear_gains_are_not_called_the_one():
     text = " ".join(comparison_headline(designs([a, b, c])))
     assert "the one clearly better" not in text
     assert "a gained most of the designs clearly better than no_backbone" in text and "Also better than" in text
+
+
+def test_the_sensitivity_caption_says_what_its_intervals_are():
+    """The figure's whiskers are the index ± 1.96 bootstrap standard errors (SALib), not percentile intervals."""
+    text = caption("sensitivity", None, None)  # type: ignore[arg-type]  # the caption reads nothing from them
+    assert "95 % interval (the index ± 1.96 standard errors of SALib's bootstrap resamples)" in text

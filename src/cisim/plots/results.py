@@ -37,6 +37,8 @@ KINDS = (
 )
 #: A heatmap shows factors of at most this many values each (a grid); sampled factors get ``advantage_by_factor``.
 MAX_HEATMAP_LEVELS = 12
+#: What the sensitivity figure's whiskers are, in its legend.
+SENSITIVITY_WHISKERS = "95 % interval: index ± 1.96 bootstrap standard errors"
 
 
 class Skip(Exception):
@@ -445,8 +447,9 @@ def sensitivity_bars(indices: pd.DataFrame, method: str, out: Path) -> list[Path
             capsize=3,
             error_kw={"ecolor": "black"},
         )
-    # The whiskers named once in the legend: SALib's 95 % bootstrap confidence of each index.
-    ax.plot([], [], color="black", lw=1.5, label="95 % bootstrap interval of each index")
+    # The whiskers named once in the legend as SALib computes them (Sobol, Morris and RBD-FAST alike): the index
+    # plus or minus z(0.975) times the standard deviation of its bootstrap resamples, not percentiles of them.
+    ax.plot([], [], color="black", lw=1.5, label=SENSITIVITY_WHISKERS)
     ax.set_yticks(positions - height * (len(columns) - 1) / 2, names)
     ax.set(
         xlabel="mean absolute elementary effect" if method == "morris" else "share of variance (Sobol index)",

@@ -447,8 +447,9 @@ def caption(kind: str, results: Results, headline: Headline | None) -> str:
         )
     if kind == "sensitivity":
         return (
-            "Sobol first-order (the factor alone) and total (with its interactions) indices with 95 % intervals, "
-            "or Morris mu* for a screening design. A large gap between first-order and total means the factor "
+            "Sobol first-order (the factor alone) and total (with its interactions) indices, or Morris mu* for a "
+            "screening design, each with its 95 % interval (the index ± 1.96 standard errors of SALib's bootstrap "
+            "resamples). A large gap between first-order and total means the factor "
             "works through interactions; negative values or intervals crossing zero mean too few samples."
         )
     return kind.replace("_", " ")
