@@ -285,6 +285,12 @@ def test_sensitivity_and_plot_work_on_any_sample(studies, tmp_path):
 
 
 # ---------------------------------------------------------------- 5. figures for a slide
+def test_the_advantage_along_each_factor_names_factors_as_files_and_tables_do(studies, drawn, tmp_path):
+    figures.advantage_by_factor(Results.load(studies["lhs"]), tmp_path)
+    shown = [ax.get_xlabel() for ax in drawn[0].axes if ax.get_visible()]
+    assert shown == ["problem.k", "organizations.n_organizations", "organizations.measurement_noise"]
+
+
 def test_outcome_over_time_with_four_arms_shows_differences_from_the_baseline(studies, drawn, tmp_path):
     results = Results.load(studies["designs"])
     figures.outcome_over_time(results.series, tmp_path, baseline="no_backbone")

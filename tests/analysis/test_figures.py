@@ -60,6 +60,9 @@ def test_the_attribution_names_its_error_bars(drawn, tmp_path):
         "Shapley value (from the means over 5 replicates)",
         "90 % percentile bootstrap interval (500 resamples of the replicates)",
     ]
+    # each player as experiment files, the sensitivity figure and the report name it, not shortened here alone
+    ticks = [t.get_text() for t in drawn[0].axes[0].get_yticklabels()]
+    assert ticks == ["conditions.common_agenda", "conditions.backbone"]
 
 
 def test_outcome_over_time_ends_its_axis_at_the_last_step_with_the_names_beside_it(drawn, tmp_path):

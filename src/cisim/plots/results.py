@@ -373,7 +373,7 @@ def advantage_by_factor(
             ends - points[factor].mean()
         )
         ax.plot(ends, centre, "--", color=PALETTE[3], lw=1.8, label="least-squares line")
-        ax.set_xlabel(factor.split(".", 1)[-1].replace("_", " "))
+        ax.set_xlabel(factor)  # as experiment files, --set and analyze's tables write it
         ax.set_title(f"effect low to high {row['effect']:+.3f}", fontsize=12)
         ax.grid(alpha=0.3)
     values = answer.points["advantage"]
@@ -412,7 +412,7 @@ def attribution_bars(contributions: pd.DataFrame, out: Path, name: str = "attrib
         capsize=4,
         label=f"{confidence * 100:g} % percentile bootstrap interval ({resamples:,} resamples of the replicates)",
     )
-    ax.set_yticks(positions, [p.split(".", 1)[-1].replace("_", " ") for p in players["player"]])
+    ax.set_yticks(positions, [str(p) for p in players["player"]])  # as experiment files and the report name them
     ax.axvline(0, color="black", lw=0.8)
     total = contributions[contributions["player"] == "total"].iloc[0]
     ax.set(
