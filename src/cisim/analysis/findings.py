@@ -21,12 +21,11 @@ from cisim.model.outputs import label
 HEADLINE_METRIC = "final_outcome"
 COST_METRIC = "total_spend"
 EFFICIENCY_METRIC = "cost_effectiveness"
-#: The level below which a Holm-adjusted p counts as significant.
+#: The level below which a p counts as significant: a Holm-adjusted p in a table, and the uncorrected Wilcoxon p
+#: a difference needs, besides an interval that excludes zero, to be called clear (``Step.sure``).
 SIGNIFICANCE = 0.05
 #: Sobol indices whose 95 % half-width exceeds this are too uncertain to rank factors by.
 WIDE_INDEX = 0.1
-#: A difference is called clear (``Step.sure``) only when its interval excludes zero and Wilcoxon's p is below this.
-SIGNIFICANCE = 0.05
 
 
 @dataclass(frozen=True)
