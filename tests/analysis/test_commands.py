@@ -111,6 +111,32 @@ def test_analysis_of_a_partial_sweep_says_what_is_missing(sweeps, tmp_path):
     assert plotted.exit_code == 0 and plotted.output.count("20 of 24 runs are not in yet") == 1
 
 
+def test_attribution_of_a_partial_factorial_says_once_that_runs_are_missing_and_to_resume(tmp_path):
+    from cisim.experiments.design import load_experiment
+    from cisim.experiments.sweep import run_sweep
+    from tests.analysis.conftest import FACTORIAL
+    from tests.experiments.conftest import SMALL
+
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "small.toml").write_text(SMALL)
+    (tmp_path / "experiments").mkdir()
+    (tmp_path / "experiments" / "factorial.toml").write_text(FACTORIAL + "[outputs]\nblock_size = 8\n")
+    partial = tmp_path / "partial"
+    run_sweep(load_experiment(tmp_path / "experiments" / "factorial.toml"), partial, executor="serial")
+    last = sorted((partial / "summaries").glob("block-*.parquet"))[-1]  # lost, as if the sweep had stopped
+    lost = set(pd.read_parquet(last)["run_id"])
+    last.unlink()
+    block = int(last.stem.removeprefix("block-"))
+    status = partial / "status.jsonl"
+    records = [json.loads(line) for line in status.read_text().splitlines()]
+    kept = [r for r in records if r.get("block", -1) != block and r.get("run_id", -1) not in lost]
+    status.write_text("".join(json.dumps(r) + "\n" for r in kept))
+    result = CliRunner().invoke(main, ["attribute", str(partial)])
+    assert result.exit_code == 2 and "combinations of" in result.output  # the factorial cannot be attributed
+    assert result.output.count("not in yet") == 1
+    assert f"{len(lost)} of 32 runs are not in yet: resume the sweep" in result.output
+
+
 @pytest.mark.slow
 def test_results_export_to_ema_workbench_and_prim_runs_on_them(sweeps):
     experiments, outcomes = to_ema(load_results(sweeps["tiny"]))

@@ -84,6 +84,11 @@ def _load(results: Path, cautions_follow: bool = False) -> Results:
     return loaded
 
 
+def _unfinished(loaded: Results) -> str:
+    """How many runs a partial sweep lacks, and what to do about it, for an error that ends a command."""
+    return f"{loaded.missing} of {loaded.runs} runs are not in yet: resume the sweep, then try again"
+
+
 def _folder(results: Path, out: Path | None, force: bool, default: str = "analysis") -> Path:
     """The output folder, checked writable before anything is computed.
 
@@ -302,7 +307,9 @@ def attribute_command(results: Path, metric: str, arm: str | None, out: Path | N
     try:
         contributions, interactions = attribute(frame, metric)
     except AttributionError as error:
-        raise UserError(f"{results}: {error}") from None
+        # The cautions that would say runs are missing never come: the error says it, once, and what to do.
+        unfinished = f"; {_unfinished(loaded)}" if loaded.missing else ""
+        raise UserError(f"{results}: {error}{unfinished}") from None
     _write_csv(contributions, folder / "attribution.csv")
     _write_csv(interactions, folder / "interactions.csv")
     attribution_bars(contributions, folder)
