@@ -23,7 +23,7 @@ from mesa.visualization.utils import force_update, update_counter
 from cisim.classroom import data
 from cisim.classroom.canvas import HeadlineFigure, LiveFigure
 from cisim.classroom.many import SEEDS, ManyRuns, many_runs_png, run_many
-from cisim.classroom.pair import CONTROLS, DEFAULT_SEED, Choice, SideBySide, slider_range
+from cisim.classroom.pair import CONTROLS, DEFAULT_SEED, Choice, SideBySide, parse_seed, slider_range
 from cisim.classroom.views import (
     CONDITION_NAMES,
     VIEWS,
@@ -117,9 +117,25 @@ def scenario_settings(scenario: Scenario) -> dict[str, Any]:
     return settings
 
 
+def changed_settings(settings: dict[str, Any], applied: dict[str, Any]) -> list[str]:
+    """The labels of the settings shown that differ from those the running pair was built with, seed first.
+
+    The seed counts as changed when the box gives another seed (``" 15"`` is seed 15), or when text that is not a
+    seed changed (RESET would then fall back to seed 0 and say so).
+    """
+
+    def seed(text: Any) -> int | str:
+        parsed = parse_seed(text)
+        return parsed if parsed is not None else str(text)
+
+    changed = ["seed"] if seed(settings["seed"]) != seed(applied["seed"]) else []
+    return changed + [control.label for control in CONTROLS if settings[control.name] != applied[control.name]]
+
+
 def pending(settings: dict[str, Any], applied: dict[str, Any]) -> str | None:
     """What to say near RESET while the settings shown differ from those the running pair was built with."""
-    return PENDING if settings != applied else None
+    changed = changed_settings(settings, applied)
+    return f"{PENDING} (changed: {', '.join(changed)})" if changed else None
 
 
 def build_pair(scenario: Scenario, settings: dict[str, Any]) -> SideBySide:

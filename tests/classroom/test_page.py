@@ -1,0 +1,72 @@
+"""The classroom page as a teacher changes it, rendered without a browser: what waits for RESET, and says so."""
+
+import ipyvuetify as v
+import ipywidgets
+import pytest
+import solara
+
+from cisim.classroom.page import Page
+
+#: What the top panel says while the sidebar's settings wait for RESET.
+WAITING = "Changed settings apply when you press RESET"
+
+
+@pytest.fixture
+def page():
+    """The whole page, rendered in its app layout (the sidebar needs it), closed after the test."""
+    _, rendered = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    yield rendered
+    rendered.close()
+
+
+def texts(rendered):
+    """Every line of text on the page, in order."""
+
+    def lines(widget):
+        children = getattr(widget, "children", None) or []
+        if isinstance(widget, v.Html) and all(isinstance(child, str) for child in children):
+            yield " ".join(children)
+        for child in children:
+            if isinstance(child, ipywidgets.Widget):
+                yield from lines(child)
+
+    return list(lines(rendered.container))
+
+
+def notice(rendered):
+    """The top panel's line on settings waiting for RESET, or ``None``."""
+    return next((text for text in texts(rendered) if WAITING in text), None)
+
+
+def status(rendered):
+    return next(text for text in texts(rendered) if text.startswith("Step "))
+
+
+def press(rendered, name):
+    rendered.find(v.Btn, children=[name]).widget.click()
+
+
+def test_a_new_seed_typed_waits_for_reset_and_says_so(page):
+    assert notice(page) is None
+    page.find(v.TextField, label="Seed (the same for both sides)").widget.v_model = "7"
+    assert notice(page) is not None and "seed" in notice(page)
+    page.find(v.TextField).widget.v_model = " 15"  # the seed the page opened on, typed again: nothing waits
+    assert notice(page) is None
+    page.find(v.TextField).widget.v_model = "7"
+    press(page, "Reset")
+    assert notice(page) is None
+
+
+def test_a_moved_slider_waits_for_reset_and_a_pick_or_reset_clears_the_notice(page):
+    slider = next(widget for widget in page.find(v.Slider).widgets if widget.label.startswith("Backbone:"))
+    slider.v_model = 0.0 if slider.v_model else 0.5
+    assert notice(page) is not None and "Backbone" in notice(page)
+    press(page, "Step")
+    assert notice(page) is not None and status(page).startswith("Step 1 ")  # stepping runs the old settings on
+    press(page, "Reset")
+    assert notice(page) is None and status(page).startswith("Step 0 ")
+    slider.v_model = 0.25
+    assert notice(page) is not None
+    picker = page.find(v.Select, label="Scenario").widget
+    picker.v_model = next(name for name in picker.items if name != picker.v_model)
+    assert notice(page) is None
