@@ -212,7 +212,43 @@ def test_cautions_name_comparisons_whose_interval_and_wilcoxon_disagree(sweeps):
     assert (
         len(untested) == 1 and "final outcome (collective minus isolated: +0.059 to +0.344, p = 0.062)" in untested[0]
     )
-    unclear = [n for n in notes if "pass Wilcoxon's signed-rank test" in n]
-    assert len(unclear) == 1 and "outcome over the run" in unclear[0] and "-0.020 to +0.030, p = 0.03" in unclear[0]
+    unclear = [n for n in notes if "Wilcoxon's signed-rank test (p < " in n]
+    assert (
+        len(unclear) == 1
+        and "outcome over the run" in unclear[0]
+        and "1 of the 4 comparisons in the key table passes" in unclear[0]
+        and "-0.020 to +0.030, p = 0.03" in unclear[0]
+    )
     agreeing = "duplication"  # interval and test agree (clear), gap share agree (unclear): neither named here
     assert not any(agreeing in n for n in untested + unclear) and not any("gap share" in n for n in untested + unclear)
+
+
+def test_analyze_cautions_name_the_design_point_of_each_disagreement(sweeps):
+    """``cisim analyze`` shows a table per design point: a disagreement there is named with its point."""
+    results = Results.load(sweeps["tiny"])
+    comparisons = pd.DataFrame(
+        {
+            "scenario": ["small"] * 3,
+            "problem.k": [0, 4, 4],
+            "organizations.n_organizations": [4, 4, 8],
+            "arm": ["collective"] * 3,
+            "baseline": ["isolated"] * 3,
+            "metric": ["final_outcome"] * 3,
+            "difference": [0.17, 0.01, 0.2],
+            "ci_low": [0.059, -0.02, 0.1],
+            "ci_high": [0.344, 0.03, 0.3],
+            "p_wilcoxon": [0.062, 0.03, 0.001],
+            "p_holm": [0.12, 0.06, 0.003],
+            "pairs": [6, 6, 6],
+        }
+    )
+    notes = cautions(results, comparisons=comparisons)
+    untested = [n for n in notes if "does not confirm" in n]
+    assert len(untested) == 1 and "in the table of paired differences" in untested[0]
+    assert (
+        "(collective minus isolated at problem.k = 0, organizations.n_organizations = 4: +0.059 to +0.344"
+        in (untested[0])
+    )
+    unclear = [n for n in notes if "Wilcoxon's signed-rank test (p < " in n]
+    assert len(unclear) == 1 and "at problem.k = 4, organizations.n_organizations = 4: -0.020 to +0.030" in unclear[0]
+    assert "n_organizations = 8" not in " ".join(notes)  # interval and test agree there

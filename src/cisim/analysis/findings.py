@@ -6,6 +6,7 @@ The numbers only; ``cisim.report`` puts them into sentences.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -251,6 +252,9 @@ def cautions(
             )
         if "p_wilcoxon" in key:
             notes += _disagreements(key)
+    if comparisons is not None and not comparisons.empty and "p_wilcoxon" in comparisons:
+        where = [c for c in ("scenario", *results.factors) if c in comparisons and comparisons[c].nunique() > 1]
+        notes += _disagreements(comparisons, table="the table of paired differences", where=where)
     if contributions is not None and not contributions.empty:
         players = contributions[contributions["player"] != "total"]
         unclear = players[(players["ci_low"] <= 0) & (players["ci_high"] >= 0)]
@@ -266,43 +270,67 @@ def cautions(
     return notes
 
 
-def _disagreements(key: pd.DataFrame, level: float = SIGNIFICANCE) -> list[str]:
-    """Cautions for key comparisons whose interval and Wilcoxon's test (uncorrected) disagree about zero.
+def _disagreements(
+    key: pd.DataFrame, level: float = SIGNIFICANCE, table: str = "the key table", where: Sequence[str] = ()
+) -> list[str]:
+    """Cautions for comparisons whose interval and Wilcoxon's test (uncorrected) disagree about zero.
 
     The report calls a difference clear only where both agree (``Comparison.sure``); where they do not, the
-    reader is told which and why it matters, whichever way the disagreement goes.
+    reader is told which and why it matters, whichever way the disagreement goes. ``table`` names the table
+    in the words, ``where`` the columns that say which design point a row is (a table per point).
     """
     clear_untested, tested_unclear = [], []
-    for row in key.itertuples():
-        if not (np.isfinite(row.ci_low) and np.isfinite(row.p_wilcoxon)) or row.ci_low == row.ci_high == 0:
+    for row in key.to_dict("records"):  # not itertuples: factor names such as problem.k are not identifiers
+        low, high, p = row["ci_low"], row["ci_high"], row["p_wilcoxon"]
+        if not (np.isfinite(low) and np.isfinite(p)) or low == high == 0:
             continue
-        words = (
-            f"{label(row.metric)} ({row.arm} minus {row.baseline}: {_figure(row.ci_low)} to {_figure(row.ci_high)}, "
-            f"p = {row.p_wilcoxon:.2g})"
+        point = ", ".join(
+            f"{column} = {row[column]:g}" if isinstance(row[column], float) else f"{column} = {row[column]}"
+            for column in where
         )
-        interval_clear = row.ci_low > 0 or row.ci_high < 0
-        if interval_clear and row.p_wilcoxon >= level:
+        words = (
+            f"{label(row['metric'])} ({row['arm']} minus {row['baseline']}{f' at {point}' if point else ''}: "
+            f"{_figure(low)} to {_figure(high)}, p = {p:.2g})"
+        )
+        interval_clear = low > 0 or high < 0
+        if interval_clear and p >= level:
             clear_untested.append(words)
-        elif not interval_clear and row.p_wilcoxon < level:
+        elif not interval_clear and p < level:
             tested_unclear.append(words)
     notes = []
     if clear_untested:
         notes.append(
-            f"{len(clear_untested)} of the {len(key)} comparisons in the key table have a 95 % interval clear of "
+            f"{len(clear_untested)} of the {len(key)} comparisons in {table} {_has(clear_untested)} a 95 % interval "
+            "clear of "
             f"zero that Wilcoxon's signed-rank test on the same pairs does not confirm (p ≥ {level}, uncorrected), "
-            "so they are not called clear: a few runs may carry the mean, and more replicates would tell: "
-            + "; ".join(clear_untested)
-            + "."
+            f"so {'it is' if len(clear_untested) == 1 else 'they are'} not called clear: a few runs may carry the "
+            "mean, and more replicates would tell: " + _listed(clear_untested) + "."
         )
     if tested_unclear:
         notes.append(
-            f"{len(tested_unclear)} of the {len(key)} comparisons in the key table pass Wilcoxon's signed-rank test "
-            f"(p < {level}, uncorrected) while their 95 % interval includes zero, so they are not called clear: "
+            f"{len(tested_unclear)} of the {len(key)} comparisons in {table} "
+            f"{'passes' if len(tested_unclear) == 1 else 'pass'} Wilcoxon's signed-rank test (p < {level}, "
+            f"uncorrected) while {'its' if len(tested_unclear) == 1 else 'their'} 95 % interval includes zero, so "
+            f"{'it is' if len(tested_unclear) == 1 else 'they are'} not called clear: "
             "most pairs lean one way but by too little, or too unevenly, to pin the mean down: "
-            + "; ".join(tested_unclear)
+            + _listed(tested_unclear)
             + "."
         )
     return notes
+
+
+def _has(words: list[str]) -> str:
+    return "has" if len(words) == 1 else "have"
+
+
+#: At most this many comparisons are named in one caution; the rest are counted.
+NAMED = 8
+
+
+def _listed(words: list[str]) -> str:
+    """Comparisons named in a caution: the first ``NAMED``, then how many more."""
+    named = "; ".join(words[:NAMED])
+    return named if len(words) <= NAMED else f"{named}; and {len(words) - NAMED} more"
 
 
 def holm_caution(table: pd.DataFrame | None, level: float = SIGNIFICANCE) -> str | None:
