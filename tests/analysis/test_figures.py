@@ -113,6 +113,8 @@ def test_the_sensitivity_whiskers_are_named_for_what_salib_computes(drawn, tmp_p
     entries = [t.get_text() for t in drawn[0].legends[0].get_texts()]
     assert "95 % interval: index ± 1.96 bootstrap standard errors" in entries
     assert not any("percentile" in entry for entry in entries)
+    axis = drawn[0].axes[0].get_xlabel()  # each method's index named for what it is
+    assert ("Sobol" in axis) == (method == "saltelli") and ("RBD-FAST" in axis) == (method == "rbd_fast")
 
 
 def test_salib_sobol_intervals_are_1_96_bootstrap_standard_errors():

@@ -452,7 +452,10 @@ def sensitivity_bars(indices: pd.DataFrame, method: str, out: Path) -> list[Path
     ax.plot([], [], color="black", lw=1.5, label=SENSITIVITY_WHISKERS)
     ax.set_yticks(positions - height * (len(columns) - 1) / 2, names)
     ax.set(
-        xlabel="mean absolute elementary effect" if method == "morris" else "share of variance (Sobol index)",
+        xlabel={
+            "morris": "mean absolute elementary effect",
+            "rbd_fast": "share of variance (first-order index, estimated by RBD-FAST)",
+        }.get(method, "share of variance (Sobol index)"),
         title=f"global sensitivity of the {label(indices.attrs.get('metric', 'final_outcome'))}",
     )
     fig.legend(loc="outside lower center", ncols=len(columns) + 1, frameon=False)  # never over a bar
