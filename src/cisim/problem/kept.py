@@ -215,7 +215,7 @@ class _Kept:
         self.copies = np.array([1 << (n - int(r).bit_count()) for r in reads], dtype=np.int64)
         # Memory of sums dropped from the pool is reused: writing to fresh memory costs about as much as a build.
         shape = (n_domains + 1, 1 << n)
-        self.sums = reuse.sums if reuse is not None and reuse.sums.shape == shape else np.empty(shape)
+        self.sums: np.ndarray = reuse.sums if reuse is not None and reuse.sums.shape == shape else np.empty(shape)
         self.best = np.zeros(n_domains + 1, dtype=np.int64)
         self.worst = np.zeros(n_domains + 1, dtype=np.int64)
         self.settled = np.zeros(n_domains + 1, dtype=bool)
