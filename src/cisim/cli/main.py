@@ -68,7 +68,9 @@ COMMANDS: dict[str, Entry] = {
         "cisim.cli.analysis", "report", "One self-contained HTML report of a sweep, to share or archive as it is."
     ),
     "validate": Entry(
-        "cisim.cli.validate", "validate", "Reproduce published computational results through cisim's own machinery."
+        "cisim.cli.validate",
+        "validate",
+        "Reproduce published computational results (most through the model; standalone ones say so).",
     ),
     "app": Entry(
         "cisim.cli.classroom",

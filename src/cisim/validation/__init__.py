@@ -1,7 +1,8 @@
-"""Validation: published computational results reproduced through cisim's own machinery.
+"""Validation: published computational results reproduced, most through cisim's model.
 
-Each experiment in ``experiments/validation/`` names a published study, the driver that reproduces it
-(its landscape, search, networks, shared agenda), the published patterns with their sources, and the
+Each experiment in ``experiments/validation/`` names a published study, the driver that reproduces it, the
+mechanisms of the model its runs go through (``exercises``; none for a standalone reimplementation, which
+says so), the published patterns with their sources, and the
 tolerance within which cisim's figure counts as reproducing each one. ``cisim validate`` runs them;
 ``docs/validation.md`` sets the figures side by side.
 """
