@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).parents[1] / "src" / "cisim"
 LAYERS = {
     "version": 0,
     "files": 0,
+    "shipped": 0,
     "scenarios": 0,
     "problem": 1,
     "organizations": 2,

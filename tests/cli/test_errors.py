@@ -263,8 +263,11 @@ def test_a_missing_results_folder_says_what_to_run(runner, tmp_path, monkeypatch
 def test_a_missing_results_folder_names_an_experiment_only_when_its_file_exists(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "experiments").mkdir()
-    result = runner.invoke(main, ["analyze", "results/sensitivity"])
+    result = runner.invoke(main, ["analyze", "results/no_such_experiment"])
     assert_plain_error(result, "run `cisim sweep EXPERIMENT` or `cisim compare SCENARIO` first")
+    # One that cisim ships is named as `cisim sweep` finds it from any folder: by its name.
+    result = runner.invoke(main, ["analyze", "results/sensitivity"])
+    assert_plain_error(result, "run `cisim sweep sensitivity` first")
     assert "experiments/sensitivity.toml" not in result.output
 
 

@@ -124,7 +124,8 @@ def _shipped(name: str) -> Scenario:
     except ScenarioError as error:
         raise DemoError(
             f"the demonstration needs the shipped scenario '{name}' (scenarios/{name}.toml): "
-            f"{'; '.join(error.problems)}; expected to run in the cisim folder, beside scenarios/"
+            f"{'; '.join(error.problems)}; expected cisim's own scenario library (scenarios/ here, or the one "
+            "installed with cisim)"
         ) from None
 
 

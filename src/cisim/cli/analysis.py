@@ -46,9 +46,13 @@ def _what_makes(results: Path) -> str:
     if name.endswith(COMPARE_SUFFIX) and is_plain_name(scenario := name[: -len(COMPARE_SUFFIX)]):
         return f"a comparison (run `cisim compare {scenario}` first)"
     if is_plain_name(name) and is_plain_name(f"{name}.toml"):
+        from cisim.cli.sweep import experiment_folders
+
         experiment = f"experiments/{name}.toml"
         if Path(experiment).is_file():
             return f"a sweep (run `cisim sweep {experiment}` first)"
+        if any((folder / f"{name}.toml").is_file() for folder in experiment_folders()):
+            return f"a sweep (run `cisim sweep {name}` first)"  # one of the experiments cisim ships
     return "a sweep or a comparison (run `cisim sweep EXPERIMENT` or `cisim compare SCENARIO` first)"
 
 

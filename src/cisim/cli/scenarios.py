@@ -20,6 +20,7 @@ from cisim.scenarios.library import (
 )
 from cisim.scenarios.scenario import load_scenario
 from cisim.scenarios.schema import SECTIONS
+from cisim.shipped import is_shipped
 
 folder_option = click.option(
     "--folder",
@@ -49,6 +50,10 @@ def list_scenarios(folder: Path) -> None:
         except ScenarioError as error:
             description = f"INVALID: {printable(error.problems[0])}"
         click.echo(f"{entry.path.stem:<{width}}  {description}")
+    shipped = [entry for entry in found if is_shipped(entry.path, "scenarios")]
+    if shipped and len(shipped) < len(found):  # a library of the user's own beside cisim's
+        yours = ", ".join(entry.path.stem for entry in found if entry not in shipped)
+        click.echo(f"\nfrom {folder}: {yours}; the rest from cisim's own library ({shipped[0].path.parent})")
 
 
 @scenarios.command()
@@ -119,7 +124,8 @@ def new(name: str, parent: str, folder: Path, force: bool) -> None:
         relative = parent_path.resolve().relative_to(target.parent.resolve())
         parent_ref = relative.stem if relative.parent == Path(".") else str(relative)
     except ValueError:
-        parent_ref = str(parent_path.resolve())
+        # One of cisim's own scenarios is extended by name (it is found wherever cisim runs); others by path.
+        parent_ref = parent_path.stem if is_shipped(parent_path, "scenarios") else str(parent_path.resolve())
     folder.mkdir(parents=True, exist_ok=True)
     write_text(target, starting_file(name, resolved, parent_ref))
     click.echo(f"wrote {target} (extends {parent_ref}); validate it with: cisim scenarios validate {target}")

@@ -162,11 +162,22 @@ def _run(
 EXPERIMENTS = Path("experiments")
 
 
+def experiment_folders() -> list[Path]:
+    """Where experiment names are looked up: ``experiments/`` here, then the experiments cisim ships."""
+    from cisim.shipped import shipped_folder
+
+    shipped = shipped_folder("experiments")
+    if shipped is None or (EXPERIMENTS.is_dir() and EXPERIMENTS.resolve() == shipped):
+        return [EXPERIMENTS]
+    return [EXPERIMENTS, shipped]
+
+
 def experiment_file(given: Path) -> Path:
     """The experiment file a command names: a path as given, or a name looked up in ``experiments/``.
 
     A name (letters, digits, ``_`` and ``-``, as ``cisim compare`` takes scenario names) is only ever looked up
-    in ``experiments/``. A scenario file given instead is named as one, with the command that runs it.
+    in ``experiments/`` here, then in the experiments cisim ships (``experiment_folders``). A scenario file
+    given instead is named as one, with the command that runs it.
 
     Raises:
         UserError: no such file, with the closest name in ``experiments/``; or the file is a scenario file.
@@ -176,12 +187,14 @@ def experiment_file(given: Path) -> Path:
 
     text = str(given)
     if not given.is_file() and is_name(text):
-        candidate = EXPERIMENTS / f"{text}.toml"
-        if candidate.is_file():
-            return candidate
-        names = sorted(p.stem for p in EXPERIMENTS.glob("*.toml")) if EXPERIMENTS.is_dir() else []
+        folders = experiment_folders()
+        for folder in folders:
+            if (candidate := folder / f"{text}.toml").is_file():
+                return candidate
+        names = sorted({p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.toml")})
+        where = " or ".join(str(folder) for folder in folders)
         raise UserError(
-            f"{text!r}: no experiment of that name in {EXPERIMENTS} (no {candidate}); expected the name of an "
+            f"{text!r}: no experiment of that name in {where}; expected the name of an "
             f"experiment file there or the path of one{suggest(text, names)}"
         )
     if given.is_file() and _is_scenario_file(given):

@@ -76,7 +76,7 @@ def validate(
     try:
         specs = []
         problems: list[str] = []
-        for path in find_experiments(list(names), DEFAULT_FOLDER):
+        for path in find_experiments(list(names), validation_folder()):
             try:
                 specs.append(load_validation(path, known))
             except ValidationFileError as error:
@@ -137,3 +137,12 @@ def _write(outcomes: list[ExperimentOutcome], json_path: Path | None, folder: Pa
     write_text(folder / "report.txt", "\n\n".join(render(o) for o in outcomes) + "\n\n" + summary(outcomes) + "\n")
     if json_path is not None:
         write_text(json_path, json.dumps([record(o) for o in outcomes], indent=2) + "\n")
+
+
+def validation_folder() -> Path:
+    """``experiments/validation`` here if it holds experiments, else the one cisim ships (found from any folder)."""
+    from cisim.shipped import shipped_folder
+
+    if DEFAULT_FOLDER.is_dir() and any(DEFAULT_FOLDER.glob("*.toml")):
+        return DEFAULT_FOLDER
+    return shipped_folder("experiments/validation") or DEFAULT_FOLDER

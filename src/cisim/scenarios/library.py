@@ -12,8 +12,10 @@ from pathlib import Path
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.scenario import Scenario, load_scenario, suggest
 from cisim.scenarios.schema import META_FIELDS, PARAMETERS, SECTIONS, Parameter
+from cisim.shipped import shipped_folder
 
-#: Where the library lives, relative to the working folder.
+#: Where the library lives, relative to the working folder. Names not found there are looked up in the
+#: library that comes with cisim (``cisim.shipped``), so ``cisim compare complex`` works from any folder.
 DEFAULT_FOLDER = Path("scenarios")
 
 #: A scenario name: what ``cisim run NAME`` looks up as ``scenarios/NAME.toml``. Anything else (a path
@@ -68,15 +70,24 @@ def find_scenario(name: str | Path, folder: Path = DEFAULT_FOLDER) -> Path:
             return Path(text)
         expected = f"expected the path of a scenario file, or a scenario name ({NAME_RULE}) from {folder}"
         return _missing(text, f"no such scenario file; {expected}", folder)
-    candidate = folder / f"{text}.toml"
-    if candidate.is_file():
-        return candidate
-    expected = f"expected the name of a scenario in {folder} (cisim scenarios list shows them) or the path of one"
-    return _missing(text, f"no scenario of that name in {folder} (no {candidate}); {expected}", folder)
+    for library in _libraries(folder):
+        if (candidate := library / f"{text}.toml").is_file():
+            return candidate
+    where = " or ".join(str(library) for library in _libraries(folder))
+    expected = f"expected the name of a scenario in {where} (cisim scenarios list shows them) or the path of one"
+    return _missing(text, f"no scenario of that name in {where}; {expected}", folder)
+
+
+def _libraries(folder: Path) -> list[Path]:
+    """Where names are looked up: ``folder``, then, for the default folder, the library cisim ships."""
+    shipped = shipped_folder("scenarios") if folder == DEFAULT_FOLDER else None
+    if shipped is None or (folder.is_dir() and folder.resolve() == shipped):
+        return [folder]
+    return [folder, shipped]
 
 
 def _missing(text: str, what: str, folder: Path) -> Path:
-    names = sorted(p.stem for p in folder.glob("*.toml")) if folder.is_dir() else []
+    names = sorted({p.stem for library in _libraries(folder) if library.is_dir() for p in library.glob("*.toml")})
     raise ScenarioError([f"{text!r}: {what}{suggest(Path(text).stem, names)}"])
 
 
@@ -95,9 +106,14 @@ def header_comment(path: Path) -> str:
 
 
 def entries(folder: Path = DEFAULT_FOLDER) -> list[Entry]:
-    """Every scenario file in ``folder``, sorted by name."""
+    """Every scenario file in ``folder`` (for the default folder, and cisim's own not shadowed there), by name."""
+    files: dict[str, Path] = {}
+    for library in _libraries(folder):
+        for path in sorted(library.glob("*.toml")):
+            if path.is_file():
+                files.setdefault(path.stem, path)
     found = []
-    for path in sorted(p for p in folder.glob("*.toml") if p.is_file()):
+    for path in (files[name] for name in sorted(files)):
         header = header_comment(path)
         expectations = []
         for line in header.splitlines():
@@ -155,8 +171,10 @@ def reference(folder: Path = DEFAULT_FOLDER) -> str:
         "     (src/cisim/scenarios/schema.py) and the header comments of scenarios/*.toml. Do not edit by hand. -->",
         "",
         "A scenario file is TOML. It needs a `name` and a `description`, may `extends` another scenario",
-        "(by name in the same folder, or by path) and override only what differs, and sets any of the",
-        "parameters below in their sections; everything it leaves out keeps its parent's value or the default.",
+        "(by name in the same folder or, failing that, cisim's own library; or by path) and override only what",
+        "differs, and sets any of the parameters below in their sections; everything it leaves out keeps its",
+        "parent's value or the default. Scenario names on the command line are looked up in `scenarios/` in",
+        "the working folder, then in cisim's own library, so `cisim compare complex` works from any folder.",
         "On the command line, `--set section.name=value` overrides a value after all files. ",
         "`cisim scenarios show NAME` prints every value with where it came from.",
         "",

@@ -23,6 +23,7 @@ from cisim.scenarios.schema import (
     Parameter,
     connected_chance,
 )
+from cisim.shipped import shipped_folder
 
 #: Named coalition designs that any scenario can be run under.
 ARMS: dict[str, str] = {
@@ -166,12 +167,18 @@ def _chain(data: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]
             raise ScenarioError([f"{where}: field 'extends' = {parent!r}: only a scenario file can extend another"])
         folder = Path(where).parent
         candidate = folder / (parent if parent.endswith(".toml") else f"{parent}.toml")
+        shipped = shipped_folder("scenarios")
+        builtin = shipped / f"{parent}.toml" if shipped is not None and is_plain_name(parent) else None
+        if not candidate.is_file() and "." not in parent and builtin is not None and builtin.is_file():
+            candidate = builtin  # a name not beside the file: cisim's own library
         if not candidate.is_file():
             names = [p.stem for p in folder.glob("*.toml")]
+            also = " or in cisim's own library" if shipped is not None else ""
             raise ScenarioError(
                 [
                     f"{where}: field 'extends' = {parent!r}: no scenario file {candidate}; expected the name of a "
-                    f"scenario file beside it or the path of one, relative to its folder{suggest(parent, names)}"
+                    f"scenario file beside it{also}, or the path of one relative to its folder"
+                    f"{suggest(parent, names)}"
                 ]
             )
         if str(candidate.resolve()) in seen:

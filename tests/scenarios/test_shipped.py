@@ -1,0 +1,84 @@
+"""cisim's own scenarios and experiments are found from any working folder; a user's own files shadow them."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cisim.cli import main
+from cisim.cli.sweep import experiment_file
+from cisim.cli.validate import validation_folder
+from cisim.scenarios.errors import ScenarioError
+from cisim.scenarios.library import entries, find_scenario
+from cisim.scenarios.scenario import load_scenario
+from cisim.shipped import FOLDERS, shipped_folder
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def elsewhere(tmp_path, monkeypatch):
+    """A working folder of a user's own, with no scenarios/ or experiments/ in it."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_checkout_ships_its_own_folders():
+    for name in FOLDERS:
+        assert shipped_folder(name) == (ROOT / name).resolve()
+    with pytest.raises(ValueError, match="ships no folder"):
+        shipped_folder("results")
+
+
+def test_names_are_found_in_cisims_library_from_any_folder(elsewhere):
+    assert find_scenario("complex") == shipped_folder("scenarios") / "complex.toml"
+    listed = {entry.path.stem for entry in entries()}
+    assert listed == {path.stem for path in (ROOT / "scenarios").glob("*.toml")}
+    assert experiment_file(Path("backbone_decision")) == shipped_folder("experiments") / "backbone_decision.toml"
+    assert validation_folder() == shipped_folder("experiments/validation")
+    looked = r"no scenario of that name in scenarios or .*scenarios.*did you mean 'complex'"
+    with pytest.raises(ScenarioError, match=looked):
+        find_scenario("complx")
+
+
+def test_a_users_own_scenario_of_the_same_name_shadows_cisims(elsewhere):
+    (elsewhere / "scenarios").mkdir()
+    own = elsewhere / "scenarios" / "complex.toml"
+    own.write_text('name = "complex"\ndescription = "my own complex"\n')
+    assert find_scenario("complex") == Path("scenarios") / "complex.toml"
+    found = {entry.path.stem: entry.path for entry in entries()}
+    assert found["complex"] == Path("scenarios") / "complex.toml" and found["technical"].parent == shipped_folder(
+        "scenarios"
+    )
+    # An explicit --folder is that folder only.
+    assert {entry.path.stem for entry in entries(elsewhere / "scenarios")} == {"complex"}
+
+
+def test_a_new_scenario_extends_cisims_by_name_and_loads_from_any_folder(elsewhere):
+    runner = CliRunner()
+    result = runner.invoke(main, ["scenarios", "new", "mine", "--from", "technical"])
+    assert result.exit_code == 0, result.output
+    text = (elsewhere / "scenarios" / "mine.toml").read_text()
+    assert tomllib.loads(text)["extends"] == "technical"  # a name, not this machine's install path
+    mine = load_scenario(elsewhere / "scenarios" / "mine.toml")
+    assert mine.name == "mine" and mine["problem.k"] == load_scenario(find_scenario("technical"))["problem.k"]
+    listing = runner.invoke(main, ["scenarios", "list"])
+    assert "from scenarios: mine; the rest from cisim's own library" in listing.output
+
+
+def test_a_name_beside_the_file_comes_before_cisims_own(elsewhere):
+    (elsewhere / "technical.toml").write_text('name = "technical"\ndescription = "mine"\n[problem]\nk = 3\n')
+    (elsewhere / "child.toml").write_text('name = "child"\ndescription = "child"\nextends = "technical"\n')
+    assert load_scenario(elsewhere / "child.toml")["problem.k"] == 3
+    (elsewhere / "lost.toml").write_text('name = "lost"\ndescription = "x"\nextends = "no_such_parent"\n')
+    with pytest.raises(ScenarioError, match="beside it or in cisim's own library"):
+        load_scenario(elsewhere / "lost.toml")
+
+
+def test_wheels_install_every_shipped_folder_where_cisim_looks():
+    """pyproject's data-files put each folder under <prefix>/share/cisim/, where ``shipped_folder`` looks."""
+    data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    assert data_files == {f"share/cisim/{name}": [f"{name}/*.toml"] for name in FOLDERS}
+    for name in FOLDERS:
+        assert not [p for p in (ROOT / name).iterdir() if p.is_file() and p.suffix != ".toml"], name
