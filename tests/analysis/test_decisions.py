@@ -160,7 +160,7 @@ def test_a_command_that_cannot_answer_from_a_folder_says_what_would(compared, tm
     out, _ = compared
     result = cli("attribute", out, "--out", tmp_path / "a")
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert "cisim sweep experiments/conditions_factorial.toml" in result.stderr
+    assert "cisim sweep conditions_factorial" in result.stderr
     old = tmp_path / "old-compare"  # a comparison as earlier versions wrote it: tables only
     old.mkdir()
     for name in ("runs.csv", "differences.csv"):

@@ -247,3 +247,24 @@ def test_changed_settings_are_said_to_wait_for_reset_until_they_are_the_ones_run
     assert pending({**applied, moved.name: "something else"}, applied) == f"{PENDING} (changed: {moved.label})"
     both = pending({**applied, "seed": "7", moved.name: "something else"}, applied)
     assert both == f"{PENDING} (changed: seed, {moved.label})"
+
+
+def test_text_that_is_no_seed_is_seed_0_as_reset_runs_it():
+    """RESET runs seed 0 for text that is not a seed: typing 0 after it changes nothing, so no notice."""
+    applied = {**scenario_settings(default_scenario()), "seed": "abc"}
+    assert pending({**applied, "seed": "0"}, applied) is None
+    assert pending({**applied, "seed": " 3"}, applied) == f"{PENDING} (changed: seed)"
+
+
+def test_many_runs_summary_names_its_seeds_and_calls_a_gap_under_half_a_hundredth_level():
+    import pandas as pd
+
+    from cisim.classroom.many import ManyRuns
+
+    steps = pd.RangeIndex(3)
+    isolated = pd.DataFrame({7: [0.4, 0.5, 0.600], 8: [0.4, 0.5, 0.700]}, index=steps)
+    coalition = pd.DataFrame({7: [0.4, 0.5, 0.598], 8: [0.4, 0.5, 0.699]}, index=steps)
+    text = ManyRuns(isolated=isolated, coalition=coalition).summary()
+    assert text.startswith("Over 2 runs (seeds 7 to 8):") and "(level)" in text and "-0.00" not in text
+    ahead = ManyRuns(isolated=isolated, coalition=coalition + 0.1).summary()
+    assert "(gap +0.10)" in ahead

@@ -82,3 +82,21 @@ def test_wheels_install_every_shipped_folder_where_cisim_looks():
     assert data_files == {f"share/cisim/{name}": [f"{name}/*.toml"] for name in FOLDERS}
     for name in FOLDERS:
         assert not [p for p in (ROOT / name).iterdir() if p.is_file() and p.suffix != ".toml"], name
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ('extend = "technical"', "unknown field 'extend' = 'technical' (did you mean 'extends'?)"),
+        ('descripton = "x"', "unknown field 'descripton' = 'x' (did you mean 'description'?)"),
+        ("k = 4", "unknown field 'k' = 4 (k is a parameter of [problem]: put it there)"),
+    ],
+)
+def test_a_top_level_typo_is_named_as_a_field_with_what_was_meant(tmp_path, line, said):
+    path = tmp_path / "t.toml"
+    path.write_text(f'name = "t"\ndescription = "d"\n{line}\n')
+    with pytest.raises(ScenarioError) as error:
+        load_scenario(path)
+    assert any(
+        said in problem and "top-level fields name, description, extends" in problem for problem in error.value.problems
+    )

@@ -67,7 +67,7 @@ def game_from_results(
     if not players:
         raise AttributionError(
             "no two-level factors in these results: attribution needs a full factorial of factors at two "
-            "levels; run one first, e.g. `cisim sweep experiments/conditions_factorial.toml`, then "
+            "levels; run one first, e.g. `cisim sweep conditions_factorial`, then "
             "`cisim attribute results/conditions_factorial`"
         )
     others = [c for c in factor_columns(frame) if c not in players]

@@ -81,7 +81,7 @@ def _any_sample(results: Results, metric: str, arm: str) -> pd.DataFrame:
         raise SensitivityError(
             f"{results.folder}: {len(points)} design point(s) over {len(factors)} numeric factor(s); sensitivity "
             f'indices need at least {MIN_POINTS} points: sample them (a [sample] table with method = "lhs", '
-            '"saltelli" for Sobol indices or "morris" for screening, e.g. `cisim sweep experiments/sensitivity.toml`)'
+            '"saltelli" for Sobol indices or "morris" for screening, e.g. `cisim sweep sensitivity`)'
         )
     indices = fast_indices(points.reset_index(), factors, seed=int(results.manifest.get("seed", 0)))
     if indices is None:

@@ -44,9 +44,13 @@ class ManyRuns:
         gaps = self.final_gaps
         ahead = int(np.sum(gaps > 0.005))
         behind = int(np.sum(gaps < -0.005))
+        seeds = list(self.isolated.columns)
+        gap = gaps.mean()
+        # Within half a hundredth the gap is level, as the page's top panel says (never "-0.00").
+        gap_text = "level" if abs(gap) < 0.005 else f"gap {gap:+.2f}"
         return (
-            f"Over {gaps.size} runs: alone {self.isolated.iloc[-1].mean():.2f}, coalition "
-            f"{self.coalition.iloc[-1].mean():.2f} at the end on average (gap {gaps.mean():+.2f}); the coalition "
+            f"Over {gaps.size} runs (seeds {seeds[0]} to {seeds[-1]}): alone {self.isolated.iloc[-1].mean():.2f}, "
+            f"coalition {self.coalition.iloc[-1].mean():.2f} at the end on average ({gap_text}); the coalition "
             f"ended ahead in {ahead}, behind in {behind}, level in {gaps.size - ahead - behind}."
         )
 

@@ -109,7 +109,7 @@ def opening_scenario() -> tuple[Scenario, str]:
 
 
 def scenario_settings(scenario: Scenario) -> dict[str, Any]:
-    """The settings the sidebar starts from on ``scenario``: its own value for every control, and seed 0."""
+    """The settings the sidebar starts from on ``scenario``: its own value for every control, and the page's seed."""
     settings: dict[str, Any] = {"seed": str(DEFAULT_SEED)}
     for control in CONTROLS:
         value = scenario[control.key]
@@ -120,13 +120,12 @@ def scenario_settings(scenario: Scenario) -> dict[str, Any]:
 def changed_settings(settings: dict[str, Any], applied: dict[str, Any]) -> list[str]:
     """The labels of the settings shown that differ from those the running pair was built with, seed first.
 
-    The seed counts as changed when the box gives another seed (``" 15"`` is seed 15), or when text that is not a
-    seed changed (RESET would then fall back to seed 0 and say so).
+    The seed counts as changed when RESET would run another seed: ``" 15"`` is seed 15, and text that is not a
+    seed is seed 0 (RESET falls back to it and says so), so ``"abc"`` then ``"0"`` is no change.
     """
 
-    def seed(text: Any) -> int | str:
-        parsed = parse_seed(text)
-        return parsed if parsed is not None else str(text)
+    def seed(text: Any) -> int:
+        return parse_seed(text) or 0
 
     changed = ["seed"] if seed(settings["seed"]) != seed(applied["seed"]) else []
     return changed + [control.label for control in CONTROLS if settings[control.name] != applied[control.name]]
@@ -369,7 +368,7 @@ def ManyRunsPanel(scenario: Scenario, settings: dict[str, Any]) -> None:
     asked = f"{scenario.name} {sorted(settings.items())}"
 
     def run() -> None:
-        first = int(settings["seed"]) if str(settings["seed"]).isdigit() else 0
+        first = parse_seed(settings["seed"]) or 0  # the seed RESET uses: " 7" is 7, text that is no seed is 0
         chosen = {name: value for name, value in settings.items() if name != "seed"}
         shown.set((asked, run_many(scenario, chosen, first_seed=first)))
 

@@ -261,9 +261,9 @@ def main() -> None:
     \b
     Start with:
       cisim compare                        built-in complex problem, isolated vs collective
-      cisim compare scenarios/technical.toml
-      cisim run scenarios/complex.toml --arm isolated
+      cisim compare technical
+      cisim run complex --arm isolated
       cisim scenarios list                 the scenario library
-      cisim sweep experiments/isolated_vs_collective.toml
+      cisim sweep isolated_vs_collective
       cisim report results/isolated_vs_collective
     """  # noqa: D301  (click's \b keeps the example lines as written)

@@ -232,6 +232,15 @@ def _apply_layer(
     for top, content in data.items():
         if top in META_FIELDS or top == "extends":
             continue
+        if top not in SECTIONS and not isinstance(content, dict):  # a value at the top: a field, not a section
+            fields = [*META_FIELDS, "extends"]
+            homes = [f"[{p.section}]" for p in PARAMETERS if p.name == top]
+            hint = f" ({top} is a parameter of {' and '.join(homes)}: put it there)" if homes else suggest(top, fields)
+            problems.append(
+                f"{where}: unknown field '{top}' = {show_value(content)}{hint}; expected one of the top-level "
+                f"fields {', '.join(fields)}, or a parameter inside its section"
+            )
+            continue
         if top not in SECTIONS:
             problems.append(
                 f"{where}: unknown section [{top}]{suggest(top, SECTIONS)}; sections are {', '.join(SECTIONS)}"
