@@ -33,3 +33,11 @@ def is_shipped(path: Path, name: str) -> bool:
     """Whether ``path`` is a file in cisim's own ``name`` folder."""
     folder = shipped_folder(name)
     return folder is not None and path.resolve().parent == folder
+
+
+def look_in(local: Path, name: str) -> list[Path]:
+    """Where a name is looked up: ``local`` (a user's own folder), then cisim's own ``name`` folder if it differs."""
+    shipped = shipped_folder(name)
+    if shipped is None or (local.is_dir() and local.resolve() == shipped):
+        return [local]
+    return [local, shipped]

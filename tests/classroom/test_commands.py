@@ -134,7 +134,7 @@ def test_demo_rewrites_only_the_lessons_marked_numbers(demo_folder):
 def test_demo_explains_what_it_needs_when_no_scenario_library_is_found(tmp_path, monkeypatch):
     """Away from scenarios/ the demo reads cisim's own library; an installation without one says what it needs."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("cisim.scenarios.library.shipped_folder", lambda name: None)
+    monkeypatch.setattr("cisim.scenarios.library.look_in", lambda local, name: [local])
     result = invoke("demo", "--out", tmp_path / "out", "--replicates", 2, "--quiet")
     assert result.exit_code == 2
     assert "the shipped scenario 'technical'" in result.output and "Traceback" not in result.output

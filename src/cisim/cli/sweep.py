@@ -164,12 +164,9 @@ EXPERIMENTS = Path("experiments")
 
 def experiment_folders() -> list[Path]:
     """Where experiment names are looked up: ``experiments/`` here, then the experiments cisim ships."""
-    from cisim.shipped import shipped_folder
+    from cisim.shipped import look_in
 
-    shipped = shipped_folder("experiments")
-    if shipped is None or (EXPERIMENTS.is_dir() and EXPERIMENTS.resolve() == shipped):
-        return [EXPERIMENTS]
-    return [EXPERIMENTS, shipped]
+    return look_in(EXPERIMENTS, "experiments")
 
 
 def experiment_file(given: Path) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.scenario import Scenario, load_scenario, suggest
 from cisim.scenarios.schema import META_FIELDS, PARAMETERS, SECTIONS, Parameter
-from cisim.shipped import shipped_folder
+from cisim.shipped import look_in
 
 #: Where the library lives, relative to the working folder. Names not found there are looked up in the
 #: library that comes with cisim (``cisim.shipped``), so ``cisim compare complex`` works from any folder.
@@ -80,10 +80,7 @@ def find_scenario(name: str | Path, folder: Path = DEFAULT_FOLDER) -> Path:
 
 def _libraries(folder: Path) -> list[Path]:
     """Where names are looked up: ``folder``, then, for the default folder, the library cisim ships."""
-    shipped = shipped_folder("scenarios") if folder == DEFAULT_FOLDER else None
-    if shipped is None or (folder.is_dir() and folder.resolve() == shipped):
-        return [folder]
-    return [folder, shipped]
+    return look_in(folder, "scenarios") if folder == DEFAULT_FOLDER else [folder]
 
 
 def _missing(text: str, what: str, folder: Path) -> Path:
