@@ -15,7 +15,7 @@ import pytest
 from cisim.analysis.findings import Headline, Step
 from cisim.analysis.results import Results
 from cisim.analysis.statistics import Interval
-from cisim.report.words import caption, comparison_headline, question
+from cisim.report.words import caption, comparison_headline, number, question, sentence
 
 
 def results(description, overrides):
@@ -98,18 +98,18 @@ def test_the_backbone_decision_numbers_are_not_called_clear():
     assert "one clearly better" not in text and "did best" not in text and "a clear gain" not in text
     assert "No design did clearly better than no_backbone." in text
     assert (
-        "Half_backbone did better on average, +0.003 (95 % bootstrap (BCa) interval +0.001 to +0.007 over 20 "
+        "half_backbone did better on average, +0.003 (95 % bootstrap (BCa) interval +0.001 to +0.007 over 20 "
         "paired runs; Wilcoxon p = 0.426, uncorrected), but the difference is not distinguishable from zero at "
         "this number of replicates" in text
     )
-    assert "Full_backbone did better on average, +0.011" in text and "its interval includes zero" in text
+    assert "full_backbone did better on average, +0.011" in text and "its interval includes zero" in text
     assert "Each percentage point" not in text
-    assert "What each cost: Half_backbone cost 14% more" in text and ". Full_backbone cost 14% more" in text
+    assert "What each cost: half_backbone cost 14% more" in text and ". full_backbone cost 14% more" in text
 
     confirmed = step("half_backbone", 0.003, 0.001, 0.007, 0.002)
     text = " ".join(comparison_headline(designs([confirmed, full], [confirmed])))
     assert "half_backbone is the one clearly better than no_backbone" in text and "a clear gain" in text
-    assert "Full_backbone's mean was higher" in text and "its interval includes zero" in text
+    assert "full_backbone's mean was higher" in text and "its interval includes zero" in text
 
 
 def test_several_clear_gains_are_not_called_the_one():
@@ -123,5 +123,69 @@ def test_several_clear_gains_are_not_called_the_one():
 
 def test_the_sensitivity_caption_says_what_its_intervals_are():
     """The figure's whiskers are the index ± 1.96 bootstrap standard errors (SALib), not percentile intervals."""
-    text = caption("sensitivity", None, None)  # type: ignore[arg-type]  # the caption reads nothing from them
+    text = caption("sensitivity", arms_results(["design"]), None)
     assert "95 % interval (the index ± 1.96 standard errors of SALib's bootstrap resamples)" in text
+
+
+def arms_results(arms: list[str]) -> Results:
+    """Results holding one finished run per arm: enough for the words that depend on how many arms there are."""
+    frame = pd.DataFrame({"arm": arms, "status": "done", "final_outcome": 0.5})
+    return Results(Path("."), frame, {"experiment": {"baseline": arms[0]}, "arms": [{"name": a} for a in arms]}, {})
+
+
+def test_the_outcome_caption_describes_the_figure_drawn_for_that_many_arms():
+    """One arm: a level, no arms to tell apart; two: per-arm bands; three or more: differences from the baseline."""
+    one = caption("outcome", arms_results(["design"]), None)
+    two = caption("outcome", arms_results(["isolated", "collective"]), None)
+    three = caption("outcome", arms_results(["no_backbone", "half_backbone", "full_backbone"]), None)
+    assert "arms differ" not in one and "per arm" not in one and "band" in one
+    assert "per arm" in two and "bands do not overlap" in two
+    assert "minus no_backbone's" in three and "zero line" in three and "bands do not overlap" not in three
+
+
+def test_one_arm_captions_speak_of_the_outcome_not_an_advantage():
+    one = arms_results(["design"])
+    assert "per arm" not in caption("distribution", one, None) and "arms overlap" not in caption(
+        "distribution", one, None
+    )
+    assert "advantage" not in caption("factors", one, None)
+    assert "advantage" in caption("factors", arms_results(["isolated", "collective"]), None)
+
+
+@pytest.mark.parametrize(
+    ("method", "named", "unnamed"),
+    [
+        ("saltelli", "Sobol first-order", "Morris"),
+        ("morris", "Morris screening", "Sobol"),
+        ("rbd_fast", "RBD-FAST", "Sobol"),
+    ],
+)
+def test_the_sensitivity_caption_names_the_method_drawn_and_the_arm(method, named, unnamed):
+    indices = pd.DataFrame({"factor": ["problem.k"]})
+    indices.attrs.update(metric="final_outcome", arm="collective")
+    two = caption("sensitivity", arms_results(["isolated", "collective"]), None, (method, indices))
+    assert named in two and unnamed not in two
+    assert "under collective (one arm's outcome, not an advantage)" in two
+    assert "under collective" not in caption("sensitivity", arms_results(["collective"]), None, (method, indices))
+
+
+@pytest.mark.parametrize(
+    ("value", "signed", "shown"),
+    [
+        (-0.0004, True, "-0.0004"),
+        (0.0004, True, "+0.0004"),
+        (0.0, True, "+0.000"),
+        (-0.021, True, "-0.021"),
+        (0.00004, False, "4e-05"),
+        (1234.5, True, "+1,234"),
+    ],
+)
+def test_a_number_too_small_for_three_decimals_keeps_its_sign(value, signed, shown):
+    """A bound just below zero printed as -0.000 (or rounded to +0.000) reads as zero; it keeps one digit."""
+    assert number(value, signed=signed) == shown
+
+
+def test_the_report_keeps_arm_names_as_the_experiment_file_spells_them():
+    """A plain word opens a sentence capitalised; an identifier such as half_backbone is kept as written."""
+    assert sentence("collective") == "Collective"
+    assert sentence("half_backbone") == "half_backbone" and sentence("arm2") == "arm2"

@@ -6,6 +6,7 @@ The numbers only; ``cisim.report`` puts them into sentences.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,7 @@ EFFICIENCY_METRIC = "cost_effectiveness"
 #: The level below which a p counts as significant: a Holm-adjusted p in a table, and the uncorrected Wilcoxon p
 #: a difference needs, besides an interval that excludes zero, to be called clear (``Step.sure``).
 SIGNIFICANCE = 0.05
-#: Sobol indices whose 95 % half-width exceeds this are too uncertain to rank factors by.
+#: Sensitivity indices (Sobol or RBD-FAST) whose 95 % half-width exceeds this are too uncertain to rank factors by.
 WIDE_INDEX = 0.1
 
 
@@ -229,18 +230,24 @@ def cautions(
     if results.failed:
         notes.append(f"{results.failed} runs failed (see the manifest's failures); they are left out.")
     arms = results.done["arm"].nunique() if not results.done.empty else 0
-    if results.replicates < ENOUGH_PAIRS and (arms > 1 or contributions is not None):
+    if results.replicates < ENOUGH_PAIRS and arms > 1:
         notes.append(
             f"Only {results.replicates} replicates per design point: intervals and tests per design point are "
             f"rough (with fewer than 6 pairs Wilcoxon's test cannot reach p < 0.05 at all). Run {ENOUGH_PAIRS} or "
             "more replicates before relying on per-point differences."
+        )
+    elif results.replicates < ENOUGH_PAIRS and contributions is not None:  # one arm: no paired test to name
+        notes.append(
+            f"Only {results.replicates} replicates per design point: the attribution's bootstrap intervals over "
+            f"replicates are rough. Run {ENOUGH_PAIRS} or more replicates before relying on them."
         )
     for table in (key, comparisons):
         if (note := holm_caution(table)) is not None:
             notes.append(note)
     if key is not None and not key.empty:
         unclear = [
-            f"{label(row.metric)} ({row.arm} minus {row.baseline}: {_figure(row.ci_low)} to {_figure(row.ci_high)})"
+            f"{label(row.metric)} ({row.arm} minus {row.baseline}: "
+            f"{number(row.ci_low, signed=True)} to {number(row.ci_high, signed=True)})"
             for row in key.itertuples()
             if np.isfinite(row.ci_low) and row.ci_low <= 0 <= row.ci_high and not (row.ci_low == row.ci_high == 0)
         ]
@@ -290,7 +297,7 @@ def _disagreements(
         )
         words = (
             f"{label(row['metric'])} ({row['arm']} minus {row['baseline']}{f' at {point}' if point else ''}: "
-            f"{_figure(low)} to {_figure(high)}, p = {p:.2g})"
+            f"{number(low, signed=True)} to {number(high, signed=True)}, p = {p:.2g})"
         )
         interval_clear = low > 0 or high < 0
         if interval_clear and p >= level:
@@ -358,9 +365,19 @@ def holm_caution(table: pd.DataFrame | None, level: float = SIGNIFICANCE) -> str
     )
 
 
-def _figure(value: float) -> str:
-    """A signed figure for a caution: thousands as whole numbers, smaller values to three decimals."""
-    return f"{value:+,.0f}" if abs(value) >= 1000 else f"{value:+.3f}"
+def number(value: float, digits: int = 3, signed: bool = False) -> str:
+    """A number as cautions and the report show it: thousands as whole numbers, ``n/a`` when missing.
+
+    A value too small to show at ``digits`` decimals keeps its sign in one significant digit (-0.0004, not
+    -0.000 or +0.000): a bound just below zero must not read as zero or as a bound above it.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if value != 0 and round(value, digits) == 0:
+        return f"{value:+.1g}" if signed else f"{value:.1g}"
+    if abs(value) >= 1000:
+        return f"{value:+,.0f}" if signed else f"{value:,.0f}"
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
 def _sensitivity_cautions(method: str, indices: pd.DataFrame) -> list[str]:

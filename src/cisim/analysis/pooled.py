@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cisim.analysis.results import Results, factor_columns
+from cisim.analysis.results import Results, default_baseline, factor_columns
 from cisim.analysis.statistics import CONFIDENCE, mean_interval, t_critical, t_test_p, ties_below_tolerance, within
 from cisim.model.outputs import bounds
 
@@ -102,7 +102,7 @@ def point_advantages(
         arm, baseline = arms[0], None
         values = frame.groupby(keys, sort=True)[metric].mean().rename("advantage")
         return values.reset_index(), arm, baseline
-    baseline = baseline or results.baseline or ("isolated" if "isolated" in arms else arms[0])
+    baseline = baseline or results.baseline or default_baseline(arms)
     arm = arm or max(
         (a for a in arms if a != baseline),
         key=lambda a: frame.loc[frame["arm"] == a, metric].mean(),

@@ -26,6 +26,14 @@ DYNAMICS_BEFORE_THE_PARAMETER = "built"
 DYNAMICS = "conditions.dynamics"
 
 
+def default_baseline(arms: list[str]) -> str:
+    """The arm others are compared with when neither the experiment nor the command names one.
+
+    ``isolated`` when the results hold it, else the first arm: one rule for tables, figures and the report.
+    """
+    return "isolated" if "isolated" in arms else arms[0]
+
+
 class ResultsError(ValueError):
     """A folder cannot be read as a sweep's results; the message names the folder and what is wrong."""
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from cisim.analysis.results import DESIGN_COLUMNS, factor_columns
+from cisim.analysis.results import DESIGN_COLUMNS, default_baseline, factor_columns
 from cisim.analysis.statistics import CONFIDENCE, RESAMPLES, holm, mean_interval, paired_statistics, within
 from cisim.model.outputs import RUN_SUMMARIES, bounds, label
 
@@ -108,7 +108,7 @@ def paired_comparisons(
     metrics = metrics_in(frame, metrics)
     frame = _done(frame)
     arms = list(dict.fromkeys(frame["arm"]))
-    baseline = baseline or ("isolated" if "isolated" in arms else arms[0])
+    baseline = baseline or default_baseline(arms)
     if baseline not in arms:
         raise KeyError(f"no arm {baseline!r} in these results; arms are {', '.join(arms)}")
     design = ["scenario", *factor_columns(frame)]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cisim.analysis.attribution import AttributionError, attribute
-from cisim.analysis.findings import cautions
+from cisim.analysis.findings import WIDE_INDEX, cautions
 from cisim.analysis.results import Results, ResultsError
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.tables import METRICS, describe, metrics_in, paired_comparisons
@@ -231,10 +231,6 @@ def analyze(
     _cautions(cautions(loaded, comparisons=comparisons))
 
 
-#: RBD-FAST intervals wider than this (half-width) are too rough to rank factors by.
-ROUGH_INDEX = 0.2
-
-
 def _pooled_text(answer: Pooled, replicates: int) -> str:
     """The pooled answer of a sampled design as lines for the terminal (well under a screenful per factor)."""
     what = label(answer.metric)
@@ -268,13 +264,13 @@ def _pooled_text(answer: Pooled, replicates: int) -> str:
             lines.append(f"    {row.low:>8.3g} to {row.high:<8.3g} {row.advantage:+.3f} {ci:>17} ({row.n})")
     notes = []
     if answer.indices is not None:
-        lines += ["", "sensitivity on any sample: RBD-FAST first-order index (share of variance, 95 % CI)"]
+        lines += ["", f"sensitivity of the {subject}: RBD-FAST first-order index (share of variance, 95 % CI)"]
         for row in answer.indices.sort_values("S1", ascending=False).itertuples():
             lines.append(f"  {row.factor:<{width}}  {row.S1:+.2f} [{row.S1_ci_low:+.2f}, {row.S1_ci_high:+.2f}]")
-        rough = answer.indices[(answer.indices["S1_ci_high"] - answer.indices["S1_ci_low"]) / 2 > ROUGH_INDEX]
+        rough = answer.indices[(answer.indices["S1_ci_high"] - answer.indices["S1_ci_low"]) / 2 > WIDE_INDEX]
         if len(rough):
             notes.append(
-                f"the RBD-FAST intervals of {', '.join(rough['factor'])} are wider than ±{ROUGH_INDEX}: too few points "
+                f"the RBD-FAST intervals of {', '.join(rough['factor'])} are wider than ±{WIDE_INDEX}: too few points "
                 "to rank these factors by it; sample more points"
             )
     if model.attrs["r2"] < 0.5:
@@ -355,7 +351,9 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
     sensitivity_bars(indices, method, folder)
     click.echo(f"condition dynamics: {indices.attrs['dynamics']} (arm {indices.attrs['arm']})")
     name = {"saltelli": "Sobol indices", "morris": "Morris screening", "rbd_fast": "RBD-FAST first-order indices"}
-    click.echo(f"{name[method]} of {label(metric)}:\n")
+    arms = loaded.done["arm"].nunique()
+    under = f" under {indices.attrs['arm']}" + (" (one arm's outcome; --arm chooses another)" if arms > 1 else "")
+    click.echo(f"{name[method]} of the {label(metric)}{under}:\n")
     click.echo(_show(indices))
     click.echo(f"\nwrote {folder / 'sensitivity.csv'} and {folder / 'sensitivity.png'}")
     _cautions(cautions(loaded, sensitivity=(method, indices)))
@@ -377,7 +375,8 @@ def plot(results: Path, kinds: tuple[str, ...], out: Path | None, force: bool) -
 
     Kinds: outcome over time, distributions, advantage heatmap, cost-effectiveness, duplication and gaps,
     condition levels, attribution and sensitivity bars. Without --kind, every kind the results allow is drawn
-    and the others are named in one line; a kind asked for with --kind that they do not allow is explained.
+    and the others are named in one line; a kind asked for with --kind that they do not allow is explained,
+    and the command exits with status 1 (after writing the kinds it could draw).
     """
     loaded = _load(results)
     folder = _folder(results, out, force)
@@ -394,6 +393,8 @@ def plot(results: Path, kinds: tuple[str, ...], out: Path | None, force: bool) -
     if kinds:  # asked for by name: say why each was not drawn
         for kind, reason in skipped.items():
             click.echo(f"skipped {kind}: {reason}", err=True)
+        if skipped:  # a script that asked for a figure learns it is not there; what was drawn stays written
+            raise click.exceptions.Exit(1)
     elif skipped:
         click.echo(f"not drawn (these results do not allow them): {', '.join(skipped)}; --kind NAME says why", err=True)
 

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.patches import Rectangle
 
 from cisim.analysis.attribution import AttributionError, attribute
-from cisim.analysis.results import Results, factor_columns
+from cisim.analysis.results import Results, default_baseline, factor_columns
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.statistics import CONFIDENCE, RESAMPLES, mean_intervals
 from cisim.files import replacing
@@ -77,7 +77,7 @@ def outcome_over_time(
     arms = _arms(series)
     name = f"{column}_over_time" if column != "community_outcome" else "outcome_over_time"
     if len(arms) >= 3:
-        return _differences_over_time(series, out, column, arms, baseline or _baseline(arms), name)
+        return _differences_over_time(series, out, column, arms, baseline or default_baseline(arms), name)
     fig, ax = plt.subplots(figsize=(10, 5.5), constrained_layout=True)
     for arm in arms:
         part = series[series["arm"] == arm].groupby("step")[column]
@@ -89,10 +89,6 @@ def outcome_over_time(
     ax.legend(loc="best")
     ax.grid(alpha=0.3)
     return _save(fig, out, name)
-
-
-def _baseline(arms: list[str]) -> str:
-    return "isolated" if "isolated" in arms else arms[0]
 
 
 def _differences_over_time(
@@ -385,7 +381,8 @@ def advantage_by_factor(
         ax.set_ylabel(what if answer.baseline is None else f"advantage in {label(metric)}")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=3, frameon=False)
-    fig.suptitle(f"{what}: {label(metric)} along each factor ({len(points)} points, R² {answer.r2:.2f})")
+    subject = label(metric) if answer.baseline is None else f"{what}: {label(metric)}"
+    fig.suptitle(f"{subject} along each factor ({len(points)} points, R² {answer.r2:.2f})")
     return _save(fig, out, "advantage_by_factor")
 
 
@@ -456,7 +453,8 @@ def sensitivity_bars(indices: pd.DataFrame, method: str, out: Path) -> list[Path
             "morris": "mean absolute elementary effect",
             "rbd_fast": "share of variance (first-order index, estimated by RBD-FAST)",
         }.get(method, "share of variance (Sobol index)"),
-        title=f"global sensitivity of the {label(indices.attrs.get('metric', 'final_outcome'))}",
+        title=f"global sensitivity of the {label(indices.attrs.get('metric', 'final_outcome'))}"
+        + (f" under {indices.attrs['arm']}" if indices.attrs.get("arm") else ""),
     )
     fig.legend(loc="outside lower center", ncols=len(columns) + 1, frameon=False)  # never over a bar
     ax.grid(alpha=0.3, axis="x")
@@ -507,7 +505,7 @@ def plot_all(
         "outcome": lambda: outcome_over_time(results.series, out, baseline=baseline),
         "distribution": lambda: distribution(frame, out),
         "heatmap": lambda: advantage_heatmap(
-            frame, out, baseline=baseline or _baseline(_arms(frame)), sampled=tuple(sampled)
+            frame, out, baseline=baseline or default_baseline(_arms(frame)), sampled=tuple(sampled)
         ),
         "factors": lambda: advantage_by_factor(results, out, baseline=baseline),
         "cost": lambda: cost_effectiveness(frame, out),

@@ -136,7 +136,10 @@ def build_report(results: Results | str | Path, baseline: str | None = None) -> 
     notes = cautions(results, key, contributions, indices)
     if is_sampled(results):
         with contextlib.suppress(PooledError):  # too few points to pool: the design's own tables stand
-            answer += words.pooled_sentences(pooled(results, baseline=None if lead is None else lead.baseline))
+            answer += words.pooled_sentences(
+                pooled(results, baseline=None if lead is None else lead.baseline),
+                sampled=bool(manifest.get("sample")),
+            )
     answer.append(html.escape(words.dynamics_sentence(results)))
     if notes:
         answer.append(f'Read the <a href="#warnings">{len(notes)} caution(s)</a> below before quoting these numbers.')
@@ -241,7 +244,7 @@ def _figures(
         ):
             if path.suffix == ".png":
                 kind = KIND_OF_STEM.get(path.stem, path.stem)
-                parts.append(_figure(path, words.caption(kind, results, lead)))
+                parts.append(_figure(path, words.caption(kind, results, lead, indices)))
     if skipped:
         items = "".join(f"<li>{html.escape(reason)}</li>" for reason in skipped)
         parts.append(f"<p class='note'>Figures these results do not allow:</p><ul class='note'>{items}</ul>")

@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from cisim.analysis.findings import SIGNIFICANCE, Headline, Step
+from cisim.analysis.findings import SIGNIFICANCE, Headline, Step, number
 from cisim.analysis.pooled import Pooled
-from cisim.analysis.results import Results
+from cisim.analysis.results import Results, default_baseline
 from cisim.analysis.statistics import Interval
 from cisim.model.outputs import label
 
@@ -26,15 +26,6 @@ DYNAMICS_MEANING = {
     "fixed": "every condition is held at the level given for the whole run",
     "built": "conditions start at the levels given, the backbone's roles raise them, and they erode without one",
 }
-
-
-def number(value: float, digits: int = 3, signed: bool = False) -> str:
-    """A number as the report shows it: thousands separated, ``n/a`` when missing."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if abs(value) >= 1000:
-        return f"{value:+,.0f}" if signed else f"{value:,.0f}"
-    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
 def p_text(p: float) -> str:
@@ -54,8 +45,12 @@ def p_value(p: float) -> str:
 
 
 def sentence(text: str) -> str:
-    """``text`` with its first letter capitalised, to open a sentence (arm names are lower case)."""
-    return text[:1].upper() + text[1:]
+    """``text`` with its first letter capitalised, to open a sentence.
+
+    Only a plain word is capitalised (``collective`` opens as "Collective"); a name written as an identifier
+    (``half_backbone``, ``arm2``) is kept as the experiment file spells it, so the reader can find it there.
+    """
+    return text[:1].upper() + text[1:] if text.isalpha() and text.islower() else text
 
 
 def where(point: dict[str, Any]) -> str:
@@ -292,8 +287,11 @@ def _designs_headline(h: Headline) -> list[str]:
     return paragraphs
 
 
-def pooled_sentences(answer: Pooled) -> list[str]:
-    """A sampled design's pooled answer in words (HTML-safe): the mean advantage and what moves it."""
+def pooled_sentences(answer: Pooled, sampled: bool = True) -> list[str]:
+    """A design's pooled answer in words (HTML-safe): the mean advantage (or outcome) and what moves it.
+
+    ``sampled`` says whether the factors were sampled from ranges, or varied over a grid.
+    """
     what = label(answer.metric)
     subject = (
         f"the {what} under {escape(answer.arm)}"
@@ -303,9 +301,11 @@ def pooled_sentences(answer: Pooled) -> list[str]:
     mean, low, high = answer.overall
     model = answer.model.assign(size=answer.model["effect"].abs()).sort_values("size", ascending=False)
     clear = model[(model["ci_low"] > 0) | (model["ci_high"] < 0)]
+    signed = answer.baseline is not None  # a difference is signed; one arm's outcome is a level
+    ranges = "sampled ranges" if sampled else "ranges the design varies"
     text = (
-        f"Pooled over all {len(answer.points)} design points, {subject} averaged {number(mean, signed=True)} "
-        f"(95 % t-interval {number(low, signed=True)} to {number(high, signed=True)} over the points)."
+        f"Pooled over all {len(answer.points)} design points, {subject} averaged {number(mean, signed=signed)} "
+        f"(95 % t-interval {number(low, signed=signed)} to {number(high, signed=signed)} over the points)."
     )
     if len(clear):
         moves = "; ".join(
@@ -314,11 +314,13 @@ def pooled_sentences(answer: Pooled) -> list[str]:
             f"{number(row.ci_high, signed=True)})"
             for row in clear.itertuples()
         )
-        text += f" Along the sampled ranges, {moves}."
+        text += f" Along the {ranges}, {moves}."
     else:
-        text += " No factor moves it detectably along its sampled range (every slope's interval includes zero)."
+        text += f" No factor moves it detectably along the {ranges} (every slope's interval includes zero)."
     text += f" The straight-line model explains {max(answer.r2, 0):.0%} of the variation between points (R²)" + (
-        "; the figure of the advantage along each factor shows the rest." if answer.r2 < 0.5 else "."
+        f"; the figure of the {'advantage' if signed else label(answer.metric)} along each factor shows the rest."
+        if answer.r2 < 0.5
+        else "."
     )
     return [text]
 
@@ -392,19 +394,44 @@ def plain_headline(results: Results) -> list[str]:
     ]
 
 
-def caption(kind: str, results: Results, headline: Headline | None) -> str:
-    """One or two sentences saying what a figure shows and what to notice in it."""
+def caption(
+    kind: str, results: Results, headline: Headline | None, indices: tuple[str, pd.DataFrame] | None = None
+) -> str:
+    """One or two sentences saying what a figure shows and what to notice in it.
+
+    The words follow what the figure draws for these results: one arm or several, each design's difference
+    from the baseline when there are three arms or more, the sensitivity method the sample allowed.
+    """
+    arms = list(dict.fromkeys(results.done["arm"])) if not results.done.empty else []
     gap = ""
     if headline is not None:
         ends = number(headline.difference.estimate, signed=True)
         gap = f" Here {headline.arm} ends {ends} against {headline.baseline}."
     if kind == "outcome":
+        if len(arms) >= 3:
+            baseline = headline.baseline if headline is not None else results.baseline or default_baseline(arms)
+            return (
+                f"Each design's community outcome minus {baseline}'s over time, paired run by run (mean, 95 % "
+                "band), pooled over design points; the line at 0 is no difference. Where a band clears the zero "
+                f"line that design differs from {baseline}; notice when each gap opens and whether it is still "
+                "growing at the end." + gap
+            )
+        if len(arms) == 1:
+            return (
+                "Mean community outcome over time, with its 95 % band, pooled over design points. Notice how fast "
+                "it rises and whether it is still rising at the end."
+            )
         return (
             "Mean community outcome over time per arm, with 95 % bands, pooled over design points. Where the bands "
             "do not overlap the arms differ; notice when the gap opens and whether it is still growing at the end."
             + gap
         )
     if kind == "distribution":
+        if len(arms) == 1:
+            return (
+                f"The {label('final_outcome')} of every run; the box holds the middle half of the runs. Notice how "
+                "widely runs of the same design end apart."
+            )
         return (
             f"The {label('final_outcome')} of every run, per arm; boxes hold the middle half of the runs. Notice "
             "how far the arms overlap, not only where their middles lie." + gap
@@ -417,8 +444,15 @@ def caption(kind: str, results: Results, headline: Headline | None) -> str:
             "Notice where the advantage is largest and where it vanishes: that is where the design matters."
         )
     if kind == "factors":
+        if len(arms) == 1:
+            return (
+                f"The {label('final_outcome')} at every design point (dots) against each factor, with the mean of "
+                "each fifth of the points (95 % interval) and the least-squares line. Notice which factor's line "
+                "climbs or falls beyond the spread of the dots: that factor moves the outcome; a flat line over "
+                "scattered dots does not."
+            )
         return (
-            "The advantage at every design point (dots) against each sampled factor, with the mean of each fifth of "
+            "The advantage at every design point (dots) against each factor, with the mean of each fifth of "
             "the points (95 % interval) and the least-squares line. Notice which factor's line climbs or falls "
             "beyond the spread of the dots: that factor moves the advantage; a flat line over scattered dots does not."
         )
@@ -446,10 +480,34 @@ def caption(kind: str, results: Results, headline: Headline | None) -> str:
             "zero cannot be told from no contribution."
         )
     if kind == "sensitivity":
-        return (
-            "Sobol first-order (the factor alone) and total (with its interactions) indices, or Morris mu* for a "
-            "screening design, each with its 95 % interval (the index ± 1.96 standard errors of SALib's bootstrap "
-            "resamples). A large gap between first-order and total means the factor "
-            "works through interactions; negative values or intervals crossing zero mean too few samples."
-        )
+        return sensitivity_caption(indices, len(arms))
     return kind.replace("_", " ")
+
+
+def sensitivity_caption(indices: tuple[str, pd.DataFrame] | None, arms: int = 1) -> str:
+    """What the sensitivity figure shows: the method the sample allowed, of which outcome, under which arm."""
+    method, table = indices if indices is not None else ("saltelli", pd.DataFrame())
+    metric = label(table.attrs.get("metric", "final_outcome"))
+    arm = table.attrs.get("arm")
+    of = f"the {metric}"
+    if arm and arms > 1:
+        of += f" under {escape(str(arm))} (one arm's outcome, not an advantage)"
+    whiskers = "the index ± 1.96 standard errors of SALib's bootstrap resamples"
+    if method == "morris":
+        return (
+            f"Morris screening of {of}: each factor's mean absolute elementary effect (mu*) with its 95 % interval "
+            f"({whiskers}). It ranks factors by how much moving each one moves the outcome; it is not a share of "
+            "variance, and intervals reaching zero mean too few trajectories to tell."
+        )
+    if method == "rbd_fast":
+        return (
+            f"RBD-FAST first-order indices of {of}: the share of its variance between design points that each "
+            f"factor explains alone, with its 95 % interval ({whiskers}). It gives no total index, so interactions "
+            "are not shown; intervals crossing zero, or wider than the gaps between factors, mean too few design "
+            "points to rank them."
+        )
+    return (
+        f"Sobol first-order (the factor alone) and total (with its interactions) indices of {of}, each with its "
+        f"95 % interval ({whiskers}). A large gap between first-order and total means the factor works through "
+        "interactions; negative values or intervals crossing zero mean too few samples."
+    )
