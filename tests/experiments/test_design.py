@@ -79,6 +79,16 @@ def test_sampled_and_grid_factors_cross(experiment_file):
 BAD = [
     ("unknown top-level field", "replicate = 3\n", "unknown field 'replicate' (did you mean 'replicates'?)"),
     (
+        "another tool's name for factors",
+        '[grid]\n"problem.k" = [0, 4]\n',
+        "unknown field 'grid' (cisim calls it 'factors')",
+    ),
+    (
+        "another tool's name for replicates",
+        "iterations = 3\n",
+        "unknown field 'iterations' (cisim calls it 'replicates')",
+    ),
+    (
         "replicates not whole",
         ("replicates = 3", "replicates = 2.5"),
         "field 'replicates' = 2.5: expected a whole number of at least 1",

@@ -409,10 +409,27 @@ def _checked(parameter: Parameter, table: dict[str, Any], where: str, problems: 
     return checked
 
 
+#: What other tools call an experiment file's fields (Mesa's batch_run, NetLogo's BehaviorSpace, grid
+#: searches), for a file written from habit: the unknown field is named with the field cisim reads instead.
+OTHER_NAMES = {
+    "grid": "factors",
+    "parameters": "factors",
+    "variable_parameters": "factors",
+    "params": "factors",
+    "iterations": "replicates",
+    "repetitions": "replicates",
+    "max_steps": "steps",
+    "scenario": "scenarios",
+    "seeds": "seed",
+}
+
+
 def _unknown(table: dict[str, Any], known: dict[str, Parameter], prefix: str, where: str, problems: list[str]) -> None:
     for key in table:
         if key not in known:
-            problems.append(f"{where}: unknown field '{prefix}{key}'{suggest(str(key), known)}")
+            other = OTHER_NAMES.get(str(key)) if not prefix else None
+            hint = f" (cisim calls it '{other}')" if other in known else suggest(str(key), known)
+            problems.append(f"{where}: unknown field '{prefix}{key}'{hint}")
 
 
 def _table(data: dict[str, Any], key: str, where: str, problems: list[str]) -> dict[str, Any]:
