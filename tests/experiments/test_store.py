@@ -209,3 +209,28 @@ def test_many_kills_and_resumes_give_the_files_of_an_uninterrupted_sweep(experim
     assert result_files(folder) == result_files(uninterrupted)
     assert len(load_results(folder, incomplete="error")) == 48
     assert passed == CYCLES
+
+
+def test_the_suggested_resume_repeats_the_options_the_sweep_started_with_and_works_from_anywhere(
+    experiment_file, tmp_path, monkeypatch
+):
+    """A sweep started with --replicates, --steps and --set must be resumed with them: the hint says them all."""
+    import shlex
+
+    folder = tmp_path / "out"
+    options = ["--replicates", "2", "--steps", "3", "--set", "organizations.budget=50"]
+    started = CliRunner().invoke(
+        main, ["sweep", str(experiment_file), "--out", str(folder), "--executor", "serial", "--quiet", *options]
+    )
+    assert started.exit_code == 0, started.output
+    lines = (folder / "status.jsonl").read_text().splitlines()
+    (folder / "status.jsonl").write_text("\n".join(lines[:-1]) + "\n")  # as if stopped before the last block
+    monkeypatch.chdir(tmp_path / "scenarios")  # another folder than the one the sweep started in
+    with pytest.warns(IncompleteResultsWarning) as caught:
+        load_results(folder)
+    command = str(caught[0].message).split("complete them with `")[1].split("`")[0]
+    words = shlex.split(command)
+    assert words[:3] == ["cisim", "sweep", str(experiment_file)] and words[-3:] == ["--out", str(folder), "--resume"]
+    assert " ".join(options) in " ".join(words)
+    resumed = CliRunner().invoke(main, [*words[1:], "--executor", "serial", "--quiet"])
+    assert resumed.exit_code == 0 and "ran now" in resumed.output, resumed.output

@@ -25,6 +25,7 @@ import io
 import json
 import os
 import platform
+import shlex
 import sys
 import warnings
 from collections import defaultdict
@@ -278,10 +279,7 @@ def read_design(folder: Path, manifest: dict[str, Any] | None) -> pd.DataFrame:
 
 def _rebuild(folder: Path) -> str:
     """What to do about a damaged manifest or design: the resume that rebuilds it from the experiment file."""
-    return (
-        f"rebuild it from the experiment file with `cisim sweep {_experiment_path(folder)} --out {folder} --resume` "
-        "(finished runs are kept)"
-    )
+    return f"rebuild it from the experiment file with `{resume_command(folder)}` (finished runs are kept)"
 
 
 def table_frame(table: str, parts: list[Any]) -> pd.DataFrame:
@@ -417,10 +415,9 @@ def incomplete_message(folder: Path, runs: int, missing: int, damaged: dict[int,
         text += f", damaged on disk: {shown}{more}"
     else:
         text += " (the sweep is still running, or was stopped)"
-    experiment = _experiment_path(folder)
     return (
         f"{text}. The results are incomplete: complete them with "
-        f"`cisim sweep {experiment} --out {folder} --resume`, which reruns only what is missing or damaged."
+        f"`{resume_command(folder)}`, which reruns only what is missing or damaged."
     )
 
 
@@ -428,9 +425,40 @@ def _whole_or(value: Any, default: int) -> int:
     return value if _whole(value) and value > 0 else default
 
 
-def _experiment_path(folder: Path) -> str:
+def resume_command(folder: Path) -> str:
+    """The command that continues the sweep (or comparison) in ``folder``, as the manifest recorded it.
+
+    A resume must repeat the options the sweep started with (``--replicates``, ``--steps``, every ``--set``;
+    a comparison's ``--seed`` and ``--arm`` too), so they are written out; paths are absolute, so the
+    command works from any folder.
+    """
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        return str(manifest["experiment"]["path"])
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
-        return "EXPERIMENT"
+        experiment = manifest["experiment"]
+        options = manifest.get("options") or {}
+        source = str(experiment["path"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return f"cisim sweep EXPERIMENT --out {shlex.quote(str(folder.absolute()))} --resume"
+    compare = "arm" in options and "seed" in options  # what cisim compare records besides a sweep's options
+    if compare:  # a comparison records its scenario's file as the experiment's
+        words = ["cisim", "compare", _where(source)]
+        arms = str(options["arm"]).split(" vs ")
+        if len(arms) == 2:
+            words += ["--arm", arms[1]]
+        words += ["--seed", str(options["seed"])]
+    else:
+        words = ["cisim", "sweep", _where(source)]
+    if options.get("replicates") is not None:
+        words += ["--replicates", str(options["replicates"])]
+    if options.get("steps") is not None:
+        words += ["--steps", str(options["steps"])]
+    for override in options.get("overrides") or []:
+        words += ["--set", str(override)]
+    words += ["--out", str(folder.absolute()), "--resume"]
+    return shlex.join(words)
+
+
+def _where(source: str) -> str:
+    """A recorded file as a path that works from any folder (a relative one is taken from where it still is)."""
+    path = Path(source)
+    return str(path.absolute()) if not path.is_absolute() and path.exists() else source
