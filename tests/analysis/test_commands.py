@@ -288,3 +288,55 @@ def test_a_sweep_with_no_finished_run_yet_is_a_user_error_and_its_report_says_so
     for command in ("analyze", "attribute", "sensitivity", "plot", "report"):
         assert "no finished runs yet (24 in the design)" in refused(command, folder)
     assert "No finished runs yet" in build_report(folder)
+
+
+TWO_SCENARIOS = """name = "two_bases"
+description = "a 3 x 4 grid on two base scenarios"
+scenarios = ["small", "small_b"]
+seed = 11
+replicates = 2
+[arms.isolated]
+preset = "isolated"
+[arms.collective]
+preset = "collective"
+[factors]
+"problem.k" = [0, 2, 4]
+"organizations.n_organizations" = [3, 4, 5, 6]
+"""
+
+
+@pytest.fixture(scope="module")
+def two_bases(tmp_path_factory):
+    """A 12-point grid swept on two base scenarios (24 scenario-points): too few design points to pool."""
+    from cisim.experiments.design import load_experiment
+    from cisim.experiments.sweep import run_sweep
+    from tests.experiments.conftest import SMALL
+
+    root = tmp_path_factory.mktemp("two_bases")
+    (root / "scenarios").mkdir()
+    (root / "scenarios" / "small.toml").write_text(SMALL)
+    (root / "scenarios" / "small_b.toml").write_text(SMALL.replace('"small"', '"small_b"') + "[costs]\n")
+    (root / "experiments").mkdir()
+    (root / "experiments" / "two.toml").write_text(TWO_SCENARIOS)
+    run_sweep(load_experiment(root / "experiments" / "two.toml"), root / "out", executor="serial")
+    return root / "out"
+
+
+def test_analyze_tables_say_which_base_scenario_each_row_is(two_bases, tmp_path):
+    """With two base scenarios the same design point appears twice: each printed row names its scenario."""
+    result = CliRunner().invoke(main, ["analyze", str(two_bases), "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if " collective " in line and "final_outcome" in line]
+    assert rows and all(("small_b" in row) or (" small " in f" {row} ") for row in rows)
+    assert any("small_b" in row for row in rows)
+
+
+def test_sensitivity_and_the_pooled_answer_count_design_points_not_scenario_points(two_bases, tmp_path):
+    """12 design points on two scenarios are 12 points of the sample, fewer than the 20 indices need."""
+    from cisim.analysis.pooled import PooledError, pooled
+    from cisim.analysis.results import Results
+
+    result = CliRunner().invoke(main, ["sensitivity", str(two_bases), "--out", str(tmp_path / "s")])
+    assert result.exit_code == 2 and "12 design point(s)" in result.output, result.output
+    with pytest.raises(PooledError, match="12 design points"):
+        pooled(Results.load(two_bases))

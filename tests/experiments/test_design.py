@@ -166,3 +166,22 @@ def test_a_stop_rule_in_the_experiment_file_is_read(experiment_file):
     experiment_file.write_text(experiment_file.read_text() + "\n[stop]\noutcome_at_least = 0.95\npatience = 10\n")
     stop = load_experiment(experiment_file).stop
     assert (stop.outcome_at_least, stop.patience) == (0.95, 10)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("problem.k=3", "--set problem.k=3: problem.k is varied by"),
+        ("conditions.backbone=0.5", "every arm of"),
+    ],
+)
+def test_a_set_no_run_would_use_is_refused(experiment_file, override, message):
+    """--set on a factor, or on a condition every arm's preset sets, would never reach a run: refused, not ignored."""
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(experiment_file, overrides=[override])
+    assert any(message in p for p in caught.value.problems), caught.value.problems
+
+
+def test_a_set_that_reaches_runs_is_accepted(experiment_file):
+    experiment = load_experiment(experiment_file, overrides=["organizations.budget=50"])
+    assert all(s.values["organizations.budget"] == 50 for s in experiment.scenarios)

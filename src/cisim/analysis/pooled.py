@@ -52,6 +52,7 @@ class Pooled:
             ``p``, ``src`` (standardised coefficient); attrs ``r2``, ``r2_adjusted``, ``points``.
         bins: one row per factor and bin: ``low``, ``high``, ``advantage``, ``ci_low``, ``ci_high``, ``n``.
         indices: one row per factor: RBD-FAST ``S1`` with its interval (None when the advantage is constant).
+        scenarios: the base scenarios each design point's value is averaged over.
     """
 
     metric: str
@@ -62,6 +63,7 @@ class Pooled:
     model: pd.DataFrame
     bins: pd.DataFrame
     indices: pd.DataFrame | None
+    scenarios: int = 1
 
     @property
     def r2(self) -> float:
@@ -93,11 +95,15 @@ def is_sampled(results: Results) -> bool:
 def point_advantages(
     results: Results, metric: str = "final_outcome", baseline: str | None = None, arm: str | None = None
 ) -> tuple[pd.DataFrame, str, str | None]:
-    """Each design point's factors and mean advantage of ``arm`` over ``baseline`` (paired by replicate)."""
+    """Each design point's factors and mean advantage of ``arm`` over ``baseline`` (paired by replicate).
+
+    With several base scenarios a design point's value is its mean over them and their replicates: the
+    design's points are the sample, whatever number of scenarios each was run on.
+    """
     frame = results.done
     arms = [a for a in results.arms if a in set(frame["arm"])]
     factors = numeric_factors(frame)
-    keys = ["scenario", "point", *factors]
+    keys = ["point", *factors]
     if len(arms) == 1:
         arm, baseline = arms[0], None
         values = frame.groupby(keys, sort=True)[metric].mean().rename("advantage")
@@ -108,7 +114,7 @@ def point_advantages(
         key=lambda a: frame.loc[frame["arm"] == a, metric].mean(),
     )
     pivot = frame[frame["arm"].isin([baseline, arm])].pivot_table(
-        index=[*keys, "replicate"], columns="arm", values=metric, aggfunc="first"
+        index=["scenario", *keys, "replicate"], columns="arm", values=metric, aggfunc="first"
     )
     pivot = pivot.dropna()
     scale = float(np.abs(pivot.to_numpy(dtype=float)).max()) if len(pivot) else 1.0
@@ -159,6 +165,7 @@ def pooled(
         model=regression(points, factors, confidence),
         bins=bins,
         indices=fast_indices(points, factors, seed),
+        scenarios=int(results.done["scenario"].nunique()),
     )
 
 

@@ -76,7 +76,8 @@ def _any_sample(results: Results, metric: str, arm: str) -> pd.DataFrame:
 
     frame = results.done[results.done["arm"] == arm]
     factors = numeric_factors(frame)
-    points = frame.groupby(["scenario", "point", *factors], sort=True)[metric].mean().rename("advantage")
+    # A design point's value is its mean over replicates and base scenarios: the sample is the design's points.
+    points = frame.groupby(["point", *factors], sort=True)[metric].mean().rename("advantage")
     if not factors or len(points) < MIN_POINTS:
         raise SensitivityError(
             f"{results.folder}: {len(points)} design point(s) over {len(factors)} numeric factor(s); sensitivity "

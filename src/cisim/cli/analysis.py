@@ -207,19 +207,25 @@ def analyze(
                 _write_csv(answer.indices, folder / "pooled_sensitivity.csv")
                 written.append("pooled_sensitivity.csv")
     show = per_point or not sampled
+    several = frame["scenario"].nunique() > 1  # rows of two base scenarios must say which is which
     summary = describe(frame, chosen)
     _write_csv(summary, folder / "describe.csv")
     written.append("describe.csv")
     if show:
         click.echo("per arm and factor level (mean, median, 95 % CI):\n")
-        click.echo(_show(summary.drop(columns=["scenario"])))
+        click.echo(_show(summary if several else summary.drop(columns=["scenario"])))
     comparisons = None
     if frame["arm"].nunique() > 1:
         comparisons = paired_comparisons(frame, baseline, chosen)
         _write_csv(comparisons, folder / "comparisons.csv")
         written.append("comparisons.csv")
         if show:
-            columns = [c for c in comparisons.columns if c not in ("scenario", "baseline", "baseline_mean", "arm_mean")]
+            hidden = (
+                ("baseline", "baseline_mean", "arm_mean")
+                if several
+                else ("scenario", "baseline", "baseline_mean", "arm_mean")
+            )
+            columns = [c for c in comparisons.columns if c not in hidden]
             click.echo(
                 f"\npaired differences against '{comparisons['baseline'].iloc[0]}' "
                 "(bootstrap 95 % CI, Wilcoxon p with Holm's correction, effect sizes):\n"
@@ -242,7 +248,8 @@ def _pooled_text(answer: Pooled, replicates: int) -> str:
     model = answer.model
     lines = [
         f"pooled answer: {subject}, over {len(answer.points):,} design points "
-        f"(each the mean of {replicates} paired replicate{'s' if replicates != 1 else ''})",
+        f"(each the mean of {replicates} paired replicate{'s' if replicates != 1 else ''}"
+        + (f" in each of {answer.scenarios} base scenarios)" if answer.scenarios > 1 else ")"),
         f"  mean over the points: {mean:+.3f} (95 % CI {low:+.3f} to {high:+.3f})",
         "",
         f"how it moves with each factor: least squares over the points, R² {model.attrs['r2']:.2f} "

@@ -32,7 +32,7 @@ from cisim.scenarios.scenario import (
     show_value,
     suggest,
 )
-from cisim.scenarios.schema import BY_KEY, Parameter
+from cisim.scenarios.schema import BY_KEY, CONDITIONS, Parameter
 
 SAMPLING_METHODS = ("lhs", "sobol", "montecarlo", "saltelli", "morris")
 DEFAULT_ARMS = {"isolated": {"preset": "isolated"}, "collective": {"preset": "collective"}}
@@ -348,6 +348,7 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
             "expected each parameter either on the grid [factors] or sampled [sample.ranges], not both"
         )
     _check_scenario_names(scenarios, where, problems)
+    _check_unused_overrides(options["overrides"], factors, sample, arms, where, problems)
     outputs = _table(data, "outputs", where, problems)
     _unknown(outputs, OUTPUT_FIELDS, "outputs.", where, problems)
     series, agents, block_size = (_checked(OUTPUT_FIELDS[k], outputs, where, problems) for k in OUTPUT_FIELDS)
@@ -407,6 +408,40 @@ def _checked(parameter: Parameter, table: dict[str, Any], where: str, problems: 
         problems.append(f"{where}: field '{_label(parameter)}' = {show_value(value)}: {problem}")
         return parameter.default
     return checked
+
+
+def _check_unused_overrides(
+    overrides: list[str],
+    factors: dict[str, Any],
+    sample: dict[str, Any] | None,
+    arms: list[Arm],
+    where: str,
+    problems: list[str],
+) -> None:
+    """A ``--set`` no run would use is refused: the design or every arm sets that parameter after it.
+
+    ``--set`` changes the base scenarios; each arm's preset and overrides and then the design's factors
+    are applied on top, so a value the design varies, or a condition every arm sets, never reaches a run,
+    and a report that quoted it would say the runs used it.
+    """
+    sampled = (sample or {}).get("ranges", {})
+    for override in overrides:
+        key = str(override).split("=", 1)[0].strip()
+        if key in factors or key in sampled:
+            table = "[factors]" if key in factors else "[sample.ranges]"
+            problems.append(
+                f"--set {override}: {key} is varied by {where} ({table}), whose values replace it at every design "
+                f"point, so no run would use it; expected --set on a parameter the design does not vary, or the "
+                f"values changed in {table}"
+            )
+        elif key in {f"conditions.{c}" for c in CONDITIONS} and all(
+            arm.preset != "scenario" or key in arm.overrides for arm in arms
+        ):
+            problems.append(
+                f"--set {override}: every arm of {where} sets {key} itself (its preset or overrides: "
+                f"{', '.join(f'{arm.name} = {arm.preset}' for arm in arms)}), so no run would use it; expected a "
+                'condition level in the arms\' own tables, or an arm with preset = "scenario"'
+            )
 
 
 #: What other tools call an experiment file's fields (Mesa's batch_run, NetLogo's BehaviorSpace, grid

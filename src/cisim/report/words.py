@@ -304,7 +304,9 @@ def pooled_sentences(answer: Pooled, sampled: bool = True) -> list[str]:
     signed = answer.baseline is not None  # a difference is signed; one arm's outcome is a level
     ranges = "sampled ranges" if sampled else "ranges the design varies"
     text = (
-        f"Pooled over all {len(answer.points)} design points, {subject} averaged {number(mean, signed=signed)} "
+        f"Pooled over all {len(answer.points)} design points"
+        + (f" (each averaged over its {answer.scenarios} base scenarios)" if answer.scenarios > 1 else "")
+        + f", {subject} averaged {number(mean, signed=signed)} "
         f"(95 % t-interval {number(low, signed=signed)} to {number(high, signed=signed)} over the points)."
     )
     if len(clear):
