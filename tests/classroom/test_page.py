@@ -70,3 +70,36 @@ def test_a_moved_slider_waits_for_reset_and_a_pick_or_reset_clears_the_notice(pa
     picker = page.find(v.Select, label="Scenario").widget
     picker.v_model = next(name for name in picker.items if name != picker.v_model)
     assert notice(page) is None
+
+
+def classed(rendered, name):
+    """The lines of text on the page whose classes include ``name``, in order."""
+
+    def lines(widget):
+        children = getattr(widget, "children", None) or []
+        if isinstance(widget, v.Html) and name in (widget.class_ or "").split():
+            yield " ".join(child for child in children if isinstance(child, str))
+        for child in children:
+            if isinstance(child, ipywidgets.Widget):
+                yield from lines(child)
+
+    return list(lines(rendered.container))
+
+
+def seed_box(rendered):
+    return rendered.find(v.TextField, label="Seed (the same for both sides)").widget
+
+
+def test_text_that_is_no_seed_is_said_beside_the_seed_box_and_beside_reset(page):
+    """Both where the teacher looks: under the seed box and in the top panel by RESET, not below the fold."""
+    seed_box(page).v_model = "abc"
+    waiting = "Seed 'abc' is not a whole number of 0 or more; RESET will use 0."
+    assert classed(page, "cisim-seed-warning") == [waiting, waiting]  # the sidebar's, then the top panel's
+    assert [waiting] == [text for text in classed(page, "cisim-pending") if "Seed" in text]
+    assert seed_box(page).error
+    press(page, "Reset")
+    running = "Seed 'abc' is not a whole number of 0 or more; using 0."
+    assert classed(page, "cisim-seed-warning") == [running, running]
+    assert texts(page).count(running) == 2  # said near RESET and the seed box, and no more under the charts
+    seed_box(page).v_model = "4"
+    assert classed(page, "cisim-seed-warning") == [] and not seed_box(page).error

@@ -340,6 +340,40 @@ def test_many_runs_and_downloads(teacher, size):
     assert download.value.path().read_text().splitlines()[0].endswith("step,seed,side,outcome")
 
 
+def in_view(tab, locator):
+    """Whether ``locator`` shows whole in the viewport as the page is now, without scrolling."""
+    box, size = locator.bounding_box(), tab.viewport_size
+    return box is not None and box["x"] >= 0 and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
+
+
+def type_seed(tab, text):
+    tab.locator(".v-input", has_text="Seed").locator("input").fill(text)
+    time.sleep(1.0)  # let the text reach the server before a button reads it
+
+
+@pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
+def test_a_seed_that_is_no_seed_is_said_where_the_teacher_looks(teacher, size):
+    tab = teacher(*size)
+    type_seed(tab, "abc")
+    near_reset = tab.locator(".cisim-headline .cisim-seed-warning")
+    near_box = tab.locator(".v-navigation-drawer .cisim-seed-warning")
+    wait_for(lambda: near_reset.count() == 1 and near_box.count() == 1, "the seed warnings")
+    assert "RESET will use 0" in near_reset.inner_text() and "RESET will use 0" in near_box.inner_text()
+    assert in_view(tab, near_reset) and in_view(tab, near_box)
+    assert font_px(near_reset) >= 18 and font_px(near_box) >= 16
+    assert tab.evaluate(CUT_CAPTIONS) == []
+    shot(tab, "seed-not-a-seed")
+    button(tab, "Reset").click()
+    # Counted every 50 ms for two seconds after RESET: the warning must never show twice, even while it changes.
+    counts = []
+    for _ in range(40):
+        counts.append(near_reset.count())
+        time.sleep(0.05)
+    assert max(counts) == 1, counts
+    assert "using 0" in near_reset.inner_text() and "using 0" in near_box.inner_text()
+    assert in_view(tab, near_reset)
+
+
 def test_step_and_redraw_time(teacher):
     """Step + redraw, measured in the browser: from pressing STEP to the top panel showing the next step."""
     tab = teacher(*LAPTOP)
