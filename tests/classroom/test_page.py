@@ -6,6 +6,7 @@ import pytest
 import solara
 
 from cisim.classroom.page import Page
+from cisim.classroom.pair import DEFAULT_SEED
 
 #: What the top panel says while the sidebar's settings wait for RESET.
 WAITING = "Changed settings apply when you press RESET"
@@ -103,3 +104,22 @@ def test_text_that_is_no_seed_is_said_beside_the_seed_box_and_beside_reset(page)
     assert texts(page).count(running) == 2  # said near RESET and the seed box, and no more under the charts
     seed_box(page).v_model = "4"
     assert classed(page, "cisim-seed-warning") == [] and not seed_box(page).error
+
+
+def test_a_pick_that_drops_a_typed_seed_says_so_near_the_picker(page):
+    picker = page.find(v.Select, label="Scenario").widget
+    others = [name for name in picker.items if name != picker.v_model]
+    picker.v_model = others[0]  # the page's own seed in the box: nothing is dropped, nothing said
+    assert classed(page, "cisim-picked") == []
+    seed_box(page).v_model = " 7"
+    picker.v_model = others[1]
+    assert classed(page, "cisim-picked") == [
+        f"Picked {others[1]}: its own settings and seed {DEFAULT_SEED} (the seed typed before was 7)."
+    ]
+    assert seed_box(page).v_model == str(DEFAULT_SEED)
+    seed_box(page).v_model = "8"  # the teacher types again: the line has done its work
+    assert classed(page, "cisim-picked") == []
+    picker.v_model = others[0]
+    assert classed(page, "cisim-picked") != []
+    press(page, "Reset")
+    assert classed(page, "cisim-picked") == []

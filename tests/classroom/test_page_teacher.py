@@ -352,7 +352,7 @@ def type_seed(tab, text):
 
 
 @pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
-def test_a_seed_that_is_no_seed_is_said_where_the_teacher_looks(teacher, size):
+def test_a_seed_that_is_no_seed_and_a_seed_a_pick_dropped_are_said_where_the_teacher_looks(teacher, size):
     tab = teacher(*size)
     type_seed(tab, "abc")
     near_reset = tab.locator(".cisim-headline .cisim-seed-warning")
@@ -372,6 +372,16 @@ def test_a_seed_that_is_no_seed_is_said_where_the_teacher_looks(teacher, size):
     assert max(counts) == 1, counts
     assert "using 0" in near_reset.inner_text() and "using 0" in near_box.inner_text()
     assert in_view(tab, near_reset)
+
+    type_seed(tab, "7")
+    wait_for(lambda: near_reset.count() == 0 and near_box.count() == 0, "the warnings to go")
+    pick(tab, "technical")
+    picked = tab.locator(".cisim-picked")
+    wait_for(lambda: picked.count() == 1, "the line on the dropped seed")
+    assert f"seed {seed_shown(tab)} (the seed typed before was 7)" in picked.inner_text()
+    assert in_view(tab, picked) and font_px(picked) >= 16
+    assert tab.evaluate(CUT_CAPTIONS) == []
+    shot(tab, "picked-dropped-seed")
 
 
 def test_step_and_redraw_time(teacher):

@@ -156,6 +156,19 @@ def seed_warning(settings: dict[str, Any], applied: dict[str, Any]) -> str:
     return seed_notice(typed, waiting=str(typed) != str(applied["seed"]))
 
 
+def picked_line(name: str, typed: Any, seed: Any) -> str:
+    """What to say after picking scenario ``name``: that the pick dropped the seed typed before, if it did.
+
+    A pick runs the scenario's own settings and the page's seed (``seed``); when the seed box held another
+    (``typed``), the line says so, since the teacher may not look at the box again. ``""`` when nothing was lost.
+    """
+    if (parse_seed(typed) or 0) == (parse_seed(seed) or 0):
+        return ""
+    before = str(typed).strip()
+    was = f"the seed typed before was {before}" if before else "the seed box was empty"
+    return f"Picked {name}: its own settings and seed {seed} ({was})."
+
+
 def build_pair(scenario: Scenario, settings: dict[str, Any]) -> SideBySide:
     """Both simulations, built from ``scenario`` and the sidebar's ``settings`` (always both: never one alone)."""
     return SideBySide(base=scenario, **settings)
@@ -451,10 +464,12 @@ def Page() -> None:
     pair: solara.Reactive[SideBySide] = solara.use_reactive(first)
     playing = solara.use_reactive(False)
     speed = solara.use_reactive("normal")
+    picked = solara.use_reactive("")  # after a pick that dropped a seed typed before, a line saying so
     scenario = choices[chosen.value]
 
     def reset() -> None:
         playing.set(False)
+        picked.set("")
         applied.set(dict(settings.value))
         pair.set(build_pair(choices[chosen.value], settings.value))
         force_update()
@@ -463,7 +478,9 @@ def Page() -> None:
         # A new scenario: its own settings, a new pair of simulations, and no play or end state carried over.
         playing.set(False)
         chosen.set(name)
-        settings.set(scenario_settings(choices[name]))
+        own = scenario_settings(choices[name])
+        picked.set(picked_line(name, settings.value["seed"], own["seed"]))
+        settings.set(own)
         applied.set(scenario_settings(choices[name]))
         pair.set(build_pair(choices[name], settings.value))
         force_update()
@@ -475,16 +492,22 @@ def Page() -> None:
     with solara.Sidebar():
         with solara.Card("Scenario"):
             solara.Select("Scenario", values=list(choices), value=chosen.value, on_value=pick)
+            if picked.value:
+                paragraph(picked.value, "cisim-caption cisim-note cisim-picked")
             paragraph(scenario.description)
             if warning:
                 solara.Warning(warning, dense=True)
         with solara.Card("Settings"):
             paragraph("Move a slider or change a choice, then press RESET: both sides start again with it.")
 
+            def type_seed(text: str) -> None:
+                picked.set("")
+                settings.set({**settings.value, "seed": text})
+
             solara.InputText(
                 "Seed (the same for both sides)",
                 value=str(settings.value["seed"]),
-                on_value=lambda text: settings.set({**settings.value, "seed": text}),
+                on_value=type_seed,
                 continuous_update=True,
                 error=bool(seed_warning(settings.value, applied.value)),
             )
