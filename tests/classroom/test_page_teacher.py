@@ -14,8 +14,10 @@ import time
 import pytest
 
 from cisim.classroom import data
+from cisim.classroom.canvas import DPI
 from cisim.classroom.page import _design_line
 from cisim.classroom.pair import SideBySide
+from cisim.classroom.views import PAGE_STYLE, VIEWS, ConditionsView
 from cisim.scenarios import load_scenario
 from tests.browser import ARTIFACTS, ROOT, Console, browser, cisim_command, free_port, require_chromium, served
 
@@ -338,6 +340,25 @@ def test_many_runs_and_downloads(teacher, size):
     with tab.expect_download() as download:
         tab.locator(".cisim-many .cisim-downloads").get_by_role("button", name="CSV").click()
     assert download.value.path().read_text().splitlines()[0].endswith("step,seed,side,outcome")
+
+
+@pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
+def test_the_views_text_is_large_enough_for_the_back_of_the_room(teacher, size):
+    tab = teacher(*size)
+    pick(tab, "immature_backbone")  # its condition levels are built, so the conditions view is drawn too
+    smallest = min(size for key, size in PAGE_STYLE.items() if key.endswith("size"))  # points, at DPI
+    for view in VIEWS:
+        for side in ("isolated", "coalition"):
+            image = tab.locator(f".cisim-image-{view.key}-{side}")
+            if view is ConditionsView and side == "isolated":
+                assert image.count() == 0  # alone, nothing is built: a sentence says so
+                continue
+            shown, natural = image.evaluate("i => [i.clientWidth, i.naturalWidth]")
+            assert smallest * DPI / 72 * shown / natural >= 14, (view.key, side, shown, natural)
+    tab.locator(".cisim-image-network-coalition").scroll_into_view_if_needed()
+    shot(tab, "network-views")
+    tab.locator(".cisim-image-conditions-coalition").scroll_into_view_if_needed()
+    shot(tab, "conditions-views")
 
 
 def in_view(tab, locator):
