@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from cisim.classroom.demo import BEGIN, END, FILES, HOLD_FRAMES, METRICS, page_run, with_shape
-from cisim.classroom.pair import DEFAULT_SEED
+from cisim.classroom.pair import DEFAULT_SEED, SideBySide
 from cisim.cli import main
 from cisim.experiments.compare import Comparison
 from cisim.scenarios import load_scenario
@@ -163,3 +163,43 @@ def test_the_lesson_quotes_the_run_the_page_opens_on():
     assert int(quoted[2]) == shown["coalition"]["step"]
     assert float(quoted[3]) == pytest.approx(shown["isolated"]["outcome"], abs=5e-4)
     assert float(quoted[4]) == pytest.approx(shown["coalition"]["outcome"], abs=5e-4)
+
+
+def test_the_animations_takeaway_covers_no_tick_label_or_axis_label():
+    """On the last frame, at the animation's size, the takeaway's box lies apart from every panel's text."""
+    from matplotlib import rc_context
+
+    from cisim.classroom.demo import ANIMATION_DPI, ANIMATION_STYLE, DESIGN, animation_figure
+
+    scenario = load_scenario(ROOT / "scenarios" / "complex.toml").with_arm(DESIGN)
+    pair = SideBySide(base=scenario, seed=DEFAULT_SEED)
+    frames = [pair.snapshots()]
+    for _ in range(3):
+        pair.step()
+        frames.append(pair.snapshots())
+    with rc_context(ANIMATION_STYLE):
+        figure, draw = animation_figure(scenario, DEFAULT_SEED, frames)
+        figure.set_dpi(ANIMATION_DPI)
+        draw(len(frames) - 1)
+        figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    takeaway = next(text for text in figure.texts if text.get_gid() == "takeaway")
+    assert takeaway.get_text().startswith("Takeaway")
+    box = takeaway.get_bbox_patch().get_window_extent(renderer)
+    assert figure.bbox.x0 <= box.x0 and box.x1 <= figure.bbox.x1 and figure.bbox.y0 <= box.y0  # whole in the frame
+
+    def drawn(ticks, low, high, axis=0):
+        """The tick labels drawn: those within the axis's limits."""
+        return [label for label in ticks if label.get_text() and low <= label.get_position()[axis] <= high]
+
+    texts = [figure._suptitle]
+    for ax in figure.axes:
+        texts += drawn(ax.get_xticklabels(), *sorted(ax.get_xlim()))
+        texts += drawn(ax.get_yticklabels(), *sorted(ax.get_ylim()), axis=1)
+        texts += [ax.xaxis.label, ax.yaxis.label, ax.title]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+    texts = [text for text in texts if text.get_visible() and text.get_text()]
+    assert len(texts) > 20
+    covered = [text.get_text() for text in texts if text.get_window_extent(renderer).overlaps(box)]
+    assert covered == []

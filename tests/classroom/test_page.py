@@ -6,6 +6,7 @@ import pytest
 import solara
 
 from cisim.classroom.page import Page
+from cisim.classroom.pair import DEFAULT_SEED
 
 #: What the top panel says while the sidebar's settings wait for RESET.
 WAITING = "Changed settings apply when you press RESET"
@@ -70,3 +71,55 @@ def test_a_moved_slider_waits_for_reset_and_a_pick_or_reset_clears_the_notice(pa
     picker = page.find(v.Select, label="Scenario").widget
     picker.v_model = next(name for name in picker.items if name != picker.v_model)
     assert notice(page) is None
+
+
+def classed(rendered, name):
+    """The lines of text on the page whose classes include ``name``, in order."""
+
+    def lines(widget):
+        children = getattr(widget, "children", None) or []
+        if isinstance(widget, v.Html) and name in (widget.class_ or "").split():
+            yield " ".join(child for child in children if isinstance(child, str))
+        for child in children:
+            if isinstance(child, ipywidgets.Widget):
+                yield from lines(child)
+
+    return list(lines(rendered.container))
+
+
+def seed_box(rendered):
+    return rendered.find(v.TextField, label="Seed (the same for both sides)").widget
+
+
+def test_text_that_is_no_seed_is_said_beside_the_seed_box_and_beside_reset(page):
+    """Both where the teacher looks: under the seed box and in the top panel by RESET, not below the fold."""
+    seed_box(page).v_model = "abc"
+    waiting = "Seed 'abc' is not a whole number of 0 or more; RESET will use 0."
+    assert classed(page, "cisim-seed-warning") == [waiting, waiting]  # the sidebar's, then the top panel's
+    assert [waiting] == [text for text in classed(page, "cisim-pending") if "Seed" in text]
+    assert seed_box(page).error
+    press(page, "Reset")
+    running = "Seed 'abc' is not a whole number of 0 or more; using 0."
+    assert classed(page, "cisim-seed-warning") == [running, running]
+    assert texts(page).count(running) == 2  # said near RESET and the seed box, and no more under the charts
+    seed_box(page).v_model = "4"
+    assert classed(page, "cisim-seed-warning") == [] and not seed_box(page).error
+
+
+def test_a_pick_that_drops_a_typed_seed_says_so_near_the_picker(page):
+    picker = page.find(v.Select, label="Scenario").widget
+    others = [name for name in picker.items if name != picker.v_model]
+    picker.v_model = others[0]  # the page's own seed in the box: nothing is dropped, nothing said
+    assert classed(page, "cisim-picked") == []
+    seed_box(page).v_model = " 7"
+    picker.v_model = others[1]
+    assert classed(page, "cisim-picked") == [
+        f"Picked {others[1]}: its own settings and seed {DEFAULT_SEED} (the seed typed before was 7)."
+    ]
+    assert seed_box(page).v_model == str(DEFAULT_SEED)
+    seed_box(page).v_model = "8"  # the teacher types again: the line has done its work
+    assert classed(page, "cisim-picked") == []
+    picker.v_model = others[0]
+    assert classed(page, "cisim-picked") != []
+    press(page, "Reset")
+    assert classed(page, "cisim-picked") == []

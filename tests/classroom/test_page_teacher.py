@@ -14,8 +14,10 @@ import time
 import pytest
 
 from cisim.classroom import data
+from cisim.classroom.canvas import DPI
 from cisim.classroom.page import _design_line
 from cisim.classroom.pair import SideBySide
+from cisim.classroom.views import PAGE_STYLE, VIEWS, ConditionsView
 from cisim.scenarios import load_scenario
 from tests.browser import ARTIFACTS, ROOT, Console, browser, cisim_command, free_port, require_chromium, served
 
@@ -338,6 +340,69 @@ def test_many_runs_and_downloads(teacher, size):
     with tab.expect_download() as download:
         tab.locator(".cisim-many .cisim-downloads").get_by_role("button", name="CSV").click()
     assert download.value.path().read_text().splitlines()[0].endswith("step,seed,side,outcome")
+
+
+@pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
+def test_the_views_text_is_large_enough_for_the_back_of_the_room(teacher, size):
+    tab = teacher(*size)
+    pick(tab, "immature_backbone")  # its condition levels are built, so the conditions view is drawn too
+    smallest = min(size for key, size in PAGE_STYLE.items() if key.endswith("size"))  # points, at DPI
+    for view in VIEWS:
+        for side in ("isolated", "coalition"):
+            image = tab.locator(f".cisim-image-{view.key}-{side}")
+            if view is ConditionsView and side == "isolated":
+                assert image.count() == 0  # alone, nothing is built: a sentence says so
+                continue
+            shown, natural = image.evaluate("i => [i.clientWidth, i.naturalWidth]")
+            assert smallest * DPI / 72 * shown / natural >= 14, (view.key, side, shown, natural)
+    tab.locator(".cisim-image-network-coalition").scroll_into_view_if_needed()
+    shot(tab, "network-views")
+    tab.locator(".cisim-image-conditions-coalition").scroll_into_view_if_needed()
+    shot(tab, "conditions-views")
+
+
+def in_view(tab, locator):
+    """Whether ``locator`` shows whole in the viewport as the page is now, without scrolling."""
+    box, size = locator.bounding_box(), tab.viewport_size
+    return box is not None and box["x"] >= 0 and box["y"] >= 0 and box["y"] + box["height"] <= size["height"]
+
+
+def type_seed(tab, text):
+    tab.locator(".v-input", has_text="Seed").locator("input").fill(text)
+    time.sleep(1.0)  # let the text reach the server before a button reads it
+
+
+@pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
+def test_a_seed_that_is_no_seed_and_a_seed_a_pick_dropped_are_said_where_the_teacher_looks(teacher, size):
+    tab = teacher(*size)
+    type_seed(tab, "abc")
+    near_reset = tab.locator(".cisim-headline .cisim-seed-warning")
+    near_box = tab.locator(".v-navigation-drawer .cisim-seed-warning")
+    wait_for(lambda: near_reset.count() == 1 and near_box.count() == 1, "the seed warnings")
+    assert "RESET will use 0" in near_reset.inner_text() and "RESET will use 0" in near_box.inner_text()
+    assert in_view(tab, near_reset) and in_view(tab, near_box)
+    assert font_px(near_reset) >= 18 and font_px(near_box) >= 16
+    assert tab.evaluate(CUT_CAPTIONS) == []
+    shot(tab, "seed-not-a-seed")
+    button(tab, "Reset").click()
+    # Counted every 50 ms for two seconds after RESET: the warning must never show twice, even while it changes.
+    counts = []
+    for _ in range(40):
+        counts.append(near_reset.count())
+        time.sleep(0.05)
+    assert max(counts) == 1, counts
+    assert "using 0" in near_reset.inner_text() and "using 0" in near_box.inner_text()
+    assert in_view(tab, near_reset)
+
+    type_seed(tab, "7")
+    wait_for(lambda: near_reset.count() == 0 and near_box.count() == 0, "the warnings to go")
+    pick(tab, "technical")
+    picked = tab.locator(".cisim-picked")
+    wait_for(lambda: picked.count() == 1, "the line on the dropped seed")
+    assert f"seed {seed_shown(tab)} (the seed typed before was 7)" in picked.inner_text()
+    assert in_view(tab, picked) and font_px(picked) >= 16
+    assert tab.evaluate(CUT_CAPTIONS) == []
+    shot(tab, "picked-dropped-seed")
 
 
 def test_step_and_redraw_time(teacher):

@@ -10,7 +10,7 @@ import solara
 from PIL import Image
 
 from cisim.classroom import data
-from cisim.classroom.canvas import HeadlineFigure, LiveFigure
+from cisim.classroom.canvas import DPI, HeadlineFigure, LiveFigure
 from cisim.classroom.page import (
     CARDS,
     FIXED_LEVELS,
@@ -268,3 +268,62 @@ def test_many_runs_summary_names_its_seeds_and_calls_a_gap_under_half_a_hundredt
     assert text.startswith("Over 2 runs (seeds 7 to 8):") and "(level)" in text and "-0.00" not in text
     ahead = ManyRuns(isolated=isolated, coalition=coalition + 0.1).summary()
     assert "(gap +0.10)" in ahead
+
+
+#: A view's width on the page on a 1280 x 720 projector (pixels; each view is drawn 480 wide and shown scaled to
+#: its column). test_page_teacher.py checks the text as the browser shows it; this checks it without a browser.
+SHOWN_AT_PROJECTOR = 396
+#: The smallest text a class reads from the back of the room (pixels as shown; the captions are 18).
+READABLE_PX = 14
+
+
+def drawn_texts(figure):
+    """Every text a view draws: tick labels within the axes' limits, axis labels and legend entries."""
+    texts = []
+    for ax in figure.axes:
+        if ax.axison:
+            low, high = sorted(ax.get_xlim())
+            texts += [t for t in ax.get_xticklabels() if t.get_text() and low <= t.get_position()[0] <= high]
+            low, high = sorted(ax.get_ylim())
+            texts += [t for t in ax.get_yticklabels() if t.get_text() and low <= t.get_position()[1] <= high]
+            texts += [ax.xaxis.label, ax.yaxis.label]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+    return [text for text in texts if text.get_visible() and text.get_text()]
+
+
+def eight_domains_in_three_regions():
+    """The most a network's legend shows (eight domains, in two rows) and three circles side by side."""
+    scenario = default_scenario().with_values(
+        problem__n_elements=16,
+        problem__n_domains=8,
+        organizations__n_organizations=16,
+        regions__n_regions=3,
+        run__steps=4,
+        conditions__dynamics="built",
+    )
+    pair = SideBySide(base=scenario, seed=1)
+    pair.step()
+    return pair, [pair.snapshots()]
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=lambda view: view.key)
+@pytest.mark.parametrize("case", ["small", "eight domains"])
+def test_every_text_of_a_view_is_readable_from_the_back_of_a_classroom_whole_and_apart(run, view, case):
+    pair, frames = run if case == "small" else eight_domains_in_three_regions()
+    snapshot = frames[-1][1]
+    figure = LiveFigure(view, Scale.of(pair.last_step, *frames[-1]), snapshot)
+    figure.png(snapshot, Scale.of(pair.last_step, *frames[-1]))
+    renderer = figure.canvas.get_renderer()
+    texts = drawn_texts(figure.figure)
+    assert texts
+    scale = SHOWN_AT_PROJECTOR / figure.figure.bbox.width
+    small = [(t.get_text(), t.get_fontsize()) for t in texts if t.get_fontsize() * DPI / 72 * scale < READABLE_PX]
+    assert small == []
+    boxes = [(text.get_text(), text.get_window_extent(renderer)) for text in texts]
+    whole = figure.figure.bbox.padded(0.5)
+    assert [
+        name for name, box in boxes if not whole.contains(box.x0, box.y0) or not whole.contains(box.x1, box.y1)
+    ] == []
+    overlapping = [(a, b) for i, (a, one) in enumerate(boxes) for b, other in boxes[i + 1 :] if one.overlaps(other)]
+    assert overlapping == []

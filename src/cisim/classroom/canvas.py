@@ -17,11 +17,11 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from cisim.classroom import data
-from cisim.classroom.views import PAGE_STYLE, Scale, View
+from cisim.classroom.views import PAGE_STYLE, WIDTH, Scale, View
 from cisim.plots.colours import COALITION_COLOUR, ISOLATED_COLOUR
 
-#: Size of one view on the page: inches at ``DPI`` dots per inch (480 x 230 pixels).
-SIZE, DPI = (4.8, 2.3), 100
+#: Resolution of the views on the page: each is ``WIDTH`` inches wide (480 pixels) and its own ``height`` high.
+DPI = 100
 
 
 class LiveFigure:
@@ -36,7 +36,7 @@ class LiveFigure:
 
     def __init__(self, view: type[View], scale: Scale, first: data.Snapshot, colour: str = COALITION_COLOUR) -> None:
         """Create the figure and the view's fixed parts."""
-        self.figure = Figure(figsize=SIZE, dpi=DPI)
+        self.figure = Figure(figsize=(WIDTH, view.height), dpi=DPI)
         self.canvas = FigureCanvasAgg(self.figure)
         with rc_context(PAGE_STYLE):
             # A fixed place for the axes (``View.box``): layout engines cost time at every draw.

@@ -96,6 +96,9 @@ SLIDE_STYLE: dict[Any, Any] = {
 #: The animation: its style, frame size (inches at ``ANIMATION_DPI``) and speed.
 ANIMATION_STYLE: dict[Any, Any] = SLIDE_STYLE | {"font.size": 15, "axes.labelsize": 15, "legend.fontsize": 13}
 ANIMATION_SIZE, ANIMATION_DPI, FRAMES_PER_SECOND = (12.8, 7.2), 80, 10
+#: The band at the foot of the animation kept for the takeaway of its last frame (a share of the frame's height):
+#: two lines of large type in a box; the panels are laid out above it.
+TAKEAWAY_BAND = 0.15
 #: Copies of the animation's last frame: three seconds to read its takeaway.
 HOLD_FRAMES = 3 * FRAMES_PER_SECOND
 #: Markers around the measured numbers in a lesson plan (``--lesson``).
@@ -395,44 +398,8 @@ def animation(scenario: Scenario, seed: int, steps: int | None, path: Path, prog
         dynamic_ncols=True,
         disable=not progress,
     )
-    scale = Scale.of(last, *frames[-1])
     with rc_context(ANIMATION_STYLE):
-        figure = _slide_figure(ANIMATION_SIZE)
-        grid = figure.subplots(2, 2, height_ratios=(1, 1.5))
-        views = []
-        for column, (colour, name) in enumerate(
-            ((COLOURS["isolated"], "Isolated impact"), (COLOURS[DESIGN], "Collective impact"))
-        ):
-            outcome = OutcomeView(grid[0, column], scale, frames[0][column], colour)
-            grid[0, column].set_title(name, color=colour, fontweight="bold")
-            network = NetworkView(grid[1, column], scale, frames[0][column], colour)
-            views.append((column, outcome, network))
-        title = figure.suptitle("")
-        title.set_fontsize("large")
-        # Over the middle of the last frame, on white, where a class reads it while the frame is held.
-        takeaway = figure.text(
-            0.5,
-            0.52,
-            "",
-            ha="center",
-            va="center",
-            fontsize="large",
-            fontweight="bold",
-            wrap=True,
-            bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "edgecolor": "#333333"},
-        )
-
-        def draw(index: int) -> list[Any]:
-            for column, outcome, network in views:
-                outcome.update(frames[index][column], scale)
-                network.update(frames[index][column], scale)
-            alone, together = (float(frames[index][side].latest(OUTCOME)) for side in (0, 1))
-            title.set_text(
-                f"{scenario.name.capitalize()} problem, the page's default run (seed {seed}): step {index} of {last}\n"
-                f"alone {alone:.2f} · coalition {together:.2f} · gap {together - alone:+.2f}"
-            )
-            takeaway.set_text(_takeaway(frames[-1]) if index == len(frames) - 1 else "")
-            return []
+        figure, draw = animation_figure(scenario, seed, frames)
 
         # The last frame, with the takeaway under it, is held for a while (Pillow may merge the copies into one).
         order = [*range(len(frames)), *[len(frames) - 1] * HOLD_FRAMES]
@@ -456,6 +423,59 @@ def animation(scenario: Scenario, seed: int, steps: int | None, path: Path, prog
             written.append(video)
     bar.close()
     return written
+
+
+def animation_figure(
+    scenario: Scenario, seed: int, frames: Sequence[tuple[Any, Any]]
+) -> tuple[Figure, Callable[[int], list[Any]]]:
+    """The animation's figure for ``frames`` (both sides' snapshots at each step), and a function drawing one frame.
+
+    Both sides' outcome over time above their networks; the takeaway, set on the last frame only, in a band
+    at the foot of the frame kept free for it (``TAKEAWAY_BAND``), where it covers no panel's ticks or labels.
+    Call it under ``ANIMATION_STYLE``.
+    """
+    last = len(frames) - 1
+    scale = Scale.of(last, *frames[-1])
+    figure = _slide_figure(ANIMATION_SIZE)
+    # The panels are laid out above the band; the band stays empty until the last frame.
+    figure.get_layout_engine().set(rect=(0, TAKEAWAY_BAND, 1, 1 - TAKEAWAY_BAND))
+    grid = figure.subplots(2, 2, height_ratios=(1, 1.5))
+    views = []
+    for column, (colour, name) in enumerate(
+        ((COLOURS["isolated"], "Isolated impact"), (COLOURS[DESIGN], "Collective impact"))
+    ):
+        outcome = OutcomeView(grid[0, column], scale, frames[0][column], colour)
+        grid[0, column].set_title(name, color=colour, fontweight="bold")
+        network = NetworkView(grid[1, column], scale, frames[0][column], colour)
+        views.append((column, outcome, network))
+    title = figure.suptitle("")
+    title.set_fontsize("large")
+    takeaway = figure.text(
+        0.5,
+        TAKEAWAY_BAND / 2,
+        "",
+        ha="center",
+        va="center",
+        fontsize="large",
+        fontweight="bold",
+        wrap=True,
+        bbox={"boxstyle": "round,pad=0.6", "facecolor": "white", "edgecolor": "#333333"},
+        gid="takeaway",
+    )
+
+    def draw(index: int) -> list[Any]:
+        for column, outcome, network in views:
+            outcome.update(frames[index][column], scale)
+            network.update(frames[index][column], scale)
+        alone, together = (float(frames[index][side].latest(OUTCOME)) for side in (0, 1))
+        title.set_text(
+            f"{scenario.name.capitalize()} problem, the page's default run (seed {seed}): step {index} of {last}\n"
+            f"alone {alone:.2f} · coalition {together:.2f} · gap {together - alone:+.2f}"
+        )
+        takeaway.set_text(_takeaway(frames[-1]) if index == last else "")
+        return []
+
+    return figure, draw
 
 
 def _takeaway(last: tuple[Any, Any]) -> str:

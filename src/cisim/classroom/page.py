@@ -23,7 +23,15 @@ from mesa.visualization.utils import force_update, update_counter
 from cisim.classroom import data
 from cisim.classroom.canvas import HeadlineFigure, LiveFigure
 from cisim.classroom.many import SEEDS, ManyRuns, many_runs_png, run_many
-from cisim.classroom.pair import CONTROLS, DEFAULT_SEED, Choice, SideBySide, parse_seed, slider_range
+from cisim.classroom.pair import (
+    CONTROLS,
+    DEFAULT_SEED,
+    Choice,
+    SideBySide,
+    parse_seed,
+    seed_notice,
+    slider_range,
+)
 from cisim.classroom.views import (
     CONDITION_NAMES,
     VIEWS,
@@ -69,6 +77,7 @@ STYLE = """
 .cisim-status { font-size: 20px; font-variant-numeric: tabular-nums; }
 .cisim-finished { font-size: 22px; font-weight: 700; color: #B00020; }
 .cisim-pending { font-size: 20px; font-weight: 600; color: #8A4B00; }
+.cisim-caption.cisim-note { color: #8A4B00; font-weight: 600; }
 .cisim-controls .v-btn { font-size: 18px !important; min-height: 44px; }
 .cisim-setting .v-label, .cisim-setting .v-select__selection { font-size: 16px; }
 .solara-watermark, .v-app-bar .solara-lab-theme-toggle { display: none !important; }
@@ -137,6 +146,29 @@ def pending(settings: dict[str, Any], applied: dict[str, Any]) -> str | None:
     return f"{PENDING} (changed: {', '.join(changed)})" if changed else None
 
 
+def seed_warning(settings: dict[str, Any], applied: dict[str, Any]) -> str:
+    """What to say, near RESET and beside the seed box, when the seed box holds text that is not a seed.
+
+    While the text waits for RESET, RESET will use seed 0; once RESET ran it, the run uses 0 (the running
+    pair's own ``notice``). ``""`` for a seed.
+    """
+    typed = settings["seed"]
+    return seed_notice(typed, waiting=str(typed) != str(applied["seed"]))
+
+
+def picked_line(name: str, typed: Any, seed: Any) -> str:
+    """What to say after picking scenario ``name``: that the pick dropped the seed typed before, if it did.
+
+    A pick runs the scenario's own settings and the page's seed (``seed``); when the seed box held another
+    (``typed``), the line says so, since the teacher may not look at the box again. ``""`` when nothing was lost.
+    """
+    if (parse_seed(typed) or 0) == (parse_seed(seed) or 0):
+        return ""
+    before = str(typed).strip()
+    was = f"the seed typed before was {before}" if before else "the seed box was empty"
+    return f"Picked {name}: its own settings and seed {seed} ({was})."
+
+
 def build_pair(scenario: Scenario, settings: dict[str, Any]) -> SideBySide:
     """Both simulations, built from ``scenario`` and the sidebar's ``settings`` (always both: never one alone)."""
     return SideBySide(base=scenario, **settings)
@@ -159,9 +191,9 @@ def problem_words(base: Scenario) -> str:
     return f"k = {k} interactions per decision, {base['problem.k_across']:.0%} of them across domains"
 
 
-def paragraph(text: str, classes: str = "cisim-caption") -> None:
-    """A line of text in a block of its own."""
-    solara.v.Html(tag="div", class_=classes, children=[text])
+def paragraph(text: str, classes: str = "cisim-caption") -> Any:
+    """A line of text in a block of its own (the element, to give it a key)."""
+    return solara.v.Html(tag="div", class_=classes, children=[text])
 
 
 def _live_line(pair: SideBySide, snapshot: data.Snapshot, side: str) -> str:
@@ -255,8 +287,6 @@ def view_card(view: type[View], side: str) -> Callable[[Source], Any]:
             if view is OutcomeView:
                 paragraph(_design_line(pair, side))
                 LiveLine(source, side)
-                if pair.notice:
-                    solara.Warning(pair.notice, dense=True)
             if view is ConditionsView and not pair.levels_change:
                 paragraph(FIXED_LEVELS)
                 return
@@ -434,10 +464,12 @@ def Page() -> None:
     pair: solara.Reactive[SideBySide] = solara.use_reactive(first)
     playing = solara.use_reactive(False)
     speed = solara.use_reactive("normal")
+    picked = solara.use_reactive("")  # after a pick that dropped a seed typed before, a line saying so
     scenario = choices[chosen.value]
 
     def reset() -> None:
         playing.set(False)
+        picked.set("")
         applied.set(dict(settings.value))
         pair.set(build_pair(choices[chosen.value], settings.value))
         force_update()
@@ -446,7 +478,9 @@ def Page() -> None:
         # A new scenario: its own settings, a new pair of simulations, and no play or end state carried over.
         playing.set(False)
         chosen.set(name)
-        settings.set(scenario_settings(choices[name]))
+        own = scenario_settings(choices[name])
+        picked.set(picked_line(name, settings.value["seed"], own["seed"]))
+        settings.set(own)
         applied.set(scenario_settings(choices[name]))
         pair.set(build_pair(choices[name], settings.value))
         force_update()
@@ -458,24 +492,38 @@ def Page() -> None:
     with solara.Sidebar():
         with solara.Card("Scenario"):
             solara.Select("Scenario", values=list(choices), value=chosen.value, on_value=pick)
+            if picked.value:
+                paragraph(picked.value, "cisim-caption cisim-note cisim-picked")
             paragraph(scenario.description)
             if warning:
                 solara.Warning(warning, dense=True)
         with solara.Card("Settings"):
             paragraph("Move a slider or change a choice, then press RESET: both sides start again with it.")
+
+            def type_seed(text: str) -> None:
+                picked.set("")
+                settings.set({**settings.value, "seed": text})
+
             solara.InputText(
                 "Seed (the same for both sides)",
                 value=str(settings.value["seed"]),
-                on_value=lambda text: settings.set({**settings.value, "seed": text}),
+                on_value=type_seed,
                 continuous_update=True,
+                error=bool(seed_warning(settings.value, applied.value)),
             )
+            if warned := seed_warning(settings.value, applied.value):
+                paragraph(warned, "cisim-caption cisim-note cisim-seed-warning")
             for control in CONTROLS:
                 setting_control(settings, control, scenario)
     model = pair.value
     with solara.Column(gap="4px", classes=["cisim-headline"]):
         Controls(pair, playing, speed, reset)
         if (notice := pending(settings.value, applied.value)) is not None:
-            paragraph(notice, "cisim-pending")
+            paragraph(notice, "cisim-pending").key("pending")
+        # Beside RESET too, where the teacher looks, not only under the seed box (or, once run, under a chart).
+        # Keyed, so that when the line above goes the browser moves this one up rather than showing it twice.
+        if warned := seed_warning(settings.value, applied.value):
+            paragraph(warned, "cisim-pending cisim-seed-warning").key("seed-warning")
         Headline(pair)
         paragraph(ONE_STEP, "cisim-caption cisim-one-step")
         downloads(

@@ -93,6 +93,16 @@ def parse_seed(text: Any) -> int | None:
     return seed if seed >= 0 else None
 
 
+def seed_notice(text: Any, waiting: bool = False) -> str:
+    """What the page says of the seed typed: ``""`` for a seed, else that seed 0 is used instead.
+
+    ``waiting``: the text is still only in the seed box, so RESET will use 0 (rather than: the run uses 0).
+    """
+    if parse_seed(text) is not None:
+        return ""
+    return f"Seed {str(text)!r} is not a whole number of 0 or more; {'RESET will use' if waiting else 'using'} 0."
+
+
 def _typed(name: str, value: Any) -> Any:
     """A value from the page, as the scenario field behind keyword ``name`` holds it."""
     return BY_KEY[BY_NAME[name].key].kind(value)
@@ -139,7 +149,7 @@ class SideBySide(mesa.Model):
     ) -> None:
         """Build both simulations; see the class docstring for the arguments."""
         parsed = parse_seed(seed)
-        self.notice = "" if parsed is not None else f"Seed {str(seed)!r} is not a whole number of 0 or more; using 0."
+        self.notice = seed_notice(seed)
         self.seed_used = parsed if parsed is not None else 0
         super().__init__(rng=self.seed_used if rng is None else rng)
         given = {

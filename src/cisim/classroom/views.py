@@ -15,7 +15,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from cisim.classroom import data
 from cisim.plots.colours import COALITION_COLOUR
@@ -28,26 +28,35 @@ DUPLICATION_COLOUR, GAPS_COLOUR = "#CC79A7", "#E69F00"
 COORDINATION_COLOUR, BACKBONE_COLOUR, INCOME_COLOUR = "#CC79A7", "#555555", "#000000"
 CONDITION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000")
 CONDITION_MARKERS = ("o", "s", "^", "v", "D")
-#: Font sizes of the page's views, applied explicitly: other parts of cisim set larger ones for slides.
+#: Font sizes of the page's views, applied explicitly: other parts of cisim set larger ones for slides. Every
+#: text is 13 pt: a view 4.8 inches wide is shown about 400 pixels wide on a 1280 x 720 projector, where 13 pt
+#: comes to about 15 pixels, near the captions' 18 (9 pt, as before, came to 10: too small for the back row).
 PAGE_STYLE: dict[Any, Any] = {
-    "font.size": 10,
-    "axes.labelsize": 10,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "legend.fontsize": 9,
-    "axes.titlesize": 11,
+    "font.size": 13,
+    "axes.labelsize": 13,
+    "xtick.labelsize": 13,
+    "ytick.labelsize": 13,
+    "legend.fontsize": 13,
+    "axes.titlesize": 14,
 }
-#: A compact legend in a row above the axes, for views whose data can fill the whole axes.
+#: A compact legend in rows above the axes, for views whose data can fill the whole axes: hung from the top
+#: left corner of the figure (``legend_above``), since at 13 pt two columns need nearly the figure's width.
 LEGEND_ABOVE: dict[str, Any] = {
-    "loc": "lower left",
-    "bbox_to_anchor": (-0.1, 1.0),  # from near the figure's left edge: a row of four labels needs the width
+    "loc": "upper left",
+    "bbox_to_anchor": (0.0, 1.0),
     "frameon": False,
-    "fontsize": "small",
     "borderaxespad": 0.2,
     "handlelength": 1.2,
     "handletextpad": 0.4,
     "columnspacing": 0.8,
 }
+#: Width of a view's own figure on the page (inches; its height is the view's ``height``).
+WIDTH = 4.8
+#: Margins around a time view's axes in its own figure (inches): the y tick labels and label at the left, half
+#: the last step's tick label at the right, the x tick labels and label below, half a tick label above.
+LEFT, RIGHT, BOTTOM, TOP = 0.8, 0.24, 0.56, 0.12
+#: The height of a legend row above the axes (inches).
+LEGEND_ROW = 0.3
 CONDITION_NAMES = {
     "common_agenda": "common agenda",
     "shared_measurement": "shared measurement",
@@ -76,6 +85,16 @@ class Scale:
         return cls(steps=max(int(steps), 1), spend=_nice_ceiling(highest * 1.15))
 
 
+def _box(height: float, top: float = TOP) -> tuple[float, float, float, float]:
+    """Where a time view's axes sit in its own figure, ``height`` inches high, with ``top`` inches above them."""
+    return (LEFT / WIDTH, BOTTOM / height, 1 - (LEFT + RIGHT) / WIDTH, 1 - (BOTTOM + top) / height)
+
+
+def legend_above(ax: Axes, ncols: int) -> None:
+    """The legend of ``ax`` in ``ncols`` columns, hung from the top left corner of its figure."""
+    ax.legend(**LEGEND_ABOVE, ncols=ncols, bbox_transform=ax.figure.transFigure)
+
+
 def _nice_ceiling(value: float) -> float:
     """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``value`` (1 for nothing spent)."""
     if not np.isfinite(value) or value <= 0:
@@ -97,8 +116,10 @@ class View:
     key: ClassVar[str]
     title: ClassVar[str]
     caption: ClassVar[str]
-    #: Where the axes sit in a figure of its own (left, bottom, width, height, as shares of the figure).
-    box: ClassVar[tuple[float, float, float, float]] = (0.13, 0.22, 0.84, 0.74)
+    #: The height of the view's own figure on the page (inches; every view's is ``WIDTH`` wide).
+    height: ClassVar[float] = 2.7
+    #: Where the axes sit in that figure (left, bottom, width, height, as shares of the figure).
+    box: ClassVar[tuple[float, float, float, float]] = _box(height)
 
     def __init__(self, ax: Axes, scale: Scale, first: data.Snapshot, colour: str = COALITION_COLOUR) -> None:
         """Draw the view's fixed parts on ``ax``.
@@ -134,9 +155,17 @@ def compact_number(value: float, position: int | None = None) -> str:
     return f"{value:.3g}"
 
 
-def _time_axes(ax: Axes, steps: int, top: float, ylabel: str) -> None:
+def _time_axes(ax: Axes, steps: int, top: float, ylabel: str, share: bool = True) -> None:
+    """Axes over the steps of the run, from 0 to ``top``: a share or level from 0 to 1 (``share``), or an amount."""
     ax.set_xlim(0, steps)
     ax.set_ylim(0, top)
+    # Few ticks, as type large enough for a class leaves room for: whole steps, and a share's 0, 0.5 and 1 (as on
+    # the headline's chart).
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    if share:
+        ax.set_yticks([0.0, 0.5, 1.0])
+    else:
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
     ax.set_xlabel("step")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
@@ -216,8 +245,9 @@ class SpendView(View):
         "with its data system, on the same scale on both sides. Dashed: money brought in from outside (grants, "
         "joint bids, engagement). What coordination costs comes out of programs; what is brought in adds to them."
     )
-    #: Above the legend, which sits over the axes.
-    box = (0.13, 0.22, 0.84, 0.64)
+    #: Below the legend's two rows, which sit over the axes.
+    height = 2.9
+    box = _box(height, TOP + 2 * LEGEND_ROW)
     #: The ledger's lines, stacked from the bottom: output, label and colour (``None``: the side's colour).
     LINES: ClassVar[tuple[tuple[str, str, str | None], ...]] = (
         (data.PROGRAM_SPEND, "programs", None),
@@ -228,7 +258,7 @@ class SpendView(View):
     def __init__(self, ax: Axes, scale: Scale, first: data.Snapshot, colour: str = COALITION_COLOUR) -> None:
         """Draw the fixed parts and the legend (see ``View``)."""
         super().__init__(ax, scale, first, colour)
-        _time_axes(ax, scale.steps, scale.spend, "spend per step")
+        _time_axes(ax, scale.steps, scale.spend, "spend per step", share=False)
         ax.yaxis.set_major_formatter(FuncFormatter(compact_number))
         self.bands = [
             ax.fill_between(
@@ -237,7 +267,7 @@ class SpendView(View):
             for _, label, shade in self.LINES
         ]
         (self.income,) = ax.plot([], [], color=INCOME_COLOUR, linewidth=1.8, linestyle="--", label="brought in")
-        ax.legend(**LEGEND_ABOVE, ncols=4)
+        legend_above(ax, ncols=2)
 
     @property
     def artists(self) -> list[Artist]:
@@ -262,8 +292,9 @@ class ConditionsView(View):
 
     key = "conditions"
     title = "The five conditions"
-    #: Below the legend's two rows, which sit over the axes (levels fill the whole height, leaving no room inside).
-    box = (0.13, 0.22, 0.84, 0.56)
+    #: Below the legend's three rows, which sit over the axes (levels fill the whole height, leaving no room inside).
+    height = 3.2
+    box = _box(height, TOP + 3 * LEGEND_ROW)
     caption = (
         "Level of each condition of collective impact (0 to 1), built over the run: the backbone's staff raise the "
         "other four, and they fade a little every step, the faster the weaker the backbone (not at all at full "
@@ -294,7 +325,7 @@ class ConditionsView(View):
                 zip(CONDITIONS, styles, CONDITION_COLOURS, CONDITION_MARKERS, strict=True)
             )
         }
-        ax.legend(**LEGEND_ABOVE, ncols=3)
+        legend_above(ax, ncols=2)
 
     @property
     def artists(self) -> list[Artist]:
@@ -333,7 +364,8 @@ class NetworkView(View):
         "Each circle is an organization, coloured by its domain and sized by its budget; lines are links, "
         "thicker where trust is higher. Ringed circles are coalition members; the black diamond is the backbone."
     )
-    box = (0.0, 0.12, 1.0, 0.88)
+    #: Above the legend of domains: up to two rows.
+    box = (0.0, (2 * LEGEND_ROW + TOP) / View.height, 1.0, 1 - (2 * LEGEND_ROW + TOP) / View.height)
 
     def __init__(self, ax: Axes, scale: Scale, first: data.Snapshot, colour: str = COALITION_COLOUR) -> None:
         """Lay the organizations out from ``first`` (who they are) and draw the legend of domains."""
@@ -365,11 +397,11 @@ class NetworkView(View):
                 handles=handles,
                 loc="upper center",
                 bbox_to_anchor=(0.5, 0.0),
-                ncols=min(state.n_domains, 4),
+                ncols=state.n_domains if state.n_domains <= 3 else -(-state.n_domains // 2),  # one row or two
                 frameon=False,
-                fontsize="small",
-                handletextpad=0.2,
-                columnspacing=1.0,
+                handlelength=1.0,
+                handletextpad=0.3,
+                columnspacing=0.8,
             )
 
     @property
