@@ -107,9 +107,22 @@ def test_analysis_of_a_partial_sweep_says_what_is_missing(sweeps, tmp_path):
     result = CliRunner().invoke(main, ["analyze", str(partial)])
     assert result.exit_code == 0 and "20 of 24 runs are not in yet" in result.output
     assert result.output.count("not in yet") == 1  # once, among the cautions, saying to resume
-    assert "resume it" in result.output
+    assert "continues a stopped one" in result.output and " --resume`" in result.output
     plotted = CliRunner().invoke(main, ["plot", str(partial), "--kind", "cost"])  # no cautions: its own note
     assert plotted.exit_code == 0 and plotted.output.count("20 of 24 runs are not in yet") == 1
+
+
+def test_analysis_of_a_damaged_sweep_says_damaged_not_unfinished(sweeps, tmp_path):
+    """A block changed on disk is not a sweep still running: the caution says which it is."""
+    import shutil
+
+    damaged = tmp_path / "damaged"
+    shutil.copytree(sweeps["tiny"], damaged)
+    block = sorted((damaged / "summaries").glob("block-*.parquet"))[1]
+    block.write_bytes(block.read_bytes()[:100])
+    result = CliRunner().invoke(main, ["analyze", str(damaged)])
+    assert result.exit_code == 0, result.output
+    assert "1 block of results on disk is damaged" in result.output and "still running" not in result.output
 
 
 def test_attribution_of_a_partial_factorial_says_once_that_runs_are_missing_and_to_resume(tmp_path):

@@ -325,6 +325,8 @@ def test_resuming_with_another_set_names_only_the_set(runner, experiment_file, t
     folder = tmp_path / "out"
     args = ["sweep", str(experiment_file), "--out", str(folder), "--executor", "serial", "--quiet"]
     assert runner.invoke(main, [*args, "--replicates", "1", "--steps", "2"]).exit_code == 0
-    result = runner.invoke(main, [*args, "--replicates", "1", "--steps", "2", "--set", "problem.k=1", "--resume"])
-    assert_plain_error(result, "--set is problem.k=1 now, not given when it started")
+    result = runner.invoke(
+        main, [*args, "--replicates", "1", "--steps", "2", "--set", "organizations.budget=50", "--resume"]
+    )
+    assert_plain_error(result, "--set is organizations.budget=50 now, not given when it started")
     assert "changed since the sweep started" not in result.output

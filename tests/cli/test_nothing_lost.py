@@ -554,5 +554,7 @@ def test_a_sweep_into_a_folder_holding_another_is_an_error_line(copy):
 
 def test_a_resume_with_changed_options_names_each_option(copy):
     experiment, folder = copy
-    process = cisim("sweep", experiment, "--out", folder, "--resume", "--replicates", "5", "--set", "problem.k=3")
-    assert_plain(process, "--replicates is 5 now, not given when it started", "--set is problem.k=3 now")
+    process = cisim(
+        "sweep", experiment, "--out", folder, "--resume", "--replicates", "5", "--set", "organizations.budget=50"
+    )
+    assert_plain(process, "--replicates is 5 now, not given when it started", "--set is organizations.budget=50 now")

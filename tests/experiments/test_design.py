@@ -185,3 +185,14 @@ def test_a_set_no_run_would_use_is_refused(experiment_file, override, message):
 def test_a_set_that_reaches_runs_is_accepted(experiment_file):
     experiment = load_experiment(experiment_file, overrides=["organizations.budget=50"])
     assert all(s.values["organizations.budget"] == 50 for s in experiment.scenarios)
+
+
+@pytest.mark.parametrize("method", ["lhs", "montecarlo"])
+def test_a_whole_number_range_is_sampled_uniformly_ends_included(method):
+    """[0, 8] is nine values drawn alike: rounding a scaled value gave 0 and 8 half the share of the others."""
+    points = sample_points({"method": method, "samples": 4500, "ranges": {"problem.k": [0, 8]}}, seed=3)
+    counts = np.bincount([p["problem.k"] for p in points], minlength=9)
+    assert len(counts) == 9
+    # each count is binomial(4500, 1/9): mean 500, sd 21; a Latin hypercube hits 500 exactly
+    assert counts.min() > 500 - 5 * 21 and counts.max() < 500 + 5 * 21, counts
+    assert counts[0] / counts[1:8].mean() > 0.8 and counts[8] / counts[1:8].mean() > 0.8, counts

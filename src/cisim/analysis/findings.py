@@ -17,6 +17,7 @@ import pandas as pd
 from cisim.analysis.results import Results
 from cisim.analysis.statistics import ENOUGH_PAIRS, Interval, pairs_for_holm, smallest_wilcoxon_p
 from cisim.analysis.tables import paired_comparisons
+from cisim.experiments.store import resume_command
 from cisim.model.outputs import label
 
 #: The outcome a headline compares, and the cost it weighs it against (names from ``cisim.model.outputs``).
@@ -222,10 +223,20 @@ def cautions(
     (``paired_comparisons``, per design point) whose Holm-corrected p-values are shown.
     """
     notes: list[str] = []
-    if results.missing:
+    if results.missing and results.damaged:
+        blocks = len(results.damaged)
         notes.append(
-            f"{results.missing} of {results.runs} runs are not in yet: the sweep is not finished (resume it); "
-            "every number here uses the finished runs only."
+            f"{results.missing} of {results.runs} runs are missing: {blocks} block{'s' if blocks != 1 else ''} of "
+            f"results on disk {'is' if blocks == 1 else 'are'} damaged (changed or cut short since written), and "
+            "any other missing "
+            f"runs are not in yet; `{resume_command(results.folder)}` reruns what is missing or damaged. Every "
+            "number here uses the intact finished runs only."
+        )
+    elif results.missing:
+        notes.append(
+            f"{results.missing} of {results.runs} runs are not in yet: the sweep is still running or was stopped "
+            f"(`{resume_command(results.folder)}` continues a stopped one); every number here uses the finished "
+            "runs only."
         )
     if results.failed:
         notes.append(f"{results.failed} runs failed (see the manifest's failures); they are left out.")

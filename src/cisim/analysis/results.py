@@ -130,6 +130,11 @@ class Results:
         """Runs of the design not recorded yet (the sweep is running, or stopped before the end)."""
         return int(self.frame.attrs.get("missing", 0))
 
+    @property
+    def damaged(self) -> dict[int, str]:
+        """Blocks of results found damaged on disk (block number: what is wrong); their runs count as missing."""
+        return dict(self.frame.attrs.get("damaged") or {})
+
     # ----------------------------------------------------------------------------- the design
     @property
     def name(self) -> str:

@@ -329,7 +329,8 @@ def attribute_command(results: Path, metric: str, arm: str | None, out: Path | N
     click.echo(_show(contributions))
     click.echo("\npairwise interactions (Shapley interaction index, bootstrap 95 % CI):\n")
     click.echo(_show(interactions))
-    click.echo(f"\nwrote {folder / 'attribution.csv'}, {folder / 'interactions.csv'} and {folder / 'attribution.png'}")
+    written = ("attribution.csv", "interactions.csv", "attribution.png", "attribution.svg")
+    click.echo(f"\nwrote {', '.join(str(folder / name) for name in written)}")
     _cautions(cautions(loaded, contributions=contributions))
 
 
@@ -362,7 +363,9 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
     under = f" under {indices.attrs['arm']}" + (" (one arm's outcome; --arm chooses another)" if arms > 1 else "")
     click.echo(f"{name[method]} of the {label(metric)}{under}:\n")
     click.echo(_show(indices))
-    click.echo(f"\nwrote {folder / 'sensitivity.csv'} and {folder / 'sensitivity.png'}")
+    click.echo(
+        f"\nwrote {', '.join(str(folder / name) for name in ('sensitivity.csv', 'sensitivity.png', 'sensitivity.svg'))}"
+    )
     _cautions(cautions(loaded, sensitivity=(method, indices)))
 
 

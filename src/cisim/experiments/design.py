@@ -248,7 +248,12 @@ def sampled_count(sample: dict[str, Any]) -> int:
 
 
 def sample_points(sample: dict[str, Any], seed: int) -> list[dict[str, Any]]:
-    """Sampled design points over the declared ranges (``scipy.stats.qmc``), seeded from the experiment."""
+    """Sampled design points over the declared ranges (``scipy.stats.qmc``), seeded from the experiment.
+
+    A whole-number parameter of a Latin hypercube, Sobol or Monte Carlo sample takes each value of its
+    range equally often in expectation (a Latin hypercube of n points over a range of n values takes each
+    once). Saltelli and Morris points are SALib's, rounded: their analyses need SALib's own points.
+    """
     keys = list(sample["ranges"])
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     d, n = len(keys), sample["samples"]
@@ -264,6 +269,12 @@ def sample_points(sample: dict[str, Any], seed: int) -> list[dict[str, Any]]:
         else:
             unit = rng.random((n, d))
         scaled = qmc.scale(unit, low, high) if d else unit
+        # A whole-number range [a, b] is b - a + 1 values, each drawn alike: the unit interval is cut into that
+        # many equal parts (rounding a scaled value would give a and b half the share of the values between).
+        for j, key in enumerate(keys):
+            if BY_KEY[key].kind is int:
+                count = math.floor(high[j]) - math.ceil(low[j]) + 1
+                scaled[:, j] = math.ceil(low[j]) + np.minimum(np.floor(unit[:, j] * count), count - 1)
     return [{k: _native(v, BY_KEY[k].kind) for k, v in zip(keys, row, strict=True)} for row in scaled]
 
 
