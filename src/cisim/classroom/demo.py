@@ -21,6 +21,7 @@ from matplotlib import rc_context
 from matplotlib.animation import FFMpegWriter, FuncAnimation, PillowWriter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from scipy import stats
 from tqdm import tqdm
 
@@ -438,7 +439,10 @@ def animation_figure(
     scale = Scale.of(last, *frames[-1])
     figure = _slide_figure(ANIMATION_SIZE)
     # The panels are laid out above the band; the band stays empty until the last frame.
-    figure.get_layout_engine().set(rect=(0, TAKEAWAY_BAND, 1, 1 - TAKEAWAY_BAND))
+    engine = figure.get_layout_engine()
+    if not isinstance(engine, ConstrainedLayoutEngine):  # _slide_figure lays slides out with constrained layout
+        raise TypeError(f"the animation's figure needs constrained layout, not {engine!r}")
+    engine.set(rect=(0, TAKEAWAY_BAND, 1, 1 - TAKEAWAY_BAND))
     grid = figure.subplots(2, 2, height_ratios=(1, 1.5))
     views = []
     for column, (colour, name) in enumerate(
