@@ -483,3 +483,23 @@ def test_arms_with_one_seed_start_from_the_same_configurations():
     ):
         assert np.array_equal(first.solutions, other.solutions)
     assert not np.array_equal(first.solutions, random_starts(seed=10).solutions)
+
+
+def test_a_backbone_without_members_does_nothing():
+    """A coalition with no members pays nothing for its backbone, so the backbone wins no policy, raises no funds
+    and builds no engagement: it cannot give a region's organizations anything nobody paid for."""
+    empty = CollectiveImpactModel(
+        rng=3, initial_members=0.0, review_rate=0.0, backbone=1.0, policy_win_rate=1.0, steps=40
+    )
+    engagement = [region.engagement for region in empty.regions]
+    for _ in range(40):
+        empty.step()
+    assert not empty.population.member.any()
+    backbones = [region.backbone for region in empty.regions if region.backbone is not None]
+    assert backbones and all(b.policy_wins == 0 and b.funds_mobilized == 0 for b in backbones)
+    assert [region.engagement for region in empty.regions] == engagement
+    assert empty.ledger.total_backbone_cost == 0
+    with_members = CollectiveImpactModel(rng=3, review_rate=0.0, backbone=1.0, policy_win_rate=1.0, steps=40)
+    for _ in range(40):
+        with_members.step()
+    assert sum(r.backbone.policy_wins for r in with_members.regions if r.backbone is not None) > 0  # it can act

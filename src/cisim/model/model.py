@@ -274,13 +274,17 @@ class CollectiveImpactModel(mesa.Model):
             self.landscape.redraw(problem.turbulence, self.streams["problem"])
 
     def _run_backbones(self, draws: Draws) -> None:
-        """Step 2: with built dynamics, levels erode without a backbone; then each backbone does its six roles."""
+        """Step 2: built levels erode without a backbone; each backbone of a coalition with members acts."""
         if self.params.conditions.dynamics == "built":
             loss = self.params.backbone.erosion * (1.0 - self.levels[:, BACKBONE])
             built = [CONDITIONS.index(c) for c in CONDITIONS if c != "backbone"]
             self.levels[:, built] *= (1.0 - loss)[:, None]
+        population = self.population
         for region in self.regions:
-            if region.backbone is not None:
+            # A coalition with no members pays nothing for its backbone, so its backbone does nothing either:
+            # it raises no engagement, wins no policy and raises no funds until members return (the draw is
+            # made all the same, so the other streams do not shift).
+            if region.backbone is not None and population.member[population.region == region.index].any():
                 region.backbone.act(float(draws.policy[region.index]))
 
     def _perceive(self) -> tuple[np.ndarray, Perception]:

@@ -201,7 +201,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.3,
         "chance per step that an organization revises its programs (evaluates candidate changes), alone or in "
-        "the coalition's plan alike",
+        "the coalition's plan alike, times its delivery (the share of its programme budget coordination and "
+        "backbone costs leave it)",
         low=0.0,
         high=1.0,
     ),
@@ -260,7 +261,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         int,
         4,
         "steps by which an organization's own outcome data lag behind the problem (they describe it as it was "
-        "then); a shared measurement system makes them timely: the lag is data_lag x (1 - shared measurement)",
+        "then); a shared measurement system makes them timelier: the lag is data_lag x (1 - m) + "
+        "backbone.shared_lag x m, m the shared measurement level",
         low=0,
         high=1000,
         unit="steps",
@@ -317,7 +319,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "communication",
         float,
         1.0,
-        "probability per step that a member hears its network neighbours' best configurations",
+        "how much more often a member hears its network neighbours' best configurations: its chance per step is "
+        "communication.informal + level x (1 - communication.informal)",
         low=0.0,
         high=1.0,
     ),
@@ -355,7 +358,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "cost",
         float,
         120.0,
-        "backbone running cost per step at full strength, paid by members",
+        "backbone running cost per step at full strength, paid by members (or an outside funder: "
+        "costs.backbone_paid_by)",
         low=0.0,
         high=1e9,
         unit="money/step",
@@ -376,8 +380,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "erosion",
         float,
         0.01,
-        "share of each condition level lost per step without a backbone (scaled by 1 - backbone): "
-        "coalitions without support lose momentum",
+        "with conditions.dynamics = 'built', share of each condition level lost per step without a backbone "
+        "(scaled by 1 - backbone): coalitions without support lose momentum",
         low=0.0,
         high=1.0,
     ),
@@ -484,7 +488,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "coordination_cost",
         float,
         4.0,
-        "meeting and reporting cost per member per step in a coalition of two at full condition levels",
+        "meeting and reporting cost per member per step at full condition levels, for one member; it grows by "
+        "costs.coordination_growth for each other member",
         low=0.0,
         high=1e9,
         unit="money/step",
@@ -525,7 +530,7 @@ PARAMETERS: tuple[Parameter, ...] = (
         "network",
         str,
         "small_world",
-        "who talks to whom among members: complete, small_world (Watts-Strogatz), ring (a cycle), linear (a "
+        "who hears whom, in a coalition or not: complete, small_world (Watts-Strogatz), ring (a cycle), linear (a "
         "path), random (Erdos-Renyi with a fixed number of links, connected), erdos_renyi (each pair linked with "
         "probability degree / (n - 1), possibly not connected), connected_erdos_renyi (the same, drawn again until "
         "connected), scale_free (Barabasi-Albert) or file",
@@ -561,7 +566,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "contacts_per_step",
         int,
         1,
-        "neighbours a communicating member hears per step",
+        "neighbours an organization hears in a step in which it hears its peers (in own-solution mode, every "
+        "neighbour)",
         low=1,
         high=100,
     ),
@@ -582,11 +588,19 @@ PARAMETERS: tuple[Parameter, ...] = (
         "trust_gain",
         float,
         0.1,
-        "trust gained per contact, doubled when what was shared proves better",
+        "trust gained per contact in which the neighbour shares, doubled when what was shared is taken up",
         low=0.0,
         high=1.0,
     ),
-    _p("communication", "trust_decay", float, 0.02, "share of trust lost per step without contact", low=0.0, high=1.0),
+    _p(
+        "communication",
+        "trust_decay",
+        float,
+        0.02,
+        "share of trust lost per step on a link with no sharing contact",
+        low=0.0,
+        high=1.0,
+    ),
     _p(
         "communication",
         "copy_error",
@@ -721,7 +735,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         int,
         0,
         "runs with one seed and one key share every random draw their designs allow; another key gives the "
-        "behaviour (membership, search, perception, communication, coordination, policy) draws of its own on the "
+        "behaviour (membership, search, perception, communication, coordination, backbone, programmes) draws of "
+        "its own on the "
         "same problem, starting points, organizations and networks",
         low=0,
         high=2**31 - 1,
