@@ -166,6 +166,7 @@ class CollectiveImpactModel(mesa.Model):
             p.communication.copy_error,
             p.communication.after_dropped_copy == "stay",
             p.regions.cross_region,
+            p.communication.offers_cost_capacity,
         )
         self._ledger_rules = self._ledger_parameters()
         self.adoptions = 0

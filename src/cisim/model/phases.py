@@ -96,6 +96,7 @@ class Rules(NamedTuple):
     copy_error: float
     stay_after_dropped_copy: bool
     cross_region: float
+    offers_cost_capacity: bool
 
 
 class Turn(NamedTuple):
@@ -220,7 +221,7 @@ def organizations_act(
         orgs.known,
         orgs.portfolio,
         orgs.capacity,
-        spent,
+        spent if rules.offers_cost_capacity else np.zeros(count, dtype=np.intp),
         rules.width,
         whole_problem,
         revising,

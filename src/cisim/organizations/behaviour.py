@@ -247,7 +247,8 @@ def search(
         portfolio: the elements each works on, ``(O, N)``.
         capacity: readings each may make this step, ``(O,)``.
         spent: readings each has already made this step (offers from others), ``(O,)``: they come out of
-            its capacity, so an organization that listens evaluates fewer candidates of its own.
+            its capacity, so an organization that listens evaluates fewer candidates of its own (zeros where
+            ``communication.offers_cost_capacity`` is false).
         width: candidate slots per organization.
         whole_problem: own-solution mode (see ``propose``).
         revising: which organizations revise this step.
@@ -280,7 +281,7 @@ def search(
                 configs[o * slots + slot, e] = current[o, e]
         if not revising[o]:
             continue
-        limit = min(capacity[o] - (0 if whole_problem else spent[o]), width)
+        limit = min(capacity[o] - spent[o], width)
         if limit <= 0:
             continue
         propose(o, current, known, portfolio, whole_problem, limit, keys, flips, valid, elements, toward)

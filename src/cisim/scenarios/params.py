@@ -71,7 +71,8 @@ class OrganizationsParams:
     revision_rate: float = 0.3
     """
     chance per step that an organization revises its programs (evaluates candidate changes), alone or in the
-    coalition's plan alike
+    coalition's plan alike, times its delivery (the share of its programme budget coordination and backbone
+    costs leave it)
     """
 
     memory: int = 10
@@ -98,8 +99,8 @@ class OrganizationsParams:
     data_lag: int = 4
     """
     steps by which an organization's own outcome data lag behind the problem (they describe it as it was
-    then); a shared measurement system makes them timely: the lag is data_lag x (1 - shared measurement)
-    [steps]
+    then); a shared measurement system makes them timelier: the lag is data_lag x (1 - m) +
+    backbone.shared_lag x m, m the shared measurement level [steps]
     """
 
     solutions: Literal["shared", "own"] = "shared"
@@ -133,7 +134,10 @@ class ConditionsParams:
     """probability per step that members' proposals are evaluated jointly through the plan"""
 
     communication: float = 1.0
-    """probability per step that a member hears its network neighbours' best configurations"""
+    """
+    how much more often a member hears its network neighbours' best configurations: its chance per step is
+    communication.informal + level x (1 - communication.informal)
+    """
 
     backbone: float = 1.0
     """strength of the backbone organization (0: none); scales its staff and its cost"""
@@ -153,7 +157,10 @@ class BackboneParams:
     """effort units the backbone spends per step at full strength [effort/step]"""
 
     cost: float = 120.0
-    """backbone running cost per step at full strength, paid by members [money/step]"""
+    """
+    backbone running cost per step at full strength, paid by members (or an outside funder:
+    costs.backbone_paid_by) [money/step]
+    """
 
     growth_rate: float = 0.08
     """how fast one effort unit on a role raises its condition towards 1 [1/effort]"""
@@ -196,8 +203,8 @@ class BackboneParams:
 
     erosion: float = 0.01
     """
-    share of each condition level lost per step without a backbone (scaled by 1 - backbone): coalitions
-    without support lose momentum
+    with conditions.dynamics = 'built', share of each condition level lost per step without a backbone
+    (scaled by 1 - backbone): coalitions without support lose momentum
     """
 
     maturity_shift: bool = True
@@ -253,8 +260,8 @@ class CostsParams:
 
     coordination_cost: float = 4.0
     """
-    meeting and reporting cost per member per step in a coalition of two at full condition levels
-    [money/step]
+    meeting and reporting cost per member per step at full condition levels, for one member; it grows by
+    costs.coordination_growth for each other member [money/step]
     """
 
     coordination_growth: float = 0.05
@@ -291,7 +298,7 @@ class CommunicationParams:
         "file",
     ] = "small_world"
     """
-    who talks to whom among members: complete, small_world (Watts-Strogatz), ring (a cycle), linear (a
+    who hears whom, in a coalition or not: complete, small_world (Watts-Strogatz), ring (a cycle), linear (a
     path), random (Erdos-Renyi with a fixed number of links, connected), erdos_renyi (each pair linked with
     probability degree / (n - 1), possibly not connected), connected_erdos_renyi (the same, drawn again
     until connected), scale_free (Barabasi-Albert) or file
@@ -307,7 +314,10 @@ class CommunicationParams:
     """edge list (two organization indices per line) when network is 'file'; relative to the scenario file"""
 
     contacts_per_step: int = 1
-    """neighbours a communicating member hears per step"""
+    """
+    neighbours an organization hears in a step in which it hears its peers (in own-solution mode, every
+    neighbour)
+    """
 
     informal: float = 0.25
     """
@@ -320,10 +330,10 @@ class CommunicationParams:
     """trust between organizations at the start"""
 
     trust_gain: float = 0.1
-    """trust gained per contact, doubled when what was shared proves better"""
+    """trust gained per contact in which the neighbour shares, doubled when what was shared is taken up"""
 
     trust_decay: float = 0.02
-    """share of trust lost per step without contact"""
+    """share of trust lost per step on a link with no sharing contact"""
 
     copy_error: float = 0.0
     """
@@ -336,6 +346,13 @@ class CommunicationParams:
     what an organization whose partial copy read no better than its own does that step: 'search' (it
     searches, as one that copied nothing) or 'stay' (its turn went on copying; it keeps its configuration,
     as in Lazer and Friedman 2007, pp. 675, 684); own-solution mode only
+    """
+
+    offers_cost_capacity: bool = True
+    """
+    whether reading what others offer takes from the step's capacity, so that an organization that listens
+    searches less (in both solution modes); false makes those readings free, as in Lazer and Friedman 2007,
+    whose actors see every neighbour's result each round (pp. 675-676)
     """
 
 
@@ -403,8 +420,8 @@ class RunParams:
     draws_key: int = 0
     """
     runs with one seed and one key share every random draw their designs allow; another key gives the
-    behaviour (membership, search, perception, communication, coordination, policy) draws of its own on the
-    same problem, starting points, organizations and networks
+    behaviour (membership, search, perception, communication, coordination, backbone, programmes) draws of
+    its own on the same problem, starting points, organizations and networks
     """
 
 

@@ -621,6 +621,15 @@ PARAMETERS: tuple[Parameter, ...] = (
         "as in Lazer and Friedman 2007, pp. 675, 684); own-solution mode only",
         choices=AFTER_DROPPED_COPY,
     ),
+    _p(
+        "communication",
+        "offers_cost_capacity",
+        bool,
+        True,
+        "whether reading what others offer takes from the step's capacity, so that an organization that listens "
+        "searches less (in both solution modes); false makes those readings free, as in Lazer and Friedman "
+        "2007, whose actors see every neighbour's result each round (pp. 675-676)",
+    ),
     # ---- intercooperation (source 003)
     _p(
         "intercooperation",
