@@ -181,6 +181,23 @@ def test_new_starts_a_commented_file_that_validates(family):
     assert again.exit_code == 2 and "exists" in again.output
 
 
+def test_new_into_a_folder_that_cannot_be_written_names_the_file_meant(family, monkeypatch):
+    """Not the writer's temporary file: the scenario file it meant to write, and that the folder is not writable."""
+    import errno
+    import tempfile
+
+    def read_only(*args, dir=None, prefix="", suffix="", **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(Path(dir) / f"{prefix}x1y2{suffix}"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    result = CliRunner().invoke(main, ["scenarios", "new", "other", "--from", "parent", "--folder", str(family)])
+    assert result.exit_code == 2, result.output
+    assert f"--folder {str(family)!r}: cannot write the new scenario {family / 'other.toml'}" in result.output
+    assert "the folder is not writable (Read-only file system)" in result.output
+    assert ".tmp" not in result.output and "Traceback" not in result.output
+    assert not (family / "other.toml").exists()
+
+
 def test_list_shows_names_and_descriptions():
     result = CliRunner().invoke(main, ["scenarios", "list", "--folder", str(ROOT / "scenarios")])
     assert result.exit_code == 0
