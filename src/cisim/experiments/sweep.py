@@ -374,6 +374,13 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
 
 def _check_same_sweep(experiment: Experiment, manifest: dict[str, Any], folder: Path) -> None:
     """Refuse to resume when the experiment, a scenario or a command-line option differs from the sweep's."""
+    other = _other_experiment(experiment, manifest.get("experiment", {}))
+    if other:
+        raise SweepError(
+            f"{folder}: refusing to resume: the folder holds a sweep of {other}, not of {experiment.name!r} "
+            f"({experiment.source}); --resume needs the experiment that sweep started with, or give another --out "
+            f"to sweep {experiment.name!r}"
+        )
     changed = []
     if manifest.get("experiment", {}).get("sha256") != experiment.sha256:
         changed.append(f"the experiment file {experiment.source} changed since the sweep started")
@@ -405,6 +412,20 @@ def _check_same_sweep(experiment: Experiment, manifest: dict[str, Any], folder: 
             + ". Give the options the sweep started with, start a new sweep in another folder (--out), or restore "
             "the files."
         )
+
+
+def _other_experiment(experiment: Experiment, recorded: Any) -> str:
+    """The experiment a folder's sweep ran, in words, when it is not ``experiment`` (another name or file); else ""."""
+    if not isinstance(recorded, dict) or recorded.get("sha256") == experiment.sha256:
+        return ""  # the same experiment file (a copy of it elsewhere resumes the same sweep)
+    name, path = recorded.get("name"), recorded.get("path")
+    another_file = False
+    if isinstance(path, str) and path:
+        with contextlib.suppress(OSError, ValueError):  # a file moved since, or given from another folder: unknown
+            another_file = Path(path).is_file() and not Path(path).samefile(experiment.source)
+    if name == experiment.name and not another_file:
+        return ""  # the same experiment, edited: said as a change
+    return f"the experiment {name!r}" + (f" (file {path})" if isinstance(path, str) and path else "")
 
 
 def _given(value: Any) -> str:
