@@ -266,6 +266,56 @@ def test_large_designs_need_confirmation(experiment_file, tmp_path, monkeypatch)
     assert not (tmp_path / "o").exists()
 
 
+def answer_the_prompt(args: list[str], keys: bytes) -> tuple[int, str]:
+    """Run ``cisim ARGS`` in a terminal of its own (a pseudo-terminal) and type ``keys`` at its prompt."""
+    import pty
+    import select
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: cisim, with the pseudo-terminal as its controlling terminal
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a background job ignores Ctrl-C; a terminal's command does not
+        os.execv(sys.executable, [sys.executable, "-m", "cisim", *args])
+    output, typed, deadline = b"", False, time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([terminal], [], [], 1.0)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the child has ended and closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+        if not typed and b"Run them?" in output:
+            os.write(terminal, keys)
+            typed = True
+    else:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+@pytest.mark.parametrize(
+    ("keys", "status", "said"),
+    [(b"n\r", 1, "nothing run (answered no)"), (b"\r", 1, "nothing run (answered no)"), (b"\x03", 130, "interrupted")],
+    ids=["no", "enter", "ctrl-c"],
+)
+def test_answering_no_at_the_prompt_is_not_an_interruption(experiment_file, tmp_path, keys, status, said):
+    """A deliberate no runs nothing and exits 1; Ctrl-C at the prompt is an interruption (130)."""
+    folder = tmp_path / "o"
+    args = ["sweep", str(experiment_file), "--replicates", "5001", "--out", str(folder), "--quiet"]  # 20,004 runs
+    code, output = answer_the_prompt(args, keys)
+    assert "The design has 20,004 runs. Run them? [y/N]" in output
+    assert code == status, output
+    assert said in output and "Traceback" not in output
+    if status == 1:
+        assert "interrupted" not in output
+    assert not folder.exists()
+
+
 def test_bad_experiment_file_on_the_command_line(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text('name = "b"\ndescription = "d"\nscenarios = ["complex"]\nreplicates = 0\n')

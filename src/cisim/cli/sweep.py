@@ -105,7 +105,10 @@ def sweep(
                 f"the design has {runs:,} runs (more than {CONFIRM_ABOVE:,}): "
                 "check it with --dry-run, then confirm with --yes"
             )
-        click.confirm(f"The design has {runs:,} runs. Run them?", abort=True)
+        # No is a decision, not an interruption (exit status 1); Ctrl-C at the prompt is still one (130).
+        if not click.confirm(f"The design has {runs:,} runs. Run them?"):
+            click.echo("nothing run (answered no)", err=True)
+            raise SystemExit(1)
     try:
         check_executor(executor, scheduler)  # before anything is written
     except ExecutorError as error:
