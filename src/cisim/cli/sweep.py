@@ -88,17 +88,21 @@ def sweep(
     folder = out or results_folder(loaded.name)
     workers = 1 if executor == "serial" else (workers or default_workers())
     runs = loaded.n_runs()
-    if dry_run:
-        _describe(loaded, runs, workers, executor, time.perf_counter() - entered + STARTING_PYTHON)
-        return
+    too_large = ""
     if runs > MAX_RUNS:
         given = " (--replicates)" if replicates is not None else ""
-        raise UserError(
-            f"{experiment}: the design has {runs:,} runs ({len(loaded.scenarios)} scenarios x "
-            f"{loaded.n_points():,} points x {loaded.replicates:,} replicates{given} x {len(loaded.arms)} arms); "
-            f"expected at most {MAX_RUNS:,} in one sweep (fewer replicates or points, or split the experiment; "
-            "--dry-run shows the design)"
+        too_large = (
+            f"{runs:,} runs ({len(loaded.scenarios)} scenarios x {loaded.n_points():,} points x "
+            f"{loaded.replicates:,} replicates{given} x {len(loaded.arms)} arms); expected at most {MAX_RUNS:,} in "
+            "one sweep (fewer replicates or points, or split the experiment"
         )
+    if dry_run:
+        _describe(loaded, runs, workers, executor, time.perf_counter() - entered + STARTING_PYTHON)
+        if too_large:  # described, then refused as the sweep itself would be
+            raise UserError(f"{experiment}: a sweep of this design would be refused: it has {too_large})")
+        return
+    if too_large:
+        raise UserError(f"{experiment}: the design has {too_large}; --dry-run shows the design)")
     if runs > CONFIRM_ABOVE and not yes:
         if not sys.stdin.isatty():
             raise UserError(
