@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cisim.cli.errors import UserError, inside_results, output_folder, results_folder
-from cisim.cli.options import set_option, steps_type
+from cisim.cli.options import check_workers, set_option, steps_type
 from cisim.experiments.executors import EXECUTORS, default_workers
 
 if TYPE_CHECKING:
@@ -41,7 +41,11 @@ MAX_RUNS = 10_000_000
     show_default=True,
     help="Where runs execute: in this process, in local worker processes, or on a Dask cluster.",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes, with --executor processes or dask [default: all cores].",
+)
 @click.option(
     "--scheduler",
     metavar="ADDRESS",
@@ -83,6 +87,7 @@ def sweep(
     from cisim.experiments.design import load_experiment
     from cisim.experiments.executors import ExecutorError, check_executor
 
+    check_workers(executor, workers)  # before anything is read, run or written
     experiment = experiment_file(experiment)
     loaded = load_experiment(experiment, replicates, steps, overrides)
     folder = out or results_folder(loaded.name)
