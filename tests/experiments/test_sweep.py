@@ -212,6 +212,39 @@ def test_ctrl_c_inside_compiled_code_stops_the_sweep_and_is_not_recorded_as_a_fa
     assert all(entry["status"] == "done" for entry in read_status(folder).values())
 
 
+def test_a_session_records_the_runs_safe_on_disk_and_the_rate_is_the_whole_sweeps(
+    experiment_file, tmp_path, monkeypatch
+):
+    """Runs of a block not yet written are lost on a stop: a session's runs_done counts only what is on disk."""
+    from cisim.experiments import worker
+
+    calls = []
+
+    def interrupted_at_the_seventh(scenario, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 7:
+            raise KeyboardInterrupt
+        return run_model(scenario, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "run_model", interrupted_at_the_seventh)
+    folder = tmp_path / "out"
+    experiment = load_experiment(experiment_file)  # 12 runs in blocks of 4
+    with pytest.raises(SweepInterrupted, match="4 runs are safe on disk"):
+        run_sweep(experiment, folder, executor="serial")
+    first = read_manifest(folder)["sessions"][0]
+    assert len(read_status(folder)) == 4  # runs 4 and 5 finished, but their block was never written
+    recorded = {key: first[key] for key in ("outcome", "runs_to_do", "runs_done", "runs_failed")}
+    assert recorded == {"outcome": "interrupted", "runs_to_do": 12, "runs_done": 4, "runs_failed": 0}
+    report = run_sweep(experiment, folder, executor="serial", resume=True)
+    assert report.ran_now == 8
+    manifest = read_manifest(folder)
+    assert [s["runs_done"] for s in manifest["sessions"]] == [4, 8]  # together the sweep's 12
+    statistics = manifest["statistics"]
+    elapsed = sum(s["seconds"] for s in manifest["sessions"])
+    assert statistics["elapsed_seconds"] == pytest.approx(elapsed, abs=0.002)
+    assert statistics["runs_per_second"] == pytest.approx(12 / elapsed, rel=0.01)  # the sweep's, not a session's
+
+
 def test_resume_refuses_when_the_experiment_or_a_scenario_changed(experiment_file, tmp_path):
     folder = tmp_path / "out"
     run_sweep(load_experiment(experiment_file), folder, executor="serial")

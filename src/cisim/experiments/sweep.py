@@ -232,7 +232,11 @@ def _run_locked(
     writer.expect(todo)
     rows = design.set_index("run_id")
     bar = None
+    # Runs of this session safe on disk: counted when their block is written, as --resume and the message on
+    # a stop count them (a run whose block is still open is lost on a stop and runs again).
     done_now = failed_now = 0
+    open_blocks: dict[int, list[int]] = {}  # per block not written yet: its runs done and failed so far
+    failed_seen = 0  # for the progress bar: every failed run, written or not
     started = time.perf_counter()
 
     # The replicates of a design point under one arm share their scenario, and come one after another in the
@@ -272,13 +276,19 @@ def _run_locked(
         with make_executor(executor, workers, scheduler) as pool:
             bar = progress(len(todo)) if progress else None
             for result in run_batches(pool, execute_all, tasks(), workers, max_in_flight, total=len(todo)):
+                block = block_of(int(result["run_id"]), block_size)
+                tally = open_blocks.setdefault(block, [0, 0])
+                tally[0] += result["status"] == "done"
+                tally[1] += result["status"] == "failed"
+                failed_seen += result["status"] == "failed"
                 writer.add(result)
-                done_now += result["status"] == "done"
-                failed_now += result["status"] == "failed"
+                if block not in writer.expected:  # the writer wrote the block: its runs are safe on disk
+                    done, failed = open_blocks.pop(block)
+                    done_now, failed_now = done_now + done, failed_now + failed
                 if bar is not None:
                     bar.update(1)
-                    if failed_now:
-                        bar.set_postfix_str(f"{failed_now} failed")
+                    if failed_seen:
+                        bar.set_postfix_str(f"{failed_seen} failed")
     except KeyboardInterrupt:
         outcome = "interrupted"
         raise SweepInterrupted(_stopped_message(folder, "interrupted")) from None
@@ -507,6 +517,11 @@ def _stopped_message(folder: Path, what: str) -> str:
 
 
 def _close_session(folder: Path, session: dict[str, Any], outcome: str, seconds: float, done: int, failed: int) -> None:
+    """Record a session's end: its runs safe on disk (``done``, ``failed``), and the whole sweep's statistics.
+
+    The statistics are of the whole sweep, every session so far: the runs on disk, the sessions' seconds
+    summed (``elapsed_seconds``) and the runs on disk per second of that time (``runs_per_second``).
+    """
     manifest = read_manifest(folder)
     status = read_status(folder)
     session.update(finished=now(), outcome=outcome, seconds=round(seconds, 3), runs_done=done, runs_failed=failed)
@@ -514,14 +529,15 @@ def _close_session(folder: Path, session: dict[str, Any], outcome: str, seconds:
     finished_runs = [s for s in status.values() if s["status"] in ("done", "failed")]
     per_run = [s["seconds"] for s in finished_runs]
     manifest["status"] = "complete" if outcome == "complete" and len(status) == manifest["runs"] else outcome
+    elapsed = sum(s.get("seconds", 0.0) for s in manifest["sessions"])
     manifest["statistics"] = {
         "cores": platform_info()["cores"],
         "runs": manifest["runs"],
         "done": sum(s["status"] == "done" for s in status.values()),
         "failed": sum(s["status"] == "failed" for s in status.values()),
-        "elapsed_seconds": round(sum(s.get("seconds", 0.0) for s in manifest["sessions"]), 3),
+        "elapsed_seconds": round(elapsed, 3),
         "mean_seconds_per_run": round(float(np.mean(per_run)), 4) if per_run else None,
-        "runs_per_second": round((done + failed) / seconds, 3) if seconds > 0 else None,
+        "runs_per_second": round(len(finished_runs) / elapsed, 3) if elapsed > 0 else None,
     }
     manifest["failures"] = [
         {"run_id": s["run_id"], "seed": s["seed"], "error": s["error"]}
