@@ -321,6 +321,9 @@ def answer_the_prompt(args: list[str], keys: bytes) -> tuple[int, str]:
             break
         output += chunk
         if not typed and b"Run them?" in output:
+            # As a person would, once the question waits for an answer: a Ctrl-C that lands between the prompt
+            # being written and input() waiting is only noticed at the next key (Python's readline loop).
+            time.sleep(1.0)
             os.write(terminal, keys)
             typed = True
     else:
