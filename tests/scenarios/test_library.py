@@ -1,5 +1,6 @@
 """The scenario library: every shipped scenario is valid, runs, and keeps the promise its header makes."""
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -181,19 +182,25 @@ def test_new_starts_a_commented_file_that_validates(family):
     assert again.exit_code == 2 and "exists" in again.output
 
 
-def test_new_into_a_folder_that_cannot_be_written_names_the_file_meant(family, monkeypatch):
-    """Not the writer's temporary file: the scenario file it meant to write, and that the folder is not writable."""
-    import errno
+@pytest.mark.parametrize(
+    ("number", "reason", "said"),
+    [
+        (errno.EROFS, "Read-only file system", "the folder is not writable (Read-only file system)"),
+        (errno.ENOSPC, "No space left on device", "No space left on device; free some space"),
+    ],
+)
+def test_new_into_a_folder_that_cannot_be_written_names_the_file_meant(family, monkeypatch, number, reason, said):
+    """Not the writer's temporary file: the scenario file it meant to write, and why it could not."""
     import tempfile
 
-    def read_only(*args, dir=None, prefix="", suffix="", **kwargs):
-        raise OSError(errno.EROFS, "Read-only file system", str(Path(dir) / f"{prefix}x1y2{suffix}"))
+    def refused(*args, dir=None, prefix="", suffix="", **kwargs):
+        raise OSError(number, reason, str(Path(dir) / f"{prefix}x1y2{suffix}"))
 
-    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
     result = CliRunner().invoke(main, ["scenarios", "new", "other", "--from", "parent", "--folder", str(family)])
     assert result.exit_code == 2, result.output
-    assert f"--folder {str(family)!r}: cannot write the new scenario {family / 'other.toml'}" in result.output
-    assert "the folder is not writable (Read-only file system)" in result.output
+    meant = "cannot write the new scenario" if number == errno.EROFS else "cannot write"
+    assert f"{meant} {family / 'other.toml'}" in result.output and said in result.output
     assert ".tmp" not in result.output and "Traceback" not in result.output
     assert not (family / "other.toml").exists()
 

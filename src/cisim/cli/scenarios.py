@@ -139,13 +139,12 @@ def new(name: str, parent: str, folder: Path, force: bool) -> None:
         write_text(target, starting_file(name, resolved, parent_ref))
     except (NotRegularFile, NotOwned):  # the target itself: said by the command line's file messages
         raise
-    except OSError as error:  # the folder: named with the file meant, never the writer's temporary file
-        reason = error.strerror or str(error)
-        refused = error.errno in (errno.EACCES, errno.EPERM, errno.EROFS)
-        what = "the folder is not writable" if refused else "the write failed"
+    except OSError as error:  # named with the file meant, never the writer's temporary file
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):  # a full disk, a size limit: said as such
+            raise OSError(error.errno, error.strerror, str(target)) from None
         raise UserError(
-            f"--folder {str(folder)!r}: cannot write the new scenario {target}: {what} ({reason}); expected a "
-            "folder you can write to (choose another --folder)"
+            f"--folder {str(folder)!r}: cannot write the new scenario {target}: the folder is not writable "
+            f"({error.strerror or error}); expected a folder you can write to (choose another --folder)"
         ) from None
     click.echo(f"wrote {target} (extends {parent_ref}); validate it with: cisim scenarios validate {target}")
 
