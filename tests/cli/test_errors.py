@@ -201,6 +201,31 @@ def test_sweep_takes_replicates_steps_and_set(runner, experiment_file, tmp_path)
     assert_plain_error(bad, "organizations.n_organizations", "expected a whole number from 1 to 1000")
 
 
+def test_resuming_a_folder_of_another_experiment_names_that_experiment(runner, experiment_file, tmp_path):
+    """Not 'the experiment file changed': the folder holds a sweep of another experiment, named from its manifest."""
+    folder = tmp_path / "out"
+    args = ["--out", str(folder), "--executor", "serial", "--quiet", "--replicates", "1"]
+    assert runner.invoke(main, ["sweep", str(experiment_file), *args]).exit_code == 0
+    text = experiment_file.read_text()
+    other = experiment_file.with_name("lhs.toml")
+    other.write_text(text.replace('name = "tiny"', 'name = "lhs"').replace('"problem.k" = [0, 4]', '"problem.k" = [2]'))
+    refused = runner.invoke(main, ["sweep", str(other), *args, "--resume"])
+    assert_plain_error(
+        refused,
+        f"the folder holds a sweep of the experiment 'tiny' (file {experiment_file}), not of 'lhs' ({other})",
+        "--resume needs the experiment that sweep started with, or give another --out",
+    )
+    assert "changed since the sweep started" not in refused.output
+    # Another file of the same name is another experiment too; the same file edited is a change, said as one.
+    copy = experiment_file.with_name("copy.toml")
+    copy.write_text(text.replace("replicates = 3", "replicates = 4"))
+    refused = runner.invoke(main, ["sweep", str(copy), *args, "--resume"])
+    assert_plain_error(refused, f"the folder holds a sweep of the experiment 'tiny' (file {experiment_file})")
+    experiment_file.write_text(text.replace("seed = 7", "seed = 8"))
+    refused = runner.invoke(main, ["sweep", str(experiment_file), *args, "--resume"])
+    assert_plain_error(refused, f"the experiment file {experiment_file} changed since the sweep started")
+
+
 def test_sweep_refuses_an_invalid_out(runner, experiment_file, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")

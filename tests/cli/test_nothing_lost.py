@@ -537,6 +537,21 @@ def test_f24_a_scheduler_without_the_dask_executor_is_refused(runner, experiment
     assert not folder.exists()
 
 
+@pytest.mark.parametrize("command", ["sweep", "compare"])
+def test_f24_workers_with_the_serial_executor_are_refused_and_one_worker_is_fine(
+    runner, experiment_file, tmp_path, command
+):
+    """As --scheduler without dask: --workers 2 with --executor serial was run in one process without a word."""
+    given = [str(experiment_file)] if command == "sweep" else ["--steps", "2", "--replicates", "2"]
+    folder = tmp_path / "out"
+    args = [command, *given, "--out", str(folder), "--executor", "serial", "--quiet"]
+    result = runner.invoke(main, [*args, "--workers", "2"])
+    assert_plain_error(result, "--workers 2:", "--executor is 'serial'", "expected --executor processes with it")
+    assert not folder.exists()
+    one = runner.invoke(main, [*args, "--workers", "1"])
+    assert one.exit_code == 0, one.output
+
+
 # ---------------------------------------------------------------- exit status 2 and error: lines everywhere
 def test_scenarios_validate_exits_2_on_a_bad_file(runner, tmp_path):
     bad = tmp_path / "bad.toml"

@@ -46,9 +46,10 @@ def test_a_billion_replicates_are_counted_not_allocated(experiment_file):
         preexec_fn=limit_memory,
         timeout=300,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 2, result.stderr  # described, then refused as a sweep of it would be
     assert "runs:       4,000,000,000" in result.stdout and "replicates: 1,000,000,000" in result.stdout
     assert "estimated:" in result.stdout
+    assert "a sweep of this design would be refused" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_such_a_design_is_refused_when_run(experiment_file, tmp_path):
@@ -57,6 +58,20 @@ def test_such_a_design_is_refused_when_run(experiment_file, tmp_path):
     assert result.exit_code == 2 and "the design has 4,000,000,000 runs (1 scenarios x 2 points" in result.output
     assert "expected at most 10,000,000" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_dry_run_of_such_a_design_says_it_would_be_refused(experiment_file, tmp_path):
+    """The design is described, then refused as the sweep refuses it: exit status 2, not an estimate and 0."""
+    runner = CliRunner()
+    over = runner.invoke(main, ["sweep", str(experiment_file), "--replicates", "2500001", "--dry-run"])
+    assert over.exit_code == 2, over.output
+    assert "runs:       10,000,004" in over.output and "estimated:" in over.output
+    assert (
+        f"error: {experiment_file}: a sweep of this design would be refused: it has 10,000,004 runs (1 scenarios x "
+        "2 points x 2,500,001 replicates (--replicates) x 2 arms); expected at most 10,000,000 in one sweep"
+    ) in over.output
+    at_limit = runner.invoke(main, ["sweep", str(experiment_file), "--replicates", "2500000", "--dry-run"])
+    assert at_limit.exit_code == 0 and "runs:       10,000,000" in at_limit.output and "error" not in at_limit.output
 
 
 def organizations_cost(scenario, steps):

@@ -212,6 +212,39 @@ def test_ctrl_c_inside_compiled_code_stops_the_sweep_and_is_not_recorded_as_a_fa
     assert all(entry["status"] == "done" for entry in read_status(folder).values())
 
 
+def test_a_session_records_the_runs_safe_on_disk_and_the_rate_is_the_whole_sweeps(
+    experiment_file, tmp_path, monkeypatch
+):
+    """Runs of a block not yet written are lost on a stop: a session's runs_done counts only what is on disk."""
+    from cisim.experiments import worker
+
+    calls = []
+
+    def interrupted_at_the_seventh(scenario, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 7:
+            raise KeyboardInterrupt
+        return run_model(scenario, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "run_model", interrupted_at_the_seventh)
+    folder = tmp_path / "out"
+    experiment = load_experiment(experiment_file)  # 12 runs in blocks of 4
+    with pytest.raises(SweepInterrupted, match="4 runs are safe on disk"):
+        run_sweep(experiment, folder, executor="serial")
+    first = read_manifest(folder)["sessions"][0]
+    assert len(read_status(folder)) == 4  # runs 4 and 5 finished, but their block was never written
+    recorded = {key: first[key] for key in ("outcome", "runs_to_do", "runs_done", "runs_failed")}
+    assert recorded == {"outcome": "interrupted", "runs_to_do": 12, "runs_done": 4, "runs_failed": 0}
+    report = run_sweep(experiment, folder, executor="serial", resume=True)
+    assert report.ran_now == 8
+    manifest = read_manifest(folder)
+    assert [s["runs_done"] for s in manifest["sessions"]] == [4, 8]  # together the sweep's 12
+    statistics = manifest["statistics"]
+    elapsed = sum(s["seconds"] for s in manifest["sessions"])
+    assert statistics["elapsed_seconds"] == pytest.approx(elapsed, abs=0.002)
+    assert statistics["runs_per_second"] == pytest.approx(12 / elapsed, rel=0.01)  # the sweep's, not a session's
+
+
 def test_resume_refuses_when_the_experiment_or_a_scenario_changed(experiment_file, tmp_path):
     folder = tmp_path / "out"
     run_sweep(load_experiment(experiment_file), folder, executor="serial")
@@ -264,6 +297,59 @@ def test_large_designs_need_confirmation(experiment_file, tmp_path, monkeypatch)
     result = CliRunner().invoke(main, ["sweep", str(experiment_file), "--out", str(tmp_path / "o"), "--quiet"])
     assert result.exit_code == 2 and "error: " in result.output and "--yes" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def answer_the_prompt(args: list[str], keys: bytes) -> tuple[int, str]:
+    """Run ``cisim ARGS`` in a terminal of its own (a pseudo-terminal) and type ``keys`` at its prompt."""
+    import pty
+    import select
+
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: cisim, with the pseudo-terminal as its controlling terminal
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a background job ignores Ctrl-C; a terminal's command does not
+        os.execv(sys.executable, [sys.executable, "-m", "cisim", *args])
+    output, typed, deadline = b"", False, time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([terminal], [], [], 1.0)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the child has ended and closed the terminal
+            break
+        if not chunk:
+            break
+        output += chunk
+        if not typed and b"Run them?" in output:
+            # As a person would, once the question waits for an answer: a Ctrl-C that lands between the prompt
+            # being written and input() waiting is only noticed at the next key (Python's readline loop).
+            time.sleep(1.0)
+            os.write(terminal, keys)
+            typed = True
+    else:
+        os.kill(pid, signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    return os.waitstatus_to_exitcode(status), output.decode(errors="replace")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+@pytest.mark.parametrize(
+    ("keys", "status", "said"),
+    [(b"n\r", 1, "nothing run (answered no)"), (b"\r", 1, "nothing run (answered no)"), (b"\x03", 130, "interrupted")],
+    ids=["no", "enter", "ctrl-c"],
+)
+def test_answering_no_at_the_prompt_is_not_an_interruption(experiment_file, tmp_path, keys, status, said):
+    """A deliberate no runs nothing and exits 1; Ctrl-C at the prompt is an interruption (130)."""
+    folder = tmp_path / "o"
+    args = ["sweep", str(experiment_file), "--replicates", "5001", "--out", str(folder), "--quiet"]  # 20,004 runs
+    code, output = answer_the_prompt(args, keys)
+    assert "The design has 20,004 runs. Run them? [y/N]" in output
+    assert code == status, output
+    assert said in output and "Traceback" not in output
+    if status == 1:
+        assert "interrupted" not in output
+    assert not folder.exists()
 
 
 def test_bad_experiment_file_on_the_command_line(tmp_path):

@@ -1,5 +1,6 @@
 """The scenario library: every shipped scenario is valid, runs, and keeps the promise its header makes."""
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -179,6 +180,29 @@ def test_new_starts_a_commented_file_that_validates(family):
     assert mine.values == parent.values
     again = runner.invoke(main, ["scenarios", "new", "mine", "--from", "parent", "--folder", str(family)])
     assert again.exit_code == 2 and "exists" in again.output
+
+
+@pytest.mark.parametrize(
+    ("number", "reason", "said"),
+    [
+        (errno.EROFS, "Read-only file system", "the folder is not writable (Read-only file system)"),
+        (errno.ENOSPC, "No space left on device", "No space left on device; free some space"),
+    ],
+)
+def test_new_into_a_folder_that_cannot_be_written_names_the_file_meant(family, monkeypatch, number, reason, said):
+    """Not the writer's temporary file: the scenario file it meant to write, and why it could not."""
+    import tempfile
+
+    def refused(*args, dir=None, prefix="", suffix="", **kwargs):
+        raise OSError(number, reason, str(Path(dir) / f"{prefix}x1y2{suffix}"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    result = CliRunner().invoke(main, ["scenarios", "new", "other", "--from", "parent", "--folder", str(family)])
+    assert result.exit_code == 2, result.output
+    meant = "cannot write the new scenario" if number == errno.EROFS else "cannot write"
+    assert f"{meant} {family / 'other.toml'}" in result.output and said in result.output
+    assert ".tmp" not in result.output and "Traceback" not in result.output
+    assert not (family / "other.toml").exists()
 
 
 def test_list_shows_names_and_descriptions():

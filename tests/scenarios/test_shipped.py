@@ -67,6 +67,24 @@ def test_a_new_scenario_extends_cisims_by_name_and_loads_from_any_folder(elsewhe
     assert "from scenarios: mine; the rest from cisim's own library" in listing.output
 
 
+def test_new_with_a_folder_extends_cisims_scenario_by_name_unless_the_folder_has_its_own(elsewhere):
+    """``--from NAME`` looks in --folder, then cisim's own library, as it does without --folder."""
+    runner = CliRunner()
+    result = runner.invoke(main, ["scenarios", "new", "other", "--folder", "newdir"])  # --from complex
+    assert result.exit_code == 0, result.output
+    text = (elsewhere / "newdir" / "other.toml").read_text()
+    assert tomllib.loads(text)["extends"] == "complex"  # by name, as without --folder
+    assert load_scenario(elsewhere / "newdir" / "other.toml").values == load_scenario(find_scenario("complex")).values
+    # A scenario of that name in the folder comes first.
+    (elsewhere / "newdir" / "complex.toml").write_text('name = "complex"\ndescription = "mine"\n[problem]\nk = 3\n')
+    own = runner.invoke(main, ["scenarios", "new", "third", "--folder", "newdir"])
+    assert own.exit_code == 0, own.output
+    assert load_scenario(elsewhere / "newdir" / "third.toml")["problem.k"] == 3
+    missing = runner.invoke(main, ["scenarios", "new", "fourth", "--folder", "newdir", "--from", "complx"])
+    assert missing.exit_code == 2 and "no scenario of that name in newdir or" in missing.output
+    assert "did you mean 'complex'" in missing.output
+
+
 def test_a_name_beside_the_file_comes_before_cisims_own(elsewhere):
     (elsewhere / "technical.toml").write_text('name = "technical"\ndescription = "mine"\n[problem]\nk = 3\n')
     (elsewhere / "child.toml").write_text('name = "child"\ndescription = "child"\nextends = "technical"\n')

@@ -42,3 +42,18 @@ def progress_bar(quiet: bool, **options: Any) -> Callable[[Any], Any] | None:
         return tqdm(iterable, leave=False, dynamic_ncols=True, **options)
 
     return wrap
+
+
+def check_workers(executor: str, workers: int | None) -> None:
+    """Refuse ``--workers`` above 1 with ``--executor serial``, which runs in this process and would ignore it.
+
+    Raises:
+        UserError: naming both options, the values and what to give instead.
+    """
+    from cisim.cli.errors import UserError
+
+    if executor == "serial" and workers is not None and workers > 1:
+        raise UserError(
+            f"--workers {workers}: worker processes are used only by --executor processes or dask (--executor is "
+            "'serial', which runs everything in this process); expected --executor processes with it, or no --workers"
+        )

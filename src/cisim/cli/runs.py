@@ -17,7 +17,7 @@ from cisim.cli.errors import (
     remove_if_empty,
     results_folder,
 )
-from cisim.cli.options import force_option, progress_bar, seed_type, set_option, steps_option
+from cisim.cli.options import check_workers, force_option, progress_bar, seed_type, set_option, steps_option
 from cisim.experiments.executors import EXECUTORS
 from cisim.scenarios.scenario import ARMS, BUILTIN
 
@@ -199,6 +199,7 @@ def compare(
     from cisim.files import replacing
     from cisim.plots.figures import comparison_figure
 
+    check_workers(executor, workers)  # serial is compare's default: --workers alone would be ignored
     resolved = resolve_scenario(scenario, overrides)
     default = results_folder(resolved.name, COMPARE_SUFFIX)
     if resume:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import click
 
 from cisim.cli.errors import UserError, output_file, printable
 from cisim.cli.options import set_option
+from cisim.files import NotOwned, NotRegularFile
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.library import (
     DEFAULT_FOLDER,
@@ -100,7 +102,13 @@ def validate(paths: tuple[Path, ...]) -> None:
 
 @scenarios.command()
 @click.argument("name")
-@click.option("--from", "parent", default="complex", show_default=True, help="Scenario the new one extends.")
+@click.option(
+    "--from",
+    "parent",
+    default="complex",
+    show_default=True,
+    help="Scenario the new one extends: a name in --folder or cisim's own library, or a path.",
+)
 @folder_option
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def new(name: str, parent: str, folder: Path, force: bool) -> None:
@@ -115,7 +123,7 @@ def new(name: str, parent: str, folder: Path, force: bool) -> None:
             f"scenario name {name!r}: expected a name of {NAME_RULE}; the file is written to "
             f"{folder}/NAME.toml (choose another folder with --folder)"
         )
-    parent_path = find_scenario(parent, folder)
+    parent_path = find_scenario(parent, folder, shipped=True)  # as without --folder: the folder, then cisim's own
     resolved = load_scenario(parent_path)
     target = folder / f"{name}.toml"
     if target.exists() and not force:
@@ -126,8 +134,18 @@ def new(name: str, parent: str, folder: Path, force: bool) -> None:
     except ValueError:
         # One of cisim's own scenarios is extended by name (it is found wherever cisim runs); others by path.
         parent_ref = parent_path.stem if is_shipped(parent_path, "scenarios") else str(parent_path.resolve())
-    folder.mkdir(parents=True, exist_ok=True)
-    write_text(target, starting_file(name, resolved, parent_ref))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text(target, starting_file(name, resolved, parent_ref))
+    except (NotRegularFile, NotOwned):  # the target itself: said by the command line's file messages
+        raise
+    except OSError as error:  # named with the file meant, never the writer's temporary file
+        if error.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):  # a full disk, a size limit: said as such
+            raise OSError(error.errno, error.strerror, str(target)) from None
+        raise UserError(
+            f"--folder {str(folder)!r}: cannot write the new scenario {target}: the folder is not writable "
+            f"({error.strerror or error}); expected a folder you can write to (choose another --folder)"
+        ) from None
     click.echo(f"wrote {target} (extends {parent_ref}); validate it with: cisim scenarios validate {target}")
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cisim.cli.errors import UserError, inside_results, output_folder, results_folder
-from cisim.cli.options import set_option, steps_type
+from cisim.cli.options import check_workers, set_option, steps_type
 from cisim.experiments.executors import EXECUTORS, default_workers
 
 if TYPE_CHECKING:
@@ -41,7 +41,11 @@ MAX_RUNS = 10_000_000
     show_default=True,
     help="Where runs execute: in this process, in local worker processes, or on a Dask cluster.",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes, with --executor processes or dask [default: all cores].",
+)
 @click.option(
     "--scheduler",
     metavar="ADDRESS",
@@ -83,29 +87,37 @@ def sweep(
     from cisim.experiments.design import load_experiment
     from cisim.experiments.executors import ExecutorError, check_executor
 
+    check_workers(executor, workers)  # before anything is read, run or written
     experiment = experiment_file(experiment)
     loaded = load_experiment(experiment, replicates, steps, overrides)
     folder = out or results_folder(loaded.name)
     workers = 1 if executor == "serial" else (workers or default_workers())
     runs = loaded.n_runs()
-    if dry_run:
-        _describe(loaded, runs, workers, executor, time.perf_counter() - entered + STARTING_PYTHON)
-        return
+    too_large = ""
     if runs > MAX_RUNS:
         given = " (--replicates)" if replicates is not None else ""
-        raise UserError(
-            f"{experiment}: the design has {runs:,} runs ({len(loaded.scenarios)} scenarios x "
-            f"{loaded.n_points():,} points x {loaded.replicates:,} replicates{given} x {len(loaded.arms)} arms); "
-            f"expected at most {MAX_RUNS:,} in one sweep (fewer replicates or points, or split the experiment; "
-            "--dry-run shows the design)"
+        too_large = (
+            f"{runs:,} runs ({len(loaded.scenarios)} scenarios x {loaded.n_points():,} points x "
+            f"{loaded.replicates:,} replicates{given} x {len(loaded.arms)} arms); expected at most {MAX_RUNS:,} in "
+            "one sweep (fewer replicates or points, or split the experiment"
         )
+    if dry_run:
+        _describe(loaded, runs, workers, executor, time.perf_counter() - entered + STARTING_PYTHON)
+        if too_large:  # described, then refused as the sweep itself would be
+            raise UserError(f"{experiment}: a sweep of this design would be refused: it has {too_large})")
+        return
+    if too_large:
+        raise UserError(f"{experiment}: the design has {too_large}; --dry-run shows the design)")
     if runs > CONFIRM_ABOVE and not yes:
         if not sys.stdin.isatty():
             raise UserError(
                 f"the design has {runs:,} runs (more than {CONFIRM_ABOVE:,}): "
                 "check it with --dry-run, then confirm with --yes"
             )
-        click.confirm(f"The design has {runs:,} runs. Run them?", abort=True)
+        # No is a decision, not an interruption (exit status 1); Ctrl-C at the prompt is still one (130).
+        if not click.confirm(f"The design has {runs:,} runs. Run them?"):
+            click.echo("nothing run (answered no)", err=True)
+            raise SystemExit(1)
     try:
         check_executor(executor, scheduler)  # before anything is written
     except ExecutorError as error:

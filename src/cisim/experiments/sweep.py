@@ -232,7 +232,11 @@ def _run_locked(
     writer.expect(todo)
     rows = design.set_index("run_id")
     bar = None
+    # Runs of this session safe on disk: counted when their block is written, as --resume and the message on
+    # a stop count them (a run whose block is still open is lost on a stop and runs again).
     done_now = failed_now = 0
+    open_blocks: dict[int, list[int]] = {}  # per block not written yet: its runs done and failed so far
+    failed_seen = 0  # for the progress bar: every failed run, written or not
     started = time.perf_counter()
 
     # The replicates of a design point under one arm share their scenario, and come one after another in the
@@ -272,13 +276,19 @@ def _run_locked(
         with make_executor(executor, workers, scheduler) as pool:
             bar = progress(len(todo)) if progress else None
             for result in run_batches(pool, execute_all, tasks(), workers, max_in_flight, total=len(todo)):
+                block = block_of(int(result["run_id"]), block_size)
+                tally = open_blocks.setdefault(block, [0, 0])
+                tally[0] += result["status"] == "done"
+                tally[1] += result["status"] == "failed"
+                failed_seen += result["status"] == "failed"
                 writer.add(result)
-                done_now += result["status"] == "done"
-                failed_now += result["status"] == "failed"
+                if block not in writer.expected:  # the writer wrote the block: its runs are safe on disk
+                    done, failed = open_blocks.pop(block)
+                    done_now, failed_now = done_now + done, failed_now + failed
                 if bar is not None:
                     bar.update(1)
-                    if failed_now:
-                        bar.set_postfix_str(f"{failed_now} failed")
+                    if failed_seen:
+                        bar.set_postfix_str(f"{failed_seen} failed")
     except KeyboardInterrupt:
         outcome = "interrupted"
         raise SweepInterrupted(_stopped_message(folder, "interrupted")) from None
@@ -374,6 +384,13 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
 
 def _check_same_sweep(experiment: Experiment, manifest: dict[str, Any], folder: Path) -> None:
     """Refuse to resume when the experiment, a scenario or a command-line option differs from the sweep's."""
+    other = _other_experiment(experiment, manifest.get("experiment", {}))
+    if other:
+        raise SweepError(
+            f"{folder}: refusing to resume: the folder holds a sweep of {other}, not of {experiment.name!r} "
+            f"({experiment.source}); --resume needs the experiment that sweep started with, or give another --out "
+            f"to sweep {experiment.name!r}"
+        )
     changed = []
     if manifest.get("experiment", {}).get("sha256") != experiment.sha256:
         changed.append(f"the experiment file {experiment.source} changed since the sweep started")
@@ -405,6 +422,20 @@ def _check_same_sweep(experiment: Experiment, manifest: dict[str, Any], folder: 
             + ". Give the options the sweep started with, start a new sweep in another folder (--out), or restore "
             "the files."
         )
+
+
+def _other_experiment(experiment: Experiment, recorded: Any) -> str:
+    """The experiment a folder's sweep ran, in words, when it is not ``experiment`` (another name or file); else ""."""
+    if not isinstance(recorded, dict) or recorded.get("sha256") == experiment.sha256:
+        return ""  # the same experiment file (a copy of it elsewhere resumes the same sweep)
+    name, path = recorded.get("name"), recorded.get("path")
+    another_file = False
+    if isinstance(path, str) and path:
+        with contextlib.suppress(OSError, ValueError):  # a file moved since, or given from another folder: unknown
+            another_file = Path(path).is_file() and not Path(path).samefile(experiment.source)
+    if name == experiment.name and not another_file:
+        return ""  # the same experiment, edited: said as a change
+    return f"the experiment {name!r}" + (f" (file {path})" if isinstance(path, str) and path else "")
 
 
 def _given(value: Any) -> str:
@@ -492,6 +523,11 @@ def _stopped_message(folder: Path, what: str) -> str:
 
 
 def _close_session(folder: Path, session: dict[str, Any], outcome: str, seconds: float, done: int, failed: int) -> None:
+    """Record a session's end: its runs safe on disk (``done``, ``failed``), and the whole sweep's statistics.
+
+    The statistics are of the whole sweep, every session so far: the runs on disk, the sessions' seconds
+    summed (``elapsed_seconds``) and the runs on disk per second of that time (``runs_per_second``).
+    """
     manifest = read_manifest(folder)
     status = read_status(folder)
     session.update(finished=now(), outcome=outcome, seconds=round(seconds, 3), runs_done=done, runs_failed=failed)
@@ -499,14 +535,15 @@ def _close_session(folder: Path, session: dict[str, Any], outcome: str, seconds:
     finished_runs = [s for s in status.values() if s["status"] in ("done", "failed")]
     per_run = [s["seconds"] for s in finished_runs]
     manifest["status"] = "complete" if outcome == "complete" and len(status) == manifest["runs"] else outcome
+    elapsed = sum(s.get("seconds", 0.0) for s in manifest["sessions"])
     manifest["statistics"] = {
         "cores": platform_info()["cores"],
         "runs": manifest["runs"],
         "done": sum(s["status"] == "done" for s in status.values()),
         "failed": sum(s["status"] == "failed" for s in status.values()),
-        "elapsed_seconds": round(sum(s.get("seconds", 0.0) for s in manifest["sessions"]), 3),
+        "elapsed_seconds": round(elapsed, 3),
         "mean_seconds_per_run": round(float(np.mean(per_run)), 4) if per_run else None,
-        "runs_per_second": round((done + failed) / seconds, 3) if seconds > 0 else None,
+        "runs_per_second": round(len(finished_runs) / elapsed, 3) if elapsed > 0 else None,
     }
     manifest["failures"] = [
         {"run_id": s["run_id"], "seed": s["seed"], "error": s["error"]}

@@ -54,12 +54,12 @@ def is_name(text: str) -> bool:
     return NAME.fullmatch(text) is not None
 
 
-def find_scenario(name: str | Path, folder: Path = DEFAULT_FOLDER) -> Path:
+def find_scenario(name: str | Path, folder: Path = DEFAULT_FOLDER, shipped: bool = False) -> Path:
     """A scenario file from a name in ``folder`` (``complex`` -> ``scenarios/complex.toml``) or from a path.
 
-    Names are names: a name is only ever looked up in ``folder``, so ``../x`` can never reach outside it by
-    being taken for a name. Anything that is not a name (``scenarios/x.toml``, ``./x``, ``/tmp/x.toml``) is
-    a path and is read as given.
+    Names are names: a name is only ever looked up in ``folder`` (then, for the default folder or when
+    ``shipped``, in cisim's own library), so ``../x`` can never reach outside it by being taken for a name.
+    Anything that is not a name (``scenarios/x.toml``, ``./x``, ``/tmp/x.toml``) is a path and is read as given.
 
     Raises:
         ScenarioError: no such scenario, with the closest name in the library.
@@ -69,22 +69,23 @@ def find_scenario(name: str | Path, folder: Path = DEFAULT_FOLDER) -> Path:
         if Path(text).is_file():
             return Path(text)
         expected = f"expected the path of a scenario file, or a scenario name ({NAME_RULE}) from {folder}"
-        return _missing(text, f"no such scenario file; {expected}", folder)
-    for library in _libraries(folder):
+        return _missing(text, f"no such scenario file; {expected}", folder, shipped)
+    for library in _libraries(folder, shipped):
         if (candidate := library / f"{text}.toml").is_file():
             return candidate
-    where = " or ".join(str(library) for library in _libraries(folder))
+    where = " or ".join(str(library) for library in _libraries(folder, shipped))
     expected = f"expected the name of a scenario in {where} (cisim scenarios list shows them) or the path of one"
-    return _missing(text, f"no scenario of that name in {where}; {expected}", folder)
+    return _missing(text, f"no scenario of that name in {where}; {expected}", folder, shipped)
 
 
-def _libraries(folder: Path) -> list[Path]:
-    """Where names are looked up: ``folder``, then, for the default folder, the library cisim ships."""
-    return look_in(folder, "scenarios") if folder == DEFAULT_FOLDER else [folder]
+def _libraries(folder: Path, shipped: bool = False) -> list[Path]:
+    """Where names are looked up: ``folder``, then, for the default folder or if ``shipped``, cisim's library."""
+    return look_in(folder, "scenarios") if shipped or folder == DEFAULT_FOLDER else [folder]
 
 
-def _missing(text: str, what: str, folder: Path) -> Path:
-    names = sorted({p.stem for library in _libraries(folder) if library.is_dir() for p in library.glob("*.toml")})
+def _missing(text: str, what: str, folder: Path, shipped: bool = False) -> Path:
+    libraries = _libraries(folder, shipped)
+    names = sorted({p.stem for library in libraries if library.is_dir() for p in library.glob("*.toml")})
     raise ScenarioError([f"{text!r}: {what}{suggest(Path(text).stem, names)}"])
 
 
