@@ -42,6 +42,7 @@ def own(small, **changes):
         backbone__shared_noise=0.0,
         communication__trust_initial=1.0,
         communication__trust_decay=0.0,
+        communication__offers_cost_capacity=False,  # their actors see every neighbour's score, then copy or explore
     )
     return small.with_values(**{**rules, **changes}).with_arm("collective")
 

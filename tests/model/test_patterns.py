@@ -235,6 +235,7 @@ def lazer_friedman() -> Scenario:
         conditions__backbone=0.0,
         communication__trust_initial=1.0,
         communication__trust_decay=0.0,
+        communication__offers_cost_capacity=False,  # Lazer & Friedman: neighbours' scores are seen, not searched for
         costs__coordination_cost=0.0,
         participation__review_rate=0.0,
         run__steps=80,
