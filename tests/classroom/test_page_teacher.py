@@ -399,7 +399,11 @@ def test_a_seed_that_is_no_seed_and_a_seed_a_pick_dropped_are_said_where_the_tea
     pick(tab, "technical")
     picked = tab.locator(".cisim-picked")
     wait_for(lambda: picked.count() == 1, "the line on the dropped seed")
-    assert f"seed {seed_shown(tab)} (the seed typed before was 7)" in picked.inner_text()
+    # The seed box takes the picked scenario's seed a moment after the line appears: wait until they agree.
+    wait_for(
+        lambda: f"seed {seed_shown(tab)} (the seed typed before was 7)" in picked.inner_text(),
+        "the seed box to show the seed the line names",
+    )
     assert in_view(tab, picked) and font_px(picked) >= 16
     assert tab.evaluate(CUT_CAPTIONS) == []
     shot(tab, "picked-dropped-seed")
