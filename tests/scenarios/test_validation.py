@@ -55,6 +55,11 @@ MISTAKES = [
         '[organizations]\nstart = "random"\n',
         ["organizations.start", "'random'", "expected 'region'", "organizations.solutions = 'own'"],
     ),
+    (
+        "communities of practice without a community configuration",  # own solutions: nothing to share
+        '[organizations]\nsolutions = "own"\n[regions]\nn_regions = 2\ncross_region = 0.5\n',
+        ["regions.cross_region", "0.5", "expected 0", "organizations.solutions = 'own'"],
+    ),
 ]
 
 

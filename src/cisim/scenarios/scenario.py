@@ -373,6 +373,12 @@ def _check_values(values: dict[str, Any], where: str) -> list[str]:
             "organizations.solutions = 'own')"
         )
     regions, orgs = values["regions.n_regions"], values["organizations.n_organizations"]
+    if solutions == "own" and regions > 1 and values["regions.cross_region"] > 0:
+        problems.append(
+            f"{where}: field 'regions.cross_region' = {show_value(values['regions.cross_region'])}: expected 0 when "
+            "organizations.solutions = 'own' (a community of practice shares a region's one community "
+            "configuration, and in own-solution mode there is none: each organization holds its own)"
+        )
     if regions > orgs:
         problems.append(
             f"{where}: field 'regions.n_regions' = {regions}: expected at most organizations.n_organizations = {orgs}"
