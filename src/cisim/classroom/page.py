@@ -28,8 +28,8 @@ from cisim.classroom.pair import (
     DEFAULT_SEED,
     Choice,
     SideBySide,
-    parse_seed,
     seed_notice,
+    seed_to_run,
     slider_range,
 )
 from cisim.classroom.views import (
@@ -132,11 +132,7 @@ def changed_settings(settings: dict[str, Any], applied: dict[str, Any]) -> list[
     The seed counts as changed when RESET would run another seed: ``" 15"`` is seed 15, and text that is not a
     seed is seed 0 (RESET falls back to it and says so), so ``"abc"`` then ``"0"`` is no change.
     """
-
-    def seed(text: Any) -> int:
-        return parse_seed(text) or 0
-
-    changed = ["seed"] if seed(settings["seed"]) != seed(applied["seed"]) else []
+    changed = ["seed"] if seed_to_run(settings["seed"]) != seed_to_run(applied["seed"]) else []
     return changed + [control.label for control in CONTROLS if settings[control.name] != applied[control.name]]
 
 
@@ -162,7 +158,7 @@ def picked_line(name: str, typed: Any, seed: Any) -> str:
     A pick runs the scenario's own settings and the page's seed (``seed``); when the seed box held another
     (``typed``), the line says so, since the teacher may not look at the box again. ``""`` when nothing was lost.
     """
-    if (parse_seed(typed) or 0) == (parse_seed(seed) or 0):
+    if seed_to_run(typed) == seed_to_run(seed):
         return ""
     before = str(typed).strip()
     was = f"the seed typed before was {before}" if before else "the seed box was empty"
@@ -398,7 +394,7 @@ def ManyRunsPanel(scenario: Scenario, settings: dict[str, Any]) -> None:
     asked = f"{scenario.name} {sorted(settings.items())}"
 
     def run() -> None:
-        first = parse_seed(settings["seed"]) or 0  # the seed RESET uses: " 7" is 7, text that is no seed is 0
+        first = seed_to_run(settings["seed"])  # the seed RESET uses
         chosen = {name: value for name, value in settings.items() if name != "seed"}
         shown.set((asked, run_many(scenario, chosen, first_seed=first)))
 

@@ -93,6 +93,12 @@ def parse_seed(text: Any) -> int | None:
     return seed if seed >= 0 else None
 
 
+def seed_to_run(text: Any) -> int:
+    """The seed RESET runs for what the seed box holds: the seed typed (``" 7"`` is 7), else 0."""
+    parsed = parse_seed(text)
+    return parsed if parsed is not None else 0
+
+
 def seed_notice(text: Any, waiting: bool = False) -> str:
     """What the page says of the seed typed: ``""`` for a seed, else that seed 0 is used instead.
 
@@ -148,9 +154,8 @@ class SideBySide(mesa.Model):
         measurement_noise: float | None = None,
     ) -> None:
         """Build both simulations; see the class docstring for the arguments."""
-        parsed = parse_seed(seed)
         self.notice = seed_notice(seed)
-        self.seed_used = parsed if parsed is not None else 0
+        self.seed_used = seed_to_run(seed)
         super().__init__(rng=self.seed_used if rng is None else rng)
         given = {
             "k": k,

@@ -220,11 +220,7 @@ def analyze(
         _write_csv(comparisons, folder / "comparisons.csv")
         written.append("comparisons.csv")
         if show:
-            hidden = (
-                ("baseline", "baseline_mean", "arm_mean")
-                if several
-                else ("scenario", "baseline", "baseline_mean", "arm_mean")
-            )
+            hidden = {"baseline", "baseline_mean", "arm_mean", *([] if several else ["scenario"])}
             columns = [c for c in comparisons.columns if c not in hidden]
             click.echo(
                 f"\npaired differences against '{comparisons['baseline'].iloc[0]}' "

@@ -441,13 +441,13 @@ def resume_command(folder: Path) -> str:
         return f"cisim sweep EXPERIMENT --out {shlex.quote(str(folder.absolute()))} --resume"
     compare = "arm" in options and "seed" in options  # what cisim compare records besides a sweep's options
     if compare:  # a comparison records its scenario's file as the experiment's
-        words = ["cisim", "compare", _where(source)]
+        words = ["cisim", "compare", absolute_file(source)]
         arms = str(options["arm"]).split(" vs ")
         if len(arms) == 2:
             words += ["--arm", arms[1]]
         words += ["--seed", str(options["seed"])]
     else:
-        words = ["cisim", "sweep", _where(source)]
+        words = ["cisim", "sweep", absolute_file(source)]
     if options.get("replicates") is not None:
         words += ["--replicates", str(options["replicates"])]
     if options.get("steps") is not None:
@@ -458,7 +458,10 @@ def resume_command(folder: Path) -> str:
     return shlex.join(words)
 
 
-def _where(source: str) -> str:
-    """A recorded file as a path that works from any folder (a relative one is taken from where it still is)."""
+def absolute_file(source: str) -> str:
+    """A file's path made absolute, so that a command naming it works from any folder.
+
+    ``source`` is returned as given when it names no file here (a description in words, or a file since moved).
+    """
     path = Path(source)
-    return str(path.absolute()) if not path.is_absolute() and path.exists() else source
+    return str(path.absolute()) if path.is_file() else source

@@ -32,6 +32,7 @@ from cisim.experiments.executors import (
 from cisim.experiments.store import (
     BlockWriter,
     DamagedResults,
+    absolute_file,
     block_of,
     design_bytes,
     now,
@@ -460,19 +461,13 @@ def _write_design(folder: Path, design: pd.DataFrame) -> None:
     write_bytes(folder / "design.parquet", design_bytes(design), durable=True)
 
 
-def _absolute(source: str) -> str:
-    """A file's path as an absolute path (as given when it is no file, e.g. a description in words)."""
-    path = Path(source)
-    return str(path.absolute()) if path.is_file() else source
-
-
 def _new_manifest(experiment: Experiment, design: pd.DataFrame) -> dict[str, Any]:
     return {
         "cisim_version": __version__,
         "experiment": {
             "name": experiment.name,
             "description": experiment.description,
-            "path": _absolute(experiment.source),  # the resume command it suggests works from any folder
+            "path": absolute_file(experiment.source),  # the resume command it suggests works from any folder
             "sha256": experiment.sha256,
             "baseline": experiment.baseline,
         },
