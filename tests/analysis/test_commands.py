@@ -30,6 +30,19 @@ def test_analyze_prints_and_writes_tables(sweeps):
     assert (sweeps["tiny"] / "analysis" / "comparisons.csv").exists()
 
 
+def test_analyze_prints_no_interval_of_fewer_than_five_values_and_keeps_it_in_the_csv(sweeps, tmp_path):
+    """Three replicates: every interval in the printed tables is n/a, said once; the CSV files keep them."""
+    output = invoke("analyze", sweeps["tiny"], "--out", tmp_path)
+    assert "n/a: an interval of fewer than 5 values" in output
+    printed = output.split("per arm and factor level")[1].split("n/a: an interval")[0]
+    assert "[" not in printed and "ci_low" in printed and "ci_high" in printed
+    described, compared = pd.read_csv(tmp_path / "describe.csv"), pd.read_csv(tmp_path / "comparisons.csv")
+    assert (described["n"] <= 3).all() and described["ci_low"].notna().any()
+    assert (compared["pairs"] <= 3).all() and compared["ci_low"].notna().any()
+    rows = [line.split() for line in printed.splitlines() if " collective " in line or " isolated " in line]
+    assert rows and all(row.count("n/a") >= 2 for row in rows), printed
+
+
 def test_analyze_cautions_when_holm_leaves_no_test_able_to_reach_significance(sweeps, tmp_path):
     result = CliRunner().invoke(main, ["analyze", str(sweeps["tiny"]), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output

@@ -24,6 +24,9 @@ RESAMPLES = 2000
 #: Pairs below which Wilcoxon's two-sided test cannot reach p < 0.05 at all (its smallest p with 5 pairs is
 #: 0.0625) and bootstrap intervals are rough; the report warns below ``ENOUGH_PAIRS``.
 ENOUGH_PAIRS = 10
+#: Values below which the terminal tables of ``cisim compare`` and ``cisim analyze`` show no interval (n/a):
+#: an interval of two or three values is too wide to mean much (the CSV files keep it, beside its n).
+FEW_PAIRS = 5
 #: Paired differences smaller than this share of the values compared are ties: float rounding, not a finding
 #: (two sums of the same spend in another order differ by about 1e-16 of their size).
 TIE_TOLERANCE = 1e-9

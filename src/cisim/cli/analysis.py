@@ -18,6 +18,7 @@ from cisim.analysis.attribution import AttributionError, attribute
 from cisim.analysis.findings import WIDE_INDEX, cautions
 from cisim.analysis.results import Results, ResultsError
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
+from cisim.analysis.statistics import FEW_PAIRS
 from cisim.analysis.tables import METRICS, describe, metrics_in, paired_comparisons
 from cisim.cli.errors import COMPARE_SUFFIX, UserError, fresh_output_folder, output_file, output_folder
 from cisim.files import is_plain_name, replacing
@@ -140,6 +141,16 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(temporary, index=False)
 
 
+def _few_without_interval(frame: pd.DataFrame, count: str) -> pd.DataFrame:
+    """``frame`` with no interval where it rests on fewer than ``FEW_PAIRS`` values (shown as n/a)."""
+    few = frame[count] < FEW_PAIRS
+    if not few.any():
+        return frame
+    frame = frame.copy()
+    frame.loc[few, ["ci_low", "ci_high"]] = np.nan
+    return frame
+
+
 def _show(frame: pd.DataFrame) -> str:
     return frame.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="n/a")
 
@@ -213,7 +224,8 @@ def analyze(
     written.append("describe.csv")
     if show:
         click.echo("per arm and factor level (mean, median, 95 % CI):\n")
-        click.echo(_show(summary if several else summary.drop(columns=["scenario"])))
+        shown = _few_without_interval(summary, "n")
+        click.echo(_show(shown if several else shown.drop(columns=["scenario"])))
     comparisons = None
     if frame["arm"].nunique() > 1:
         comparisons = paired_comparisons(frame, baseline, chosen)
@@ -226,7 +238,14 @@ def analyze(
                 f"\npaired differences against '{comparisons['baseline'].iloc[0]}' "
                 "(bootstrap 95 % CI, Wilcoxon p with Holm's correction, effect sizes):\n"
             )
-            click.echo(_show(comparisons[columns]))
+            click.echo(_show(_few_without_interval(comparisons[columns], "pairs")))
+    few = (summary["n"] < FEW_PAIRS).any() or (comparisons is not None and (comparisons["pairs"] < FEW_PAIRS).any())
+    if show and few:
+        click.echo(
+            f"\nn/a: an interval of fewer than {FEW_PAIRS} values (runs, or pairs of runs, that have a value: e.g. "
+            "time to target where most runs never reach it) is too wide to mean much; the CSV files keep it "
+            "beside its n"
+        )
     if not show:
         click.echo(f"per design point ({loaded.points:,} points): in the CSV files below (--per-point prints them)")
     click.echo(f"\nwrote {', '.join(str(folder / name) for name in written)}")

@@ -192,6 +192,7 @@ def compare(
     """
     from cisim.analysis.paired import compare_table
     from cisim.analysis.results import Results
+    from cisim.analysis.statistics import FEW_PAIRS
     from cisim.api import resolve_scenario
     from cisim.experiments.compare import comparison_experiment
     from cisim.experiments.store import read_status
@@ -275,10 +276,6 @@ def compare(
     click.echo(f"next: cisim report {folder}   (or cisim analyze / cisim plot {folder})")
 
 
-#: Statistics of fewer paired values than this are not shown in compare's table.
-FEW_PAIRS = 5
-
-
 def _newest_folder(default: Path) -> Path:
     """The newest of ``default``, ``default-2``, ``default-3``, ... that exists: the comparison to resume.
 
@@ -334,6 +331,8 @@ def _clear_sweep(folder: Path) -> None:
 
 
 def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
+    from cisim.analysis.statistics import FEW_PAIRS
+
     header = f"  {'metric':<26} {'isolated':>10} {arm:>11} {'difference':>11}   95 % CI"
     lines = [header, "  " + "-" * (len(header) + 8)]
     for row in table.itertuples():
