@@ -450,6 +450,45 @@ def test_copy_errors_leave_elements_as_the_copier_had_them_and_never_touch_agree
             assert np.array_equal(copies, source)  # no errors: an exact copy
 
 
+def test_a_copy_is_read_with_the_copiers_own_data_not_the_problem_as_it_is_now(small):
+    """An organization whose data describe an earlier version of the problem reads a copy it made (after copy
+    errors) in that version, as it read the offer: what it takes up does not depend on the problem as it is now,
+    which its data do not show."""
+    from cisim.organizations.behaviour import communicate
+
+    model = CollectiveImpactModel.from_scenario(
+        own(
+            small, communication__network="complete", communication__copy_error=0.5, organizations__start="random"
+        ).with_arm("isolated"),
+        rng=6,
+    )
+    levels, perception = model._perceive()
+    problem = model._problem_view(levels)
+    count, n = model.population.known.shape
+    width = count - 1  # own-solution mode hears every neighbour
+    rng = np.random.default_rng(11)
+    contact, share, copy = rng.random((count, width)), np.zeros((count, width)), rng.random((count, n))
+    z_offers, z_copy = rng.standard_normal((count, width + 1, 2)), rng.standard_normal((count, 2, 2))
+    links = model.network
+
+    def taken_up(now: np.ndarray) -> np.ndarray:
+        """What each organization knows after hearing, every one's data describing row 1 (``tables[0]``: now)."""
+        view = problem._replace(tables=np.stack([now, problem.tables[0]]), table_of=np.ones(count, dtype=np.intp))
+        known, belief, belief_count = model.population.known.copy(), np.full(count, np.nan), np.zeros(count)
+        communicate(
+            view, perception, np.ones(count, dtype=np.bool_), known, belief, belief_count,
+            np.zeros(count, dtype=np.intp), np.zeros(count, dtype=np.bool_), True, links.offsets, links.neighbours,
+            links.edge_of, np.ones(len(links.edges)), np.zeros(len(links.edges), dtype=np.bool_), 0.0, 0.1, 0.5,
+            False, contact, share, z_offers, copy, z_copy,
+        )  # fmt: skip
+        return known
+
+    as_read = taken_up(problem.tables[0])
+    assert not np.array_equal(as_read, model.population.known)  # something was copied
+    for seed in range(3):  # the problem as it is now drawn afresh: nobody's data show it
+        assert np.array_equal(taken_up(np.random.default_rng(seed).random(problem.tables.shape[1])), as_read)
+
+
 # ---------------------------------------------------------------- starting solutions
 def random_starts(seed=4, arm="collective", network="linear", **changes):
     return CollectiveImpactModel(

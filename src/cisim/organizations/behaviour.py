@@ -701,7 +701,8 @@ def communicate(
     (a reading each, out of this step's capacity: ``spent``) and takes up the best if it reads better than its
     belief about what it knows. What is copied may come out wrong: each element on which the offer differs
     from one's own stays as one's own with probability ``copy_error`` (``copy_with_errors``); a copy that,
-    read with the problem as it is now, looks no better than one's own is dropped. In own-solution mode an
+    read as the offer was (with the organization's own data, which may describe an earlier version of the
+    problem: ``problem.table_of``), looks no better than one's own is dropped. In own-solution mode an
     organization that dropped its copy then searches that step, or, with ``stay_after_dropped_copy``, keeps
     its configuration: its turn went on copying (marked in ``adopted``). Contact builds trust, and more so
     when what is shared is taken up. Everyone hears what the others knew at the start of the step.
@@ -783,7 +784,7 @@ def communicate(
                 problem,
                 perception,
                 o,
-                0,
+                problem.table_of[o],
                 known,
                 belief,
                 taken,
