@@ -38,6 +38,16 @@ from typing import Any
 MAX_TOML_BYTES = 1_000_000
 #: Tables and lists nest at most this deep (a scenario nests two levels, an experiment four).
 MAX_DEPTH = 16
+#: Brackets and braces outside strings and comments may open at most this deep before TOML is parsed at all: far
+#: more than ``MAX_DEPTH`` (which the parsed tables are then held to), far less than what would take Python's
+#: parser near its recursion limit, where anything else that runs (a finalizer) fails as well and says so.
+PARSE_DEPTH = 64
+#: What the nesting scan looks at: strings and comments (skipped whole: brackets inside them nest nothing) and
+#: brackets. A multi-line string may end with one or two quotes of its own before its closing three.
+_NESTING_TOKENS = re.compile(
+    r'"""(?:\\.|[^\\])*?""""{0,2}|\'\'\'.*?\'\'\'\'{0,2}|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]',
+    re.DOTALL,
+)
 #: TOML's integers: "arbitrary 64-bit signed integers"; anything larger is an error, as the TOML spec says.
 INT_LOW, INT_HIGH = -(2**63), 2**63 - 1
 
@@ -100,6 +110,8 @@ def read_toml(path: Path, kind: str, expected: str) -> tuple[dict[str, Any], byt
 
 def parse_toml(text: str, where: str) -> dict[str, Any]:
     """Parse TOML text; nesting bounded, integers within 64 bits, every failure an ``InputError``."""
+    if _nesting(text) > PARSE_DEPTH:  # refused before the parser recurses thousands deep
+        raise InputError([f"{where}: tables or lists nested too deeply; expected at most {MAX_DEPTH} levels"])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -140,6 +152,19 @@ def parse_value(raw: str, where: str, key: str) -> Any:
     if problems:
         raise InputError(problems)
     return value
+
+
+def _nesting(text: str) -> int:
+    """How deep brackets and braces open in TOML text, outside strings and comments (a table's header counts)."""
+    depth = deepest = 0
+    for token in _NESTING_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in ("[", "{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif mark in ("]", "}"):
+            depth -= 1
+    return deepest
 
 
 def _check_tree(value: Any, key: str, depth: int, where: str, problems: list[str]) -> None:
