@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import cisim.files as files
-from cisim.files import MAX_DEPTH, PARSE_DEPTH, InputError, parse_toml
+from cisim.files import MAX_DEPTH, PARSE_DEPTH, InputError, parse_toml, parse_value
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,6 +31,12 @@ def test_a_file_nested_past_the_scan_limit_is_refused_before_it_is_parsed(
     text = "x = " + opening * depth + innermost + closing * depth + "\n"
     with pytest.raises(InputError, match=f"nested too deeply; expected at most {MAX_DEPTH} levels"):
         parse_toml(text, "deep.toml")
+
+
+def test_a_set_value_nested_past_the_scan_limit_is_refused_before_it_is_parsed(monkeypatch):
+    monkeypatch.setattr(files.tomllib, "loads", lambda text: pytest.fail("the parser was called"))
+    with pytest.raises(InputError, match="lists nested at most 16 deep"):
+        parse_value("[" * 3000 + "]" * 3000, "--set", "problem.k")
 
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, PARSE_DEPTH])

@@ -136,6 +136,8 @@ def parse_value(raw: str, where: str, key: str) -> Any:
         InputError: the value is TOML but nests too deeply or holds an integer outside 64 bits.
     """
     try:
+        if _nesting(raw) > PARSE_DEPTH:  # refused before the parser recurses thousands deep
+            raise RecursionError
         value = tomllib.loads(f"value = {raw}")["value"]
     except tomllib.TOMLDecodeError:
         return raw
