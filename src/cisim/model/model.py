@@ -447,8 +447,7 @@ class CollectiveImpactModel(mesa.Model):
         The same frame as ``datacollector.get_model_vars_dataframe()`` with the steps as its index, built from
         one array per column (faster than from lists).
         """
-        columns = self.columns()
-        return pd.DataFrame(columns, index=pd.Index(columns.pop("step"), name="step"))
+        return series_frame(self.columns())
 
     def columns(self) -> dict[str, np.ndarray]:
         """The collected per-step outputs as one array per column, the steps first (``step``)."""
@@ -659,6 +658,12 @@ class CollectiveImpactModel(mesa.Model):
             )
             self._view = kept = (landscape.version, view)
         return kept[1]
+
+
+def series_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``CollectiveImpactModel.series``'s frame from the model's ``columns``, if they are already at hand."""
+    outputs = {name: values for name, values in columns.items() if name != "step"}
+    return pd.DataFrame(outputs, index=pd.Index(columns["step"], name="step"))
 
 
 def _scenario_from_keywords(parameters: dict[str, Any]) -> Scenario:
