@@ -295,7 +295,9 @@ class CollectiveImpactModel(mesa.Model):
         """The levels that apply to each organization and how each reads outcomes under them (``conditions``).
 
         They depend on the run's fixed tables and on two things that change: the coalitions' levels and who is
-        a member. Kept until either changes (nothing writes to them but ``perceive``).
+        a member. Kept until either changes (nothing writes to them but ``perceive``), and then rewritten in place:
+        the organizations' turn is called with the same objects step after step (``RepeatedCall``), and new
+        objects would cost it a call through numba's dispatcher.
         """
         population = self.population
         key = self.levels.tobytes() + population.member.tobytes()
@@ -311,7 +313,15 @@ class CollectiveImpactModel(mesa.Model):
                 self.tracked,
                 self.params.backbone.shared_noise,
             )
-            self._perception = kept = (key, (applying, Perception(*fields)))
+            if kept is None:
+                kept = (key, (applying, Perception(*fields)))
+            else:
+                kept_applying, kept_perception = kept[1]
+                kept_applying[...] = applying
+                for kept_field, field in zip(kept_perception, fields, strict=True):
+                    kept_field[...] = field
+                kept = (key, kept[1])
+            self._perception = kept
         return kept[1]
 
     def _organizations_act(self, levels: np.ndarray, perception: Perception, draws: Draws) -> None:

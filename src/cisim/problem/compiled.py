@@ -116,10 +116,27 @@ class RepeatedCall:
         ):
             return self._machine_code(*arguments)
         result = self.function(*arguments)
-        signatures = self.function.signatures
         self._arguments = arguments
-        self._machine_code = self.function.overloads[signatures[0]].entry_point if len(signatures) == 1 else None
+        self._machine_code = _only_version(self.function)
         return result
+
+
+#: The machine code of each compiled function's only compiled version, as first read.
+_ONLY_VERSIONS: dict[Any, Any] = {}
+
+
+def _only_version(function: Any) -> Any:
+    """The machine code of a compiled function's only compiled version (``None`` if it has several).
+
+    Read once per function and kept: reading numba's table of compiled versions hashes their signatures, which
+    for NamedTuple arguments costs about 40 microseconds. numba adds versions to the table but replaces them
+    only when a function is recompiled (``recompile``), which cisim never does.
+    """
+    if len(function.overloads) != 1:
+        return None
+    if function not in _ONLY_VERSIONS:
+        _ONLY_VERSIONS[function] = next(iter(function.overloads.values())).entry_point
+    return _ONLY_VERSIONS[function]
 
 
 _PACKAGE = Path(__file__).resolve().parents[1]
