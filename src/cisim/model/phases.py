@@ -11,9 +11,12 @@ step's ``cisim.model.draws.Draws``), built by the model from its state tables an
 is one edit and the step reads as the schedule.
 
 Settling takes the ledger's parameters as one bundle (``cisim.model.ledger.LedgerRules``) and its arrays one by
-one. Bundles are not free at the boundary with Python: numba reads every field's name of a NamedTuple argument
-on every call (about 0.1 microseconds a field), and passing settling the whole ``Organizations``, ``Regions``,
-``Links`` and ``Draws`` made the default run about 15 % slower (``benchmarks/model_speed.py``).
+one. Bundles are not free at the boundary with Python: numba types every field of a NamedTuple argument on every
+call through its dispatcher (about 0.1 microseconds a field), and passing settling the whole ``Organizations``,
+``Regions``, ``Links`` and ``Draws`` that way made the default run about 15 % slower
+(``benchmarks/model_speed.py``). The model now calls both phases through ``cisim.problem.compiled.RepeatedCall``,
+which types a run's arguments once, so that cost is paid once per run (and again whenever an argument is a new
+object: the problem as organizations read it changes after a policy win or a change of the problem).
 """
 
 from __future__ import annotations
