@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from cisim.model import CollectiveImpactModel, reporters
+from cisim.model.model import series_frame
 from cisim.model.outputs import RUN_SUMMARIES
 from cisim.model.reporters import AGENT_REPORTERS, points_per_spend
 from cisim.scenarios.scenario import Scenario
@@ -71,8 +72,9 @@ def run_model(
     """
     model = simulate(scenario, seed, steps, progress, stop)
     frame = agent_frame(model) if agents else None
-    series = model.columns() if columns else model.series()
-    return RunResult(series=series, summary=summarise(model, series), agents=frame)
+    outputs = model.columns()
+    summary = summarise(model, outputs)  # from the arrays: reading a frame's columns costs more than the summary
+    return RunResult(series=outputs if columns else series_frame(outputs), summary=summary, agents=frame)
 
 
 def simulate(

@@ -22,7 +22,7 @@ from cisim.organizations.agents import Backbone, Organization
 from cisim.organizations.behaviour import BACKBONE, MEASUREMENT, Perception
 from cisim.organizations.population import Population, create_population
 from cisim.problem import Landscape
-from cisim.problem.compiled import ProblemView, outcomes
+from cisim.problem.compiled import ProblemView, RepeatedCall, outcomes
 from cisim.scenarios.params import Params
 from cisim.scenarios.scenario import Scenario, ScenarioError, default_scenario
 from cisim.scenarios.schema import BY_NAME, CONDITIONS, ROLES
@@ -126,6 +126,7 @@ class CollectiveImpactModel(mesa.Model):
         self.region_engagement = np.zeros(n_regions)
         self.region_pools = np.zeros(n_regions)
         self.region_plan_ran = np.zeros(n_regions, dtype=bool)
+        self.region_progress = np.zeros(n_regions)
         self.regions = [
             Region(r, self.region_configs, self.levels, self.region_engagement, self.region_pools, self.region_plan_ran)
             for r in range(n_regions)
@@ -145,6 +146,8 @@ class CollectiveImpactModel(mesa.Model):
         self.belief_count = np.zeros(len(population), dtype=np.intp)
         #: The share of a full program budget each organization had left after costs last step.
         self.delivery = np.ones(len(population))
+        #: Each organization's mean trust over its links, as this step's turn found it (before trust fades).
+        self.organization_trust = np.zeros(len(population))
         #: The community's status quo a lapsed program returns to: each organization's starting configuration
         #: (its own in own-solution mode, else its region's).
         self.status_quo = own_starts if own_starts is not None else starts[population.region]
@@ -258,8 +261,8 @@ class CollectiveImpactModel(mesa.Model):
         self._change_problem()  # 1. the problem changes, if adaptive
         self._run_backbones(draws)  # 2. backbones act; built conditions erode without one
         levels, perception = self._perceive()  # what each condition makes each organization weigh and read
-        trust = self._organizations_act(levels, perception, draws)  # 3-5. learn, revise, choose (alone or planned)
-        self._settle(trust, draws)  # 6. costs and budgets booked, membership reviewed, trust fades
+        self._organizations_act(levels, perception, draws)  # 3-5. learn, revise, choose (alone or planned)
+        self._settle(draws)  # 6. costs and budgets booked, membership reviewed, trust fades
         self._lapse()  # 6b. programs the budget can no longer carry lapse
         self._measure()
         # 7. Data are collected; after the scenario's last step the model stops running (Mesa's stop rule, which
@@ -292,7 +295,9 @@ class CollectiveImpactModel(mesa.Model):
         """The levels that apply to each organization and how each reads outcomes under them (``conditions``).
 
         They depend on the run's fixed tables and on two things that change: the coalitions' levels and who is
-        a member. Kept until either changes (nothing writes to them but ``perceive``).
+        a member. Kept until either changes (nothing writes to them but ``perceive``), and then rewritten in place:
+        the organizations' turn is called with the same objects step after step (``RepeatedCall``), and new
+        objects would cost it a call through numba's dispatcher.
         """
         population = self.population
         key = self.levels.tobytes() + population.member.tobytes()
@@ -308,15 +313,22 @@ class CollectiveImpactModel(mesa.Model):
                 self.tracked,
                 self.params.backbone.shared_noise,
             )
-            self._perception = kept = (key, (applying, Perception(*fields)))
+            if kept is None:
+                kept = (key, (applying, Perception(*fields)))
+            else:
+                kept_applying, kept_perception = kept[1]
+                kept_applying[...] = applying
+                for kept_field, field in zip(kept_perception, fields, strict=True):
+                    kept_field[...] = field
+                kept = (key, kept[1])
+            self._perception = kept
         return kept[1]
 
-    def _organizations_act(self, levels: np.ndarray, perception: Perception, draws: Draws) -> np.ndarray:
-        """Steps 3 to 5, compiled (``phases.organizations_act``); returns each organization's mean trust."""
+    def _organizations_act(self, levels: np.ndarray, perception: Perception, draws: Draws) -> None:
+        """Steps 3 to 5, compiled (``phases.organizations_act``)."""
         orgs, regions, links = self._state_bundles()
-        turn = Turn(
-            *organizations_act(self._problem_view(levels), perception, levels, orgs, regions, links, self._rules, draws)
-        )
+        act = self._repeated(organizations_act)
+        turn = Turn(*act(self._problem_view(levels), perception, levels, orgs, regions, links, self._rules, draws))
         self.adoptions = turn.adoptions
         self.candidates_searched, self.offers_read, self.plan_readings = (
             turn.searched,
@@ -326,13 +338,13 @@ class CollectiveImpactModel(mesa.Model):
         # Every reading of a candidate change counts, whoever made it and however it came.
         self.candidates_evaluated = turn.searched + turn.offers_read + turn.plan_readings
         self.candidates_total += self.candidates_evaluated
-        return turn.trust_of
 
-    def _settle(self, trust: np.ndarray, draws: Draws) -> None:
+    def _settle(self, draws: Draws) -> None:
         """Step 6, compiled (``phases.settle``): the ledger's lines for this step are recorded."""
         p, population, network = self.params, self.population, self.network
+        self._measure_progress()
         self.ledger.record(
-            *settle(
+            *self._repeated(settle)(
                 population.region,
                 population.member,
                 population.base_budget,
@@ -345,8 +357,8 @@ class CollectiveImpactModel(mesa.Model):
                 self.region_pools,
                 self.ledger.expected_member_cost,
                 self.has_coalition,
-                self._progress(),
-                trust,
+                self.region_progress,
+                self.organization_trust,
                 network.trust,
                 network.touched,
                 self._ledger_rules,
@@ -411,6 +423,7 @@ class CollectiveImpactModel(mesa.Model):
                     population.noise,
                     self.delivery,
                     population.in_plan,
+                    self.organization_trust,
                 ),
                 Regions(self.region_configs, self.levels, self.region_plan_ran),
                 Links(
@@ -425,6 +438,13 @@ class CollectiveImpactModel(mesa.Model):
             )
         return bundles
 
+    def _repeated(self, function: Any) -> RepeatedCall:
+        """This run's ``RepeatedCall`` of a compiled phase, which the step calls with the same bundles every time."""
+        calls = self.__dict__.setdefault("_calls", {})
+        if function not in calls:
+            calls[function] = RepeatedCall(function)
+        return calls[function]
+
     def collect(self) -> None:
         """Collect the outputs now (the step does so every ``run.collect_every`` steps), once per step at most."""
         if not self.collected_steps or self.collected_steps[-1] != self.steps:
@@ -437,8 +457,7 @@ class CollectiveImpactModel(mesa.Model):
         The same frame as ``datacollector.get_model_vars_dataframe()`` with the steps as its index, built from
         one array per column (faster than from lists).
         """
-        columns = self.columns()
-        return pd.DataFrame(columns, index=pd.Index(columns.pop("step"), name="step"))
+        return series_frame(self.columns())
 
     def columns(self) -> dict[str, np.ndarray]:
         """The collected per-step outputs as one array per column, the steps first (``step``)."""
@@ -562,15 +581,15 @@ class CollectiveImpactModel(mesa.Model):
     def __getstate__(self) -> dict[str, Any]:
         """The model's state for pickling, without the draw buffers (rebuilt at the next step)."""
         state = self.__dict__.copy()
-        for cached in ("_blocks", "_draws", "_view", "_late", "_bundles"):
+        for cached in ("_blocks", "_draws", "_view", "_late", "_bundles", "_calls"):
             state.pop(cached, None)
         return state
 
-    def _progress(self) -> np.ndarray:
-        """Each region's recent progress: its gain in outcome over the last ``PROGRESS_WINDOW`` steps, at least 0."""
-        return np.array(
-            [max(0.0, r.history[-1] - r.history[max(0, len(r.history) - PROGRESS_WINDOW)]) for r in self.regions]
-        )
+    def _measure_progress(self) -> None:
+        """Write each region's gain in outcome over ``PROGRESS_WINDOW`` steps, at least 0, to ``region_progress``."""
+        self.region_progress[:] = [
+            max(0.0, r.history[-1] - r.history[max(0, len(r.history) - PROGRESS_WINDOW)]) for r in self.regions
+        ]
 
     def _ledger_parameters(self) -> LedgerRules:
         """The ledger's parameters, from the scenario and the backbones' running costs (fixed for the run)."""
@@ -649,6 +668,12 @@ class CollectiveImpactModel(mesa.Model):
             )
             self._view = kept = (landscape.version, view)
         return kept[1]
+
+
+def series_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """``CollectiveImpactModel.series``'s frame from the model's ``columns``, if they are already at hand."""
+    outputs = {name: values for name, values in columns.items() if name != "step"}
+    return pd.DataFrame(outputs, index=pd.Index(columns["step"], name="step"))
 
 
 def _scenario_from_keywords(parameters: dict[str, Any]) -> Scenario:

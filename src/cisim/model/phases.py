@@ -11,9 +11,12 @@ step's ``cisim.model.draws.Draws``), built by the model from its state tables an
 is one edit and the step reads as the schedule.
 
 Settling takes the ledger's parameters as one bundle (``cisim.model.ledger.LedgerRules``) and its arrays one by
-one. Bundles are not free at the boundary with Python: numba reads every field's name of a NamedTuple argument
-on every call (about 0.1 microseconds a field), and passing settling the whole ``Organizations``, ``Regions``,
-``Links`` and ``Draws`` made the default run about 15 % slower (``benchmarks/model_speed.py``).
+one. Bundles are not free at the boundary with Python: numba types every field of a NamedTuple argument on every
+call through its dispatcher (about 0.1 microseconds a field), and passing settling the whole ``Organizations``,
+``Regions``, ``Links`` and ``Draws`` that way made the default run about 15 % slower
+(``benchmarks/model_speed.py``). The model now calls both phases through ``cisim.problem.compiled.RepeatedCall``,
+which types a run's arguments once, so that cost is paid once per run (and again whenever an argument is a new
+object: the problem as organizations read it changes after a policy win or a change of the problem).
 """
 
 from __future__ import annotations
@@ -44,8 +47,8 @@ class Organizations(NamedTuple):
 
     Attributes are the ``cisim.organizations.population.Population`` arrays of the same names, and ``belief``
     (each one's belief about what it knows, ``nan`` in own-solution mode), ``belief_count`` (how many readings
-    it rests on) and ``delivery`` (the share of a full
-    program budget each had left after costs last step).
+    it rests on), ``delivery`` (the share of a full program budget each had left after costs last step) and
+    ``trust`` (each one's mean trust over its links, written by the turn for the plan and for settling).
     """
 
     region: np.ndarray
@@ -60,6 +63,7 @@ class Organizations(NamedTuple):
     noise: np.ndarray
     delivery: np.ndarray
     in_plan: np.ndarray
+    trust: np.ndarray
 
 
 class Regions(NamedTuple):
@@ -107,14 +111,12 @@ class Turn(NamedTuple):
         searched: candidate changes read in organizations' own search.
         offers_read: configurations read that others offered (neighbours, other regions).
         plan_readings: combined changes the plans read.
-        trust_of: each organization's mean trust over its links.
     """
 
     adoptions: int
     searched: int
     offers_read: int
     plan_readings: int
-    trust_of: np.ndarray
 
 
 @kernel
@@ -127,7 +129,7 @@ def organizations_act(
     links: Links,
     rules: Rules,
     draws: Draws,
-) -> tuple[int, int, int, int, np.ndarray]:
+) -> tuple[int, int, int, int]:
     """Steps 3 to 5 of the schedule: organizations learn from others, revise, and choose, alone or in the plan.
 
     Returns the fields of ``Turn`` as a plain tuple (``Turn(*organizations_act(...))``): compiled code called
@@ -137,7 +139,8 @@ def organizations_act(
     3. Organizations hear neighbours (``communicate``: with ``hearing_chance``, each hears
        ``draws.contacts.shape[1]`` neighbours; in own-solution mode every neighbour); communities of practice
        share between regions (``share_between_regions``, with probability ``cross_region`` per region, from
-       another region drawn at random). Reading what they hear uses part of this step's capacity.
+       another region drawn at random). Reading what they hear uses part of this step's capacity. Each
+       organization's mean trust over its links is then written to ``orgs.trust``.
     4. Organizations take up unmet needs in their domains (``take_up_gaps``) and revise with probability
        ``revision_rate`` times what their program budget allows (``delivery``; in own-solution mode not after
        copying a neighbour this step); they evaluate their candidates with what capacity is left (``search``).
@@ -201,7 +204,7 @@ def organizations_act(
     offers_read = 0
     for o in range(count):
         offers_read += spent[o]
-    trust_of = mean_trust(links.edges, links.trust, links.degree)
+    orgs.trust[:] = mean_trust(links.edges, links.trust, links.degree)
     # 4. Organizations take up unmet needs and revise, within what their program budgets and capacity allow.
     if not whole_problem and rules.gap_uptake > 0:
         take_up_gaps(orgs.portfolio, orgs.domain_mask, orgs.region, rules.gap_uptake, draws.gap)
@@ -248,7 +251,7 @@ def organizations_act(
             valid,
             values,
             planned,
-            trust_of,
+            orgs.trust,
             rules.platform,
             orgs.portfolio,
             orgs.domain_mask,
@@ -280,7 +283,7 @@ def organizations_act(
         regions_state.configs,
         plan_changes,
     )
-    return adoptions, evaluated, offers_read, plan_reads, trust_of
+    return adoptions, evaluated, offers_read, plan_reads
 
 
 @kernel
