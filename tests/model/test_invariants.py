@@ -9,6 +9,7 @@ their designs allow.
 import gc
 import hashlib
 import pickle
+import re
 import subprocess
 import sys
 import weakref
@@ -113,6 +114,18 @@ def test_keyword_parameters_are_checked():
         CollectiveImpactModel(kk=3)
     with pytest.raises(ScenarioError, match=r"problem\.k"):
         CollectiveImpactModel(k=40)
+    # Each value against its own field's range and kind, as a scenario file's (not only the checks of several)
+    for keywords, message in (
+        ({"backbone": 1.5}, "field 'conditions.backbone' = 1.5: expected a number from 0 to 1"),
+        ({"revision_rate": 2.0}, "field 'organizations.revision_rate' = 2.0: expected a number from 0 to 1"),
+        ({"k": "four"}, "field 'problem.k' = 'four': expected a whole number from 0 to 39"),
+        ({"n_organizations": 0}, "field 'organizations.n_organizations' = 0: expected a whole number from 1"),
+    ):
+        with pytest.raises(ScenarioError, match="changed: " + re.escape(message)):
+            CollectiveImpactModel(**keywords)
+    # numpy's numbers are numbers
+    numpy_valued = CollectiveImpactModel(rng=1, k=np.int64(3), backbone=np.float64(0.5), initial_members=np.float32(1))
+    assert numpy_valued.params.problem.k == 3 and type(numpy_valued.params.problem.k) is int
 
 
 def test_outputs_are_the_listed_ones(small):

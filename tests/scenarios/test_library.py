@@ -130,10 +130,12 @@ def test_missing_and_circular_parents_are_reported(family):
         ("conditions.backbon=1", "unknown field 'conditions.backbon' (did you mean 'conditions.backbone'?)"),
         ("conditions.backbone", "expected section.name=value"),
         ("communication.network=star", "expected one of 'complete'"),
+        # in range alone, out of range with the file's other values: the message names the --set that did it
+        ("problem.k=20", "with --set problem.k=20: field 'problem.k' = 20: expected at most problem.n_elements - 1"),
     ],
 )
 def test_bad_overrides_get_clear_messages(override, message):
-    result = CliRunner().invoke(main, ["run", "--steps", "2", "--quiet", "--set", override])
+    result = CliRunner().invoke(main, ["run", "complex", "--steps", "2", "--quiet", "--set", override])
     assert result.exit_code == 2
     assert message in result.output
 

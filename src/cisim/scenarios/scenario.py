@@ -81,8 +81,15 @@ class Scenario:
         unknown = [key for key in changed if key not in BY_KEY]
         if unknown:
             raise ScenarioError([f"{self.source}: unknown field '{key}'{suggest(key, BY_KEY)}" for key in unknown])
-        values.update(changed)
-        problems = _check_values(values, self.source)
+        where = f"{self.source} with {', '.join(changed)} changed"
+        problems = []
+        for key, value in changed.items():
+            native = value.item() if type(value).__module__ == "numpy" else value  # numpy's scalars as Python's
+            checked, problem = check_value(BY_KEY[key], native)
+            if problem:
+                problems.append(f"{where}: field '{key}' = {show_value(native)}: {problem}")
+            values[key] = checked
+        problems = problems or _check_values(values, where)
         if problems:
             raise ScenarioError(problems)
         return replace(self, values=values, origins={**self.origins, **dict.fromkeys(changed, "override")})
@@ -91,7 +98,9 @@ class Scenario:
 def _with_overrides(scenario: Scenario, overrides: Sequence[str]) -> Scenario:
     """``scenario`` with command-line overrides applied (see ``Scenario.with_overrides``)."""
     values, origins = dict(scenario.values), dict(scenario.origins)
-    problems = _apply_overrides(overrides, values, origins) or _check_values(values, scenario.source)
+    problems = _apply_overrides(overrides, values, origins) or _check_values(
+        values, _with_set(scenario.source, overrides)
+    )
     if problems:
         raise ScenarioError(problems)
     return replace(scenario, values=values, origins=origins)
@@ -204,7 +213,7 @@ def _resolve(data: dict[str, Any], where: str, overrides: Sequence[str]) -> Scen
         problems += _apply_layer(layer, layer_where, values, origins, origin)
     problems += _apply_overrides(overrides, values, origins)
     if not problems:
-        problems = _check_values(values, where)
+        problems = _check_values(values, _with_set(where, overrides))
     if problems:
         raise ScenarioError(problems)
     return Scenario(
@@ -289,6 +298,11 @@ def check_parameter(key: str, value: Any, where: str, label: str = "") -> tuple[
     if key == "communication.network_file" and checked and where != BUILTIN and not Path(checked).is_absolute():
         checked = str(Path(where).parent / checked)
     return checked, ""
+
+
+def _with_set(where: str, overrides: Sequence[str]) -> str:
+    """Where values come from, for a check of several fields: the file, and the ``--set`` values given with it."""
+    return f"{where} with --set {' '.join(overrides)}" if overrides else where
 
 
 def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: dict[str, str]) -> list[str]:
