@@ -92,3 +92,14 @@ def test_sweep_takes_the_command_lines_options(experiment_file, tmp_path):
     )
     assert len(frame) == 2 * 1 * 2 and frame.attrs["missing"] == 0
     assert frame.query("arm == 'collective'")["final_coalition_size"].eq(4).all()
+
+
+def test_sweep_takes_an_experiments_name_from_any_folder_as_the_command_line_does(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no experiments/ here: the name is one of cisim's own
+    results = cisim.sweep("backbone_decision", out="named", executor="serial", replicates=1, steps=3)
+    assert set(results["arm"]) == {"no_backbone", "half_backbone", "full_backbone"}
+    with pytest.raises(cisim.ScenarioError, match=r"did you mean 'backbone_decision'"):
+        cisim.sweep("backbone_decisoin", out="misspelt", executor="serial")
+    with pytest.raises(cisim.ScenarioError, match=r"'backbone_decision' is one \(cisim sweep backbone_decision\)"):
+        cisim.sweep("experiments/backbone_decision.toml", out="pathed", executor="serial")
+    assert not (tmp_path / "misspelt").exists() and not (tmp_path / "pathed").exists()

@@ -1,7 +1,6 @@
 """The README's Python example runs as written, in a script, with worker processes."""
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +21,7 @@ def test_the_example_guards_its_processes():
 
 @pytest.mark.slow
 def test_the_readme_python_example_runs_as_written(tmp_path):
-    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios")
-    shutil.copytree(ROOT / "experiments", tmp_path / "experiments")
+    """In a folder of its own: the names it uses are cisim's own scenarios and experiments."""
     (tmp_path / "example.py").write_text(python_example())
     result = subprocess.run([sys.executable, "example.py"], cwd=tmp_path, capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr

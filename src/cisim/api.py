@@ -21,7 +21,8 @@ ScenarioLike = Scenario | str | Path | None
 def resolve_scenario(scenario: ScenarioLike, overrides: Sequence[str] = ()) -> Scenario:
     """A ``Scenario`` from a scenario, a name in ``scenarios/``, a path, or ``None`` for the built-in defaults.
 
-    A name (letters, digits, ``_`` and ``-``) is looked up only in ``scenarios/``; anything else is a path.
+    A name (letters, digits, ``_`` and ``-``) is looked up in ``scenarios/`` where you are, then in cisim's own
+    library; anything else is a path.
 
     ``overrides`` are ``"section.name=value"`` strings applied last, validated like the file.
     """
@@ -81,7 +82,10 @@ def sweep(
     steps: int | None = None,
     overrides: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Run (or resume) an experiment file's sweep and return its per-run results (see ``load_results``).
+    """Run (or resume) an experiment's sweep and return its per-run results (see ``load_results``).
+
+    ``experiment`` is an experiment file's path or an experiment's name (``coalition_size``: looked up in
+    ``experiments/`` here, then among the experiments cisim ships).
 
     ``replicates``, ``steps`` and ``overrides`` (``"section.name=value"``) change the design as
     ``cisim sweep --replicates/--steps/--set`` do. With ``executor="processes"`` or ``"dask"``, call this

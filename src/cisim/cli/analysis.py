@@ -47,7 +47,7 @@ def _what_makes(results: Path) -> str:
     if name.endswith(COMPARE_SUFFIX) and is_plain_name(scenario := name[: -len(COMPARE_SUFFIX)]):
         return f"a comparison (run `cisim compare {scenario}` first)"
     if is_plain_name(name) and is_plain_name(f"{name}.toml"):
-        from cisim.cli.sweep import experiment_folders
+        from cisim.experiments.design import experiment_folders
 
         experiment = f"experiments/{name}.toml"
         if Path(experiment).is_file():

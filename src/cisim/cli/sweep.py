@@ -171,47 +171,27 @@ def _run(
     click.echo(f"results in {folder}: load them with cisim.load_results({str(folder)!r})")
 
 
-EXPERIMENTS = Path("experiments")
-
-
-def experiment_folders() -> list[Path]:
-    """Where experiment names are looked up: ``experiments/`` here, then the experiments cisim ships."""
-    from cisim.shipped import look_in
-
-    return look_in(EXPERIMENTS, "experiments")
-
-
 def experiment_file(given: Path) -> Path:
-    """The experiment file a command names: a path as given, or a name looked up in ``experiments/``.
+    """The experiment file a command names: a path as given, or a name (``find_experiment``).
 
-    A name (letters, digits, ``_`` and ``-``, as ``cisim compare`` takes scenario names) is only ever looked up
-    in ``experiments/`` here, then in the experiments cisim ships (``experiment_folders``). A scenario file
-    given instead is named as one, with the command that runs it.
+    A scenario file given instead is named as one, with the command that runs it.
 
     Raises:
         UserError: no such file, with the closest name in ``experiments/``; or the file is a scenario file.
     """
-    from cisim.scenarios.library import is_name
-    from cisim.scenarios.scenario import suggest
+    from cisim.experiments.design import find_experiment
+    from cisim.scenarios.errors import ScenarioError
 
-    text = str(given)
-    if not given.is_file() and is_name(text):
-        folders = experiment_folders()
-        for folder in folders:
-            if (candidate := folder / f"{text}.toml").is_file():
-                return candidate
-        names = sorted({p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.toml")})
-        where = " or ".join(str(folder) for folder in folders)
+    try:
+        path = find_experiment(given)
+    except ScenarioError as error:
+        raise UserError(str(error)) from None
+    if path.is_file() and _is_scenario_file(path):
         raise UserError(
-            f"{text!r}: no experiment of that name in {where}; expected the name of an "
-            f"experiment file there or the path of one{suggest(text, names)}"
+            f"{path}: is a scenario file, not an experiment file; expected an experiment file (see experiments/). "
+            f"To compare its coalition design with isolated impact, run: cisim compare {path}"
         )
-    if given.is_file() and _is_scenario_file(given):
-        raise UserError(
-            f"{text}: is a scenario file, not an experiment file; expected an experiment file (see experiments/). "
-            f"To compare its coalition design with isolated impact, run: cisim compare {text}"
-        )
-    return given
+    return path
 
 
 def _is_scenario_file(path: Path) -> bool:

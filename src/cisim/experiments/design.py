@@ -300,6 +300,55 @@ def salib_sample(sample: dict[str, Any], seed: int) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- loading and validation
+#: Where experiment names are looked up first: ``experiments/`` in the folder a command runs in.
+EXPERIMENTS = Path("experiments")
+
+
+def experiment_folders() -> list[Path]:
+    """Where experiment names are looked up: ``experiments/`` here, then the experiments cisim ships."""
+    from cisim.shipped import look_in
+
+    return look_in(EXPERIMENTS, "experiments")
+
+
+def find_experiment(given: str | Path) -> Path:
+    """An experiment file: a path as given, or a name looked up in ``experiments/`` here, then in cisim's own.
+
+    A name (letters, digits, ``_`` and ``-``, as scenario names) that is not a file where the command runs is
+    only ever looked up in ``experiment_folders``; anything else is a path and is read as given.
+
+    Raises:
+        ScenarioError: no experiment of that name, with the closest names there.
+    """
+    from cisim.scenarios.scenario import suggest
+
+    text = str(given)
+    if Path(text).is_file():
+        return Path(text)
+    folders = experiment_folders()
+    if not is_name(text):  # a path; where it names no file but its name is an experiment's, say so
+        stem = Path(text).stem
+        if text.endswith(".toml") and is_name(stem) and any((f / f"{stem}.toml").is_file() for f in folders):
+            raise ScenarioError(
+                [
+                    f"{text}: no such experiment file; expected the path of one, or an experiment's name: "
+                    f"'{stem}' is one (cisim sweep {stem})"
+                ]
+            )
+        return Path(text)
+    for folder in folders:
+        if (candidate := folder / f"{text}.toml").is_file():
+            return candidate
+    names = sorted({p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.toml")})
+    where = " or ".join(str(folder) for folder in folders)
+    raise ScenarioError(
+        [
+            f"{text!r}: no experiment of that name in {where}; expected the name of an experiment file there or "
+            f"the path of one{suggest(text, names)}"
+        ]
+    )
+
+
 def load_experiment(
     path: str | Path,
     replicates: int | None = None,
@@ -309,7 +358,7 @@ def load_experiment(
     """Read and validate an experiment file.
 
     Args:
-        path: the experiment file.
+        path: the experiment file, or an experiment's name (``find_experiment``).
         replicates: replaces the file's ``replicates`` (``cisim sweep --replicates``).
         steps: replaces the file's ``steps`` (``cisim sweep --steps``).
         overrides: ``"section.name=value"`` applied to every base scenario after its file (``--set``).
@@ -317,7 +366,7 @@ def load_experiment(
     Raises:
         ScenarioError: one message per problem naming the file, the field, the value and what was expected.
     """
-    path = Path(path)
+    path = find_experiment(path)
     data, raw = read_toml(path, "experiment file")
     options = {"replicates": replicates, "steps": steps, "overrides": list(overrides)}
     return _parse(data, str(path), hashlib.sha256(raw).hexdigest(), path.parent, options)
