@@ -94,3 +94,17 @@ def test_the_defaults_design_is_named_for_what_it_is(runner):
     first = result.output.splitlines()[0]
     assert "the built-in defaults' condition levels: full collective impact" in first
     assert "scenario file" not in first
+
+
+def test_the_same_command_again_without_resume_points_to_resume_not_force(runner, monkeypatch, tmp_path):
+    out = ["--out", str(tmp_path / "stopped")]
+    with monkeypatch.context() as patch:
+        interrupt_after(patch, 12)
+        assert runner.invoke(main, [*ARGS, *out]).exit_code == 130
+    again = runner.invoke(main, [*ARGS, *out])
+    assert again.exit_code == 2
+    assert "holds results not yet finished" in again.output
+    assert again.output.index("--resume") < again.output.index("--force")  # resuming first: --force replaces
+    finished = runner.invoke(main, [*ARGS, *out, "--resume"])
+    assert finished.exit_code == 0, finished.output
+    assert "holds the results of an earlier command" in runner.invoke(main, [*ARGS, *out]).output  # finished now

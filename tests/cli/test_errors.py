@@ -134,6 +134,19 @@ def test_run_never_overwrites_either(runner, tmp_path, monkeypatch):
     ]
 
 
+@pytest.mark.parametrize(
+    "first", [["run", "--steps", "2"], ["compare", "technical", "--replicates", "2", "--steps", "2"]]
+)
+def test_a_sweep_is_refused_a_folder_holding_a_run_or_a_comparison(runner, tmp_path, first):
+    folder = tmp_path / "earlier"
+    assert runner.invoke(main, [*first, "--out", str(folder), "--quiet"]).exit_code == 0
+    before = sorted(p.name for p in folder.iterdir())
+    args = ["sweep", "backbone_decision", "--replicates", "1", "--steps", "2", "--out", str(folder), "--quiet"]
+    result = runner.invoke(main, args)
+    assert_plain_error(result, "holds the results of an earlier command", "not a sweep")
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing written beside them
+
+
 # ---------------------------------------------------------------- startup and structure
 def test_help_and_version_import_no_numeric_library():
     code = (

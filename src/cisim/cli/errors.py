@@ -90,12 +90,15 @@ def results_folder(name: str, suffix: str = "", root: Path = Path("results")) ->
     return root / f"{name}{suffix}"
 
 
-def fresh_output_folder(out: Path | None, default: Path, force: bool) -> Path:
+def fresh_output_folder(out: Path | None, default: Path, force: bool, resumable: bool = False) -> Path:
     """A folder for a command's results that never overwrites earlier ones, claimed for this command alone.
 
     Without ``--out`` the first of ``default``, ``default-2``, ``default-3``, ... that does not exist yet is
     created (creating a folder is atomic: two commands started at once never get the same one). With
     ``--out`` the folder must hold no results, and lie in no folder of results, unless ``force``.
+
+    ``resumable``: the command continues a stopped run of itself with ``--resume`` (``cisim compare``), so a
+    folder of results not yet finished (a manifest, no table of runs) is named as one, with that advice first.
 
     Raises:
         UserError: ``--out`` holds earlier results or lies inside a results folder (without ``--force``), or
@@ -103,6 +106,12 @@ def fresh_output_folder(out: Path | None, default: Path, force: bool) -> Path:
     """
     if out is not None:
         found = holds_results(out)
+        if resumable and "manifest.json" in found and "runs.csv" not in found and not force:
+            raise UserError(
+                f"--out {str(out)!r}: holds results not yet finished ({', '.join(found)}); if it is a comparison "
+                "stopped before the end, continue it with the same command and --resume; otherwise expected a "
+                "new or empty folder (choose another --out, or add --force to start again, replacing them)"
+            )
         if found and not force:
             raise UserError(
                 f"--out {str(out)!r}: holds the results of an earlier command ({', '.join(found)}); "

@@ -208,7 +208,7 @@ def compare(
             raise UserError("--resume and --force: expected one of them (--force starts the comparison again)")
         folder = output_folder(out or _newest_folder(default))
     else:
-        folder = fresh_output_folder(out, default, force)
+        folder = fresh_output_folder(out, default, force, resumable=True)
     if force:
         _clear_sweep(folder)
     experiment = comparison_experiment(resolved, ("isolated", arm), replicates, seed, steps, overrides, folder.name)

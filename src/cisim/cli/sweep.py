@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cisim.cli.errors import UserError, inside_results, output_folder, results_folder
+from cisim.cli.errors import UserError, holds_results, inside_results, output_folder, results_folder
 from cisim.cli.options import check_workers, set_option, steps_type
 from cisim.experiments.executors import EXECUTORS, default_workers
 
@@ -122,6 +122,12 @@ def sweep(
         check_executor(executor, scheduler)  # before anything is written
     except ExecutorError as error:
         raise UserError(str(error)) from None
+    other = [name for name in holds_results(folder) if name in ("summary.json", "runs.csv")]
+    if other:  # a run's or a comparison's: a sweep writes neither
+        raise UserError(
+            f"--out {str(folder)!r}: holds the results of an earlier command ({', '.join(other)}), not a sweep; "
+            "expected a new folder, or one holding a sweep to resume (choose another --out)"
+        )
     outer = inside_results(folder.parent)
     if outer is not None:
         raise UserError(
