@@ -142,6 +142,30 @@ def test_report_warns_where_samples_are_too_small(reports):
     assert "Only 4 replicates per design point" in section(reports["factorial"], "warnings")
 
 
+def test_report_shows_no_interval_of_fewer_than_five_runs_and_quotes_none(reports):
+    """Three replicates: every interval of fewer than five runs (or pairs) is n/a, as analyze prints it; intervals
+    pooled over design points (more pairs) are shown; and no caution quotes an interval that is not shown."""
+    text = reports["tiny"]
+    assert "n/a: no interval is shown where fewer than 5 runs" in text
+    seen = {"n/a": 0, "shown": 0}
+    for table in re.findall(r"<table.*?</table>", text, re.S):
+        header = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", table)]
+        count = next((header.index(c) for c in ("n", "pairs", "paired runs") if c in header), None)
+        low = next((header.index(c) for c in ("ci_low", "95 % CI low") if c in header), None)
+        if count is None or low is None:
+            continue
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]:
+            cells = re.findall(r"<td>(.*?)</td>", row)
+            if float(cells[count].replace(",", "")) < 5:
+                assert cells[low] == cells[low + 1] == "n/a", row
+                seen["n/a"] += 1
+            else:
+                assert cells[low] != "n/a", row
+                seen["shown"] += 1
+    assert seen["n/a"] > 0 and seen["shown"] > 0, seen
+    assert "clear of zero" not in section(text, "warnings")
+
+
 def test_one_arm_reports_lead_with_attribution_or_sensitivity(reports):
     assert "contributed most" in section(reports["factorial"], "headline")
     assert "Shapley" in section(reports["factorial"], "key-table")

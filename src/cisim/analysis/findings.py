@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cisim.analysis.results import Results
-from cisim.analysis.statistics import ENOUGH_PAIRS, Interval, pairs_for_holm, smallest_wilcoxon_p
+from cisim.analysis.statistics import ENOUGH_PAIRS, FEW_PAIRS, Interval, pairs_for_holm, smallest_wilcoxon_p
 from cisim.analysis.tables import paired_comparisons
 from cisim.experiments.store import resume_command
 from cisim.model.outputs import label
@@ -260,7 +260,10 @@ def cautions(
             f"{label(row.metric)} ({row.arm} minus {row.baseline}: "
             f"{number(row.ci_low, signed=True)} to {number(row.ci_high, signed=True)})"
             for row in key.itertuples()
-            if np.isfinite(row.ci_low) and row.ci_low <= 0 <= row.ci_high and not (row.ci_low == row.ci_high == 0)
+            if np.isfinite(row.ci_low)
+            and row.ci_low <= 0 <= row.ci_high
+            and not (row.ci_low == row.ci_high == 0)
+            and getattr(row, "pairs", FEW_PAIRS) >= FEW_PAIRS  # no interval is shown of fewer
         ]
         if unclear:
             notes.append(
@@ -301,6 +304,8 @@ def _disagreements(
     for row in key.to_dict("records"):  # not itertuples: factor names such as problem.k are not identifiers
         low, high, p = row["ci_low"], row["ci_high"], row["p_wilcoxon"]
         if not (np.isfinite(low) and np.isfinite(p)) or low == high == 0:
+            continue
+        if row.get("pairs", FEW_PAIRS) < FEW_PAIRS:  # no interval is shown; the replicates caution says why
             continue
         point = ", ".join(
             f"{column} = {row[column]:g}" if isinstance(row[column], float) else f"{column} = {row[column]}"

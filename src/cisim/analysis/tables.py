@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 
 from cisim.analysis.results import DESIGN_COLUMNS, default_baseline, factor_columns
-from cisim.analysis.statistics import CONFIDENCE, RESAMPLES, holm, mean_interval, paired_statistics, within
+from cisim.analysis.statistics import (
+    CONFIDENCE,
+    FEW_PAIRS,
+    RESAMPLES,
+    holm,
+    mean_interval,
+    paired_statistics,
+    within,
+)
 from cisim.model.outputs import RUN_SUMMARIES, bounds, label
 
 __all__ = [
@@ -47,6 +55,20 @@ def metrics_in(frame: pd.DataFrame, metrics: Sequence[str] | None = None) -> lis
 
 def _done(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["status"] == "done"] if "status" in frame else frame
+
+
+def without_few_intervals(frame: pd.DataFrame, count: str) -> pd.DataFrame:
+    """``frame`` as a reader is shown it: no interval (NaN, shown n/a) where it rests on too few values.
+
+    Too few: under ``FEW_PAIRS`` in column ``count`` (how many values or pairs). The CSV files keep every
+    interval beside its n.
+    """
+    few = frame[count] < FEW_PAIRS
+    if not few.any():
+        return frame
+    frame = frame.copy()
+    frame.loc[few, ["ci_low", "ci_high"]] = np.nan
+    return frame
 
 
 def describe(frame: pd.DataFrame, metrics: list[str] | None = None, confidence: float = CONFIDENCE) -> pd.DataFrame:

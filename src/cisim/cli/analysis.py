@@ -19,7 +19,7 @@ from cisim.analysis.findings import WIDE_INDEX, cautions
 from cisim.analysis.results import Results, ResultsError
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.statistics import FEW_PAIRS
-from cisim.analysis.tables import METRICS, describe, metrics_in, paired_comparisons
+from cisim.analysis.tables import METRICS, describe, metrics_in, paired_comparisons, without_few_intervals
 from cisim.cli.errors import COMPARE_SUFFIX, UserError, fresh_output_folder, output_file, output_folder
 from cisim.files import is_plain_name, replacing
 from cisim.model.outputs import RUN_SUMMARIES, label
@@ -141,16 +141,6 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(temporary, index=False)
 
 
-def _few_without_interval(frame: pd.DataFrame, count: str) -> pd.DataFrame:
-    """``frame`` with no interval where it rests on fewer than ``FEW_PAIRS`` values (shown as n/a)."""
-    few = frame[count] < FEW_PAIRS
-    if not few.any():
-        return frame
-    frame = frame.copy()
-    frame.loc[few, ["ci_low", "ci_high"]] = np.nan
-    return frame
-
-
 def _show(frame: pd.DataFrame) -> str:
     return frame.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="n/a")
 
@@ -224,7 +214,7 @@ def analyze(
     written.append("describe.csv")
     if show:
         click.echo("per arm and factor level (mean, median, 95 % CI):\n")
-        shown = _few_without_interval(summary, "n")
+        shown = without_few_intervals(summary, "n")
         click.echo(_show(shown if several else shown.drop(columns=["scenario"])))
     comparisons = None
     if frame["arm"].nunique() > 1:
@@ -238,7 +228,7 @@ def analyze(
                 f"\npaired differences against '{comparisons['baseline'].iloc[0]}' "
                 "(bootstrap 95 % CI, Wilcoxon p with Holm's correction, effect sizes):\n"
             )
-            click.echo(_show(_few_without_interval(comparisons[columns], "pairs")))
+            click.echo(_show(without_few_intervals(comparisons[columns], "pairs")))
     few = (summary["n"] < FEW_PAIRS).any() or (comparisons is not None and (comparisons["pairs"] < FEW_PAIRS).any())
     if show and few:
         click.echo(

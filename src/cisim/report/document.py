@@ -24,7 +24,8 @@ from cisim.analysis.findings import cautions, headline, key_comparisons
 from cisim.analysis.pooled import PooledError, is_sampled, pooled
 from cisim.analysis.results import Results
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
-from cisim.analysis.tables import describe, paired_comparisons
+from cisim.analysis.statistics import FEW_PAIRS
+from cisim.analysis.tables import describe, paired_comparisons, without_few_intervals
 from cisim.files import write_text
 from cisim.model.outputs import RUN_SUMMARIES, label
 from cisim.plots.results import plot_all
@@ -59,6 +60,13 @@ KEY_COLUMNS = {
     "p_holm": "p (Wilcoxon, Holm)",
     "pairs": "paired runs",
 }
+
+
+#: Said above a table whose intervals may be n/a (``without_few_intervals``).
+FEW_NOTE = (
+    f"<p class='note'>n/a: no interval is shown where fewer than {FEW_PAIRS} runs (or pairs of runs) have a value; "
+    "the CSV files of <code>cisim analyze</code> keep it beside its n.</p>"
+)
 
 
 def _table(frame: pd.DataFrame, digits: int = 3) -> str:
@@ -221,7 +229,11 @@ def _key_table(
         heading = f"Key results: global sensitivity ({short})"
         return [heading, _table(table), f"<p class='note'>{name} with 95 % intervals, from SALib.</p>"]
     summary = describe(results.done, ["final_outcome", "outcome_auc", "cost_effectiveness"])
-    shown = _table(summary.drop(columns=["scenario"])) if not summary.empty else "<p>No finished runs yet.</p>"
+    shown = (
+        _table(without_few_intervals(summary, "n").drop(columns=["scenario"]))
+        if not summary.empty
+        else "<p>No finished runs yet.</p>"
+    )
     return ["Key results by arm", shown]
 
 
@@ -292,7 +304,9 @@ def _details(
     parts = [
         _folded(
             "Results by arm and design point: mean, median and 95 % t-interval",
-            _table(summary.drop(columns=["scenario"])) if not summary.empty else "<p>No finished runs yet.</p>",
+            (FEW_NOTE + _table(without_few_intervals(summary, "n").drop(columns=["scenario"])))
+            if not summary.empty
+            else "<p>No finished runs yet.</p>",
         )
     ]
     if multi_arm and results.factors:
@@ -302,7 +316,8 @@ def _details(
                 "Paired differences per design point",
                 "<p class='note'>Bootstrap (BCa) 95 % intervals; Wilcoxon signed-rank p-values with Holm's correction "
                 "over the whole table; Cohen's d_z and rank-biserial correlation as effect sizes.</p>"
-                + _table(comparisons.drop(columns=["scenario"])),
+                + FEW_NOTE
+                + _table(without_few_intervals(comparisons, "pairs").drop(columns=["scenario"])),
             )
         )
     if interactions is not None and not interactions.empty:
