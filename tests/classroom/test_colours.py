@@ -7,6 +7,7 @@ isolated impact in one colour on one slide and in the coalition's colour on the 
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
@@ -115,6 +116,24 @@ def test_one_runs_figure_draws_the_community_in_its_arms_colour_and_no_domain_in
     assert colours[to_hex(ARM_COLOURS[arm])] == "community"
     assert to_hex(ISOLATED_COLOUR) not in colours or arm == "isolated"
     assert to_hex(COALITION_COLOUR) not in colours or arm != "isolated"
+
+
+def test_a_runs_legend_sits_beside_its_plot_and_covers_no_line(saved, tmp_path):
+    """Domain lines reach every corner of the plot (a domain can fall to 0.1 late in a run): no corner is free."""
+    steps = np.arange(101)
+    series = pd.DataFrame(
+        {"community_outcome": 0.5 + 0 * steps, **{f"outcome_domain_{d}": (steps % (d + 2)) / (d + 1) for d in range(4)}}
+    )
+    run_figure(series, tmp_path / "outcome.png", "title", "isolated")
+    figure = saved[0]
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    axes, legend = figure.axes[0], figure.axes[0].get_legend()
+    plot, box = axes.get_window_extent(renderer), legend.get_window_extent(renderer)
+    assert box.x0 >= plot.x1, (box, plot)  # to the right of the plot, not over it
+    assert box.x1 <= figure.bbox.x1  # and inside the figure
+    assert [t.get_text() for t in legend.get_texts()][:4] == [f"outcome, domain {d}" for d in range(4)]
 
 
 def test_the_distributions_boxes_and_medians_are_black_so_only_the_runs_carry_arm_colours(saved, tmp_path):

@@ -388,9 +388,7 @@ class NetworkView(View):
         (self.backbones,) = ax.plot([], [], linestyle="none", marker="D", markersize=11, color="black", zorder=3)
         if 1 < state.n_domains <= len(DOMAIN_COLOURS):
             handles = [
-                Line2D(
-                    [], [], linestyle="none", marker="o", markersize=7, color=DOMAIN_COLOURS[d], label=f"domain {d + 1}"
-                )
+                Line2D([], [], linestyle="none", marker="o", markersize=7, color=DOMAIN_COLOURS[d], label=f"domain {d}")
                 for d in range(state.n_domains)
             ]
             ax.legend(

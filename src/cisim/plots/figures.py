@@ -42,7 +42,7 @@ def run_figure(series: pd.DataFrame, path: Path, title: str, arm: str = "scenari
         )
     ax.plot(series.index, series["community_outcome"], color=community, lw=3, label="community")
     ax.set(xlabel="step", ylabel=label("community_outcome"), title=title)
-    ax.legend(loc="lower right", ncols=2)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the plot: domain lines reach every corner
     ax.grid(alpha=0.3)
     with replacing(path) as temporary:  # whole or not at all
         fig.savefig(temporary, dpi=120)
