@@ -117,6 +117,9 @@ def test_missing_and_circular_parents_are_reported(family):
         match=r"no scenario file .*parnet\.toml; expected the name of a scenario file beside it .*'parent'\?\)",
     ):
         load_scenario(family / "lost.toml")
+    (family / "shipped.toml").write_text('name = "shipped"\ndescription = "s"\nextends = "complx"\n')
+    with pytest.raises(ScenarioError, match=r"'complx'.*did you mean 'complex'\?"):  # cisim's own, misspelt
+        load_scenario(family / "shipped.toml")
     (family / "a.toml").write_text('name = "a"\ndescription = "a"\nextends = "b"\n')
     (family / "b.toml").write_text('name = "b"\ndescription = "b"\nextends = "a"\n')
     with pytest.raises(ScenarioError, match="in a circle"):

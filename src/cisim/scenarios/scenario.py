@@ -182,6 +182,7 @@ def _chain(data: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]
             candidate = builtin  # a name not beside the file: cisim's own library
         if not candidate.is_file():
             names = [p.stem for p in folder.glob("*.toml")]
+            names += [p.stem for p in shipped.glob("*.toml")] if shipped is not None else []  # a name finds both
             also = " or in cisim's own library" if shipped is not None else ""
             raise ScenarioError(
                 [
