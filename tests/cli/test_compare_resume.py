@@ -108,3 +108,19 @@ def test_the_same_command_again_without_resume_points_to_resume_not_force(runner
     finished = runner.invoke(main, [*ARGS, *out, "--resume"])
     assert finished.exit_code == 0, finished.output
     assert "holds the results of an earlier command" in runner.invoke(main, [*ARGS, *out]).output  # finished now
+
+
+def test_resuming_a_sweeps_folder_as_a_comparison_or_back_names_what_it_holds(runner, monkeypatch):
+    sweep = ["sweep", "backbone_decision", "--replicates", "1", "--steps", "2", "--quiet", "--executor", "serial"]
+    assert runner.invoke(main, [*sweep, "--out", "swept"]).exit_code == 0
+    with monkeypatch.context() as patch:
+        interrupt_after(patch, 12)  # stopped: a finished comparison's tables are refused a sweep outright
+        assert runner.invoke(main, [*ARGS, "--out", "compared"]).exit_code == 130
+    as_comparison = runner.invoke(main, [*ARGS, "--out", "swept", "--resume"])
+    assert as_comparison.exit_code == 2
+    assert "holds the sweep 'backbone_decision' (cisim sweep), not a comparison" in as_comparison.output
+    assert "continue it with: cisim sweep" in as_comparison.output and "changed since" not in as_comparison.output
+    as_sweep = runner.invoke(main, [*sweep, "--out", "compared", "--resume"])
+    assert as_sweep.exit_code == 2
+    assert "holds a comparison (cisim compare), not a sweep" in as_sweep.output
+    assert "continue it with: cisim compare" in as_sweep.output

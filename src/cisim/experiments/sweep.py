@@ -40,6 +40,7 @@ from cisim.experiments.store import (
     read_design,
     read_manifest,
     read_status,
+    resume_command,
     verify_blocks,
     write_manifest,
 )
@@ -352,7 +353,10 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
     """
     if not resume:
         if (folder / "design.parquet").exists() or (folder / "manifest.json").exists():
-            raise SweepError(f"{folder} already holds a sweep: resume it with --resume, or choose another --out")
+            raise SweepError(
+                f"{folder} already holds a sweep or comparison: continue it with {resume_command(folder)}, or "
+                "choose another --out"
+            )
         _write_design(folder, design)
         write_manifest(folder, _new_manifest(experiment, design))
         return
@@ -383,8 +387,22 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
     write_manifest(folder, manifest)
 
 
+def _is_comparison(options: Any) -> bool:
+    """Whether a sweep's recorded (or given) options are a comparison's: ``cisim compare`` records its arms and seed."""
+    return isinstance(options, dict) and "arm" in options and "seed" in options
+
+
 def _check_same_sweep(experiment: Experiment, manifest: dict[str, Any], folder: Path) -> None:
     """Refuse to resume when the experiment, a scenario or a command-line option differs from the sweep's."""
+    held, given = _is_comparison(manifest.get("options")), _is_comparison(experiment.options)
+    if held != given:  # one command resuming the other's folder: every option would differ; say what it holds
+        recorded = manifest.get("experiment", {})
+        name = recorded.get("name") if isinstance(recorded, dict) else None
+        what = "a comparison (cisim compare)" if held else f"the sweep {name!r} (cisim sweep)"
+        raise SweepError(
+            f"{folder}: refusing to resume: the folder holds {what}, not {'a comparison' if given else 'a sweep'}; "
+            f"continue it with: {resume_command(folder)}"
+        )
     other = _other_experiment(experiment, manifest.get("experiment", {}))
     if other:
         raise SweepError(
@@ -417,11 +435,12 @@ def _check_same_sweep(experiment: Experiment, manifest: dict[str, Any], folder: 
     if applied != _factor_arms(experiment):
         changed.append(f"the arms each factor applies to differ (the sweep started with {applied})")
     if changed:
+        kind = "comparison" if given else "sweep"
         raise SweepError(
             f"{folder}: refusing to resume: "
             + "; ".join(changed)
-            + ". Give the options the sweep started with, start a new sweep in another folder (--out), or restore "
-            "the files."
+            + f". Give the options the {kind} started with, start a new {kind} in another folder (--out), or "
+            "restore the files."
         )
 
 
