@@ -233,10 +233,11 @@ def cautions(
             "number here uses the intact finished runs only."
         )
     elif results.missing:
+        command = resume_command(results.folder)
+        kind = "comparison" if command.startswith("cisim compare") else "sweep"
         notes.append(
-            f"{results.missing} of {results.runs} runs are not in yet: the sweep is still running or was stopped "
-            f"(`{resume_command(results.folder)}` continues a stopped one); every number here uses the finished "
-            "runs only."
+            f"{results.missing} of {results.runs} runs are not in yet: the {kind} is still running or was stopped "
+            f"(`{command}` continues a stopped one); every number here uses the finished runs only."
         )
     if results.failed:
         notes.append(f"{results.failed} runs failed (see the manifest's failures); they are left out.")
