@@ -379,3 +379,35 @@ def test_mesa_batch_run_takes_the_model_as_it_is():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("name", ["complex", "premature_convergence", "regional_workforce", "immature_backbone"])
+def test_outputs_collected_together_are_what_each_reporter_returns(name):
+    """``step_outputs`` computes every output in one call; each value and its type must be the reporter's own."""
+    from cisim.api import resolve_scenario
+    from cisim.model.reporters import step_outputs
+
+    model = CollectiveImpactModel.from_scenario(resolve_scenario(name).with_arm("scenario"), rng=5)
+    for _ in range(12):
+        model.step()
+        together = step_outputs(model)
+        one_by_one = [reporter(model) for reporter in model.datacollector.model_reporters.values()]
+        assert len(together) == len(one_by_one)
+        for column, first, second in zip(model.datacollector.model_reporters, together, one_by_one, strict=True):
+            assert type(first) is type(second) and (first == second or (first != first and second != second)), (
+                column,
+                first,
+                second,
+            )
+
+
+def test_a_reporter_replaced_or_added_is_called_as_mesa_calls_it():
+    model = CollectiveImpactModel(rng=1, steps=3)
+    model.datacollector.model_reporters["mean_trust"] = lambda m: -1.0
+    model.step()
+    assert model.datacollector.model_vars["mean_trust"][-1] == -1.0
+    model.datacollector.model_reporters["steps_seen"] = lambda m: m.time
+    model.datacollector.model_vars["steps_seen"] = []
+    model.step()
+    assert model.datacollector.model_vars["steps_seen"] == [model.time]
+    assert model.datacollector.model_vars["mean_trust"][-1] == -1.0

@@ -60,3 +60,25 @@ def test_every_module_with_compiled_functions_stamps_the_cache():
         if re.search(r"^@(kernel|inlined)\b", path.read_text(), flags=re.MULTILINE)
     }
     assert compiling == set(KERNEL_MODULES)
+
+
+def test_a_repeated_call_interrupted_as_it_remembers_never_runs_old_machine_code_on_new_arguments(monkeypatch):
+    """A Ctrl-C after the dispatcher ran new arguments but before their machine code was remembered must not leave
+    the new arguments beside the old machine code (which would read an int array as floats)."""
+    import numba
+
+    import cisim.problem.compiled as compiled
+
+    @numba.njit
+    def first(values):
+        return values[0] * 2
+
+    repeated = compiled.RepeatedCall(first)
+    floats, ints = np.array([1.5]), np.array([3], dtype=np.int64)
+    assert repeated(floats) == repeated(floats) == 3.0  # the second call runs the remembered machine code
+    with monkeypatch.context() as patch:
+        patch.setattr(compiled, "_only_version", lambda function: (_ for _ in ()).throw(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            repeated(ints)
+    assert repeated(ints) == repeated(ints) == 6
+    assert repeated(floats) == 3.0

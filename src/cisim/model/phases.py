@@ -12,11 +12,12 @@ is one edit and the step reads as the schedule.
 
 Settling takes the ledger's parameters as one bundle (``cisim.model.ledger.LedgerRules``) and its arrays one by
 one. Bundles are not free at the boundary with Python: numba types every field of a NamedTuple argument on every
-call through its dispatcher (about 0.1 microseconds a field), and passing settling the whole ``Organizations``,
-``Regions``, ``Links`` and ``Draws`` that way made the default run about 15 % slower
-(``benchmarks/model_speed.py``). The model now calls both phases through ``cisim.problem.compiled.RepeatedCall``,
-which types a run's arguments once, so that cost is paid once per run (and again whenever an argument is a new
-object: the problem as organizations read it changes after a policy win or a change of the problem).
+call through its dispatcher (about 0.1 microseconds a field). The model calls both phases through
+``cisim.problem.compiled.RepeatedCall``, which types a run's arguments once, so that cost is paid once per run
+(and again whenever an argument is a new object: the problem as organizations read it changes after a policy win
+or a change of the problem), as long as the phase has one compiled version in the process; passing settling the
+whole ``Organizations``, ``Regions``, ``Links`` and ``Draws`` was measured slower even so (7.2 against 5.3
+microseconds a call, ``benchmarks/README.md``).
 """
 
 from __future__ import annotations

@@ -282,16 +282,23 @@ class OutputCollector(mesa.DataCollector):
     """Mesa's DataCollector, collecting the model's outputs together and without copying them.
 
     The model's own reporters (``model_reporters``) are computed together, in one call per collection
-    (``step_outputs``): one call per output cost about as much as the rest of a step's Python. Reporters other
-    than those (if the table was changed) are called one by one. Mesa deep-copies whatever a model reporter
+    (``step_outputs``): one call per output cost about as much as the rest of a step's Python. Once the table
+    holds anything else (a reporter added, removed or replaced), every reporter is called one by one, as Mesa
+    calls them. Mesa deep-copies whatever a model reporter
     returns, in case it is an object the model changes later; these reporters each return a new float or int,
     so nothing is copied. Agent reporters are collected as Mesa collects them.
     """
 
+    def __init__(self, model_reporters: dict[str, Any] | None = None, **others: Any) -> None:
+        """Mesa's DataCollector; the model reporters it starts with are remembered, to tell when they change."""
+        super().__init__(model_reporters=model_reporters, **others)
+        self._own = dict(self.model_reporters)
+
     def collect(self, model: Any) -> None:
         """Collect every model reporter's value now (and the agent reporters', if any)."""
         self._collection_steps.append(model.time)
-        if tuple(self.model_reporters) == output_names(model.landscape.n_domains):
+        own = self.model_reporters == self._own  # the same names and the very same functions (partials: identity)
+        if own and tuple(self.model_reporters) == output_names(model.landscape.n_domains):
             for column, value in zip(self.model_vars.values(), step_outputs(model), strict=True):
                 column.append(value)
         else:

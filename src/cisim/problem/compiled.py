@@ -96,9 +96,14 @@ class RepeatedCall:
     dtype, dimensions and layout are fixed, and a NamedTuple cannot be changed. So after a call through the
     dispatcher, while the function has a single compiled version (the one that call ran), later calls with
     the same objects (``is``) run that version's machine code directly. Other arguments go through the
-    dispatcher again and are remembered in their turn.
+    dispatcher again and are remembered in their turn. Once a function has two compiled versions (another run
+    in the process passed other types), every call goes through the dispatcher: slower, never wrong.
 
-    Keep one per run (its arguments are that run's), and do not pickle it.
+    What this rests on, which cisim's phases keep and other callers must too: no argument is changed in a way
+    that changes its numba type while it stays the same object (numpy allows setting an array's ``flags``,
+    ``dtype`` or ``shape`` in place; cisim never does, on anything it passes), and every argument is given
+    (the machine code does not fill in defaults). Keep one per run (its arguments are that run's), and do not
+    pickle it.
     """
 
     def __init__(self, function: Any) -> None:
@@ -115,9 +120,10 @@ class RepeatedCall:
             and all(map(operator.is_, arguments, self._arguments))
         ):
             return self._machine_code(*arguments)
+        self._machine_code = None  # an interrupt below must not leave new arguments beside old machine code
         result = self.function(*arguments)
-        self._arguments = arguments
-        self._machine_code = _only_version(self.function)
+        machine_code = _only_version(self.function)
+        self._arguments, self._machine_code = arguments, machine_code  # one statement: both or neither
         return result
 
 
