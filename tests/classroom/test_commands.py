@@ -38,7 +38,7 @@ def test_app_says_plainly_when_its_port_is_taken():
     [
         (["nosuch"], "'nosuch': no scenario of that name"),
         (["--host", "no-such-host.invalid"], "--host 'no-such-host.invalid': no such address"),
-        (["--port", "70000"], "70000 is not in the range 0<=x<=65535"),
+        (["--port", "70000"], "'70000': expected a whole number from 0 to 65535"),
     ],
 )
 def test_app_refuses_bad_input_with_exit_status_2(arguments, expected):

@@ -43,7 +43,7 @@ def assert_plain_error(result, *words):
 @pytest.mark.parametrize("command", ["run", "compare"])
 def test_a_negative_seed_is_refused_before_any_folder_is_made(runner, tmp_path, command):
     result = runner.invoke(main, [command, "--seed", "-1", "--steps", "2", "--out", str(tmp_path / "o"), "--quiet"])
-    assert_plain_error(result, "--seed", "-1", ">=0")
+    assert_plain_error(result, "--seed", "-1", "expected a whole number of at least 0")
     assert not (tmp_path / "o").exists()
 
 
@@ -368,3 +368,20 @@ def test_resuming_with_another_set_names_only_the_set(runner, experiment_file, t
     )
     assert_plain_error(result, "--set is organizations.budget=50 now, not given when it started")
     assert "changed since the sweep started" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["compare", "--replicates", "ten"], "'--replicates': 'ten': expected a whole number from 2 to 100000"),
+        (
+            ["sweep", "backbone_decision", "--replicates", "0"],
+            "'--replicates': '0': expected a whole number of at least 1",
+        ),
+        (["run", "--seed", "1.5"], "'--seed': '1.5': expected a whole number of at least 0"),
+        (["validate", "--workers", "none"], "'--workers': 'none': expected a whole number of at least 1"),
+    ],
+)
+def test_a_whole_number_option_given_something_else_says_what_it_expected(runner, args, said):
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2 and said in result.output, result.output

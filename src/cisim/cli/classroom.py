@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from cisim.cli.errors import UserError, output_file, output_folder
+from cisim.cli.options import WholeNumber
 
 #: Where Solara serves the page unless told otherwise (Solara's own default port).
 DEFAULT_PORT = 8765
@@ -66,7 +67,7 @@ def scenario_file(name: str | None) -> str:
 @click.argument("scenario", required=False)
 @click.option(
     "--port",
-    type=click.IntRange(0, 65535),
+    type=WholeNumber(0, 65535),
     default=DEFAULT_PORT,
     show_default=True,
     help="Port to serve the page on (0: any free port).",
@@ -118,11 +119,11 @@ def app(scenario: str | None, port: int, host: str, open_browser: bool) -> None:
     "--replicates",
     default=20,
     show_default=True,
-    type=click.IntRange(min=2),
+    type=WholeNumber(min=2),
     help="Paired replicates per scenario and design.",
 )
-@click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the demonstration.")
-@click.option("--steps", type=click.IntRange(min=1), help="Steps per run [default: the scenarios' run.steps].")
+@click.option("--seed", default=0, show_default=True, type=WholeNumber(min=0), help="Seed of the demonstration.")
+@click.option("--steps", type=WholeNumber(min=1), help="Steps per run [default: the scenarios' run.steps].")
 @click.option(
     "--lesson",
     type=click.Path(dir_okay=False, path_type=Path),

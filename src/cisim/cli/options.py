@@ -18,11 +18,39 @@ set_option = click.option(
     "e.g. --set conditions.backbone=0.5.",
 )
 
+
+class WholeNumber(click.IntRange):
+    """A whole number in a range, as Click's ``IntRange``; a value that is not one is refused with what was expected.
+
+    Click's own words ("'ten' is not a valid integer range", "0 is not in the range x>=1") name the value but not
+    what would do.
+    """
+
+    name = "whole number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The value as an integer in the range, or a usage error naming the value and the range."""
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            self.fail(f"{value!r}: expected {self.expected()}", param, ctx)
+
+    def expected(self) -> str:
+        """The range in words."""
+        if self.min is not None and self.max is not None:
+            return f"a whole number from {self.min} to {self.max}"
+        if self.min is not None:
+            return f"a whole number of at least {self.min}"
+        if self.max is not None:
+            return f"a whole number of at most {self.max}"
+        return "a whole number"
+
+
 #: Seeds are whole numbers of at least 0 (numpy's seed sequences take no negative numbers).
-seed_type = click.IntRange(min=0)
+seed_type = WholeNumber(min=0)
 
 #: Steps per run, within the schema's range for run.steps.
-steps_type = click.IntRange(min=int(BY_KEY["run.steps"].low or 1), max=int(BY_KEY["run.steps"].high or 1_000_000))
+steps_type = WholeNumber(min=int(BY_KEY["run.steps"].low or 1), max=int(BY_KEY["run.steps"].high or 1_000_000))
 
 steps_option = click.option("--steps", type=steps_type, help="Steps per run [default: the scenario's run.steps].")
 

@@ -17,7 +17,15 @@ from cisim.cli.errors import (
     remove_if_empty,
     results_folder,
 )
-from cisim.cli.options import check_workers, force_option, progress_bar, seed_type, set_option, steps_option
+from cisim.cli.options import (
+    WholeNumber,
+    check_workers,
+    force_option,
+    progress_bar,
+    seed_type,
+    set_option,
+    steps_option,
+)
 from cisim.experiments.executors import EXECUTORS
 from cisim.scenarios.scenario import ARMS, BUILTIN
 
@@ -129,7 +137,7 @@ def run(
     "--replicates",
     default=20,
     show_default=True,
-    type=click.IntRange(min=2, max=100_000),
+    type=WholeNumber(min=2, max=100_000),
     help="Paired replicates: replicate i of both arms shares its problem and starting state.",
 )
 @click.option(
@@ -156,7 +164,7 @@ def run(
     show_default=True,
     help="Where runs execute (serial: a comparison's few short runs finish sooner than a pool starts).",
 )
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes with --executor processes.")
+@click.option("--workers", type=WholeNumber(min=1), help="Worker processes with --executor processes.")
 @out_option
 @force_option
 @click.option(

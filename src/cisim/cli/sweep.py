@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cisim.cli.errors import UserError, holds_results, inside_results, output_folder, results_folder
-from cisim.cli.options import check_workers, set_option, steps_type
+from cisim.cli.options import WholeNumber, check_workers, set_option, steps_type
 from cisim.experiments.executors import EXECUTORS, default_workers
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ MAX_RUNS = 10_000_000
 )
 @click.option(
     "--replicates",
-    type=click.IntRange(min=1),
+    type=WholeNumber(min=1),
     help="Paired replicates per design point [default: the experiment file's replicates].",
 )
 @click.option("--steps", type=steps_type, help="Steps per run [default: the experiment's steps, or each scenario's].")
@@ -43,7 +43,7 @@ MAX_RUNS = 10_000_000
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=WholeNumber(min=1),
     help="Worker processes, with --executor processes or dask [default: all cores].",
 )
 @click.option(
@@ -52,7 +52,7 @@ MAX_RUNS = 10_000_000
     help="Address of a running Dask scheduler (with --executor dask); without it a local cluster starts.",
 )
 @click.option(
-    "--max-in-flight", type=click.IntRange(min=1), help="Batches of runs submitted at once [default: 4 per worker]."
+    "--max-in-flight", type=WholeNumber(min=1), help="Batches of runs submitted at once [default: 4 per worker]."
 )
 @click.option("--resume", is_flag=True, help="Continue a stopped sweep in --out: run only what is missing or damaged.")
 @click.option("--dry-run", is_flag=True, help="Print the design (runs, factors, arms, estimated time) and stop.")

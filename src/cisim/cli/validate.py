@@ -10,6 +10,7 @@ import click
 from tqdm import tqdm
 
 from cisim.cli.errors import UserError, output_file, output_folder
+from cisim.cli.options import WholeNumber
 from cisim.experiments.executors import default_workers, make_executor
 from cisim.files import write_text
 from cisim.validation import (
@@ -40,7 +41,7 @@ from cisim.validation.runner import NOT_REPRODUCED, ExperimentOutcome, Validatio
 )
 @click.option(
     "--workers",
-    type=click.IntRange(min=1),
+    type=WholeNumber(min=1),
     help="Worker processes the problems of each experiment are spread over; 1 runs them in this process "
     "[default: all cores].",
 )
