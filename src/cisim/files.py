@@ -43,9 +43,16 @@ MAX_DEPTH = 16
 #: parser near its recursion limit, where anything else that runs (a finalizer) fails as well and says so.
 PARSE_DEPTH = 64
 #: What the nesting scan looks at: strings and comments (skipped whole: brackets inside them nest nothing) and
-#: brackets. A multi-line string may end with one or two quotes of its own before its closing three.
+#: brackets. A multi-line string may end with one or two quotes of its own before its closing three. A string
+#: left open ends its token at the end of its line (one-line strings) or of the text, so that every quote starts
+#: a token that matches and the scan reads each character once, whatever the file (a string that had to be
+#: closed to match was searched afresh from every later quote: quadratic in a long line of quotes).
 _NESTING_TOKENS = re.compile(
-    r'"""(?:\\.|[^\\])*?""""{0,2}|\'\'\'.*?\'\'\'\'{0,2}|"(?:\\.|[^"\\\n])*"|\'[^\'\n]*\'|#[^\n]*|[\[\]{}]',
+    r'"""(?:\\.|[^\\])*?(?:""""{0,2}|\\?\Z)'
+    r"|'''.*?(?:''''{0,2}|\Z)"
+    r'|"(?:\\.|[^"\\\n])*"?'
+    r"|'[^'\n]*'?"
+    r"|#[^\n]*|[\[\]{}]",
     re.DOTALL,
 )
 #: TOML's integers: "arbitrary 64-bit signed integers"; anything larger is an error, as the TOML spec says.
