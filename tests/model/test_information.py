@@ -11,7 +11,7 @@ import pytest
 from cisim.experiments import run_model
 from cisim.model import CollectiveImpactModel
 from cisim.model.conditions import agenda_weights, perceive, tracked_elements
-from cisim.organizations.behaviour import Perception, decide
+from cisim.organizations.behaviour import Perception, recall
 from cisim.scenarios.schema import CONDITIONS
 from tests.conftest import paired_means
 
@@ -128,30 +128,30 @@ def test_a_condition_that_misleads_lowers_the_outcome(small, change):
 
 # ---------------------------------------------------------------- organizations act on what they know
 def _read_status_quo(readings, memory=4, noise=0.1):
-    """One organization, whose status quo is what it knows, reads it once per call of ``decide``."""
+    """One organization, whose status quo is what it knows, reads it once per call of ``recall``."""
     known = np.zeros((1, 4), dtype=bool)
     belief, count = np.array([-np.inf]), np.zeros(1, dtype=np.intp)
+    plan_belief, plan_count = np.array([-np.inf]), np.zeros(1, dtype=np.intp)
+    perception = Perception(
+        np.full((1, 4), 0.25), np.array([noise]), np.zeros(1), np.full((1, 4), 0.25), np.array([noise]), np.zeros(1)
+    )
     history = []
     for reading in readings:
-        values = np.array([[reading, 0.0]])
-        decide(
-            np.zeros((1, 1, 4), dtype=bool),
-            np.zeros((1, 1), dtype=bool),
+        values, planned = np.array([[reading, 0.0]]), np.array([[reading, 0.0]])
+        recall(
             np.zeros((2, 4), dtype=bool),
             values,
+            planned,
             np.ones(1, dtype=bool),
-            np.zeros(1, dtype=bool),
-            False,
             known,
             belief,
             count,
+            plan_belief,
+            plan_count,
             memory,
-            np.array([noise]),
-            np.zeros(1),
-            np.zeros(1, dtype=np.intp),
-            np.zeros((1, 4), dtype=bool),
-            np.zeros((1, 4), dtype=bool),
+            perception,
         )
+        assert values[0, 0] == belief[0] and (planned[0, 0], plan_count[0]) == (plan_belief[0], count[0])
         history.append((belief[0], count[0]))
     return history
 
@@ -171,6 +171,30 @@ def test_a_surprising_reading_starts_a_belief_afresh():
     assert history[2] == (0.90, 1)
     kept = _read_status_quo([0.50, 0.52, 0.70], noise=0.1)
     assert kept[2][1] == 3  # within three times the noise: averaged in
+
+
+def test_an_organization_whose_capacity_went_on_offers_reads_nothing_and_keeps_its_belief():
+    """Reading a neighbour's offer took its one reading: it revises nothing and reads no status quo this step.
+
+    (It used to count as revising with nothing read, and a status quo it never read (0) replaced its belief.)"""
+    model = CollectiveImpactModel(
+        rng=5,
+        arm="isolated",
+        n_organizations=2,
+        network="complete",
+        revision_rate=1.0,
+        informal=1.0,
+        trust_initial=1.0,
+        steps=10,
+    )
+    population = model.population
+    population.known[0] = model.region_configs[population.region[0]]  # its status quo is what it knows
+    population.known[1] = ~population.known[0]  # the neighbour offers something else
+    population.capacity[:] = 1  # this step only: the ledger sets it again at the end of the step
+    model.belief[:], model.belief_count[:] = 0.99, 2  # so high that no offer looks better
+    model.step()
+    assert model.offers_read >= 1 and model.candidates_searched == 0
+    assert (model.belief[0], model.belief_count[0]) == (0.99, 2)
 
 
 def test_a_belief_goes_stale_when_the_problem_changes_unseen():

@@ -395,6 +395,42 @@ def test_the_plan_with_one_participant_decides_as_it_would_alone():
     np.testing.assert_array_equal(change, expected)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_plan_of_one_organization_takes_the_same_path_as_that_organization_alone(seed):
+    """One organization owning every element, the plan's objective its own: through the plan (r = 1) it judges
+    the same candidates with the same readings against the same belief about its status quo as it does alone
+    (r = 0), so the two runs are the same, step by step. (The plan used to compare with this step's reading of
+    the status quo instead of the belief: the runs parted ways in every seed, between steps 13 and 50.)"""
+    runs, planned = [], 0
+    for r in (1.0, 0.0):
+        model = CollectiveImpactModel(
+            rng=seed,
+            arm="scenario",
+            n_organizations=1,
+            n_domains=1,
+            element_coverage=1.0,
+            common_agenda=1.0,
+            shared_measurement=0.5,
+            reinforcing_activities=r,
+            backbone=0.5,
+            communication=1.0,
+            shared_platform=1.0,
+            cost=0.0,
+            data_system_cost=0.0,
+            coordination_cost=0.0,
+            steps=60,
+        )
+        path = []
+        for _ in range(60):
+            model.step()
+            path.append(model.region_configs.copy())
+            planned += int(model.population.in_plan.sum()) if r else 0
+        runs.append(np.array(path))
+    assert planned >= 30  # the organization went through the plan in most steps
+    assert len({tuple(map(bool, row)) for row in runs[0][:, 0]}) > 3  # it changed things
+    np.testing.assert_array_equal(runs[0], runs[1])
+
+
 # ---------------------------------------------------------------- own solutions
 def test_own_solutions_copy_a_strictly_better_neighbour_or_keep_a_better_local_change(small):
     model = CollectiveImpactModel.from_scenario(own(small, communication__network="linear"), 1)
@@ -477,8 +513,9 @@ def test_a_copy_is_read_with_the_copiers_own_data_not_the_problem_as_it_is_now(s
         known, belief, belief_count = model.population.known.copy(), np.full(count, np.nan), np.zeros(count)
         communicate(
             view, perception, np.ones(count, dtype=np.bool_), known, belief, belief_count,
-            np.zeros(count, dtype=np.intp), np.zeros(count, dtype=np.bool_), True, links.offsets, links.neighbours,
-            links.edge_of, np.ones(len(links.edges)), np.zeros(len(links.edges), dtype=np.bool_), 0.0, 0.1, 0.5,
+            np.zeros(count, dtype=np.intp), np.zeros(count, dtype=np.intp), np.zeros(count, dtype=np.bool_), True,
+            links.offsets, links.neighbours, links.edge_of, np.ones(len(links.edges)),
+            np.zeros(len(links.edges), dtype=np.bool_), 0.0, 0.1, 0.5,
             False, contact, share, z_offers, copy, z_copy,
         )  # fmt: skip
         return known

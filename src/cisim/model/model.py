@@ -140,10 +140,13 @@ class CollectiveImpactModel(mesa.Model):
             if region.levels[BACKBONE] > 0:
                 region.backbone = Backbone(self, region, float(region.levels[BACKBONE]), weights)
         population = self.population
-        #: Each organization's belief about what it knows (the reading it last made of it): none yet (-inf); in
+        #: Each organization's belief about what it knows (the mean of its readings of it): none yet (-inf); in
         #: own-solution mode an organization sees its own performance and holds none (nan).
         self.belief = np.full(len(population), np.nan if self.own_solutions else -np.inf)
         self.belief_count = np.zeros(len(population), dtype=np.intp)
+        #: The same for the coalition's objective, as the plan weighs it: the mean of the same readings.
+        self.plan_belief = np.full(len(population), -np.inf)
+        self.plan_belief_count = np.zeros(len(population), dtype=np.intp)
         #: The share of a full program budget each organization had left after costs last step.
         self.delivery = np.ones(len(population))
         #: Each organization's mean trust over its links, as this step's turn found it (before trust fades).
@@ -416,6 +419,8 @@ class CollectiveImpactModel(mesa.Model):
                     population.known,
                     self.belief,
                     self.belief_count,
+                    self.plan_belief,
+                    self.plan_belief_count,
                     population.portfolio,
                     population.domain_mask,
                     population.capacity,

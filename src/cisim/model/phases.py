@@ -35,6 +35,7 @@ from cisim.organizations.behaviour import (
     Perception,
     communicate,
     decide,
+    recall,
     review_membership,
     search,
     share_between_regions,
@@ -57,6 +58,8 @@ class Organizations(NamedTuple):
     known: np.ndarray
     belief: np.ndarray
     belief_count: np.ndarray
+    plan_belief: np.ndarray
+    plan_belief_count: np.ndarray
     portfolio: np.ndarray
     domain_mask: np.ndarray
     capacity: np.ndarray
@@ -144,7 +147,9 @@ def organizations_act(
        organization's mean trust over its links is then written to ``orgs.trust``.
     4. Organizations take up unmet needs in their domains (``take_up_gaps``) and revise with probability
        ``revision_rate`` times what their program budget allows (``delivery``; in own-solution mode not after
-       copying a neighbour this step); they evaluate their candidates with what capacity is left (``search``).
+       copying a neighbour this step; never with no capacity left after reading offers); they evaluate their
+       candidates with what capacity is left (``search``) and, where the status quo is what they know, judge it
+       by their beliefs (``recall``).
     5. Coalitions plan where their plan runs (``plan``, shared solutions only); everyone else who revised
        decides alone, the changes are applied and memories updated (``decide``).
     """
@@ -164,6 +169,7 @@ def organizations_act(
         orgs.known,
         orgs.belief,
         orgs.belief_count,
+        orgs.plan_belief_count,
         spent,
         adopted,
         whole_problem,
@@ -195,6 +201,7 @@ def organizations_act(
                 orgs.known,
                 orgs.belief,
                 orgs.belief_count,
+                orgs.plan_belief_count,
                 spent,
                 orgs.region,
                 regions_state.configs,
@@ -209,9 +216,13 @@ def organizations_act(
     # 4. Organizations take up unmet needs and revise, within what their program budgets and capacity allow.
     if not whole_problem and rules.gap_uptake > 0:
         take_up_gaps(orgs.portfolio, orgs.domain_mask, orgs.region, rules.gap_uptake, draws.gap)
+    if not rules.offers_cost_capacity:
+        spent[:] = 0
     revising = np.zeros(count, dtype=np.bool_)
     for o in range(count):
-        revising[o] = draws.revise[o] < rules.revision_rate * orgs.delivery[o] and not adopted[o]
+        # An organization whose capacity went on reading others' offers reads nothing of its own this step.
+        left = orgs.capacity[o] - spent[o]
+        revising[o] = draws.revise[o] < rules.revision_rate * orgs.delivery[o] and not adopted[o] and left > 0
     if whole_problem:
         current = orgs.known
     else:
@@ -225,13 +236,27 @@ def organizations_act(
         orgs.known,
         orgs.portfolio,
         orgs.capacity,
-        spent if rules.offers_cost_capacity else np.zeros(count, dtype=np.intp),
+        spent,
         rules.width,
         whole_problem,
         revising,
         draws.keys,
         draws.z_candidates,
     )
+    if not whole_problem:  # where the status quo is what it knows, each judges it by its belief
+        recall(
+            configs,
+            values,
+            planned,
+            revising,
+            orgs.known,
+            orgs.belief,
+            orgs.belief_count,
+            orgs.plan_belief,
+            orgs.plan_belief_count,
+            rules.memory,
+            perception,
+        )
     # 5. Choices are made: jointly through the plan with probability r, or each alone.
     orgs.in_plan[:] = False
     regions_state.plan_ran[:] = False
@@ -271,15 +296,15 @@ def organizations_act(
         valid,
         configs,
         values,
+        planned,
         revising,
         orgs.in_plan,
         whole_problem,
         orgs.known,
         orgs.belief,
         orgs.belief_count,
-        rules.memory,
-        perception.scale_own,
-        perception.scale_rest,
+        orgs.plan_belief,
+        orgs.plan_belief_count,
         orgs.region,
         regions_state.configs,
         plan_changes,

@@ -40,7 +40,8 @@ def choose_jointly(
         config: the region's community configuration.
         flips: every organization's candidate changes, ``(O, C, N)``.
         planned: each organization's reading of the coalition's objective for its status quo and candidates,
-            ``(O, C + 1)`` (``cisim.organizations.behaviour.search``): the readings its proposers made.
+            ``(O, C + 1)`` (``cisim.organizations.behaviour.search``): the readings its proposers made, the status
+            quo as each believes it to be where it is what it knows (``cisim.organizations.behaviour.recall``).
         participants: organizations whose candidates reach the plan.
         submitted: which of their candidates they table, ``(O, C)``.
         plan_target: the coalition's objective's weights of the elements, as ``participants[0]`` reads them.
@@ -48,11 +49,11 @@ def choose_jointly(
         z_combination: a standard normal draw for that reading.
 
     Each participant's best tabled candidate is kept if its proposer's reading of the coalition's objective
-    beats the proposer's reading of the status quo: the plan judges a candidate with the readings its proposer
-    made, and reads nothing again. Where kept changes touch the same element, the better-read one stays. A
-    single change is taken as it is; several are read once together (one more reading, which the coalition's
-    coordination pays for) and taken together if that reading beats the best single change, otherwise the best
-    single change alone is taken.
+    beats the status quo as the proposer reads it (its belief where the status quo is what it knows, as when it
+    decides alone): the plan judges a candidate with the readings its proposer made, and reads nothing again.
+    Where kept changes touch the same element, the better-read one stays. A single change is taken as it is;
+    several are read once together (one more reading, which the coalition's coordination pays for) and taken
+    together if that reading beats the best single change, otherwise the best single change alone is taken.
     """
     n = config.shape[0]
     change = np.zeros(n, dtype=np.bool_)
@@ -279,7 +280,8 @@ def plan(
         revising: which organizations revised this step.
         flips: the elements each candidate changes, ``(O, C, N)`` (``cisim.organizations.behaviour.search``).
         valid: which candidate slots hold a candidate, ``(O, C)``.
-        values: each organization's noisy objective of its status quo and candidates, ``(O, C + 1)``.
+        values: each organization's noisy objective of its status quo (its belief where it is what it knows) and
+            candidates, ``(O, C + 1)``.
         planned: its reading of the coalition's objective for the same, ``(O, C + 1)``.
         trust: each organization's mean trust over its links.
         platform: the shared platform's level.

@@ -325,21 +325,73 @@ def best_candidate(values: np.ndarray, valid: np.ndarray, o: int) -> tuple[int, 
     return best, best_value > values[o, 0]
 
 
+@inlined
+def averaged(reading: float, belief: np.ndarray, belief_count: np.ndarray, o: int, memory: int, noise: float) -> float:
+    """Organization ``o``'s belief after a new reading of what it knows (updated in place), and that belief.
+
+    The reading joins the mean of the earlier ones (at most the last ``memory`` of them, then older ones fade),
+    unless it is the first or more than three times one reading's ``noise`` away from the belief, which the
+    organization takes as a sign that things have changed: it then starts again from that reading.
+    """
+    if belief_count[o] == 0 or abs(reading - belief[o]) > 3 * noise:
+        belief[o], belief_count[o] = reading, 1
+    else:
+        belief_count[o] = min(belief_count[o] + 1, memory)
+        belief[o] += (reading - belief[o]) / belief_count[o]
+    return belief[o]
+
+
+@kernel
+def recall(
+    configs: np.ndarray,
+    values: np.ndarray,
+    planned: np.ndarray,
+    revising: np.ndarray,
+    known: np.ndarray,
+    belief: np.ndarray,
+    belief_count: np.ndarray,
+    plan_belief: np.ndarray,
+    plan_belief_count: np.ndarray,
+    memory: int,
+    perception: Perception,
+) -> None:
+    """Organizations whose status quo is what they know judge it by their belief, not by this step's reading.
+
+    Memory (shared solutions): each organization keeps the best configuration it knows of and its beliefs about
+    it: the mean of the readings it made of it since it came to know it (``averaged``), one of its own objective
+    (``belief``) and one of the coalition's objective (``plan_belief``: the same readings, weighed as the plan
+    weighs them). Where the status quo is what it knows, this step's readings of the status quo join those
+    means and replace the readings in ``values`` and ``planned``: it judges its candidates against its belief
+    whether it decides alone or through the plan (repeated readings of one state average out its noise). Call
+    it after ``search`` and before the plan and ``decide``.
+    """
+    count = known.shape[0]
+    slots = values.shape[1]
+    _, scale_own, scale_rest, _, plan_own, plan_rest = perception
+    for o in range(count):
+        if not revising[o] or differ(configs, o * slots, known, o):
+            continue
+        noise = np.sqrt(scale_own[o] ** 2 + scale_rest[o] ** 2)
+        values[o, 0] = averaged(values[o, 0], belief, belief_count, o, memory, noise)
+        plan_noise = np.sqrt(plan_own[o] ** 2 + plan_rest[o] ** 2)
+        planned[o, 0] = averaged(planned[o, 0], plan_belief, plan_belief_count, o, memory, plan_noise)
+
+
 @kernel
 def decide(
     flips: np.ndarray,
     valid: np.ndarray,
     configs: np.ndarray,
     values: np.ndarray,
+    planned: np.ndarray,
     revising: np.ndarray,
     in_plan: np.ndarray,
     whole_problem: bool,
     known: np.ndarray,
     belief: np.ndarray,
     belief_count: np.ndarray,
-    memory: int,
-    scale_own: np.ndarray,
-    scale_rest: np.ndarray,
+    plan_belief: np.ndarray,
+    plan_belief_count: np.ndarray,
     region: np.ndarray,
     region_configs: np.ndarray,
     plan_changes: np.ndarray,
@@ -347,34 +399,20 @@ def decide(
     """Organizations that revised outside the plan decide alone; then each updates what it knows.
 
     Each deciding organization takes its best candidate if its own noisy objective says it beats the status
-    quo. Organizations decide at the same time, each against the same state: none anticipates what the
-    others will change, which is what makes uncoordinated action costly on problems whose elements interact.
-    Their changes and the plans' are applied together to each region's state (own-solution mode: each to
-    its own configuration). ``configs`` are the status quo and candidates as ``search`` returns them.
+    quo (its belief, where the status quo is what it knows: ``recall``). Organizations decide at the same time,
+    each against the same state: none anticipates what the others will change, which is what makes
+    uncoordinated action costly on problems whose elements interact. Their changes and the plans' are applied
+    together to each region's state (own-solution mode: each to its own configuration). ``configs`` are the
+    status quo and candidates as ``search`` returns them.
 
-    Memory (shared solutions): each organization keeps the best configuration it knows of and its belief about
-    it (``belief``: the mean of the readings it made of it since it came to know it, at most the last
-    ``memory`` of them: ``belief_count``). Only readings it made this step change them. Where the status quo is
-    what it knows, its reading of the status quo joins that mean, and it judges its candidates against the mean
-    (repeated readings of one state average out its noise) — unless the reading is more than three times the
-    noise of one reading away from the belief, which it takes as a sign that things have changed: it then
-    starts again from that reading. The status quo or its best candidate becomes what it knows where it reads
-    better than its belief. A belief goes stale when the problem changes under it and the change is too small
-    to see through noisy data.
+    Then memory (shared solutions): the status quo or the best candidate becomes what an organization knows
+    where it reads better than its belief, and its beliefs start again from that reading (``values`` and
+    ``planned``). Only readings it made this step change them; nothing is read again for memory's sake, so a
+    belief goes stale when the problem changes under it and the change is too small to see through noisy data.
     """
     count, n = known.shape
     slots = valid.shape[1] + 1
     changed = plan_changes.copy()
-    for o in range(count):
-        if not revising[o] or whole_problem or differ(configs, o * slots, known, o):
-            continue
-        noise = np.sqrt(scale_own[o] ** 2 + scale_rest[o] ** 2)
-        if belief_count[o] == 0 or abs(values[o, 0] - belief[o]) > 3 * noise:
-            belief[o], belief_count[o] = values[o, 0], 1
-        else:
-            belief_count[o] = min(belief_count[o] + 1, memory)
-            belief[o] += (values[o, 0] - belief[o]) / belief_count[o]
-        values[o, 0] = belief[o]  # the status quo as it now believes it to be
     for o in range(count):
         best, better = best_candidate(values, valid, o)
         if better and revising[o] and not in_plan[o]:  # it decides alone
@@ -389,8 +427,6 @@ def decide(
     for r in range(region_configs.shape[0]):
         for e in range(n):
             region_configs[r, e] ^= changed[r, e]
-    # Memory: what each read this step replaces its belief where it read what it knows again, and becomes
-    # what it knows where it reads better than that belief. Nothing is read again for memory's sake.
     for o in range(count):
         if not revising[o]:
             continue
@@ -399,11 +435,13 @@ def decide(
             for e in range(n):
                 known[o, e] = configs[status_quo, e]
             belief[o], belief_count[o] = values[o, 0], 1
+            plan_belief[o], plan_belief_count[o] = planned[o, 0], 1
         best, better = best_candidate(values, valid, o)
         if better and values[o, best + 1] > belief[o]:
             for e in range(n):
                 known[o, e] = configs[status_quo + best + 1, e]
             belief[o], belief_count[o] = values[o, best + 1], 1
+            plan_belief[o], plan_belief_count[o] = planned[o, best + 1], 1
 
 
 @kernel
@@ -674,6 +712,7 @@ def communicate(
     known: np.ndarray,
     belief: np.ndarray,
     belief_count: np.ndarray,
+    plan_belief_count: np.ndarray,
     spent: np.ndarray,
     adopted: np.ndarray,
     whole_problem: bool,
@@ -705,7 +744,9 @@ def communicate(
     problem: ``problem.table_of``), looks no better than one's own is dropped. In own-solution mode an
     organization that dropped its copy then searches that step, or, with ``stay_after_dropped_copy``, keeps
     its configuration: its turn went on copying (marked in ``adopted``). Contact builds trust, and more so
-    when what is shared is taken up. Everyone hears what the others knew at the start of the step.
+    when what is shared is taken up. Everyone hears what the others knew at the start of the step. What an
+    organization takes up it has read by its own objective only: its belief of the coalition's objective about
+    it starts from its next reading (``plan_belief_count`` 0).
 
     Returns:
         how many organizations took something up (in own-solution mode they are marked in ``adopted``: an
@@ -811,6 +852,7 @@ def communicate(
                 known[o, e] = taken[o, e]
             if not np.isnan(belief[o]):
                 belief[o], belief_count[o] = taken_value[o], 1
+                plan_belief_count[o] = 0  # it read the offer by its own objective only
             adopted[o] = whole_problem
             adoptions += 1
         for slot in range(width):
@@ -841,6 +883,7 @@ def share_between_regions(
     known: np.ndarray,
     belief: np.ndarray,
     belief_count: np.ndarray,
+    plan_belief_count: np.ndarray,
     spent: np.ndarray,
     region: np.ndarray,
     region_configs: np.ndarray,
@@ -852,7 +895,8 @@ def share_between_regions(
 
     In each region where ``sharing`` says so, every organization reads the state of region ``source[r]`` (a
     reading, out of this step's capacity: ``spent``) and takes it up if it reads better than its belief about
-    what it knows.
+    what it knows (its belief of the coalition's objective then starts from its next reading, as in
+    ``communicate``).
 
     Returns:
         how many took it up.
@@ -892,6 +936,7 @@ def share_between_regions(
                 known[o, e] = region_configs[source[r], e]
             if not np.isnan(belief[o]):
                 belief[o], belief_count[o] = value, 1
+                plan_belief_count[o] = 0  # it read that state by its own objective only
             adoptions += 1
     return adoptions
 
