@@ -21,8 +21,17 @@ def _drawing_everything(monkeypatch):
 @pytest.mark.parametrize(
     "changes, skipped",
     [
-        (
+        (  # own solutions, offers read out of capacity: the contact draw says where reading starts
             dict(organizations__solutions="own", communication__network="complete", communication__copy_error=0.0),
+            {"gap", "copy", "z_copy", "cross", "cross_pick", "z_cross"},
+        ),
+        (  # own solutions, offers read free of capacity: every neighbour's offer is read, none drawn first
+            dict(
+                organizations__solutions="own",
+                communication__network="complete",
+                communication__copy_error=0.0,
+                communication__offers_cost_capacity=False,
+            ),
             {"contacts", "gap", "copy", "z_copy", "cross", "cross_pick", "z_cross"},
         ),
         (
@@ -68,7 +77,7 @@ def test_the_parts_read_are_the_numbers_a_whole_block_would_hold(small, monkeypa
                 assert np.array_equal(kept[name], values), (step, name)
 
 
-NORMAL_PARTS = {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination"}
+NORMAL_PARTS = {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination", "z_policy"}
 
 
 def _lazer_friedman(network: str) -> dict:
@@ -105,7 +114,7 @@ def test_stepping_over_normals_of_a_noise_free_run_changes_nothing(monkeypatch, 
     if least:  # only the communication block is long enough to step over
         assert stepped_over == [(20_800 if network == "complete" else 1_400)]
     else:
-        assert len(stepped_over) == 3  # perception, communication and coordination
+        assert len(stepped_over) == 4  # perception, communication, coordination and the backbone's reading
     stepping = _run(values, 5, 30)
     _drawing_everything(monkeypatch)
     drawing = _run(values, 5, 30)

@@ -46,7 +46,7 @@ def _considered(model: CollectiveImpactModel, shortcuts: bool) -> list[tuple]:
     return [
         consider(
             problem, perception, o, 0, known, belief, known, rows, offered, z, scored, contributions, index, scratch,
-            codes, values,
+            codes, values, count, 0,
         )
         for o in range(count)
     ]  # fmt: skip

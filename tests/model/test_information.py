@@ -99,7 +99,11 @@ def test_alone_an_organization_weighs_its_own_domains_and_reads_them_with_its_ow
 def test_a_full_member_weighs_the_community_and_reads_it_through_the_shared_system():
     _, perception = _perceive([1, 1, 1, 1, 1], np.ones(4, dtype=bool))
     np.testing.assert_allclose(perception.target[0], np.full(8, 1 / 8))
-    assert perception.scale_own[0] + perception.scale_rest[0] == pytest.approx(0.01)
+    # One system, one error: the reading's noise is the shared system's (two independent draws of 0.005 each
+    # would read with 0.0071).
+    assert np.hypot(perception.scale_own[0], perception.scale_rest[0]) == pytest.approx(0.01)
+    _, half = _perceive([1, 0.5, 1, 1, 1], np.ones(4, dtype=bool))
+    assert np.hypot(half.scale_own[0], half.scale_rest[0]) >= 0.5 * 0.01
 
 
 def test_what_the_shared_system_does_not_track_a_member_relying_on_it_does_not_see():
@@ -197,6 +201,24 @@ def test_an_organization_whose_capacity_went_on_offers_reads_nothing_and_keeps_i
     assert (model.belief[0], model.belief_count[0]) == (0.99, 2)
 
 
+def test_an_organization_that_joins_or_leaves_starts_its_beliefs_again():
+    """Joining or leaving changes the objective an organization weighs: what it believed was read under the other
+    one, so both its beliefs start again from its next reading."""
+    from cisim.api import resolve_scenario
+
+    moves = 0
+    for seed in range(10):
+        model = CollectiveImpactModel.from_scenario(resolve_scenario("coordination_overload"), rng=seed)
+        for _ in range(100):
+            before = model.population.member.copy()
+            model.step()
+            moved = before != model.population.member
+            moves += int(moved.sum())
+            assert (model.belief_count[moved] == 0).all() and (model.plan_belief_count[moved] == 0).all()
+            assert np.isneginf(model.belief[moved]).all()
+    assert moves >= 3  # organizations did join or leave
+
+
 def test_a_belief_goes_stale_when_the_problem_changes_unseen():
     """After the problem changes, an organization that has not read again still holds its old belief."""
     model = CollectiveImpactModel(
@@ -234,3 +256,59 @@ def test_coordination_that_takes_program_money_means_less_gets_done(small):
     """Heavy coordination costs lower delivery: members revise less often and read fewer candidates."""
     full = small.with_arm("collective").with_values(run__steps=40)
     rises(full.with_values(costs__coordination_cost=60.0), full, "candidates_evaluated")
+
+
+# ---------------------------------------------------------------- offers are read within capacity
+def _hearing(model: CollectiveImpactModel, belief: np.ndarray, room: int, first: int = 0):
+    """Every organization's ``consider`` over every other's configuration: what it takes and how many it reads."""
+    from cisim.organizations.behaviour import consider
+
+    levels, perception = model._perceive()
+    problem = model._problem_view(levels)
+    known = model.population.known
+    count, n = known.shape
+    z = np.random.default_rng(4).standard_normal((count, count + 1, 2))
+    offered = ~np.eye(count, dtype=np.bool_)
+    out = []
+    unkept, none, index, scratch = (
+        np.zeros(0, dtype=np.bool_),
+        np.empty((0, n)),
+        np.empty(n, dtype=np.intp),
+        np.empty(n),
+    )
+    uncoded, unshared = np.empty(0, dtype=np.int64), np.empty(0)
+    rows = np.arange(count)
+    for o in range(count):
+        heard = (problem, perception, o, 0, known, belief, known, rows, offered, z, unkept, none, index, scratch)
+        out.append(consider(*heard, uncoded, unshared, room, first))
+    return out
+
+
+def test_an_organization_reads_no_more_offers_than_its_capacity_leaves():
+    """Own solutions on a complete network: every neighbour offers; a listener reads at most ``room`` of them,
+    starting where its draw says (it used to read all of them, whatever its capacity)."""
+    model = CollectiveImpactModel(rng=3, solutions="own", start="random", network="complete", n_organizations=8)
+    belief = np.full(8, np.nan)
+    assert all(reads == 7 for _, _, reads, _ in _hearing(model, belief, room=100))
+    assert all(reads == 2 for _, _, reads, _ in _hearing(model, belief, room=2))
+    assert all(reads == 0 and not taken for _, taken, reads, _ in _hearing(model, belief, room=0))
+    starts = {tuple(choice for choice, _, _, _ in _hearing(model, belief, room=1, first=first)) for first in range(8)}
+    assert len(starts) > 1  # where it starts decides which neighbour it reads
+
+
+def test_an_organization_without_a_belief_reads_what_it_knows_before_taking_anything_up():
+    """Shared state, before an organization has read what it knows (belief -inf): it reads it (one more reading,
+    counted) and compares, as an organization holding its own solution does for free (it used to take up the
+    best offer whatever it read, comparing with -inf). Noise-free data: the one who knows the best configuration
+    takes nothing up."""
+    model = CollectiveImpactModel(
+        rng=3, solutions="own", start="random", network="complete", n_organizations=8, measurement_noise=0.0,
+        shared_noise=0.0,
+    )  # fmt: skip
+    fresh = _hearing(model, np.full(8, np.nan), room=100)
+    unread = _hearing(model, np.full(8, -np.inf), room=100)
+    assert [(c, t) for c, t, _, _ in unread] == [(c, t) for c, t, _, _ in fresh]
+    assert [r for _, _, r, _ in unread] == [r + 1 for _, _, r, _ in fresh]
+    assert not all(t for _, t, _, _ in unread)  # some offers lose against what the listener knows
+    full = _hearing(model, np.full(8, -np.inf), room=7)  # room for the offers, none left to read what it knows
+    assert not any(t for _, t, _, _ in full)

@@ -431,6 +431,34 @@ def test_a_plan_of_one_organization_takes_the_same_path_as_that_organization_alo
     np.testing.assert_array_equal(runs[0], runs[1])
 
 
+def test_a_backbone_advocates_where_its_data_show_the_community_falls_short():
+    """The backbone reads each element's contribution through the shared system and members' reports, with
+    their noise: it lifts the element its reading puts lowest, not the one truly lowest (it used to read every
+    element's true contribution, exactly and at no cost)."""
+    model = CollectiveImpactModel(rng=2, backbone=1.0, steps=10)
+    backbone = next(r.backbone for r in model.regions if r.backbone is not None)
+    truth = model.landscape.contributions(model.region_state(backbone.region.index)).mean(axis=0)
+    worst = int(np.argmin(truth))
+
+    def lifted(z: np.ndarray) -> int:
+        before = model.landscape.lifts.copy()
+        backbone.win_policy(z)
+        changed = np.flatnonzero(model.landscape.lifts != before)
+        model.landscape.lifts[:] = before  # the next call starts from the same problem
+        model.landscape._apply_lifts(changed)
+        return int(changed[0])
+
+    z = np.zeros(model.landscape.n_elements)
+    assert lifted(z) == worst  # a reading without error finds the true worst
+    z[worst] = 10.0  # its reading of the worst element errs upwards by ten times its noise
+    assert lifted(z) != worst
+    quiet = CollectiveImpactModel(rng=2, backbone=1.0, steps=10, measurement_noise=0.0, shared_noise=0.0)
+    quiet_backbone = next(r.backbone for r in quiet.regions if r.backbone is not None)
+    before = quiet.landscape.lifts.copy()
+    quiet_backbone.win_policy(z)  # with noiseless data the same draws do not mislead it
+    assert np.flatnonzero(quiet.landscape.lifts != before)[0] == worst
+
+
 # ---------------------------------------------------------------- own solutions
 def test_own_solutions_copy_a_strictly_better_neighbour_or_keep_a_better_local_change(small):
     model = CollectiveImpactModel.from_scenario(own(small, communication__network="linear"), 1)
@@ -513,7 +541,8 @@ def test_a_copy_is_read_with_the_copiers_own_data_not_the_problem_as_it_is_now(s
         known, belief, belief_count = model.population.known.copy(), np.full(count, np.nan), np.zeros(count)
         communicate(
             view, perception, np.ones(count, dtype=np.bool_), known, belief, belief_count,
-            np.zeros(count, dtype=np.intp), np.zeros(count, dtype=np.intp), np.zeros(count, dtype=np.bool_), True,
+            np.zeros(count, dtype=np.intp), np.zeros(count, dtype=np.intp), np.full(count, 100, dtype=np.intp),
+            np.zeros(count, dtype=np.bool_), True,
             links.offsets, links.neighbours, links.edge_of, np.ones(len(links.edges)),
             np.zeros(len(links.edges), dtype=np.bool_), 0.0, 0.1, 0.5,
             False, contact, share, z_offers, copy, z_copy,

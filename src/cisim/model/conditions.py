@@ -138,7 +138,9 @@ def _weigh(
     to 1) with noise ``shared_noise``.
 
     Returns:
-        the noise of the reading from data on its own domains and on the others (two independent draws).
+        the noise of the reading from data on its own domains and on the others (two independent draws). The
+        shared system is one system: its error is one draw, carried with the first (the two errors add up, so
+        a member never reads with less noise than ``shared_noise`` times its share ``m``).
     """
     n = own.shape[0]
     weights = np.empty(n)
@@ -146,15 +148,14 @@ def _weigh(
     for e in range(n):
         weights[e] = (1 - a) * own[e] + a * agenda[e]
         seen += weights[e] * tracked[e]
-    weight_own = seen_own = 0.0
+    weight_own = 0.0
     for e in range(n):
         measured = weights[e] * tracked[e] / seen if seen > 0 else weights[e]
         out[o, e] = (1 - m) * weights[e] + m * measured
         if domain_mask[o, e]:
             weight_own += weights[e]
-            seen_own += measured
-    scale_own = (1 - m) * weight_own * noise + m * seen_own * shared_noise
-    scale_rest = (1 - m) * (1 - weight_own) * 2 * noise + m * (1 - seen_own) * shared_noise
+    scale_own = (1 - m) * weight_own * noise + m * shared_noise
+    scale_rest = (1 - m) * (1 - weight_own) * 2 * noise
     return scale_own, scale_rest
 
 

@@ -34,5 +34,6 @@ class Draws(NamedTuple):
     bid: np.ndarray
     z_combination: np.ndarray
     policy: np.ndarray
+    z_policy: np.ndarray
     review: np.ndarray
     review_decide: np.ndarray

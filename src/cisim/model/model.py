@@ -292,7 +292,7 @@ class CollectiveImpactModel(mesa.Model):
             # it raises no engagement, wins no policy and raises no funds until members return (the draw is
             # made all the same, so the other streams do not shift).
             if region.backbone is not None and population.member[population.region == region.index].any():
-                region.backbone.act(float(draws.policy[region.index]))
+                region.backbone.act(float(draws.policy[region.index]), draws.z_policy[region.index])
 
     def _perceive(self) -> tuple[np.ndarray, Perception]:
         """The levels that apply to each organization and how each reads outcomes under them (``conditions``).
@@ -346,6 +346,7 @@ class CollectiveImpactModel(mesa.Model):
         """Step 6, compiled (``phases.settle``): the ledger's lines for this step are recorded."""
         p, population, network = self.params, self.population, self.network
         self._measure_progress()
+        members_before = population.member.copy() if self.has_coalition.any() else None
         self.ledger.record(
             *self._repeated(settle)(
                 population.region,
@@ -374,6 +375,12 @@ class CollectiveImpactModel(mesa.Model):
                 self.delivery,
             )
         )
+        if members_before is not None and not self.own_solutions:
+            # An organization that joined or left weighs a different objective from now on: what it believed it
+            # read under the old one, and it starts its beliefs again from its next reading.
+            moved = members_before != population.member
+            self.belief[moved], self.belief_count[moved] = -np.inf, 0
+            self.plan_belief[moved], self.plan_belief_count[moved] = -np.inf, 0
 
     def _lapse(self) -> None:
         """Step 6b: programs an organization can no longer fund lapse (``costs.lapse_rate``).
@@ -516,6 +523,7 @@ class CollectiveImpactModel(mesa.Model):
             ),
             ("coordination", "standard_normal", [("z_combination", (regions,))]),
             ("backbone", "random", [("policy", (regions,))]),
+            ("backbone", "standard_normal", [("z_policy", (regions, n))]),
             ("membership", "random", [("review", (count,)), ("review_decide", (count,))]),
         ]
         layout = []
@@ -532,7 +540,8 @@ class CollectiveImpactModel(mesa.Model):
     def _unread_draws(self) -> set[str]:
         """Parts of the blocks that no rule of this run reads, whatever happens in it (from its parameters).
 
-        Own-solution mode hears every neighbour (no contact draws); without copy errors nothing is copied wrong
+        Own-solution mode hears every neighbour (its contact draw only says where it starts reading, when
+        offers cost capacity); without copy errors nothing is copied wrong
         (nor read after copying); with one region nothing is shared between regions; without gap uptake (or in
         own-solution mode, where nobody has gaps) no gap is taken up. With full trust at the start and none
         fading, trust stays exactly 1 on every link (contact only raises it, ``touch``), so every neighbour
@@ -545,7 +554,9 @@ class CollectiveImpactModel(mesa.Model):
         p = self.params
         unread = set()
         if self.own_solutions:
-            unread |= {"contacts", "gap"}
+            unread.add("gap")
+            if not p.communication.offers_cost_capacity:  # every neighbour's offer is read: none drawn first
+                unread.add("contacts")
         if p.communication.copy_error == 0:
             unread |= {"copy", "z_copy"}
         if len(self.regions) < 2:
@@ -555,7 +566,7 @@ class CollectiveImpactModel(mesa.Model):
         if p.communication.trust_initial == 1 and p.communication.trust_decay == 0:
             unread.add("share")
         if not self.population.noise.any() and p.backbone.shared_noise == 0:
-            unread |= {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination"}
+            unread |= {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination", "z_policy"}
         return unread
 
     def _draw(self) -> Draws:
@@ -647,6 +658,23 @@ class CollectiveImpactModel(mesa.Model):
             if rows.any():
                 return self._timely_view()._replace(tables=self._late_tables(), table_of=rows.astype(np.intp))
         return self._timely_view()
+
+    def tables_as_of(self, lag: int) -> np.ndarray:
+        """The problem's tables as data ``lag`` steps late describe them.
+
+        ``_problem_view``'s rule: data whose lag reaches back before the oldest version kept read the problem as it
+        is now.
+        """
+        landscape, history = self.landscape, list(self._history)
+        if landscape.version != history[-1][1]:  # changed since the organizations last read it
+            history.append((self.steps, landscape.version, landscape.tables))
+        if lag <= 0 or len(history) < 2:
+            return landscape.tables
+        starts = [start for start, _, _ in history]
+        version = int(np.searchsorted(starts, self.steps - lag, side="right")) - 1
+        if 0 <= version < len(history) - 1:
+            return history[version][2]
+        return landscape.tables
 
     def _late_tables(self) -> np.ndarray:
         """The tables now and at every earlier entry of the history, one flattened row each (cached)."""

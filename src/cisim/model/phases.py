@@ -162,6 +162,8 @@ def organizations_act(
         hears[o] = draws.hear[o] < hearing_chance(member_levels, rules.informal, o)
     adopted = np.zeros(count, dtype=np.bool_)
     spent = np.zeros(count, dtype=np.intp)
+    # What each may read of others' offers: its capacity, or no limit where offers are read free of it.
+    room = orgs.capacity if rules.offers_cost_capacity else np.full(count, np.iinfo(np.intp).max // 2, np.intp)
     adoptions = communicate(
         problem,
         perception,
@@ -171,6 +173,7 @@ def organizations_act(
         orgs.belief_count,
         orgs.plan_belief_count,
         spent,
+        room,
         adopted,
         whole_problem,
         links.offsets,
@@ -203,6 +206,7 @@ def organizations_act(
                 orgs.belief_count,
                 orgs.plan_belief_count,
                 spent,
+                room,
                 orgs.region,
                 regions_state.configs,
                 sharing,

@@ -172,12 +172,14 @@ class Backbone(mesa.Agent):
         total = sum(raw.values())
         return {role: value / total if total else 0.0 for role, value in raw.items()}
 
-    def act(self, policy_draw: float) -> None:
+    def act(self, policy_draw: float, z_policy: np.ndarray) -> None:
         """Spend this step's effort on the six roles (step 2 of the schedule).
 
         Args:
             policy_draw: a uniform draw from the backbone stream: a policy change is won when it falls below
                 ``backbone.policy_win_rate`` x the effort on policy.
+            z_policy: standard normal draws, one per element: the errors of the backbone's reading of where the
+                community falls short (``win_policy``).
         """
         params = self.model.params.backbone
         region = self.region
@@ -190,7 +192,7 @@ class Backbone(mesa.Agent):
             self._raise(MEASUREMENT, self.effort["measurement"])
         region.engagement += min(1.0, params.public_will_rate * self.effort["public_will"]) * (1.0 - region.engagement)
         if policy_draw < params.policy_win_rate * self.effort["policy"]:
-            self.win_policy()
+            self.win_policy(z_policy)
         grants = params.funding_yield * self.effort["funding"] * (1 + self.model.params.intercooperation.joint_bids)
         region.pool += grants
         self.funds_mobilized += grants
@@ -200,8 +202,28 @@ class Backbone(mesa.Agent):
         levels = self.region.levels
         levels[condition] += min(1.0, self.model.params.backbone.growth_rate * effort) * (1.0 - levels[condition])
 
-    def win_policy(self) -> None:
-        """Advance policy on the element where the region's community state contributes least."""
-        contributions = self.model.landscape.contributions(self.model.region_state(self.region.index))
-        self.model.landscape.improve(int(contributions.mean(axis=0).argmin()), self.model.params.backbone.policy_lift)
+    def win_policy(self, z: np.ndarray) -> None:
+        """Advance policy on the element where the region's community state contributes least, as its data show.
+
+        The backbone has no data of its own: it reads each element's contribution through the region's shared
+        measurement system, for a share m (the coalition's level), and from members' reports for the rest,
+        with the errors, the lag and the blind spots those have for a member (``cisim.model.conditions``): the
+        shared system sees tracked elements only, with noise ``backbone.shared_noise``; reports about others'
+        domains carry twice the members' mean data noise; data lag ``organizations.data_lag x (1 - m) +
+        backbone.shared_lag x m`` steps. It advocates where its reading is lowest, not where the community truly
+        falls shortest.
+
+        Args:
+            z: one standard normal draw per element (the errors of its reading).
+        """
+        model, region = self.model, self.region
+        params, population = model.params, model.population
+        m = float(region.levels[MEASUREMENT])
+        members = population.member & (population.region == region.index)
+        report_noise = 2.0 * float(population.noise[members].mean()) if members.any() else 0.0
+        noise = (1.0 - m) * report_noise + m * np.where(model.tracked, params.backbone.shared_noise, report_noise)
+        lag = round(params.organizations.data_lag * (1.0 - m) + params.backbone.shared_lag * m)
+        contributions = model.landscape.contributions(model.region_state(region.index), model.tables_as_of(lag))
+        reading = contributions.mean(axis=0) + noise * z
+        model.landscape.improve(int(reading.argmin()), params.backbone.policy_lift)
         self.policy_wins += 1

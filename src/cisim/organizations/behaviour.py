@@ -536,13 +536,18 @@ def consider(
     scratch: np.ndarray,
     codes: np.ndarray,
     values: np.ndarray,
+    room: int,
+    first: int,
 ) -> tuple[int, bool, int, float]:
     """Organization ``o`` compares configurations offered to it with what it knows and picks the best it sees.
 
-    It reads each real offer (a reading each, counted by the caller). It compares them with its belief about
-    what it knows (``belief[o]``: the reading it last made of ``known[o]``, kept between steps and stale if the
-    problem has changed since); where it holds no belief (``nan``: an organization holding its own solution,
-    which sees its own performance, as in Lazer and Friedman 2007) it reads what it knows afresh.
+    It reads real offers (a reading each, counted by the caller), starting at slot ``first`` and going round,
+    until it has made ``room`` readings (what its capacity leaves this step): offers beyond that it hears but
+    does not read. It compares them with its belief about what it knows (``belief[o]``: the mean of its
+    readings of ``known[o]``, kept between steps and stale if the problem has changed since); where it holds no
+    belief it reads what it knows afresh: an organization holding its own solution (``nan``), which sees its
+    own performance, as in Lazer and Friedman 2007, at no cost; one that has not read it yet (``-inf``) with
+    one more reading out of ``room`` (without room left for it, it takes nothing up).
 
     A configuration many organizations hear in one step is scored once: where ``scored`` has a flag per row of
     ``offers``, the contributions of an offer in the problem as it is now are looked up the first time anyone
@@ -575,6 +580,8 @@ def consider(
         scratch: scratch space of one number per element.
         codes: each row of ``offers`` (which is then ``known``) as a number; empty: compare element by element.
         values: each row's true objective for every listener (updated); empty: each listener weighs its own.
+        room: how many readings it may make (what its capacity leaves this step).
+        first: the slot it starts reading at.
 
     Returns:
         the offer it takes up, whether it takes one up, how many offers it read, and its reading of the offer it
@@ -586,7 +593,11 @@ def consider(
     coded = codes.shape[0] > 0
     shared = keep and values.shape[0] > 0
     best, best_value, reads = 0, -np.inf, 0
-    for slot in range(rows.shape[0]):
+    width = rows.shape[0]
+    for turn in range(width):
+        if reads >= room:
+            break
+        slot = (first + turn) % width
         c = rows[slot]
         if not offered[o, slot]:
             continue
@@ -622,6 +633,11 @@ def consider(
     if reads == 0:
         return best, False, 0, best_value
     baseline = belief[o]
+    if baseline == -np.inf:  # it has not read what it knows yet: it reads it now, if it has room for it
+        if reads >= room:
+            return best, False, reads, best_value
+        reads += 1
+        baseline = np.nan
     if np.isnan(baseline):
         if keep and coded:  # its own configuration is a row of the offers: kept like one
             true = kept_objective(
@@ -714,6 +730,7 @@ def communicate(
     belief_count: np.ndarray,
     plan_belief_count: np.ndarray,
     spent: np.ndarray,
+    capacity: np.ndarray,
     adopted: np.ndarray,
     whole_problem: bool,
     offsets: np.ndarray,
@@ -736,9 +753,10 @@ def communicate(
     An organization hears this step when ``hears`` says so (informally, or more often as a communicating member:
     ``cisim.model.conditions.hearing_chance``). It hears as many neighbours as ``contact_draws`` has columns,
     drawn at random (own-solution mode: every neighbour); a neighbour shares what it knows with probability
-    equal to the trust on the link (a shared platform lifts that, source 003). The listener reads each offer
-    (a reading each, out of this step's capacity: ``spent``) and takes up the best if it reads better than its
-    belief about what it knows. What is copied may come out wrong: each element on which the offer differs
+    equal to the trust on the link (a shared platform lifts that, source 003). The listener reads offers (a
+    reading each, out of this step's capacity: ``spent`` may not pass ``capacity``; in own-solution mode, where
+    it hears every neighbour, it starts at one drawn at random) and takes up the best if it reads better than
+    its belief about what it knows. What is copied may come out wrong: each element on which the offer differs
     from one's own stays as one's own with probability ``copy_error`` (``copy_with_errors``); a copy that,
     read as the offer was (with the organization's own data, which may describe an earlier version of the
     problem: ``problem.table_of``), looks no better than one's own is dropped. In own-solution mode an
@@ -795,6 +813,8 @@ def communicate(
     for o in range(count):
         if not heard[o]:
             continue
+        degree = offsets[o + 1] - offsets[o]
+        first = min(int(contact_draws[o, 0] * degree), degree - 1) if whole_problem else 0
         choice[o], take[o], reads, taken_value[o] = consider(
             problem,
             perception,
@@ -812,6 +832,8 @@ def communicate(
             scratch,
             codes,
             values,
+            capacity[o] - spent[o],
+            first,
         )
         spent[o] += reads
         if not take[o]:
@@ -838,6 +860,8 @@ def communicate(
                 scratch,
                 uncoded,
                 unshared,
+                capacity[o] - spent[o],
+                0,
             )
             spent[o] += reads
             if not take[o] and stay_after_dropped_copy:
@@ -885,6 +909,7 @@ def share_between_regions(
     belief_count: np.ndarray,
     plan_belief_count: np.ndarray,
     spent: np.ndarray,
+    capacity: np.ndarray,
     region: np.ndarray,
     region_configs: np.ndarray,
     sharing: np.ndarray,
@@ -893,10 +918,10 @@ def share_between_regions(
 ) -> int:
     """Communities of practice: organizations compare another region's state with what they know.
 
-    In each region where ``sharing`` says so, every organization reads the state of region ``source[r]`` (a
-    reading, out of this step's capacity: ``spent``) and takes it up if it reads better than its belief about
-    what it knows (its belief of the coalition's objective then starts from its next reading, as in
-    ``communicate``).
+    In each region where ``sharing`` says so, every organization with capacity left reads the state of region
+    ``source[r]`` (a reading, out of this step's capacity: ``spent`` may not pass ``capacity``) and takes it up
+    if it reads better than its belief about what it knows (its belief of the coalition's objective then starts
+    from its next reading, as in ``communicate``).
 
     Returns:
         how many took it up.
@@ -929,6 +954,8 @@ def share_between_regions(
             scratch,
             np.empty(0, dtype=np.int64),
             np.empty(0),
+            capacity[o] - spent[o],
+            0,
         )
         spent[o] += reads
         if take:
