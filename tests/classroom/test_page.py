@@ -49,11 +49,11 @@ def press(rendered, name):
 
 def test_a_new_seed_typed_waits_for_reset_and_says_so(page):
     assert notice(page) is None
-    page.find(v.TextField, label="Seed (the same for both sides)").widget.v_model = "7"
+    page.find(v.TextField, label="Seed (the same for both sides)").widget.v_model = "9"
     assert notice(page) is not None and "seed" in notice(page)
-    page.find(v.TextField).widget.v_model = " 15"  # the seed the page opened on, typed again: nothing waits
+    page.find(v.TextField).widget.v_model = f" {DEFAULT_SEED}"  # the opening seed again: nothing waits
     assert notice(page) is None
-    page.find(v.TextField).widget.v_model = "7"
+    page.find(v.TextField).widget.v_model = "9"
     press(page, "Reset")
     assert notice(page) is None
 
@@ -111,10 +111,10 @@ def test_a_pick_that_drops_a_typed_seed_says_so_near_the_picker(page):
     others = [name for name in picker.items if name != picker.v_model]
     picker.v_model = others[0]  # the page's own seed in the box: nothing is dropped, nothing said
     assert classed(page, "cisim-picked") == []
-    seed_box(page).v_model = " 7"
+    seed_box(page).v_model = " 9"
     picker.v_model = others[1]
     assert classed(page, "cisim-picked") == [
-        f"Picked {others[1]}: its own settings and seed {DEFAULT_SEED} (the seed typed before was 7)."
+        f"Picked {others[1]}: its own settings and seed {DEFAULT_SEED} (the seed typed before was 9)."
     ]
     assert seed_box(page).v_model == str(DEFAULT_SEED)
     seed_box(page).v_model = "8"  # the teacher types again: the line has done its work

@@ -71,7 +71,7 @@ def pending_notice(tab):
 def test_a_new_seed_waits_for_reset_and_the_page_says_so(page):
     assert not pending_notice(page)
     seed = page.locator(".v-input", has_text="Seed").locator("input")
-    seed.fill("7")
+    seed.fill("9")
     wait_for(lambda: pending_notice(page), "the notice that the new seed waits for RESET")
     assert live(page, "isolated")[0] == 0  # nothing rebuilt yet
     save_screenshot(page, "classroom-pending.png")

@@ -394,14 +394,14 @@ def test_a_seed_that_is_no_seed_and_a_seed_a_pick_dropped_are_said_where_the_tea
     assert "using 0" in near_reset.inner_text() and "using 0" in near_box.inner_text()
     assert in_view(tab, near_reset)
 
-    type_seed(tab, "7")
+    type_seed(tab, "9")
     wait_for(lambda: near_reset.count() == 0 and near_box.count() == 0, "the warnings to go")
     pick(tab, "technical")
     picked = tab.locator(".cisim-picked")
     wait_for(lambda: picked.count() == 1, "the line on the dropped seed")
     # The seed box takes the picked scenario's seed a moment after the line appears: wait until they agree.
     wait_for(
-        lambda: f"seed {seed_shown(tab)} (the seed typed before was 7)" in picked.inner_text(),
+        lambda: f"seed {seed_shown(tab)} (the seed typed before was 9)" in picked.inner_text(),
         "the seed box to show the seed the line names",
     )
     assert in_view(tab, picked) and font_px(picked) >= 16

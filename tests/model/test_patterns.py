@@ -13,6 +13,7 @@ The figures measured at each block are in docs/model.md (section "Patterns"), re
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -153,15 +154,10 @@ def shapley(values: dict[frozenset, np.ndarray], player: str, players: tuple[str
     return total
 
 
-def test_pattern_3_each_condition_matters(block):
-    """On the complex problem, with levels fixed, each of common agenda, shared measurement, mutually reinforcing
-    activities and communication has a Shapley value on the final outcome above 0 (95 % interval over paired
-    replicates, full factorial of the four with the backbone on); and with levels built over the run from 0.2,
-    removing the backbone lowers the final outcome (interval below 0).
-
-    Removing one condition from full collective impact is not the test: agenda and shared measurement cover
-    for the plan and communication there (docs/model.md, "Patterns", gives the measured figures).
-    """
+@functools.cache
+def _conditions_factorial(block: str) -> dict:
+    """Pattern 3's runs at one block (computed once per process): each condition's Shapley value over the full
+    factorial of the four with the backbone on, and the backbone's removal with levels built from 0.2."""
     from itertools import combinations
 
     full = complex_scenario().with_arm("collective")
@@ -185,9 +181,40 @@ def test_pattern_3_each_condition_matters(block):
         **{f"removed from all four {c}": removed[c] for c in LEVERS},
         backbone_removed_built=backbone,
     )
-    for condition, share in shares.items():
-        assert share[1] > 0, (condition, share)
-    assert backbone[2] < 0, backbone
+    return {"shares": shares, "backbone": backbone}
+
+
+def test_pattern_3_each_condition_matters(block):
+    """On the complex problem, with levels fixed, each of common agenda, shared measurement and mutually
+    reinforcing activities has a Shapley value on the final outcome above 0 (95 % interval over paired
+    replicates, full factorial of the four with the backbone on); and with levels built over the run from 0.2,
+    removing the backbone lowers the final outcome (interval below 0). Communication: the next test.
+
+    Removing one condition from full collective impact is not the test: agenda and shared measurement cover
+    for the plan and communication there (docs/model.md, "Patterns", gives the measured figures).
+    """
+    measured = _conditions_factorial(block)
+    for condition, share in measured["shares"].items():
+        if condition != "communication":
+            assert share[1] > 0, (condition, share)
+    assert measured["backbone"][2] < 0, measured["backbone"]
+
+
+def test_pattern_3_communication_matters(block, request):
+    """The same for continuous communication: its Shapley value's 95 % interval above 0. Not reproduced at
+    block A since listeners read offers within their capacity (docs/model.md, "Patterns": +0.011 [-0.000,
+    +0.023] there, +0.029 and +0.019 with intervals above 0 at B and C); strict, so the test fails if it ever
+    holds there."""
+    if block == "A":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="not reproduced at block A: communication's Shapley value +0.011 [-0.000, +0.023]; "
+                "see docs/model.md, 'Patterns'",
+            )
+        )
+    share = _conditions_factorial(block)["shares"]["communication"]
+    assert share[1] > 0, share
 
 
 # ---------------------------------------------------------------- 4. shared measurement and noisy data
@@ -401,7 +428,7 @@ def test_pattern_9_converging_too_early_the_coalition_design_ends_below_isolated
 @pytest.mark.xfail(
     strict=True,
     reason="not reproduced: with a fifth of members' programmes lapsing each quarter the coalition still ends about "
-    "0.05 ahead (block A +0.059 [+0.022, +0.096]); see docs/model.md section 3.6 for the figures at three blocks",
+    "0.05 ahead (block A +0.046 [+0.008, +0.084]); see docs/model.md section 3.6 for the figures at three blocks",
 )
 def test_pattern_9_coordination_that_crowds_out_delivery_the_coalition_ends_below_isolated_impact(block):
     """scenarios/coordination_overload.toml: full collective impact on the complex problem, its backbone and
