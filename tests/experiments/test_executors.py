@@ -76,9 +76,23 @@ print(json.dumps(facts))
 """
 
 
+def _as_from_a_terminal() -> None:
+    """Undo ignored signals the test run itself may have been started with (a background job of a script starts
+    with SIGINT ignored, and a program it starts inherits that): the script runs as one typed at a terminal."""
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.SIG_DFL)
+
+
 def facts_of_workers(spawn: bool) -> dict:
     script = textwrap.dedent(FACTS).replace("{spawn}", str(spawn))
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        preexec_fn=_as_from_a_terminal,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
