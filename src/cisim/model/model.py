@@ -379,8 +379,9 @@ class CollectiveImpactModel(mesa.Model):
             # An organization that joined or left weighs a different objective from now on: what it believed it
             # read under the old one, and it starts its beliefs again from its next reading.
             moved = members_before != population.member
-            self.belief[moved], self.belief_count[moved] = -np.inf, 0
-            self.plan_belief[moved], self.plan_belief_count[moved] = -np.inf, 0
+            if moved.any():  # most steps nobody moves: nothing to write
+                self.belief[moved], self.belief_count[moved] = -np.inf, 0
+                self.plan_belief[moved], self.plan_belief_count[moved] = -np.inf, 0
 
     def _lapse(self) -> None:
         """Step 6b: programs an organization can no longer fund lapse (``costs.lapse_rate``).
