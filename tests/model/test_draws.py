@@ -54,6 +54,17 @@ def test_skipping_unread_draws_changes_nothing(small, monkeypatch, changes, skip
     assert stepping.equals(drawing)
 
 
+def test_without_a_coalition_nobody_reads_progress_and_nothing_else_moves(small, monkeypatch):
+    """The isolated arm reviews no membership: its progress readings are stepped over, and its results are those
+    of a run that draws them (the membership stream's draws come after every other block of theirs)."""
+    scenario = small.with_values(communication__copy_error=0.0, regions__n_regions=2).with_arm("isolated")
+    model = CollectiveImpactModel.from_scenario(scenario, rng=8)
+    assert "z_progress" in model._unread_draws()
+    stepping = run_model(scenario, 8).series
+    _drawing_everything(monkeypatch)
+    assert run_model(scenario, 8).series.equals(stepping)
+
+
 @pytest.mark.parametrize("trust_initial, trust_decay", [(0.99, 0.0), (1.0, 0.01)])
 def test_shares_are_drawn_where_trust_can_be_short_of_full(small, trust_initial, trust_decay):
     scenario = small.with_values(communication__trust_initial=trust_initial, communication__trust_decay=trust_decay)
@@ -77,7 +88,7 @@ def test_the_parts_read_are_the_numbers_a_whole_block_would_hold(small, monkeypa
                 assert np.array_equal(kept[name], values), (step, name)
 
 
-NORMAL_PARTS = {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination", "z_policy"}
+NORMAL_PARTS = {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination", "z_policy", "z_progress"}
 
 
 def _lazer_friedman(network: str) -> dict:
@@ -114,7 +125,8 @@ def test_stepping_over_normals_of_a_noise_free_run_changes_nothing(monkeypatch, 
     if least:  # only the communication block is long enough to step over
         assert stepped_over == [(20_800 if network == "complete" else 1_400)]
     else:
-        assert len(stepped_over) == 4  # perception, communication, coordination and the backbone's reading
+        # perception, communication, coordination, the backbone's reading and membership's reading of progress
+        assert len(stepped_over) == 5
     stepping = _run(values, 5, 30)
     _drawing_everything(monkeypatch)
     drawing = _run(values, 5, 30)

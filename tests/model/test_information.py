@@ -312,3 +312,65 @@ def test_an_organization_without_a_belief_reads_what_it_knows_before_taking_anyt
     assert not all(t for _, t, _, _ in unread)  # some offers lose against what the listener knows
     full = _hearing(model, np.full(8, -np.inf), room=7)  # room for the offers, none left to read what it knows
     assert not any(t for _, t, _, _ in full)
+
+
+def test_late_data_show_the_outcome_as_it_was_then(small):
+    """Data that describe an earlier version of the problem show what each configuration achieved then, on the
+    scale of that version (its own lowest and highest outcome), not the earlier tables on today's scale: a
+    reading does not move because the problem changed after the data were taken."""
+    from cisim.problem.compiled import outcome_of
+
+    turbulent = small.with_arm("isolated").with_values(
+        problem__turbulence=1.0, problem__turbulence_interval=5, organizations__data_lag=3
+    )
+    model = CollectiveImpactModel.from_scenario(turbulent, rng=2)
+    configs = np.random.default_rng(0).random((20, model.landscape.n_elements)) < 0.5
+    checked = 0
+    for _ in range(12):
+        then = model.landscape.outcome(configs)  # the outcome of each configuration before this step's change
+        version = model.landscape.version
+        model.step()
+        if model.landscape.version == version:
+            continue
+        view = model._problem_view(model.member_levels())
+        assert view.table_of.any()  # everyone's data are three steps late: they describe the version before
+        row = int(view.table_of[0])
+        index = np.empty(configs.shape[1], dtype=np.intp)
+        late = np.array([outcome_of(view, row, configs, c, index) for c in range(len(configs))])
+        np.testing.assert_allclose(late, then, rtol=0, atol=1e-12)
+        now = np.array([outcome_of(view, 0, configs, c, index) for c in range(len(configs))])
+        np.testing.assert_allclose(now, model.landscape.outcome(configs), rtol=0, atol=1e-12)
+        checked += 1
+    assert checked == 2  # the problem changed at steps 5 and 10
+
+
+def test_membership_reads_progress_through_each_organizations_own_data(small):
+    """Whether to join or stay weighs the region's recent progress as the organization's data show it: late by
+    its data lag and read with its noise (two readings, now and nine steps before), not the true outcome."""
+    scenario = small.with_arm("collective").with_values(
+        organizations__data_lag=4, backbone__shared_lag=2, participation__initial_members=0.5
+    )
+    model = CollectiveImpactModel.from_scenario(scenario, rng=5)
+    for _ in range(20):
+        model.step()
+    history = np.array(model.regions[0].history)
+    lags = model.data_lags(model.member_levels()[:, 2])
+    assert set(lags.tolist()) == {2, 4}  # members read the shared system, others their own data
+    z = np.random.default_rng(1).standard_normal((len(model.population), 2, 2))
+    perception = model._perceive()[1]
+    model._read_progress(z)
+    for o, lag in enumerate(lags):
+        now, before = history[-1 - lag], history[-1 - lag - 9]
+        noise = perception.plan_scale_own[o] * z[o, :, 0] + perception.plan_scale_rest[o] * z[o, :, 1]
+        assert model.progress_read[o] == pytest.approx(max(0.0, now + noise[0] - before - noise[1]), abs=1e-12)
+    assert np.unique(model.progress_read).size > 2  # each reads its own
+    quiet = CollectiveImpactModel.from_scenario(
+        scenario.with_values(organizations__measurement_noise=0.0, backbone__shared_noise=0.0), rng=5
+    )
+    for _ in range(20):
+        quiet.step()
+    quiet._read_progress(z)  # without noise a reading is the outcome as it was, whatever the draw
+    quiet_history = np.array(quiet.regions[0].history)
+    for o, lag in enumerate(quiet.data_lags(quiet.member_levels()[:, 2])):
+        expected = max(0.0, quiet_history[-1 - lag] - quiet_history[-1 - lag - 9])
+        assert quiet.progress_read[o] == pytest.approx(expected, abs=1e-12)

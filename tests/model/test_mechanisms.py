@@ -537,7 +537,12 @@ def test_a_copy_is_read_with_the_copiers_own_data_not_the_problem_as_it_is_now(s
 
     def taken_up(now: np.ndarray) -> np.ndarray:
         """What each organization knows after hearing, every one's data describing row 1 (``tables[0]``: now)."""
-        view = problem._replace(tables=np.stack([now, problem.tables[0]]), table_of=np.ones(count, dtype=np.intp))
+        view = problem._replace(
+            tables=np.stack([now, problem.tables[0]]),
+            table_of=np.ones(count, dtype=np.intp),
+            minimum=np.repeat(problem.minimum, 2),
+            spread=np.repeat(problem.spread, 2),
+        )
         known, belief, belief_count = model.population.known.copy(), np.full(count, np.nan), np.zeros(count)
         communicate(
             view, perception, np.ones(count, dtype=np.bool_), known, belief, belief_count,

@@ -37,3 +37,4 @@ class Draws(NamedTuple):
     z_policy: np.ndarray
     review: np.ndarray
     review_decide: np.ndarray
+    z_progress: np.ndarray

@@ -126,7 +126,8 @@ class CollectiveImpactModel(mesa.Model):
         self.region_engagement = np.zeros(n_regions)
         self.region_pools = np.zeros(n_regions)
         self.region_plan_ran = np.zeros(n_regions, dtype=bool)
-        self.region_progress = np.zeros(n_regions)
+        #: Each organization's reading of its region's recent progress, weighed when it reviews its membership.
+        self.progress_read = np.zeros(len(self.population))
         self.regions = [
             Region(r, self.region_configs, self.levels, self.region_engagement, self.region_pools, self.region_plan_ran)
             for r in range(n_regions)
@@ -181,7 +182,9 @@ class CollectiveImpactModel(mesa.Model):
         self.candidates_searched = self.offers_read = self.plan_readings = 0
         self.candidates_evaluated = 0
         self.candidates_total = 0
-        self._history = [(0, self.landscape.version, self.landscape.tables.copy())]
+        #: The versions of the problem someone's data may still describe: (first step, version, tables, lowest raw
+        #: fitness, spread), oldest first; the last is the problem as it is now.
+        self._history = [(0, self.landscape.version, self.landscape.tables.copy(), *self._scale())]
         self._view: tuple[int, ProblemView] | None = None
         self._layout = self._draw_layout()
         self.outcomes: list[float] = []
@@ -245,7 +248,7 @@ class CollectiveImpactModel(mesa.Model):
         """
         view = self._timely_view()
         state = self.population.known if self.own_solutions else self.region_configs
-        values, mean = outcomes(view.tables[0], view.index_tables, view.minimum, view.spread, view.clip, state)
+        values, mean = outcomes(view.tables[0], view.index_tables, view.minimum[0], view.spread[0], view.clip, state)
         self.snapshot = {"outcomes": values, "outcome": mean}
         self.outcomes.append(mean)
         if self.own_solutions:
@@ -345,7 +348,7 @@ class CollectiveImpactModel(mesa.Model):
     def _settle(self, draws: Draws) -> None:
         """Step 6, compiled (``phases.settle``): the ledger's lines for this step are recorded."""
         p, population, network = self.params, self.population, self.network
-        self._measure_progress()
+        self._read_progress(draws.z_progress)
         members_before = population.member.copy() if self.has_coalition.any() else None
         self.ledger.record(
             *self._repeated(settle)(
@@ -361,7 +364,7 @@ class CollectiveImpactModel(mesa.Model):
                 self.region_pools,
                 self.ledger.expected_member_cost,
                 self.has_coalition,
-                self.region_progress,
+                self.progress_read,
                 self.organization_trust,
                 network.trust,
                 network.touched,
@@ -526,6 +529,7 @@ class CollectiveImpactModel(mesa.Model):
             ("backbone", "random", [("policy", (regions,))]),
             ("backbone", "standard_normal", [("z_policy", (regions, n))]),
             ("membership", "random", [("review", (count,)), ("review_decide", (count,))]),
+            ("membership", "standard_normal", [("z_progress", (count, 2, 2))]),
         ]
         layout = []
         for stream, kind, parts in blocks:
@@ -567,7 +571,9 @@ class CollectiveImpactModel(mesa.Model):
         if p.communication.trust_initial == 1 and p.communication.trust_decay == 0:
             unread.add("share")
         if not self.population.noise.any() and p.backbone.shared_noise == 0:
-            unread |= {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination", "z_policy"}
+            unread |= {"z_candidates", "z_offers", "z_cross", "z_copy", "z_combination", "z_policy", "z_progress"}
+        if not self.has_coalition.any():  # nobody reviews a membership: nobody reads progress
+            unread.add("z_progress")
         return unread
 
     def _draw(self) -> Draws:
@@ -602,11 +608,26 @@ class CollectiveImpactModel(mesa.Model):
             state.pop(cached, None)
         return state
 
-    def _measure_progress(self) -> None:
-        """Write each region's gain in outcome over ``PROGRESS_WINDOW`` steps, at least 0, to ``region_progress``."""
-        self.region_progress[:] = [
-            max(0.0, r.history[-1] - r.history[max(0, len(r.history) - PROGRESS_WINDOW)]) for r in self.regions
-        ]
+    def _read_progress(self, z: np.ndarray) -> None:
+        """Write each organization's reading of its region's recent progress, at least 0, to ``progress_read``.
+
+        The region's community outcome now and ``PROGRESS_WINDOW - 1`` steps before, each as the organization's
+        data show it: late by its data lag (``data_lags``) and read with the noise it reads the coalition's
+        objective with (``Perception.plan_scale_own`` and ``plan_scale_rest``: a member through the shared
+        system for its share m, anyone else through its own data). Nobody sees the true outcome.
+
+        Args:
+            z: standard normal draws, ``(O, 2, 2)``: the reading now and the one before, two draws each.
+        """
+        population, perception = self.population, self._perceive()[1]
+        lags = self.data_lags(self.member_levels()[:, MEASUREMENT])
+        reach = PROGRESS_WINDOW + int(lags.max(initial=0))
+        recent = np.array([region.history[-reach:] for region in self.regions])
+        last = recent.shape[1] - 1
+        now = recent[population.region, np.maximum(0, last - lags)]
+        before = recent[population.region, np.maximum(0, last - lags - (PROGRESS_WINDOW - 1))]
+        noise = perception.plan_scale_own[:, None] * z[:, :, 0] + perception.plan_scale_rest[:, None] * z[:, :, 1]
+        np.maximum(0.0, now + noise[:, 0] - before - noise[:, 1], out=self.progress_read)
 
     def _ledger_parameters(self) -> LedgerRules:
         """The ledger's parameters, from the scenario and the backbones' running costs (fixed for the run)."""
@@ -631,59 +652,84 @@ class CollectiveImpactModel(mesa.Model):
             return max(1, int(self.network.degree.max(initial=0)))
         return self.params.communication.contacts_per_step
 
+    def data_lags(self, measurement: np.ndarray | float) -> np.ndarray:
+        """Steps by which data lag behind the problem at shared-measurement level(s) ``measurement`` (m).
+
+        ``organizations.data_lag x (1 - m) + backbone.shared_lag x m``, rounded to the nearest step (halves to
+        even): an organization's own data lag, the shared system's report sooner but not at once. The one rule
+        for members' readings (``_problem_view``) and the backbone's (``Backbone.win_policy``).
+        """
+        own_lag, shared_lag = self.params.organizations.data_lag, self.params.backbone.shared_lag
+        return np.rint(own_lag * (1.0 - np.asarray(measurement)) + shared_lag * np.asarray(measurement)).astype(int)
+
     def _problem_view(self, levels: np.ndarray) -> ProblemView:
         """The problem as each organization's data describe it this step.
 
-        Each organization's data lag ``organizations.data_lag x (1 - m) + backbone.shared_lag x m`` steps (rounded)
-        behind the problem: its own data lag, the shared system's report sooner but not at once. The tables in
-        force at every step since the oldest lag are kept, and only changes of the problem (turbulence, policy
-        wins) make late data differ from timely data.
+        Each organization's data lag ``data_lags(m)`` steps behind the problem. The tables in force at every step
+        since the oldest lag are kept, with their extremes, and only changes of the problem (turbulence, policy
+        wins) make late data differ from timely data. Late data show what a configuration achieved then, on the
+        scale it had then (each version is normalised with its own extremes).
         """
         landscape, history = self.landscape, self._history
         if landscape.version != history[-1][1]:
-            history.append((self.steps, landscape.version, landscape.tables.copy()))
-        own_lag, shared_lag = self.params.organizations.data_lag, self.params.backbone.shared_lag
-        lag = max(own_lag, shared_lag)
+            history.append((self.steps, landscape.version, landscape.tables.copy(), *self._scale()))
+        lag = max(self.params.organizations.data_lag, self.params.backbone.shared_lag)
         if not lag:
             del history[:-1]  # nobody's data lag: only the problem as it is now is read
         while len(history) > 1 and history[1][0] <= self.steps - lag:
             history.pop(0)  # no lag reaches back before the second entry any more
         if len(history) > 1:
-            measurement = levels[:, MEASUREMENT]
-            lags = np.rint(own_lag * (1.0 - measurement) + shared_lag * measurement).astype(int)
-            starts = np.array([start for start, _, _ in history])
-            version = np.searchsorted(starts, self.steps - lags, side="right") - 1
-            # Row 0 is the problem now; row v + 1 the problem as it was at history entry v. (An organization
-            # whose lag reaches back before the first entry reads the problem now.)
-            rows = np.where((version >= 0) & (version < len(history) - 1), version + 1, 0)
+            # Row 0 is the problem now; row v + 1 the problem as it was at history entry v.
+            rows = self._versions(history, self.data_lags(levels[:, MEASUREMENT])) + 1
             if rows.any():
-                return self._timely_view()._replace(tables=self._late_tables(), table_of=rows.astype(np.intp))
+                tables, minimum, spread = self._late_tables()
+                return self._timely_view()._replace(
+                    tables=tables, table_of=rows.astype(np.intp), minimum=minimum, spread=spread
+                )
         return self._timely_view()
 
-    def tables_as_of(self, lag: int) -> np.ndarray:
-        """The problem's tables as data ``lag`` steps late describe them.
+    def _versions(self, history: list[tuple[Any, ...]], lags: np.ndarray) -> np.ndarray:
+        """The entry of ``history`` that data ``lags`` steps late describe, or -1 for the problem as it is now.
 
-        ``_problem_view``'s rule: data whose lag reaches back before the oldest version kept read the problem as it
-        is now.
+        Data whose lag reaches back before the oldest entry kept read the problem as it is now.
         """
+        starts = np.array([entry[0] for entry in history])
+        version = np.searchsorted(starts, self.steps - lags, side="right") - 1
+        return np.where((version >= 0) & (version < len(history) - 1), version, -1)
+
+    def tables_as_of(self, lag: int) -> np.ndarray:
+        """The problem's tables as data ``lag`` steps late describe them (``_problem_view``'s rule)."""
         landscape, history = self.landscape, list(self._history)
         if landscape.version != history[-1][1]:  # changed since the organizations last read it
             history.append((self.steps, landscape.version, landscape.tables))
         if lag <= 0 or len(history) < 2:
             return landscape.tables
-        starts = [start for start, _, _ in history]
-        version = int(np.searchsorted(starts, self.steps - lag, side="right")) - 1
-        if 0 <= version < len(history) - 1:
-            return history[version][2]
-        return landscape.tables
+        version = int(self._versions(history, np.array([lag]))[0])
+        return landscape.tables if version < 0 else history[version][2]
 
-    def _late_tables(self) -> np.ndarray:
-        """The tables now and at every earlier entry of the history, one flattened row each (cached)."""
-        key = tuple(version for _, version, _ in self._history)
+    def _scale(self) -> tuple[float, float]:
+        """The problem's lowest raw fitness and its spread (highest minus lowest), as it is now."""
+        extremes = self.landscape.extremes
+        return float(extremes.minimum), float(extremes.maximum - extremes.minimum)
+
+    def _late_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The tables now and at every earlier entry of the history, one flattened row each (cached).
+
+        With each row's lowest raw fitness and spread, so that each version is read on its own scale.
+        """
+        key = tuple(entry[1] for entry in self._history)
         kept = self.__dict__.get("_late")
         if kept is None or kept[0] != key:
-            now = self.landscape.tables.ravel()
-            kept = self._late = (key, np.stack([now, *(tables.ravel() for _, _, tables in self._history[:-1])]))
+            earlier = self._history[:-1]
+            minimum, spread = self._scale()
+            kept = self._late = (
+                key,
+                (
+                    np.stack([self.landscape.tables.ravel(), *(entry[2].ravel() for entry in earlier)]),
+                    np.array([minimum, *(entry[3] for entry in earlier)]),
+                    np.array([spread, *(entry[4] for entry in earlier)]),
+                ),
+            )
         return kept[1]
 
     def _timely_view(self) -> ProblemView:
@@ -691,14 +737,14 @@ class CollectiveImpactModel(mesa.Model):
         landscape = self.landscape
         kept = self.__dict__.get("_view")
         if kept is None or kept[0] != landscape.version:
-            extremes = landscape.extremes
+            minimum, spread = self._scale()
             view = ProblemView(
                 landscape.tables.reshape(1, -1),
                 np.zeros(len(self.population), dtype=np.intp),
                 landscape.index_tables,
-                float(extremes.minimum),
-                float(extremes.maximum - extremes.minimum),
-                not extremes.exact,
+                np.array([minimum]),
+                np.array([spread]),
+                not landscape.extremes.exact,
             )
             self._view = kept = (landscape.version, view)
         return kept[1]

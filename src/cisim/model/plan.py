@@ -110,7 +110,7 @@ def choose_jointly(
     weighted = 0.0
     for e in range(n):
         weighted += plan_target[participants[0], e] * problem.tables[row, index[e]]
-    together = normalised(weighted, problem.minimum, problem.spread, problem.clip) + noise * z_combination
+    together = normalised(weighted, problem.minimum[row], problem.spread[row], problem.clip) + noise * z_combination
     return (change if together > best_score else single), 1
 
 
@@ -135,8 +135,8 @@ def joint_plan(
         np.ascontiguousarray(landscape.tables if tables is None else tables).reshape(1, -1),
         np.zeros(count, dtype=np.intp),
         landscape.index_tables,
-        float(extremes.minimum),
-        float(extremes.maximum - extremes.minimum),
+        np.array([float(extremes.minimum)]),
+        np.array([float(extremes.maximum - extremes.minimum)]),
         not extremes.exact,
     )
     community = np.full((count, landscape.n_elements), 1.0 / landscape.n_elements)

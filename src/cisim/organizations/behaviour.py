@@ -92,7 +92,7 @@ def read(
         tables: the problem's tables, one flattened version per row (``ProblemView.tables``).
         row: the version organization ``o``'s data describe.
         index_tables: the landscape's byte look-up tables.
-        minimum: lowest raw fitness of the problem now.
+        minimum: lowest raw fitness of version ``row``.
         spread: its range (``ProblemView.spread``).
         clip: whether outcomes are clipped to [0, 1] (estimated extremes).
         target: each organization's weights of the elements in its objective (``Perception.target``).
@@ -103,8 +103,8 @@ def read(
         index: scratch space of one integer per element.
 
     Returns:
-        its objective, the coalition's objective and the community outcome, each normalised to the problem as
-        it is now.
+        its objective, the coalition's objective and the community outcome, each normalised to version ``row``'s
+        extremes.
     """
     table_index(index_tables, configs, c, index)
     n = configs.shape[1]
@@ -273,7 +273,7 @@ def search(
     elements = np.empty(n, dtype=np.intp)
     toward = np.empty(n, dtype=np.intp)
     evaluated = 0
-    tables, table_of, index_tables, minimum, spread, clip = problem
+    tables, table_of, index_tables, minimums, spreads, clip = problem
     target, scale_own, scale_rest, plan_target, plan_scale_own, plan_scale_rest = perception
     for o in range(count):
         for slot in range(slots):
@@ -286,6 +286,7 @@ def search(
             continue
         propose(o, current, known, portfolio, whole_problem, limit, keys, flips, valid, elements, toward)
         row = table_of[o]
+        minimum, spread = minimums[row], spreads[row]
         for slot in range(slots):
             if slot > 0:
                 if not valid[o, slot - 1]:
@@ -587,7 +588,8 @@ def consider(
         the offer it takes up, whether it takes one up, how many offers it read, and its reading of the offer it
         takes up.
     """
-    tables, _, index_tables, minimum, spread, clip = problem
+    tables, _, index_tables, minimums, spreads, clip = problem
+    minimum, spread = minimums[row], spreads[row]
     target, scale_own, scale_rest, _, _, _ = perception
     keep = row == 0 and scored.shape[0] > 0
     coded = codes.shape[0] > 0
@@ -1017,7 +1019,8 @@ def review_membership(
         budget: each organization's budget.
         levels: each coalition's condition levels, ``(R, 5)`` (their mean is its commitment).
         engagement: each region's community engagement.
-        progress: each region's recent progress (gain in outcome over the last steps, at least 0).
+        progress: each organization's reading of its region's recent progress (gain in outcome over the last
+            steps as its data show it, at least 0).
         trust: each organization's mean trust over its links.
         expected_cost: what a newcomer would pay in each region.
         reviewing: which organizations review their membership this step.
@@ -1036,7 +1039,7 @@ def review_membership(
         benefit = (
             commitment[r] * (BENEFIT_BASE + BENEFIT_TRUST * trust[o])
             + BENEFIT_ENGAGEMENT * engagement[r]
-            + BENEFIT_PROGRESS * progress[r]
+            + BENEFIT_PROGRESS * progress[o]
         )
         cost = (costs[o] if member[o] else expected_cost[r]) / budget[o]
         margin = benefit - cost

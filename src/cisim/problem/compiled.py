@@ -156,16 +156,18 @@ class ProblemView(NamedTuple):
             describe; row 0 is the problem as it is now, shape ``(V, n_elements * 2^(k+1))``.
         table_of: the row of ``tables`` each organization's data describe, shape ``(O,)``.
         index_tables: the landscape's byte look-up tables, shape ``(bytes, 256, n_elements)``.
-        minimum: lowest raw fitness of the problem as it is now.
-        spread: highest minus lowest raw fitness (0 or less: a flat landscape, every outcome 1).
+        minimum: lowest raw fitness of each version, one per row of ``tables``.
+        spread: highest minus lowest raw fitness of each version (0 or less: a flat landscape, every outcome 1).
+            A reading of a version is normalised with that version's own extremes: late data show what a
+            configuration achieved then, on the scale it had then.
         clip: whether the extremes are estimates, so that outcomes are clipped to [0, 1].
     """
 
     tables: np.ndarray
     table_of: np.ndarray
     index_tables: np.ndarray
-    minimum: float
-    spread: float
+    minimum: np.ndarray
+    spread: np.ndarray
     clip: bool
 
 
@@ -236,9 +238,9 @@ def normalised(raw: float, minimum: float, spread: float, clip: bool) -> float:
 
 @kernel
 def outcome_of(problem: ProblemView, row: int, configs: np.ndarray, c: int, index: np.ndarray) -> float:
-    """Community outcome of ``configs[c]`` read with tables ``row`` (normalised to the problem as it is now)."""
+    """Community outcome of ``configs[c]`` read with tables ``row`` (normalised to that version's extremes)."""
     total, _ = raw_sums(problem.tables, row, problem.index_tables, configs, c, configs, c, index)
-    return normalised(total / configs.shape[1], problem.minimum, problem.spread, problem.clip)
+    return normalised(total / configs.shape[1], problem.minimum[row], problem.spread[row], problem.clip)
 
 
 @kernel
