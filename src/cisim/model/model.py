@@ -19,7 +19,7 @@ from cisim.model.network import Network, graph_edges
 from cisim.model.phases import Links, Organizations, Regions, Rules, Turn, organizations_act, settle
 from cisim.model.region import Region
 from cisim.organizations.agents import Backbone, Organization
-from cisim.organizations.behaviour import BACKBONE, MEASUREMENT, Perception
+from cisim.organizations.behaviour import BACKBONE, MEASUREMENT, Perception, data_lags, read_progress
 from cisim.organizations.population import Population, create_population
 from cisim.problem import Landscape
 from cisim.problem.compiled import ProblemView, RepeatedCall, outcomes
@@ -128,6 +128,10 @@ class CollectiveImpactModel(mesa.Model):
         self.region_plan_ran = np.zeros(n_regions, dtype=bool)
         #: Each organization's reading of its region's recent progress, weighed when it reviews its membership.
         self.progress_read = np.zeros(len(self.population))
+        #: Each region's community outcome after each step (``Region.history`` as one array, for compiled rules),
+        #: and how many steps of it are filled.
+        self.outcome_history = np.zeros((n_regions, self.params.run.steps + 1))
+        self.outcome_count = np.zeros(1, dtype=np.intp)
         self.regions = [
             Region(r, self.region_configs, self.levels, self.region_engagement, self.region_pools, self.region_plan_ran)
             for r in range(n_regions)
@@ -256,6 +260,11 @@ class CollectiveImpactModel(mesa.Model):
             values = np.bincount(rows, weights=values, minlength=len(self.regions)) / np.bincount(rows)
         for region, outcome in zip(self.regions, values.tolist(), strict=True):
             region.history.append(outcome)
+        count = int(self.outcome_count[0])
+        if count == self.outcome_history.shape[1]:  # run past its planned steps: room for as many again
+            self.outcome_history = np.concatenate([self.outcome_history, np.zeros_like(self.outcome_history)], axis=1)
+        self.outcome_history[:, count] = values
+        self.outcome_count[0] = count + 1
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -609,25 +618,29 @@ class CollectiveImpactModel(mesa.Model):
         return state
 
     def _read_progress(self, z: np.ndarray) -> None:
-        """Write each organization's reading of its region's recent progress, at least 0, to ``progress_read``.
+        """Write each organization's reading of its region's recent progress to ``progress_read``.
 
-        The region's community outcome now and ``PROGRESS_WINDOW - 1`` steps before, each as the organization's
-        data show it: late by its data lag (``data_lags``) and read with the noise it reads the coalition's
-        objective with (``Perception.plan_scale_own`` and ``plan_scale_rest``: a member through the shared
-        system for its share m, anyone else through its own data). Nobody sees the true outcome.
+        Compiled (``behaviour.read_progress``): the region's outcome now and ``PROGRESS_WINDOW - 1`` steps before,
+        each late by the organization's data lag and read with its noise; nobody sees the true outcome.
 
         Args:
             z: standard normal draws, ``(O, 2, 2)``: the reading now and the one before, two draws each.
         """
-        population, perception = self.population, self._perceive()[1]
-        lags = self.data_lags(self.member_levels()[:, MEASUREMENT])
-        reach = PROGRESS_WINDOW + int(lags.max(initial=0))
-        recent = np.array([region.history[-reach:] for region in self.regions])
-        last = recent.shape[1] - 1
-        now = recent[population.region, np.maximum(0, last - lags)]
-        before = recent[population.region, np.maximum(0, last - lags - (PROGRESS_WINDOW - 1))]
-        noise = perception.plan_scale_own[:, None] * z[:, :, 0] + perception.plan_scale_rest[:, None] * z[:, :, 1]
-        np.maximum(0.0, now + noise[:, 0] - before - noise[:, 1], out=self.progress_read)
+        population, perception, p = self.population, self._perceive()[1], self.params
+        self._repeated(read_progress)(
+            self.outcome_history,
+            self.outcome_count,
+            PROGRESS_WINDOW,
+            population.region,
+            population.member,
+            self.levels,
+            p.organizations.data_lag,
+            p.backbone.shared_lag,
+            perception.plan_scale_own,
+            perception.plan_scale_rest,
+            z,
+            self.progress_read,
+        )
 
     def _ledger_parameters(self) -> LedgerRules:
         """The ledger's parameters, from the scenario and the backbones' running costs (fixed for the run)."""
@@ -655,12 +668,11 @@ class CollectiveImpactModel(mesa.Model):
     def data_lags(self, measurement: np.ndarray | float) -> np.ndarray:
         """Steps by which data lag behind the problem at shared-measurement level(s) ``measurement`` (m).
 
-        ``organizations.data_lag x (1 - m) + backbone.shared_lag x m``, rounded to the nearest step (halves to
-        even): an organization's own data lag, the shared system's report sooner but not at once. The one rule
-        for members' readings (``_problem_view``) and the backbone's (``Backbone.win_policy``).
+        ``organizations.data_lag x (1 - m) + backbone.shared_lag x m``, rounded (``behaviour.data_lag``, the one
+        rule for members' readings, the backbone's and the progress membership weighs).
         """
-        own_lag, shared_lag = self.params.organizations.data_lag, self.params.backbone.shared_lag
-        return np.rint(own_lag * (1.0 - np.asarray(measurement)) + shared_lag * np.asarray(measurement)).astype(int)
+        p = self.params
+        return data_lags(p.organizations.data_lag, p.backbone.shared_lag, np.atleast_1d(np.asarray(measurement, float)))
 
     def _problem_view(self, levels: np.ndarray) -> ProblemView:
         """The problem as each organization's data describe it this step.

@@ -222,7 +222,7 @@ class Backbone(mesa.Agent):
         members = population.member & (population.region == region.index)
         report_noise = 2.0 * float(population.noise[members].mean()) if members.any() else 0.0
         noise = (1.0 - m) * report_noise + m * np.where(model.tracked, params.backbone.shared_noise, report_noise)
-        lag = int(model.data_lags(m))
+        lag = int(model.data_lags(m)[0])
         contributions = model.landscape.contributions(model.region_state(region.index), model.tables_as_of(lag))
         reading = contributions.mean(axis=0) + noise * z
         model.landscape.improve(int(reading.argmin()), params.backbone.policy_lift)

@@ -990,6 +990,73 @@ def copy_with_errors(copy: np.ndarray, c: int, own: np.ndarray, o: int, error_ra
 BENEFIT_BASE, BENEFIT_TRUST, BENEFIT_ENGAGEMENT, BENEFIT_PROGRESS = 0.1, 0.2, 0.2, 2.0
 
 
+@inlined
+def data_lag(own_lag: int, shared_lag: int, m: float) -> int:
+    """Steps by which data lag behind the problem at shared-measurement level ``m``.
+
+    ``own_lag x (1 - m) + shared_lag x m``, rounded to the nearest step (halves to even): an organization's own
+    data lag, the shared system's report sooner but not at once. The one rule for every reading of late data.
+    """
+    return int(np.rint(own_lag * (1.0 - m) + shared_lag * m))
+
+
+@kernel
+def data_lags(own_lag: int, shared_lag: int, measurement: np.ndarray) -> np.ndarray:
+    """``data_lag`` at each of the shared-measurement levels ``measurement``."""
+    lags = np.empty(measurement.shape[0], dtype=np.intp)
+    for i in range(measurement.shape[0]):
+        lags[i] = data_lag(own_lag, shared_lag, measurement[i])
+    return lags
+
+
+@kernel
+def read_progress(
+    history: np.ndarray,
+    length: np.ndarray,
+    window: int,
+    region: np.ndarray,
+    member: np.ndarray,
+    levels: np.ndarray,
+    own_lag: int,
+    shared_lag: int,
+    scale_own: np.ndarray,
+    scale_rest: np.ndarray,
+    z: np.ndarray,
+    progress: np.ndarray,
+) -> None:
+    """Each organization's reading of its region's recent progress, at least 0, into ``progress``.
+
+    The region's community outcome now and ``window - 1`` steps before, each as the organization's data show
+    it: late by its data lag (``data_lag`` at its shared-measurement level: a member's coalition's, 0 outside
+    one) and read with the noise it reads the coalition's objective with (``Perception.plan_scale_own`` and
+    ``plan_scale_rest``). Nobody sees the true outcome.
+
+    Args:
+        history: each region's community outcome after each step, ``(R, capacity)``.
+        length: how many steps of ``history`` are filled, one number.
+        window: the steps over which progress is judged.
+        region: each organization's region.
+        member: whether each is a member of its region's coalition.
+        levels: each coalition's condition levels, ``(R, 5)``.
+        own_lag: organizations' own data lag (``organizations.data_lag``).
+        shared_lag: the shared system's (``backbone.shared_lag``).
+        scale_own: noise of each one's reading from data on its own domains (and the shared system's).
+        scale_rest: noise of each one's reading from data on the other domains.
+        z: standard normal draws, ``(O, 2, 2)``: the reading now and the one before, two draws each.
+        progress: each organization's reading (written).
+    """
+    last = length[0] - 1
+    for o in range(region.shape[0]):
+        r = region[o]
+        m = levels[r, MEASUREMENT] if member[o] else 0.0
+        lag = data_lag(own_lag, shared_lag, m)
+        now = max(0, last - lag)
+        before = max(0, last - lag - (window - 1))
+        reading_now = history[r, now] + scale_own[o] * z[o, 0, 0] + scale_rest[o] * z[o, 0, 1]
+        reading_before = history[r, before] + scale_own[o] * z[o, 1, 0] + scale_rest[o] * z[o, 1, 1]
+        progress[o] = max(0.0, reading_now - reading_before)
+
+
 @kernel
 def review_membership(
     member: np.ndarray,
