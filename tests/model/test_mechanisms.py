@@ -166,7 +166,9 @@ def test_coordination_cost_lowers_capacity_and_outcome(small):
 
 def test_programmes_lapse_when_coordination_takes_their_money(small):
     """With ``costs.lapse_rate``, members short of program money lose what their programmes reached."""
-    kept = small.with_values(backbone__funding_yield=0.0, participation__engagement_budget_effect=0.0)
+    kept = small.with_values(
+        backbone__funding_yield=0.0, participation__engagement_budget_effect=0.0, costs__lapse_rate=0.0
+    )
     kept = kept.with_arm("collective")
     lapsing = kept.with_values(costs__lapse_rate=1.0)
     rises(lapsing, kept, "community_outcome")
@@ -201,6 +203,42 @@ def test_without_coordination_costs_nothing_lapses_and_the_other_draws_stay_as_t
     assert model.params.costs.lapse_rate == 1.0
     model.step()
     assert (model.delivery < 1).any()
+
+
+def test_programmes_lapse_by_default_in_proportion_to_the_money_lost():
+    """Costs bite on the outcome unless a scenario says otherwise: the default lapse rate is the proportional 1."""
+    assert CollectiveImpactModel(rng=0).params.costs.lapse_rate == 1.0
+
+
+def test_steps_where_nobody_is_short_of_money_step_over_the_lapse_draws(small, monkeypatch):
+    """Where every organization has its full program budget nothing can lapse: the step's lapse draws are stepped
+    over, and the run and every stream end as a run that draws them ends."""
+    from cisim.model import skipping
+
+    class Counting:
+        """The programmes stream, counting the steps that draw from it."""
+
+        def __init__(self, stream):
+            self.stream, self.bit_generator, self.drawn = stream, stream.bit_generator, 0
+
+        def random(self, *args, **kwargs):
+            self.drawn += 1
+            return self.stream.random(*args, **kwargs)
+
+    def run():
+        model = CollectiveImpactModel.from_scenario(small.with_arm("isolated"), rng=4)
+        counting = model.streams["programmes"] = Counting(model.streams["programmes"])
+        while model.running:
+            model.step()
+        states = {name: stream.bit_generator.state for name, stream in model.streams.items()}
+        return model.outcomes, states, counting.drawn
+
+    outcomes, states, drawn = run()
+    assert drawn == 0  # isolated organizations pay no coordination: every step's draws were stepped over
+    monkeypatch.setattr(skipping, "ADVANCEABLE", ())  # now every step draws them
+    drawn_outcomes, drawn_states, drawn_count = run()
+    assert drawn_count == small.with_arm("isolated")["run.steps"]
+    assert outcomes == drawn_outcomes and states == drawn_states
 
 
 def test_organizations_leave_when_membership_costs_more_than_it_brings(small):
@@ -461,7 +499,8 @@ def test_a_backbone_advocates_where_its_data_show_the_community_falls_short():
 
 # ---------------------------------------------------------------- own solutions
 def test_own_solutions_copy_a_strictly_better_neighbour_or_keep_a_better_local_change(small):
-    model = CollectiveImpactModel.from_scenario(own(small, communication__network="linear"), 1)
+    # Programmes that lapse (costs.lapse_rate) move what an organization knows too, for the worse: not this rule.
+    model = CollectiveImpactModel.from_scenario(own(small, communication__network="linear", costs__lapse_rate=0.0), 1)
     landscape = model.landscape
     for _ in range(15):
         before = model.population.known.copy()

@@ -403,13 +403,19 @@ class CollectiveImpactModel(mesa.Model):
         lapsed element returns to the status quo: the organization's own starting value in own-solution mode;
         otherwise its region's starting value, unless another organization of the region working on it carries
         on. The draws, one per organization and element every step, come from the ``programmes`` stream, so
-        every other draw is the same whether or not anything lapses.
+        every other draw is the same whether or not anything lapses. In a step where nobody is short of program
+        money nothing can lapse, and the draws are stepped over rather than drawn (one 64-bit output each), so
+        runs without coordination costs pay nothing for the rule and every later draw is what it would have been.
         """
         rate = self.params.costs.lapse_rate
         if rate == 0.0:
             return
-        population = self.population
-        draws = self.streams["programmes"].random(population.portfolio.shape)
+        population, stream = self.population, self.streams["programmes"]
+        shape = population.portfolio.shape
+        if (self.delivery >= 1.0).all() and isinstance(stream.bit_generator, skipping.ADVANCEABLE):
+            stream.bit_generator.advance(shape[0] * shape[1])
+            return
+        draws = stream.random(shape)
         lapsing = population.portfolio & (draws < (rate * (1.0 - self.delivery))[:, None])
         if not lapsing.any():
             return

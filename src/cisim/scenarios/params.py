@@ -267,12 +267,12 @@ class CostsParams:
     coordination_growth: float = 0.05
     """growth of each member's coordination cost per additional member"""
 
-    lapse_rate: float = 0.0
+    lapse_rate: float = 1.0
     """
     chance per step that a program an organization cannot fund lapses: each element it works on returns to
     the community's starting value with probability lapse_rate x (1 - delivery), delivery being the share of
-    a full program budget left after overhead, coordination and backbone costs (0: programs carry on
-    whatever their funding)
+    a full program budget left after overhead, coordination and backbone costs (1, the default: in
+    proportion to the money lost; 0: programs carry on whatever their funding)
     """
 
     backbone_paid_by: Literal["members", "funder"] = "members"

@@ -507,11 +507,11 @@ PARAMETERS: tuple[Parameter, ...] = (
         "costs",
         "lapse_rate",
         float,
-        0.0,
+        1.0,
         "chance per step that a program an organization cannot fund lapses: each element it works on returns to "
         "the community's starting value with probability lapse_rate x (1 - delivery), delivery being the share "
-        "of a full program budget left after overhead, coordination and backbone costs (0: programs carry on "
-        "whatever their funding)",
+        "of a full program budget left after overhead, coordination and backbone costs (1, the default: in "
+        "proportion to the money lost; 0: programs carry on whatever their funding)",
         low=0.0,
         high=1.0,
     ),
