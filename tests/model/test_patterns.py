@@ -200,11 +200,19 @@ def test_pattern_3_each_condition_matters(block):
     assert measured["backbone"][2] < 0, measured["backbone"]
 
 
-def test_pattern_3_communication_matters(block):
-    """The same for continuous communication: its Shapley value's 95 % interval above 0. It was a strict
-    expected failure at block A (+0.011 [-0.000, +0.023]) from when listeners were held to their capacity until
-    late data were read on their own scale and membership read progress through data; docs/model.md,
-    "Patterns", gives the figures at each block."""
+def test_pattern_3_communication_matters(block, request):
+    """The same for continuous communication: its Shapley value's 95 % interval above 0. Not reproduced at
+    block A since programmes lapse by default (docs/model.md, "Patterns": +0.010 [-0.003, +0.022] there, +0.028
+    and +0.026 with intervals above 0 at B and C; it has crossed 0 at block A twice, with changes not aimed at
+    it); strict, so the test fails if it ever holds there."""
+    if block == "A":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="not reproduced at block A: communication's Shapley value +0.010 [-0.003, +0.022]; "
+                "see docs/model.md, 'Patterns'",
+            )
+        )
     share = _conditions_factorial(block)["shares"]["communication"]
     assert share[1] > 0, share
 
