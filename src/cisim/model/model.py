@@ -128,12 +128,20 @@ class CollectiveImpactModel(mesa.Model):
         self.region_plan_ran = np.zeros(n_regions, dtype=bool)
         #: Each organization's reading of its region's recent progress, weighed when it reviews its membership.
         self.progress_read = np.zeros(len(self.population))
-        #: Each region's community outcome after each step (``Region.history`` as one array, for compiled rules),
-        #: and how many steps of it are filled.
+        #: Each region's community outcome after each step (what ``Region.history`` shows), and how many steps of
+        #: it are filled.
         self.outcome_history = np.zeros((n_regions, self.params.run.steps + 1))
         self.outcome_count = np.zeros(1, dtype=np.intp)
         self.regions = [
-            Region(r, self.region_configs, self.levels, self.region_engagement, self.region_pools, self.region_plan_ran)
+            Region(
+                r,
+                self.region_configs,
+                self.levels,
+                self.region_engagement,
+                self.region_pools,
+                self.region_plan_ran,
+                self.region_history,
+            )
             for r in range(n_regions)
         ]
         self.has_coalition = np.array([region.has_coalition for region in self.regions])
@@ -258,8 +266,6 @@ class CollectiveImpactModel(mesa.Model):
         if self.own_solutions:
             rows = self.population.region
             values = np.bincount(rows, weights=values, minlength=len(self.regions)) / np.bincount(rows)
-        for region, outcome in zip(self.regions, values.tolist(), strict=True):
-            region.history.append(outcome)
         count = int(self.outcome_count[0])
         if count == self.outcome_history.shape[1]:  # run past its planned steps: room for as many again
             self.outcome_history = np.concatenate([self.outcome_history, np.zeros_like(self.outcome_history)], axis=1)
@@ -357,7 +363,8 @@ class CollectiveImpactModel(mesa.Model):
     def _settle(self, draws: Draws) -> None:
         """Step 6, compiled (``phases.settle``): the ledger's lines for this step are recorded."""
         p, population, network = self.params, self.population, self.network
-        self._read_progress(draws.z_progress)
+        if self.has_coalition.any():  # only a region with a coalition reviews memberships, which read progress
+            self._read_progress(draws.z_progress)
         members_before = population.member.copy() if self.has_coalition.any() else None
         self.ledger.record(
             *self._repeated(settle)(
@@ -622,6 +629,10 @@ class CollectiveImpactModel(mesa.Model):
         for cached in ("_blocks", "_draws", "_view", "_late", "_bundles", "_calls"):
             state.pop(cached, None)
         return state
+
+    def region_history(self, region: int) -> np.ndarray:
+        """Region ``region``'s community outcome after each step so far (a view of ``outcome_history``)."""
+        return self.outcome_history[region, : self.outcome_count[0]]
 
     def _read_progress(self, z: np.ndarray) -> None:
         """Write each organization's reading of its region's recent progress to ``progress_read``.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,12 @@ class Region:
         engagement: np.ndarray,
         pools: np.ndarray,
         plan_ran: np.ndarray,
+        history: Callable[[int], np.ndarray],
     ) -> None:
-        """Create region ``index``: its state is row ``index`` of each of the model's region tables."""
+        """Create region ``index``: its state is row ``index`` of each of the model's region tables.
+
+        ``history`` gives a region's outcomes so far from the model's table of them (which grows with the run).
+        """
         self.index = index
         self._configs = configs
         self._level_table = levels
@@ -45,7 +50,12 @@ class Region:
         self._plan_ran = plan_ran
         self.has_coalition = bool((self.levels > 0).any())
         self.backbone: Any = None
-        self.history: list[float] = []
+        self._history = history
+
+    @property
+    def history(self) -> np.ndarray:
+        """The region's community outcome after each step so far (a view of the model's table)."""
+        return self._history(self.index)
 
     @property
     def config(self) -> np.ndarray:
