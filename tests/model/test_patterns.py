@@ -447,3 +447,55 @@ def test_pattern_9_coordination_that_crowds_out_delivery_the_coalition_ends_belo
         total_spend=difference(runs, "isolated", "scenario", "total_spend"),
     )
     assert loss[2] < 0, loss
+
+
+#: Shipped failure scenarios whose loss MODEL.md's pattern 9 expects and this model does not show, each with the
+#: reason (docs/model.md section 3.9 wrote the expected direction, from section 3.5's curves, before either ran).
+MISLED = [
+    pytest.param(
+        name,
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason=f"not reproduced: {why}; docs/model.md section 3.9 gives the figures at three blocks",
+        ),
+        id=name,
+    )
+    for name, why in [
+        (
+            "measuring_the_wrong_thing",
+            "a coalition whose shared indicators track half of the problem still ends ahead of isolated "
+            "organizations, who damage one another's domains",
+        ),
+        (
+            "captured_agenda",
+            "a coalition whose agenda leans half-way to its largest funder still ends ahead of isolated "
+            "organizations, who damage one another's domains",
+        ),
+    ]
+]
+
+
+@pytest.mark.parametrize("name", MISLED)
+def test_pattern_9_a_misled_coalition_ends_below_isolated_impact(block, name):
+    """scenarios/measuring_the_wrong_thing.toml (shared indicators track two of four domains) and
+    scenarios/captured_agenda.toml (half the agenda follows the largest funder): the scenario's design (full
+    collective impact) against isolated impact, the 95 % interval of the difference in final outcome wholly
+    below 0. Also kept: what the mechanism costs the coalition against `complex` unchanged."""
+    scenario = load_scenario(SCENARIOS / f"{name}.toml")
+    runs = paired_runs(
+        {
+            "isolated": scenario.with_arm("isolated"),
+            "scenario": scenario.with_arm("scenario"),
+            "unmisled": complex_scenario().with_arm("scenario"),
+        },
+        block,
+    )
+    loss = difference(runs, "isolated", "scenario")
+    record(
+        block,
+        f"9 {name.replace('_', ' ')}",
+        final_outcome=loss,
+        outcome_auc=difference(runs, "isolated", "scenario", "outcome_auc"),
+        against_complex=difference(runs, "unmisled", "scenario"),
+    )
+    assert loss[2] < 0, loss

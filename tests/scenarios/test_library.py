@@ -27,6 +27,10 @@ EXPECTED_NAMES = {
     "communities_of_practice",
     "adaptive_crisis",
     "immature_backbone",
+    "premature_convergence",
+    "coordination_overload",
+    "measuring_the_wrong_thing",
+    "captured_agenda",
 }
 
 
