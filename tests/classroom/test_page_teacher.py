@@ -27,9 +27,10 @@ STATUS = re.compile(r"Step (\d+) of (\d+) · alone ([0-9.]+) · coalition ([0-9.
 LIVE = re.compile(r"step (\d+) of (\d+) · outcome ([0-9.]+)")
 GAP = re.compile(r"\(coalition minus alone: ([+-][0-9.]+)\)|within 0.005 \(([+-][0-9.]+)\)")
 PROJECTOR, LAPTOP = (1280, 720), (1400, 900)
-#: Three shipped scenarios a teacher picks in turn: a technical problem, a coalition whose conditions are built
-#: and the complex problem the page opens on.
-PICKED = ("technical", "immature_backbone", "complex")
+#: Shipped scenarios a teacher picks in turn: a technical problem, a coalition whose conditions are built, the
+#: two misled coalitions of docs/teaching.md's segment on when a coalition is not worth it, and the complex
+#: problem the page opens on.
+PICKED = ("technical", "immature_backbone", "measuring_the_wrong_thing", "captured_agenda", "complex")
 FINISHED = "Run finished — press RESET"
 ONE_STEP = "One step is one planning period"
 DEVELOPER_CONTROLS = ("Play Interval", "Render Interval", "Use Threads", "Time:", "PAGE 0", "runs on Solara")
