@@ -16,7 +16,17 @@ from cisim.model.conditions import agenda_weights, perceive, tracked_elements
 from cisim.model.draws import Draws
 from cisim.model.ledger import JOINT_BID_CHANCE, Ledger, LedgerRules
 from cisim.model.network import Network, graph_edges
-from cisim.model.phases import Links, Organizations, Regions, Rules, Turn, organizations_act, settle
+from cisim.model.phases import (
+    Links,
+    Organizations,
+    Programmes,
+    Regions,
+    Rules,
+    Turn,
+    lapse,
+    organizations_act,
+    settle,
+)
 from cisim.model.region import Region
 from cisim.organizations.agents import Backbone, Organization
 from cisim.organizations.behaviour import BACKBONE, MEASUREMENT, Perception, data_lags, read_progress
@@ -417,25 +427,32 @@ class CollectiveImpactModel(mesa.Model):
         rate = self.params.costs.lapse_rate
         if rate == 0.0:
             return
-        population, stream = self.population, self.streams["programmes"]
-        shape = population.portfolio.shape
+        programmes, stream = self._programmes(), self.streams["programmes"]
         if (self.delivery >= 1.0).all() and isinstance(stream.bit_generator, skipping.ADVANCEABLE):
-            stream.bit_generator.advance(shape[0] * shape[1])
+            stream.bit_generator.advance(programmes.draws.size)
             return
-        draws = stream.random(shape)
-        lapsing = population.portfolio & (draws < (rate * (1.0 - self.delivery))[:, None])
-        if not lapsing.any():
-            return
-        if self.own_solutions:
-            population.known[lapsing] = self.status_quo[lapsing]
-            return
-        regions = len(self.regions)
-        carried = np.zeros((regions, lapsing.shape[1]), dtype=bool)
-        dropped = np.zeros_like(carried)
-        np.logical_or.at(carried, population.region, population.portfolio & ~lapsing)
-        np.logical_or.at(dropped, population.region, lapsing)
-        revert = dropped & ~carried
-        self.region_configs[revert] = self.region_starts[revert]
+        stream.random(out=programmes.draws)  # the same numbers as ``stream.random(shape)``, in the run's buffer
+        self._repeated(lapse)(programmes, rate, self.own_solutions)  # compiled (``phases.lapse``)
+
+    def _programmes(self) -> Programmes:
+        """The arrays programmes that lapse read and write (``phases.Programmes``), built once like the bundles.
+
+        The same objects every step, so that ``RepeatedCall`` types them once; built again after unpickling.
+        """
+        programmes = self.__dict__.get("_lapse_bundle")
+        if programmes is None:
+            population = self.population
+            programmes = self._lapse_bundle = Programmes(
+                np.zeros(population.portfolio.shape),
+                population.portfolio,
+                population.region,
+                self.delivery,
+                population.known,
+                self.status_quo,
+                self.region_configs,
+                self.region_starts,
+            )
+        return programmes
 
     def _state_bundles(self) -> tuple[Organizations, Regions, Links]:
         """The state the organizations' turn reads and writes, as named bundles of the model's own arrays.
@@ -626,7 +643,7 @@ class CollectiveImpactModel(mesa.Model):
     def __getstate__(self) -> dict[str, Any]:
         """The model's state for pickling, without the draw buffers (rebuilt at the next step)."""
         state = self.__dict__.copy()
-        for cached in ("_blocks", "_draws", "_view", "_late", "_bundles", "_calls"):
+        for cached in ("_blocks", "_draws", "_view", "_late", "_bundles", "_lapse_bundle", "_calls"):
             state.pop(cached, None)
         return state
 
