@@ -22,6 +22,7 @@ from cisim.model.phases import (
     Programmes,
     Regions,
     Rules,
+    Settling,
     Turn,
     lapse,
     organizations_act,
@@ -155,6 +156,8 @@ class CollectiveImpactModel(mesa.Model):
             for r in range(n_regions)
         ]
         self.has_coalition = np.array([region.has_coalition for region in self.regions])
+        #: Whether any region has a coalition (fixed for the run): only then are memberships reviewed.
+        self._any_coalition = bool(self.has_coalition.any())
         self.population.member[:] = would_join & self.has_coalition[self.population.region]
         for index in range(len(self.population)):
             Organization(self, index)
@@ -372,12 +375,20 @@ class CollectiveImpactModel(mesa.Model):
 
     def _settle(self, draws: Draws) -> None:
         """Step 6, compiled (``phases.settle``): the ledger's lines for this step are recorded."""
-        p, population, network = self.params, self.population, self.network
-        if self.has_coalition.any():  # only a region with a coalition reviews memberships, which read progress
+        if self._any_coalition:  # only a region with a coalition reviews memberships, which read progress
             self._read_progress(draws.z_progress)
-        members_before = population.member.copy() if self.has_coalition.any() else None
-        self.ledger.record(
-            *self._repeated(settle)(
+        self.ledger.record(*self._repeated(settle)(self._settling(draws)))
+
+    def _settling(self, draws: Draws) -> Settling:
+        """What settling reads and writes (``phases.Settling``), gathered once, and again if the draws are new.
+
+        The draw buffers are made at the first step and again after unpickling; every other array is the model's
+        own, changed in place.
+        """
+        settling = self.__dict__.get("_settling_bundle")
+        if settling is None or settling.bid is not draws.bid:
+            p, population, network = self.params, self.population, self.network
+            settling = self._settling_bundle = Settling(
                 population.region,
                 population.member,
                 population.base_budget,
@@ -394,23 +405,21 @@ class CollectiveImpactModel(mesa.Model):
                 self.organization_trust,
                 network.trust,
                 network.touched,
-                self._ledger_rules,
-                p.participation.review_rate,
-                p.communication.trust_decay,
+                self.delivery,
+                self.belief,
+                self.belief_count,
+                self.plan_belief,
+                self.plan_belief_count,
                 draws.bid,
                 draws.rounding,
                 draws.review,
                 draws.review_decide,
-                self.delivery,
+                self._ledger_rules,
+                p.participation.review_rate,
+                p.communication.trust_decay,
+                not self.own_solutions,
             )
-        )
-        if members_before is not None and not self.own_solutions:
-            # An organization that joined or left weighs a different objective from now on: what it believed it
-            # read under the old one, and it starts its beliefs again from its next reading.
-            moved = members_before != population.member
-            if moved.any():  # most steps nobody moves: nothing to write
-                self.belief[moved], self.belief_count[moved] = -np.inf, 0
-                self.plan_belief[moved], self.plan_belief_count[moved] = -np.inf, 0
+        return settling
 
     def _lapse(self) -> None:
         """Step 6b: programs an organization can no longer fund lapse (``costs.lapse_rate``).
@@ -643,7 +652,16 @@ class CollectiveImpactModel(mesa.Model):
     def __getstate__(self) -> dict[str, Any]:
         """The model's state for pickling, without the draw buffers (rebuilt at the next step)."""
         state = self.__dict__.copy()
-        for cached in ("_blocks", "_draws", "_view", "_late", "_bundles", "_lapse_bundle", "_calls"):
+        for cached in (
+            "_blocks",
+            "_draws",
+            "_view",
+            "_late",
+            "_bundles",
+            "_lapse_bundle",
+            "_settling_bundle",
+            "_calls",
+        ):
             state.pop(cached, None)
         return state
 

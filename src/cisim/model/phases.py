@@ -10,14 +10,15 @@ The organizations' turn takes a few named bundles (``Organizations``, ``Regions`
 step's ``cisim.model.draws.Draws``), built by the model from its state tables and parameters, so that a new field
 is one edit and the step reads as the schedule.
 
-Settling takes the ledger's parameters as one bundle (``cisim.model.ledger.LedgerRules``) and its arrays one by
-one. Bundles are not free at the boundary with Python: numba types every field of a NamedTuple argument on every
-call through its dispatcher (about 0.1 microseconds a field). The model calls both phases through
-``cisim.problem.compiled.RepeatedCall``, which types a run's arguments once, so that cost is paid once per run
-(and again whenever an argument is a new object: the problem as organizations read it changes after a policy win
-or a change of the problem), as long as the phase has one compiled version in the process; passing settling the
-whole ``Organizations``, ``Regions``, ``Links`` and ``Draws`` was measured slower even so (7.2 against 5.3
-microseconds a call, ``benchmarks/README.md``).
+Settling takes one bundle of exactly what it reads (``Settling``), and programmes that lapse another
+(``Programmes``). Bundles are not free at the boundary with Python: numba types every field of a NamedTuple
+argument on every call through its dispatcher (about 0.1 microseconds a field), and unboxes every field on every
+call. The model calls the phases through ``cisim.problem.compiled.RepeatedCall``, which types a run's arguments
+once, so that typing is paid once per run (and again whenever an argument is a new object: the problem as
+organizations read it changes after a policy win or a change of the problem), as long as the phase has one
+compiled version in the process; passing settling the whole ``Organizations``, ``Regions``, ``Links`` and
+``Draws`` was measured slower even so (7.2 against 5.3 microseconds a call, ``benchmarks/README.md``): their
+fields settling does not read are unboxed all the same.
 """
 
 from __future__ import annotations
@@ -340,75 +341,119 @@ def organizations_act(
     return adoptions, evaluated, offers_read, plan_reads
 
 
+class Settling(NamedTuple):
+    """What settling (step 6, ``settle``) reads and writes, gathered once for the run.
+
+    The model's own arrays, this step's draws (buffers refilled in place) and the parameters.
+
+    One bundle rather than two dozen arguments: the model passes the very same object every step (its arrays
+    change in place), so ``RepeatedCall`` checks one argument instead of 24, and no tuple of arguments is built.
+    Every field is one settling reads: a bundle with fields it does not read (``Organizations``, ``Links``) costs
+    more to unbox than the arguments it replaces (``benchmarks/README.md``).
+
+    Attributes:
+        region, member, base_budget, budget, base_capacity, capacity, costs: the organizations' arrays of those
+            names (``cisim.organizations.population.Population``).
+        levels, engagement, pools, expected_member_cost, has_coalition: the regions' condition levels,
+            engagement, pools, what a newcomer would pay, and which have a coalition.
+        progress: each organization's reading of its region's recent progress.
+        trust_of: each organization's mean trust over its links.
+        edges_trust, touched: trust on each link, and whether it saw contact this step.
+        delivery: the share of a full program budget each organization has left after costs (written).
+        belief, belief_count, plan_belief, plan_belief_count: each organization's beliefs, started again when it
+            joins or leaves (``reset_beliefs``).
+        bid, rounding, review, review_decide: this step's draws of those names (``cisim.model.draws.Draws``).
+        ledger_rules: the ledger's parameters.
+        review_rate: the chance that an organization reviews its membership in a step.
+        trust_decay: how fast trust fades on links without contact.
+        reset_beliefs: whether an organization that joined or left starts its beliefs again (not in own-solution
+            mode, where what it believes is its own and does not depend on the coalition's objective).
+    """
+
+    region: np.ndarray
+    member: np.ndarray
+    base_budget: np.ndarray
+    budget: np.ndarray
+    base_capacity: np.ndarray
+    capacity: np.ndarray
+    costs: np.ndarray
+    levels: np.ndarray
+    engagement: np.ndarray
+    pools: np.ndarray
+    expected_member_cost: np.ndarray
+    has_coalition: np.ndarray
+    progress: np.ndarray
+    trust_of: np.ndarray
+    edges_trust: np.ndarray
+    touched: np.ndarray
+    delivery: np.ndarray
+    belief: np.ndarray
+    belief_count: np.ndarray
+    plan_belief: np.ndarray
+    plan_belief_count: np.ndarray
+    bid: np.ndarray
+    rounding: np.ndarray
+    review: np.ndarray
+    review_decide: np.ndarray
+    ledger_rules: LedgerRules
+    review_rate: float
+    trust_decay: float
+    reset_beliefs: bool
+
+
 @kernel
-def settle(
-    region: np.ndarray,
-    member: np.ndarray,
-    base_budget: np.ndarray,
-    budget: np.ndarray,
-    base_capacity: np.ndarray,
-    capacity: np.ndarray,
-    costs: np.ndarray,
-    levels: np.ndarray,
-    engagement: np.ndarray,
-    pools: np.ndarray,
-    expected_member_cost: np.ndarray,
-    has_coalition: np.ndarray,
-    progress: np.ndarray,
-    trust_of: np.ndarray,
-    edges_trust: np.ndarray,
-    touched: np.ndarray,
-    ledger_rules: LedgerRules,
-    review_rate: float,
-    trust_decay: float,
-    draws_bid: np.ndarray,
-    draws_rounding: np.ndarray,
-    draws_review: np.ndarray,
-    draws_review_decide: np.ndarray,
-    delivery: np.ndarray,
-):
+def settle(state: Settling):
     """Step 6 of the schedule: costs and budgets are booked, membership is reviewed, trust fades.
 
     ``book`` books the costs and sets next step's budgets and capacities; ``review_membership`` runs where any
-    region has a coalition; ``fade`` lets trust fade on links without contact this step.
+    region has a coalition, and an organization that joined or left weighs a different objective from then on:
+    it drops what it believed it read under the old one and starts its beliefs again from its next reading
+    (``state.reset_beliefs``); ``fade`` lets trust fade on links without contact this step.
 
     Returns:
         the ledger's lines for this step (``cisim.model.ledger.book``).
     """
+    member = state.member
     lines = book(
-        region,
+        state.region,
         member,
-        base_budget,
-        budget,
-        base_capacity,
-        capacity,
-        costs,
-        levels,
-        engagement,
-        pools,
-        expected_member_cost,
-        ledger_rules,
-        draws_bid,
-        draws_rounding,
-        delivery,
+        state.base_budget,
+        state.budget,
+        state.base_capacity,
+        state.capacity,
+        state.costs,
+        state.levels,
+        state.engagement,
+        state.pools,
+        state.expected_member_cost,
+        state.ledger_rules,
+        state.bid,
+        state.rounding,
+        state.delivery,
     )
-    if has_coalition.any():
-        reviewing = draws_review < review_rate
+    if state.has_coalition.any():
+        before = member.copy()
+        reviewing = state.review < state.review_rate
         review_membership(
             member,
-            region,
-            costs,
-            budget,
-            levels,
-            engagement,
-            progress,
-            trust_of,
-            expected_member_cost,
+            state.region,
+            state.costs,
+            state.budget,
+            state.levels,
+            state.engagement,
+            state.progress,
+            state.trust_of,
+            state.expected_member_cost,
             reviewing,
-            draws_review_decide,
-            has_coalition,
+            state.review_decide,
+            state.has_coalition,
         )
-    fade(edges_trust, touched, trust_decay)
+        if state.reset_beliefs:
+            for o in range(member.shape[0]):
+                if member[o] != before[o]:
+                    state.belief[o], state.belief_count[o] = -np.inf, 0
+                    state.plan_belief[o], state.plan_belief_count[o] = -np.inf, 0
+    fade(state.edges_trust, state.touched, state.trust_decay)
     return lines
 
 
