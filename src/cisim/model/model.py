@@ -161,8 +161,6 @@ class CollectiveImpactModel(mesa.Model):
             for r in range(n_regions)
         ]
         self.has_coalition = np.array([region.has_coalition for region in self.regions])
-        #: Whether any region has a coalition (fixed for the run): only then are memberships reviewed.
-        self._any_coalition = bool(self.has_coalition.any())
         self.population.member[:] = would_join & self.has_coalition[self.population.region]
         for index in range(len(self.population)):
             Organization(self, index)
@@ -379,19 +377,25 @@ class CollectiveImpactModel(mesa.Model):
         self.candidates_total += self.candidates_evaluated
 
     def _settle(self, draws: Draws) -> None:
-        """Step 6, compiled (``phases.settle``): the ledger's lines for this step are recorded."""
-        if self._any_coalition:  # only a region with a coalition reviews memberships, which read progress
-            self._read_progress(draws.z_progress)
+        """Step 6, compiled (``phases.settle``, progress read first): the ledger's lines for this step are recorded."""
         self.ledger.record(*self._repeated(settle)(self._settling(draws)))
 
     def _settling(self, draws: Draws) -> Settling:
-        """What settling reads and writes (``phases.Settling``), gathered once, and again if the draws are new.
+        """What settling reads and writes (``phases.Settling``), gathered once, and again if an array is new.
 
-        The draw buffers are made at the first step and again after unpickling; every other array is the model's
-        own, changed in place.
+        The draw buffers are made at the first step and again after unpickling, and the outcome history grows in a
+        new array when a run goes past its planned steps; every other array is the model's own, changed in place
+        (perception included: ``_perceive`` rewrites it in place, and is asked here in case the turn changed
+        levels or membership, as reading progress always did).
         """
+        perception = self._perceive()[1]
         settling = self.__dict__.get("_settling_bundle")
-        if settling is None or settling.bid is not draws.bid:
+        if (
+            settling is None
+            or settling.bid is not draws.bid
+            or settling.history is not self.outcome_history
+            or settling.scale_own is not perception.plan_scale_own
+        ):
             p, population, network = self.params, self.population, self.network
             settling = self._settling_bundle = Settling(
                 population.region,
@@ -406,6 +410,13 @@ class CollectiveImpactModel(mesa.Model):
                 self.region_pools,
                 self.ledger.expected_member_cost,
                 self.has_coalition,
+                self.outcome_history,
+                self.outcome_count,
+                PROGRESS_WINDOW,
+                p.organizations.data_lag,
+                p.backbone.shared_lag,
+                perception.plan_scale_own,
+                perception.plan_scale_rest,
                 self.progress_read,
                 self.organization_trust,
                 network.trust,
@@ -419,6 +430,7 @@ class CollectiveImpactModel(mesa.Model):
                 draws.rounding,
                 draws.review,
                 draws.review_decide,
+                draws.z_progress,
                 self._ledger_rules,
                 p.participation.review_rate,
                 p.communication.trust_decay,
@@ -678,7 +690,8 @@ class CollectiveImpactModel(mesa.Model):
         """Write each organization's reading of its region's recent progress to ``progress_read``.
 
         Compiled (``behaviour.read_progress``): the region's outcome now and ``PROGRESS_WINDOW - 1`` steps before,
-        each late by the organization's data lag and read with its noise; nobody sees the true outcome.
+        each late by the organization's data lag and read with its noise; nobody sees the true outcome. The step
+        reads progress within settling (``phases.settle``); this reads it alone.
 
         Args:
             z: standard normal draws, ``(O, 2, 2)``: the reading now and the one before, two draws each.

@@ -36,6 +36,7 @@ from cisim.organizations.behaviour import (
     Perception,
     communicate,
     decide,
+    read_progress,
     recall,
     review_membership,
     search,
@@ -356,13 +357,20 @@ class Settling(NamedTuple):
             names (``cisim.organizations.population.Population``).
         levels, engagement, pools, expected_member_cost, has_coalition: the regions' condition levels,
             engagement, pools, what a newcomer would pay, and which have a coalition.
-        progress: each organization's reading of its region's recent progress.
+        history, history_length: each region's community outcome after each step, and how many steps of it are
+            filled (``CollectiveImpactModel.outcome_history`` and ``outcome_count``).
+        window, own_lag, shared_lag: the steps over which progress is judged, and the organizations' and the
+            shared system's data lags.
+        scale_own, scale_rest: the noise of each organization's reading of the coalition's objective
+            (``Perception.plan_scale_own`` and ``plan_scale_rest``, rewritten in place when they change).
+        progress: each organization's reading of its region's recent progress (written).
         trust_of: each organization's mean trust over its links.
         edges_trust, touched: trust on each link, and whether it saw contact this step.
         delivery: the share of a full program budget each organization has left after costs (written).
         belief, belief_count, plan_belief, plan_belief_count: each organization's beliefs, started again when it
             joins or leaves (``reset_beliefs``).
-        bid, rounding, review, review_decide: this step's draws of those names (``cisim.model.draws.Draws``).
+        bid, rounding, review, review_decide, z_progress: this step's draws of those names
+            (``cisim.model.draws.Draws``).
         ledger_rules: the ledger's parameters.
         review_rate: the chance that an organization reviews its membership in a step.
         trust_decay: how fast trust fades on links without contact.
@@ -382,6 +390,13 @@ class Settling(NamedTuple):
     pools: np.ndarray
     expected_member_cost: np.ndarray
     has_coalition: np.ndarray
+    history: np.ndarray
+    history_length: np.ndarray
+    window: int
+    own_lag: int
+    shared_lag: int
+    scale_own: np.ndarray
+    scale_rest: np.ndarray
     progress: np.ndarray
     trust_of: np.ndarray
     edges_trust: np.ndarray
@@ -395,6 +410,7 @@ class Settling(NamedTuple):
     rounding: np.ndarray
     review: np.ndarray
     review_decide: np.ndarray
+    z_progress: np.ndarray
     ledger_rules: LedgerRules
     review_rate: float
     trust_decay: float
@@ -405,15 +421,33 @@ class Settling(NamedTuple):
 def settle(state: Settling):
     """Step 6 of the schedule: costs and budgets are booked, membership is reviewed, trust fades.
 
-    ``book`` books the costs and sets next step's budgets and capacities; ``review_membership`` runs where any
-    region has a coalition, and an organization that joined or left weighs a different objective from then on:
-    it drops what it believed it read under the old one and starts its beliefs again from its next reading
-    (``state.reset_beliefs``); ``fade`` lets trust fade on links without contact this step.
+    Where any region has a coalition, each organization first reads its region's recent progress
+    (``read_progress``), which its review of its membership weighs. ``book`` books the costs and sets next step's
+    budgets and capacities; ``review_membership`` runs where any region has a coalition, and an organization that
+    joined or left weighs a different objective from then on: it drops what it believed it read under the old one
+    and starts its beliefs again from its next reading (``state.reset_beliefs``); ``fade`` lets trust fade on links
+    without contact this step.
 
     Returns:
         the ledger's lines for this step (``cisim.model.ledger.book``).
     """
     member = state.member
+    reviews = state.has_coalition.any()
+    if reviews:
+        read_progress(
+            state.history,
+            state.history_length,
+            state.window,
+            state.region,
+            member,
+            state.levels,
+            state.own_lag,
+            state.shared_lag,
+            state.scale_own,
+            state.scale_rest,
+            state.z_progress,
+            state.progress,
+        )
     lines = book(
         state.region,
         member,
@@ -431,7 +465,7 @@ def settle(state: Settling):
         state.rounding,
         state.delivery,
     )
-    if state.has_coalition.any():
+    if reviews:
         before = member.copy()
         reviewing = state.review < state.review_rate
         review_membership(
