@@ -276,3 +276,45 @@ def test_analyze_cautions_name_the_design_point_of_each_disagreement(sweeps):
     unclear = [n for n in notes if "Wilcoxon's signed-rank test (p < " in n]
     assert len(unclear) == 1 and "at problem.k = 4, organizations.n_organizations = 4: -0.020 to +0.030" in unclear[0]
     assert "n_organizations = 8" not in " ".join(notes)  # interval and test agree there
+
+
+@pytest.fixture(scope="module")
+def side_by_side(tmp_path_factory):
+    """A sweep that sets two base scenarios side by side (no factor): a small problem, and the same with k = 0."""
+    from cisim.experiments.design import load_experiment
+    from cisim.experiments.sweep import run_sweep
+    from tests.experiments.conftest import SMALL
+
+    root = tmp_path_factory.mktemp("side_by_side")
+    (root / "scenarios").mkdir()
+    (root / "scenarios" / "small.toml").write_text(SMALL)
+    flat = SMALL.replace('name = "small"', 'name = "flat"').replace("k = 4", "k = 0")
+    (root / "scenarios" / "flat.toml").write_text(flat)
+    (root / "experiments").mkdir()
+    (root / "experiments" / "side.toml").write_text(
+        'name = "side"\ndescription = "two scenarios side by side"\nscenarios = ["small", "flat"]\nseed = 3\n'
+        'replicates = 6\n[arms.isolated]\npreset = "isolated"\n[arms.collective]\npreset = "collective"\n'
+    )
+    folder = root / "results"
+    run_sweep(load_experiment(root / "experiments" / "side.toml"), folder, executor="serial")
+    return folder
+
+
+def test_a_report_of_several_scenarios_compares_the_designs_within_each(side_by_side, reports):
+    """The key table pools the scenarios; the answer and a table under it give each scenario's own comparison,
+    the same as comparing within that scenario's runs alone, and the detailed tables keep the scenario column."""
+    text = build_report(side_by_side)
+    runs = Results.of(side_by_side).done
+    answer = section(text, "headline")
+    assert "That pools 2 base scenarios" in answer
+    for name in ("small", "flat"):
+        alone = paired_comparisons(runs[runs["scenario"] == name], "isolated", ["final_outcome"], by=[])
+        difference = alone["difference"].iloc[0]
+        assert f"{name} {difference:+.3f}" in answer, (name, difference, answer)
+    table = section(text, "key-table")
+    assert "By scenario" in table and table.count("final outcome") == 3  # pooled row, then one per scenario
+    assert "small" in section(text, "details") and "flat" in section(text, "details")
+    outlined = outline(text)
+    assert outlined.problems == [] and outlined.open == []
+    # One base scenario: no by-scenario table, and the tables say nothing about a scenario.
+    assert "By scenario" not in reports["tiny"] and "That pools" not in reports["tiny"]

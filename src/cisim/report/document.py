@@ -114,6 +114,7 @@ def build_report(results: Results | str | Path, baseline: str | None = None) -> 
     multi_arm = not results.done.empty and results.done["arm"].nunique() > 1
     key = key_comparisons(results, baseline) if multi_arm else None
     lead = headline(results, key, baseline) if key is not None else None
+    per_scenario = _scenario_comparisons(results, lead.baseline) if lead is not None else None
     try:
         contributions, interactions = attribute(results.done)
     except AttributionError:
@@ -135,6 +136,8 @@ def build_report(results: Results | str | Path, baseline: str | None = None) -> 
 
     if lead is not None:
         answer = words.comparison_headline(lead)
+        if per_scenario is not None:
+            answer.append(words.by_scenario_sentence(per_scenario))
     elif contributions is not None:
         answer = words.attribution_headline(contributions)
     elif indices is not None:
@@ -154,7 +157,7 @@ def build_report(results: Results | str | Path, baseline: str | None = None) -> 
     keep_together = "95&nbsp;% "  # the percent sign stays on the line of its number
     parts.append(_section("headline", "Answer", *(f"<p>{text.replace('95 % ', keep_together)}</p>" for text in answer)))
 
-    heading, *table = _key_table(results, key, contributions, indices)
+    heading, *table = _key_table(results, key, contributions, indices, per_scenario)
     parts.append(_section("key-table", heading, *table))
     if notes:
         items = "".join(f"<li>{html.escape(note)}</li>" for note in notes)
@@ -199,6 +202,7 @@ def _key_table(
     key: pd.DataFrame | None,
     contributions: pd.DataFrame | None,
     indices: tuple[str, pd.DataFrame] | None,
+    per_scenario: pd.DataFrame | None = None,
 ) -> list[str]:
     if key is not None and not key.empty:
         table = key[list(KEY_COLUMNS)].assign(metric=key["metric"].map(label), p_holm=key["p_holm"].map(words.p_text))
@@ -210,6 +214,7 @@ def _key_table(
             "of a pair faced the same problem and starting state. Intervals: bootstrap (BCa) of the mean difference; "
             "p: Wilcoxon signed-rank test with Holm's correction over this table. (<code>cisim compare</code> prints a "
             "t-interval of the same mean difference, so its bounds differ slightly.)</p>",
+            *_by_scenario(per_scenario),
         ]
     if contributions is not None:
         return [
@@ -230,11 +235,42 @@ def _key_table(
         return [heading, _table(table), f"<p class='note'>{name} with 95 % intervals, from SALib.</p>"]
     summary = describe(results.done, ["final_outcome", "outcome_auc", "cost_effectiveness"])
     shown = (
-        _table(without_few_intervals(summary, "n").drop(columns=["scenario"]))
+        _table(_scenario_column(results, without_few_intervals(summary, "n")))
         if not summary.empty
         else "<p>No finished runs yet.</p>"
     )
     return ["Key results by arm", shown]
+
+
+def _several_scenarios(results: Results) -> bool:
+    """Whether the results hold more than one base scenario (then tables keep the scenario column)."""
+    return not results.done.empty and results.done["scenario"].nunique() > 1
+
+
+def _scenario_comparisons(results: Results, baseline: str) -> pd.DataFrame | None:
+    """With several base scenarios, each design against the baseline scenario by scenario (else None).
+
+    The key table pools the scenarios; an experiment that sets scenarios side by side (``when_it_fails``) asks
+    about each one, so the same comparison is made within each, paired run by run as before.
+    """
+    if not _several_scenarios(results):
+        return None
+    return paired_comparisons(results.done, baseline, ["final_outcome", "total_spend"], by=["scenario"])
+
+
+def _by_scenario(per_scenario: pd.DataFrame | None) -> list[str]:
+    """The by-scenario comparison as a table under the key table (nothing with one base scenario)."""
+    if per_scenario is None:
+        return []
+    table = per_scenario[["scenario", *KEY_COLUMNS]].assign(
+        metric=per_scenario["metric"].map(label), p_holm=per_scenario["p_holm"].map(words.p_text)
+    )
+    return [
+        "<h3>By scenario</h3>",
+        FEW_NOTE + _table(without_few_intervals(table, "pairs").rename(columns=KEY_COLUMNS)),
+        "<p class='note'>The same comparison within each base scenario (its design points pooled), run by run; "
+        "Holm's correction over this table.</p>",
+    ]
 
 
 def _figures(
@@ -304,12 +340,12 @@ def _details(
     parts = [
         _folded(
             "Results by arm and design point: mean, median and 95 % t-interval",
-            (FEW_NOTE + _table(without_few_intervals(summary, "n").drop(columns=["scenario"])))
+            (FEW_NOTE + _table(_scenario_column(results, without_few_intervals(summary, "n"))))
             if not summary.empty
             else "<p>No finished runs yet.</p>",
         )
     ]
-    if multi_arm and results.factors:
+    if multi_arm and (results.factors or _several_scenarios(results)):
         comparisons = paired_comparisons(results.done, metrics=["final_outcome", "outcome_auc", "cost_effectiveness"])
         parts.append(
             _folded(
@@ -317,7 +353,7 @@ def _details(
                 "<p class='note'>Bootstrap (BCa) 95 % intervals; Wilcoxon signed-rank p-values with Holm's correction "
                 "over the whole table; Cohen's d_z and rank-biserial correlation as effect sizes.</p>"
                 + FEW_NOTE
-                + _table(without_few_intervals(comparisons, "pairs").drop(columns=["scenario"])),
+                + _table(_scenario_column(results, without_few_intervals(comparisons, "pairs"))),
             )
         )
     if interactions is not None and not interactions.empty:
@@ -331,6 +367,11 @@ def _details(
     if indices is not None and results.done["arm"].nunique() > 1:
         parts.append(_folded("Global sensitivity", _table(indices[1])))
     return parts
+
+
+def _scenario_column(results: Results, table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` without its scenario column where the results hold one base scenario (it would say nothing)."""
+    return table if _several_scenarios(results) else table.drop(columns=["scenario"])
 
 
 def _folded(summary: str, body: str) -> str:

@@ -215,6 +215,34 @@ def _spread(h: Headline) -> list[str]:
     ]
 
 
+def by_scenario_sentence(per_scenario: pd.DataFrame) -> str:
+    """The final outcome's difference within each base scenario, in words (HTML-safe), from worst to best.
+
+    ``per_scenario``: ``paired_comparisons(..., by=["scenario"])``; with several arms, the sentence names each.
+    """
+    rows = per_scenario[per_scenario["metric"] == "final_outcome"].sort_values("difference")
+    several = rows["arm"].nunique() > 1
+    parts = [
+        f"{escape(str(row.scenario))}"
+        + (f" ({escape(str(row.arm))})" if several else "")
+        + f" {number(row.difference, signed=True)} ({_interval_text(row.ci_low, row.ci_high)})"
+        for row in rows.itertuples()
+    ]
+    return (
+        f"That pools {rows['scenario'].nunique()} base scenarios. Scenario by scenario, the final outcome's "
+        f"difference against {escape(str(rows['baseline'].iloc[0]))} (95 % bootstrap interval, paired runs): "
+        + "; ".join(parts)
+        + " (the table below)."
+    )
+
+
+def _interval_text(low: float, high: float) -> str:
+    """An interval as the answer writes it, or n/a where there was none (too few pairs)."""
+    if pd.isna(low) or pd.isna(high):
+        return "no interval: too few pairs"
+    return f"{number(low, signed=True)} to {number(high, signed=True)}"
+
+
 def _designs_headline(h: Headline) -> list[str]:
     """Three or more designs: the best against the baseline, then each design against the one before it."""
     baseline, outcome = escape(h.baseline), label("final_outcome")
