@@ -106,6 +106,42 @@ def test_a_population_with_organizations_alone_converges_when_nothing_can_change
     assert lf.distinct(model.solutions) > 1
 
 
+@pytest.mark.parametrize(
+    ("network", "changes"),
+    [
+        ("linear", {}),
+        ("complete", {"communication.copy_error": 0.2}),
+        ("random", {"communication.network": "erdos_renyi", "communication.degree": 1}),
+        ("lattice", {"problem.k": 0}),
+        ("linear", {"problem.n_elements": 40, "problem.k": 3}),  # solutions of more than one 64-bit word
+    ],
+)
+def test_the_compiled_reading_of_a_round_is_the_numpy_one_to_the_last_bit(network, changes):
+    """The driver reads every round in one compiled call: the same fitness, distinct count and convergence."""
+    from cisim.validation.own_solutions import read_population
+
+    model = lazer_friedman_model(network, **changes)
+    landscape, links = model.landscape, model.network
+    for _ in range(300):
+        ratio, count, converged = read_population(
+            model.solutions,
+            landscape.tables.ravel(),
+            landscape.index_tables,
+            landscape.maximum,
+            links.offsets,
+            links.neighbours,
+        )
+        fitness = landscape.raw_fitness(model.solutions)
+        assert ratio.tobytes() == (fitness / landscape.maximum).tobytes()
+        assert float(np.mean(ratio**8)) == lf.score(model, 8, fitness=fitness)
+        assert count == lf.distinct(model.solutions)
+        assert converged == lf.has_converged(model, fitness)
+        if converged:
+            break
+        model.step()
+    assert converged
+
+
 def test_copy_errors_never_make_an_organization_worse():
     """A wrong copy that reads no better than one's own is dropped (Lazer & Friedman, p. 684)."""
     model = lazer_friedman_model("complete", **{"communication.copy_error": 0.3})

@@ -37,6 +37,7 @@ KERNEL_MODULES = (
     "model/plan.py",
     "model/reporters.py",
     "model/skipping.py",
+    "validation/own_solutions.py",
 )
 
 

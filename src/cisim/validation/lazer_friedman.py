@@ -180,6 +180,8 @@ def _study_runs(study: Study, replicates: Sequence[dict[str, ArmRun]]) -> StudyR
 
 def _run_replicate(spec: ValidationSpec, study: Study, seed: int, limit: int) -> dict[str, ArmRun]:
     """Every arm on one replicate's problem, recorded for ``study.rounds`` rounds and run on to ``limit``."""
+    from cisim.validation.own_solutions import read_population  # imported here: compiled, like the model
+
     exponent = spec.parameters["score_exponent"]
     runs = {}
     start = None
@@ -193,16 +195,25 @@ def _run_replicate(spec: ValidationSpec, study: Study, seed: int, limit: int) ->
                 f"study {study.name!r}, arm {arm!r}: the model gave this arm a different problem or starting "
                 "solutions than the study's first arm at the same seed; the comparison needs them paired"
             )
-        maximum = model.landscape.maximum
+        landscape, network = model.landscape, model.network
+        maximum = landscape.maximum
         scores, unique = np.empty(study.rounds + 1), np.empty(study.rounds + 1)
         round_, converged_at = 0, None
         while True:
-            fitness = model.landscape.raw_fitness(model.solutions)  # read once a round, for both uses
-            value = score(model, exponent, maximum, fitness)
+            # score, distinct and has_converged in one compiled call, to the last bit; the powers stay numpy's
+            ratio, count, converged = read_population(
+                model.solutions,
+                landscape.tables.ravel(),
+                landscape.index_tables,
+                maximum,
+                network.offsets,
+                network.neighbours,
+            )
+            value = float(np.mean(ratio**exponent))
             if round_ <= study.rounds:
                 scores[round_] = value
-                unique[round_] = distinct(model.solutions)
-            if has_converged(model, fitness):
+                unique[round_] = count
+            if converged:
                 converged_at = round_
                 # Nothing can change any more: the rest of the record is this round's.
                 scores[round_ + 1 :] = value
@@ -219,7 +230,8 @@ def _run_replicate(spec: ValidationSpec, study: Study, seed: int, limit: int) ->
 def score(model: Any, exponent: float, maximum: float | None = None, fitness: np.ndarray | None = None) -> float:
     """Lazer & Friedman's score: mean over organizations of (raw fitness / global maximum) ** exponent.
 
-    ``fitness``: the organizations' raw fitness, if already read.
+    ``fitness``: the organizations' raw fitness, if already read. The driver reads the ratios compiled
+    (``own_solutions.read_population``) and raises them to the power as here; this is the reference.
     """
     landscape = model.landscape
     if fitness is None:
@@ -243,7 +255,8 @@ def has_converged(model: Any, fitness: np.ndarray | None = None) -> bool:
 
     On a connected network that means everyone holds one solution no single change improves; an organization
     with no neighbour (an ``erdos_renyi`` network may leave one alone) ends on a local peak of its own.
-    ``fitness``: the organizations' raw fitness, if already read.
+    ``fitness``: the organizations' raw fitness, if already read. The driver asks the same question compiled
+    (``own_solutions.read_population``), to the same answer; this is the reference.
     """
     solutions, landscape = model.solutions, model.landscape
     if (solutions == solutions[0]).all():
