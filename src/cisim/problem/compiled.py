@@ -251,7 +251,10 @@ def numpy_sum(values: np.ndarray) -> float:
     Compiled code that sums in numpy's order gives the same floats to the last bit as the array code it
     replaces, so results do not change with the implementation.
     """
-    return 0.0 + _pairwise_sum(values, 0, values.shape[0])
+    n = values.shape[0]
+    if n <= 128:  # one block, the usual case: summed here (inlined) rather than through the pairwise stack
+        return 0.0 + _block_sum(values, 0, n)
+    return 0.0 + _pairwise_sum(values, 0, n)
 
 
 @kernel
@@ -289,22 +292,30 @@ def _pairwise_sum(values: np.ndarray, start: int, n: int) -> float:
         top += 1
 
 
-@kernel
+@inlined
 def _block_sum(values: np.ndarray, start: int, n: int) -> float:
     if n < 8:
         total = -0.0
         for i in range(start, start + n):
             total += values[i]
         return total
-    partial = values[start : start + 8].copy()
+    # Eight running sums, as numpy keeps them; in local variables rather than a small array, whose allocation
+    # cost 65 of the 70 ns of a sum of 20 values (a step sums one per organization).
+    p0, p1, p2, p3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    p4, p5, p6, p7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
     i = 8
     while i < n - n % 8:
-        for j in range(8):
-            partial[j] += values[start + i + j]
+        at = start + i
+        p0 += values[at]
+        p1 += values[at + 1]
+        p2 += values[at + 2]
+        p3 += values[at + 3]
+        p4 += values[at + 4]
+        p5 += values[at + 5]
+        p6 += values[at + 6]
+        p7 += values[at + 7]
         i += 8
-    total = ((partial[0] + partial[1]) + (partial[2] + partial[3])) + (
-        (partial[4] + partial[5]) + (partial[6] + partial[7])
-    )
+    total = ((p0 + p1) + (p2 + p3)) + ((p4 + p5) + (p6 + p7))
     while i < n:
         total += values[start + i]
         i += 1
