@@ -117,12 +117,18 @@ class LazerFriedmanDriver:
         return problems
 
     def problems(self, spec: ValidationSpec, sizes: dict[str, Any]) -> list[Problem]:
-        """One problem per study and replicate: every arm of the study on that replicate's landscape and starts."""
+        """One problem per study and replicate: every arm of the study on that replicate's landscape and starts.
+
+        Replicate by replicate, each replicate's studies together: studies that do not change the problem (all
+        but K = 0's) build the same landscape at a replicate's seed, and a process keeps the exact optima it found
+        recently (``landscape._SEARCHES``), so side by side (one batch of work) they find it once instead of
+        once per study. The order changes no result: every problem is solved on its own.
+        """
         seeds = replicate_seeds(spec.seed, sizes["replicates"])
         return [
             Problem((name, replicate, seed), runs=len(study.arms))
-            for name, study in spec.studies.items()
             for replicate, seed in enumerate(seeds)
+            for name, study in spec.studies.items()
         ]
 
     def solve(self, spec: ValidationSpec, problem: Problem) -> dict[str, ArmRun]:
@@ -134,9 +140,9 @@ class LazerFriedmanDriver:
 
     def measure(self, spec: ValidationSpec, sizes: dict[str, Any], solutions: Sequence[Any]) -> Measurements:
         """The published measures from every study's runs, paired by replicate."""
-        replicates = sizes["replicates"]
+        every = len(spec.studies)  # the problems run replicate by replicate, each with every study (``problems``)
         results = {
-            name: _study_runs(study, solutions[position * replicates : (position + 1) * replicates])
+            name: _study_runs(study, solutions[position::every])
             for position, (name, study) in enumerate(spec.studies.items())
         }
         return _measure(spec, results)
