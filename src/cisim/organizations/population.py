@@ -112,16 +112,21 @@ def create_population(
     portfolio = np.zeros_like(domain_mask)
     noise = np.empty(count)
     others = organizations.domains_per_organization - 1
+    # Each domain's elements, read as a row rather than found again for every organization (a third of the
+    # loop's time with 100 organizations in one domain); the draws are the same, in the same order.
+    elements_of = landscape.domain_matrix.T > 0
     for index in range(count):
         sector[index] = rng.integers(len(SECTORS))
         main = int(deck[index % n_domains])
         # (choosing no further domain draws nothing from the stream, so it is skipped)
         extra = rng.choice(np.delete(np.arange(n_domains), main), others, replace=False) if others else ()
         domains.append((main, *(int(d) for d in extra)))
-        domain_mask[index] = landscape.domain_matrix[:, domains[-1]].any(axis=1)
-        portfolio[index] = domain_mask[index] & (rng.random(landscape.n_elements) < organizations.element_coverage)
-        if not portfolio[index].any():
-            portfolio[index, rng.choice(np.flatnonzero(domain_mask[index]))] = True
+        mask = elements_of[main] if not others else elements_of[list(domains[-1])].any(axis=0)
+        domain_mask[index] = mask
+        covered = mask & (rng.random(landscape.n_elements) < organizations.element_coverage)
+        portfolio[index] = covered
+        if not covered.any():
+            portfolio[index, rng.choice(np.flatnonzero(mask))] = True
         noise[index] = organizations.measurement_noise * rng.uniform(0.5, 1.5)
     base_budget = organizations.budget * np.array(list(SECTORS.values()))[sector]
     base_capacity = np.full(count, organizations.capacity, dtype=np.intp)
