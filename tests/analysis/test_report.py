@@ -306,7 +306,8 @@ def test_a_report_of_several_scenarios_compares_the_designs_within_each(side_by_
     text = build_report(side_by_side)
     runs = Results.of(side_by_side).done
     answer = section(text, "headline")
-    assert "That pools 2 base scenarios" in answer
+    assert answer.split("Answer", 1)[1].lstrip().startswith("Scenario by scenario")  # the scenarios' answers first
+    assert "Pooled over all 2 base scenarios" in answer
     for name in ("small", "flat"):
         alone = paired_comparisons(runs[runs["scenario"] == name], "isolated", ["final_outcome"], by=[])
         difference = alone["difference"].iloc[0]
@@ -317,4 +318,4 @@ def test_a_report_of_several_scenarios_compares_the_designs_within_each(side_by_
     outlined = outline(text)
     assert outlined.problems == [] and outlined.open == []
     # One base scenario: no by-scenario table, and the tables say nothing about a scenario.
-    assert "By scenario" not in reports["tiny"] and "That pools" not in reports["tiny"]
+    assert "By scenario" not in reports["tiny"] and "Scenario by scenario" not in reports["tiny"]

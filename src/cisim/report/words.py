@@ -218,6 +218,8 @@ def _spread(h: Headline) -> list[str]:
 def by_scenario_sentence(per_scenario: pd.DataFrame) -> str:
     """The final outcome's difference within each base scenario, in words (HTML-safe), from worst to best.
 
+    The answer's first paragraph when several base scenarios are compared; the pooled answer follows it.
+
     ``per_scenario``: ``paired_comparisons(..., by=["scenario"])``; with several arms, the sentence names each.
     """
     rows = per_scenario[per_scenario["metric"] == "final_outcome"].sort_values("difference")
@@ -229,10 +231,11 @@ def by_scenario_sentence(per_scenario: pd.DataFrame) -> str:
         for row in rows.itertuples()
     ]
     return (
-        f"That pools {rows['scenario'].nunique()} base scenarios. Scenario by scenario, the final outcome's "
-        f"difference against {escape(str(rows['baseline'].iloc[0]))} (95 % bootstrap interval, paired runs): "
+        f"<strong>Scenario by scenario</strong>, the final outcome's difference against "
+        f"{escape(str(rows['baseline'].iloc[0]))} (95 % bootstrap interval, paired runs): "
         + "; ".join(parts)
-        + " (the table below)."
+        + f" (the table 'By scenario' below). Pooled over all {rows['scenario'].nunique()} base scenarios, as the key "
+        "table is:"
     )
 
 
