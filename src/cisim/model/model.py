@@ -26,11 +26,12 @@ from cisim.model.phases import (
     Turn,
     lapse,
     organizations_act,
+    read_recent_progress,
     settle,
 )
 from cisim.model.region import Region
 from cisim.organizations.agents import Backbone, Organization
-from cisim.organizations.behaviour import BACKBONE, MEASUREMENT, Perception, data_lags, read_progress
+from cisim.organizations.behaviour import BACKBONE, MEASUREMENT, Perception, data_lags
 from cisim.organizations.population import Population, create_population
 from cisim.problem import Landscape
 from cisim.problem.compiled import ProblemView, RepeatedCall, outcomes
@@ -691,26 +692,15 @@ class CollectiveImpactModel(mesa.Model):
 
         Compiled (``behaviour.read_progress``): the region's outcome now and ``PROGRESS_WINDOW - 1`` steps before,
         each late by the organization's data lag and read with its noise; nobody sees the true outcome. The step
-        reads progress within settling (``phases.settle``); this reads it alone.
+        reads progress within settling (``phases.settle``); this reads it alone, with the same compiled rule.
 
         Args:
             z: standard normal draws, ``(O, 2, 2)``: the reading now and the one before, two draws each.
         """
-        population, perception, p = self.population, self._perceive()[1], self.params
-        self._repeated(read_progress)(
-            self.outcome_history,
-            self.outcome_count,
-            PROGRESS_WINDOW,
-            population.region,
-            population.member,
-            self.levels,
-            p.organizations.data_lag,
-            p.backbone.shared_lag,
-            perception.plan_scale_own,
-            perception.plan_scale_rest,
-            z,
-            self.progress_read,
-        )
+        draws = self.__dict__.get("_draws")  # settling's bundle holds the step's draw buffers: made at a step
+        if draws is None:
+            raise RuntimeError("progress is read from a step's state: step the model first")
+        read_recent_progress(self._settling(draws), z)
 
     def _ledger_parameters(self) -> LedgerRules:
         """The ledger's parameters, from the scenario and the backbones' running costs (fixed for the run)."""

@@ -434,20 +434,7 @@ def settle(state: Settling):
     member = state.member
     reviews = state.has_coalition.any()
     if reviews:
-        read_progress(
-            state.history,
-            state.history_length,
-            state.window,
-            state.region,
-            member,
-            state.levels,
-            state.own_lag,
-            state.shared_lag,
-            state.scale_own,
-            state.scale_rest,
-            state.z_progress,
-            state.progress,
-        )
+        read_recent_progress(state, state.z_progress)
     lines = book(
         state.region,
         member,
@@ -489,6 +476,29 @@ def settle(state: Settling):
                     state.plan_belief[o], state.plan_belief_count[o] = -np.inf, 0
     fade(state.edges_trust, state.touched, state.trust_decay)
     return lines
+
+
+@kernel
+def read_recent_progress(state: Settling, z: np.ndarray) -> None:
+    """Each organization's reading of its region's recent progress into ``state.progress``, with draws ``z``.
+
+    ``behaviour.read_progress`` on what settling holds; settling calls it with the step's ``z_progress``, and the
+    model alone (``CollectiveImpactModel._read_progress``) with draws of its caller's.
+    """
+    read_progress(
+        state.history,
+        state.history_length,
+        state.window,
+        state.region,
+        state.member,
+        state.levels,
+        state.own_lag,
+        state.shared_lag,
+        state.scale_own,
+        state.scale_rest,
+        z,
+        state.progress,
+    )
 
 
 @kernel
