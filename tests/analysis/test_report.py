@@ -319,3 +319,38 @@ def test_a_report_of_several_scenarios_compares_the_designs_within_each(side_by_
     assert outlined.problems == [] and outlined.open == []
     # One base scenario: no by-scenario table, and the tables say nothing about a scenario.
     assert "By scenario" not in reports["tiny"] and "Scenario by scenario" not in reports["tiny"]
+
+
+def test_scenarios_that_go_opposite_ways_get_no_pooled_verdict(tmp_path):
+    """The shipped 'when it fails' experiment: converging too early loses to isolated impact, the other scenarios
+    win. A pooled verdict ("scenario did better") would speak for none of them, so the answer names which scenarios
+    went which way, as their own comparisons say, and gives the pooled average without a verdict of its own."""
+    from cisim.experiments.design import load_experiment
+    from cisim.experiments.sweep import run_sweep
+
+    root = Path(__file__).resolve().parents[2]
+    folder = tmp_path / "when_it_fails"
+    run_sweep(load_experiment(root / "experiments" / "when_it_fails.toml", replicates=12), folder, executor="serial")
+    runs = Results.of(folder).done
+    # The 'By scenario' table's rows (checked against each scenario's runs alone above); clear where the interval
+    # excludes 0 and Holm's correction over the table's 10 rows keeps Wilcoxon's p under 0.05.
+    table = paired_comparisons(runs, "isolated", ["final_outcome", "total_spend"], by=["scenario"])
+    rows = table[(table["metric"] == "final_outcome") & (table["p_holm"] < 0.05)]
+    worse = rows.loc[rows["ci_high"] < 0, "scenario"].tolist()
+    better = rows.loc[rows["ci_low"] > 0, "scenario"].tolist()
+    assert worse and better  # the premise: clearly opposite ways at these 12 pairs
+    answer = html.unescape(re.sub(r"<[^>]+>", "", section(build_report(folder), "headline")))
+    assert "No single answer: the scenarios go opposite ways." in answer
+    assert "did better than" not in answer and "did worse than" not in answer
+    verdict = answer.split("Clearly worse than isolated in ", 1)[1].split(". What follows", 1)[0]
+    said_worse, said_better = verdict.split("; clearly better in ")
+    assert sorted(said_worse.split(", ")) == sorted(worse)
+    assert sorted(said_better.split(", ")) == sorted(better)
+    assert "What follows is the average over all 5 base scenarios" in answer
+
+
+def test_scenarios_that_agree_keep_the_pooled_verdict(side_by_side):
+    """Where no scenario goes the other way, the pooled answer keeps its verdict."""
+    answer = section(build_report(side_by_side), "headline")
+    assert "No single answer" not in answer
+    assert "Pooled over all 2 base scenarios, as the key table is:" in answer

@@ -135,7 +135,8 @@ def build_report(results: Results | str | Path, baseline: str | None = None) -> 
     ]
 
     if lead is not None:
-        answer = words.comparison_headline(lead)
+        opposite = words.opposite_scenarios(per_scenario) if per_scenario is not None else None
+        answer = words.comparison_headline(lead, opposite)
         if per_scenario is not None:  # the scenarios side by side are the question: their answers come first
             answer.insert(0, words.by_scenario_sentence(per_scenario))
     elif contributions is not None:

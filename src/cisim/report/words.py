@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from html import escape
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -148,17 +148,67 @@ def _against(step: Step) -> str:
     return f"{sentence(arm)} did {how} on average, {_verdict(step)}, but {UNDISTINGUISHED}: {_why_unclear(step)}."
 
 
-def comparison_headline(headline: Headline) -> list[str]:
-    """Paragraphs (HTML-safe text) answering which design did better, by how much, how surely, at what cost."""
+class Opposite(NamedTuple):
+    """Base scenarios that went opposite ways: names (HTML-safe) clearly worse and clearly better, of how many."""
+
+    worse: list[str]
+    better: list[str]
+    scenarios: int
+
+
+def opposite_scenarios(per_scenario: pd.DataFrame) -> Opposite | None:
+    """Where a design did clearly worse and where clearly better than the baseline, or None unless both occur.
+
+    Clearly: on the final outcome, the interval and the Holm-corrected Wilcoxon test agreeing.
+
+    ``per_scenario``: ``paired_comparisons(..., by=["scenario"])``. Where scenarios go opposite ways a pooled
+    verdict would speak for none of them, so the answer does not give one.
+    """
+    rows = per_scenario[per_scenario["metric"] == "final_outcome"]
+    sure = rows["p_holm"] < SIGNIFICANCE
+    worse = rows[sure & (rows["ci_high"] < 0)]
+    better = rows[sure & (rows["ci_low"] > 0)]
+    if worse.empty or better.empty:
+        return None
+    several = rows["arm"].nunique() > 1
+
+    def named(frame: pd.DataFrame) -> list[str]:
+        return [
+            escape(str(row.scenario)) + (f" ({escape(str(row.arm))})" if several else "")
+            for row in frame.sort_values("difference").itertuples()
+        ]
+
+    return Opposite(named(worse), named(better), rows["scenario"].nunique())
+
+
+def _opposite_verdict(opposite: Opposite, baseline: str) -> str:
+    """The answer's verdict when scenarios go opposite ways: no pooled one, and which went which way."""
+    return (
+        f"<strong>No single answer: the scenarios go opposite ways.</strong> Clearly worse than {baseline} in "
+        f"{', '.join(opposite.worse)}; clearly better in {', '.join(opposite.better)}. What follows is the average "
+        f"over all {opposite.scenarios} base scenarios, as the key table pools them: it mixes them and answers none."
+    )
+
+
+def comparison_headline(headline: Headline, opposite: Opposite | None = None) -> list[str]:
+    """Paragraphs (HTML-safe text) answering which design did better, by how much, how surely, at what cost.
+
+    ``opposite``: from ``opposite_scenarios``; when given, the pooled comparison gets no verdict of its own.
+    """
     if len(headline.against_baseline) >= 2:
-        return _designs_headline(headline)
+        paragraphs = _designs_headline(headline)
+        if opposite is not None:
+            paragraphs.insert(0, _opposite_verdict(opposite, escape(headline.baseline)))
+        return paragraphs
     h, d = headline, headline.difference
     arm, baseline = escape(h.arm), escape(h.baseline)
     outcome = label("final_outcome")
     clear = d.excludes_zero()
     # "did better" needs the interval and Wilcoxon's test to agree; either alone is said as such.
     sure = clear and h.p_value < SIGNIFICANCE
-    if sure and d.estimate > 0:
+    if opposite is not None:
+        verdict = _opposite_verdict(opposite, baseline)
+    elif sure and d.estimate > 0:
         verdict = f"<strong>{sentence(arm)} did better than {baseline}.</strong>"
     elif sure:
         verdict = f"<strong>{sentence(baseline)} did better than {arm}.</strong>"
@@ -177,7 +227,8 @@ def comparison_headline(headline: Headline) -> list[str]:
     if sure:
         certainty = (
             f"The {DIFFERENCE_INTERVAL} of that difference, {span}, lies on one side of zero "
-            f"({p_value(h.p_value)}), so it is unlikely to be chance."
+            f"({p_value(h.p_value)}), so it is unlikely to be chance"
+            + (" (as an average over these scenarios)." if opposite is not None else ".")
         )
     elif _tied(d):
         certainty = ""
@@ -234,9 +285,13 @@ def by_scenario_sentence(per_scenario: pd.DataFrame) -> str:
         f"<strong>Scenario by scenario</strong>, the final outcome's difference against "
         f"{escape(str(rows['baseline'].iloc[0]))} (95 % bootstrap interval, paired runs): "
         + "; ".join(parts)
-        + f" (the table 'By scenario' below). Pooled over all {rows['scenario'].nunique()} base scenarios, as the key "
-        "table is:"
+        + " (the table 'By scenario' below)."
+        + (f" {_pooled_intro(rows)}:" if opposite_scenarios(per_scenario) is None else "")
     )
+
+
+def _pooled_intro(rows: pd.DataFrame) -> str:
+    return f"Pooled over all {rows['scenario'].nunique()} base scenarios, as the key table is"
 
 
 def _interval_text(low: float, high: float) -> str:
