@@ -428,3 +428,54 @@ def test_step_and_redraw_time(teacher):
         "\n".join(f"{1000 * t:.0f}" for t in times) + f"\nmedian {1000 * median:.0f} ms\n"
     )
     assert median < 1.0
+
+
+def waiting(tab, label):
+    """Wait, as a teacher looks before pressing RESET, until the page says the slider ``label`` waits for RESET."""
+    notice = tab.locator(".cisim-pending").first
+    wait_for(lambda: notice.count() and label in notice.inner_text(), f"the page to say {label} waits for RESET")
+
+
+@pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
+def test_a_misled_coalition_slid_in_and_reset(teacher, size):
+    """docs/teaching.md's segment on when a coalition is not worth it, by sliders: on `complex`, slide the share of
+    the problem the shared indicators cover down to a half, press RESET, and the coalition runs that design; slide
+    the agenda's capture up as well and the two apply together."""
+    tab = teacher(*size)
+    pick(tab, "complex")
+    cover, captured = slider(tab, "Indicators cover"), slider(tab, "Agenda captured")
+    assert float(cover.get_attribute("aria-valuenow")) == 1.0 and float(captured.get_attribute("aria-valuenow")) == 0
+    cover.focus()
+    for _ in range(10):
+        tab.keyboard.press("ArrowLeft")
+    wait_for(lambda: abs(float(cover.get_attribute("aria-valuenow")) - 0.5) < 1e-9, "the indicators slider at 0.50")
+    waiting(tab, "Indicators cover")
+    button(tab, "Reset").click()
+    line = tab.locator(".cisim-outcome-coalition")
+    wait_for(lambda: "shared indicators cover 0.50 of the problem" in line.inner_text(), "the design line to say it")
+    assert "agenda" not in line.inner_text().split("complex:", 1)[1].split("coordination cost")[0]
+    shot(tab, "indicators-cover-half")
+    captured.focus()
+    for _ in range(10):
+        tab.keyboard.press("ArrowRight")
+    wait_for(lambda: abs(float(captured.get_attribute("aria-valuenow")) - 0.5) < 1e-9, "the capture slider at 0.50")
+    waiting(tab, "Agenda captured")
+    button(tab, "Reset").click()
+    wait_for(lambda: "agenda 0.50 captured by its largest funder" in line.inner_text(), "the second line")
+    assert "shared indicators cover 0.50 of the problem" in line.inner_text()
+    expected = SideBySide(
+        base=load_scenario(ROOT / "scenarios" / "complex.toml"),
+        seed=seed_shown(tab),
+        measurement_coverage=float(cover.get_attribute("aria-valuenow")),
+        agenda_capture=float(captured.get_attribute("aria-valuenow")),
+    )
+    both_at(tab, 0)
+    for _ in range(3):
+        expected.step()
+        button(tab, "Step").click()
+        wait_for(lambda n=expected.steps: step_shown(tab) == n, "a step")
+    for side, snapshot in zip(("isolated", "coalition"), expected.snapshots(), strict=True):
+        wait_for(lambda side=side: live(tab, side)[0] == 3, "the live lines to follow")
+        assert live(tab, side)[1] == pytest.approx(snapshot.latest(data.OUTCOME), abs=5e-4), side
+    assert tab.evaluate(CUT_CAPTIONS) == []
+    shot(tab, "misled-by-sliders")

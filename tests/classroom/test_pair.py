@@ -115,3 +115,27 @@ def test_play_waits_until_both_sides_were_shown_at_a_step(small):
     waiter.join()
     pair.shown("isolated", 0)  # a late redraw of an earlier step does not go back
     assert pair.wait_shown(1, timeout=0.01)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "shipped"),
+    [("measurement_coverage", 0.5, "measuring_the_wrong_thing"), ("agenda_capture", 0.5, "captured_agenda")],
+)
+def test_a_misled_coalitions_slider_runs_its_shipped_scenario(setting, value, shipped):
+    """The two sliders for a misled coalition (docs/teaching.md): sliding `complex` to the shipped scenario's value
+    runs that scenario, step for step, on both sides; isolated impact is the same either way."""
+    from cisim.scenarios import load_scenario
+    from cisim.shipped import shipped_folder
+
+    complex_ = load_scenario(shipped_folder("scenarios") / "complex.toml")
+    slid = SideBySide(base=complex_, seed=4, **{setting: value})
+    picked = SideBySide(base=load_scenario(shipped_folder("scenarios") / f"{shipped}.toml"), seed=4)
+    plain = SideBySide(base=complex_, seed=4)
+    for _ in range(30):
+        for pair in (slid, picked, plain):
+            pair.step()
+    (slid_alone, slid_coalition), (alone, coalition) = slid.snapshots(), picked.snapshots()
+    np.testing.assert_array_equal(slid_coalition.series[data.OUTCOME], coalition.series[data.OUTCOME])
+    np.testing.assert_array_equal(slid_alone.series[data.OUTCOME], alone.series[data.OUTCOME])
+    np.testing.assert_array_equal(slid_alone.series[data.OUTCOME], plain.snapshots()[0].series[data.OUTCOME])
+    assert not np.array_equal(slid_coalition.series[data.OUTCOME], plain.snapshots()[1].series[data.OUTCOME])

@@ -212,7 +212,16 @@ def _design_line(pair: SideBySide, side: str) -> str:
     else:
         levels = ", ".join(f"{CONDITION_NAMES[name]} {level:.2f}" for name, level in pair.levels.items())
     how = "starting levels, built over the run" if pair.levels_change else "held fixed"
-    return f"{base.name}: {levels} ({how}); coordination cost {base['costs.coordination_cost']:g} per member per step."
+    misled = []  # two ways a coalition is misled (docs/teaching.md), said only when they are set
+    if base["backbone.measurement_coverage"] < 1:
+        misled.append(f"shared indicators cover {base['backbone.measurement_coverage']:.2f} of the problem")
+    if base["backbone.agenda_capture"] > 0:
+        misled.append(f"agenda {base['backbone.agenda_capture']:.2f} captured by its largest funder")
+    return (
+        f"{base.name}: {levels} ({how}); "
+        + "".join(f"{words}; " for words in misled)
+        + f"coordination cost {base['costs.coordination_cost']:g} per member per step."
+    )
 
 
 def _csv(frame: Any) -> bytes:
