@@ -430,10 +430,22 @@ def test_step_and_redraw_time(teacher):
     assert median < 1.0
 
 
-def waiting(tab, label):
-    """Wait, as a teacher looks before pressing RESET, until the page says the slider ``label`` waits for RESET."""
+def slide_and_reset(tab, label, key, value):
+    """Move slider ``label`` with the arrow ``key`` until it shows ``value``; then, as a teacher looks before
+    pressing RESET, wait until the page says the change waits for RESET, and press it."""
+    moved = slider(tab, label)
+    moved.focus()
+    for _ in range(100):
+        if abs(float(moved.get_attribute("aria-valuenow")) - value) < 1e-9:
+            break
+        tab.keyboard.press(key)
+    assert abs(float(moved.get_attribute("aria-valuenow")) - value) < 1e-9, (
+        label,
+        moved.get_attribute("aria-valuenow"),
+    )
     notice = tab.locator(".cisim-pending").first
     wait_for(lambda: notice.count() and label in notice.inner_text(), f"the page to say {label} waits for RESET")
+    button(tab, "Reset").click()
 
 
 @pytest.mark.parametrize("size", [PROJECTOR, LAPTOP], ids=["1280x720", "1400x900"])
@@ -445,22 +457,12 @@ def test_a_misled_coalition_slid_in_and_reset(teacher, size):
     pick(tab, "complex")
     cover, captured = slider(tab, "Indicators cover"), slider(tab, "Agenda captured")
     assert float(cover.get_attribute("aria-valuenow")) == 1.0 and float(captured.get_attribute("aria-valuenow")) == 0
-    cover.focus()
-    for _ in range(10):
-        tab.keyboard.press("ArrowLeft")
-    wait_for(lambda: abs(float(cover.get_attribute("aria-valuenow")) - 0.5) < 1e-9, "the indicators slider at 0.50")
-    waiting(tab, "Indicators cover")
-    button(tab, "Reset").click()
+    slide_and_reset(tab, "Indicators cover", "ArrowLeft", 0.5)
     line = tab.locator(".cisim-outcome-coalition")
     wait_for(lambda: "shared indicators cover 0.50 of the problem" in line.inner_text(), "the design line to say it")
     assert "agenda" not in line.inner_text().split("complex:", 1)[1].split("coordination cost")[0]
     shot(tab, "indicators-cover-half")
-    captured.focus()
-    for _ in range(10):
-        tab.keyboard.press("ArrowRight")
-    wait_for(lambda: abs(float(captured.get_attribute("aria-valuenow")) - 0.5) < 1e-9, "the capture slider at 0.50")
-    waiting(tab, "Agenda captured")
-    button(tab, "Reset").click()
+    slide_and_reset(tab, "Agenda captured", "ArrowRight", 0.5)
     wait_for(lambda: "agenda 0.50 captured by its largest funder" in line.inner_text(), "the second line")
     assert "shared indicators cover 0.50 of the problem" in line.inner_text()
     expected = SideBySide(
