@@ -354,3 +354,82 @@ def test_scenarios_that_agree_keep_the_pooled_verdict(side_by_side):
     answer = section(build_report(side_by_side), "headline")
     assert "No single answer" not in answer
     assert "Pooled over all 2 base scenarios, as the key table is:" in answer
+
+
+@pytest.fixture(scope="module")
+def coverage_grid(tmp_path_factory):
+    """The shipped where_it_stops_paying experiment: `complex` with the share of the problem the shared indicators
+    track as its one factor, from the least they can track to all of it (240 runs)."""
+    from cisim.experiments.design import load_experiment
+    from cisim.experiments.sweep import run_sweep
+
+    experiment = load_experiment(Path(__file__).resolve().parents[2] / "experiments" / "where_it_stops_paying.toml")
+    folder = tmp_path_factory.mktemp("coverage") / "results"
+    run_sweep(experiment, folder, executor="serial")
+    return folder
+
+
+def _holm(p_values):
+    """Holm's step-down adjustment, written out here to check the report's."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted, running = [0.0] * len(p_values), 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def test_a_one_factor_grid_says_where_the_advantage_changes_sign(coverage_grid):
+    """From each level's runs alone: the mean paired differences, the zero between the two levels where they
+    change sign (a straight line between them), and which levels are clearly above or below zero (interval and
+    Holm's correction over the levels)."""
+    runs = Results.of(coverage_grid).done
+    factor = "backbone.measurement_coverage"
+    levels = sorted(runs[factor].unique())
+    alone = [
+        paired_comparisons(runs[runs[factor] == level], "isolated", ["final_outcome"], by=[]).iloc[0]
+        for level in levels
+    ]
+    differences = [row["difference"] for row in alone]
+    holm = _holm([row["p_wilcoxon"] for row in alone])
+    changes = [(i, i + 1) for i in range(len(levels) - 1) if differences[i] * differences[i + 1] < 0]
+    assert changes  # the premise: with no shared data worth reading, the coalition falls behind
+    answer = html.unescape(re.sub(r"<[^>]+>", "", section(build_report(coverage_grid), "headline")))
+    assert f"Along {factor}, collective's advantage over isolated changes sign" in answer
+    for i, j in changes:
+        zero = levels[i] + (levels[j] - levels[i]) * differences[i] / (differences[i] - differences[j])
+        assert (
+            f"between {levels[i]:g} ({differences[i]:+.3f}) and {levels[j]:g} ({differences[j]:+.3f}), reaching "
+            f"zero near {zero:.3g}" in answer
+        )
+    above = [f"{v:g}" for v, row, p in zip(levels, alone, holm, strict=True) if p < 0.05 and row["ci_low"] > 0]
+    below = [f"{v:g}" for v, row, p in zip(levels, alone, holm, strict=True) if p < 0.05 and row["ci_high"] < 0]
+    said = answer.split("It is ", 1)[1].split(" (paired runs", 1)[0]
+    for how, values in (("clearly above zero", above), ("clearly below zero", below)):
+        if values:
+            shown = values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+            assert f"{how} at {factor} = {shown}" in said
+        else:
+            assert how not in said
+
+
+def test_a_grid_of_two_factors_or_a_sample_says_nothing_of_one_factor(reports):
+    for name in ("tiny", "saltelli", "morris"):
+        assert "advantage over isolated changes sign" not in reports[name]
+        assert "keeps one sign over the levels tried" not in reports[name]
+
+
+def test_an_advantage_that_keeps_its_sign_is_said_so_with_its_clear_levels():
+    from cisim.analysis.findings import Along
+    from cisim.report import words
+
+    along = Along(
+        "costs.coordination_cost", "collective", "isolated", (1.0, 4.0, 16.0), (0.3, 0.2, 0.01), (1.0, 4.0), (), ()
+    )
+    text = words.along_sentence(along)
+    assert "keeps one sign over the levels tried: +0.300 at 1, +0.010 at 16." in text
+    assert (
+        "It is clearly above zero at costs.coordination_cost = 1 and 4; not distinguishable from zero at "
+        "costs.coordination_cost = 16 (" in text
+    )
+    assert "below" not in text

@@ -210,6 +210,80 @@ def _interval(row: pd.Series) -> Interval:
     return Interval(float(row["difference"]), float(row["ci_low"]), float(row["ci_high"]), int(row["pairs"]))
 
 
+@dataclass(frozen=True)
+class Along:
+    """One arm's advantage over the baseline (final outcome) along a grid's one numeric factor: where it stops paying.
+
+    Attributes:
+        factor: the factor (a dotted parameter name).
+        arm: the arm compared.
+        baseline: the arm it is compared with.
+        levels: the factor's levels, ascending.
+        differences: the mean paired difference at each level.
+        above: levels where the advantage is clearly above zero (interval and Holm-corrected Wilcoxon agree).
+        below: levels where it is clearly below zero.
+        crossings: where the mean difference changes sign between two neighbouring levels: (the level before, the
+            level after, the level where a straight line between their two means reaches zero).
+    """
+
+    factor: str
+    arm: str
+    baseline: str
+    levels: tuple[float, ...]
+    differences: tuple[float, ...]
+    above: tuple[float, ...]
+    below: tuple[float, ...]
+    crossings: tuple[tuple[float, float, float], ...]
+
+
+def along_the_factor(results: Results, baseline: str) -> list[Along]:
+    """Each arm's advantage along the factor of a one-factor numeric grid on one base scenario, else ``[]``.
+
+    The question "up to what cost, or down to what coverage, does the coalition still pay?" is read off such a
+    grid: each level's paired comparison (Holm's correction over every arm and level), and the points between
+    two levels where the mean difference changes sign, placed by linear interpolation (a reading of the grid,
+    not a fitted model: the closer its levels, the closer the estimate).
+    """
+    done = results.done
+    factors = results.factors
+    if (
+        done.empty
+        or results.manifest.get("sample")
+        or done["scenario"].nunique() != 1
+        or len(factors) != 1
+        or not pd.api.types.is_numeric_dtype(done[factors[0]])
+        or pd.api.types.is_bool_dtype(done[factors[0]])
+        or done[factors[0]].nunique() < 2
+    ):
+        return []
+    factor = factors[0]
+    table = paired_comparisons(done, baseline, [HEADLINE_METRIC], by=[factor])
+    found = []
+    for arm, rows in table.groupby("arm", sort=False):
+        rows = rows.sort_values(factor)
+        levels = tuple(float(v) for v in rows[factor])
+        differences = tuple(float(v) for v in rows["difference"])
+        sure = rows["p_holm"] < SIGNIFICANCE
+        crossings = tuple(
+            (x0, x1, x0 + (x1 - x0) * d0 / (d0 - d1))
+            for (x0, d0), (x1, d1) in itertools.pairwise(zip(levels, differences, strict=True))
+            if d0 * d1 < 0
+        )
+        found.append(
+            Along(
+                factor=factor,
+                arm=str(arm),
+                baseline=baseline,
+                levels=levels,
+                differences=differences,
+                above=tuple(float(v) for v in rows.loc[sure & (rows["ci_low"] > 0), factor]),
+                below=tuple(float(v) for v in rows.loc[sure & (rows["ci_high"] < 0), factor]),
+                crossings=crossings,
+            )
+        )
+    return found
+
+
 def cautions(
     results: Results,
     key: pd.DataFrame | None = None,

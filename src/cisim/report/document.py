@@ -20,7 +20,7 @@ import pandas as pd
 
 import cisim.report.words as words
 from cisim.analysis.attribution import AttributionError, attribute
-from cisim.analysis.findings import cautions, headline, key_comparisons
+from cisim.analysis.findings import along_the_factor, cautions, headline, key_comparisons
 from cisim.analysis.pooled import PooledError, is_sampled, pooled
 from cisim.analysis.results import Results
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
@@ -139,6 +139,7 @@ def build_report(results: Results | str | Path, baseline: str | None = None) -> 
         answer = words.comparison_headline(lead, opposite)
         if per_scenario is not None:  # the scenarios side by side are the question: their answers come first
             answer.insert(0, words.by_scenario_sentence(per_scenario))
+        answer += [words.along_sentence(along) for along in along_the_factor(results, lead.baseline)]
     elif contributions is not None:
         answer = words.attribution_headline(contributions)
     elif indices is not None:

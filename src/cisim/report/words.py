@@ -6,12 +6,13 @@ Numbers come from ``cisim.analysis``; this module only says them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from html import escape
 from typing import Any, NamedTuple
 
 import pandas as pd
 
-from cisim.analysis.findings import SIGNIFICANCE, Headline, Step, number
+from cisim.analysis.findings import SIGNIFICANCE, Along, Headline, Step, number
 from cisim.analysis.pooled import Pooled
 from cisim.analysis.results import Results, default_baseline
 from cisim.analysis.statistics import Interval
@@ -264,6 +265,41 @@ def _spread(h: Headline) -> list[str]:
         f"{escape(h.baseline)} was smallest, {number(h.lowest[1], signed=True)}, at {where(h.lowest[0])} and "
         f"largest, {number(h.highest[1], signed=True)}, at {where(h.highest[0])}."
     ]
+
+
+def along_sentence(along: Along) -> str:
+    """Where the advantage along a one-factor grid changes sign, and at which levels it is clear (HTML-safe)."""
+    factor, arm, baseline = escape(along.factor), escape(along.arm), escape(along.baseline)
+    at = dict(zip(along.levels, along.differences, strict=True))
+    if along.crossings:
+        changes = "; ".join(
+            f"between {before:g} ({number(at[before], signed=True)}) and {after:g} ({number(at[after], signed=True)}),"
+            f" reaching zero near {zero:.3g} by linear interpolation between them"
+            for before, after, zero in along.crossings
+        )
+        first = f"<strong>Along {factor}, {arm}'s advantage over {baseline} changes sign</strong> {changes}."
+    else:
+        first = (
+            f"Along {factor}, {arm}'s advantage over {baseline} keeps one sign over the levels tried: "
+            f"{number(along.differences[0], signed=True)} at {along.levels[0]:g}, "
+            f"{number(along.differences[-1], signed=True)} at {along.levels[-1]:g}."
+        )
+    unclear = [v for v in along.levels if v not in along.above and v not in along.below]
+    classes = [
+        f"{how} at {factor} = {_levels(values)}"
+        for how, values in (
+            ("clearly above zero", along.above),
+            ("clearly below zero", along.below),
+            ("not distinguishable from zero", unclear),
+        )
+        if values
+    ]
+    return f"{first} It is {'; '.join(classes)} (paired runs, Holm's correction over every level)."
+
+
+def _levels(values: Sequence[float]) -> str:
+    shown = [f"{v:g}" for v in values]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def by_scenario_sentence(per_scenario: pd.DataFrame) -> str:
