@@ -96,7 +96,7 @@ def test_plot_names_kinds_nobody_asked_for_in_one_line_and_explains_those_asked_
     notices = [line for line in everything.output.splitlines() if not line.startswith("wrote ")]
     assert "skipped" not in everything.output
     assert notices == [
-        "not drawn (these results do not allow them): factors, attribution, sensitivity; --kind NAME says why"
+        "not drawn (these results do not allow them): along, factors, attribution, sensitivity; --kind NAME says why"
     ]
     asked = CliRunner().invoke(
         main, ["plot", str(sweeps["tiny"]), "--kind", "sensitivity", "--kind", "cost", "--out", str(tmp_path / "k")]

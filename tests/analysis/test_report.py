@@ -5,6 +5,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -433,3 +434,37 @@ def test_an_advantage_that_keeps_its_sign_is_said_so_with_its_clear_levels():
         "costs.coordination_cost = 16 (" in text
     )
     assert "below" not in text
+
+
+def test_the_advantage_along_the_grid_is_drawn_with_each_levels_interval_and_the_zero(coverage_grid, drawn, tmp_path):
+    """The figure draws the same numbers as the sentence: each level's paired difference and interval, and a line
+    where the mean changes sign."""
+    import cisim.plots.results as figures
+    from cisim.analysis.findings import along_the_factor
+
+    results = Results.of(coverage_grid)
+    figures.advantage_along(results, tmp_path)
+    ax = drawn[0].axes[0]
+    table = paired_comparisons(results.done, "isolated", ["final_outcome"], by=["backbone.measurement_coverage"])
+    line = next(line for line in ax.get_lines() if len(line.get_xdata()) == len(table))
+    np.testing.assert_allclose(np.asarray(line.get_ydata(), float), table["difference"])
+    np.testing.assert_allclose(np.asarray(line.get_xdata(), float), table["backbone.measurement_coverage"])
+    (crossing,) = along_the_factor(results, "isolated")[0].crossings
+    verticals = [float(line.get_xdata()[0]) for line in ax.get_lines() if len(set(line.get_xdata())) == 1]
+    assert verticals == [pytest.approx(crossing[2])]
+    assert any(text.get_text() == f"zero near {crossing[2]:.3g}" for text in ax.texts)
+
+
+def test_the_report_of_a_one_factor_grid_shows_the_advantage_along_it(coverage_grid):
+    figures = section(build_report(coverage_grid), "figures")
+    assert "The advantage over the baseline at each level of the one factor" in figures
+    assert "skipped along" not in figures
+
+
+def test_the_advantage_along_a_factor_is_not_drawn_for_two_factors_and_says_why(sweeps, tmp_path):
+    import cisim.plots.results as figures
+
+    with pytest.raises(
+        figures.Skip, match=re.escape("one numeric factor on one base scenario; these results vary problem.k")
+    ):
+        figures.advantage_along(Results.of(sweeps["tiny"]), tmp_path)

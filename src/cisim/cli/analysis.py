@@ -388,7 +388,8 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
 def plot(results: Path, kinds: tuple[str, ...], out: Path | None, force: bool) -> None:
     """Figures as PNG and SVG, ready for slides.
 
-    Kinds: outcome over time, distributions, advantage heatmap, cost-effectiveness, duplication and gaps,
+    Kinds: outcome over time, distributions, advantage heatmap, advantage along a one-factor grid, the advantage
+    along each sampled factor, cost-effectiveness, duplication and gaps,
     condition levels, attribution and sensitivity bars. Without --kind, every kind the results allow is drawn
     and the others are named in one line; a kind asked for with --kind that they do not allow is explained,
     and the command exits with status 1 (after writing the kinds it could draw).

@@ -28,6 +28,7 @@ KINDS = (
     "outcome",
     "distribution",
     "heatmap",
+    "along",
     "factors",
     "cost",
     "duplication",
@@ -323,6 +324,64 @@ def condition_levels(series: pd.DataFrame, out: Path) -> list[Path]:
     return _save(fig, out, "condition_levels")
 
 
+def advantage_along(results: Results, out: Path, baseline: str | None = None) -> list[Path]:
+    """The advantage along a one-factor grid: each level's mean paired difference (95 % bootstrap interval).
+
+    Drawn for what ``cisim.analysis.findings.along_the_factor`` reads (one numeric factor on a grid, one base
+    scenario): a zero line, and a dotted line where the mean difference changes sign between two levels.
+    """
+    from cisim.analysis.findings import along_the_factor
+    from cisim.analysis.tables import paired_comparisons
+
+    frame = results.done
+    arms = _arms(frame)
+    baseline = baseline or default_baseline(arms)
+    if len(arms) < 2 or baseline not in arms:
+        raise Skip(f"no other arm to set against {baseline!r} (arms: {', '.join(arms)})")
+    found = along_the_factor(results, baseline)
+    if not found:
+        raise Skip(
+            "the advantage along a factor is drawn for a grid of one numeric factor on one base scenario; "
+            f"these results vary {', '.join(results.factors) or 'no factor'}"
+        )
+    factor = found[0].factor
+    table = paired_comparisons(frame, baseline, ["final_outcome"], by=[factor])
+    fig, ax = plt.subplots(figsize=(9, 5.5), constrained_layout=True)
+    ax.axhline(0, color="black", lw=0.8)
+    for along in found:
+        rows = table[table["arm"] == along.arm].sort_values(factor)
+        middle = rows["difference"].to_numpy(float)
+        low = np.clip(rows["ci_low"].to_numpy(float), -1.0, 1.0)
+        high = np.clip(rows["ci_high"].to_numpy(float), -1.0, 1.0)
+        ax.errorbar(
+            rows[factor],
+            middle,
+            yerr=[np.nan_to_num(middle - low), np.nan_to_num(high - middle)],
+            fmt="o-",
+            lw=2,
+            capsize=4,
+            color=_colour(arms, along.arm),
+            label=f"{along.arm} minus {baseline} (95 % interval)",
+        )
+        for _, _, zero in along.crossings:
+            ax.axvline(zero, color=_colour(arms, along.arm), ls=":", lw=1.5)
+            ax.annotate(  # at the top of the plot, clear of the points and their intervals
+                f"zero near {zero:.3g}",
+                (zero, 0.96),
+                xycoords=ax.get_xaxis_transform(),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="top",
+                fontsize=12,
+                color=_colour(arms, along.arm),
+            )
+    ax.set(xlabel=factor, ylabel=f"advantage in {label('final_outcome')}")
+    ax.set_title(f"Advantage over {baseline} along {factor}\n(mean paired difference at each level)", fontsize=13)
+    ax.grid(alpha=0.3)
+    fig.legend(loc="outside lower center", ncols=max(1, len(found)), frameon=False)
+    return _save(fig, out, "advantage_along")
+
+
 def advantage_by_factor(
     results: Results, out: Path, metric: str = "final_outcome", baseline: str | None = None
 ) -> list[Path]:
@@ -507,6 +566,7 @@ def plot_all(
         "heatmap": lambda: advantage_heatmap(
             frame, out, baseline=baseline or default_baseline(_arms(frame)), sampled=tuple(sampled)
         ),
+        "along": lambda: advantage_along(results, out, baseline=baseline),
         "factors": lambda: advantage_by_factor(results, out, baseline=baseline),
         "cost": lambda: cost_effectiveness(frame, out),
         "duplication": lambda: duplication_gaps(frame, out),

@@ -91,6 +91,7 @@ KIND_OF_STEM = {
     "outcome_over_time": "outcome",
     "final_outcome_distribution": "distribution",
     "advantage_heatmap": "heatmap",
+    "advantage_along": "along",
     "advantage_by_factor": "factors",
     "cost_effectiveness": "cost",
     "duplication_gaps": "duplication",

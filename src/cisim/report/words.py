@@ -567,6 +567,13 @@ def caption(
             "of pairs; hatched cells' intervals include 0, so there the arm cannot be told from the baseline. "
             "Notice where the advantage is largest and where it vanishes: that is where the design matters."
         )
+    if kind == "along":
+        return (
+            "The advantage over the baseline at each level of the one factor the grid varies: the mean paired "
+            "difference in the final outcome, with its 95 % bootstrap interval; the line at 0 is no difference, and a "
+            "dotted line marks where the mean changes sign (read between two levels, not fitted). Notice where the "
+            "intervals clear zero and where they do not: that is how far the design can be pushed and still pay."
+        )
     if kind == "factors":
         if len(arms) == 1:
             return (
