@@ -211,6 +211,16 @@ def test_cautions_name_negative_and_wide_sobol_indices(sweeps):
     assert not any("Sobol" in note for note in sound)
     negative = cautions(results, sensitivity=("saltelli", sobol_table([0.5, -0.04], [0.6, 0.3])))
     assert any("Negative Sobol indices for f1 (S1 = -0.040)" in note for note in negative)
+    # Wholly below zero (-0.06 to -0.02): the sample is too small, and the advice names a larger one than it was.
+    (note,) = [note for note in negative if "Negative Sobol" in note]
+    assert "intervals wholly below zero" in note and "the base sample (8) is too small" in note
+    assert "raise [sample] samples (e.g. to 16 or more)" in note
+    big = cautions(results, sensitivity=("saltelli", sobol_table([0.5, -0.04], [0.6, 0.3], samples=1024)))
+    assert any("raise [sample] samples (e.g. to 2,048 or more)" in note for note in big)
+    # Its interval reaches zero (-0.03 to +0.01): a small index read a little low, not a call for a larger sample.
+    near = cautions(results, sensitivity=("saltelli", sobol_table([0.5, -0.01], [0.6, 0.3])))
+    (note,) = [note for note in near if "Negative Sobol" in note]
+    assert "f1 (S1 = -0.010)" in note and "each interval reaches zero" in note and "raise" not in note
     wide = cautions(results, sensitivity=("saltelli", sobol_table([0.5, 0.2], [0.6, 0.3], half=0.3)))
     assert any("wider than" in note and "f0, f1" in note for note in wide)
 

@@ -85,6 +85,28 @@ def test_new_with_a_folder_extends_cisims_scenario_by_name_unless_the_folder_has
     assert "did you mean 'complex'" in missing.output
 
 
+@pytest.mark.parametrize(
+    ("name", "given"),
+    [
+        ("complex", []),  # --from complex, the default: cisim's own, shadowed by the new file itself
+        ("technical", ["--from", "technical"]),
+        ("technical", ["--from", str(ROOT / "scenarios" / "technical.toml")]),  # a path into cisim's library
+    ],
+)
+def test_a_new_scenario_named_as_the_one_it_extends_is_refused_not_written_in_a_circle(elsewhere, name, given):
+    """A name is looked up in the file's own folder first: scenarios/complex.toml extending "complex" would extend
+    itself, and every command in that folder would fail after. It is refused, and nothing is written."""
+    result = CliRunner().invoke(main, ["scenarios", "new", name, *given])
+    assert result.exit_code == 2, result.output
+    assert f"scenario name {name!r}" in result.output and "it would extend itself" in result.output
+    assert f"e.g. my_{name}" in result.output and "Traceback" not in result.output
+    assert not (elsewhere / "scenarios" / f"{name}.toml").exists()
+    # The suggested name works, and the scenario it writes runs.
+    fine = CliRunner().invoke(main, ["scenarios", "new", f"my_{name}", *given])
+    assert fine.exit_code == 0, fine.output
+    assert load_scenario(elsewhere / "scenarios" / f"my_{name}.toml").name == f"my_{name}"
+
+
 def test_a_name_beside_the_file_comes_before_cisims_own(elsewhere):
     (elsewhere / "technical.toml").write_text('name = "technical"\ndescription = "mine"\n[problem]\nk = 3\n')
     (elsewhere / "child.toml").write_text('name = "child"\ndescription = "child"\nextends = "technical"\n')

@@ -476,18 +476,30 @@ def _sensitivity_cautions(method: str, indices: pd.DataFrame) -> list[str]:
     samples = indices.attrs.get("samples")
     if method == "saltelli":
         negative = [
-            f"{row.factor} ({column} = {getattr(row, column):.3f})"
+            (f"{row.factor} ({column} = {getattr(row, column):.3f})", getattr(row, f"{column}_ci_high") < 0)
             for row in indices.itertuples()
             for column in ("S1", "ST")
             if getattr(row, column) < 0
         ]
-        if negative:
+        # An index cannot be below zero. One whose interval reaches zero is a small index estimated a little low;
+        # one whose whole interval lies below zero says the base sample is too small for these indices.
+        near = [text for text, clear in negative if not clear]
+        below = [text for text, clear in negative if clear]
+        if near:
             notes.append(
                 "Negative Sobol indices for "
-                + ", ".join(negative)
-                + ": an index cannot be below zero, so these are sampling error and the base sample"
+                + ", ".join(near)
+                + ": an index cannot be below zero, but each interval reaches zero: read each as a factor with "
+                "little or no effect, estimated a little low by sampling error."
+            )
+        if below:
+            larger = 2 * int(samples) if samples else 1024
+            notes.append(
+                "Negative Sobol indices for "
+                + ", ".join(below)
+                + ", with intervals wholly below zero: an index cannot be below zero, so the base sample"
                 + (f" ({samples})" if samples else "")
-                + " is too small; raise [sample] samples (e.g. to 1024 or more)."
+                + f" is too small for these indices; raise [sample] samples (e.g. to {larger:,} or more)."
             )
         half = (indices[["S1_ci_high", "ST_ci_high"]].to_numpy() - indices[["S1_ci_low", "ST_ci_low"]].to_numpy()) / 2
         wide = indices["factor"][(half > WIDE_INDEX).any(axis=1)].tolist()

@@ -134,6 +134,11 @@ def new(name: str, parent: str, folder: Path, force: bool) -> None:
     except ValueError:
         # One of cisim's own scenarios is extended by name (it is found wherever cisim runs); others by path.
         parent_ref = parent_path.stem if is_shipped(parent_path, "scenarios") else str(parent_path.resolve())
+    if parent_ref == name:  # a name is looked up in the scenario's own folder first: the file would extend itself
+        raise UserError(
+            f"scenario name {name!r}: {target} would extend {parent_ref!r}, and a name is looked up in {folder} "
+            f"first, so it would extend itself; expected a name other than the scenario it extends (e.g. my_{name})"
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         write_text(target, starting_file(name, resolved, parent_ref))
