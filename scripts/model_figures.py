@@ -92,7 +92,7 @@ def decomposition(pool: ProcessPoolExecutor, base: Scenario, replicates: int) ->
 #: Each failure mechanism (docs/model.md, "When collective impact fails"): the parameter that sets its strength
 #: and the strengths measured, from none to far beyond what the sources make plausible.
 FAILURES = {
-    "measuring the wrong thing": ("backbone__measurement_coverage", (1.0, 0.75, 0.5, 0.25)),
+    "measuring the wrong thing": ("backbone__measurement_coverage", (1.0, 0.75, 0.5, 0.25, 0.125, 0.0)),
     "a captured agenda": ("backbone__agenda_capture", (0.0, 0.25, 0.5, 0.75, 1.0)),
     "coordination that crowds out delivery": ("costs__coordination_cost", (4.0, 15.0, 30.0, 60.0)),
 }
