@@ -360,6 +360,31 @@ def test_scenarios_that_go_opposite_ways_get_no_pooled_verdict(tmp_path):
     assert "What follows is the average over all 5 base scenarios" in answer
 
 
+def test_designs_over_scenarios_that_go_opposite_ways_get_no_pooled_verdict_either(tmp_path):
+    """Three designs on two scenarios: converging too early, where both coalition designs lose to isolated impact,
+    and `complex`, where both win. The one verdict in bold is that there is no single answer; the designs'
+    pooled answer follows, said as pooled."""
+    from cisim.experiments.design import load_experiment
+    from cisim.experiments.sweep import run_sweep
+
+    (tmp_path / "both.toml").write_text(
+        'name = "both"\ndescription = "two scenarios, three designs"\n'
+        'scenarios = ["premature_convergence", "complex"]\nseed = 5\nreplicates = 12\n'
+        '[arms.isolated]\npreset = "isolated"\n[arms.scenario]\npreset = "scenario"\n'
+        '[arms.collective]\npreset = "collective"\n'
+    )
+    folder = tmp_path / "results"
+    run_sweep(load_experiment(tmp_path / "both.toml"), folder, executor="serial")
+    table = paired_comparisons(Results.of(folder).done, "isolated", ["final_outcome", "total_spend"], by=["scenario"])
+    outcome = table[(table["metric"] == "final_outcome") & (table["p_holm"] < 0.05)]
+    assert (outcome["ci_high"] < 0).any() and (outcome["ci_low"] > 0).any()  # the premise: opposite ways
+    text = build_report(folder)
+    answer = text[text.index('id="headline"') : text.index('id="key-table"')]  # as written, bold included
+    assert answer.count("<strong>") == 2  # "Scenario by scenario" and "No single answer", nothing pooled
+    assert "<strong>No single answer: the scenarios go opposite ways.</strong>" in answer
+    assert "Pooled over every scenario, " in answer
+
+
 def test_scenarios_that_agree_keep_the_pooled_verdict(side_by_side):
     """Where no scenario goes the other way, the pooled answer keeps its verdict."""
     answer = section(build_report(side_by_side), "headline")

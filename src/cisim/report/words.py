@@ -198,7 +198,9 @@ def comparison_headline(headline: Headline, opposite: Opposite | None = None) ->
     """
     if len(headline.against_baseline) >= 2:
         paragraphs = _designs_headline(headline)
-        if opposite is not None:
+        if opposite is not None:  # the pooled designs' answer follows, said as pooled and without a verdict's bold
+            first = paragraphs[0].replace("<strong>", "").replace("</strong>", "")
+            paragraphs[0] = "Pooled over every scenario, " + first[0].lower() + first[1:]
             paragraphs.insert(0, _opposite_verdict(opposite, escape(headline.baseline)))
         return paragraphs
     h, d = headline, headline.difference
