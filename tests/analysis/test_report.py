@@ -503,3 +503,20 @@ def test_the_advantage_along_a_factor_is_not_drawn_for_two_factors_and_says_why(
         figures.Skip, match=re.escape("one numeric factor on one base scenario; these results vary problem.k")
     ):
         figures.advantage_along(Results.of(sweeps["tiny"]), tmp_path)
+
+
+def test_analyze_prints_where_the_advantage_changes_sign_in_plain_words(coverage_grid, tmp_path):
+    """`cisim analyze` on a one-factor grid ends its table of paired differences with the report's sentence, as
+    plain text (no HTML) for the terminal."""
+    from click.testing import CliRunner
+
+    from cisim.analysis.findings import along_the_factor
+    from cisim.cli import main
+    from cisim.report.words import along_sentence
+
+    result = CliRunner().invoke(main, ["analyze", str(coverage_grid), "--out", str(tmp_path / "analysis")])
+    assert result.exit_code == 0, result.output
+    (along,) = along_the_factor(Results.of(coverage_grid), "isolated")
+    expected = along_sentence(along, html=False)
+    assert "<" not in expected and "&" not in expected
+    assert " ".join(expected.split()) in " ".join(result.output.split())

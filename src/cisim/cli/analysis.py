@@ -7,6 +7,7 @@ Every output folder is checked before any work starts, so a bad ``--out`` costs 
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cisim.analysis.attribution import AttributionError, attribute
-from cisim.analysis.findings import WIDE_INDEX, cautions
+from cisim.analysis.findings import WIDE_INDEX, along_the_factor, cautions
 from cisim.analysis.results import Results, ResultsError
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.statistics import FEW_PAIRS
@@ -24,6 +25,7 @@ from cisim.cli.errors import COMPARE_SUFFIX, UserError, fresh_output_folder, out
 from cisim.files import is_plain_name, replacing
 from cisim.model.outputs import RUN_SUMMARIES, label
 from cisim.plots.results import KINDS, attribution_bars, plot_all, sensitivity_bars
+from cisim.report.words import along_sentence
 
 if TYPE_CHECKING:
     from cisim.analysis.pooled import Pooled
@@ -174,7 +176,8 @@ def analyze(
 
     Differences are paired by replicate (common random numbers), with bootstrap 95 % intervals, Wilcoxon
     signed-rank p-values corrected for multiple comparisons (Holm) and effect sizes (Cohen's d_z,
-    rank-biserial). Writes describe.csv and comparisons.csv.
+    rank-biserial). Writes describe.csv and comparisons.csv. On a grid of one numeric factor it then says where
+    the advantage changes sign and at which levels it is clear.
 
     A sampled design (Latin hypercube, Sobol, Monte Carlo, or a grid over several numeric factors) prints
     its pooled answer first: the mean advantage over every design point, a least-squares metamodel of the
@@ -229,6 +232,8 @@ def analyze(
                 "(bootstrap 95 % CI, Wilcoxon p with Holm's correction, effect sizes):\n"
             )
             click.echo(_show(without_few_intervals(comparisons[columns], "pairs")))
+            for along in along_the_factor(loaded, comparisons["baseline"].iloc[0]):  # one factor on a grid
+                click.echo("\n" + textwrap.fill(along_sentence(along, html=False), width=110))
     few = (summary["n"] < FEW_PAIRS).any() or (comparisons is not None and (comparisons["pairs"] < FEW_PAIRS).any())
     if show and few:
         click.echo(

@@ -269,9 +269,14 @@ def _spread(h: Headline) -> list[str]:
     ]
 
 
-def along_sentence(along: Along) -> str:
-    """Where the advantage along a one-factor grid changes sign, and at which levels it is clear (HTML-safe)."""
-    factor, arm, baseline = escape(along.factor), escape(along.arm), escape(along.baseline)
+def along_sentence(along: Along, html: bool = True) -> str:
+    """Where the advantage along a one-factor grid changes sign, and at which levels it is clear.
+
+    HTML-safe, its verdict in bold, for the report; ``html=False``: plain text, for the terminal.
+    """
+    said = escape if html else str
+    factor, arm, baseline = said(along.factor), said(along.arm), said(along.baseline)
+    bold, unbold = ("<strong>", "</strong>") if html else ("", "")
     at = dict(zip(along.levels, along.differences, strict=True))
     if along.crossings:
         changes = "; ".join(
@@ -279,7 +284,7 @@ def along_sentence(along: Along) -> str:
             f" reaching zero near {zero:.3g} by linear interpolation between them"
             for before, after, zero in along.crossings
         )
-        first = f"<strong>Along {factor}, {arm}'s advantage over {baseline} changes sign</strong> {changes}."
+        first = f"{bold}Along {factor}, {arm}'s advantage over {baseline} changes sign{unbold} {changes}."
     else:
         first = (
             f"Along {factor}, {arm}'s advantage over {baseline} keeps one sign over the levels tried: "
