@@ -196,3 +196,20 @@ def test_a_whole_number_range_is_sampled_uniformly_ends_included(method):
     # each count is binomial(4500, 1/9): mean 500, sd 21; a Latin hypercube hits 500 exactly
     assert counts.min() > 500 - 5 * 21 and counts.max() < 500 + 5 * 21, counts
     assert counts[0] / counts[1:8].mean() > 0.8 and counts[8] / counts[1:8].mean() > 0.8, counts
+
+
+def test_the_example_experiment_in_the_docs_loads_as_written(tmp_path):
+    """docs/experiments.md's annotated example file is what a researcher copies first: it must load as it stands,
+    with every table it shows (arms, a grid, a sample, factor arms)."""
+    import re
+    from pathlib import Path
+
+    from cisim.experiments.design import load_experiment
+
+    text = (Path(__file__).parents[2] / "docs" / "experiments.md").read_text(encoding="utf-8")
+    example = re.findall(r"```toml\n(.*?)```", text, re.S)[0]
+    (tmp_path / "example.toml").write_text(example)
+    experiment = load_experiment(tmp_path / "example.toml")
+    assert experiment.name == "isolated_vs_collective"
+    for table in ("[factors]", "[sample]", "[sample.ranges]", "[factor_arms]"):
+        assert table in example
