@@ -325,3 +325,23 @@ def monkeypatch_module():
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("cisim.experiments.executors.CONNECT_SECONDS", 0.2)
         yield patch
+
+
+def test_a_dry_run_refuses_a_scheduler_without_the_dask_executor_as_the_sweep_does(tmp_path, monkeypatch):
+    """--dry-run promised a sweep that the same command without it then refused."""
+    monkeypatch.chdir(tmp_path)
+    for extra in (["--dry-run"], []):
+        result = CliRunner().invoke(main, ["sweep", "coalition_size", "--scheduler", "tcp://x:1", *extra])
+        assert result.exit_code == 2, (extra, result.output)
+        assert "--scheduler 'tcp://x:1': a scheduler is used only by the dask executor" in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "results").exists()
+
+
+def test_demo_refuses_more_steps_than_a_scenario_may_have(tmp_path, monkeypatch):
+    """run, compare and sweep refuse over 1,000,000 steps (the schema's limit of run.steps); so does demo."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["demo", "--steps", "2000000", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 2
+    assert "--steps" in result.output and "2000000" in result.output and "1000000" in result.output
+    assert not (tmp_path / "demo").exists()

@@ -83,8 +83,11 @@ def test_a_dask_scheduler_and_two_worker_processes_give_the_files_of_a_serial_sw
             client.wait_for_workers(2, timeout=60)
             assert len(client.scheduler_info()["workers"]) == 2
         clustered = tmp_path / "cluster"
-        run_sweep(load_experiment(experiment_file), clustered, executor="dask", scheduler=address)
+        # Five workers asked for; the cluster has two, and the record says so.
+        report = run_sweep(load_experiment(experiment_file), clustered, executor="dask", scheduler=address, workers=5)
         assert result_files(clustered) == result_files(serial)
+        assert report.workers == 2
+        assert json.loads((clustered / "manifest.json").read_text())["sessions"][-1]["workers"] == 2
     finally:
         for process in [*workers, scheduler]:
             process.terminate()

@@ -128,3 +128,4 @@ def test_the_closing_lines_name_the_mechanisms_exercised_through_the_model_and_t
     assert (
         "not exercised by these runs: landscape, search, network, agenda, measurement, plan, backbone" in result.output
     )
+    assert "; reused, outside the model, by a standalone reimplementation: landscape" in result.output

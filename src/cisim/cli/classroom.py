@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from cisim.cli.errors import UserError, output_file, output_folder
-from cisim.cli.options import WholeNumber
+from cisim.cli.options import WholeNumber, steps_type
 
 #: Where Solara serves the page unless told otherwise (Solara's own default port).
 DEFAULT_PORT = 8765
@@ -123,7 +123,7 @@ def app(scenario: str | None, port: int, host: str, open_browser: bool) -> None:
     help="Paired replicates per scenario and design.",
 )
 @click.option("--seed", default=0, show_default=True, type=WholeNumber(min=0), help="Seed of the demonstration.")
-@click.option("--steps", type=WholeNumber(min=1), help="Steps per run [default: the scenarios' run.steps].")
+@click.option("--steps", type=steps_type, help="Steps per run [default: the scenarios' run.steps].")
 @click.option(
     "--lesson",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -44,7 +44,8 @@ MAX_RUNS = 10_000_000
 @click.option(
     "--workers",
     type=WholeNumber(min=1),
-    help="Worker processes, with --executor processes or dask [default: all cores].",
+    help="Worker processes, with --executor processes or dask [default: all cores]; a running Dask cluster "
+    "(--scheduler) uses its own workers instead.",
 )
 @click.option(
     "--scheduler",
@@ -88,6 +89,11 @@ def sweep(
     from cisim.experiments.executors import ExecutorError, check_executor
 
     check_workers(executor, workers)  # before anything is read, run or written
+    if scheduler is not None and executor != "dask":  # refused before a dry run too, as the sweep would refuse it
+        try:
+            check_executor(executor, scheduler)  # says so without reaching the scheduler
+        except ExecutorError as error:
+            raise UserError(str(error)) from None
     experiment = experiment_file(experiment)
     loaded = load_experiment(experiment, replicates, steps, overrides)
     folder = out or results_folder(loaded.name)
@@ -170,7 +176,7 @@ def _run(
     click.echo(
         f"{loaded.name}: {report.done:,} of {report.runs:,} runs done, {report.failed:,} failed; "
         f"{report.ran_now:,} ran now in {report.seconds:.1f} s ({rate:.1f} runs/s, {executor}, "
-        f"{workers} worker{'s' if workers > 1 else ''})"
+        f"{report.workers} worker{'s' if report.workers > 1 else ''})"
     )
     if report.failed:
         click.echo(f"failed runs, their seeds and errors: {folder / 'manifest.json'} (failures)")

@@ -61,8 +61,8 @@ def validate(
     Runs the validation experiments in experiments/validation/ (each NAME is a file there, without .toml,
     or a path; without NAME, all of them) and prints, per published pattern, the published figure beside
     cisim's with its 95 % interval, the tolerance and a verdict. Each experiment says which of the model's
-    mechanisms its runs go through; a standalone reimplementation (march_1991, levinthal_1997) exercises none
-    of the model's code and says so. The default runs the published sizes;
+    mechanisms its runs go through; a standalone reimplementation (march_1991, levinthal_1997) runs none of the
+    model's mechanisms (levinthal_1997 reuses cisim's landscape) and says so. The default runs the published sizes;
     --quick runs reduced ones. Each experiment's problems (its landscapes, paired replicates, pairs of rates)
     are spread over worker processes, each seeded on its own: any number of workers gives the same results.
 

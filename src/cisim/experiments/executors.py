@@ -135,7 +135,8 @@ def make_executor(kind: str, workers: int | None = None, scheduler: str | None =
 
     Args:
         kind: one of ``EXECUTORS``.
-        workers: worker processes (default: all cores); ignored by ``serial`` and by an existing Dask cluster.
+        workers: worker processes (default: all cores); ignored by ``serial`` and by an existing Dask cluster,
+            whose executor then carries the threads its workers run as ``workers``.
         scheduler: address of a running Dask scheduler; without it ``dask`` starts a local cluster.
     """
     workers = workers or default_workers()
@@ -166,7 +167,10 @@ def make_executor(kind: str, workers: int | None = None, scheduler: str | None =
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)
         try:
-            yield client.get_executor()
+            pool = client.get_executor()
+            if scheduler:  # an existing cluster runs on its own workers, whatever was asked: record those
+                pool.workers = sum(int(w.get("nthreads", 1)) for w in client.scheduler_info()["workers"].values())
+            yield pool
         finally:
             client.close()
             if cluster is not None:

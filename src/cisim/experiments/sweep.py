@@ -150,6 +150,7 @@ class SweepReport:
     failed: int
     ran_now: int
     seconds: float
+    workers: int = 1  # what the runs ran on: worker processes, or an existing Dask cluster's worker threads
 
 
 def run_sweep(
@@ -276,6 +277,8 @@ def _run_locked(
         # The executor before the progress bar: a bar may start a thread (tqdm's monitor), and worker processes
         # fork only from a process that runs one thread (``cisim.experiments.executors.start_method``).
         with make_executor(executor, workers, scheduler) as pool:
+            if getattr(pool, "workers", None):  # an existing Dask cluster: its own workers, not the ones asked for
+                workers = session["workers"] = int(pool.workers)
             bar = progress(len(todo)) if progress else None
             for result in run_batches(pool, execute_all, tasks(), workers, max_in_flight, total=len(todo)):
                 block = block_of(int(result["run_id"]), block_size)
@@ -320,6 +323,7 @@ def _run_locked(
         sum(s["status"] == "failed" for s in status.values()),
         len(todo),
         time.perf_counter() - started,
+        workers,
     )
 
 

@@ -101,6 +101,11 @@ def summary(outcomes: list[ExperimentOutcome]) -> str:
     text += "\nmechanisms of the model exercised: " + (", ".join(m for m in MECHANISMS if m in through) or "none")
     if untested:
         text += "; not exercised by these runs: " + ", ".join(untested)
+    reused = {m for o in outcomes if o.spec.standalone for m in o.spec.exercises}
+    if reused:  # what a standalone experiment's own line calls "exercises", said here as what it is
+        text += "; reused, outside the model, by a standalone reimplementation: " + ", ".join(
+            m for m in MECHANISMS if m in reused
+        )
     return text
 
 
