@@ -18,6 +18,7 @@ from cisim.experiments.design import load_experiment
 from cisim.experiments.store import (
     IncompleteResultsError,
     IncompleteResultsWarning,
+    TableNotKept,
     load_results,
     read_manifest,
     read_status,
@@ -54,6 +55,25 @@ def test_the_status_log_records_each_block_file_with_size_and_hash(finished):
         }
         for relative, entry in record["files"].items():
             assert (folder / relative).stat().st_size == entry["size"] and len(entry["sha256"]) == 64
+
+
+def test_a_table_the_sweep_did_not_keep_has_no_folder_and_asking_for_it_says_how_to_get_it(experiment_file, tmp_path):
+    from cisim.analysis.results import Results
+
+    experiment_file.write_text(experiment_file.read_text().replace("agents = true", "agents = false"))
+    folder = tmp_path / "out"
+    run_sweep(load_experiment(experiment_file), folder, executor="serial")
+    assert sorted(p.name for p in folder.iterdir() if p.is_dir()) == ["series", "summaries"]
+    assert len(load_results(folder, "series")) == 12 * 13  # 12 runs, steps 0 to 12
+    with pytest.raises(TableNotKept, match=r"did not keep the agents table .*outputs\.agents = true"):
+        load_results(folder, "agents")
+    experiment_file.write_text(experiment_file.read_text().replace("series = true", "series = false"))
+    bare = tmp_path / "bare"
+    run_sweep(load_experiment(experiment_file), bare, executor="serial")
+    assert sorted(p.name for p in bare.iterdir() if p.is_dir()) == ["summaries"]
+    with pytest.raises(TableNotKept, match=r"outputs\.series = true"):
+        load_results(bare, "series")
+    assert Results.load(bare).series.empty  # the analysis reads a sweep without series as before
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from cisim.experiments.store import load_results, read_manifest, read_status
+from cisim.experiments.store import TableNotKept, load_results, read_manifest, read_status
 
 #: Columns of the design that are not factors.
 DESIGN_COLUMNS = {"run_id", "scenario", "scenario_index", "point", "replicate", "arm", "seed"}
@@ -107,7 +107,10 @@ class Results:
     @cached_property
     def series(self) -> pd.DataFrame:
         """Per-step series of the finished runs (empty if the sweep did not keep them); read on first use."""
-        series = load_results(self.folder, "series", incomplete="ignore")
+        try:
+            series = load_results(self.folder, "series", incomplete="ignore")
+        except TableNotKept:
+            return self.frame.iloc[:0]
         return series[series["status"] == "done"] if "status" in series else series
 
     @property

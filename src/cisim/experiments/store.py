@@ -188,6 +188,10 @@ def _check_file(folder: Path, relative: str, record: dict[str, Any]) -> str:
     return ""
 
 
+class TableNotKept(ValueError):
+    """A results folder's sweep did not keep the table asked for (``outputs.series`` or ``outputs.agents`` off)."""
+
+
 class DamagedResults(ValueError):
     """A results folder's manifest or design is missing, unreadable or not what was written.
 
@@ -306,10 +310,6 @@ class BlockWriter:
     pending: dict[int, dict[str, list[Any]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
     received: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
-    def __post_init__(self) -> None:
-        for table in TABLES:
-            (self.folder / table).mkdir(parents=True, exist_ok=True)
-
     def expect(self, run_ids: list[int]) -> None:
         """Declare the runs to be done now; blocks wait only for these (others are already on disk)."""
         for run_id in run_ids:
@@ -337,6 +337,7 @@ class BlockWriter:
             frame.reset_index(drop=True).to_parquet(buffer, index=False)
             data = buffer.getvalue()
             relative = block_path(table, block)
+            (self.folder / relative).parent.mkdir(exist_ok=True)  # only tables the sweep keeps get a folder
             write_bytes(self.folder / relative, data, durable=True)
             files[relative] = {"size": len(data), "sha256": sha256(data)}
         entries = sorted(self.received.pop(block), key=lambda e: e["run_id"])
@@ -347,6 +348,12 @@ class BlockWriter:
             log.flush()
             os.fsync(log.fileno())
         del self.expected[block]
+
+
+def _recorded_without(folder: Path, table: str, complete: set[int]) -> bool:
+    """Whether blocks are complete and the status log records each one's files without any of ``table``'s."""
+    records = [e for e in _log_lines(folder) if e.get("block") in complete and "files" in e]
+    return bool(records) and not any(f.startswith(f"{table}/") for e in records for f in e["files"])
 
 
 def load_results(folder: str | Path, table: str = "summaries", incomplete: str = "warn") -> pd.DataFrame:
@@ -367,6 +374,7 @@ def load_results(folder: str | Path, table: str = "summaries", incomplete: str =
         FileNotFoundError: the folder holds no sweep.
         DamagedResults: its manifest or design is missing or damaged (the message says how to rebuild it).
         IncompleteResultsError: runs are missing and ``incomplete="error"``.
+        TableNotKept: ``table`` is ``series`` or ``agents`` and the sweep did not keep it.
     """
     folder = Path(folder)
     if not (folder / "design.parquet").exists() and not (folder / "manifest.json").exists():
@@ -381,6 +389,12 @@ def load_results(folder: str | Path, table: str = "summaries", incomplete: str =
     verified = verify_blocks(folder, len(design), block_size)
     parts = [folder / block_path(table, b) for b in sorted(verified.complete)]
     parts = [p for p in parts if p.exists()]
+    if not parts and table != "summaries" and _recorded_without(folder, table, verified.complete):
+        compare = "; `cisim compare` keeps summaries and series only" if table == "agents" else ""
+        raise TableNotKept(
+            f"{folder}: this sweep did not keep the {table} table (its experiment's outputs.{table} was false"
+            f"{compare}); to have it, set outputs.{table} = true in an experiment file and sweep it into a new folder"
+        )
     if parts:
         results = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
         frame = design.merge(results, on="run_id", how="inner")
