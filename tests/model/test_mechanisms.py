@@ -536,6 +536,19 @@ def test_copy_errors_change_what_is_copied(small):
     assert not exact.equals(sloppy)
 
 
+def test_a_copy_that_may_be_wrong_is_read_before_it_is_taken_up_out_of_the_same_capacity(small):
+    """docs/model.md, communication: with copy errors possible every copy is read before it is taken up, one more
+    reading from the listener's capacity; where the offers it read used that capacity, the copy is dropped."""
+
+    def adoptions(**changes) -> int:
+        base = own(small, communication__network="complete", costs__lapse_rate=0.0, run__steps=10, **changes)
+        return sum(int(run_model(base, seed).series["adoptions"].sum()) for seed in range(3))
+
+    assert adoptions(communication__offers_cost_capacity=True) > 0  # exact copies need no reading of their own
+    assert adoptions(communication__offers_cost_capacity=True, communication__copy_error=1e-9) == 0
+    assert adoptions(communication__offers_cost_capacity=False, communication__copy_error=1e-9) > 0
+
+
 def test_copy_errors_leave_elements_as_the_copier_had_them_and_never_touch_agreement():
     """Lazer and Friedman (2007, p. 684): an error affects only elements on which copier and source differ."""
     rng = np.random.default_rng(5)

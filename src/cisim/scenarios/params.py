@@ -77,8 +77,8 @@ class OrganizationsParams:
 
     memory: int = 10
     """
-    readings of one state an organization's belief about it rests on at most: repeated readings average out
-    noise, and older ones are forgotten [readings]
+    readings of one state an organization's belief about it rests on fully: repeated readings average out
+    noise; beyond this many, older ones fade (a moving average of weight 1 / memory) [readings]
     """
 
     gap_uptake: float = 0.1
@@ -126,8 +126,8 @@ class ConditionsParams:
 
     shared_measurement: float = 1.0
     """
-    how far members' data noise falls to the shared system's noise, and whether they see the community
-    outcome
+    how far members' data noise falls to the shared system's noise, its lag and what its indicators cover
+    (the common agenda, not this, sets how far they weigh the community outcome)
     """
 
     reinforcing_activities: float = 1.0
@@ -234,8 +234,9 @@ class BackboneParams:
 
     agenda_capture: float = 0.0
     """
-    how far the common agenda weights domains by the priorities of the coalition's largest funder rather
-    than equally by need (0: by need; 1: the largest funder's domains only)
+    how far the common agenda weights domains by the priorities of the region's largest funder (the
+    organization with the largest base budget, member or not) rather than equally by need (0: by need; 1:
+    that funder's domains only)
     """
 
     data_system_cost: float = 30.0
@@ -338,7 +339,8 @@ class CommunicationParams:
     copy_error: float = 0.0
     """
     chance that each element on which an organization differs from the one it imitates fails to be copied
-    and stays as its own (a partial copy; Lazer and Friedman 2007, p. 684)
+    and stays as its own (a partial copy; Lazer and Friedman 2007, p. 684); above 0 every copy is read
+    before it is taken up, a reading from the same capacity
     """
 
     after_dropped_copy: Literal["search", "stay"] = "search"
@@ -373,7 +375,10 @@ class IntercooperationParams:
     """funds a winning joint bid brings in [money]"""
 
     shared_platform: float = 0.0
-    """how far members use an open platform that speeds learning from each other"""
+    """
+    how far an open platform makes what works available whatever the trust: raises every contact's chance of
+    sharing, in every arm (it is not a condition of collective impact)
+    """
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,8 +211,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "memory",
         int,
         10,
-        "readings of one state an organization's belief about it rests on at most: repeated readings average "
-        "out noise, and older ones are forgotten",
+        "readings of one state an organization's belief about it rests on fully: repeated readings average "
+        "out noise; beyond this many, older ones fade (a moving average of weight 1 / memory)",
         low=1,
         high=1000,
         unit="readings",
@@ -301,7 +301,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "shared_measurement",
         float,
         1.0,
-        "how far members' data noise falls to the shared system's noise, and whether they see the community outcome",
+        "how far members' data noise falls to the shared system's noise, its lag and what its indicators cover "
+        "(the common agenda, not this, sets how far they weigh the community outcome)",
         low=0.0,
         high=1.0,
     ),
@@ -430,8 +431,9 @@ PARAMETERS: tuple[Parameter, ...] = (
         "agenda_capture",
         float,
         0.0,
-        "how far the common agenda weights domains by the priorities of the coalition's largest funder rather "
-        "than equally by need (0: by need; 1: the largest funder's domains only)",
+        "how far the common agenda weights domains by the priorities of the region's largest funder (the "
+        "organization with the largest base budget, member or not) rather than equally by need (0: by need; "
+        "1: that funder's domains only)",
         low=0.0,
         high=1.0,
     ),
@@ -607,7 +609,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         float,
         0.0,
         "chance that each element on which an organization differs from the one it imitates fails to be copied "
-        "and stays as its own (a partial copy; Lazer and Friedman 2007, p. 684)",
+        "and stays as its own (a partial copy; Lazer and Friedman 2007, p. 684); above 0 every copy is read "
+        "before it is taken up, a reading from the same capacity",
         low=0.0,
         high=1.0,
     ),
@@ -673,7 +676,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "shared_platform",
         float,
         0.0,
-        "how far members use an open platform that speeds learning from each other",
+        "how far an open platform makes what works available whatever the trust: raises every contact's chance "
+        "of sharing, in every arm (it is not a condition of collective impact)",
         low=0.0,
         high=1.0,
     ),
