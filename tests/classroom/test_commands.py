@@ -56,6 +56,7 @@ def demo_folder(tmp_path_factory):
         patch.chdir(ROOT)
         result = invoke("demo", "--out", out / "demo", "--replicates", 3, "--steps", 6, "--lesson", lesson, "--quiet")
     assert result.exit_code == 0, result.output
+    assert f"rewrote the measured numbers in {lesson}" in result.output
     return out
 
 
@@ -203,3 +204,29 @@ def test_the_animations_takeaway_covers_no_tick_label_or_axis_label():
     assert len(texts) > 20
     covered = [text.get_text() for text in texts if text.get_window_extent(renderer).overlaps(box)]
     assert covered == []
+
+
+def test_the_pages_run_averages_its_steps_as_the_run_summaries_do():
+    """A9 compares the page's run with A3's means of run summaries: both average every step from step 0."""
+    from cisim.experiments import run_model
+
+    scenario = load_scenario(ROOT / "scenarios" / "complex.toml").with_values(run__steps=12)
+    shown = page_run(scenario)
+    for side, arm in (("isolated", "isolated"), ("coalition", "scenario")):
+        summary = run_model(scenario.with_arm(arm), DEFAULT_SEED).summary
+        assert shown[side]["mean_gaps"] == pytest.approx(summary["mean_gap_share"], abs=1e-12)
+        assert shown[side]["mean_duplication"] == pytest.approx(summary["mean_duplication"], abs=1e-12)
+
+
+def test_an_interval_that_clears_0_by_less_than_its_printed_digits_is_said_to_clear_it_only_just():
+    import pandas as pd
+
+    from cisim.classroom.demo import _verdict
+
+    def said(low: float, high: float) -> str:
+        return _verdict(pd.Series({"ci_low": low, "ci_high": high}), "higher.", "lower.", "level.")
+
+    assert said(0.00028, 0.058) == "higher, only just (the interval's nearer end is 0 to three places)."
+    assert said(0.002, 0.058) == "higher."
+    assert said(-0.058, -0.0001).startswith("lower, only just")
+    assert said(-0.001, 0.058) == "level."

@@ -327,3 +327,16 @@ def test_every_text_of_a_view_is_readable_from_the_back_of_a_classroom_whole_and
     ] == []
     overlapping = [(a, b) for i, (a, one) in enumerate(boxes) for b, other in boxes[i + 1 :] if one.overlaps(other)]
     assert overlapping == []
+
+
+@pytest.mark.parametrize("view", [v for v in VIEWS if v.key in ("waste", "spend", "conditions")], ids=lambda v: v.key)
+def test_a_time_views_legend_sits_above_its_axes_where_no_line_can_run_through_it(run, view):
+    """Duplication can stay near 1 for a whole run: a legend inside the axes would be struck through by it."""
+    pair, frames = run
+    snapshot = frames[-1][1]
+    figure = LiveFigure(view, Scale.of(pair.last_step, *frames[-1]), snapshot)
+    figure.png(snapshot, Scale.of(pair.last_step, *frames[-1]))
+    renderer = figure.canvas.get_renderer()
+    ax = figure.figure.axes[0]
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.y0 >= ax.get_window_extent(renderer).y1 - 1

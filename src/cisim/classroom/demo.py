@@ -497,11 +497,19 @@ def _takeaway(last: tuple[Any, Any]) -> str:
 
 
 def _verdict(row: pd.Series, higher: str, lower: str, same: str) -> str:
+    """``higher``, ``lower`` or ``same`` as the interval lies above 0, below it or across it.
+
+    An interval whose nearer end prints as 0 (``_interval``'s three digits) is said to clear 0 only just.
+    """
     if row["ci_low"] > 0:
-        return higher
-    if row["ci_high"] < 0:
-        return lower
-    return same
+        verdict, edge = higher, row["ci_low"]
+    elif row["ci_high"] < 0:
+        verdict, edge = lower, row["ci_high"]
+    else:
+        return same
+    if abs(edge) < 0.0005:
+        return verdict.removesuffix(".") + ", only just (the interval's nearer end is 0 to three places)."
+    return verdict
 
 
 def _label(metric: str) -> str:
@@ -548,7 +556,7 @@ def page_run(scenario: Scenario, steps: int | None = None, seed: int = DEFAULT_S
         pair.step()
     shown = {}
     for side, snapshot in zip(("isolated", "coalition"), pair.snapshots(), strict=True):
-        frame = snapshot.series.iloc[1:]  # step 0 is the starting state, as in the run summaries
+        frame = snapshot.series  # every step from the starting state (step 0), as the run summaries average
         shown[side] = {
             "step": float(snapshot.step),
             "outcome": snapshot.latest(OUTCOME),

@@ -214,6 +214,9 @@ class WasteView(View):
         "Duplication: share of effort spent on what another organization also does. "
         "Gaps: share of the problem nobody works on. Lower is better for both."
     )
+    #: Below the legend's row, which sits over the axes: duplication can stay near 1 all run, under a legend inside.
+    height = 2.7 + LEGEND_ROW
+    box = _box(height, TOP + LEGEND_ROW)
 
     def __init__(self, ax: Axes, scale: Scale, first: data.Snapshot, colour: str = COALITION_COLOUR) -> None:
         """Draw the fixed parts and the legend (see ``View``)."""
@@ -221,7 +224,7 @@ class WasteView(View):
         _time_axes(ax, scale.steps, 1.0, "share")
         (self.duplication,) = ax.plot([], [], color=DUPLICATION_COLOUR, linewidth=2, label="duplication")
         (self.gaps,) = ax.plot([], [], color=GAPS_COLOUR, linewidth=2, linestyle="--", label="gaps")
-        ax.legend(loc="upper right", frameon=False, ncols=2)
+        legend_above(ax, ncols=2)
 
     @property
     def artists(self) -> list[Artist]:

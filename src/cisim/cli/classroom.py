@@ -146,6 +146,7 @@ def demo(out: Path, replicates: int, seed: int, steps: int | None, lesson: Path 
         raise UserError(f"--lesson {str(lesson)!r}: no such file; expected the lesson plan, e.g. docs/teaching.md")
     if lesson is not None:
         output_file(lesson, "--lesson", force=True)  # rewritten in place later: a regular file, not a link
+    before = lesson.read_text(encoding="utf-8") if lesson is not None else None
     try:
         written = run_demo(out, replicates=replicates, seed=seed, steps=steps, lesson=lesson, progress=not quiet)
     except DemoError as error:
@@ -153,3 +154,9 @@ def demo(out: Path, replicates: int, seed: int, steps: int | None, lesson: Path 
     click.echo(f"cisim demo: wrote {len(written)} files to {out}:")
     for path in written:
         click.echo(f"  {path.name}")
+    if lesson is not None:
+        changed = lesson.read_text(encoding="utf-8") != before
+        click.echo(
+            f"{'rewrote' if changed else 'checked'} the measured numbers in {lesson}"
+            + ("" if changed else ": unchanged")
+        )
