@@ -345,3 +345,20 @@ def test_demo_refuses_more_steps_than_a_scenario_may_have(tmp_path, monkeypatch)
     assert result.exit_code == 2
     assert "--steps" in result.output and "2000000" in result.output and "1000000" in result.output
     assert not (tmp_path / "demo").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "results/good", "--out", "results/good/manifest.json", "--force"],
+        ["report", "results/good", "--out", "results/good/design.parquet", "--force"],
+        ["report", "results/good", "--out", "results/good/status.jsonl", "--force"],
+        ["report", "results/good", "--out", "results/good/summaries/block-000000.parquet", "--force"],
+        ["plot", "results/good", "--out", "results/good/summaries", "--force"],
+        ["analyze", "results/good", "--out", "results/good/series"],
+        ["compare", "small", "--replicates", "2", "--out", "results/good/agents", "--force"],
+    ],
+    ids=["manifest", "design", "status", "block", "plot-into-a-table", "analyze-into-a-table", "compare-into-a-table"],
+)
+def test_no_out_replaces_or_writes_among_a_results_folders_record_even_with_force(workspace, args):
+    check(workspace, "record", args, (args[args.index("--out") + 1], "record of runs", "even with --force"))

@@ -393,9 +393,10 @@ def test_a_command_stopped_before_writing_leaves_no_empty_folder(runner, tmp_pat
 # ---------------------------------------------------------------- F22, F23: --out never replaces what it must not
 def test_f22_report_never_replaces_a_results_file_without_force(runner, copy):
     _, folder = copy
+    (folder / "earlier.html").write_text("an earlier report")  # a file beside the record (the record: never)
     before = snapshot(folder)
-    result = runner.invoke(main, ["report", str(folder), "--out", str(folder / "design.parquet")])
-    assert_plain_error(result, "design.parquet", "would replace a file in the results folder", "--force")
+    result = runner.invoke(main, ["report", str(folder), "--out", str(folder / "earlier.html")])
+    assert_plain_error(result, "earlier.html", "would replace a file in the results folder", "--force")
     assert snapshot(folder) == before
 
 

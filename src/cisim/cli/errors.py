@@ -14,6 +14,10 @@ from cisim.files import PLAIN_NAME, NotOwned, NotRegularFile, check_target, clai
 
 #: Folders a command writes hold these; a folder holding any of them holds earlier results.
 RESULT_MARKERS = ("summary.json", "runs.csv", "design.parquet", "manifest.json")
+#: A results folder's record of its runs: what ``load_results`` and ``--resume`` read. No command's ``--out`` ever
+#: replaces them or writes among the tables' blocks, whatever its options.
+RECORD_FILES = ("design.parquet", "manifest.json", "status.jsonl", ".lock", "summary.json", "series.csv")
+RECORD_FOLDERS = ("summaries", "series", "agents")
 
 
 def printable(text: str) -> str:
@@ -48,6 +52,7 @@ def output_folder(path: Path) -> Path:
     """
     if path.exists() and not path.is_dir():
         raise UserError(f"--out {str(path)!r}: is a file (Not a directory); expected a folder you can write to")
+    refuse_record(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
         # A probe of its own (two commands may check one folder at once), removed at once.
@@ -73,6 +78,28 @@ def holds_results(path: Path) -> list[str]:
 def inside_results(path: Path, levels: int = 3) -> Path | None:
     """The nearest results folder of a sweep, compare or run at ``path`` or up to ``levels`` above it, or None."""
     return results_folder_of(path, levels)
+
+
+def refuse_record(path: Path, option: str = "--out") -> None:
+    """Raise ``UserError`` if ``path`` is one of a results folder's record files or lies among its tables' blocks.
+
+    ``--force`` lets a command replace what another wrote beside the results (a report, figures), never the
+    record that ``load_results`` and ``--resume`` read: writing there would lose finished runs.
+    """
+    outer = inside_results(path) if path.is_dir() else None
+    outer = outer or inside_results(path.parent)
+    if outer is None:
+        return
+    try:
+        parts = path.absolute().relative_to(outer.absolute()).parts
+    except ValueError:
+        return
+    if (len(parts) == 1 and parts[0] in RECORD_FILES) or (parts and parts[0] in RECORD_FOLDERS):
+        raise UserError(
+            f"{option} {str(path)!r}: is part of the record of runs in the results folder {str(outer)!r} (what "
+            "load_results and --resume read), which no command replaces, even with --force; expected a path "
+            "outside it, e.g. a new file or folder beside it"
+        )
 
 
 #: What ``cisim compare NAME`` adds to the scenario's name for its default results folder.
@@ -161,6 +188,7 @@ def output_file(path: Path, option: str, force: bool) -> Path:
         check_target(path)
     except NotRegularFile as error:
         raise UserError(f"{option} {str(path)!r}: {error.strerror}") from None
+    refuse_record(path, option)
     outer = inside_results(path.parent)
     if not force and outer is not None and (path.exists() or path.name in RESULT_MARKERS):
         where = f"the results folder {str(outer)!r}"
