@@ -129,3 +129,27 @@ def test_the_closing_lines_name_the_mechanisms_exercised_through_the_model_and_t
         "not exercised by these runs: landscape, search, network, agenda, measurement, plan, backbone" in result.output
     )
     assert "; reused, outside the model, by a standalone reimplementation: landscape" in result.output
+
+
+def test_a_scenario_or_experiment_file_is_named_as_one_with_the_command_that_runs_it(runner, tmp_path):
+    root = FOLDER.parents[1]
+    scenario, experiment = root / "scenarios" / "technical.toml", root / "experiments" / "coalition_size.toml"
+    result = runner.invoke(main, ["validate", str(scenario), str(experiment), "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert lines == [
+        f"error: {scenario}: is a scenario file, not a validation experiment; expected one of experiments/validation/. "
+        f"To compare its coalition design with isolated impact, run: cisim compare {scenario}",
+        f"error: {experiment}: is an experiment file, not a validation experiment; expected one of "
+        f"experiments/validation/. To run its sweep, run: cisim sweep {experiment}",
+    ]
+
+
+def test_each_problem_of_a_bad_file_is_one_error_line_and_a_missing_field_is_said_missing(runner, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('name = "x"\nfoo = 1\n')
+    result = runner.invoke(main, ["validate", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) > 2 and all(line.startswith("error: ") and "error: error:" not in line for line in lines)
+    assert f"error: {path}: field 'seed' is missing: expected seed of the experiment" in result.output

@@ -78,6 +78,9 @@ def validate(
         specs = []
         problems: list[str] = []
         for path in find_experiments(list(names), validation_folder()):
+            if (other := _other_kind(path)) is not None:
+                problems.append(other)
+                continue
             try:
                 specs.append(load_validation(path, known))
             except ValidationFileError as error:
@@ -85,7 +88,7 @@ def validate(
         if problems:
             raise ValidationFileError(problems)
     except ValidationFileError as error:
-        raise UserError("\nerror: ".join(error.problems)) from None
+        raise UserError("\n".join(error.problems)) from None  # UserError.show puts "error: " before each line
     if json_path is not None:
         output_file(json_path, "--json", force=False)
         _check_writable(json_path)
@@ -147,3 +150,26 @@ def validation_folder() -> Path:
     if DEFAULT_FOLDER.is_dir() and any(DEFAULT_FOLDER.glob("*.toml")):
         return DEFAULT_FOLDER
     return shipped_folder("experiments/validation") or DEFAULT_FOLDER
+
+
+def _other_kind(path: Path) -> str | None:
+    """What to say when ``path`` is a scenario or experiment file rather than a validation experiment, or None."""
+    from cisim.cli.sweep import _is_scenario_file
+    from cisim.scenarios.errors import ScenarioError
+    from cisim.scenarios.scenario import read_toml
+
+    if _is_scenario_file(path):
+        return (
+            f"{path}: is a scenario file, not a validation experiment; expected one of experiments/validation/. "
+            f"To compare its coalition design with isolated impact, run: cisim compare {path}"
+        )
+    try:
+        data, _ = read_toml(path, "validation file")
+    except ScenarioError:  # load_validation names what is wrong with the file
+        return None
+    if "scenarios" in data and "driver" not in data:
+        return (
+            f"{path}: is an experiment file, not a validation experiment; expected one of experiments/validation/. "
+            f"To run its sweep, run: cisim sweep {path}"
+        )
+    return None

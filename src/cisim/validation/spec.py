@@ -276,7 +276,10 @@ def load_validation(path: Path, drivers: Mapping[str, DriverSchema]) -> Validati
     if text["name"] and not NAME.match(text["name"]):
         problems.append(f"{where}: field 'name' = {text['name']!r}: expected {TOP_FIELDS['name']}")
     seed = data.get("seed")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if seed is None:
+        problems.append(f"{where}: field 'seed' is missing: expected {TOP_FIELDS['seed']}, at least 0")
+        seed = 0
+    elif isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         problems.append(f"{where}: field 'seed' = {seed!r}: expected {TOP_FIELDS['seed']}, at least 0")
         seed = 0
     driver = drivers.get(text["driver"]) if text["driver"] else None
