@@ -35,6 +35,15 @@ def test_stepped_ranges_include_their_stop(experiment_file):
     assert load_experiment(experiment_file).factors == {"problem.k": [0, 2, 4, 6]}
 
 
+@pytest.mark.parametrize("values", ["[0, 4, 4]", "[4, 0, 4.0]"])
+def test_a_factor_level_given_twice_is_refused_naming_it(experiment_file, values):
+    """The same level twice would run twice on the same seeds and count twice in every statistic."""
+    experiment_file.write_text(experiment_file.read_text().replace('"problem.k" = [0, 4]', f'"problem.k" = {values}'))
+    twice = r"field 'factors\.problem\.k' = .*: value 4 given twice; expected distinct"
+    with pytest.raises(ScenarioError, match=twice):
+        load_experiment(experiment_file)
+
+
 def test_scenario_for_a_row_applies_arm_then_factors(experiment_file):
     experiment = load_experiment(experiment_file)
     row = experiment.design().iloc[7].to_dict()

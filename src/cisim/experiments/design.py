@@ -628,8 +628,18 @@ def _parse_factors(factors: Any, where: str, problems: list[str]) -> dict[str, l
         checked = [check_parameter(key, v, where, f"{label} has '{key}'") for v in values]
         bad = [problem for _, problem in checked if problem]
         problems += list(dict.fromkeys(bad))
-        if not bad:
-            parsed[key] = [value for value, _ in checked]
+        if bad:
+            continue
+        values = [value for value, _ in checked]
+        # Checked values have the parameter's type, so 2 and 2.0 are one level.
+        twice = [v for i, v in enumerate(values) if v in values[:i]]
+        if twice:
+            problems.append(
+                f"{where}: {label} = {show_value(spec)}: value {show_value(twice[0])} given twice; expected "
+                "distinct values (the same level twice would run twice on the same seeds and count twice)"
+            )
+            continue
+        parsed[key] = values
     return parsed
 
 
