@@ -103,3 +103,40 @@ def test_sweep_takes_an_experiments_name_from_any_folder_as_the_command_line_doe
     with pytest.raises(cisim.ScenarioError, match=r"'backbone_decision' is one \(cisim sweep backbone_decision\)"):
         cisim.sweep("experiments/backbone_decision.toml", out="pathed", executor="serial")
     assert not (tmp_path / "misspelt").exists() and not (tmp_path / "pathed").exists()
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "words"),
+    [
+        (
+            lambda: cisim.run(seed=-1, steps=2),
+            ValueError,
+            "cisim.run: seed = -1: expected a whole number of at least 0",
+        ),
+        (lambda: cisim.run(seed=1.5, steps=2), TypeError, "cisim.run: seed = 1.5: expected a whole number"),
+        (lambda: cisim.run(seed=None, steps=2), TypeError, "cisim.run: seed = None"),
+        (lambda: cisim.run(steps=0), ValueError, "cisim.run: steps = 0: expected a whole number from 1 to 1,000,000"),
+        (lambda: cisim.run(steps="3"), TypeError, "cisim.run: steps = '3'"),
+        (lambda: cisim.compare(replicates=0), ValueError, "cisim.compare: replicates = 0: expected a whole number"),
+        (lambda: cisim.compare(replicates=1), ValueError, "replicates = 1: expected a whole number from 2"),
+        (lambda: cisim.compare(replicates=2.5), TypeError, "replicates = 2.5"),
+        (lambda: cisim.compare(arms=()), ValueError, "cisim.compare: arms = (): expected distinct arms"),
+        (lambda: cisim.compare(arms=("isolated", "isolated")), ValueError, "expected distinct arms"),
+        (lambda: cisim.compare(arms="isolated"), TypeError, "arms = 'isolated': expected a list of strings"),
+        (lambda: cisim.compare(workers=2), ValueError, "workers = 2 with executor = 'serial'"),
+        (lambda: cisim.compare(workers=0, executor="processes"), ValueError, "workers = 0"),
+        (lambda: cisim.sweep("coalition_size", overrides="problem.k=3"), TypeError, "overrides = 'problem.k=3'"),
+        (lambda: cisim.resolve_scenario("complex", "problem.k=3"), TypeError, "expected a list of strings"),
+        (lambda: cisim.load_results(None), TypeError, "folder = None: expected a results folder's path"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_run_with_what_was_expected(call, error, words):
+    with pytest.raises(error) as raised:
+        call()
+    assert words in str(raised.value)
+
+
+def test_numpy_whole_numbers_are_whole_numbers():
+    import numpy as np
+
+    assert cisim.run(seed=np.int64(2), steps=np.int32(5)).equals(cisim.run(seed=2, steps=5))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,28 @@ from cisim.scenarios.library import find_scenario
 from cisim.scenarios.scenario import Scenario, default_scenario, load_scenario
 
 ScenarioLike = Scenario | str | Path | None
+#: Steps per run, as ``run.steps`` and ``--steps`` allow.
+MOST_STEPS = 1_000_000
+
+
+def _whole(function: str, name: str, value: object, low: int, high: int | None = None) -> int:
+    """``value`` as a whole number from ``low`` to ``high``, or a ``TypeError``/``ValueError`` saying what was expected.
+
+    The same bounds as the command line's options (``--seed``, ``--steps``, ``--replicates``, ``--workers``).
+    """
+    expected = f"a whole number from {low:,} to {high:,}" if high is not None else f"a whole number of at least {low}"
+    if isinstance(value, bool) or not isinstance(value, Integral):  # numpy's integers are whole numbers too
+        raise TypeError(f"cisim.{function}: {name} = {value!r}: expected {expected}")
+    if value < low or (high is not None and value > high):
+        raise ValueError(f"cisim.{function}: {name} = {value!r}: expected {expected}")
+    return int(value)
+
+
+def _texts(function: str, name: str, value: object, example: str) -> tuple[str, ...]:
+    """``value`` as a tuple of strings, or a ``TypeError``: one string is not a list of them (it is not split)."""
+    if isinstance(value, str) or not isinstance(value, Sequence) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"cisim.{function}: {name} = {value!r}: expected a list of strings, e.g. [{example!r}]")
+    return tuple(value)
 
 
 def resolve_scenario(scenario: ScenarioLike, overrides: Sequence[str] = ()) -> Scenario:
@@ -26,6 +49,7 @@ def resolve_scenario(scenario: ScenarioLike, overrides: Sequence[str] = ()) -> S
 
     ``overrides`` are ``"section.name=value"`` strings applied last, validated like the file.
     """
+    overrides = _texts("resolve_scenario", "overrides", overrides, "problem.k=3")
     if scenario is None:
         return default_scenario().with_overrides(overrides)
     if isinstance(scenario, Scenario):
@@ -43,6 +67,8 @@ def run(scenario: ScenarioLike = None, seed: int = 0, steps: int | None = None, 
         >>> series = cisim.run("scenarios/complex.toml", seed=1, arm="isolated")
         >>> series["community_outcome"].iloc[-1]  # doctest: +SKIP
     """
+    seed = _whole("run", "seed", seed, 0)
+    steps = None if steps is None else _whole("run", "steps", steps, 1, MOST_STEPS)
     result = run_model(resolve_scenario(scenario).with_arm(arm), seed, steps)
     series = result.series
     series.attrs["summary"] = result.summary
@@ -66,6 +92,19 @@ def compare(
     ``executor="processes"`` spreads them over ``workers`` processes with identical results. Use
     ``cisim.analysis.paired_difference`` on the result for the paired difference and its interval.
     """
+    replicates = _whole("compare", "replicates", replicates, 2, 100_000)  # pairs, as --replicates
+    seed = _whole("compare", "seed", seed, 0)
+    steps = None if steps is None else _whole("compare", "steps", steps, 1, MOST_STEPS)
+    arms = _texts("compare", "arms", arms, "isolated")
+    if not arms or len(set(arms)) < len(arms):
+        raise ValueError(f"cisim.compare: arms = {arms!r}: expected distinct arms, e.g. ('isolated', 'scenario')")
+    if workers is not None:
+        workers = _whole("compare", "workers", workers, 1)
+        if executor == "serial" and workers > 1:
+            raise ValueError(
+                f"cisim.compare: workers = {workers} with executor = 'serial', which runs everything in this "
+                "process; expected executor='processes' with it, or no workers"
+            )
     return compare_arms(
         resolve_scenario(scenario), replicates, seed, arms, steps, executor=executor, workers=workers
     ).summaries
@@ -91,7 +130,10 @@ def sweep(
     ``cisim sweep --replicates/--steps/--set`` do. With ``executor="processes"`` or ``"dask"``, call this
     under ``if __name__ == "__main__":`` in a script, as every use of processes in Python needs.
     """
-    loaded = load_experiment(experiment, replicates, steps, tuple(overrides))
+    overrides = _texts("sweep", "overrides", overrides, "problem.k=3")
+    replicates = None if replicates is None else _whole("sweep", "replicates", replicates, 1)
+    steps = None if steps is None else _whole("sweep", "steps", steps, 1, MOST_STEPS)
+    loaded = load_experiment(experiment, replicates, steps, overrides)
     folder = Path(out) if out else Path("results") / loaded.name
     if not resume and any((folder / name).exists() for name in ("design.parquet", "manifest.json")):
         raise SweepError(

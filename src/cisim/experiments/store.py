@@ -376,6 +376,8 @@ def load_results(folder: str | Path, table: str = "summaries", incomplete: str =
         IncompleteResultsError: runs are missing and ``incomplete="error"``.
         TableNotKept: ``table`` is ``series`` or ``agents`` and the sweep did not keep it.
     """
+    if not isinstance(folder, str | os.PathLike):
+        raise TypeError(f"load_results: folder = {folder!r}: expected a results folder's path (text or a Path)")
     folder = Path(folder)
     if not (folder / "design.parquet").exists() and not (folder / "manifest.json").exists():
         raise FileNotFoundError(f"{folder}: not a sweep results folder (no design.parquet)")
