@@ -574,3 +574,12 @@ def test_a_resume_with_changed_options_names_each_option(copy):
         "sweep", experiment, "--out", folder, "--resume", "--replicates", "5", "--set", "organizations.budget=50"
     )
     assert_plain(process, "--replicates is 5 now, not given when it started", "--set is organizations.budget=50 now")
+
+
+def test_report_says_a_deleted_block_is_damaged_not_that_its_runs_are_not_in_yet(runner, copy, tmp_path):
+    _, folder = copy
+    next(iter(sorted((folder / "summaries").glob("block-*.parquet")))).unlink()
+    result = runner.invoke(main, ["report", str(folder), "--out", str(tmp_path / "report.html")])
+    assert result.exit_code == 0, result.output
+    assert "1 block damaged on disk; figures and tables use the intact finished runs" in result.output
+    assert "--resume" in result.output and "not in yet" not in result.output

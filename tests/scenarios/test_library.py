@@ -218,3 +218,23 @@ def test_list_shows_names_and_descriptions():
     result = CliRunner().invoke(main, ["scenarios", "list", "--folder", str(ROOT / "scenarios")])
     assert result.exit_code == 0
     assert "cradle_to_career" in result.output and "Strive Partnership" in result.output
+
+
+def test_a_folder_or_a_dangling_link_where_a_scenario_file_goes_is_named_as_such(family, tmp_path, monkeypatch):
+    from cisim.scenarios.library import find_scenario
+
+    (tmp_path / "d.toml").mkdir()
+    (tmp_path / "gone.toml").symlink_to(tmp_path / "nowhere.toml")
+    (tmp_path / "scenarios" / "folder.toml").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ScenarioError, match=r"'d\.toml': is a folder, not a scenario file; expected the path"):
+        find_scenario("d.toml")
+    with pytest.raises(ScenarioError, match=r"'gone\.toml': a link to nothing"):
+        find_scenario("gone.toml")
+    with pytest.raises(ScenarioError, match=r"'folder': scenarios/folder\.toml is a folder, not a scenario file"):
+        find_scenario("folder")
+    (family / "dir.toml").mkdir()
+    (family / "odd.toml").write_text('name = "odd"\ndescription = "o"\nextends = "dir"\n')
+    with pytest.raises(ScenarioError, match=r"dir\.toml is a folder, not a scenario file; expected") as caught:
+        load_scenario(family / "odd.toml")
+    assert "did you mean 'dir'" not in str(caught.value)

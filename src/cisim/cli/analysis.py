@@ -84,10 +84,22 @@ def _load(results: Path, cautions_follow: bool = False) -> Results:
             f"{results}: no finished runs yet ({loaded.runs} in the design); run or resume the sweep, then try again"
         )
     if loaded.missing and not cautions_follow:
-        click.echo(
-            f"note: {loaded.missing} of {loaded.runs} runs are not in yet; figures and tables use the finished ones",
-            err=True,
-        )
+        if loaded.damaged:
+            from cisim.experiments.store import resume_command
+
+            blocks = len(loaded.damaged)
+            click.echo(
+                f"note: {loaded.missing} of {loaded.runs} runs are missing, {blocks} block{'s' * (blocks > 1)} "
+                f"damaged on disk; figures and tables use the intact finished runs (`{resume_command(results)}` "
+                "reruns what is damaged)",
+                err=True,
+            )
+        else:
+            click.echo(
+                f"note: {loaded.missing} of {loaded.runs} runs are not in yet; figures and tables use the finished "
+                "ones",
+                err=True,
+            )
     return loaded
 
 

@@ -339,7 +339,7 @@ def find_experiment(given: str | Path) -> Path:
     for folder in folders:
         if (candidate := folder / f"{text}.toml").is_file():
             return candidate
-    names = sorted({p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.toml")})
+    names = sorted({p.stem for folder in folders if folder.is_dir() for p in folder.glob("*.toml") if p.is_file()})
     where = " or ".join(str(folder) for folder in folders)
     raise ScenarioError(
         [

@@ -69,10 +69,16 @@ def find_scenario(name: str | Path, folder: Path = DEFAULT_FOLDER, shipped: bool
         if Path(text).is_file():
             return Path(text)
         expected = f"expected the path of a scenario file, or a scenario name ({NAME_RULE}) from {folder}"
+        if Path(text).is_dir():
+            raise ScenarioError([f"{text!r}: is a folder, not a scenario file; {expected}"])
+        if Path(text).is_symlink():
+            raise ScenarioError([f"{text!r}: a link to nothing (its target is gone); {expected}"])
         return _missing(text, f"no such scenario file; {expected}", folder, shipped)
     for library in _libraries(folder, shipped):
         if (candidate := library / f"{text}.toml").is_file():
             return candidate
+        if candidate.is_dir():
+            raise ScenarioError([f"{text!r}: {candidate} is a folder, not a scenario file; expected a file there"])
     where = " or ".join(str(library) for library in _libraries(folder, shipped))
     expected = f"expected the name of a scenario in {where} (cisim scenarios list shows them) or the path of one"
     return _missing(text, f"no scenario of that name in {where}; {expected}", folder, shipped)
@@ -85,7 +91,9 @@ def _libraries(folder: Path, shipped: bool = False) -> list[Path]:
 
 def _missing(text: str, what: str, folder: Path, shipped: bool = False) -> Path:
     libraries = _libraries(folder, shipped)
-    names = sorted({p.stem for library in libraries if library.is_dir() for p in library.glob("*.toml")})
+    names = sorted(
+        {p.stem for library in libraries if library.is_dir() for p in library.glob("*.toml") if p.is_file()}
+    )
     raise ScenarioError([f"{text!r}: {what}{suggest(Path(text).stem, names)}"])
 
 

@@ -181,12 +181,17 @@ def _chain(data: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]
         if not candidate.is_file() and "." not in parent and builtin is not None and builtin.is_file():
             candidate = builtin  # a name not beside the file: cisim's own library
         if not candidate.is_file():
-            names = [p.stem for p in folder.glob("*.toml")]
-            names += [p.stem for p in shipped.glob("*.toml")] if shipped is not None else []  # a name finds both
+            names = [p.stem for p in folder.glob("*.toml") if p.is_file()]
+            names += [p.stem for p in shipped.glob("*.toml") if p.is_file()] if shipped is not None else []
             also = " or in cisim's own library" if shipped is not None else ""
+            what = (
+                f"{candidate} is a folder, not a scenario file"
+                if candidate.is_dir()
+                else f"no scenario file {candidate}"
+            )
             raise ScenarioError(
                 [
-                    f"{where}: field 'extends' = {parent!r}: no scenario file {candidate}; expected the name of a "
+                    f"{where}: field 'extends' = {parent!r}: {what}; expected the name of a "
                     f"scenario file beside it{also}, or the path of one relative to its folder"
                     f"{suggest(parent, names)}"
                 ]
