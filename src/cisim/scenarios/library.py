@@ -91,9 +91,7 @@ def _libraries(folder: Path, shipped: bool = False) -> list[Path]:
 
 def _missing(text: str, what: str, folder: Path, shipped: bool = False) -> Path:
     libraries = _libraries(folder, shipped)
-    names = sorted(
-        {p.stem for library in libraries if library.is_dir() for p in library.glob("*.toml") if p.is_file()}
-    )
+    names = sorted({p.stem for library in libraries if library.is_dir() for p in library.glob("*.toml") if p.is_file()})
     raise ScenarioError([f"{text!r}: {what}{suggest(Path(text).stem, names)}"])
 
 
