@@ -88,7 +88,7 @@ def with_organizations(experiment_file, spec: str):
 
 
 def test_the_estimate_follows_the_factor_values(experiment_file):
-    small = estimate(with_organizations(experiment_file, "[10, 10]"), organizations_cost)
+    small = estimate(with_organizations(experiment_file, "[10]"), organizations_cost)
     wide = estimate(with_organizations(experiment_file, "[10, 1000]"), organizations_cost)
     assert small.seconds_per_run == pytest.approx(0.010 + 0.001 * 10 * 12, rel=0.01)
     # The mean of 10 and 1000 organizations, not 10 twice.
