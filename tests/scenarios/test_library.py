@@ -238,3 +238,29 @@ def test_a_folder_or_a_dangling_link_where_a_scenario_file_goes_is_named_as_such
     with pytest.raises(ScenarioError, match=r"dir\.toml is a folder, not a scenario file; expected") as caught:
         load_scenario(family / "odd.toml")
     assert "did you mean 'dir'" not in str(caught.value)
+
+
+def test_an_experiment_where_a_scenario_goes_is_named_with_the_command_that_runs_it(tmp_path, monkeypatch):
+    root = Path(__file__).parents[2]
+    experiment, validation = root / "experiments" / "coalition_size.toml", root / "experiments" / "validation"
+    with pytest.raises(ScenarioError, match=r"is an experiment file, not a scenario file; .* cisim sweep "):
+        load_scenario(experiment)
+    with pytest.raises(ScenarioError, match=r"is a validation experiment, not a scenario file; .* cisim validate "):
+        load_scenario(validation / "levinthal_1997.toml")
+    result = CliRunner().invoke(main, ["run", str(experiment), "--steps", "2"])
+    assert result.exit_code == 2 and result.output.count("error: ") == 1, result.output
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["compare", "isolated_vs_collective"])
+    assert "but an experiment has that name: cisim sweep isolated_vs_collective" in result.output
+
+
+def test_a_scenario_file_given_as_an_experiment_is_named_as_one(tmp_path):
+    from cisim.experiments.design import load_experiment
+
+    scenario = Path(__file__).parents[2] / "scenarios" / "technical.toml"
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(scenario)
+    assert caught.value.problems == [
+        f"{scenario}: is a scenario file, not an experiment file; expected an experiment file (see experiments/). "
+        f"To compare its coalition design with isolated impact, run: cisim compare {scenario}"
+    ]

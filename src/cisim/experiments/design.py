@@ -32,7 +32,7 @@ from cisim.scenarios.scenario import (
     show_value,
     suggest,
 )
-from cisim.scenarios.schema import BY_KEY, CONDITIONS, Parameter
+from cisim.scenarios.schema import BY_KEY, CONDITIONS, SECTIONS, Parameter
 
 SAMPLING_METHODS = ("lhs", "sobol", "montecarlo", "saltelli", "morris")
 DEFAULT_ARMS = {"isolated": {"preset": "isolated"}, "collective": {"preset": "collective"}}
@@ -373,6 +373,13 @@ def load_experiment(
 
 
 def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options: dict[str, Any]) -> Experiment:
+    if "scenarios" not in data and ("extends" in data or any(section in data for section in SECTIONS)):
+        raise ScenarioError(
+            [
+                f"{where}: is a scenario file, not an experiment file; expected an experiment file (see experiments/). "
+                f"To compare its coalition design with isolated impact, run: cisim compare {where}"
+            ]
+        )
     problems: list[str] = []
     _unknown(data, TOP_FIELDS, "", where, problems)
     for key in ("name", "description"):

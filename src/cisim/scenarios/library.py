@@ -80,6 +80,10 @@ def find_scenario(name: str | Path, folder: Path = DEFAULT_FOLDER, shipped: bool
         if candidate.is_dir():
             raise ScenarioError([f"{text!r}: {candidate} is a folder, not a scenario file; expected a file there"])
     where = " or ".join(str(library) for library in _libraries(folder, shipped))
+    if any((library / f"{text}.toml").is_file() for library in look_in(Path("experiments"), "experiments")):
+        raise ScenarioError(
+            [f"{text!r}: no scenario of that name in {where}, but an experiment has that name: cisim sweep {text}"]
+        )
     expected = f"expected the name of a scenario in {where} (cisim scenarios list shows them) or the path of one"
     return _missing(text, f"no scenario of that name in {where}; {expected}", folder, shipped)
 

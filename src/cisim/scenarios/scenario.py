@@ -232,10 +232,29 @@ def _resolve(data: dict[str, Any], where: str, overrides: Sequence[str]) -> Scen
     )
 
 
+def _other_kind(data: dict[str, Any], where: str) -> str | None:
+    """What to say when ``data`` is an experiment or a validation experiment rather than a scenario, or None."""
+    if where == BUILTIN or any(section in data for section in SECTIONS):
+        return None
+    if "driver" in data:
+        return (
+            f"{where}: is a validation experiment, not a scenario file; expected a scenario file (scenarios/). "
+            f"To run it: cisim validate {where}"
+        )
+    if "scenarios" in data:
+        return (
+            f"{where}: is an experiment file, not a scenario file; expected a scenario file (scenarios/). "
+            f"To run its sweep, run: cisim sweep {where}"
+        )
+    return None
+
+
 def _apply_layer(
     data: dict[str, Any], where: str, values: dict[str, Any], origins: dict[str, str], origin: str
 ) -> list[str]:
     """Validate one file's fields and lay them over ``values``; returns its problems."""
+    if (other := _other_kind(data, where)) is not None:
+        return [other]
     problems: list[str] = []
     for key in META_FIELDS:
         if key not in data:
