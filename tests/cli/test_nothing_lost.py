@@ -583,3 +583,13 @@ def test_report_says_a_deleted_block_is_damaged_not_that_its_runs_are_not_in_yet
     assert result.exit_code == 0, result.output
     assert "1 block damaged on disk; figures and tables use the intact finished runs" in result.output
     assert "--resume" in result.output and "not in yet" not in result.output
+
+
+@pytest.mark.parametrize("command", ["sweep", "compare"])
+def test_resuming_a_folder_that_does_not_exist_says_so_and_makes_nothing(runner, done, tmp_path, command):
+    experiment, _ = done
+    missing = tmp_path / "typo"
+    given = [str(experiment)] if command == "sweep" else ["technical", "--replicates", "2"]
+    result = runner.invoke(main, [command, *given, "--resume", "--out", str(missing), "--quiet"])
+    assert_plain_error(result, f"--resume: {str(missing)!r} does not exist, so there is nothing to resume")
+    assert not missing.exists()

@@ -80,6 +80,16 @@ def inside_results(path: Path, levels: int = 3) -> Path | None:
     return results_folder_of(path, levels)
 
 
+def resumable_folder(folder: Path) -> Path:
+    """``folder`` for ``--resume``, or a ``UserError`` if there is no such folder to continue (none is made)."""
+    if not folder.is_dir():
+        raise UserError(
+            f"--resume: {str(folder)!r} does not exist, so there is nothing to resume; expected the folder of a "
+            "stopped sweep or comparison (check --out), or run without --resume to start"
+        )
+    return folder
+
+
 def refuse_record(path: Path, option: str = "--out") -> None:
     """Raise ``UserError`` if ``path`` is one of a results folder's record files or lies among its tables' blocks.
 

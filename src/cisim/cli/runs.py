@@ -16,6 +16,7 @@ from cisim.cli.errors import (
     output_folder,
     remove_if_empty,
     results_folder,
+    resumable_folder,
 )
 from cisim.cli.options import (
     WholeNumber,
@@ -214,7 +215,7 @@ def compare(
     if resume:
         if force:
             raise UserError("--resume and --force: expected one of them (--force starts the comparison again)")
-        folder = output_folder(out or _newest_folder(default))
+        folder = output_folder(resumable_folder(out or _newest_folder(default)))
     else:
         folder = fresh_output_folder(out, default, force, resumable=True)
     if force:

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cisim.cli.errors import UserError, holds_results, inside_results, output_folder, results_folder
+from cisim.cli.errors import (
+    UserError,
+    holds_results,
+    inside_results,
+    output_folder,
+    results_folder,
+    resumable_folder,
+)
 from cisim.cli.options import WholeNumber, check_workers, set_option, steps_type
 from cisim.experiments.executors import EXECUTORS, default_workers
 
@@ -140,7 +147,7 @@ def sweep(
             f"--out {str(folder)!r}: lies inside the results folder {str(outer)!r} of an earlier command; expected "
             "a folder outside it (choose another --out)"
         )
-    output_folder(folder)
+    output_folder(resumable_folder(folder) if resume else folder)
     _run(loaded, folder, executor, workers, scheduler, resume, max_in_flight, quiet)
 
 
