@@ -593,3 +593,11 @@ def test_resuming_a_folder_that_does_not_exist_says_so_and_makes_nothing(runner,
     result = runner.invoke(main, [command, *given, "--resume", "--out", str(missing), "--quiet"])
     assert_plain_error(result, f"--resume: {str(missing)!r} does not exist, so there is nothing to resume")
     assert not missing.exists()
+
+
+def test_a_bad_set_on_a_sweep_of_several_scenarios_is_one_line_about_the_option(runner):
+    experiment = Path(__file__).parents[2] / "experiments" / "when_it_fails.toml"
+    result = runner.invoke(main, ["sweep", str(experiment), "--set", "problem.kk=3", "--dry-run"])
+    assert result.exit_code == 2
+    said = "error: --set 'problem.kk=3': unknown field 'problem.kk' (did you mean 'problem.k'?)"
+    assert result.output.strip() == said

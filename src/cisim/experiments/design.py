@@ -559,7 +559,10 @@ def _parse_scenarios(
         try:
             scenarios.append(load_scenario(_locate(name, folder), overrides))
         except ScenarioError as error:
-            problems += [f"{where}: field 'scenarios' has {name!r}: {p}" for p in error.problems]
+            for problem in error.problems:  # a bad --set is the command line's, whichever scenario it met first
+                said = problem if problem.startswith("--set") else f"{where}: field 'scenarios' has {name!r}: {problem}"
+                if said not in problems:
+                    problems.append(said)
     return scenarios
 
 
