@@ -601,3 +601,26 @@ def test_a_bad_set_on_a_sweep_of_several_scenarios_is_one_line_about_the_option(
     assert result.exit_code == 2
     said = "error: --set 'problem.kk=3': unknown field 'problem.kk' (did you mean 'problem.k'?)"
     assert result.output.strip() == said
+
+
+def test_a_damaged_series_block_leaves_the_intact_summaries_of_its_runs_in_use(runner, copy):
+    import warnings
+
+    from cisim.experiments.store import IncompleteResultsWarning, load_results
+
+    experiment, folder = copy
+    damaged = sorted((folder / "series").glob("block-*.parquet"))[1]
+    damaged.unlink()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing missing from the summaries: no warning
+        runs = load_results(folder)
+    assert len(runs) == runs.attrs["runs"] and runs.attrs["missing"] == 0
+    assert list(runs.attrs["damaged"]) == [1]
+    with pytest.warns(IncompleteResultsWarning, match="damaged on disk"):
+        load_results(folder, "series")
+    analyzed = runner.invoke(main, ["analyze", str(folder)])
+    assert analyzed.exit_code == 0, analyzed.output
+    assert "1 block of per-step or per-organization results on disk is damaged" in analyzed.output
+    assert "runs are missing" not in analyzed.output
+    assert resume(experiment, folder).exit_code == 0
+    assert damaged.exists() and load_results(folder).attrs["damaged"] == {}

@@ -306,6 +306,14 @@ def cautions(
             f"runs are not in yet; `{resume_command(results.folder)}` reruns what is missing or damaged. Every "
             "number here uses the intact finished runs only."
         )
+    elif results.damaged:  # the summaries are whole; another table's blocks (series, agents) are not
+        blocks = len(results.damaged)
+        notes.append(
+            f"{blocks} block{'s' if blocks != 1 else ''} of per-step or per-organization results on disk "
+            f"{'is' if blocks == 1 else 'are'} damaged ({'; '.join(results.damaged.values())}): per-run numbers use "
+            f"every finished run, figures over time leave those blocks' runs out; `{resume_command(results.folder)}` "
+            "reruns them."
+        )
     elif results.missing:
         command = resume_command(results.folder)
         kind = "comparison" if command.startswith("cisim compare") else "sweep"

@@ -142,11 +142,14 @@ class Verified:
         return {r: s for r, s in self.status.items() if block_of(r, block_size) in self.complete}
 
 
-def verify_blocks(folder: Path, n_runs: int, block_size: int) -> Verified:
+def verify_blocks(folder: Path, n_runs: int, block_size: int, table: str | None = None) -> Verified:
     """Check every block recorded in the status log: all its runs in, each file of the size and hash recorded.
 
     Blocks the log does not record as complete are simply not complete (they are run on ``--resume``);
-    recorded blocks whose files are missing or differ from the record are reported as damaged.
+    recorded blocks whose files are missing or differ from the record are reported as damaged. With ``table``
+    (a reader of that table alone), a block whose ``table`` file is intact stays complete although another of
+    its files is damaged (still reported as damaged, so that ``--resume`` reruns it): an intact block of
+    summaries is not lost to a damaged block of series.
     """
     lines = _log_lines(folder)
     status = {entry["run_id"]: entry for entry in lines if "run_id" in entry}
@@ -165,10 +168,10 @@ def verify_blocks(folder: Path, n_runs: int, block_size: int) -> Verified:
         if not all(r in status for r in expected):
             damaged[block] = "some of its runs are not in the status log"
             continue
-        problem = next((p for p in (_check_file(folder, f, r) for f, r in record["files"].items()) if p), "")
-        if problem:
-            damaged[block] = problem
-        else:
+        problems = {f: p for f, r in record["files"].items() if (p := _check_file(folder, f, r))}
+        if problems:
+            damaged[block] = next(iter(problems.values()))
+        if not problems or (table is not None and not any(f.startswith(f"{table}/") for f in problems)):
             complete.add(block)
     return Verified(complete, damaged, status)
 
@@ -388,7 +391,7 @@ def load_results(folder: str | Path, table: str = "summaries", incomplete: str =
     manifest = read_manifest(folder)
     design = read_design(folder, manifest)
     block_size = _whole_or(manifest.get("block_size"), 50)
-    verified = verify_blocks(folder, len(design), block_size)
+    verified = verify_blocks(folder, len(design), block_size, table)
     parts = [folder / block_path(table, b) for b in sorted(verified.complete)]
     parts = [p for p in parts if p.exists()]
     if not parts and table != "summaries" and _recorded_without(folder, table, verified.complete):
