@@ -124,3 +124,14 @@ def test_resuming_a_sweeps_folder_as_a_comparison_or_back_names_what_it_holds(ru
     assert as_sweep.exit_code == 2
     assert "holds a comparison (cisim compare), not a sweep" in as_sweep.output
     assert "continue it with: cisim compare" in as_sweep.output
+
+
+def test_resuming_another_scenarios_comparison_names_both_scenarios(runner, monkeypatch):
+    with monkeypatch.context() as patch:
+        interrupt_after(patch, 2)
+        assert runner.invoke(main, [*ARGS, "--out", "held"]).exit_code == 130
+    result = runner.invoke(
+        main, ["compare", "complex", "--replicates", "10", "--steps", "4", "--out", "held", "--resume"]
+    )
+    assert result.exit_code == 2
+    assert "the folder holds a comparison of the scenario 'technical', not of 'complex'" in result.output

@@ -407,6 +407,15 @@ def _check_same_sweep(experiment: Experiment, manifest: dict[str, Any], folder: 
             f"{folder}: refusing to resume: the folder holds {what}, not {'a comparison' if given else 'a sweep'}; "
             f"continue it with: {resume_command(folder)}"
         )
+    recorded = manifest.get("scenarios")
+    held_names = [s.get("name") for s in recorded if isinstance(s, dict)] if isinstance(recorded, list) else []
+    given_names = [s.name for s in experiment.scenarios]
+    if held and given and held_names and held_names != given_names:  # two comparisons: say which scenarios
+        raise SweepError(
+            f"{folder}: refusing to resume: the folder holds a comparison of the scenario {held_names[0]!r}, not of "
+            f"{given_names[0]!r}; continue it with: {resume_command(folder)}, or give another --out to compare "
+            f"{given_names[0]!r}"
+        )
     other = _other_experiment(experiment, manifest.get("experiment", {}))
     if other:
         raise SweepError(
