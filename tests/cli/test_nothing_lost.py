@@ -624,3 +624,17 @@ def test_a_damaged_series_block_leaves_the_intact_summaries_of_its_runs_in_use(r
     assert "runs are missing" not in analyzed.output
     assert resume(experiment, folder).exit_code == 0
     assert damaged.exists() and load_results(folder).attrs["damaged"] == {}
+
+
+def test_small_mistakes_get_the_words_that_fit_them(runner, tmp_path):
+    empty = runner.invoke(main, ["run", "complex", "--steps", "2", "--set", "problem.k="])
+    assert_plain_error(empty, "--set 'problem.k=': no value after '='")
+    folder = runner.invoke(main, ["scenarios", "list", "--folder", str(tmp_path / "nope")])
+    assert_plain_error(folder, "no such folder; expected a scenario library")
+    experiment = tmp_path / "arm.toml"
+    experiment.write_text(
+        'name = "arm"\ndescription = "x"\nscenarios = ["complex"]\nreplicates = 2\nseed = 1\n'
+        '[arms.isolated]\npreset = "isolated"\n[arms.a]\nprest = "collective"\n'
+    )
+    misspelt = runner.invoke(main, ["sweep", str(experiment), "--dry-run"])
+    assert_plain_error(misspelt, "field 'arms.a' has 'prest': unknown field (did you mean 'preset'?)")

@@ -42,6 +42,8 @@ def scenarios() -> None:
 @folder_option
 def list_scenarios(folder: Path) -> None:
     """Each scenario in the library with its one-line description (files that are not valid say why)."""
+    if not folder.is_dir():
+        raise UserError(f"--folder {str(folder)!r}: no such folder; expected a scenario library (a folder of *.toml)")
     found = entries(folder)
     if not found:
         raise UserError(f"--folder {str(folder)!r}: no scenario files (*.toml) there; expected a scenario library")

@@ -609,7 +609,12 @@ def _parse_arms(arms: Any, where: str, problems: list[str]) -> list[Arm]:
             problems.append(f"{where}: field 'arms.{name}.preset' = {show_value(preset)}: {problem}")
         overrides = {}
         for key, value in spec.items():
-            if key != "preset":
+            if key != "preset" and "." not in key:  # not a section.name parameter: a misspelt preset, most likely
+                problems.append(
+                    f"{where}: field 'arms.{name}' has '{key}': unknown field{suggest(key, ['preset'])}; expected "
+                    "preset = NAME and section.name = value overrides"
+                )
+            elif key != "preset":
                 checked, problem = check_parameter(key, value, where, f"field 'arms.{name}' has '{key}'")
                 if problem:
                     problems.append(problem)

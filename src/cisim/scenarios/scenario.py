@@ -336,6 +336,9 @@ def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: 
     for item in overrides:
         key, sep, raw = item.partition("=")
         key, raw = key.strip(), raw.strip()
+        if sep and key and not raw:
+            problems.append(f"--set {item!r}: no value after '='; expected section.name=value, e.g. {key}=...")
+            continue
         if not sep or not raw:
             problems.append(f"--set {item!r}: expected section.name=value, e.g. conditions.backbone=0.5")
             continue
