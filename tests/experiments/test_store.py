@@ -254,3 +254,20 @@ def test_the_suggested_resume_repeats_the_options_the_sweep_started_with_and_wor
     assert " ".join(options) in " ".join(words)
     resumed = CliRunner().invoke(main, [*words[1:], "--executor", "serial", "--quiet"])
     assert resumed.exit_code == 0 and "ran now" in resumed.output, resumed.output
+
+
+def test_a_manifest_that_cannot_be_read_is_not_called_damaged(finished, monkeypatch):
+    """Rebuilding a manifest one may not read is no answer: the message says to check its permissions."""
+    from cisim.experiments.store import DamagedResults
+
+    folder, _ = finished
+    real = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "manifest.json":
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    with pytest.raises(DamagedResults, match=r"manifest\.json: cannot be read \(Permission denied\); .*permissions"):
+        load_results(folder)

@@ -224,6 +224,10 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
         raise DamagedResults(f"{path}: missing; {_rebuild(folder)}") from None
+    except PermissionError as error:  # whole, perhaps, but not ours to read: rebuilding it is no answer
+        raise DamagedResults(
+            f"{path}: cannot be read ({error.strerror}); expected a file you may read (check its permissions)"
+        ) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         reason = getattr(error, "strerror", None) or f"not whole JSON: {error}"
         raise DamagedResults(f"{path}: damaged ({reason}); {_rebuild(folder)}") from None
