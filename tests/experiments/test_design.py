@@ -222,3 +222,14 @@ def test_the_example_experiment_in_the_docs_loads_as_written(tmp_path):
     assert experiment.name == "isolated_vs_collective"
     for table in ("[factors]", "[sample]", "[sample.ranges]", "[factor_arms]"):
         assert table in example
+
+
+def test_an_empty_sampled_table_and_a_range_with_an_extra_key_say_what_is_wrong(experiment_file):
+    base = experiment_file.read_text()
+    experiment_file.write_text(base + '\n[sample]\nmethod = "lhs"\nsamples = 4\n[sample.ranges]\n')
+    with pytest.raises(ScenarioError, match=r"'sample\.ranges' = \{\}: expected a table of at least one entry"):
+        load_experiment(experiment_file)
+    extra = '"problem.k" = {start = 0, stop = 4, step = 2, foo = 1}'
+    experiment_file.write_text(base.replace('"problem.k" = [0, 4]', extra))
+    with pytest.raises(ScenarioError, match=r"unknown key foo in the range; expected"):
+        load_experiment(experiment_file)

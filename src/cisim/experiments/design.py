@@ -467,7 +467,7 @@ def _checked(parameter: Parameter, table: dict[str, Any], where: str, problems: 
     if parameter.kind in (list, dict):
         if isinstance(value, parameter.kind) and value:
             return value
-        expected = "a non-empty list" if parameter.kind is list else "a table"
+        expected = "a non-empty list" if parameter.kind is list else f"a table of at least one entry ({parameter.help})"
         problems.append(f"{where}: field '{_label(parameter)}' = {show_value(value)}: expected {expected}")
         return parameter.default
     checked, problem = check_value(parameter, value)
@@ -711,6 +711,9 @@ def _factor_values(spec: Any) -> list[Any] | str:
     )
     if isinstance(spec, list):
         return spec if 0 < len(spec) <= MAX_FACTOR_VALUES else expected
+    if isinstance(spec, dict) and {"start", "stop", "step"} < set(spec):
+        extra = ", ".join(sorted(set(spec) - {"start", "stop", "step"}))
+        return f"unknown key{'s' if ',' in extra else ''} {extra} in the range; {expected}"
     if not isinstance(spec, dict) or set(spec) != {"start", "stop", "step"}:
         return expected
     start, stop, step = (spec[k] for k in ("start", "stop", "step"))
