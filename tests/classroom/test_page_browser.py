@@ -93,8 +93,10 @@ def test_a_slider_and_steps_change_both_outcome_plots_which_then_differ(page):
     for _ in range(2):
         page.keyboard.press("ArrowLeft" if moved < COMPLEX_K else "ArrowRight")
     wait_for(lambda: k.get_attribute("aria-valuenow") == str(moved), f"the slider to move to {moved}")
+    # The label is drawn by the server: once it shows the value, RESET reads that value (the slider moves first).
+    shown = page.locator(".v-input", has_text=f"Complexity k: {moved}")
+    wait_for(lambda: shown.count() == 1, f"the page to show k = {moved}")
     wait_for(lambda: pending_notice(page), "the notice that a changed setting waits for RESET")
-    time.sleep(1.0)  # let the slider's value reach the server before Reset reads it
     page.get_by_role("button", name="Reset").click()
     wait_for(lambda: f"k = {moved} " in page.inner_text(".cisim-outcome-isolated"), f"a reset with k = {moved}")
     wait_for(lambda: not pending_notice(page), "the notice to go once RESET applied the setting")
@@ -147,7 +149,8 @@ def test_built_condition_levels_are_drawn_on_the_coalition_side_after_reset(page
     backbone.focus()
     page.keyboard.press("Home")
     wait_for(lambda: float(backbone.get_attribute("aria-valuenow")) == 0.0, "the backbone slider to reach 0")
-    time.sleep(1.0)  # let the values reach the server before Reset reads them
+    shown = page.locator(".v-input", has_text="Backbone: 0.00")
+    wait_for(lambda: shown.count() == 1, "the page to show the backbone at 0")
     page.get_by_role("button", name="Reset").click()
     wait_for(lambda: "built over the run" in page.inner_text(".cisim-outcome-coalition"), "a reset with built levels")
     assert "backbone 0.00" in page.inner_text(".cisim-outcome-coalition")

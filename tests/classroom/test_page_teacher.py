@@ -443,6 +443,11 @@ def slide_and_reset(tab, label, key, value):
         label,
         moved.get_attribute("aria-valuenow"),
     )
+    # The slider moves in the browser at once; the value reaches the page's server a little later, and RESET builds
+    # with the value the server has. The slider's own label is drawn by the server, so once it shows the value (as
+    # a teacher reads it before pressing RESET) the server has it: the notice alone comes with the first notch.
+    shown = tab.locator(".v-input", has_text=f"{label}: {value:.2f}")
+    wait_for(lambda: shown.count() == 1, f"the page to show {label} at {value:.2f}")
     notice = tab.locator(".cisim-pending").first
     wait_for(lambda: notice.count() and label in notice.inner_text(), f"the page to say {label} waits for RESET")
     button(tab, "Reset").click()
