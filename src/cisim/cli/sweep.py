@@ -193,10 +193,10 @@ def _run(
 def experiment_file(given: Path) -> Path:
     """The experiment file a command names: a path as given, or a name (``find_experiment``).
 
-    A scenario file given instead is named as one, with the command that runs it.
+    A scenario file given instead is named as one, with the command that runs it, by ``load_experiment``.
 
     Raises:
-        UserError: no such file, with the closest name in ``experiments/``; or the file is a scenario file.
+        UserError: no such file, with the closest name in ``experiments/``.
     """
     from cisim.experiments.design import find_experiment
     from cisim.scenarios.errors import ScenarioError
@@ -205,25 +205,7 @@ def experiment_file(given: Path) -> Path:
         path = find_experiment(given)
     except ScenarioError as error:
         raise UserError(str(error)) from None
-    if path.is_file() and _is_scenario_file(path):
-        raise UserError(
-            f"{path}: is a scenario file, not an experiment file; expected an experiment file (see experiments/). "
-            f"To compare its coalition design with isolated impact, run: cisim compare {path}"
-        )
     return path
-
-
-def _is_scenario_file(path: Path) -> bool:
-    """Whether ``path`` reads as a scenario file: no ``scenarios`` field, and a scenario's sections or ``extends``."""
-    from cisim.scenarios.errors import ScenarioError
-    from cisim.scenarios.scenario import read_toml
-    from cisim.scenarios.schema import SECTIONS
-
-    try:
-        data, _ = read_toml(path, "experiment file")  # the one checked reader: size, text, nesting
-    except ScenarioError:  # the experiment reader names what is wrong with the file
-        return False
-    return "scenarios" not in data and ("extends" in data or any(section in data for section in SECTIONS))
 
 
 def _describe(experiment: Experiment, runs: int, workers: int, executor: str, setup: float) -> None:

@@ -154,11 +154,10 @@ def validation_folder() -> Path:
 
 def _other_kind(path: Path) -> str | None:
     """What to say when ``path`` is a scenario or experiment file rather than a validation experiment, or None."""
-    from cisim.cli.sweep import _is_scenario_file
     from cisim.scenarios.errors import ScenarioError
-    from cisim.scenarios.scenario import read_toml
+    from cisim.scenarios.scenario import is_scenario_file, read_toml
 
-    if _is_scenario_file(path):
+    if is_scenario_file(path):
         return (
             f"{path}: is a scenario file, not a validation experiment; expected one of experiments/validation/. "
             f"To compare its coalition design with isolated impact, run: cisim compare {path}"

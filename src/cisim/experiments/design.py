@@ -29,10 +29,11 @@ from cisim.scenarios.scenario import (
     check_value,
     load_scenario,
     read_toml,
+    reads_as_scenario,
     show_value,
     suggest,
 )
-from cisim.scenarios.schema import BY_KEY, CONDITIONS, SECTIONS, Parameter
+from cisim.scenarios.schema import BY_KEY, CONDITIONS, Parameter
 
 SAMPLING_METHODS = ("lhs", "sobol", "montecarlo", "saltelli", "morris")
 DEFAULT_ARMS = {"isolated": {"preset": "isolated"}, "collective": {"preset": "collective"}}
@@ -373,7 +374,7 @@ def load_experiment(
 
 
 def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options: dict[str, Any]) -> Experiment:
-    if "scenarios" not in data and ("extends" in data or any(section in data for section in SECTIONS)):
+    if reads_as_scenario(data):
         raise ScenarioError(
             [
                 f"{where}: is a scenario file, not an experiment file; expected an experiment file (see experiments/). "

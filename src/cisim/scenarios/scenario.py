@@ -158,6 +158,27 @@ def read_toml(path: Path, kind: str = "scenario file") -> tuple[dict[str, Any], 
         raise ScenarioError(error.problems) from None
 
 
+def reads_as_scenario(data: dict[str, Any]) -> bool:
+    """Whether a parsed TOML file reads as a scenario file.
+
+    It does with no ``scenarios`` field (an experiment's) and a scenario's sections or ``extends``: the one test of
+    it, for every reader given a scenario file by mistake.
+    """
+    return "scenarios" not in data and ("extends" in data or any(section in data for section in SECTIONS))
+
+
+def is_scenario_file(path: Path) -> bool:
+    """Whether the file at ``path`` reads as a scenario file (``reads_as_scenario``).
+
+    False for a file that cannot be read as TOML: its own reader says what is wrong with it.
+    """
+    try:
+        data, _ = read_toml(path)
+    except ScenarioError:
+        return False
+    return reads_as_scenario(data)
+
+
 def _read(path: Path) -> dict[str, Any]:
     return read_toml(path)[0]
 
