@@ -203,14 +203,44 @@ def show_number(value: int) -> str:
 def toml_problem(error: tomllib.TOMLDecodeError, text: str) -> str:
     """A TOML syntax error as a plain message with the line, its text and what TOML expected there."""
     message = str(error)
-    found = re.search(r"\(at line (\d+), column (\d+)\)", message)
-    if not found:
-        return f"not valid TOML: {message}"
-    number = int(found[1])
     lines = text.splitlines()
+    found = re.search(r"\(at line (\d+), column (\d+)\)", message)
+    if found:
+        number, column = int(found[1]), found[2]
+        place = f"at line {number}, column {column}"
+    elif (ended := re.search(r"\(at end of document\)", message)) is not None:
+        # The parser says only that the file ended: say where what it ends inside was opened, or its last line.
+        opened = _opened_at(text)
+        number = text.count("\n", 0, opened) + 1 if opened is not None else max(len(lines), 1)
+        column = str(opened - text.rfind("\n", 0, opened)) if opened is not None else ""
+        place = (
+            f"at the end of the file: what opens at line {number}, column {column} is never closed"
+            if opened is not None
+            else f"at the end of the file (line {number})"
+        )
+        found = ended
+    else:
+        return f"not valid TOML: {message}"
     line = lines[number - 1] if 0 < number <= len(lines) else ""
     reason = message[: found.start()].strip()
-    return f"not valid TOML at line {number}, column {found[2]}: {line[:80]!r}: {reason[0].lower()}{reason[1:]}"
+    return f"not valid TOML {place}: {line[:80]!r}: {reason[0].lower()}{reason[1:]}"
+
+
+def _opened_at(text: str) -> int | None:
+    """Where the list, inline table, table header or string that ``text`` ends inside opens, or None."""
+    opened: list[int] = []
+    for token in _NESTING_TOKENS.finditer(text):
+        mark = token.group()
+        if mark in ("[", "{"):
+            opened.append(token.start())
+        elif mark in ("]", "}"):
+            if opened:
+                opened.pop()
+        elif mark[0] in "\"'":
+            quote = mark[:3] if mark[:3] in ('"""', "'''") else mark[0]
+            if len(mark) < 2 * len(quote) or not mark.endswith(quote):
+                return token.start()  # a string the file ends inside
+    return opened[-1] if opened else None
 
 
 # ----------------------------------------------------------------------------------------------- names

@@ -101,6 +101,27 @@ def test_syntax_errors_and_missing_files_name_the_file(tmp_path):
         load_scenario(tmp_path / "nowhere.toml")
 
 
+@pytest.mark.parametrize(
+    ("cut", "place"),
+    [
+        ("[problem]\nk = [1,\n2\n", "what opens at line 4, column 5 is never closed: 'k = [1,': unclosed array"),
+        ('[problem]\nk = 2\nx = {a = "}"', "what opens at line 5, column 5 is never closed"),
+        ('[problem]\nk = """two\n\n', "what opens at line 4, column 5 is never closed: 'k = \"\"\"two'"),
+        ("[problem]\nk = ", "at the end of the file (line 4): 'k = ': invalid value"),
+    ],
+)
+def test_a_file_that_ends_too_soon_says_where_what_it_ends_inside_opens(tmp_path, cut, place):
+    """The TOML reader says only "at end of document" of a list, table or string left open: the message gives the
+    line and column where it opens (or the last line), as every other syntax error gives its place."""
+    broken = tmp_path / "broken.toml"
+    broken.write_text(HEADER + cut)
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(broken)
+    (problem,) = raised.value.problems
+    assert problem.startswith(f"{broken}: not valid TOML at the end of the file"), problem
+    assert place in problem, problem
+
+
 def test_an_edge_list_beside_the_scenario_is_found(tmp_path):
     (tmp_path / "edges.txt").write_text("0 1\n1 2\n")
     path = tmp_path / "net.toml"
