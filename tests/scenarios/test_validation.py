@@ -106,7 +106,7 @@ def test_syntax_errors_and_missing_files_name_the_file(tmp_path):
     [
         ("[problem]\nk = [1,\n2\n", "what opens at line 4, column 5 is never closed: 'k = [1,': unclosed array"),
         ('[problem]\nk = 2\nx = {a = "}"', "what opens at line 5, column 5 is never closed"),
-        ('[problem]\nk = """two\n\n', "what opens at line 4, column 5 is never closed: 'k = \"\"\"two'"),
+        ('[problem]\nk = """two\n\n', 'what opens at line 4, column 5 is never closed: \'k = """two\''),
         ("[problem]\nk = ", "at the end of the file (line 4): 'k = ': invalid value"),
     ],
 )
