@@ -27,7 +27,7 @@ import stat
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -109,14 +109,23 @@ def read_text(path: Path, kind: str, expected: str, max_bytes: int = MAX_TOML_BY
         ) from None
 
 
-def read_toml(path: Path, kind: str, expected: str) -> tuple[dict[str, Any], bytes]:
+#: What a field whose name a reader knows expects, for the message on an integer too large for TOML (or None).
+FieldExpects = Callable[[str], str | None]
+
+
+def read_toml(
+    path: Path, kind: str, expected: str, field_expects: FieldExpects | None = None
+) -> tuple[dict[str, Any], bytes]:
     """A TOML file parsed and checked (see ``read_text`` and ``parse_toml``), with its bytes for hashing."""
     text, raw = read_text(path, kind, expected)
-    return parse_toml(text, str(path)), raw
+    return parse_toml(text, str(path), field_expects), raw
 
 
-def parse_toml(text: str, where: str) -> dict[str, Any]:
-    """Parse TOML text; nesting bounded, integers within 64 bits, every failure an ``InputError``."""
+def parse_toml(text: str, where: str, field_expects: FieldExpects | None = None) -> dict[str, Any]:
+    """Parse TOML text; nesting bounded, integers within 64 bits, every failure an ``InputError``.
+
+    An integer outside 64 bits in a field ``field_expects`` knows is said to be outside that field's own range.
+    """
     if _nesting(text) > PARSE_DEPTH:  # refused before the parser recurses thousands deep
         raise InputError([f"{where}: tables or lists nested too deeply; expected at most {MAX_DEPTH} levels"])
     try:
@@ -130,13 +139,13 @@ def parse_toml(text: str, where: str) -> dict[str, Any]:
             [f"{where}: holds an integer of thousands of digits; expected integers within 64 bits, as TOML has"]
         ) from None
     problems: list[str] = []
-    _check_tree(data, "", 0, where, problems)
+    _check_tree(data, "", 0, where, problems, field_expects)
     if problems:
         raise InputError(problems[:10])
     return data
 
 
-def parse_value(raw: str, where: str, key: str) -> Any:
+def parse_value(raw: str, where: str, key: str, field_expects: FieldExpects | None = None) -> Any:
     """One value as TOML reads it (``--set KEY=VALUE``); text that is not TOML is returned as it is.
 
     Raises:
@@ -157,7 +166,7 @@ def parse_value(raw: str, where: str, key: str) -> Any:
             ]
         ) from None
     problems: list[str] = []
-    _check_tree(value, key, 1, where, problems)
+    _check_tree(value, key, 1, where, problems, field_expects)
     if problems:
         raise InputError(problems)
     return value
@@ -176,18 +185,23 @@ def _nesting(text: str) -> int:
     return deepest
 
 
-def _check_tree(value: Any, key: str, depth: int, where: str, problems: list[str]) -> None:
+def _check_tree(
+    value: Any, key: str, depth: int, where: str, problems: list[str], field_expects: FieldExpects | None = None
+) -> None:
     """Walk the parsed table without recursing past ``MAX_DEPTH``; collect each out-of-range integer."""
     if depth > MAX_DEPTH:
         problems.append(f"{where}: field '{key}': nested {depth} levels deep; expected at most {MAX_DEPTH} levels")
         return
     if isinstance(value, dict):
         for name, item in value.items():
-            _check_tree(item, f"{key}.{name}" if key else str(name), depth + 1, where, problems)
+            _check_tree(item, f"{key}.{name}" if key else str(name), depth + 1, where, problems, field_expects)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _check_tree(item, f"{key}[{index}]", depth + 1, where, problems)
+            _check_tree(item, f"{key}[{index}]", depth + 1, where, problems, field_expects)
     elif isinstance(value, int) and not isinstance(value, bool) and not INT_LOW <= value <= INT_HIGH:
+        if field_expects is not None and (expected := field_expects(key)):
+            problems.append(f"{where}: field '{key}' = {show_number(value)}: expected {expected}")
+            return
         problems.append(
             f"{where}: field '{key}' = {show_number(value)}: expected an integer from -2**63 to 2**63 - 1 "
             "(TOML's 64-bit integers)"

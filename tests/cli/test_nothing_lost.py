@@ -97,7 +97,7 @@ def test_f1_a_400_digit_number_in_set_a_file_or_a_factor_range_is_an_error_line(
     scenario = tmp_path / "big.toml"
     scenario.write_text(f'name = "big"\ndescription = "d"\n[conditions]\nbackbone = {Z}\n')
     result = runner.invoke(main, ["scenarios", "validate", str(scenario)])
-    assert_plain_error(result, str(scenario), "conditions.backbone", "(400 digits)", "64-bit")
+    assert_plain_error(result, str(scenario), "conditions.backbone", "(400 digits)", "expected a number from 0 to 1")
     experiment = tmp_path / "e.toml"
     experiment.write_text(
         'name = "e"\ndescription = "d"\nscenarios = ["small"]\n'

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cisim.scenarios import PARAMETERS, ScenarioError, load_scenario, parse_scenario
+from cisim.scenarios.schema import BY_KEY
 
 HEADER = 'name = "test"\ndescription = "a test scenario"\n'
 
@@ -120,6 +121,25 @@ def test_a_file_that_ends_too_soon_says_where_what_it_ends_inside_opens(tmp_path
     (problem,) = raised.value.problems
     assert problem.startswith(f"{broken}: not valid TOML at the end of the file"), problem
     assert place in problem, problem
+
+
+def test_an_integer_too_large_for_toml_in_a_known_field_is_given_the_fields_range(tmp_path):
+    """A run of 10**23 steps is out of the field's range before it is out of TOML's: the message says the field's."""
+    huge = 10**23
+    path = tmp_path / "long.toml"
+    path.write_text(HEADER + f"[run]\nsteps = {huge}\n[problem]\nweird = {huge}\n")
+    with pytest.raises(ScenarioError) as raised:
+        load_scenario(path)
+    assert raised.value.problems == [
+        f"{path}: field 'run.steps' = {huge}: expected {BY_KEY['run.steps'].expected()}",
+        f"{path}: field 'problem.weird' = {huge}: expected an integer from -2**63 to 2**63 - 1 "
+        "(TOML's 64-bit integers)",
+    ]
+    with pytest.raises(ScenarioError) as raised:
+        plain = tmp_path / "plain.toml"
+        plain.write_text(HEADER)
+        load_scenario(plain, [f"run.steps={huge}"])
+    assert raised.value.problems == [f"--set: field 'run.steps' = {huge}: expected {BY_KEY['run.steps'].expected()}"]
 
 
 def test_an_edge_list_beside_the_scenario_is_found(tmp_path):

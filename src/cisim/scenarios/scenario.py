@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
@@ -153,9 +154,19 @@ def read_toml(path: Path, kind: str = "scenario file") -> tuple[dict[str, Any], 
     article = "an" if kind[0] in "aeiou" else "a"
     expected = f'expected {article} {kind} in TOML (name = "...", description = "...", [sections])'
     try:
-        return read_checked_toml(path, kind, expected)
+        return read_checked_toml(path, kind, expected, field_expects)
     except InputError as error:
         raise ScenarioError(error.problems) from None
+
+
+def field_expects(key: str) -> str | None:
+    """What the scenario field ``key`` expects, for the message on an integer too large for TOML.
+
+    ``key`` is a scenario's field (``problem.k``) or, in an experiment, a key ending in one (``grid.problem.k[0]``);
+    None for any other key.
+    """
+    parameter = BY_KEY.get(".".join(re.sub(r"\[\d+\]$", "", key).split(".")[-2:]))
+    return parameter.expected() if parameter is not None else None
 
 
 def reads_as_scenario(data: dict[str, Any]) -> bool:
@@ -368,7 +379,7 @@ def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: 
             problems.append(f"--set {item!r}: unknown field '{key}'{suggest(key, BY_KEY)}")
             continue
         try:
-            value = parse_value(raw, "--set", key)
+            value = parse_value(raw, "--set", key, field_expects)
         except InputError as error:
             problems += error.problems
             continue
