@@ -124,6 +124,33 @@ def test_compare_can_still_compare_full_collective_impact(runner, tmp_path):
     assert sorted(pd.read_csv(tmp_path / "runs.csv")["arm"].unique()) == ["collective", "isolated"]
 
 
+@pytest.mark.parametrize(
+    ("command", "who"),
+    [
+        (["compare", "complex", "--arm", "collective"], "both arms compared (isolated and collective) set"),
+        (["run", "complex", "--arm", "isolated"], "the arm isolated sets"),
+        (["run", "complex", "--arm", "collective"], "the arm collective sets"),
+    ],
+)
+def test_a_set_condition_no_arm_runs_is_refused_before_any_folder(runner, tmp_path, command, who):
+    """Both arms of `compare --arm collective` set every condition, so `--set conditions.backbone=0.5` reached no
+    run while the manifest and report quoted it as used; it is refused, as a sweep refuses one."""
+    out = tmp_path / "out"
+    args = [*command, "--set", "conditions.backbone=0.5", "--steps", "2", "--out", str(out), "--quiet"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"error: --set conditions.backbone=0.5: {who} every condition level over the scenario's, so no run would "
+        "use it; expected --arm scenario (the scenario's own design, with the --set), or no --set on a condition\n"
+    )
+    assert not out.exists()
+    # The scenario's own design runs the --set: compare and run take it.
+    for index, arm_command in enumerate((["compare", "complex", "--replicates", "2"], ["run", "complex"])):
+        args = [*arm_command, "--set", "conditions.backbone=0.5", "--steps", "2", "--out", str(out / str(index))]
+        result = runner.invoke(main, [*args, "--quiet"])
+        assert result.exit_code == 0, result.output
+
+
 def test_run_never_overwrites_either(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for _ in range(2):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from cisim.cli.options import (
 )
 from cisim.experiments.executors import EXECUTORS
 from cisim.scenarios.scenario import ARMS, BUILTIN
+from cisim.scenarios.schema import CONDITIONS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,6 +112,7 @@ def run(
     from cisim.plots.figures import run_figure
 
     resolved = resolve_scenario(scenario, overrides).with_arm(arm)
+    _check_unused_conditions(overrides, (arm,))
     folder = fresh_output_folder(out, results_folder(resolved.name, f"-{arm}-seed{seed}"), force)
     try:
         result = run_model(resolved, seed, steps, progress=progress_bar(quiet, desc="steps", unit="step"))
@@ -129,6 +132,24 @@ def run(
     with replacing(folder / "outcome.png") as temporary:
         run_figure(result.series, temporary, f"{resolved.name} ({arm}), seed {seed}", arm)
     click.echo(f"\nwrote {series_path}, {folder / 'summary.json'} and {folder / 'outcome.png'}")
+
+
+def _check_unused_conditions(overrides: Sequence[str], arms: Sequence[str]) -> None:
+    """A ``--set`` of a condition level is refused when no arm run uses it, as a sweep refuses one.
+
+    Isolated impact sets every condition to 0 and full collective impact every one to 1, over the scenario's
+    levels; only the arm ``scenario`` runs the levels a ``--set`` gives, and a report would quote it as used.
+    """
+    if "scenario" in arms:
+        return
+    for override in overrides:
+        key = str(override).split("=", 1)[0].strip()
+        if key in {f"conditions.{c}" for c in CONDITIONS}:
+            who = f"both arms compared ({' and '.join(arms)}) set" if len(arms) > 1 else f"the arm {arms[0]} sets"
+            raise UserError(
+                f"--set {override}: {who} every condition level over the scenario's, so no run would use it; "
+                "expected --arm scenario (the scenario's own design, with the --set), or no --set on a condition"
+            )
 
 
 @click.command()
@@ -211,6 +232,7 @@ def compare(
 
     check_workers(executor, workers)  # serial is compare's default: --workers alone would be ignored
     resolved = resolve_scenario(scenario, overrides)
+    _check_unused_conditions(overrides, ("isolated", arm))
     default = results_folder(resolved.name, COMPARE_SUFFIX)
     if resume:
         if force:
