@@ -3,6 +3,7 @@ analyst's question, float noise counted as ties, sampled designs pooled, and fig
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -335,3 +336,24 @@ def test_the_readme_says_to_run_the_factorial_before_attributing_and_links_the_a
     for name in ("backbone_decision", "where_it_pays"):
         experiment = load_experiment(root / "experiments" / f"{name}.toml")
         assert experiment.baseline in [arm.name for arm in experiment.arms]
+
+
+def test_a_report_against_another_baseline_is_written_beside_the_first_not_over_it(studies, tmp_path):
+    """`cisim report FOLDER --baseline ARM` replaced FOLDER/report.html without a word, though results folders
+    are never overwritten: each baseline has its own file, and a report written again says it replaced its own."""
+    folder = tmp_path / "designs"
+    shutil.copytree(studies["designs"], folder)
+    first = cli("report", folder)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith(f"wrote {folder / 'report.html'} (") and "in place of" not in first.stdout
+    written = (folder / "report.html").read_bytes()
+    other = cli("report", folder, "--baseline", "isolated")
+    assert other.returncode == 0, other.stderr
+    assert f"wrote {folder / 'report-isolated.html'} (" in other.stdout
+    assert (folder / "report.html").read_bytes() == written
+    assert "no_backbone" in (folder / "report-isolated.html").read_text()
+    # The file's own baseline, named or not, is the one report.html is written against.
+    for again in (cli("report", folder, "--baseline", "no_backbone"), cli("report", folder)):
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.strip().endswith("(in place of the report written before)"), again.stdout
+    assert sorted(path.name for path in folder.glob("report*")) == ["report-isolated.html", "report.html"]

@@ -7,6 +7,7 @@ Every output folder is checked before any work starts, so a bad ``--out`` costs 
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,7 +18,7 @@ import pandas as pd
 
 from cisim.analysis.attribution import AttributionError, attribute
 from cisim.analysis.findings import WIDE_INDEX, along_the_factor, cautions
-from cisim.analysis.results import Results, ResultsError
+from cisim.analysis.results import Results, ResultsError, default_baseline
 from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.statistics import FEW_PAIRS
 from cisim.analysis.tables import METRICS, describe, metrics_in, paired_comparisons, without_few_intervals
@@ -133,6 +134,18 @@ def _within(path: Path, folder: Path) -> bool:
         return path.resolve().is_relative_to(folder.resolve())
     except (OSError, ValueError, RuntimeError):  # a path with a NUL byte, a loop of links
         return False
+
+
+def report_name(baseline: str | None, default: str) -> str:
+    """The report's file name in its results folder, one per baseline.
+
+    ``report.html`` against the ``default`` baseline and ``report-ARM.html`` against another arm, so that a report
+    against another arm never replaces the first. The arm's name (a key in an experiment file) is kept to letters,
+    digits, '-' and '_': it is never a path.
+    """
+    if baseline is None or baseline == default:
+        return "report.html"
+    return f"report-{re.sub(r'[^A-Za-z0-9_-]', '_', baseline)[:80]}.html"
 
 
 def _arm(loaded: Results, arm: str | None, option: str) -> str | None:
@@ -438,7 +451,11 @@ def plot(results: Path, kinds: tuple[str, ...], out: Path | None, force: bool) -
     "--baseline",
     help="Arm the others are compared with [default: the experiment's baseline, else isolated, if present].",
 )
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="[default: RESULTS/report.html]")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="[default: RESULTS/report.html; with --baseline, RESULTS/report-BASELINE.html]",
+)
 @click.option("--force", is_flag=True, help="Let --out replace a file inside a results folder.")
 def report(results: Path, baseline: str | None, out: Path | None, force: bool) -> None:
     """One self-contained HTML report of a sweep, to share or archive as it is.
@@ -449,15 +466,18 @@ def report(results: Path, baseline: str | None, out: Path | None, force: bool) -
     """
     from cisim.report import write_report
 
-    target = out or results / "report.html"
-    if target.is_dir():
-        raise UserError(f"--out {str(target)!r}: is a folder; expected the path of an HTML file to write")
     if out is not None:
+        if out.is_dir():
+            raise UserError(f"--out {str(out)!r}: is a folder; expected the path of an HTML file to write")
         output_file(out, "--out", force)  # never a device, never a result file without --force
     # output_file has checked the file itself: a new report may go beside another command's results.
-    _folder(results, None if out is None else target.parent, force=True, default="")
+    _folder(results, None if out is None else out.parent, force=True, default="")
     loaded = _load(results)
     _arm(loaded, baseline, "--baseline")
+    target = out or results / report_name(baseline, loaded.baseline or default_baseline(loaded.arms))
+    if target.is_dir():
+        raise UserError(f"{str(target)!r}: is a folder; expected the path of an HTML file to write (or --out FILE)")
+    earlier = out is None and target.is_file()  # a report this command wrote before, against the same baseline
     try:
         write_report(loaded, target, baseline)
     except OSError as error:
@@ -465,4 +485,5 @@ def report(results: Path, baseline: str | None, out: Path | None, force: bool) -
             f"--out {str(target)!r}: cannot write the report ({error.strerror or error}); results are untouched, "
             "and nothing was left half-written"
         ) from None
-    click.echo(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB)")
+    again = " (in place of the report written before)" if earlier else ""
+    click.echo(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB){again}")
