@@ -189,3 +189,33 @@ def test_the_report_keeps_arm_names_as_the_experiment_file_spells_them():
     """A plain word opens a sentence capitalised; an identifier such as half_backbone is kept as written."""
     assert sentence("collective") == "Collective"
     assert sentence("half_backbone") == "half_backbone" and sentence("arm2") == "arm2"
+
+
+@pytest.mark.parametrize(
+    ("cost", "expected"),
+    [
+        (
+            Interval(540.0, 120.0, 960.0, 20),
+            "It cost 2% more in total spend (30,000 under isolated, 30,540 under collective, per run). Each "
+            "percentage point of final outcome gained cost 27.0 more in spend.",
+        ),
+        (
+            Interval(540.0, -300.0, 1380.0, 20),
+            "It cost 2% more in total spend (30,000 under isolated, 30,540 under collective, per run); the interval "
+            "of that change includes zero, so these runs put no price on a point gained.",
+        ),
+        (
+            Interval(-540.0, -1380.0, 300.0, 20),
+            "It cost 2% less in total spend (30,000 under isolated, 29,460 under collective, per run); the interval "
+            "of that change includes zero, so these runs put no price on a point gained.",
+        ),
+    ],
+)
+def test_a_point_gained_is_priced_only_from_a_change_in_spend_the_runs_can_tell(cost, expected):
+    """The report said spend was "about the same ... the interval includes zero" and then priced each point gained
+    from that same change in spend: a price is said only when the spend's interval excludes zero."""
+    from cisim.report.words import cost_sentence
+
+    difference = Interval(0.2, 0.1, 0.3, 20)
+    step = Step("collective", "isolated", 0.8, 0.6, difference, 0.001, cost, 30_000 + cost.estimate, 30_000.0)
+    assert cost_sentence(step) == expected

@@ -108,7 +108,10 @@ def cost_sentence(step: Step) -> str:
         f"It cost {how_much} in total spend ({number(step.against_cost)} under {against}, "
         f"{number(step.arm_cost)} under {arm}, per run)"
     )
-    text += "." if step.cost.excludes_zero() else "; the interval of that change includes zero."
+    if not step.cost.excludes_zero():
+        # No price of a point gained from a change in spend these runs cannot tell from none.
+        return text + "; the interval of that change includes zero, so these runs put no price on a point gained."
+    text += "."
     per_point = step.cost_per_point
     if math.isfinite(per_point) and per_point > 0:
         text += f" Each percentage point of {label('final_outcome')} gained cost {number(per_point, 1)} more in spend."
