@@ -149,3 +149,17 @@ def test_unwritable_output_folder_is_reported(runner, tmp_path):
     result = runner.invoke(main, ["run", "--steps", "2", "--out", str(blocker / "sub"), "--quiet"])
     assert result.exit_code == 2
     assert f"error: --out '{blocker / 'sub'}': cannot write there" in result.output
+
+
+def test_compare_says_how_many_runs_of_each_arm_have_a_measure_some_pairs_lack(runner, tmp_path):
+    """`time to target (5 of 20)` counts the pairs in which both runs reached the target; how often each arm did
+    (isolated 6 of 20, the coalition 11 at the defaults) was not said, and is the answer a reader wants."""
+    result = runner.invoke(main, ["compare", "--out", str(tmp_path), "--quiet"])
+    assert result.exit_code == 0, result.output
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    reached = runs.groupby("arm")["time_to_target"].count()
+    both = runs.pivot(index="replicate", columns="arm", values="time_to_target").dropna().shape[0]
+    assert 0 < both < 20 and reached["scenario"] != reached["isolated"], reached  # the case the line is for
+    assert f"time to target ({both} of 20)" in result.output
+    line = next(line for line in result.output.splitlines() if line.startswith("(k of n)"))
+    assert f"time to target: isolated {reached['isolated']} of 20 runs, scenario {reached['scenario']}" in line

@@ -279,6 +279,8 @@ def compare(
     click.echo(f"{resolved.name}: isolated vs {design}, {replicates} paired replicates, seed {seed}, {n_steps} steps\n")
     click.echo(_render(table, arm, replicates))
     click.echo("\ndifference = " + arm + " - isolated, paired by replicate; CI: 95 % t-interval of the mean difference")
+    if (partial := _partial_rows(table, summaries, arm, replicates)) is not None:
+        click.echo(partial)
     if (table["pairs"] < FEW_PAIRS).any():
         advice = f" (--replicates {FEW_PAIRS} or more for intervals)" if replicates < FEW_PAIRS else ""
         click.echo(
@@ -359,6 +361,25 @@ def _clear_sweep(folder: Path) -> None:
     for table in ("summaries", "series", "agents"):
         if (folder / table).is_dir():
             shutil.rmtree(folder / table)
+
+
+def _partial_rows(table: pd.DataFrame, summaries: pd.DataFrame, arm: str, replicates: int) -> str | None:
+    """A line on the rows measured in fewer pairs than ran (``time to target (5 of 20)``), or None.
+
+    It says how many runs of each arm have the measure, which the pairs' count alone hides: a coalition that
+    reaches the target twice as often as isolated organizations is not seen in the five pairs where both did.
+    """
+    partial = [row.metric for row in table.itertuples() if row.pairs < replicates and row.metric in summaries]
+    if not partial:
+        return None
+    said = []
+    for metric in partial:
+        counts = summaries.groupby("arm")[metric].count()
+        said.append(
+            f"{metric.replace('_', ' ')}: isolated {counts.get('isolated', 0)} of {replicates} runs, "
+            f"{arm} {counts.get(arm, 0)}"
+        )
+    return "(k of n): the pairs in which both runs have the measure; runs with it, by arm: " + "; ".join(said)
 
 
 def _render(table: pd.DataFrame, arm: str, replicates: int) -> str:
