@@ -348,3 +348,24 @@ def test_paired_comparisons_pool_design_points_when_asked():
     assert pooled["pairs"] == 10 and pooled["difference"] == pytest.approx(0.2)
     with pytest.raises(KeyError, match="arms are isolated, collective"):
         paired_comparisons(frame, baseline="nosuch")
+
+
+def test_an_arm_with_no_run_that_has_a_measure_gets_a_row_of_no_pairs_not_no_row():
+    """Where no run of one arm reached the target, its time to target was left out of the paired table (the
+    pivot drops a column of nothing but missing values), while a comparison whose runs miss it in different
+    replicates got a row of 0 pairs: the caution then counted one comparison fewer than the table has."""
+    frame = pd.DataFrame(
+        {
+            "scenario": "s",
+            "replicate": [0, 1, 2] * 3,
+            "arm": ["isolated"] * 3 + ["never"] * 3 + ["apart"] * 3,
+            "final_outcome": np.arange(9.0) / 10,
+            "time_to_target": [1, np.nan, np.nan, np.nan, np.nan, np.nan, np.nan, 4, 5],
+            "status": "done",
+        }
+    )
+    table = paired_comparisons(frame, metrics=["final_outcome", "time_to_target"]).set_index(["arm", "metric"])
+    assert len(table) == 4
+    for arm in ("never", "apart"):
+        row = table.loc[(arm, "time_to_target")]
+        assert row["pairs"] == 0 and math.isnan(row["difference"]), row

@@ -140,12 +140,18 @@ def paired_comparisons(
     groups = frame.groupby(keys, sort=True, dropna=False) if keys else [((), frame)]
     for group, part in groups:
         table = part.pivot_table(index=pairing, columns="arm", values=metrics, aggfunc="first")
+        present = set(part["arm"])
         for arm in (a for a in arms if a != baseline):
+            if arm not in present or baseline not in present:
+                continue
             for metric in metrics:
                 if (metric, baseline) not in table or (metric, arm) not in table:
-                    continue
-                pairs = table[[(metric, baseline), (metric, arm)]].dropna()
-                first, second = pairs[(metric, baseline)].to_numpy(float), pairs[(metric, arm)].to_numpy(float)
+                    # No run of one arm has the measure here (no run reached the target): a row of no pairs, as
+                    # where both arms have it in different runs, not a row left out.
+                    first = second = np.array([], dtype=float)
+                else:
+                    pairs = table[[(metric, baseline), (metric, arm)]].dropna()
+                    first, second = pairs[(metric, baseline)].to_numpy(float), pairs[(metric, arm)].to_numpy(float)
                 scale = float(np.abs(np.concatenate([first, second])).max()) if len(first) else 1.0
                 summary = paired_statistics(second - first, confidence, resamples, seed, scale=scale)
                 rows.append(
