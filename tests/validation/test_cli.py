@@ -56,6 +56,23 @@ def test_validate_prints_published_beside_cisim_and_writes_record_and_figure(run
     assert "levinthal_1997" in (out / "report.txt").read_text()
 
 
+def test_a_pattern_label_longer_than_its_column_is_printed_whole_on_its_own_line(runner, tmp_path):
+    """Labels were cut to the column with an ellipsis ("contests the linear network wins against the comp…"): a
+    long one is now said whole on a line of its own, its figures on the next line in their columns."""
+    long = "mean local peaks per landscape of this many elements and interactions, K = {key}"
+    path = small_levinthal(tmp_path, **{'label = "mean local peaks per landscape, K = {key}"': f'label = "{long}"'})
+    result = runner.invoke(main, ["validate", str(path), "--quick", "--quiet", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.lstrip().startswith("pattern "))
+    for key in ("0", "1", "5"):
+        said = lines.index("  " + long.format(key=key))
+        figures = lines[said + 1]
+        assert figures[: header.index("published")].strip() == "", figures  # the label's column left empty
+        assert figures.rstrip().endswith(("reproduced", "not reproduced")), figures
+    assert "…" not in result.output
+
+
 def test_strict_exits_1_when_a_pattern_is_not_reproduced(runner, tmp_path):
     path = small_levinthal(tmp_path, **{'"5" = 27.0': '"5" = 70.0'})
     result = runner.invoke(main, ["validate", str(path), "--quick", "--quiet", "--strict", "--out", str(tmp_path)])

@@ -74,8 +74,9 @@ def render(outcome: ExperimentOutcome) -> str:
     for pattern in outcome.patterns:
         for row in pattern.rows:
             label = row_label(pattern.spec.label, row.key)
-            if len(label) > LABEL_WIDTH:
-                label = label[: LABEL_WIDTH - 1] + "…"
+            if len(label) > LABEL_WIDTH:  # said whole on a line of its own, its figures on the next
+                lines.append(f"  {label}")
+                label = ""
             lines.append(
                 f"  {label:<{LABEL_WIDTH}} {_published(row.published):>10}  {_cisim(row.estimate):<28} "
                 f"{tolerance_text(pattern.spec, row):<18} {row.verdict}"
