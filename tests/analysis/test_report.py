@@ -358,6 +358,10 @@ def test_scenarios_that_go_opposite_ways_get_no_pooled_verdict(tmp_path):
     assert sorted(said_worse.split(", ")) == sorted(worse)
     assert sorted(said_better.split(", ")) == sorted(better)
     assert "What follows is the average over all 5 base scenarios" in answer
+    # Five scenarios of one design point each are five scenarios, and the pooled figures say they pool them.
+    assert "These are averages over 5 base scenarios." in answer and "design points" not in answer
+    figures = html.unescape(re.sub(r"<[^>]+>", "", section(build_report(folder), "figures")))
+    assert "on average over the 5 base scenarios, which the figure pools (the answer gives each one's)" in figures
 
 
 def test_designs_over_scenarios_that_go_opposite_ways_get_no_pooled_verdict_either(tmp_path):

@@ -90,6 +90,7 @@ class Headline:
         difference: mean paired difference (arm minus baseline) with its bootstrap 95 % interval.
         p_value: Wilcoxon signed-rank p-value of the pooled pairs.
         points: design points pooled (over every scenario).
+        scenarios: base scenarios pooled (each with its own design points).
         cost: mean paired difference in total spend, with its interval (None if not recorded).
         baseline_cost: the baseline's mean total spend.
         arm_cost: the arm's mean total spend.
@@ -108,6 +109,7 @@ class Headline:
     p_value: float
     points: int
     cost: Interval | None = None
+    scenarios: int = 1
     baseline_cost: float = float("nan")
     arm_cost: float = float("nan")
     efficiency: tuple[float, float] | None = None
@@ -195,6 +197,7 @@ def headline(results: Results, key: pd.DataFrame | None = None, baseline: str | 
         difference=_interval(best),
         p_value=float(best["p_wilcoxon"]),
         points=results.points * max(1, len(results.manifest.get("scenarios", []))),
+        scenarios=max(1, len(results.manifest.get("scenarios", []))),
         cost=None if cost is None else _interval(cost),
         baseline_cost=float("nan") if cost is None else float(cost["baseline_mean"]),
         arm_cost=float("nan") if cost is None else float(cost["arm_mean"]),

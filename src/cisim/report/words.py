@@ -265,8 +265,14 @@ def comparison_headline(headline: Headline, opposite: Opposite | None = None) ->
 def _spread(h: Headline) -> list[str]:
     if h.lowest is None or h.highest is None:
         return []
+    if h.scenarios > 1 and h.points == h.scenarios:  # one point a scenario: the scenarios are what is pooled
+        pooled = f"{h.scenarios} base scenarios"
+    elif h.scenarios > 1:
+        pooled = f"{h.points} design points ({h.points // h.scenarios} in each of {h.scenarios} base scenarios)"
+    else:
+        pooled = f"{h.points} design points"
     return [
-        f"These are averages over {h.points} design points. The advantage of {escape(h.arm)} over "
+        f"These are averages over {pooled}. The advantage of {escape(h.arm)} over "
         f"{escape(h.baseline)} was smallest, {number(h.lowest[1], signed=True)}, at {where(h.lowest[0])} and "
         f"largest, {number(h.highest[1], signed=True)}, at {where(h.highest[0])}."
     ]
@@ -541,6 +547,11 @@ def caption(
     if headline is not None:
         ends = number(headline.difference.estimate, signed=True)
         gap = f" Here {headline.arm} ends {ends} against {headline.baseline}."
+        if headline.scenarios > 1:  # the figures pool the scenarios; the answer gives each scenario's own
+            gap = (
+                f" Here {headline.arm} ends {ends} against {headline.baseline} on average over the "
+                f"{headline.scenarios} base scenarios, which the figure pools (the answer gives each one's)."
+            )
     if kind == "outcome":
         if len(arms) >= 3:
             baseline = headline.baseline if headline is not None else results.baseline or default_baseline(arms)
