@@ -135,3 +135,24 @@ def test_resuming_another_scenarios_comparison_names_both_scenarios(runner, monk
     )
     assert result.exit_code == 2
     assert "the folder holds a comparison of the scenario 'technical', not of 'complex'" in result.output
+
+
+def test_a_comparison_of_the_built_in_defaults_with_a_block_lost_says_a_command_that_runs(runner, tmp_path):
+    """The resume command in analyze's caution named the built-in defaults' scenario as `'<built-in defaults>'`,
+    which no command takes, and called a summaries file that is gone 'damaged (changed or cut short)': it names no
+    scenario for them now, runs as printed, and gives the block's own reason."""
+    import shlex
+
+    out = tmp_path / "defaults"
+    made = runner.invoke(main, ["compare", "--replicates", "10", "--steps", "4", "--quiet", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    (out / "summaries" / "block-000000.parquet").unlink()
+    analysed = runner.invoke(main, ["analyze", str(out), "--out", str(tmp_path / "analysis")])
+    assert analysed.exit_code == 0, analysed.output
+    caution = next(line for line in analysed.output.splitlines() if line.startswith("caution: ") and "--resume" in line)
+    assert "is missing or damaged (summaries/block-000000.parquet is missing)" in caution, caution
+    command = shlex.split(caution.split("`")[1])
+    assert command[:3] == ["cisim", "compare", "--arm"] and "<built-in defaults>" not in caution, command
+    resumed = runner.invoke(main, [*command[1:], "--quiet"])
+    assert resumed.exit_code == 0, resumed.output
+    assert len(pd.read_csv(out / "runs.csv")) == 20

@@ -302,10 +302,12 @@ def cautions(
     notes: list[str] = []
     if results.missing and results.damaged:
         blocks = len(results.damaged)
+        reasons = "; ".join(list(results.damaged.values())[:3]) + (
+            f"; and {blocks - 3} more" if blocks > 3 else ""
+        )  # each block's own: a file missing, or changed or cut short since written
         notes.append(
             f"{results.missing} of {results.runs} runs are missing: {blocks} block{'s' if blocks != 1 else ''} of "
-            f"results on disk {'is' if blocks == 1 else 'are'} damaged (changed or cut short since written), and "
-            "any other missing "
+            f"results on disk {'is' if blocks == 1 else 'are'} missing or damaged ({reasons}), and any other missing "
             f"runs are not in yet; `{resume_command(results.folder)}` reruns what is missing or damaged. Every "
             "number here uses the intact finished runs only."
         )

@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cisim.files import sha256, write_bytes, write_text
+from cisim.scenarios.scenario import BUILTIN
 
 TABLES = ("summaries", "series", "agents")
 
@@ -464,7 +465,8 @@ def resume_command(folder: Path) -> str:
         return f"cisim sweep EXPERIMENT --out {shlex.quote(str(folder.absolute()))} --resume"
     compare = "arm" in options and "seed" in options  # what cisim compare records besides a sweep's options
     if compare:  # a comparison records its scenario's file as the experiment's
-        words = ["cisim", "compare", absolute_file(source)]
+        # The built-in defaults have no file: the command names no scenario for them.
+        words = ["cisim", "compare"] + ([] if source == BUILTIN else [absolute_file(source)])
         arms = str(options["arm"]).split(" vs ")
         if len(arms) == 2:
             words += ["--arm", arms[1]]
