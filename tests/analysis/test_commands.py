@@ -135,7 +135,8 @@ def test_analysis_of_a_damaged_sweep_says_damaged_not_unfinished(sweeps, tmp_pat
     block.write_bytes(block.read_bytes()[:100])
     result = CliRunner().invoke(main, ["analyze", str(damaged)])
     assert result.exit_code == 0, result.output
-    assert "1 block of results on disk is damaged" in result.output and "still running" not in result.output
+    assert "1 block of results on disk is missing or damaged (summaries/block-000001.parquet" in result.output
+    assert "still running" not in result.output
 
 
 def test_attribution_of_a_partial_factorial_says_once_that_runs_are_missing_and_to_resume(tmp_path):
