@@ -206,6 +206,37 @@ def test_the_animations_takeaway_covers_no_tick_label_or_axis_label():
     assert covered == []
 
 
+def test_the_animation_says_how_to_read_its_networks_until_the_takeaway():
+    """The animation (for slides, with no caption beside it) drew a backbone diamond, ringed members and links of
+    varying width with no key: the band kept for the takeaway says how to read them until the last frame."""
+    from matplotlib import rc_context
+
+    from cisim.classroom.demo import ANIMATION_DPI, ANIMATION_STYLE, DESIGN, NETWORK_KEY, animation_figure
+
+    scenario = load_scenario(ROOT / "scenarios" / "complex.toml").with_arm(DESIGN)
+    pair = SideBySide(base=scenario, seed=DEFAULT_SEED)
+    frames = [pair.snapshots()]
+    for _ in range(3):
+        pair.step()
+        frames.append(pair.snapshots())
+    with rc_context(ANIMATION_STYLE):
+        figure, draw = animation_figure(scenario, DEFAULT_SEED, frames)
+        figure.set_dpi(ANIMATION_DPI)
+        key = next(text for text in figure.texts if text.get_gid() == "key")
+        for index in range(len(frames)):
+            draw(index)
+            figure.canvas.draw()
+            assert key.get_visible() == (index < len(frames) - 1), index
+        draw(1)
+        figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    assert key.get_text() == NETWORK_KEY and "diamond is the backbone" in NETWORK_KEY and "ringed" in NETWORK_KEY
+    box = key.get_window_extent(renderer)
+    assert figure.bbox.x0 <= box.x0 and box.x1 <= figure.bbox.x1 and figure.bbox.y0 <= box.y0, box  # not cut
+    panels = [ax.get_tightbbox(renderer) for ax in figure.axes]
+    assert not [panel for panel in panels if panel.overlaps(box)]
+
+
 def test_the_pages_run_averages_its_steps_as_the_run_summaries_do():
     """A9 compares the page's run with A3's means of run summaries: both average every step from step 0."""
     from cisim.experiments import run_model

@@ -100,6 +100,11 @@ ANIMATION_SIZE, ANIMATION_DPI, FRAMES_PER_SECOND = (12.8, 7.2), 80, 10
 #: The band at the foot of the animation kept for the takeaway of its last frame (a share of the frame's height):
 #: two lines of large type in a box; the panels are laid out above it.
 TAKEAWAY_BAND = 0.15
+#: How to read the animation's networks, in its band until the takeaway takes it.
+NETWORK_KEY = (
+    "Networks: circles are organizations, coloured by domain and sized by budget; lines are links,\n"
+    "thicker where trust is higher; ringed circles are coalition members; the black diamond is the backbone."
+)
 #: Copies of the animation's last frame: three seconds to read its takeaway.
 HOLD_FRAMES = 3 * FRAMES_PER_SECOND
 #: Markers around the measured numbers in a lesson plan (``--lesson``).
@@ -467,7 +472,11 @@ def animation_figure(
         gid="takeaway",
     )
 
+    # Until the takeaway, the band says how to read the networks (the page says it under its own network view).
+    key = figure.text(0.5, TAKEAWAY_BAND / 2, NETWORK_KEY, ha="center", va="center", fontsize="medium", gid="key")
+
     def draw(index: int) -> list[Any]:
+        key.set_visible(index != last)
         for column, outcome, network in views:
             outcome.update(frames[index][column], scale)
             network.update(frames[index][column], scale)
