@@ -136,7 +136,7 @@ def _within(path: Path, folder: Path) -> bool:
         return False
 
 
-def report_name(baseline: str | None, default: str) -> str:
+def report_name(baseline: str | None, default: str | None) -> str:
     """The report's file name in its results folder, one per baseline.
 
     ``report.html`` against the ``default`` baseline and ``report-ARM.html`` against another arm, so that a report
@@ -474,7 +474,8 @@ def report(results: Path, baseline: str | None, out: Path | None, force: bool) -
     _folder(results, None if out is None else out.parent, force=True, default="")
     loaded = _load(results)
     _arm(loaded, baseline, "--baseline")
-    target = out or results / report_name(baseline, loaded.baseline or default_baseline(loaded.arms))
+    default = loaded.baseline or (default_baseline(loaded.arms) if loaded.arms else None)
+    target = out or results / report_name(baseline, default)
     if target.is_dir():
         raise UserError(f"{str(target)!r}: is a folder; expected the path of an HTML file to write (or --out FILE)")
     earlier = out is None and target.is_file()  # a report this command wrote before, against the same baseline
