@@ -151,6 +151,24 @@ def test_a_set_condition_no_arm_runs_is_refused_before_any_folder(runner, tmp_pa
         assert result.exit_code == 0, result.output
 
 
+def test_a_set_of_the_scenarios_own_value_is_said_to_change_nothing(runner, tmp_path):
+    """docs/analyst.md's example once set a half backbone on a scenario that has one: the same numbers came out with
+    no word of why. A --set of the scenario's own value gets a note; one that changes something gets none."""
+    args = ["compare", "immature_backbone", "--replicates", "2", "--steps", "2", "--quiet"]
+    same = runner.invoke(main, [*args, "--set", "conditions.backbone=0.5", "--out", str(tmp_path / "a")])
+    assert same.exit_code == 0, same.output
+    assert same.stderr == (
+        "note: --set conditions.backbone=0.5: the scenario's own value of conditions.backbone is already 0.5; the "
+        "runs are as without it\n"
+    )
+    other = runner.invoke(main, [*args, "--set", "conditions.backbone=1", "--out", str(tmp_path / "b")])
+    assert other.exit_code == 0 and other.stderr == "", other.output
+    ran = runner.invoke(
+        main, ["run", "complex", "--steps", "2", "--quiet", "--set", "problem.k=6", "--out", str(tmp_path / "c")]
+    )
+    assert ran.exit_code == 0 and "the scenario's own value of problem.k is already 6" in ran.stderr, ran.output
+
+
 def test_run_never_overwrites_either(runner, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     for _ in range(2):

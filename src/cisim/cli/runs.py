@@ -113,6 +113,7 @@ def run(
 
     resolved = resolve_scenario(scenario, overrides).with_arm(arm)
     _check_unused_conditions(overrides, (arm,))
+    _note_own_values(scenario, overrides)
     folder = fresh_output_folder(out, results_folder(resolved.name, f"-{arm}-seed{seed}"), force)
     try:
         result = run_model(resolved, seed, steps, progress=progress_bar(quiet, desc="steps", unit="step"))
@@ -132,6 +133,27 @@ def run(
     with replacing(folder / "outcome.png") as temporary:
         run_figure(result.series, temporary, f"{resolved.name} ({arm}), seed {seed}", arm)
     click.echo(f"\nwrote {series_path}, {folder / 'summary.json'} and {folder / 'outcome.png'}")
+
+
+def _note_own_values(scenario: str | None, overrides: Sequence[str]) -> None:
+    """Say (on standard error) of each ``--set`` that gives the scenario its own value: the runs are as without it.
+
+    A reader who sets ``conditions.backbone=0.5`` on a scenario that already has 0.5 expects a change and would
+    otherwise see the same numbers with no word of why.
+    """
+    if not overrides:
+        return
+    from cisim.api import resolve_scenario
+
+    own, given = resolve_scenario(scenario), resolve_scenario(scenario, overrides)
+    for override in overrides:
+        key = str(override).split("=", 1)[0].strip()
+        if key in own.values and own[key] == given[key]:
+            click.echo(
+                f"note: --set {override}: the scenario's own value of {key} is already {own[key]!r}; "
+                "the runs are as without it",
+                err=True,
+            )
 
 
 def _check_unused_conditions(overrides: Sequence[str], arms: Sequence[str]) -> None:
@@ -233,6 +255,7 @@ def compare(
     check_workers(executor, workers)  # serial is compare's default: --workers alone would be ignored
     resolved = resolve_scenario(scenario, overrides)
     _check_unused_conditions(overrides, ("isolated", arm))
+    _note_own_values(scenario, overrides)
     default = results_folder(resolved.name, COMPARE_SUFFIX)
     if resume:
         if force:
