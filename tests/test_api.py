@@ -126,6 +126,16 @@ def test_sweep_takes_an_experiments_name_from_any_folder_as_the_command_line_doe
         (lambda: cisim.compare(workers=2), ValueError, "workers = 2 with executor = 'serial'"),
         (lambda: cisim.compare(workers=0, executor="processes"), ValueError, "workers = 0"),
         (lambda: cisim.sweep("coalition_size", overrides="problem.k=3"), TypeError, "overrides = 'problem.k=3'"),
+        (
+            lambda: cisim.sweep("coalition_size", executor="serial", workers=2),
+            ValueError,
+            "cisim.sweep: workers = 2 with executor = 'serial'",
+        ),
+        (
+            lambda: cisim.sweep("coalition_size", replicates=10**8, executor="serial"),
+            ValueError,
+            "100,000,000 replicates (replicates=) x 2 arms); expected at most 10,000,000 in one sweep",
+        ),
         (lambda: cisim.resolve_scenario("complex", "problem.k=3"), TypeError, "expected a list of strings"),
         (lambda: cisim.load_results(None), TypeError, "folder = None: expected a results folder's path"),
     ],

@@ -133,7 +133,16 @@ def sweep(
     overrides = _texts("sweep", "overrides", overrides, "problem.k=3")
     replicates = None if replicates is None else _whole("sweep", "replicates", replicates, 1)
     steps = None if steps is None else _whole("sweep", "steps", steps, 1, MOST_STEPS)
+    if workers is not None:
+        workers = _whole("sweep", "workers", workers, 1)
+        if executor == "serial" and workers > 1:
+            raise ValueError(
+                f"cisim.sweep: workers = {workers} with executor = 'serial', which runs everything in this "
+                "process; expected executor='processes' (or 'dask') with it, or no workers"
+            )
     loaded = load_experiment(experiment, replicates, steps, overrides)
+    if too_large := loaded.too_large("replicates=" if replicates is not None else ""):
+        raise ValueError(f"cisim.sweep: {experiment}: the design has {too_large})")
     folder = Path(out) if out else Path("results") / loaded.name
     if not resume and any((folder / name).exists() for name in ("design.parquet", "manifest.json")):
         raise SweepError(

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
 #: Designs larger than this ask for confirmation (or --yes).
 CONFIRM_ABOVE = 20_000
-#: Designs larger than this are refused: the design table alone would take gigabytes of memory.
-MAX_RUNS = 10_000_000
 
 
 @click.command()
@@ -106,14 +104,7 @@ def sweep(
     folder = out or results_folder(loaded.name)
     workers = 1 if executor == "serial" else (workers or default_workers())
     runs = loaded.n_runs()
-    too_large = ""
-    if runs > MAX_RUNS:
-        given = " (--replicates)" if replicates is not None else ""
-        too_large = (
-            f"{runs:,} runs ({len(loaded.scenarios)} scenarios x {loaded.n_points():,} points x "
-            f"{loaded.replicates:,} replicates{given} x {len(loaded.arms)} arms); expected at most {MAX_RUNS:,} in "
-            "one sweep (fewer replicates or points, or split the experiment"
-        )
+    too_large = loaded.too_large("--replicates" if replicates is not None else "")
     if dry_run:
         _describe(loaded, runs, workers, executor, time.perf_counter() - entered + STARTING_PYTHON)
         if too_large:  # described, then refused as the sweep itself would be

@@ -35,6 +35,8 @@ from cisim.scenarios.scenario import (
 )
 from cisim.scenarios.schema import BY_KEY, CONDITIONS, Parameter
 
+#: Designs larger than this are refused: the design table alone would take gigabytes of memory.
+MAX_RUNS = 10_000_000
 SAMPLING_METHODS = ("lhs", "sobol", "montecarlo", "saltelli", "morris")
 DEFAULT_ARMS = {"isolated": {"preset": "isolated"}, "collective": {"preset": "collective"}}
 #: Replicates per design point at most: far more than any sweep can run (``cisim sweep`` refuses designs of
@@ -146,6 +148,21 @@ class Experiment:
     def n_runs(self) -> int:
         """How many runs the design has, counted without building it (any size, in no memory)."""
         return len(self.scenarios) * self.n_points() * self.replicates * len(self.arms)
+
+    def too_large(self, given: str = "") -> str:
+        """Why the design is too large to sweep (more than ``MAX_RUNS`` runs), in words; ``""`` when it is not.
+
+        ``given`` names where the replicates came from when not from the file (``--replicates``, ``replicates=``).
+        """
+        runs = self.n_runs()
+        if runs <= MAX_RUNS:
+            return ""
+        given = f" ({given})" if given else ""
+        return (
+            f"{runs:,} runs ({len(self.scenarios)} scenarios x {self.n_points():,} points x "
+            f"{self.replicates:,} replicates{given} x {len(self.arms)} arms); expected at most {MAX_RUNS:,} in "
+            "one sweep (fewer replicates or points, or split the experiment"
+        )
 
     def design(self) -> pd.DataFrame:
         """One row per run, in a fixed order: scenario, design point, replicate, arm."""
