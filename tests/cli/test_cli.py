@@ -52,8 +52,9 @@ def test_run_writes_series_summary_and_figure(runner, tmp_path):
     assert "final outcome" in result.output and "isolated" in result.output
     series = pd.read_csv(tmp_path / "series.csv", index_col="step")
     assert len(series) == 16 and series["coalition_size"].eq(0).all()
-    summary = json.loads((tmp_path / "summary.json").read_text())
+    summary = json.loads((tmp_path / "summary.json").read_text(), parse_constant=pytest.fail)  # strict JSON
     assert summary["final_outcome"] == pytest.approx(series["community_outcome"].iloc[-1])
+    assert summary["time_to_target"] is None  # isolated organizations do not reach it in 15 steps: null, not NaN
     assert (tmp_path / "outcome.png").stat().st_size > 10_000
 
 

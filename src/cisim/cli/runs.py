@@ -129,7 +129,9 @@ def run(
     series_path = folder / "series.csv"
     with replacing(series_path) as temporary:
         result.series.to_csv(temporary)
-    write_text(folder / "summary.json", json.dumps(result.summary, indent=2) + "\n")
+    # Strict JSON, as every reader takes it: a measure the run has not got (no time to target) is null, not NaN.
+    summary = {key: None if isinstance(v, float) and not math.isfinite(v) else v for key, v in result.summary.items()}
+    write_text(folder / "summary.json", json.dumps(summary, indent=2, allow_nan=False) + "\n")
     with replacing(folder / "outcome.png") as temporary:
         run_figure(result.series, temporary, f"{resolved.name} ({arm}), seed {seed}", arm)
     click.echo(f"\nwrote {series_path}, {folder / 'summary.json'} and {folder / 'outcome.png'}")
