@@ -245,6 +245,38 @@ def test_a_session_records_the_runs_safe_on_disk_and_the_rate_is_the_whole_sweep
     assert statistics["runs_per_second"] == pytest.approx(12 / elapsed, rel=0.01)  # the sweep's, not a session's
 
 
+def test_a_killed_sessions_runs_do_not_count_in_the_rate_of_the_one_that_finished(
+    experiment_file, tmp_path, monkeypatch
+):
+    """A session killed outright records neither its time nor its runs; the rate divided every run on disk by the
+    seconds of the sessions that did record theirs, four times the speed the sweep ran at after a SIGKILL."""
+    from cisim.experiments import worker
+    from cisim.experiments.store import write_manifest
+
+    calls = []
+
+    def interrupted_at_the_ninth(scenario, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 9:
+            raise KeyboardInterrupt
+        return run_model(scenario, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "run_model", interrupted_at_the_ninth)
+    folder = tmp_path / "out"
+    experiment = load_experiment(experiment_file)  # 12 runs in blocks of 4
+    with pytest.raises(SweepInterrupted, match="8 runs are safe on disk"):
+        run_sweep(experiment, folder, executor="serial")
+    manifest = read_manifest(folder)
+    for key in ("finished", "outcome", "seconds", "runs_done", "runs_failed"):  # as a SIGKILL leaves the session
+        manifest["sessions"][0].pop(key)
+    write_manifest(folder, manifest)
+    run_sweep(experiment, folder, executor="serial", resume=True)
+    manifest = read_manifest(folder)
+    second = manifest["sessions"][1]
+    assert second["runs_done"] == 4 and manifest["statistics"]["done"] == 12
+    assert manifest["statistics"]["runs_per_second"] == pytest.approx(4 / second["seconds"], rel=0.01)
+
+
 def test_resume_refuses_when_the_experiment_or_a_scenario_changed(experiment_file, tmp_path):
     folder = tmp_path / "out"
     run_sweep(load_experiment(experiment_file), folder, executor="serial")

@@ -553,7 +553,8 @@ def _close_session(folder: Path, session: dict[str, Any], outcome: str, seconds:
     """Record a session's end: its runs safe on disk (``done``, ``failed``), and the whole sweep's statistics.
 
     The statistics are of the whole sweep, every session so far: the runs on disk, the sessions' seconds
-    summed (``elapsed_seconds``) and the runs on disk per second of that time (``runs_per_second``).
+    summed (``elapsed_seconds``) and the runs the sessions finished per second of that time (``runs_per_second``;
+    a session killed before it could record its time counts in neither).
     """
     manifest = read_manifest(folder)
     status = read_status(folder)
@@ -563,6 +564,10 @@ def _close_session(folder: Path, session: dict[str, Any], outcome: str, seconds:
     per_run = [s["seconds"] for s in finished_runs]
     manifest["status"] = "complete" if outcome == "complete" and len(status) == manifest["runs"] else outcome
     elapsed = sum(s.get("seconds", 0.0) for s in manifest["sessions"])
+    # The rate counts only sessions that recorded their time: a killed session records none, and its runs over
+    # the others' seconds would make the sweep look several times faster than it ran.
+    timed = [s for s in manifest["sessions"] if s.get("seconds")]
+    timed_runs = sum(s.get("runs_done", 0) + s.get("runs_failed", 0) for s in timed)
     manifest["statistics"] = {
         "cores": platform_info()["cores"],
         "runs": manifest["runs"],
@@ -570,7 +575,7 @@ def _close_session(folder: Path, session: dict[str, Any], outcome: str, seconds:
         "failed": sum(s["status"] == "failed" for s in status.values()),
         "elapsed_seconds": round(elapsed, 3),
         "mean_seconds_per_run": round(float(np.mean(per_run)), 4) if per_run else None,
-        "runs_per_second": round(len(finished_runs) / elapsed, 3) if elapsed > 0 else None,
+        "runs_per_second": round(timed_runs / elapsed, 3) if elapsed > 0 else None,
     }
     manifest["failures"] = [
         {"run_id": s["run_id"], "seed": s["seed"], "error": s["error"]}
