@@ -237,6 +237,23 @@ def test_f12_a_missing_manifest_is_named_and_resume_rebuilds_it(runner, copy):
     assert runner.invoke(main, ["analyze", str(folder), "--out", str(folder.parent / "a")]).exit_code == 0
 
 
+@pytest.mark.parametrize("other", [["--steps", "9"], ["--set", "organizations.measurement_noise=0.3"]])
+def test_f12_a_missing_manifest_is_not_rebuilt_by_a_resume_with_other_options(runner, copy, done, other):
+    """The seeds alone cannot tell a resume with other --steps or --set from the sweep's own: such a resume mixed
+    runs of two designs under a manifest naming the second. One finished run, run again, must come out as on disk;
+    the message, and the damaged manifest's own, say to give the options the sweep started with."""
+    experiment, folder = copy
+    (folder / "manifest.json").unlink()
+    loaded = runner.invoke(main, ["analyze", str(folder), "--out", str(folder.parent / "a")])
+    assert_plain_error(loaded, "missing", "with the --replicates, --steps and --set it started with")
+    before = result_files(folder)
+    refused = runner.invoke(main, ["sweep", str(experiment), "--out", str(folder), "--quiet", "--resume", *other])
+    assert_plain_error(refused, "refusing to resume: its manifest is gone", "does not come out the same")
+    assert not (folder / "manifest.json").exists() and result_files(folder) == before
+    assert resume(experiment, folder).exit_code == 0  # with the options it started with, it is rebuilt
+    assert result_files(folder) == result_files(done[1])
+
+
 def test_f13_a_truncated_design_is_named_and_resume_rebuilds_it(runner, copy, done):
     experiment, folder = copy
     design = folder / "design.parquet"

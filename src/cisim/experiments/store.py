@@ -291,7 +291,10 @@ def read_design(folder: Path, manifest: dict[str, Any] | None) -> pd.DataFrame:
 
 def _rebuild(folder: Path) -> str:
     """What to do about a damaged manifest or design: the resume that rebuilds it from the experiment file."""
-    return f"rebuild it from the experiment file with `{resume_command(folder)}` (finished runs are kept)"
+    command = resume_command(folder)
+    # Without a readable manifest the options the sweep started with are unknown here: the resume must give them.
+    options = " with the --replicates, --steps and --set it started with" if "EXPERIMENT" in command else ""
+    return f"rebuild it from the experiment file with `{command}`{options} (finished runs are kept)"
 
 
 def table_frame(table: str, parts: list[Any]) -> pd.DataFrame:

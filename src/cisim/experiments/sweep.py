@@ -34,6 +34,7 @@ from cisim.experiments.store import (
     DamagedResults,
     absolute_file,
     block_of,
+    block_path,
     design_bytes,
     now,
     platform_info,
@@ -383,6 +384,7 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
         )
     if manifest is None:
         _check_recorded_seeds(design, folder)
+        _check_a_recorded_run(experiment, design, folder)
         manifest = {**_new_manifest(experiment, design), "status": "rebuilt", "rebuilt": now()}
     if on_disk is None:
         _check_recorded_seeds(design, folder)
@@ -487,6 +489,43 @@ def _check_recorded_seeds(design: pd.DataFrame, folder: Path) -> None:
             f"(run {wrong[0]} first) have seeds this experiment does not give them, so they come from another "
             "design. Start a new sweep in another folder (--out)."
         )
+
+
+def _check_a_recorded_run(experiment: Experiment, design: pd.DataFrame, folder: Path) -> None:
+    """Before rebuilding a lost manifest: one finished run, run again with these options, must come out as on disk.
+
+    The manifest held the options the sweep started with (``--steps``, ``--set``); without it the seeds alone
+    cannot tell a resume with other options from the same sweep, which would then mix runs of two designs in one
+    folder under a manifest naming only the second. A run gives the same numbers for the same seed and scenario
+    on every executor, so one run (the first finished one whose summaries block can be read) settles it.
+    """
+    status = read_status(folder)
+    done = sorted(run for run, entry in status.items() if entry.get("status") == "done")
+    rows = design.set_index("run_id")
+    for run_id in done:
+        try:
+            block = pd.read_parquet(folder / block_path("summaries", block_of(run_id, experiment.block_size)))
+            recorded = block[block["run_id"] == run_id].iloc[0]
+        except (OSError, ValueError, KeyError, IndexError):  # a damaged block: resume reruns it anyway
+            continue
+        row = {"run_id": run_id, **rows.loc[run_id].to_dict()}
+        try:
+            scenario = experiment.scenario_for(row)
+        except ScenarioError:
+            return  # a run these options cannot build: the resume records it as failed, as the sweep would
+        task = Task(run_id, int(row["seed"]), scenario, experiment.steps, experiment.stop, False, False)
+        [again] = execute_all([task])
+        for column in ("final_outcome", "outcome_auc", "total_spend", "candidates_evaluated"):
+            before, given = recorded.get(column), again["summaries"].get(column)
+            if before is None or given is None or (pd.isna(before) and pd.isna(given)) or before == given:
+                continue
+            raise SweepError(
+                f"{folder}: refusing to resume: its manifest is gone, and run {run_id} on disk does not come out "
+                f"the same with the options given now ({column.replace('_', ' ')} {before:.6g} on disk, "
+                f"{given:.6g} now), so the runs on disk were made with other options (--steps, --set). Resume with "
+                "the options the sweep started with, or start a new sweep in another folder (--out)."
+            )
+        return
 
 
 def _write_design(folder: Path, design: pd.DataFrame) -> None:
