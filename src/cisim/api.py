@@ -75,6 +75,19 @@ def run(scenario: ScenarioLike = None, seed: int = 0, steps: int | None = None, 
     return series
 
 
+def _workers(function: str, executor: str, workers: int | None) -> int | None:
+    """``workers`` checked as the command line checks ``--workers``: a whole number, and none beyond 1 in serial."""
+    if workers is None:
+        return None
+    workers = _whole(function, "workers", workers, 1)
+    if executor == "serial" and workers > 1:
+        raise ValueError(
+            f"cisim.{function}: workers = {workers} with executor = 'serial', which runs everything in this "
+            "process; expected executor='processes' (or 'dask' for a sweep) with it, or no workers"
+        )
+    return workers
+
+
 def compare(
     scenario: ScenarioLike = None,
     replicates: int = 20,
@@ -98,13 +111,7 @@ def compare(
     arms = _texts("compare", "arms", arms, "isolated")
     if not arms or len(set(arms)) < len(arms):
         raise ValueError(f"cisim.compare: arms = {arms!r}: expected distinct arms, e.g. ('isolated', 'scenario')")
-    if workers is not None:
-        workers = _whole("compare", "workers", workers, 1)
-        if executor == "serial" and workers > 1:
-            raise ValueError(
-                f"cisim.compare: workers = {workers} with executor = 'serial', which runs everything in this "
-                "process; expected executor='processes' with it, or no workers"
-            )
+    workers = _workers("compare", executor, workers)
     return compare_arms(
         resolve_scenario(scenario), replicates, seed, arms, steps, executor=executor, workers=workers
     ).summaries
@@ -133,13 +140,7 @@ def sweep(
     overrides = _texts("sweep", "overrides", overrides, "problem.k=3")
     replicates = None if replicates is None else _whole("sweep", "replicates", replicates, 1)
     steps = None if steps is None else _whole("sweep", "steps", steps, 1, MOST_STEPS)
-    if workers is not None:
-        workers = _whole("sweep", "workers", workers, 1)
-        if executor == "serial" and workers > 1:
-            raise ValueError(
-                f"cisim.sweep: workers = {workers} with executor = 'serial', which runs everything in this "
-                "process; expected executor='processes' (or 'dask') with it, or no workers"
-            )
+    workers = _workers("sweep", executor, workers)
     loaded = load_experiment(experiment, replicates, steps, overrides)
     if too_large := loaded.too_large("replicates=" if replicates is not None else ""):
         raise ValueError(f"cisim.sweep: {experiment}: the design has {too_large})")

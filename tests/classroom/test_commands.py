@@ -166,18 +166,24 @@ def test_the_lesson_quotes_the_run_the_page_opens_on():
     assert float(quoted[4]) == pytest.approx(shown["coalition"]["outcome"], abs=5e-4)
 
 
+def animation_frames(design, steps):
+    """The complex scenario under ``design`` and both sides' snapshots at each of its first ``steps`` steps."""
+    scenario = load_scenario(ROOT / "scenarios" / "complex.toml").with_arm(design)
+    pair = SideBySide(base=scenario, seed=DEFAULT_SEED)
+    frames = [pair.snapshots()]
+    for _ in range(steps):
+        pair.step()
+        frames.append(pair.snapshots())
+    return scenario, frames
+
+
 def test_the_animations_takeaway_covers_no_tick_label_or_axis_label():
     """On the last frame, at the animation's size, the takeaway's box lies apart from every panel's text."""
     from matplotlib import rc_context
 
     from cisim.classroom.demo import ANIMATION_DPI, ANIMATION_STYLE, DESIGN, animation_figure
 
-    scenario = load_scenario(ROOT / "scenarios" / "complex.toml").with_arm(DESIGN)
-    pair = SideBySide(base=scenario, seed=DEFAULT_SEED)
-    frames = [pair.snapshots()]
-    for _ in range(3):
-        pair.step()
-        frames.append(pair.snapshots())
+    scenario, frames = animation_frames(DESIGN, 3)
     with rc_context(ANIMATION_STYLE):
         figure, draw = animation_figure(scenario, DEFAULT_SEED, frames)
         figure.set_dpi(ANIMATION_DPI)
@@ -213,12 +219,7 @@ def test_the_animation_says_how_to_read_its_networks_until_the_takeaway():
 
     from cisim.classroom.demo import ANIMATION_DPI, ANIMATION_STYLE, DESIGN, NETWORK_KEY, animation_figure
 
-    scenario = load_scenario(ROOT / "scenarios" / "complex.toml").with_arm(DESIGN)
-    pair = SideBySide(base=scenario, seed=DEFAULT_SEED)
-    frames = [pair.snapshots()]
-    for _ in range(3):
-        pair.step()
-        frames.append(pair.snapshots())
+    scenario, frames = animation_frames(DESIGN, 3)
     with rc_context(ANIMATION_STYLE):
         figure, draw = animation_figure(scenario, DEFAULT_SEED, frames)
         figure.set_dpi(ANIMATION_DPI)

@@ -212,21 +212,26 @@ def test_ctrl_c_inside_compiled_code_stops_the_sweep_and_is_not_recorded_as_a_fa
     assert all(entry["status"] == "done" for entry in read_status(folder).values())
 
 
-def test_a_session_records_the_runs_safe_on_disk_and_the_rate_is_the_whole_sweeps(
-    experiment_file, tmp_path, monkeypatch
-):
-    """Runs of a block not yet written are lost on a stop: a session's runs_done counts only what is on disk."""
+def interrupt_at(monkeypatch, run: int) -> None:
+    """Ctrl-C as the ``run``-th run (counting from 1) starts, in this process (a serial sweep)."""
     from cisim.experiments import worker
 
     calls = []
 
-    def interrupted_at_the_seventh(scenario, *args, **kwargs):
+    def interrupted(scenario, *args, **kwargs):
         calls.append(1)
-        if len(calls) == 7:
+        if len(calls) == run:
             raise KeyboardInterrupt
         return run_model(scenario, *args, **kwargs)
 
-    monkeypatch.setattr(worker, "run_model", interrupted_at_the_seventh)
+    monkeypatch.setattr(worker, "run_model", interrupted)
+
+
+def test_a_session_records_the_runs_safe_on_disk_and_the_rate_is_the_whole_sweeps(
+    experiment_file, tmp_path, monkeypatch
+):
+    """Runs of a block not yet written are lost on a stop: a session's runs_done counts only what is on disk."""
+    interrupt_at(monkeypatch, 7)
     folder = tmp_path / "out"
     experiment = load_experiment(experiment_file)  # 12 runs in blocks of 4
     with pytest.raises(SweepInterrupted, match="4 runs are safe on disk"):
@@ -250,18 +255,9 @@ def test_a_killed_sessions_runs_do_not_count_in_the_rate_of_the_one_that_finishe
 ):
     """A session killed outright records neither its time nor its runs; the rate divided every run on disk by the
     seconds of the sessions that did record theirs, four times the speed the sweep ran at after a SIGKILL."""
-    from cisim.experiments import worker
     from cisim.experiments.store import write_manifest
 
-    calls = []
-
-    def interrupted_at_the_ninth(scenario, *args, **kwargs):
-        calls.append(1)
-        if len(calls) == 9:
-            raise KeyboardInterrupt
-        return run_model(scenario, *args, **kwargs)
-
-    monkeypatch.setattr(worker, "run_model", interrupted_at_the_ninth)
+    interrupt_at(monkeypatch, 9)
     folder = tmp_path / "out"
     experiment = load_experiment(experiment_file)  # 12 runs in blocks of 4
     with pytest.raises(SweepInterrupted, match="8 runs are safe on disk"):
