@@ -29,8 +29,8 @@ from cisim.cli.options import (
     steps_option,
 )
 from cisim.experiments.executors import EXECUTORS
-from cisim.scenarios.scenario import ARMS, BUILTIN
-from cisim.scenarios.schema import CONDITIONS
+from cisim.scenarios.scenario import ARMS, BUILTIN, Scenario, override_key
+from cisim.scenarios.schema import CONDITION_KEYS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,7 +113,7 @@ def run(
 
     resolved = resolve_scenario(scenario, overrides).with_arm(arm)
     _check_unused_conditions(overrides, (arm,))
-    _note_own_values(scenario, overrides)
+    _note_own_values(scenario, overrides, resolved)
     folder = fresh_output_folder(out, results_folder(resolved.name, f"-{arm}-seed{seed}"), force)
     try:
         result = run_model(resolved, seed, steps, progress=progress_bar(quiet, desc="steps", unit="step"))
@@ -137,19 +137,19 @@ def run(
     click.echo(f"\nwrote {series_path}, {folder / 'summary.json'} and {folder / 'outcome.png'}")
 
 
-def _note_own_values(scenario: str | None, overrides: Sequence[str]) -> None:
+def _note_own_values(scenario: str | None, overrides: Sequence[str], given: Scenario) -> None:
     """Say (on standard error) of each ``--set`` that gives the scenario its own value: the runs are as without it.
 
-    A reader who sets ``conditions.backbone=0.5`` on a scenario that already has 0.5 expects a change and would
-    otherwise see the same numbers with no word of why.
+    ``given`` is the scenario as resolved with the overrides. A reader who sets ``conditions.backbone=0.5`` on a
+    scenario that already has 0.5 expects a change and would otherwise see the same numbers with no word of why.
     """
     if not overrides:
         return
     from cisim.api import resolve_scenario
 
-    own, given = resolve_scenario(scenario), resolve_scenario(scenario, overrides)
+    own = resolve_scenario(scenario)
     for override in overrides:
-        key = str(override).split("=", 1)[0].strip()
+        key = override_key(override)
         if key in own.values and own[key] == given[key]:
             click.echo(
                 f"note: --set {override}: the scenario's own value of {key} is already {own[key]!r}; "
@@ -167,8 +167,7 @@ def _check_unused_conditions(overrides: Sequence[str], arms: Sequence[str]) -> N
     if "scenario" in arms:
         return
     for override in overrides:
-        key = str(override).split("=", 1)[0].strip()
-        if key in {f"conditions.{c}" for c in CONDITIONS}:
+        if override_key(override) in CONDITION_KEYS:
             who = f"both arms compared ({' and '.join(arms)}) set" if len(arms) > 1 else f"the arm {arms[0]} sets"
             raise UserError(
                 f"--set {override}: {who} every condition level over the scenario's, so no run would use it; "
@@ -257,7 +256,7 @@ def compare(
     check_workers(executor, workers)  # serial is compare's default: --workers alone would be ignored
     resolved = resolve_scenario(scenario, overrides)
     _check_unused_conditions(overrides, ("isolated", arm))
-    _note_own_values(scenario, overrides)
+    _note_own_values(scenario, overrides, resolved)
     default = results_folder(resolved.name, COMPARE_SUFFIX)
     if resume:
         if force:

@@ -28,12 +28,13 @@ from cisim.scenarios.scenario import (
     check_parameter,
     check_value,
     load_scenario,
+    override_key,
     read_toml,
     reads_as_scenario,
     show_value,
     suggest,
 )
-from cisim.scenarios.schema import BY_KEY, CONDITIONS, Parameter
+from cisim.scenarios.schema import BY_KEY, CONDITION_KEYS, Parameter
 
 #: Designs larger than this are refused: the design table alone would take gigabytes of memory.
 MAX_RUNS = 10_000_000
@@ -511,7 +512,7 @@ def _check_unused_overrides(
     """
     sampled = (sample or {}).get("ranges", {})
     for override in overrides:
-        key = str(override).split("=", 1)[0].strip()
+        key = override_key(override)
         if key in factors or key in sampled:
             table = "[factors]" if key in factors else "[sample.ranges]"
             problems.append(
@@ -519,9 +520,7 @@ def _check_unused_overrides(
                 f"point, so no run would use it; expected --set on a parameter the design does not vary, or the "
                 f"values changed in {table}"
             )
-        elif key in {f"conditions.{c}" for c in CONDITIONS} and all(
-            arm.preset != "scenario" or key in arm.overrides for arm in arms
-        ):
+        elif key in CONDITION_KEYS and all(arm.preset != "scenario" or key in arm.overrides for arm in arms):
             problems.append(
                 f"--set {override}: every arm of {where} sets {key} itself (its preset or overrides: "
                 f"{', '.join(f'{arm.name} = {arm.preset}' for arm in arms)}), so no run would use it; expected a "

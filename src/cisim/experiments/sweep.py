@@ -502,11 +502,16 @@ def _check_a_recorded_run(experiment: Experiment, design: pd.DataFrame, folder: 
     status = read_status(folder)
     done = sorted(run for run, entry in status.items() if entry.get("status") == "done")
     rows = design.set_index("run_id")
+    unreadable: set[int] = set()
     for run_id in done:
+        number = block_of(run_id, experiment.block_size)
+        if number in unreadable:
+            continue
         try:
-            block = pd.read_parquet(folder / block_path("summaries", block_of(run_id, experiment.block_size)))
+            block = pd.read_parquet(folder / block_path("summaries", number))
             recorded = block[block["run_id"] == run_id].iloc[0]
         except (OSError, ValueError, KeyError, IndexError):  # a damaged block: resume reruns it anyway
+            unreadable.add(number)
             continue
         row = {"run_id": run_id, **rows.loc[run_id].to_dict()}
         try:

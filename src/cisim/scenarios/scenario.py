@@ -362,6 +362,11 @@ def _with_set(where: str, overrides: Sequence[str]) -> str:
     return f"{where} with --set {' '.join(overrides)}" if overrides else where
 
 
+def override_key(override: str) -> str:
+    """The field a ``section.name=value`` override sets (``conditions.backbone``), as ``_apply_overrides`` reads it."""
+    return str(override).partition("=")[0].strip()
+
+
 def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: dict[str, str]) -> list[str]:
     """Apply ``section.name=value`` overrides; values are read as TOML, or as text when they are not TOML."""
     problems: list[str] = []

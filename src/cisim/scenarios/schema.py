@@ -11,6 +11,8 @@ from typing import Any
 
 ROLES = ("vision", "aligned_activities", "measurement", "public_will", "policy", "funding")
 CONDITIONS = ("common_agenda", "shared_measurement", "reinforcing_activities", "communication", "backbone")
+#: The condition levels as scenario fields (``conditions.backbone``), as ``--set`` and factors name them.
+CONDITION_KEYS = frozenset(f"conditions.{name}" for name in CONDITIONS)
 NETWORKS = (
     "complete",
     "small_world",
