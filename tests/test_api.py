@@ -150,3 +150,26 @@ def test_numpy_whole_numbers_are_whole_numbers():
     import numpy as np
 
     assert cisim.run(seed=np.int64(2), steps=np.int32(5)).equals(cisim.run(seed=2, steps=5))
+
+
+def test_seeds_stay_exact_when_two_comparisons_are_put_together(tmp_path):
+    """Replicate seeds lie anywhere in 0 to 2**64 - 1: frames hold them as uint64 whatever their values.
+
+    Seed 0's two replicate seeds both lie below 2**63 and seed 3's both above, so pandas alone would infer int64
+    for one frame and uint64 for the other, and their concatenation would hold the seeds as floats.
+    """
+    from cisim.experiments.runs import replicate_seeds
+
+    low, high = (cisim.compare(replicates=2, steps=2, seed=seed) for seed in (0, 3))
+    assert max(replicate_seeds(0, 2)) < 2**63 <= min(replicate_seeds(3, 2))
+    both = pd.concat([low, high], ignore_index=True)
+    assert both["seed"].dtype == "uint64"
+    assert sorted(set(both["seed"].tolist())) == sorted(replicate_seeds(0, 2) + replicate_seeds(3, 2))
+    out = tmp_path / "low"
+    from click.testing import CliRunner
+
+    from cisim.cli import main
+
+    result = CliRunner().invoke(main, ["compare", "--replicates", "2", "--steps", "2", "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert cisim.load_results(out)["seed"].dtype == "uint64"

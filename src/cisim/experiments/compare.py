@@ -12,6 +12,7 @@ import pandas as pd
 
 from cisim.experiments.design import Arm, Experiment
 from cisim.experiments.runs import StopRule, replicate_seeds
+from cisim.experiments.store import seeds_unsigned
 from cisim.experiments.sweep import run_tasks
 from cisim.experiments.worker import Task
 from cisim.scenarios.scenario import Scenario
@@ -139,4 +140,4 @@ def compare_arms(
         outcomes[(arm, replicate)] = pd.Series(series["community_outcome"], index=pd.Index(series["step"], name="step"))
     outcome_frame = pd.DataFrame(outcomes)
     outcome_frame.columns.names = ["arm", "replicate"]
-    return Comparison(summaries=pd.DataFrame(rows), outcomes=outcome_frame, scenario=scenario)
+    return Comparison(summaries=seeds_unsigned(pd.DataFrame(rows)), outcomes=outcome_frame, scenario=scenario)

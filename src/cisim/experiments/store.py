@@ -367,6 +367,19 @@ def _recorded_without(folder: Path, table: str, complete: set[int]) -> bool:
     return bool(records) and not any(f.startswith(f"{table}/") for e in records for f in e["files"])
 
 
+def seeds_unsigned(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its ``seed`` column (if it has one) as unsigned 64-bit integers, changed in place.
+
+    Replicate seeds span the whole unsigned 64-bit range, so pandas infers int64 for a column of them when
+    every seed happens to lie below 2**63 and uint64 otherwise; two such frames concatenated would hold the
+    seeds as floats, which cannot keep them exactly. Frames handed to users always hold uint64 seeds (the files
+    on disk are as written: a resume compares its design with them exactly).
+    """
+    if "seed" in frame.columns and frame["seed"].dtype != np.uint64:
+        frame["seed"] = frame["seed"].astype(np.uint64)
+    return frame
+
+
 def load_results(folder: str | Path, table: str = "summaries", incomplete: str = "warn") -> pd.DataFrame:
     """Results of a sweep as one tidy DataFrame: the design joined with the chosen table.
 
@@ -412,7 +425,8 @@ def load_results(folder: str | Path, table: str = "summaries", incomplete: str =
         results = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
         frame = design.merge(results, on="run_id", how="inner")
     else:
-        frame = design.iloc[:0]
+        frame = design.iloc[:0].copy()
+    seeds_unsigned(frame)
     done = verified.runs_done(block_size)
     missing = len(design) - len(done)
     frame.attrs.update(
