@@ -167,6 +167,10 @@ def test_the_sensitivity_caption_names_the_method_drawn_and_the_arm(method, name
     assert named in two and unnamed not in two
     assert "under collective (one arm's outcome, not an advantage)" in two
     assert "under collective" not in caption("sensitivity", arms_results(["collective"]), None, (method, indices))
+    indices.attrs.update(baseline="isolated")  # the report's, with several arms: the advantage's indices
+    advantage = caption("sensitivity", arms_results(["isolated", "collective"]), None, (method, indices))
+    assert "of collective's advantage over isolated in the final outcome" in advantage
+    assert "one arm" not in advantage
 
 
 @pytest.mark.parametrize(

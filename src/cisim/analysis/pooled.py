@@ -123,12 +123,17 @@ def point_advantages(
     return values.reset_index(), arm, baseline
 
 
+#: The bootstrap seed of the advantage's RBD-FAST intervals: ``pooled``'s, and ``sensitivity``'s with a baseline,
+#: so that ``cisim analyze``, ``cisim sensitivity --baseline`` and the report print the same interval.
+ADVANTAGE_SEED = 0
+
+
 def pooled(
     results: Results,
     metric: str = "final_outcome",
     baseline: str | None = None,
     arm: str | None = None,
-    seed: int = 0,
+    seed: int = ADVANTAGE_SEED,
     confidence: float = CONFIDENCE,
 ) -> Pooled:
     """The pooled answer of a sampled design (see the module's description).

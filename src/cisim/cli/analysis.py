@@ -372,10 +372,17 @@ def attribute_command(results: Path, metric: str, arm: str | None, out: Path | N
 @click.command("sensitivity")
 @results_argument
 @click.option("--metric", default="final_outcome", show_default=True, type=metric_choice)
-@click.option("--arm", help="Arm to analyse [default: the last one].")
+@click.option("--arm", help="Arm to analyse [default: the last one, or with --baseline the last other than it].")
+@click.option(
+    "--baseline",
+    help="Explain the arm's advantage over this arm (each design point's mean paired difference) instead of the "
+    "arm's own outcome, as `cisim report` does for a comparison.",
+)
 @out_option
 @force_option
-def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path | None, force: bool) -> None:
+def sensitivity_command(
+    results: Path, metric: str, arm: str | None, baseline: str | None, out: Path | None, force: bool
+) -> None:
     """Global sensitivity to each sampled factor: Sobol indices, Morris screening, or RBD-FAST on any sample.
 
     A sweep whose [sample] method is "saltelli" gets Sobol first-order and total indices with 95 % intervals,
@@ -384,10 +391,13 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
     """
     loaded = _load(results, cautions_follow=True)
     _arm(loaded, arm, "--arm")
+    _arm(loaded, baseline, "--baseline")
     _metric(loaded, metric)
+    if baseline is not None and baseline == arm:
+        raise UserError(f"--arm and --baseline are both {arm!r}: expected two different arms")
     folder = _folder(results, out, force)
     try:
-        method, indices = sensitivity(loaded, metric, arm)
+        method, indices = sensitivity(loaded, metric, arm, baseline)
     except SensitivityError as error:
         raise UserError(str(error)) from None
     _write_csv(indices, folder / "sensitivity.csv")
@@ -395,8 +405,12 @@ def sensitivity_command(results: Path, metric: str, arm: str | None, out: Path |
     click.echo(f"condition dynamics: {indices.attrs['dynamics']} (arm {indices.attrs['arm']})")
     name = {"saltelli": "Sobol indices", "morris": "Morris screening", "rbd_fast": "RBD-FAST first-order indices"}
     arms = loaded.done["arm"].nunique()
-    under = f" under {indices.attrs['arm']}" + (" (one arm's outcome; --arm chooses another)" if arms > 1 else "")
-    click.echo(f"{name[method]} of the {label(metric)}{under}:\n")
+    if baseline is not None:
+        under = f" of {indices.attrs['arm']}'s advantage over {baseline} in the {label(metric)}"
+    else:
+        choose = " (one arm's outcome; --arm chooses another, --baseline explains an advantage)" if arms > 1 else ""
+        under = f" of the {label(metric)} under {indices.attrs['arm']}{choose}"
+    click.echo(f"{name[method]}{under}:\n")
     click.echo(_show(indices))
     click.echo(
         f"\nwrote {', '.join(str(folder / name) for name in ('sensitivity.csv', 'sensitivity.png', 'sensitivity.svg'))}"

@@ -512,16 +512,29 @@ def sensitivity_bars(indices: pd.DataFrame, method: str, out: Path) -> list[Path
             "morris": "mean absolute elementary effect",
             "rbd_fast": "share of variance (first-order index, estimated by RBD-FAST)",
         }.get(method, "share of variance (Sobol index)"),
-        title=f"global sensitivity of the {label(indices.attrs.get('metric', 'final_outcome'))}"
-        + (f" under {indices.attrs['arm']}" if indices.attrs.get("arm") else ""),
+        title=sensitivity_title(indices),
     )
     fig.legend(loc="outside lower center", ncols=len(columns) + 1, frameon=False)  # never over a bar
     ax.grid(alpha=0.3, axis="x")
     return _save(fig, out, "sensitivity")
 
 
-def _sensitivity_figure(results: Results, out: Path, indices: tuple[str, pd.DataFrame] | None) -> list[Path]:
-    method, table = sensitivity(results) if indices is None else indices
+def sensitivity_title(indices: pd.DataFrame) -> str:
+    """What the indices explain: an arm's outcome, or its advantage over a baseline (``sensitivity``'s attrs)."""
+    metric, arm = label(indices.attrs.get("metric", "final_outcome")), indices.attrs.get("arm")
+    if arm and indices.attrs.get("baseline"):
+        return f"global sensitivity of {arm}'s advantage over {indices.attrs['baseline']}\nin the {metric}"
+    return f"global sensitivity of the {metric}" + (f" under {arm}" if arm else "")
+
+
+def _sensitivity_figure(
+    results: Results, out: Path, indices: tuple[str, pd.DataFrame] | None, baseline: str | None
+) -> list[Path]:
+    """The sensitivity figure; with several arms, of the advantage over the baseline (as the report's)."""
+    if indices is None:
+        several = results.done["arm"].nunique() > 1
+        indices = sensitivity(results, baseline=baseline if several else None)
+    method, table = indices
     return sensitivity_bars(table, method, out)
 
 
@@ -572,7 +585,7 @@ def plot_all(
         "duplication": lambda: duplication_gaps(frame, out),
         "levels": lambda: condition_levels(results.series, out),
         "attribution": lambda: attribution_bars(attribute(frame)[0] if contributions is None else contributions, out),
-        "sensitivity": lambda: _sensitivity_figure(results, out, indices),
+        "sensitivity": lambda: _sensitivity_figure(results, out, indices, baseline or default_baseline(_arms(frame))),
     }
     for kind in kinds:
         try:

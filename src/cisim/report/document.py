@@ -120,8 +120,10 @@ def build_report(results: Results | str | Path, baseline: str | None = None) -> 
         contributions, interactions = attribute(results.done)
     except AttributionError:
         contributions = interactions = None
-    try:
-        indices: tuple[str, pd.DataFrame] | None = sensitivity(results)
+    try:  # with several arms, of the headline's advantage, as analyze's pooled answer: not one arm's outcome
+        indices: tuple[str, pd.DataFrame] | None = (
+            sensitivity(results, arm=lead.arm, baseline=lead.baseline) if lead is not None else sensitivity(results)
+        )
     except SensitivityError:
         indices = None
 

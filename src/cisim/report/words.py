@@ -640,9 +640,14 @@ def sensitivity_caption(indices: tuple[str, pd.DataFrame] | None, arms: int = 1)
     """What the sensitivity figure shows: the method the sample allowed, of which outcome, under which arm."""
     method, table = indices if indices is not None else ("saltelli", pd.DataFrame())
     metric = label(table.attrs.get("metric", "final_outcome"))
-    arm = table.attrs.get("arm")
+    arm, baseline = table.attrs.get("arm"), table.attrs.get("baseline")
     of = f"the {metric}"
-    if arm and arms > 1:
+    if arm and baseline:
+        of = (
+            f"{escape(str(arm))}'s advantage over {escape(str(baseline))} in the {metric} (each design point's mean "
+            "paired difference)"
+        )
+    elif arm and arms > 1:
         of += f" under {escape(str(arm))} (one arm's outcome, not an advantage)"
     whiskers = "the index ± 1.96 standard errors of SALib's bootstrap resamples"
     if method == "morris":
