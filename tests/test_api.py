@@ -173,3 +173,31 @@ def test_seeds_stay_exact_when_two_comparisons_are_put_together(tmp_path):
     result = CliRunner().invoke(main, ["compare", "--replicates", "2", "--steps", "2", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     assert cisim.load_results(out)["seed"].dtype == "uint64"
+
+
+def test_errors_from_the_sweep_engine_name_the_python_arguments(experiment_file, tmp_path):
+    """A notebook user passed executor='bogus' or steps=3: the message says so, not --executor or --steps."""
+    out = tmp_path / "api"
+    cisim.sweep(experiment_file, out, executor="serial", replicates=1, steps=2)
+    said = {}
+    calls = {
+        "executor": dict(out=tmp_path / "other", executor="bogus"),
+        "scheduler": dict(out=tmp_path / "other", executor="serial", scheduler="tcp://127.0.0.1:1"),
+        "steps": dict(out=out, executor="serial", resume=True, steps=3),
+        "overrides": dict(out=out, executor="serial", resume=True, overrides=["problem.n_elements=12"]),
+        "varied": dict(out=tmp_path / "other", executor="serial", overrides=["problem.k=3"]),
+    }
+    for name, call in calls.items():
+        arguments = {"replicates": 1, "steps": 2, **call}
+        with pytest.raises((SweepError, ValueError)) as raised:
+            cisim.sweep(experiment_file, **arguments)
+        said[name] = str(raised.value)
+    assert said["executor"].startswith("executor = 'bogus': expected one of serial, processes, dask")
+    assert "scheduler = 'tcp://127.0.0.1:1'" in said["scheduler"]
+    assert "expected executor='dask' with it, or no scheduler" in said["scheduler"]
+    assert "refusing to resume: steps is 3 now, 2 when it started" in said["steps"]
+    assert "in another folder (out=)" in said["steps"]
+    assert "overrides is problem.n_elements=12 now" in said["overrides"]
+    assert "overrides entry 'problem.k=3': problem.k is varied by" in said["varied"]
+    assert not [name for name, message in said.items() if "--" in message], said
+    assert not (tmp_path / "other").exists()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import re
+from collections.abc import Iterator, Sequence
 from numbers import Integral
 from pathlib import Path
 
@@ -10,13 +12,60 @@ import pandas as pd
 
 from cisim.experiments.compare import compare_arms
 from cisim.experiments.design import load_experiment
+from cisim.experiments.executors import ExecutorError
 from cisim.experiments.runs import run_model
 from cisim.experiments.store import load_results
 from cisim.experiments.sweep import SweepError, run_sweep
+from cisim.files import InputError
 from cisim.scenarios.library import find_scenario
 from cisim.scenarios.scenario import Scenario, default_scenario, load_scenario
 
 ScenarioLike = Scenario | str | Path | None
+
+#: The command line's words in the sweep engine's messages, and what a Python caller passes instead (a shell
+#: command quoted whole, ``cisim sweep ... --resume``, is left as it is: it works as written).
+PYTHON_WORDS = (
+    (r"expected --executor dask with it, or no --scheduler", "expected executor='dask' with it, or no scheduler"),
+    (r"--executor '([^']*)'", r"executor = '\1'"),
+    (r"--scheduler '([^']*)'", r"scheduler = '\1'"),
+    (r"--executor is ", "executor is "),
+    (r"--executor dask: ", "executor='dask': "),
+    (r"--set is ", "overrides is "),
+    (r"--(replicates|steps|seed) is ", r"\1 is "),
+    (r"--set (\S+): ", r"overrides entry '\1': "),
+    (r"expected --set on a parameter", "expected an override of a parameter"),
+    (r"--replicates = ", "replicates = "),
+    (r"\(--steps, --set\)", "(steps, overrides)"),
+    (r"\(--out\)", "(out=)"),
+    (r"another --out", "another out="),
+    (r"run again with --resume", "call again with resume=True"),
+    (r"run without --resume to start", "call without resume=True to start"),
+    (r"Continue with the same command and --resume\.", "Continue with the same call and resume=True."),
+    (r"--resume needs the experiment", "resume=True needs the experiment"),
+)
+
+
+def in_python_words(message: str) -> str:
+    """A sweep engine's message with the command line's options named as the Python API's arguments."""
+    for pattern, replacement in PYTHON_WORDS:
+        message = re.sub(pattern, replacement, message)
+    return message
+
+
+@contextlib.contextmanager
+def _python_words() -> Iterator[None]:
+    """Errors raised inside name the API's arguments (``executor = 'x'``), not the command line's options."""
+    try:
+        yield
+    except (InputError, SweepError, ExecutorError) as error:
+        if isinstance(error, InputError):
+            error.problems = [in_python_words(problem) for problem in error.problems]
+            error.args = ("\n".join(error.problems),)
+        elif error.args and isinstance(error.args[0], str):
+            error.args = (in_python_words(error.args[0]), *error.args[1:])
+        raise
+
+
 #: Steps per run, as ``run.steps`` and ``--steps`` allow.
 MOST_STEPS = 1_000_000
 
@@ -112,9 +161,10 @@ def compare(
     if not arms or len(set(arms)) < len(arms):
         raise ValueError(f"cisim.compare: arms = {arms!r}: expected distinct arms, e.g. ('isolated', 'scenario')")
     workers = _workers("compare", executor, workers)
-    return compare_arms(
-        resolve_scenario(scenario), replicates, seed, arms, steps, executor=executor, workers=workers
-    ).summaries
+    with _python_words():
+        return compare_arms(
+            resolve_scenario(scenario), replicates, seed, arms, steps, executor=executor, workers=workers
+        ).summaries
 
 
 def sweep(
@@ -141,7 +191,8 @@ def sweep(
     replicates = None if replicates is None else _whole("sweep", "replicates", replicates, 1)
     steps = None if steps is None else _whole("sweep", "steps", steps, 1, MOST_STEPS)
     workers = _workers("sweep", executor, workers)
-    loaded = load_experiment(experiment, replicates, steps, overrides)
+    with _python_words():
+        loaded = load_experiment(experiment, replicates, steps, overrides)
     if too_large := loaded.too_large("replicates=" if replicates is not None else ""):
         raise ValueError(f"cisim.sweep: {experiment}: the design has {too_large})")
     folder = Path(out) if out else Path("results") / loaded.name
@@ -150,5 +201,6 @@ def sweep(
             f"{folder} already holds a sweep: pass resume=True to continue it (with the replicates, steps and "
             "overrides it started with), or out= for another folder"
         )
-    run_sweep(loaded, folder, executor, workers, scheduler, resume)
+    with _python_words():
+        run_sweep(loaded, folder, executor, workers, scheduler, resume)
     return load_results(folder)
