@@ -262,3 +262,28 @@ def test_an_interval_that_clears_0_by_less_than_its_printed_digits_is_said_to_cl
     assert said(0.002, 0.058) == "higher."
     assert said(-0.058, -0.0001).startswith("lower, only just")
     assert said(-0.001, 0.058) == "level."
+
+
+def test_the_lesson_s_early_stumbles_are_the_page_s():
+    """Segment 5-15 min warns that the page's default run stumbles on both sides before step 30: its counts."""
+    lesson = (ROOT / "docs" / "teaching.md").read_text(encoding="utf-8")
+    said = re.search(
+        r"in this run \(seed (\d+)\) the coalition stumbles too while its\s+plan settles, more than in most runs\. "
+        r"Up to step 30 it falls back in (\d+) steps and the left side in (\d+), and it\s+is behind the left side "
+        r"at (\d+) of steps 1 to 29; from step 30 to 100 it falls back in (\w+) step, the left side\s+in (\d+)\.",
+        lesson,
+    )
+    assert said, "docs/teaching.md's segment 5-15 min no longer gives the default run's stumbles"
+    assert int(said[1]) == DEFAULT_SEED
+    pair = SideBySide(base=load_scenario(ROOT / "scenarios" / "complex.toml"), seed=DEFAULT_SEED)
+    for _ in range(pair.last_step):
+        pair.step()
+    isolated, coalition = (snapshot.series["community_outcome"].to_numpy() for snapshot in pair.snapshots())
+    assert len(coalition) == 101
+
+    def falls(outcome, start, end):  # steps start + 1 to end at which the outcome is lower than the step before
+        return int((outcome[start + 1 : end + 1] < outcome[start:end]).sum())
+
+    assert (falls(coalition, 0, 30), falls(isolated, 0, 30)) == (int(said[2]), int(said[3]))
+    assert int((coalition[1:30] < isolated[1:30]).sum()) == int(said[4])
+    assert (falls(coalition, 30, 100), falls(isolated, 30, 100)) == ({"one": 1}.get(said[5], -1), int(said[6]))
