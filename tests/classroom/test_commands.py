@@ -1,5 +1,6 @@
 """`cisim app` refuses plainly what it cannot do; `cisim demo` writes slide-ready files and the lesson's numbers."""
 
+import os
 import re
 import socket
 from pathlib import Path
@@ -287,3 +288,53 @@ def test_the_lesson_s_early_stumbles_are_the_page_s():
     assert (falls(coalition, 0, 30), falls(isolated, 0, 30)) == (int(said[2]), int(said[3]))
     assert int((coalition[1:30] < isolated[1:30]).sum()) == int(said[4])
     assert (falls(coalition, 30, 100), falls(isolated, 30, 100)) == ({"one": 1}.get(said[5], -1), int(said[6]))
+
+
+def test_app_says_which_scenario_files_the_picker_leaves_out(tmp_path, monkeypatch):
+    """A teacher's own file with a mistake is not silently missing from the picker: cisim app says so as it starts."""
+    import solara.__main__
+
+    started = []
+    monkeypatch.setattr(solara.__main__.run, "main", lambda **kwargs: started.append(kwargs))
+    monkeypatch.setattr(os, "environ", {**os.environ})  # the command sets the page's variables: undone after
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "mine.toml").write_text('name = "mine"\ndescription = "fine"\n')
+    (tmp_path / "scenarios" / "typo.toml").write_text('name = "typo"\ndescription = "x"\n[conditions]\nbackbon = 0.5\n')
+    result = CliRunner().invoke(main, ["app", "--port", "0"])
+    assert result.exit_code == 0 and len(started) == 1, result.output
+    assert (
+        "cisim app: warning: left out of the page's scenario picker: scenarios/typo.toml: unknown field "
+        "'conditions.backbon' (did you mean 'backbone'?)"
+    ) in result.output
+    assert "mine" not in result.output
+
+
+def test_app_sets_solara_s_settings_before_solara_reads_them(tmp_path):
+    """No "runs on Solara" badge over the page's captions: cisim app sets it off before anything imports Solara.
+
+    Solara reads its settings once, when first imported, so this runs in a fresh process; the server itself is
+    replaced by a stand-in that returns at once.
+    """
+    import subprocess
+    import sys
+
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "typo.toml").write_text('name = "typo"\ndescription = "x"\n[conditions]\nbackbon = 1\n')
+    script = (
+        "import sys, types\n"
+        "stand_in = types.ModuleType('solara.__main__')\n"
+        "stand_in.run = types.SimpleNamespace(main=lambda **kwargs: None)\n"
+        "sys.modules['solara.__main__'] = stand_in\n"
+        "from cisim.cli import main\n"
+        "main(['app', '--port', '0'], standalone_mode=False)\n"
+        "from solara.server import settings\n"
+        "print('banner', settings.theme.show_banner)\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SOLARA_")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "banner False" in done.stdout, done.stdout + done.stderr
+    assert "left out of the page's scenario picker: scenarios/typo.toml" in done.stderr

@@ -123,3 +123,21 @@ def test_a_pick_that_drops_a_typed_seed_says_so_near_the_picker(page):
     assert classed(page, "cisim-picked") != []
     press(page, "Reset")
     assert classed(page, "cisim-picked") == []
+
+
+def test_a_scenario_file_the_picker_leaves_out_is_named_under_it(tmp_path, monkeypatch):
+    """A teacher's file with a mistake does not go missing from the picker without a word: the page says why."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "mine.toml").write_text('name = "mine"\ndescription = "fine"\n')
+    (tmp_path / "scenarios" / "typo.toml").write_text('name = "typo"\ndescription = "x"\n[conditions]\nbackbon = 0.5\n')
+    _, rendered = solara.render(solara.AppLayout(children=[Page()]), handle_error=False)
+    try:
+        picker = rendered.find(v.Select, label="Scenario").widget
+        assert "mine" in picker.items and "typo" not in picker.items
+        alerts = [" ".join(str(c) for c in a.children) for a in rendered.find(v.Alert).widgets]
+        assert alerts == [
+            "Left out of the picker: scenarios/typo.toml: unknown field 'conditions.backbon' (did you mean 'backbone'?)"
+        ], alerts
+    finally:
+        rendered.close()

@@ -131,9 +131,11 @@ def test_the_settings_start_at_the_scenarios_own_values_and_build_the_same_pair(
 def test_the_picker_lists_every_scenario_file_in_the_library(tmp_path):
     (tmp_path / "a_failure.toml").write_text('name = "a_failure"\ndescription = "collective impact loses"\n')
     (tmp_path / "broken.toml").write_text("name = 3\n")
-    choices = library(default_scenario(), tmp_path)
+    choices, left_out = library(default_scenario(), tmp_path)
     assert "a_failure" in choices and choices["a_failure"].description == "collective impact loses"
     assert default_scenario().name in choices and len(choices) == 2
+    assert len(left_out) == 1 and left_out[0].startswith(f"{tmp_path / 'broken.toml'}: ")
+    assert "field 'name'" in left_out[0], left_out
 
 
 def test_the_gap_is_one_signed_number_in_words():

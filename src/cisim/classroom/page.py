@@ -85,22 +85,27 @@ a[href*="solara.dev"] { display: none !important; }
 """
 
 
-def library(opening: Scenario, folder: Path = DEFAULT_FOLDER) -> dict[str, Scenario]:
-    """The scenarios a teacher can pick: the one the page opens with, the built-in defaults and the library.
+def library(opening: Scenario, folder: Path = DEFAULT_FOLDER) -> tuple[dict[str, Scenario], list[str]]:
+    """The scenarios a teacher can pick, and what is wrong with each scenario file left out of the picker.
 
-    The library is every scenario file in ``scenarios/``, read when the page opens, so a new file appears in
-    the picker without a change here. Files that do not load are left out (``cisim scenarios validate``
-    explains them).
+    The choices are the one the page opens with, the built-in defaults and the library: every scenario file in
+    ``scenarios/``, read when the page opens, so a new file appears in the picker without a change here. A
+    file that does not load is left out, and said so (its name and what is wrong with it: the page shows the
+    lines under the picker and ``cisim app`` prints them as it starts), so that a scenario prepared for a class
+    never goes missing without a word.
     """
     choices = {opening.name: opening}
     choices.setdefault(default_scenario().name, default_scenario())
+    left_out = []
     for entry in entries(folder):
         try:
             scenario = load_scenario(entry.path)
-        except ScenarioError:
+        except ScenarioError as error:
+            said = "; ".join(error.problems)
+            left_out.append(f"{said}" if said.startswith(str(entry.path)) else f"{entry.path}: {said}")
             continue
         choices.setdefault(scenario.name, scenario)
-    return choices
+    return choices, left_out
 
 
 def opening_scenario() -> tuple[Scenario, str]:
@@ -461,7 +466,7 @@ def setting_control(settings: solara.Reactive[dict[str, Any]], control: Any, sce
 def Page() -> None:
     """The classroom page (``solara run`` serves the component named ``Page``)."""
     opening, warning = solara.use_memo(opening_scenario, dependencies=[])
-    choices = solara.use_memo(lambda: library(opening), dependencies=[])
+    choices, left_out = solara.use_memo(lambda: library(opening), dependencies=[])
     chosen = solara.use_reactive(opening.name)
     settings = solara.use_reactive(scenario_settings(opening))
     applied = solara.use_reactive(scenario_settings(opening))  # the settings the running pair was built with
@@ -502,6 +507,8 @@ def Page() -> None:
             paragraph(scenario.description)
             if warning:
                 solara.Warning(warning, dense=True)
+            for line in left_out:  # a teacher's own file with a mistake: said, not silently missing
+                solara.Warning(f"Left out of the picker: {line}", dense=True)
         with solara.Card("Settings"):
             paragraph("Move a slider or change a choice, then press RESET: both sides start again with it.")
 

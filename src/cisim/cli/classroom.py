@@ -96,6 +96,11 @@ def app(scenario: str | None, port: int, host: str, open_browser: bool) -> None:
     # Nor a "runs on Solara" badge over the page's captions in front of a class.
     os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
     os.environ["CISIM_APP_SCENARIO"] = path
+    from cisim.classroom.page import library  # imports Solara: only once its settings above are in place
+    from cisim.scenarios.scenario import default_scenario
+
+    for line in library(default_scenario())[1]:  # the page says so too, under its picker
+        click.echo(f"cisim app: warning: left out of the page's scenario picker: {line}", err=True)
     address = f"http://{'localhost' if host in ('127.0.0.1', '::1', 'localhost') else host}:{port}"
     click.echo(f"cisim app: the classroom page is at {address}  (open it in a web browser; Ctrl-C stops it)")
     if host in ("0.0.0.0", "::"):
