@@ -186,3 +186,15 @@ def test_the_demo_and_the_page_use_the_colours_compare_uses(saved, tmp_path, mon
 
     assert compare == {"isolated": to_hex(ISOLATED_COLOUR), DESIGN: to_hex(COALITION_COLOUR)}
     assert demo == spend == page == spread == compare
+
+
+def test_compare_s_figure_names_the_designs_in_words_and_draws_the_outcome_on_its_whole_scale(saved, tmp_path):
+    """On a slide the arms read as designs, not as cisim's arm names, and the outcome axis does not flatter a gap."""
+    arms = ("isolated", "scenario")
+    names = {"isolated": "isolated impact", "scenario": "coalition design"}
+    comparison_figure(outcomes(arms), summaries(arms), tmp_path / "comparison.png", "title", names)
+    left, right = saved[-1].axes
+    assert [text.get_text() for text in left.get_legend().get_texts()] == ["isolated impact", "coalition design"]
+    assert [tick.get_text() for tick in right.get_xticklabels()] == ["isolated impact", "coalition design"]
+    assert left.get_ylim() == (0, 1.02)
+    assert right.get_ylim()[0] > 0 and "axis zoomed to the runs" in right.get_title()

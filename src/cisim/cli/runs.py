@@ -318,12 +318,14 @@ def compare(
         long.reset_index().to_csv(temporary, index=False)
     with replacing(folder / "differences.csv") as temporary:
         table.to_csv(temporary, index=False)
+    names = {"isolated": "isolated impact", "collective": "full collective impact", "scenario": "coalition design"}
     with replacing(folder / "comparison.png") as temporary:
         comparison_figure(
             outcomes,
             summaries,
             temporary,
-            f"{resolved.name}: isolated vs {arm}, {replicates} paired replicates",
+            f"{resolved.name}: {names['isolated']} vs {names[arm]}, {replicates} paired replicates",
+            names,
         )
     click.echo(
         f"wrote {folder / 'runs.csv'}, {folder / 'differences.csv'}, {folder / 'outcomes.csv'} and "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -50,9 +51,18 @@ def run_figure(series: pd.DataFrame, path: Path, title: str, arm: str = "scenari
     return path
 
 
-def comparison_figure(outcomes: pd.DataFrame, summaries: pd.DataFrame, path: Path, title: str) -> Path:
-    """Left: mean outcome over time per arm with a 95 % band; right: final outcome per replicate, paired."""
+def comparison_figure(
+    outcomes: pd.DataFrame, summaries: pd.DataFrame, path: Path, title: str, names: dict[str, str] | None = None
+) -> Path:
+    """Left: mean outcome over time per arm with a 95 % band; right: final outcome per replicate, paired.
+
+    ``names`` gives each arm's name on the figure (``isolated impact``, ``coalition design``); arms it does not
+    name keep their own. The outcome over time is drawn on its whole scale, 0 to 1, as the classroom page draws
+    it, so that a gap looks as large as it is; the final outcomes are zoomed to the runs (to tell the pairs
+    apart), and the panel's title says so when they are.
+    """
     arms = list(dict.fromkeys(outcomes.columns.get_level_values("arm")))
+    shown = {arm: (names or {}).get(arm, arm) for arm in arms}
     colours = arm_colours(arms)  # the same colour for an arm in every figure (cisim.plots.colours)
     fig, (left, right) = plt.subplots(
         1, 2, figsize=(12, 5), constrained_layout=True, gridspec_kw={"width_ratios": [3, 2]}
@@ -61,9 +71,11 @@ def comparison_figure(outcomes: pd.DataFrame, summaries: pd.DataFrame, path: Pat
         runs = outcomes[arm].to_numpy()
         mean = runs.mean(axis=1)
         low, high = mean_intervals(mean, runs.std(axis=1, ddof=1), runs.shape[1])
-        left.plot(outcomes.index, mean, color=colours[arm], lw=2.5, label=arm)
+        left.plot(outcomes.index, mean, color=colours[arm], lw=2.5, label=shown[arm])
         left.fill_between(outcomes.index, low, high, color=colours[arm], alpha=0.25)
-    left.set(xlabel="step", ylabel=label("community_outcome"), title="outcome over time (mean, 95 % CI)")
+    left.set(
+        xlabel="step", ylabel=label("community_outcome"), title="outcome over time (mean, 95 % CI)", ylim=(0, 1.02)
+    )
     left.legend(loc="lower right")
     left.grid(alpha=0.3)
     finals = summaries.pivot(index="replicate", columns="arm", values="final_outcome")[arms]
@@ -72,8 +84,13 @@ def comparison_figure(outcomes: pd.DataFrame, summaries: pd.DataFrame, path: Pat
         right.plot(positions, row.to_numpy(), color="grey", alpha=0.35, lw=1)
     for i, arm in enumerate(arms):
         right.scatter(np.full(len(finals), i), finals[arm], color=colours[arm], s=30, zorder=3)
-    right.set_xticks(positions, arms)
-    right.set(ylabel=label("final_outcome"), title="final outcome per replicate (lines pair them)")
+    right.set_xticks(positions, [textwrap.fill(shown[arm], 16) for arm in arms])  # long names on two lines
+    right.set_xlim(-0.4, len(arms) - 0.6)  # room for the outer names inside the figure
+    zoomed = right.get_ylim()[0] > 0
+    right.set(
+        ylabel=label("final_outcome"),
+        title="final outcome per replicate\n(lines pair them" + ("; axis zoomed to the runs)" if zoomed else ")"),
+    )
     right.grid(alpha=0.3)
     fig.suptitle(title)
     with replacing(path) as temporary:  # whole or not at all
