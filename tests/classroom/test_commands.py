@@ -58,6 +58,7 @@ def demo_folder(tmp_path_factory):
         result = invoke("demo", "--out", out / "demo", "--replicates", 3, "--steps", 6, "--lesson", lesson, "--quiet")
     assert result.exit_code == 0, result.output
     assert f"rewrote the measured numbers in {lesson}" in result.output
+    (out / "printed.txt").write_text(result.output)
     return out
 
 
@@ -70,6 +71,8 @@ def test_demo_writes_every_file_its_readme_names(demo_folder):
     for name in written - {"README.md"}:
         assert f"`{name}`" in readme and FILES[name] in readme
     assert "cisim demo --replicates 3 --seed 0 --steps 6" in readme
+    said = "(no side_by_side.mp4: ffmpeg is not installed"  # a video missing without a word looks like a fault
+    assert ("side_by_side.mp4" in written) != (said in (demo_folder / "printed.txt").read_text())
 
 
 @pytest.mark.slow  # uses the demo's whole run: the slow lane

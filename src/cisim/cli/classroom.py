@@ -159,6 +159,11 @@ def demo(out: Path, replicates: int, seed: int, steps: int | None, lesson: Path 
     click.echo(f"cisim demo: wrote {len(written)} files to {out}:")
     for path in written:
         click.echo(f"  {path.name}")
+    if not any(path.suffix == ".mp4" for path in written):
+        click.echo(
+            "  (no side_by_side.mp4: ffmpeg is not installed; the GIF plays in slides and browsers, and installing "
+            "ffmpeg, e.g. apt install ffmpeg or conda install ffmpeg, adds the video next time)"
+        )
     if lesson is not None:
         changed = lesson.read_text(encoding="utf-8") != before
         click.echo(
