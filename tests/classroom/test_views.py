@@ -342,3 +342,26 @@ def test_a_time_views_legend_sits_above_its_axes_where_no_line_can_run_through_i
     ax = figure.figure.axes[0]
     legend = ax.get_legend().get_window_extent(renderer)
     assert legend.y0 >= ax.get_window_extent(renderer).y1 - 1
+
+
+def test_a_downloaded_chart_of_both_sides_says_what_it_shows(tmp_path):
+    """A slide made from the page's PNG has no page around it: the chart carries its designs, seed and step."""
+    from cisim.classroom.canvas import HEADLINE_SIZE
+    from cisim.classroom.page import download_caption
+
+    misled = default_scenario().with_values(backbone__measurement_coverage=0.5)
+    pair = SideBySide(base=misled, seed=7)
+    for _ in range(12):
+        pair.step()
+    caption = download_caption(pair)
+    assert "seed 7, step 12 of 100" in caption
+    assert "shared indicators cover 0.50 of the problem" in caption and "data noise" in caption
+    chart = HeadlineFigure(pair.last_step, caption)
+    picture = Image.open(io.BytesIO(chart.png(*pair.snapshots())))
+    assert picture.height > HEADLINE_SIZE[1] * 100  # taller than the page's own chart, by the caption
+    renderer = chart.canvas.get_renderer()
+    (text,) = chart.figure.texts
+    box = text.get_window_extent(renderer)
+    assert box.x0 >= 0 and box.x1 <= picture.width and box.y0 >= 0, "the caption lies inside the picture"
+    axes = chart.figure.axes[0].get_tightbbox(renderer)
+    assert box.y1 < axes.y0, "the caption lies under the axes and their labels"

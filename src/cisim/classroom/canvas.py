@@ -9,6 +9,7 @@ legends as a background and, each step, pastes it back and draws only the view's
 from __future__ import annotations
 
 import io
+import textwrap
 from typing import Any
 
 from matplotlib import rc_context
@@ -65,6 +66,9 @@ class LiveFigure:
 
 #: The headline chart: wide and short, with type a class can read from the back of the room (``HEADLINE_STYLE``).
 HEADLINE_SIZE = (10.0, 2.9)
+#: Inches added under a downloaded headline chart for its caption, and the caption's characters per line.
+CAPTION_HEIGHT = 0.75
+CAPTION_WIDTH = 135
 HEADLINE_STYLE: dict[Any, Any] = {
     "font.size": 18,
     "axes.labelsize": 18,
@@ -82,12 +86,22 @@ class HeadlineFigure:
         steps: the last step of the run (the time axis runs from 0 to it).
     """
 
-    def __init__(self, steps: int) -> None:
-        """Create the figure and its fixed parts: axes, labels and legend."""
-        self.figure = Figure(figsize=HEADLINE_SIZE, dpi=DPI)
+    def __init__(self, steps: int, caption: str = "") -> None:
+        """Create the figure and its fixed parts: axes, labels and legend, and ``caption`` under them if given.
+
+        A downloaded chart carries a caption (the designs, seed and step it shows), since a slide made from it
+        has no page around it; the page's own chart has its text on the page.
+        """
+        width, height = HEADLINE_SIZE
+        extra = CAPTION_HEIGHT if caption else 0.0
+        self.figure = Figure(figsize=(width, height + extra), dpi=DPI)
         self.canvas = FigureCanvasAgg(self.figure)
         with rc_context(HEADLINE_STYLE):
-            ax = self.figure.add_axes((0.085, 0.25, 0.88, 0.6))
+            ax = self.figure.add_axes(
+                (0.085, (0.25 * height + extra) / (height + extra), 0.88, 0.6 * height / (height + extra))
+            )
+            if caption:
+                self.figure.text(0.01, 0.04, textwrap.fill(caption, CAPTION_WIDTH), fontsize=9, va="bottom")
             ax.set_xlim(0, max(int(steps), 1))
             ax.set_ylim(0, 1.05)
             ax.set_xlabel("step")

@@ -229,6 +229,15 @@ def _design_line(pair: SideBySide, side: str) -> str:
     )
 
 
+def download_caption(pair: SideBySide) -> str:
+    """What a downloaded chart of both sides shows, for a slide with no page around it: designs, seed and step."""
+    step = pair.snapshots()[1].step
+    return (
+        f"Isolated impact and a coalition design on one problem, seed {pair.seed_used}, step {step} of "
+        f"{pair.last_step}. Coalition: {_design_line(pair, 'coalition')} Isolated: {_design_line(pair, 'isolated')}"
+    )
+
+
 def _csv(frame: Any) -> bytes:
     buffer = io.StringIO()
     frame.to_csv(buffer)
@@ -539,8 +548,8 @@ def Page() -> None:
         Headline(pair)
         paragraph(ONE_STEP, "cisim-caption cisim-one-step")
         downloads(
-            f"{model.base.name}-both-outcomes",
-            lambda: HeadlineFigure(model.last_step).png(*model.snapshots()),
+            f"{model.base.name}-seed{model.seed_used}-both-outcomes",
+            lambda: HeadlineFigure(model.last_step, download_caption(model)).png(*model.snapshots()),
             lambda: both_outcomes(model),
         )
     with solara.Columns([1, 1]):
