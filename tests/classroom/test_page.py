@@ -141,3 +141,17 @@ def test_a_scenario_file_the_picker_leaves_out_is_named_under_it(tmp_path, monke
         ], alerts
     finally:
         rendered.close()
+
+
+def test_across_domains_is_idle_while_k_is_0(page):
+    """At k = 0 no interaction crosses domains: the slider says it has no effect and cannot be moved, until k rises."""
+
+    def across():
+        return next(s for s in page.find(v.Slider).widgets if s.label.startswith("Across domains"))
+
+    assert not across().disabled and "no effect" not in across().label
+    k = next(s for s in page.find(v.Slider).widgets if s.label.startswith("Complexity k"))
+    k.v_model = 0
+    assert across().disabled and across().label.endswith("(no effect at k = 0)")
+    k.v_model = 3
+    assert not across().disabled

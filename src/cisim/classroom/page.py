@@ -455,6 +455,11 @@ def setting_control(settings: solara.Reactive[dict[str, Any]], control: Any, sce
         return
     low, high = slider_range(control, scenario)
     label = f"{control.label}: {value}" if control.is_whole else f"{control.label}: {value:.2f}"
+    # With k = 0 no decision interacts with another, so no share of interactions crosses domains: the slider
+    # would change nothing (problem_words says "k = 0" alone too). It stays where it was for when k rises.
+    idle = control.name == "k_across" and settings.value["k"] == 0
+    if idle:
+        label += " (no effect at k = 0)"
     if control.is_whole:
         solara.SliderInt(
             label,
@@ -467,7 +472,14 @@ def setting_control(settings: solara.Reactive[dict[str, Any]], control: Any, sce
         )
     else:
         solara.SliderFloat(
-            label, value=float(value), min=low, max=high, step=control.step, on_value=change, thumb_label=False
+            label,
+            value=float(value),
+            min=low,
+            max=high,
+            step=control.step,
+            on_value=change,
+            thumb_label=False,
+            disabled=idle,
         )
 
 
