@@ -357,3 +357,66 @@ def test_a_report_against_another_baseline_is_written_beside_the_first_not_over_
         assert again.returncode == 0, again.stderr
         assert again.stdout.strip().endswith("(in place of the report written before)"), again.stdout
     assert sorted(path.name for path in folder.glob("report*")) == ["report-isolated.html", "report.html"]
+
+
+# ---------------------------------------------------------------- sensitivity of the advantage
+def indices_of(table: pd.DataFrame) -> pd.DataFrame:
+    return table.set_index("factor")[["S1", "S1_ci_low", "S1_ci_high"]].sort_index()
+
+
+def test_the_advantage_s_sensitivity_is_analyze_s_and_not_one_arm_s(studies):
+    """With several arms, sensitivity can explain an arm's advantage: the indices analyze's pooled answer gives.
+
+    A factor that moves both arms alike ranks high for one arm's outcome and not for the advantage, the
+    quantity a comparison of designs asks about.
+    """
+    from cisim.analysis.sensitivity import SensitivityError, sensitivity
+
+    results = Results.load(studies["lhs"])
+    method, advantage = sensitivity(results, baseline="isolated")
+    assert method == "rbd_fast" and advantage.attrs["arm"] == "collective"
+    assert advantage.attrs["baseline"] == "isolated"
+    answer = pooled(results, baseline="isolated", arm="collective")
+    pd.testing.assert_frame_equal(indices_of(advantage), indices_of(answer.indices), check_dtype=False)
+    _, own = sensitivity(results)
+    assert own.attrs["baseline"] is None
+    assert not np.allclose(indices_of(own)["S1"], indices_of(advantage)["S1"])
+    with pytest.raises(SensitivityError, match="no baseline 'nosuch'"):
+        sensitivity(results, baseline="nosuch")
+
+
+def test_the_report_s_sensitivity_table_and_figure_explain_the_advantage(studies, tmp_path):
+    """The report's answer is about the advantage; its sensitivity table and caption are too, not one arm's outcome."""
+    from cisim.analysis.sensitivity import sensitivity
+
+    folder = tmp_path / "lhs"
+    shutil.copytree(studies["lhs"], folder)
+    written = cli("report", folder)
+    assert written.returncode == 0, written.stderr
+    page = (folder / "report.html").read_text()
+    assert "collective&#x27;s advantage over isolated in the final outcome" in page
+    assert "one arm&#x27;s outcome" not in page
+    _, advantage = sensitivity(Results.load(folder), baseline="isolated")
+    first = indices_of(advantage).iloc[0]
+    row = re.search(rf"{re.escape(first.name)}</td>\s*<td>([-0-9.]+)</td>", page[page.index("Global sensitivity") :])
+    assert row is not None and float(row.group(1)) == pytest.approx(first["S1"], abs=0.0005)
+
+
+def test_cisim_sensitivity_explains_an_advantage_with_baseline(studies, tmp_path):
+    from cisim.analysis.sensitivity import sensitivity
+
+    folder = studies["lhs"]
+    run = cli("sensitivity", folder, "--baseline", "isolated", "--out", tmp_path / "advantage")
+    assert run.returncode == 0, run.stderr
+    assert "RBD-FAST first-order indices of collective's advantage over isolated in the final outcome:" in run.stdout
+    written = pd.read_csv(tmp_path / "advantage" / "sensitivity.csv")
+    _, advantage = sensitivity(Results.load(folder), baseline="isolated")
+    assert written["S1"].round(9).tolist() == advantage["S1"].round(9).tolist()
+    plain = cli("sensitivity", folder, "--out", tmp_path / "own")
+    assert "under collective (one arm's outcome; --arm chooses another, --baseline explains an advantage)" in (
+        plain.stdout
+    )
+    same = cli("sensitivity", folder, "--arm", "isolated", "--baseline", "isolated", "--out", tmp_path / "x")
+    assert same.returncode == 2 and "--arm and --baseline are both 'isolated'" in same.stderr
+    unknown = cli("sensitivity", folder, "--baseline", "nosuch", "--out", tmp_path / "y")
+    assert unknown.returncode == 2 and "--baseline 'nosuch'" in unknown.stderr and "Traceback" not in unknown.stderr
