@@ -344,6 +344,24 @@ def test_late_data_show_the_outcome_as_it_was_then(small):
     assert checked == 2  # the problem changed at steps 5 and 10
 
 
+def test_data_late_by_more_than_the_run_so_far_show_the_problem_as_it_began(small):
+    """Nobody's data show the future: at step 2, data four steps late describe the problem at the start, not the
+    tables redrawn at step 2 (they read the problem as it is now only once their lag has passed a change)."""
+    turbulent = small.with_arm("isolated").with_values(
+        problem__turbulence=1.0, problem__turbulence_interval=2, organizations__data_lag=4
+    )
+    model = CollectiveImpactModel.from_scenario(turbulent, rng=5)
+    start = model.landscape.tables.copy()
+    model.step()
+    model.step()  # the problem changes at step 2
+    assert not np.array_equal(model.landscape.tables, start)
+    np.testing.assert_array_equal(model.tables_as_of(4), start)
+    np.testing.assert_array_equal(model.tables_as_of(1), start)  # step 1's tables were the start's
+    np.testing.assert_array_equal(model.tables_as_of(0), model.landscape.tables)
+    view = model._problem_view(model.member_levels())
+    assert view.table_of.any() and not np.array_equal(view.tables[0], view.tables[view.table_of[0]])
+
+
 def test_membership_reads_progress_through_each_organizations_own_data(small):
     """Whether to join or stay weighs the region's recent progress as the organization's data show it: late by
     its data lag and read with its noise (two readings, now and nine steps before), not the true outcome."""

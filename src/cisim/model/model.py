@@ -763,10 +763,11 @@ class CollectiveImpactModel(mesa.Model):
     def _versions(self, history: list[tuple[Any, ...]], lags: np.ndarray) -> np.ndarray:
         """The entry of ``history`` that data ``lags`` steps late describe, or -1 for the problem as it is now.
 
-        Data whose lag reaches back before the oldest entry kept read the problem as it is now.
+        Data whose lag reaches back before the run began describe the problem as it began (the first entry):
+        nobody's data show the future, whatever has changed since.
         """
         starts = np.array([entry[0] for entry in history])
-        version = np.searchsorted(starts, self.steps - lags, side="right") - 1
+        version = np.searchsorted(starts, np.maximum(self.steps - lags, starts[0]), side="right") - 1
         return np.where((version >= 0) & (version < len(history) - 1), version, -1)
 
     def tables_as_of(self, lag: int) -> np.ndarray:
