@@ -102,7 +102,7 @@ def library(opening: Scenario, folder: Path = DEFAULT_FOLDER) -> tuple[dict[str,
             scenario = load_scenario(entry.path)
         except ScenarioError as error:
             said = "; ".join(error.problems)
-            left_out.append(f"{said}" if said.startswith(str(entry.path)) else f"{entry.path}: {said}")
+            left_out.append(said if said.startswith(str(entry.path)) else f"{entry.path}: {said}")
             continue
         choices.setdefault(scenario.name, scenario)
     return choices, left_out
