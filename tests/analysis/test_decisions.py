@@ -420,3 +420,44 @@ def test_cisim_sensitivity_explains_an_advantage_with_baseline(studies, tmp_path
     assert same.returncode == 2 and "--arm and --baseline are both 'isolated'" in same.stderr
     unknown = cli("sensitivity", folder, "--baseline", "nosuch", "--out", tmp_path / "y")
     assert unknown.returncode == 2 and "--baseline 'nosuch'" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+SALTELLI_PAIR = """name = "saltelli_pair"
+description = "Sobol indices of the advantage"
+scenarios = ["small"]
+seed = 3
+replicates = 1
+[arms.isolated]
+preset = "isolated"
+[arms.collective]
+preset = "collective"
+[sample]
+method = "saltelli"
+samples = 8
+[sample.ranges]
+"problem.k" = [0, 6]
+"organizations.measurement_noise" = [0.01, 0.3]
+"""
+
+
+def test_sobol_indices_of_the_advantage_are_those_of_each_points_paired_difference(studies, tmp_path):
+    """On a Saltelli design of two arms, the advantage's Sobol indices are SALib's on each point's paired difference."""
+    from cisim.analysis.sensitivity import salib_problem, sensitivity, sobol_indices
+
+    path = studies["root"] / "experiments" / "saltelli_pair.toml"
+    path.write_text(SALTELLI_PAIR)
+    folder = tmp_path / "saltelli_pair"
+    run_sweep(load_experiment(path), folder, executor="serial")
+    results = Results.load(folder)
+    method, advantage = sensitivity(results, baseline="isolated")
+    assert method == "saltelli" and advantage.attrs["baseline"] == "isolated"
+    done = results.done.pivot_table(index="point", columns="arm", values="final_outcome")
+    expected = sobol_indices(
+        salib_problem(results.manifest["sample"]),
+        (done["collective"] - done["isolated"]).to_numpy(dtype=float),
+        seed=results.manifest["seed"],
+    )
+    np.testing.assert_allclose(advantage["S1"], expected["S1"], atol=1e-12)
+    np.testing.assert_allclose(advantage["ST"], expected["ST"], atol=1e-12)
+    _, own = sensitivity(results)
+    assert not np.allclose(own["ST"], advantage["ST"])
