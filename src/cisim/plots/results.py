@@ -528,7 +528,7 @@ def sensitivity_title(indices: pd.DataFrame) -> str:
 
 
 def _sensitivity_figure(
-    results: Results, out: Path, indices: tuple[str, pd.DataFrame] | None, baseline: str | None
+    results: Results, out: Path, indices: tuple[str, pd.DataFrame] | None, baseline: str
 ) -> list[Path]:
     """The sensitivity figure; with several arms, of the advantage over the baseline (as the report's)."""
     if indices is None:
@@ -573,19 +573,18 @@ def plot_all(
         report(f"skipped every figure: no finished runs in {results.folder} yet")
         return []
     written: list[Path] = []
+    against = baseline or default_baseline(_arms(frame))  # the arm the advantage figures subtract
     draw: dict[str, Callable[[], list[Path]]] = {
         "outcome": lambda: outcome_over_time(results.series, out, baseline=baseline),
         "distribution": lambda: distribution(frame, out),
-        "heatmap": lambda: advantage_heatmap(
-            frame, out, baseline=baseline or default_baseline(_arms(frame)), sampled=tuple(sampled)
-        ),
+        "heatmap": lambda: advantage_heatmap(frame, out, baseline=against, sampled=tuple(sampled)),
         "along": lambda: advantage_along(results, out, baseline=baseline),
         "factors": lambda: advantage_by_factor(results, out, baseline=baseline),
         "cost": lambda: cost_effectiveness(frame, out),
         "duplication": lambda: duplication_gaps(frame, out),
         "levels": lambda: condition_levels(results.series, out),
         "attribution": lambda: attribution_bars(attribute(frame)[0] if contributions is None else contributions, out),
-        "sensitivity": lambda: _sensitivity_figure(results, out, indices, baseline or default_baseline(_arms(frame))),
+        "sensitivity": lambda: _sensitivity_figure(results, out, indices, against),
     }
     for kind in kinds:
         try:
