@@ -5,6 +5,7 @@ import re
 import socket
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -349,3 +350,23 @@ def test_app_sets_solara_s_settings_before_solara_reads_them(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "banner False" in done.stdout, done.stdout + done.stderr
     assert "left out of the page's scenario picker: scenarios/typo.toml" in done.stderr
+
+
+def test_the_lesson_s_count_of_links_shared_over_is_the_page_s():
+    """The segment on when a coalition is not worth it says how many of premature_convergence's links are dark."""
+    lesson = (ROOT / "docs" / "teaching.md").read_text(encoding="utf-8")
+    said = re.search(
+        r"on the right nearly every one of the (\d+) links is dark every step \((\d+) on average in the page's default "
+        r"run\), on\s+the left only the links of the few organizations that heard their peers that step \((\d+) on "
+        r"average\)",
+        lesson,
+    )
+    assert said, "docs/teaching.md's segment on when a coalition is not worth it no longer counts the dark links"
+    pair = SideBySide(base=load_scenario(ROOT / "scenarios" / "premature_convergence.toml"), seed=DEFAULT_SEED)
+    dark = []
+    while pair.running:
+        pair.step()
+        dark.append([int(snapshot.network.contact.sum()) for snapshot in pair.snapshots()])
+    isolated, coalition = np.mean(dark, axis=0)
+    assert pair.snapshots()[0].network.contact.size == int(said[1])
+    assert (round(coalition), round(isolated)) == (int(said[2]), int(said[3]))

@@ -1,6 +1,7 @@
 """The classroom's views: fast redraws equal full ones, shared scales, the network layout, the page's parts."""
 
 import io
+from pathlib import Path
 
 import ipyvuetify as v
 import ipywidgets
@@ -23,6 +24,7 @@ from cisim.classroom.page import (
 )
 from cisim.classroom.pair import CHOICES, CONTROLS, SideBySide
 from cisim.classroom.views import (
+    CONTACT_RGBA,
     VIEWS,
     ConditionsView,
     NetworkView,
@@ -33,7 +35,9 @@ from cisim.classroom.views import (
     compact_number,
 )
 from cisim.plots.colours import COALITION_COLOUR, ISOLATED_COLOUR
-from cisim.scenarios import default_scenario
+from cisim.scenarios import default_scenario, load_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -365,3 +369,29 @@ def test_a_downloaded_chart_of_both_sides_says_what_it_shows(tmp_path):
     assert box.x0 >= 0 and box.x1 <= picture.width and box.y0 >= 0, "the caption lies inside the picture"
     axes = chart.figure.axes[0].get_tightbbox(renderer)
     assert box.y1 < axes.y0, "the caption lies under the axes and their labels"
+
+
+def test_the_network_darkens_the_links_shared_over_this_step_and_those_are_the_links_trust_did_not_fade_on():
+    """In ``premature_convergence`` both sides' networks were one grey disc (20 organizations, all linked): the
+    view drew trust alone, so everyone hearing everyone every step looked like peers heard now and then. It now
+    darkens the links something was shared over this step, which are the ones whose trust did not fade."""
+    scenario = load_scenario(ROOT / "scenarios" / "premature_convergence.toml").with_values(run__steps=6)
+    decay = scenario["communication.trust_decay"]
+    pair = SideBySide(base=scenario, seed=0)
+    before = pair.snapshots()
+    contacts = {"isolated": 0, "coalition": 0}
+    while pair.running:
+        pair.step()
+        after = pair.snapshots()
+        for side, old, new in zip(contacts, before, after, strict=True):
+            contact = new.network.contact
+            contacts[side] += int(contact.sum())
+            np.testing.assert_allclose(new.network.trust[~contact], old.network.trust[~contact] * (1 - decay))
+            assert (new.network.trust[contact] >= old.network.trust[contact]).all()
+            view = LiveFigure(NetworkView, Scale.of(pair.last_step, *after), new).view
+            view.update(new, Scale.of(pair.last_step, *after))
+            dark = np.all(view.links.get_colors() == CONTACT_RGBA, axis=1)
+            assert dark.sum() == contact.sum() and len(dark) == len(contact)
+        before = after
+    # The coalition's design keeps everyone in touch every step; organizations apart hear peers now and then.
+    assert contacts["coalition"] > 2 * contacts["isolated"] > 0

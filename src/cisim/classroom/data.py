@@ -79,6 +79,7 @@ class NetworkState:
         member: whether each organization is in its region's coalition.
         edges: communication links, one row of two organization numbers per link.
         trust: trust on each link, in [0, 1].
+        contact: whether each link carried something shared this step.
         backbone_regions: regions whose coalition has a backbone organization.
     """
 
@@ -89,6 +90,7 @@ class NetworkState:
     member: np.ndarray
     edges: np.ndarray
     trust: np.ndarray
+    contact: np.ndarray
     backbone_regions: tuple[int, ...]
 
     @property
@@ -108,6 +110,7 @@ def network(model: Any) -> NetworkState:
         member=population.member.copy(),
         edges=model.network.edges.copy(),
         trust=model.network.trust.copy(),
+        contact=model.network.touched.copy(),
         backbone_regions=tuple(region.index for region in model.regions if region.backbone is not None),
     )
 

@@ -102,8 +102,9 @@ ANIMATION_SIZE, ANIMATION_DPI, FRAMES_PER_SECOND = (12.8, 7.2), 80, 10
 TAKEAWAY_BAND = 0.15
 #: How to read the animation's networks, in its band until the takeaway takes it.
 NETWORK_KEY = (
-    "Networks: circles are organizations, coloured by domain and sized by budget; lines are links,\n"
-    "thicker where trust is higher; ringed circles are coalition members; the black diamond is the backbone."
+    "Networks: circles are organizations, coloured by domain and sized by budget; ringed circles are coalition\n"
+    "members; the black diamond is the backbone. Lines are links, thicker where trust is higher,\n"
+    "and dark where something was shared over them this step."
 )
 #: Copies of the animation's last frame: three seconds to read its takeaway.
 HOLD_FRAMES = 3 * FRAMES_PER_SECOND

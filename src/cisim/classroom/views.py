@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -26,6 +27,8 @@ from cisim.scenarios.schema import CONDITIONS
 DOMAIN_COLOURS = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#D55E00", "#999999")
 DUPLICATION_COLOUR, GAPS_COLOUR = "#CC79A7", "#E69F00"
 COORDINATION_COLOUR, BACKBONE_COLOUR, INCOME_COLOUR = "#CC79A7", "#555555", "#000000"
+#: The network's links: dark where something was shared over them this step, faint where nothing was.
+CONTACT_RGBA, QUIET_RGBA = to_rgba("#333333", 0.85), to_rgba("#BBBBBB", 0.35)
 CONDITION_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000")
 CONDITION_MARKERS = ("o", "s", "^", "v", "D")
 #: Font sizes of the page's views, applied explicitly: other parts of cisim set larger ones for slides. Every
@@ -359,13 +362,14 @@ def circle_layout(state: data.NetworkState) -> tuple[np.ndarray, np.ndarray]:
 
 
 class NetworkView(View):
-    """The organizations' network: domains, budgets, trust, membership and the backbone."""
+    """The organizations' network: domains, budgets, trust, contacts, membership and the backbone."""
 
     key = "network"
     title = "Who works with whom"
     caption = (
         "Each circle is an organization, coloured by its domain and sized by its budget; lines are links, "
-        "thicker where trust is higher. Ringed circles are coalition members; the black diamond is the backbone."
+        "thicker where trust is higher and dark where something was shared over them this step. Ringed circles "
+        "are coalition members; the black diamond is the backbone."
     )
     #: Above the legend of domains: up to two rows.
     box = (0.0, (2 * LEGEND_ROW + TOP) / View.height, 1.0, 1 - (2 * LEGEND_ROW + TOP) / View.height)
@@ -411,11 +415,12 @@ class NetworkView(View):
         return [self.links, self.spokes, self.nodes, self.backbones]
 
     def update(self, snapshot: data.Snapshot, scale: Scale) -> None:
-        """Show budgets, membership, trust and backbones now."""
+        """Show budgets, membership, trust, this step's contacts and backbones now."""
         state = snapshot.network
-        self.links.set_segments(self.positions[state.edges])
-        self.links.set_linewidth((0.3 + 3.5 * state.trust).tolist())
-        self.links.set_alpha(0.7)
+        order = np.argsort(state.contact, kind="stable")  # links with contact drawn last, over the quiet ones
+        self.links.set_segments(self.positions[state.edges[order]])
+        self.links.set_linewidth((0.3 + 3.5 * state.trust[order]).tolist())
+        self.links.set_color(np.where(state.contact[order, None], CONTACT_RGBA, QUIET_RGBA))
         self.nodes.set_sizes(220 * np.clip(state.budget / self.reference_budget, 0.05, 6.0))
         self.nodes.set_edgecolor(["black" if member else "white" for member in state.member])
         self.nodes.set_linewidth([2.2 if member else 0.8 for member in state.member])

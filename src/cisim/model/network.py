@@ -129,7 +129,8 @@ class Network:
     Attributes:
         edges: each link's two organizations (model-wide numbers), shape ``(E, 2)``.
         trust: trust on each link, in [0, 1].
-        touched: links with contact this step.
+        touched: links with contact this step (cleared as the next step's organizations start to communicate, so
+            a step's contacts can be shown after it).
         offsets, neighbours, edge_of: for organization ``i``, its neighbours are
             ``neighbours[offsets[i]:offsets[i + 1]]`` over the links ``edge_of[...]`` (compressed rows).
     """
@@ -161,11 +162,10 @@ class Network:
 
 @kernel
 def fade(trust: np.ndarray, touched: np.ndarray, rate: float) -> None:
-    """Trust fades by a share ``rate`` on links without contact this step; contacts are then forgotten."""
+    """Trust fades by a share ``rate`` on links without contact this step."""
     for link in range(trust.shape[0]):
         if not touched[link]:
             trust[link] *= 1.0 - rate
-        touched[link] = False
 
 
 @kernel

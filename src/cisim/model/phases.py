@@ -182,7 +182,9 @@ def organizations_act(
     count, n = orgs.known.shape
     region_count = regions_state.configs.shape[0]
     whole_problem = rules.whole_problem
-    # 3. Organizations communicate; communities of practice share between regions.
+    # 3. Organizations communicate; communities of practice share between regions. Last step's contacts are
+    # forgotten first (they were kept for trust to fade and for the classroom's network view).
+    links.touched[:] = False
     hears = np.zeros(count, dtype=np.bool_)
     for o in range(count):
         hears[o] = draws.hear[o] < hearing_chance(member_levels, rules.informal, o)
