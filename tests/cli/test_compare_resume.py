@@ -103,11 +103,11 @@ def test_the_same_command_again_without_resume_points_to_resume_not_force(runner
         assert runner.invoke(main, [*ARGS, *out]).exit_code == 130
     again = runner.invoke(main, [*ARGS, *out])
     assert again.exit_code == 2
-    assert "holds results not yet finished" in again.output
+    assert "holds a comparison stopped before the end" in again.output
     assert again.output.index("--resume") < again.output.index("--force")  # resuming first: --force replaces
     finished = runner.invoke(main, [*ARGS, *out, "--resume"])
     assert finished.exit_code == 0, finished.output
-    assert "holds the results of an earlier command" in runner.invoke(main, [*ARGS, *out]).output  # finished now
+    assert "holds a finished comparison of" in runner.invoke(main, [*ARGS, *out]).output  # finished now
 
 
 def test_resuming_a_sweeps_folder_as_a_comparison_or_back_names_what_it_holds(runner, monkeypatch):

@@ -110,7 +110,7 @@ def test_compare_runs_the_scenarios_own_design_and_never_overwrites(runner, tmp_
     assert (tmp_path / "results" / "immature_backbone-compare" / "runs.csv").read_bytes() == before
     out = str(tmp_path / "results" / "immature_backbone-compare")
     refused = runner.invoke(main, [*args, "--out", out])
-    assert_plain_error(refused, "holds the results of an earlier command (runs.csv", "--force")
+    assert_plain_error(refused, "holds a finished comparison of 4 runs (runs.csv", "--force")
     assert (tmp_path / "results" / "immature_backbone-compare" / "runs.csv").read_bytes() == before
     forced = runner.invoke(main, [*args, "--seed", "5", "--out", out, "--force"])
     assert forced.exit_code == 0 and (Path(out) / "runs.csv").read_bytes() != before
@@ -430,3 +430,60 @@ def test_resuming_with_another_set_names_only_the_set(runner, experiment_file, t
 def test_a_whole_number_option_given_something_else_says_what_it_expected(runner, args, said):
     result = runner.invoke(main, args)
     assert result.exit_code == 2 and said in result.output, result.output
+
+
+@pytest.mark.parametrize("command", ["compare", "run"])
+def test_a_finished_sweeps_folder_is_named_as_one_and_forcing_says_its_runs_would_be_lost(runner, tmp_path, command):
+    """compare --out on a finished sweep's folder said it held "results not yet finished ... if it is a comparison
+    stopped before the end", and to add --force to start again: following that replaced the sweep's finished runs."""
+    folder = tmp_path / "swept"
+    sweep = ["sweep", "backbone_decision", "--replicates", "1", "--steps", "2", "--quiet", "--executor", "serial"]
+    assert runner.invoke(main, [*sweep, "--out", str(folder)]).exit_code == 0
+    runs = len(pd.read_parquet(folder / "design.parquet"))
+    before = sorted(p.name for p in folder.rglob("*"))
+    args = ["technical", "--replicates", "2"] if command == "compare" else ["technical"]
+    result = runner.invoke(main, [command, *args, "--steps", "2", "--out", str(folder), "--quiet"])
+    assert_plain_error(result, f"holds a finished sweep of {runs} runs", "losing those runs")
+    assert "not yet finished" not in result.output and "stopped" not in result.output
+    assert sorted(p.name for p in folder.rglob("*")) == before
+
+
+def test_a_stopped_sweeps_folder_is_named_as_one_with_the_command_that_continues_it(runner, tmp_path):
+    folder = tmp_path / "swept"
+    sweep = ["sweep", "backbone_decision", "--replicates", "1", "--steps", "2", "--quiet", "--executor", "serial"]
+    assert runner.invoke(main, [*sweep, "--out", str(folder)]).exit_code == 0
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "status": "stopped"}), encoding="utf-8")
+    result = runner.invoke(main, ["compare", "technical", "--steps", "2", "--out", str(folder), "--quiet"])
+    assert_plain_error(result, "holds a sweep stopped before the end", "cisim sweep ")
+    assert result.output.index("--resume") < result.output.index("--force")
+
+
+@pytest.mark.parametrize("failing", ["every", "some"])
+def test_a_sweep_with_failed_runs_exits_1_and_the_analysis_names_the_failure(runner, tmp_path, monkeypatch, failing):
+    """A sweep whose every run failed exited 0 (a batch job saw success), and cisim report then said to run or
+    resume the sweep, which cannot help. Every result is still written; the exit status and the message say."""
+    from cisim.experiments import worker
+
+    real = worker.run_model
+
+    def breaks(scenario, *args, **kwargs):
+        if failing == "every" or scenario["organizations.n_organizations"] == 4:
+            raise ValueError("a run that breaks")
+        return real(scenario, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "run_model", breaks)
+    folder = tmp_path / "swept"
+    sweep = ["sweep", "coalition_size", "--replicates", "1", "--steps", "2", "--quiet", "--executor", "serial"]
+    result = runner.invoke(main, [*sweep, "--out", str(folder)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "runs failed" in result.output
+    frame = pd.read_parquet(folder / "design.parquet")
+    assert f"results in {folder}" in result.output
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["failures"]
+    report = runner.invoke(main, ["analyze", str(folder)])
+    if failing == "every":
+        assert_plain_error(report, f"no finished runs: {len(frame)} of {len(frame)} failed", "a run that breaks")
+        assert "resume the sweep" not in report.output
+    else:
+        assert report.exit_code == 0, report.output

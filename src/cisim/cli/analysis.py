@@ -81,6 +81,15 @@ def _load(results: Path, cautions_follow: bool = False) -> Results:
     except ResultsError as error:
         raise UserError(str(error)) from None
     if loaded.done.empty:
+        if loaded.failed:
+            errors = loaded.frame.loc[loaded.frame["status"] != "done", "error"] if "error" in loaded.frame else []
+            first = next((str(error) for error in errors if isinstance(error, str) and error), "")
+            raise UserError(
+                f"{results}: no finished runs: {loaded.failed} of {loaded.runs} failed"
+                + (f" ({first})" if first else "")
+                + f", the rest not run yet; each failed run's seed and error are in {results / 'manifest.json'} "
+                "(failures); expected a design whose runs can run (resuming reruns no failed run)"
+            )
         raise UserError(
             f"{results}: no finished runs yet ({loaded.runs} in the design); run or resume the sweep, then try again"
         )

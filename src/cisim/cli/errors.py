@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -75,6 +76,23 @@ def holds_results(path: Path) -> list[str]:
         return []
 
 
+def earlier_runs(folder: Path) -> tuple[str, bool, str] | None:
+    """What a sweep or comparison left in ``folder``: its kind, whether it finished, and its runs, as words.
+
+    Read from its manifest (``("sweep", True, "12 runs")``); None where the manifest cannot be read (the
+    caller's plainer message stands).
+    """
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        options = manifest.get("options") or {}
+        runs = int(manifest["runs"])
+        status = str(manifest.get("status", ""))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    kind = "comparison" if "arm" in options and "seed" in options else "sweep"  # as ``resume_command`` tells them
+    return kind, status == "complete", f"{runs:,} run{'s' if runs != 1 else ''}"
+
+
 def inside_results(path: Path, levels: int = 3) -> Path | None:
     """The nearest results folder of a sweep, compare or run at ``path`` or up to ``levels`` above it, or None."""
     return results_folder_of(path, levels)
@@ -143,6 +161,22 @@ def fresh_output_folder(out: Path | None, default: Path, force: bool, resumable:
     """
     if out is not None:
         found = holds_results(out)
+        if "manifest.json" in found and not force:
+            earlier = earlier_runs(out)
+            if earlier is not None:
+                from cisim.experiments.store import resume_command  # as cisim.cli.analysis: the CLI starts fast
+
+                kind, finished, runs = earlier
+                if finished:
+                    raise UserError(
+                        f"--out {str(out)!r}: holds a finished {kind} of {runs} ({', '.join(found)}); expected a "
+                        "new or empty folder (choose another --out, or add --force to replace it, losing those runs)"
+                    )
+                raise UserError(
+                    f"--out {str(out)!r}: holds a {kind} stopped before the end ({runs} in its design; "
+                    f"{', '.join(found)}); continue it with {resume_command(out)}, or choose another --out (--force "
+                    "replaces it, losing the runs it has done)"
+                )
         if resumable and "manifest.json" in found and "runs.csv" not in found and not force:
             raise UserError(
                 f"--out {str(out)!r}: holds results not yet finished ({', '.join(found)}); if it is a comparison "

@@ -179,6 +179,14 @@ def _run(
     if report.failed:
         click.echo(f"failed runs, their seeds and errors: {folder / 'manifest.json'} (failures)")
     click.echo(f"results in {folder}: load them with cisim.load_results({str(folder)!r})")
+    if report.failed:
+        # A batch job must be able to tell: every result is written, and the exit status says some runs failed.
+        click.echo(
+            f"error: {report.failed:,} of {report.runs:,} runs failed (their errors: the manifest's failures); "
+            "exit status 1",
+            err=True,
+        )
+        raise SystemExit(1)
 
 
 def experiment_file(given: Path) -> Path:
