@@ -487,3 +487,74 @@ def test_a_sweep_with_failed_runs_exits_1_and_the_analysis_names_the_failure(run
         assert "resume the sweep" not in report.output
     else:
         assert report.exit_code == 0, report.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "--steps", "2"],
+        ["compare", "--replicates", "2", "--steps", "2"],
+        ["sweep", "coalition_size", "--replicates", "1", "--steps", "2"],
+        ["validate", "lazer_friedman_2007", "--quick"],
+        ["demo"],
+        ["analyze", "results/x"],
+        ["report", "results/x"],
+    ],
+)
+def test_an_empty_out_is_refused_not_read_as_the_working_folder(runner, tmp_path, monkeypatch, command):
+    """``--out "$OUT"`` with OUT unset gave ``--out ''``, which wrote the results into the working folder."""
+    monkeypatch.chdir(tmp_path)
+    for empty in ("", " "):
+        result = runner.invoke(main, [*command, "--out", empty])
+        assert_plain_error(result, "--out", "expected a path")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_seed_too_long_for_the_default_folder_name_is_named_and_runs_with_out(runner, tmp_path):
+    """A 121-digit seed was blamed on the scenario's name ('give --out'), even with --out given."""
+    seed = str(10**120)
+    given = runner.invoke(main, ["run", "--seed", seed, "--steps", "2", "--out", str(tmp_path / "o"), "--quiet"])
+    assert given.exit_code == 0, given.output
+    default = runner.invoke(main, ["run", "--seed", seed, "--steps", "2", "--quiet"])
+    assert_plain_error(default, "too long for a folder's name", "give --out")
+    assert "name 'complex'" not in default.output
+
+
+def test_no_more_local_workers_start_than_there_are_runs(runner, tmp_path):
+    from cisim.experiments.sweep import workers_for
+
+    assert (workers_for(4, 30), workers_for(100, 3), workers_for(0, 8), workers_for(4, 30, "tcp://host:8786")) == (
+        4,
+        3,
+        1,
+        30,
+    )
+    out = tmp_path / "o"
+    args = ["compare", "--replicates", "2", "--steps", "2", "--executor", "processes", "--workers", "30"]
+    result = runner.invoke(main, [*args, "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert [s["workers"] for s in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["sessions"]] == [4]
+
+
+@pytest.mark.parametrize("failing", ["every", "some"])
+def test_a_dry_run_whose_probe_runs_raise_says_so_without_a_traceback(runner, monkeypatch, failing):
+    """A probe run that raised (a network that cannot be wired, tables too large) ended --dry-run in a traceback."""
+    from cisim.experiments import estimate
+
+    real = estimate.probe_run
+
+    def breaks(scenario, *args, **kwargs):
+        if failing == "every" or scenario["organizations.n_organizations"] == 32:  # 4 is the base point
+            raise MemoryError("Unable to allocate 320. TiB")
+        return real(scenario, *args, **kwargs)
+
+    monkeypatch.setattr(estimate, "probe_run", breaks)
+    args = ["sweep", "coalition_size", "--replicates", "1", "--steps", "2", "--executor", "serial", "--dry-run"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.exception is None and "Traceback" not in result.output
+    assert "MemoryError: Unable to allocate 320. TiB" in result.output
+    if failing == "every":
+        assert "could not be probed (a probe run failed" in result.output
+    else:
+        assert "the sweep would record runs like them as failed" in result.output

@@ -23,6 +23,7 @@ from cisim.analysis.sensitivity import SensitivityError, sensitivity
 from cisim.analysis.statistics import FEW_PAIRS
 from cisim.analysis.tables import METRICS, describe, metrics_in, paired_comparisons, without_few_intervals
 from cisim.cli.errors import COMPARE_SUFFIX, UserError, fresh_output_folder, output_file, output_folder
+from cisim.cli.options import OutPath
 from cisim.files import is_plain_name, replacing
 from cisim.model.outputs import RUN_SUMMARIES, label
 from cisim.plots.results import KINDS, attribution_bars, plot_all, sensitivity_bars
@@ -62,7 +63,7 @@ def _what_makes(results: Path) -> str:
 
 results_argument = click.argument("results", type=click.Path(file_okay=False, path_type=Path), callback=_existing)
 out_option = click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), help="Where to write [default: RESULTS/analysis]."
+    "--out", type=OutPath(file_okay=False, path_type=Path), help="Where to write [default: RESULTS/analysis]."
 )
 force_option = click.option(
     "--force", is_flag=True, help="Let --out write inside the results folder of another command."
@@ -476,7 +477,7 @@ def plot(results: Path, kinds: tuple[str, ...], out: Path | None, force: bool) -
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OutPath(dir_okay=False, path_type=Path),
     help="[default: RESULTS/report.html; with --baseline, RESULTS/report-BASELINE.html]",
 )
 @click.option("--force", is_flag=True, help="Let --out replace a file inside a results folder.")

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from cisim.cli.errors import UserError, output_file, output_folder
-from cisim.cli.options import WholeNumber, steps_type
+from cisim.cli.options import OutPath, WholeNumber, steps_type
 
 #: Where Solara serves the page unless told otherwise (Solara's own default port).
 DEFAULT_PORT = 8765
@@ -115,7 +115,7 @@ def app(scenario: str | None, port: int, host: str, open_browser: bool) -> None:
 @click.command()
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutPath(file_okay=False, path_type=Path),
     default=Path("results") / "demo",
     show_default=True,
     help="Folder for the figures, the animation and their README.",

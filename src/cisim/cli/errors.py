@@ -140,8 +140,14 @@ def results_folder(name: str, suffix: str = "", root: Path = Path("results")) ->
     A name becomes a folder name only after it is checked to be one plain component, so no name (``../x``,
     ``/tmp/x``) ever leads outside ``results/``.
     """
-    if not is_plain_name(name) or not is_plain_name(f"{name}{suffix}"):
+    if not is_plain_name(name):
         raise UserError(f"name {name!r}: cannot name a results folder; expected {PLAIN_NAME} (or give --out)")
+    if not is_plain_name(f"{name}{suffix}"):
+        shown = suffix if len(suffix) <= 40 else f"{suffix[:30]}... ({len(suffix)} characters)"
+        raise UserError(
+            f"results folder {name!r} + {shown!r}: too long for a folder's name; expected {PLAIN_NAME} in all "
+            "(give --out)"
+        )
     return root / f"{name}{suffix}"
 
 

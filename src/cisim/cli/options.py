@@ -49,6 +49,22 @@ class WholeNumber(click.IntRange):
 #: Seeds are whole numbers of at least 0 (numpy's seed sequences take no negative numbers).
 seed_type = WholeNumber(min=0)
 
+
+class OutPath(click.Path):
+    """``--out``: a path, never an empty one (``--out "$OUT"`` with ``OUT`` unset wrote into the working folder)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The path, or a usage error for an empty or blank one."""
+        if isinstance(value, str) and not value.strip():
+            self.fail(
+                f"{value!r}: expected a path (an empty one, as from an unset shell variable, would write into the "
+                "working folder); give a path, or leave --out out for the default",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
 #: Steps per run, within the schema's range for run.steps.
 steps_type = WholeNumber(min=int(BY_KEY["run.steps"].low or 1), max=int(BY_KEY["run.steps"].high or 1_000_000))
 

@@ -20,6 +20,7 @@ from cisim.cli.errors import (
     resumable_folder,
 )
 from cisim.cli.options import (
+    OutPath,
     WholeNumber,
     check_workers,
     force_option,
@@ -49,7 +50,7 @@ COMPARED_METRICS = [
 
 out_option = click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutPath(file_okay=False, path_type=Path),
     help="Output folder [default: a new folder in results/ that never overwrites earlier results].",
 )
 
@@ -114,7 +115,9 @@ def run(
     resolved = resolve_scenario(scenario, overrides).with_arm(arm)
     _check_unused_conditions(overrides, (arm,))
     _note_own_values(scenario, overrides, resolved)
-    folder = fresh_output_folder(out, results_folder(resolved.name, f"-{arm}-seed{seed}"), force)
+    # The default folder is named only when it is used: its name holds the seed, which may be too long for one.
+    default = out if out is not None else results_folder(resolved.name, f"-{arm}-seed{seed}")
+    folder = fresh_output_folder(out, default, force)
     try:
         result = run_model(resolved, seed, steps, progress=progress_bar(quiet, desc="steps", unit="step"))
     except BaseException:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cisim.cli.errors import UserError, output_file, printable
-from cisim.cli.options import set_option
+from cisim.cli.options import OutPath, set_option
 from cisim.files import NotOwned, NotRegularFile
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.library import (
@@ -158,7 +158,7 @@ def new(name: str, parent: str, folder: Path, force: bool) -> None:
 
 @scenarios.command("reference")
 @folder_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file [default: print].")
+@click.option("--out", type=OutPath(dir_okay=False, path_type=Path), help="Write to this file [default: print].")
 def reference_command(folder: Path, out: Path | None) -> None:
     """The scenario reference (docs/scenarios.md): every parameter from the schema, and each shipped scenario."""
     from cisim.files import write_text

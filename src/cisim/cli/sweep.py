@@ -17,7 +17,7 @@ from cisim.cli.errors import (
     results_folder,
     resumable_folder,
 )
-from cisim.cli.options import WholeNumber, check_workers, set_option, steps_type
+from cisim.cli.options import OutPath, WholeNumber, check_workers, set_option, steps_type
 from cisim.experiments.executors import EXECUTORS, default_workers
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ CONFIRM_ABOVE = 20_000
 @click.command()
 @click.argument("experiment", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), help="Results folder [default: results/EXPERIMENT-NAME]."
+    "--out", type=OutPath(file_okay=False, path_type=Path), help="Results folder [default: results/EXPERIMENT-NAME]."
 )
 @click.option(
     "--replicates",

@@ -10,7 +10,7 @@ import click
 from tqdm import tqdm
 
 from cisim.cli.errors import UserError, output_file, output_folder
-from cisim.cli.options import WholeNumber
+from cisim.cli.options import OutPath, WholeNumber
 from cisim.experiments.executors import default_workers, make_executor
 from cisim.files import write_text
 from cisim.validation import (
@@ -36,7 +36,7 @@ from cisim.validation.runner import NOT_REPRODUCED, ExperimentOutcome, Validatio
 )
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=OutPath(file_okay=False, path_type=Path),
     help="Folder for the figures (PNG) and the printed report [default: results/validation].",
 )
 @click.option(

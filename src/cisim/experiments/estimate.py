@@ -149,9 +149,12 @@ def estimate(
     # has not loaded the compiled model (``cisim.experiments.executors.start_method``), and load it themselves.
     worker_start = None if executor == "serial" else time_worker_start(executor)
     warm_scenario = experiment.scenarios[0].with_arm("collective")
-    first = timer(warm_scenario, 1)  # imports and caches, as a fresh process pays them
-    startup = max(first - timer(warm_scenario, 1), 0.0) if worker_start is None else worker_start
     total, probes, notes = 0.0, 0, []
+    try:
+        first = timer(warm_scenario, 1)  # imports and caches, as a fresh process pays them
+        startup = max(first - timer(warm_scenario, 1), 0.0) if worker_start is None else worker_start
+    except Exception:  # the probes below fail alike and say why
+        startup = worker_start or 0.0
     runs_per_scenario = _number(experiment.n_points()) * experiment.replicates * len(experiment.arms)
     probers = []
     for index, scenario in enumerate(experiment.scenarios):
@@ -159,7 +162,8 @@ def estimate(
         base = prober.base_cost()
         probes += prober.probes
         if base is None:
-            notes.append(f"scenario {scenario.name!r}: its base point could not be probed; no estimate for it")
+            failed = f" (a probe run failed: {prober.failures[0]})" if prober.failures else ""
+            notes.append(f"scenario {scenario.name!r}: its base point could not be probed{failed}; no estimate for it")
             continue
         probers.append((prober, base))
     # a factor's probe is about one run: a design of fewer runs than probes is quicker run than probed
@@ -185,6 +189,12 @@ def estimate(
             for arm, cost in prober.arm_costs.items()
         ]
         total += (float(np.mean(per_arm)) if per_arm else base) * runs_per_scenario
+    failures = [failure for prober, _ in probers for failure in prober.failures]
+    if failures:
+        notes.append(
+            f"{len(failures)} probe run{'s' if len(failures) > 1 else ''} failed ({failures[0]}): the sweep would "
+            "record runs like them as failed"
+        )
     runs = _number(experiment.n_runs())
     return Estimate(total, total / runs if runs else 0.0, probes, notes, startup)
 
@@ -206,6 +216,7 @@ class _Prober:
         self.probes = 0
         self.base_arm, self.anchor = experiment.arms[0].name, 0.0
         self.arm_costs: dict[str, float] = {}
+        self.failures: list[str] = []  # what probe runs that raised said
 
     def cost(self, changes: dict[str, Any], arm: str) -> float | None:
         """Seconds of a run at the base point with ``changes``, under ``arm``; None if that is no scenario."""
@@ -215,7 +226,11 @@ class _Prober:
         except ScenarioError:
             return None
         self.probes += 1
-        return probe_run(scenario, self.experiment.steps or scenario["run.steps"], self.timer)
+        try:
+            return probe_run(scenario, self.experiment.steps or scenario["run.steps"], self.timer)
+        except Exception as error:  # a run that raises: the sweep records such runs as failed, so say so
+            self.failures.append(f"{type(error).__name__}: {error}")
+            return None
 
     def base_cost(self) -> float | None:
         """The mean cost of a run at the base point over the arms."""

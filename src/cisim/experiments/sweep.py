@@ -100,8 +100,21 @@ def run_tasks(
     and then do the same, ``run_batches`` with ``execute_all``. The executor is shut down when the iteration
     ends, is interrupted or raises.
     """
+    if total is not None:
+        workers = workers_for(total, workers, scheduler)
     with make_executor(executor, workers, scheduler) as pool:
         yield from run_batches(pool, execute_all, tasks, workers, max_in_flight, total)
+
+
+def workers_for(runs: int, workers: int | None, scheduler: str | None = None) -> int | None:
+    """Local worker processes to start for ``runs`` runs: never more than the runs.
+
+    Each worker costs memory and start-up (``--workers 30`` for 4 runs started 30). An existing Dask cluster's
+    workers are its own.
+    """
+    if scheduler:
+        return workers
+    return min(workers or default_workers(), max(runs, 1))
 
 
 def run_batches(
@@ -218,6 +231,8 @@ def _run_locked(
     block_size = experiment.block_size
     verified = verify_blocks(folder, len(design), block_size)
     todo = [int(r) for r in design["run_id"] if block_of(int(r), block_size) not in verified.complete]
+    if executor != "serial":
+        workers = workers_for(len(todo), workers, scheduler) or workers
     manifest = read_manifest(folder)
     session = {
         "started": now(),
