@@ -70,6 +70,8 @@ class InputError(ValueError):
 def read_text(path: Path, kind: str, expected: str, max_bytes: int = MAX_TOML_BYTES) -> tuple[str, bytes]:
     """The text of a file and its bytes, after checking it is a regular file, small enough and UTF-8.
 
+    A UTF-8 byte-order mark at the start is left out of the text (the bytes, for hashing, keep it).
+
     Args:
         path: the file.
         kind: what the file is, in words ("scenario file"), for messages.
@@ -102,7 +104,7 @@ def read_text(path: Path, kind: str, expected: str, max_bytes: int = MAX_TOML_BY
     if len(raw) > max_bytes:
         raise InputError([f"{where}: more than {max_bytes:,} bytes; expected a {kind} of at most {max_bytes:,} bytes"])
     try:
-        return raw.decode("utf-8"), raw
+        return raw.decode("utf-8-sig"), raw  # a byte-order mark (as Windows Notepad saves) is not part of the text
     except UnicodeDecodeError as error:
         raise InputError(
             [f"{where}: not a text file (byte {raw[error.start]:#04x} at {error.start} is not UTF-8); {expected}"]

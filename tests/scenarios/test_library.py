@@ -147,6 +147,42 @@ def test_bad_overrides_get_clear_messages(override, message):
     assert message in result.output
 
 
+def test_numbers_without_a_digit_before_or_after_the_point_are_numbers_in_set(tmp_path):
+    """TOML refuses .5 and 1., but on a command line they are numbers: taken as such for a number's field."""
+    path = tmp_path / "plain.toml"
+    path.write_text('name = "plain"\ndescription = "p"\n')
+    scenario = load_scenario(path, ["conditions.backbone=.5", "conditions.common_agenda=1.", "problem.k=5."])
+    assert (scenario["conditions.backbone"], scenario["conditions.common_agenda"]) == (0.5, 1.0)
+    assert scenario["problem.k"] == 5 and isinstance(scenario["problem.k"], int)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path, ["conditions.backbone=-.5"])
+    assert caught.value.problems == ["--set: field 'conditions.backbone' = -0.5: expected a number from 0 to 1"]
+    with pytest.raises(ScenarioError) as caught:  # a text field keeps it as text
+        load_scenario(path, ["communication.network=.5"])
+    assert caught.value.problems == [
+        "--set: field 'communication.network' = '.5': expected one of "
+        + ", ".join(
+            repr(n)
+            for n in (
+                "complete",
+                "small_world",
+                "ring",
+                "linear",
+                "random",
+                "erdos_renyi",
+                "connected_erdos_renyi",
+                "scale_free",
+                "file",
+            )
+        )
+    ]
+    result = CliRunner().invoke(
+        main,
+        ["run", "complex", "--steps", "2", "--quiet", "--out", str(tmp_path / "o"), "--set", "conditions.backbone=.5"],
+    )
+    assert result.exit_code == 0, result.output
+
+
 def test_overrides_change_the_run(tmp_path):
     result = CliRunner().invoke(
         main,

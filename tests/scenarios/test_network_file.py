@@ -32,6 +32,12 @@ def test_a_good_edge_list_is_read_with_comments_commas_and_duplicates(tmp_path):
     assert read_edge_list(path, 4, "x") == [(0, 1), (1, 2), (2, 3)]
 
 
+def test_an_edge_list_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "edges.txt"
+    path.write_bytes(b"\xef\xbb\xbf0 1\n1 2\n")  # as Windows Notepad saves UTF-8
+    assert read_edge_list(path, 3, "x") == [(0, 1), (1, 2)]
+
+
 @pytest.mark.parametrize(
     ("edges", "words"),
     [

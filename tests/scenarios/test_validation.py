@@ -61,6 +61,16 @@ MISTAKES = [
         '[organizations]\nsolutions = "own"\n[regions]\nn_regions = 2\ncross_region = 0.5\n',
         ["regions.cross_region", "0.5", "expected 0", "organizations.solutions = 'own'"],
     ),
+    (
+        "small world network of degree 1",  # Watts-Strogatz at degree 1 links nobody: networkx gives up at build
+        "[communication]\ndegree = 1\n",
+        ["communication.degree", "= 1", "expected at least 2 for a small_world network (communication.network)"],
+    ),
+    (
+        "k whose tables do not fit in memory",  # 40 x 2^40 numbers of 8 bytes: 320 TiB, refused before allocating
+        "[problem]\nn_elements = 40\nk = 39\n",
+        ["problem.k", "= 39", "problem.n_elements = 40", "320 TiB", "expected at most 19 for 40 elements", "512 MiB"],
+    ),
 ]
 
 
@@ -168,6 +178,7 @@ NUMERIC = [
         "organizations.domains_per_organization",
         "regions.n_regions",
         "problem.n_elements",
+        "communication.degree",  # 1 is in range, but not for the default small_world network of 12 organizations
     )
 ]
 
@@ -242,3 +253,102 @@ def test_a_connected_network_is_refused_only_when_it_is_too_rarely_connected():
     ]
     # Each region draws its own network: two regions of 50 are connected often enough at degree 3.
     assert parse_scenario(scenario(3, regions=2))["communication.degree"] == 3
+
+
+def test_a_network_is_refused_at_load_exactly_when_it_cannot_be_built():
+    """Every kind of network at degrees from 1 to beyond the region's size: a scenario loads if its network builds
+    (a connected_erdos_renyi network is also refused when it is too rarely connected, tested above)."""
+    from cisim.model.network import graph_edges
+    from cisim.scenarios.schema import NETWORKS
+
+    for network in (n for n in NETWORKS if n != "file"):
+        for organizations, regions in ((1, 1), (2, 1), (3, 1), (5, 1), (12, 1), (12, 6), (12, 4)):
+            for degree in (1, 2, 3, 4, 20):
+                data = {
+                    "name": "n",
+                    "description": "d",
+                    "organizations": {"n_organizations": organizations},
+                    "regions": {"n_regions": regions},
+                    "communication": {"network": network, "degree": degree},
+                }
+                try:
+                    parse_scenario(data)
+                    accepted = True
+                except ScenarioError:
+                    accepted = False
+                size = -(-organizations // regions)
+                try:
+                    graph_edges(network, size, 7, degree, 0.1)
+                    built = True
+                except Exception:  # networkx's NetworkXError, or any other failure to build
+                    built = False
+                case = (network, organizations, regions, degree)
+                if network == "connected_erdos_renyi":
+                    assert built or not accepted, case
+                else:
+                    assert accepted == built, case
+
+
+def test_the_tables_limit_is_what_the_problem_allocates_and_what_the_docs_say():
+    import numpy as np
+
+    from cisim.problem.landscape import Landscape
+    from cisim.scenarios.schema import MAX_TABLE_BYTES, largest_k, table_bytes
+
+    landscape = Landscape(22, 4, 5, 0.75, np.random.default_rng(0))
+    assert landscape.tables.nbytes == landscape.base_tables.nbytes == table_bytes(22, 5)
+    # As the help of problem.k (and docs/scenarios.md) says: k up to n_elements - 1, at most 20 above 21 elements
+    # and 19 above 32 (tables of at most 512 MiB).
+    assert MAX_TABLE_BYTES == 512 * 2**20
+    assert [largest_k(n) for n in (2, 16, 21, 22, 32, 33, 40)] == [1, 15, 20, 20, 20, 19, 19]
+    assert "at most 20 above 21 elements and 19 above 32" in BY_KEY["problem.k"].help
+    assert parse_scenario({"name": "n", "description": "d", "problem": {"n_elements": 40, "k": 19}})["problem.k"] == 19
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario({"name": "n", "description": "d", "problem": {"n_elements": 40, "k": 20}}, "x.toml")
+    assert caught.value.problems == [
+        "x.toml: field 'problem.k' = 20: with problem.n_elements = 40 the problem's contribution tables would take "
+        "640 MiB (40 x 2^21 numbers of 8 bytes, and a run holds several copies); expected at most 19 for 40 "
+        "elements (tables of at most 512 MiB), or fewer problem.n_elements"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("written", "shown", "fixed"),
+    [(".5", ".5", "0.5"), ("1.", "1.", "1.0"), ("-.5", "-.5", "-0.5"), ("[.5, 1]", ".5", "0.5")],
+)
+def test_a_number_toml_does_not_accept_is_shown_as_toml_writes_it(tmp_path, written, shown, fixed):
+    problems = problems_for(tmp_path, f"[conditions]\nbackbone = {written}  # half\n")
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"{tmp_path / 'bad.toml'}: not valid TOML at line 4"), problems
+    assert problems[0].endswith(f"; {shown!r} is not a number as TOML writes it: write {fixed}"), problems
+
+
+def test_other_syntax_errors_get_no_number_hint(tmp_path):
+    for body in ("[conditions]\nbackbone = 0.5.\n", "[conditions]\nbackbone = x\n", "[conditions\n"):
+        (problem,) = problems_for(tmp_path, body)
+        assert "not valid TOML" in problem and "as TOML writes it" not in problem, problem
+
+
+def test_a_file_with_a_byte_order_mark_is_read(tmp_path):
+    """Windows Notepad saves UTF-8 with a byte-order mark: scenario and experiment files read as without it."""
+    from cisim.scenarios.scenario import read_toml
+
+    path = tmp_path / "notepad.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + (HEADER + "[conditions]\nbackbone = 0.5\n").encode())
+    scenario = load_scenario(path)
+    assert (scenario.name, scenario["conditions.backbone"]) == ("test", 0.5)
+    data, raw = read_toml(path, "experiment file")
+    assert data["name"] == "test" and raw.startswith(b"\xef\xbb\xbf")  # hashed as the file is
+
+
+def test_a_validation_file_with_a_byte_order_mark_is_read(tmp_path):
+    """Validation files go through the same reader (``cisim.files.read_text``), which leaves the mark out."""
+    from dataclasses import replace
+
+    from cisim.validation import drivers
+    from cisim.validation.spec import load_validation
+
+    shipped = Path(__file__).resolve().parents[2] / "experiments" / "validation" / "lazer_friedman_2007.toml"
+    path = tmp_path / "lazer_friedman_2007.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + shipped.read_bytes())
+    assert replace(load_validation(path, drivers()), path=shipped) == load_validation(shipped, drivers())

@@ -23,7 +23,11 @@ class ProblemParams:
     """domains the elements are grouped into (e.g. early childhood, schooling, employment, health)"""
 
     k: int = 6
-    """interactions per element: 0 is a technical problem, 4 or more a complex one"""
+    """
+    interactions per element: 0 is a technical problem, 4 or more a complex one; at most problem.n_elements
+    - 1, and at most 20 above 21 elements and 19 above 32, since the problem's contribution tables
+    (n_elements x 2^(k+1) numbers of 8 bytes) are held to 512 MiB
+    """
 
     k_across: float = 0.75
     """
@@ -306,7 +310,10 @@ class CommunicationParams:
     """
 
     degree: int = 4
-    """mean number of neighbours per organization in small_world, random and (connected_)erdos_renyi networks"""
+    """
+    mean number of neighbours per organization in small_world, random and (connected_)erdos_renyi networks
+    (at least 2 in a small_world network of a region of 3 or more organizations)
+    """
 
     rewiring: float = 0.1
     """share of links rewired at random in small_world networks"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Sequence
@@ -10,19 +11,31 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from cisim.files import MAX_TOML_BYTES, PLAIN_NAME, InputError, is_plain_name, parse_value, show_number
-from cisim.files import read_toml as read_checked_toml
+from cisim.files import (
+    MAX_TOML_BYTES,
+    PLAIN_NAME,
+    InputError,
+    is_plain_name,
+    parse_toml,
+    parse_value,
+    read_text,
+    show_number,
+)
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.network_file import read_edge_list
 from cisim.scenarios.schema import (
     BY_KEY,
     CONDITIONS,
     CONNECTED_CHANCE,
+    MAX_TABLE_BYTES,
     META_FIELDS,
     PARAMETERS,
     SECTIONS,
+    SMALL_WORLD_DEGREE,
     Parameter,
     connected_chance,
+    largest_k,
+    table_bytes,
 )
 from cisim.shipped import shipped_folder
 
@@ -144,19 +157,55 @@ MAX_FILE_BYTES = MAX_TOML_BYTES
 def read_toml(path: Path, kind: str = "scenario file") -> tuple[dict[str, Any], bytes]:
     """Read a TOML file (a scenario or an experiment) through the one checked reader (``cisim.files``).
 
-    Returns the parsed table and the raw bytes (for hashing).
+    Returns the parsed table and the raw bytes (for hashing). A UTF-8 byte-order mark at the start (as Windows
+    Notepad saves files) is not part of the TOML (``cisim.files.read_text`` leaves it out).
 
     Raises:
         ScenarioError: the file is missing, is a folder or a device, is too large, is not text, is not valid
             TOML, nests too deeply or holds an integer outside 64 bits; the message names the file, the place
-            and what was expected.
+            and what was expected (and, for a number written as ``.5`` or ``1.``, how TOML writes it).
     """
     article = "an" if kind[0] in "aeiou" else "a"
     expected = f'expected {article} {kind} in TOML (name = "...", description = "...", [sections])'
+    text = ""
     try:
-        return read_checked_toml(path, kind, expected, field_expects)
+        text, raw = read_text(path, kind, expected)
+        return parse_toml(text, str(path), field_expects), raw
     except InputError as error:
-        raise ScenarioError(error.problems) from None
+        raise ScenarioError([_with_number_hint(problem, text) for problem in error.problems]) from None
+
+
+#: A number as people write it but TOML does not: no digit before or after its point (``.5``, ``-.5``, ``1.``).
+_LOOSE_NUMBER = re.compile(
+    r"[+-]?(?:[0-9][0-9_]*\.(?![0-9])|\.[0-9][0-9_]*|[0-9][0-9_]*\.[0-9][0-9_]*|[0-9][0-9_]*)(?:[eE][+-]?[0-9]+)?"
+)
+_TOML_PLACE = re.compile(r"not valid TOML at line (\d+), column (\d+)")
+
+
+def toml_number(loose: str) -> str:
+    """A number written as ``.5``, ``-.5`` or ``1.`` as TOML writes it: ``0.5``, ``-0.5``, ``1.0``."""
+    sign = loose[0] if loose[0] in "+-" else ""
+    body = loose.removeprefix(sign)
+    if body.startswith("."):
+        body = "0" + body
+    return sign + re.sub(r"\.(?![0-9])", ".0", body)
+
+
+def _with_number_hint(problem: str, text: str) -> str:
+    """A TOML syntax error at a number TOML does not accept (``.5``, ``1.``) with how TOML writes it."""
+    place = _TOML_PLACE.search(problem)
+    if place is None:
+        return problem
+    lines = text.splitlines()
+    number, column = int(place[1]), int(place[2]) - 1
+    line = lines[number - 1] if 0 < number <= len(lines) else ""
+    for found in re.finditer(r"(?<![\w.])[+-]?[0-9_.]+(?:[eE][+-]?[0-9]+)?(?![\w.])", line):
+        loose = found.group()
+        if found.start() <= column < found.end() and "." in loose and _LOOSE_NUMBER.fullmatch(loose):
+            fixed = toml_number(loose)
+            if fixed != loose:
+                return f"{problem}; {loose!r} is not a number as TOML writes it: write {fixed}"
+    return problem
 
 
 def field_expects(key: str) -> str | None:
@@ -388,6 +437,9 @@ def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: 
         except InputError as error:
             problems += error.problems
             continue
+        if isinstance(value, str) and parameter.kind in (int, float) and _LOOSE_NUMBER.fullmatch(value):
+            with contextlib.suppress(ValueError):  # "1__0": not a number to Python either
+                value = float(value)  # ".5", "-.5" or "1.": a number on a command line, though TOML writes it otherwise
         checked, problem = check_value(parameter, value)
         if problem:
             problems.append(f"--set: field '{key}' = {show_value(value)}: {problem}")
@@ -436,6 +488,13 @@ def _check_values(values: dict[str, Any], where: str) -> list[str]:
     n, k, domains = values["problem.n_elements"], values["problem.k"], values["problem.n_domains"]
     if k >= n:
         problems.append(f"{where}: field 'problem.k' = {k}: expected at most problem.n_elements - 1 = {n - 1}")
+    elif table_bytes(n, k) > MAX_TABLE_BYTES:
+        problems.append(
+            f"{where}: field 'problem.k' = {k}: with problem.n_elements = {n} the problem's contribution tables "
+            f"would take {show_bytes(table_bytes(n, k))} ({n} x 2^{k + 1} numbers of 8 bytes, and a run holds "
+            f"several copies); expected at most {largest_k(n)} for {n} elements (tables of at most "
+            f"{show_bytes(MAX_TABLE_BYTES)}), or fewer problem.n_elements"
+        )
     if domains > n:
         problems.append(f"{where}: field 'problem.n_domains' = {domains}: expected at most problem.n_elements = {n}")
     per_org = values["organizations.domains_per_organization"]
@@ -464,6 +523,16 @@ def _check_values(values: dict[str, Any], where: str) -> list[str]:
         )
     if values["communication.network"] == "connected_erdos_renyi":
         problems += _check_connected(values["communication.degree"], orgs, regions, where)
+    largest = -(-orgs // regions)  # organizations are dealt out to regions in turn
+    degree = values["communication.degree"]
+    if values["communication.network"] == "small_world" and degree < SMALL_WORLD_DEGREE and largest > degree + 1:
+        problems.append(
+            f"{where}: field 'communication.degree' = {degree}: expected at least {SMALL_WORLD_DEGREE} for a "
+            f"small_world network (communication.network) in a region of {largest} organizations (a Watts-Strogatz "
+            f"network links each organization to degree / 2 neighbours on either side, and so at degree {degree} to "
+            "none), "
+            "or another communication.network (random, ring or linear connect everyone at degree 1)"
+        )
     if values["communication.network"] == "file" and not values["communication.network_file"]:
         problems.append(
             f"{where}: field 'communication.network_file' is empty: expected the path of an "
@@ -489,6 +558,14 @@ def _check_connected(degree: int, organizations: int, regions: int, where: str) 
         f"organizations comes out connected in about {chance:.1e} of draws; expected a degree of at least {enough} "
         f"(connected in {CONNECTED_CHANCE:.0%} of draws or more) or another communication.network"
     ]
+
+
+def show_bytes(size: int) -> str:
+    """An amount of memory as messages show it: ``512 MiB``, ``2.5 GiB``, ``320 TiB``."""
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"
 
 
 def suggest(word: str, options: Any) -> str:

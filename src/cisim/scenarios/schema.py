@@ -45,6 +45,31 @@ def connected_chance(n: int, degree: int) -> float:
     return (1.0 - alone) ** n
 
 
+#: The least ``communication.degree`` of a ``small_world`` network of more than ``degree + 1`` organizations (fewer are
+#: linked completely): a Watts-Strogatz network links each organization to ``degree // 2`` neighbours on either side,
+#: so at degree 1 to none, and networkx then fails to draw a connected one.
+SMALL_WORLD_DEGREE = 2
+
+#: The most memory one set of the problem's contribution tables may take: ``n_elements`` rows of ``2^(k + 1)``
+#: numbers of 8 bytes (``cisim.problem.landscape``). A run holds several sets at once (the drawn tables, those in
+#: force, the history late data read and passing copies: about 4.3 times one set at 40 elements and k = 20,
+#: 2.9 GB in all), so 512 MiB of tables keeps a run to about 2 GiB.
+MAX_TABLE_BYTES = 512 * 2**20
+
+
+def table_bytes(n_elements: int, k: int) -> int:
+    """The memory of one set of contribution tables: ``n_elements`` x ``2^(k + 1)`` numbers of 8 bytes."""
+    return n_elements * 2 ** (k + 1) * 8
+
+
+def largest_k(n_elements: int) -> int:
+    """The largest ``k`` whose contribution tables take at most ``MAX_TABLE_BYTES`` (at most ``n_elements - 1``)."""
+    k = 0
+    while k + 1 < n_elements and table_bytes(n_elements, k + 1) <= MAX_TABLE_BYTES:
+        k += 1
+    return k
+
+
 DYNAMICS = ("fixed", "built")
 INTERACTIONS = ("random", "adjacent", "with_replacement")
 AFTER_DROPPED_COPY = ("search", "stay")
@@ -130,7 +155,9 @@ PARAMETERS: tuple[Parameter, ...] = (
         "k",
         int,
         6,
-        "interactions per element: 0 is a technical problem, 4 or more a complex one",
+        "interactions per element: 0 is a technical problem, 4 or more a complex one; at most problem.n_elements - "
+        "1, and at most 20 above 21 elements and 19 above 32, since the problem's contribution tables "
+        "(n_elements x 2^(k+1) numbers of 8 bytes) are held to 512 MiB",
         low=0,
         high=39,
     ),
@@ -545,7 +572,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "degree",
         int,
         4,
-        "mean number of neighbours per organization in small_world, random and (connected_)erdos_renyi networks",
+        "mean number of neighbours per organization in small_world, random and (connected_)erdos_renyi networks "
+        "(at least 2 in a small_world network of a region of 3 or more organizations)",
         low=1,
         high=999,
     ),
