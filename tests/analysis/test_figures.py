@@ -139,3 +139,35 @@ def test_a_heatmap_without_two_factors_says_so_in_words(tmp_path):
         with pytest.raises(figures.Skip) as skipped:
             figures.advantage_heatmap(frame.drop(columns=dropped), tmp_path)
         assert str(skipped.value) == f"a heatmap needs two factors; {words}"
+
+
+def test_with_several_scenarios_each_gets_its_own_boxes_and_bars(tmp_path, monkeypatch):
+    """when_it_fails's figures pooled its five scenarios, so premature_convergence's loss hid among four gains: the
+    distribution and cost figures give each scenario its group, and the two-measure figure says it pools."""
+    drawn = {}
+
+    def keep(fig, out, name):
+        drawn[name] = fig
+        return []
+
+    monkeypatch.setattr(figures, "_save", keep)
+    rows = []
+    for scenario, gain in (("wins_here", 0.3), ("loses_here", -0.2)):
+        for replicate in range(REPLICATES):
+            base = {"scenario": scenario, "replicate": replicate, "mean_duplication": 0.5, "mean_gap_share": 0.1}
+            rows.append(base | {"arm": "isolated", "final_outcome": 0.5, "cost_effectiveness": 10.0})
+            rows.append(base | {"arm": "scenario", "final_outcome": 0.5 + gain, "cost_effectiveness": 10 + 20 * gain})
+    frame = pd.DataFrame(rows)
+    figures.distribution(frame, tmp_path)
+    figures.cost_effectiveness(frame, tmp_path)
+    figures.duplication_gaps(frame, tmp_path)
+    for name in ("final_outcome_distribution", "cost_effectiveness"):
+        ax = drawn[name].axes[0]
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["wins here", "loses here"], name
+        assert "per scenario and arm" in ax.get_title()
+    points = drawn["final_outcome_distribution"].axes[0].collections  # one scatter per scenario and arm
+    means = [float(np.mean(c.get_offsets()[:, 1])) for c in points]
+    assert means == pytest.approx([0.5, 0.8, 0.5, 0.3])
+    bars = [p.get_height() for p in drawn["cost_effectiveness"].axes[0].patches if isinstance(p, Rectangle)]
+    assert sorted(bars) == pytest.approx([6.0, 10.0, 10.0, 16.0])
+    assert "the 2 scenarios pooled" in drawn["duplication_gaps"].axes[0].get_title()

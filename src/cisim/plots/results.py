@@ -7,6 +7,7 @@ Each function takes tables the analysis made (or the results themselves) and ret
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -148,24 +149,60 @@ def _within(bounds: tuple[np.ndarray, np.ndarray], metric: str, values: pd.Serie
     return np.clip(low, floor, ceiling), np.clip(high, floor, ceiling)
 
 
+def _scenarios(frame: pd.DataFrame) -> list[str]:
+    """The base scenarios of the runs, in the experiment's order (one for most experiments)."""
+    return list(dict.fromkeys(frame["scenario"])) if "scenario" in frame else []
+
+
 def distribution(frame: pd.DataFrame, out: Path, metric: str = "final_outcome") -> list[Path]:
-    """The distribution of a per-run metric per arm: box plots with every run shown."""
-    arms = _arms(frame)
-    fig, ax = plt.subplots(figsize=(max(6, 2 + 1.6 * len(arms)), 5.5), constrained_layout=True)
-    data = [frame.loc[frame["arm"] == arm, metric].dropna() for arm in arms]
-    # Black medians: matplotlib draws them orange, which on a slide reads as the isolated arm's colour.
-    ax.boxplot(data, tick_labels=arms, widths=0.5, showfliers=False, medianprops={"color": "black", "lw": 2})
+    """The distribution of a per-run metric per arm: box plots with every run shown.
+
+    With several base scenarios (``when_it_fails``) each scenario gets its own group of boxes: pooled, a
+    scenario in which the coalition loses hides among those in which it wins.
+    """
+    arms, scenarios = _arms(frame), _scenarios(frame)
+    groups = scenarios if len(scenarios) > 1 else [None]
+    width = 0.8 / len(arms)
+    fig, ax = plt.subplots(
+        figsize=(max(6, 2 + 1.6 * len(arms) * len(groups) ** 0.8), 5.5 + (0.6 if len(groups) > 1 else 0)),
+        constrained_layout=True,
+    )
     jitter = np.random.default_rng(0)
-    for i, values in enumerate(data):
-        ax.scatter(
-            i + 1 + jitter.uniform(-0.12, 0.12, len(values)),
-            values,
-            s=14,
-            alpha=0.6,
-            color=_colour(arms, arms[i]),
-            zorder=3,
+    for g, scenario in enumerate(groups):
+        rows = frame if scenario is None else frame[frame["scenario"] == scenario]
+        for a, arm in enumerate(arms):
+            values = rows.loc[rows["arm"] == arm, metric].dropna()
+            centre = g + 1 + (a - (len(arms) - 1) / 2) * width if scenario is not None else a + 1
+            # Black medians: matplotlib draws them orange, which on a slide reads as the isolated arm's colour.
+            ax.boxplot(
+                [values],
+                positions=[centre],
+                widths=0.5 if scenario is None else 0.8 * width,
+                showfliers=False,
+                medianprops={"color": "black", "lw": 2},
+            )
+            spread = 0.12 if scenario is None else 0.25 * width
+            ax.scatter(
+                centre + jitter.uniform(-spread, spread, len(values)),
+                values,
+                s=14 if scenario is None else 10,
+                alpha=0.6,
+                color=_colour(arms, arm),
+                zorder=3,
+                label=arm if g == 0 else None,
+            )
+    if len(groups) > 1:
+        names = [textwrap.fill(str(name).replace("_", " "), 14) for name in groups]
+        ax.set_xticks(np.arange(1, len(groups) + 1), names)
+        lines = max(name.count("\n") + 1 for name in names)
+        ax.legend(  # below the scenarios' names, never over a run
+            loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.06 * lines), ncols=min(4, len(arms)), frameon=False
         )
-    ax.set(ylabel=label(metric), title=f"{label(metric)} per arm (every run)")
+        title = f"{label(metric)} per scenario and arm (every run)"
+    else:
+        ax.set_xticks(np.arange(1, len(arms) + 1), arms)
+        title = f"{label(metric)} per arm (every run)"
+    ax.set(ylabel=label(metric), title=title)
     ax.grid(alpha=0.3, axis="y")
     return _save(fig, out, f"{metric}_distribution")
 
@@ -240,32 +277,48 @@ def advantage_heatmap(
 
 
 def _bars(frame: pd.DataFrame, metrics: list[str], out: Path, name: str, title: str) -> list[Path]:
-    arms = _arms(frame)
-    fig, ax = plt.subplots(figsize=(max(7, 2 + 2 * len(arms) * len(metrics) / 2), 5.5), constrained_layout=True)
+    """Each arm's mean of each metric with its interval; of one metric with several base scenarios, per scenario."""
+    arms, scenarios = _arms(frame), _scenarios(frame)
+    by_scenario = len(metrics) == 1 and len(scenarios) > 1
+    groups = scenarios if by_scenario else metrics
+    fig, ax = plt.subplots(figsize=(max(7, 2 + 2 * len(arms) * len(groups) / 2), 5.5), constrained_layout=True)
     width = 0.8 / len(arms)
     for j, arm in enumerate(arms):
-        values = frame.loc[frame["arm"] == arm, metrics]
-        means = values.mean().to_numpy()
-        lows, highs = [], []
-        for k, metric in enumerate(metrics):
-            bounds = mean_intervals(means[k], values[metric].std(ddof=1), values[metric].count())
+        means, lows, highs = [], [], []
+        for group in groups:
+            rows = frame[frame["scenario"] == group] if by_scenario else frame
+            metric = metrics[0] if by_scenario else group
+            values = rows.loc[rows["arm"] == arm, metric]
+            mean = values.mean()
+            bounds = mean_intervals(mean, values.std(ddof=1), values.count())
             low, high = _within(bounds, metric, frame[metric].dropna())
+            means.append(float(mean))
             lows.append(float(low))
             highs.append(float(high))
+        centres = np.arange(len(groups)) + j * width
         ax.bar(
-            np.arange(len(metrics)) + j * width,
+            centres,
             means,
             width,
-            yerr=[means - np.array(lows), np.array(highs) - means],
+            yerr=[np.array(means) - np.array(lows), np.array(highs) - np.array(means)],
             capsize=4,
             color=_colour(arms, arm),
             label=arm,
         )
-    ax.set(title=title)
-    if len(metrics) == 1:  # one measure: the arms name the bars, and no legend is needed
+    if by_scenario:
+        ax.set(title=title.replace("per arm", "per scenario and arm"), ylabel=label(metrics[0]))
+        names = [textwrap.fill(str(group).replace("_", " "), 14) for group in groups]
+        ax.set_xticks(np.arange(len(groups)) + width * (len(arms) - 1) / 2, names)
+        lines = max(name.count("\n") + 1 for name in names)
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.06 * lines), ncols=min(4, len(arms)), frameon=False
+        )
+    elif len(metrics) == 1:  # one measure: the arms name the bars, and no legend is needed
+        ax.set(title=title)
         ax.set_xticks(np.arange(len(arms)) * width, arms)
         ax.set_ylabel(label(metrics[0]))
     else:
+        ax.set(title=title if len(scenarios) < 2 else f"{title}\nthe {len(scenarios)} scenarios pooled")
         ax.set_xticks(np.arange(len(metrics)) + width * (len(arms) - 1) / 2, [label(m) for m in metrics])
         # below the axes, never over a bar
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=min(4, len(arms)), frameon=False)
