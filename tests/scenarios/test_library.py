@@ -300,3 +300,30 @@ def test_a_scenario_file_given_as_an_experiment_is_named_as_one(tmp_path):
         f"{scenario}: is a scenario file, not an experiment file; expected an experiment file (see experiments/). "
         f"To compare its coalition design with isolated impact, run: cisim compare {scenario}"
     ]
+
+
+def test_an_unknown_set_name_gets_the_parameter_it_may_mean_or_the_sections():
+    """``--set k=3`` said only "unknown field 'k'"; ``--set nosuch.x=1`` gave no idea what a name looks like."""
+    from cisim.scenarios import default_scenario
+
+    for given, words in (
+        ("k=3", "(did you mean 'problem.k'?)"),
+        ("model.degree=1", "(did you mean 'communication.degree'?)"),
+        ("nosuch.x=1", "expected section.name, with a section among problem, organizations, conditions"),
+    ):
+        with pytest.raises(ScenarioError) as refused:
+            default_scenario().with_overrides([given])
+        assert words in str(refused.value), str(refused.value)
+    with pytest.raises(ScenarioError) as refused:
+        default_scenario().with_values(k=3)
+    assert "(did you mean 'problem.k'?)" in str(refused.value)
+
+
+def test_a_whole_number_s_bounds_are_written_in_full():
+    """run.draws_key's bound was shown as 2.14748e+09, which is not the number 2147483647 the check uses."""
+    from cisim.scenarios import default_scenario
+
+    with pytest.raises(ScenarioError) as refused:
+        default_scenario().with_overrides(["run.draws_key=-1"])
+    assert "expected a whole number from 0 to 2147483647" in str(refused.value)
+    assert "| 0 to 2147483647 |" in reference() and "| 0.001 to 1e+09 |" in reference()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.scenario import Scenario, load_scenario, suggest
-from cisim.scenarios.schema import META_FIELDS, PARAMETERS, SECTIONS, Parameter
+from cisim.scenarios.schema import META_FIELDS, PARAMETERS, SECTIONS, Parameter, bound
 from cisim.shipped import look_in
 
 #: Where the library lives, relative to the working folder. Names not found there are looked up in the
@@ -224,7 +224,7 @@ def _row(parameter: Parameter) -> str:
     if parameter.choices:
         valid = ", ".join(f"`{c}`" for c in parameter.choices)
     elif parameter.low is not None and parameter.high is not None:
-        valid = f"{parameter.low:g} to {parameter.high:g}"
+        valid = f"{bound(parameter.low)} to {bound(parameter.high)}"
     else:
         valid = ""
     unit = f" ({parameter.unit})" if parameter.unit else ""

@@ -94,7 +94,7 @@ class Scenario:
         changed = {k.replace("__", "."): v for k, v in changes.items()}
         unknown = [key for key in changed if key not in BY_KEY]
         if unknown:
-            raise ScenarioError([f"{self.source}: unknown field '{key}'{suggest(key, BY_KEY)}" for key in unknown])
+            raise ScenarioError([f"{self.source}: unknown field '{key}'{suggest_key(key)}" for key in unknown])
         where = f"{self.source} with {', '.join(changed)} changed"
         problems = []
         for key, value in changed.items():
@@ -430,7 +430,7 @@ def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: 
             continue
         parameter = BY_KEY.get(key)
         if parameter is None:
-            problems.append(f"--set {item!r}: unknown field '{key}'{suggest(key, BY_KEY)}")
+            problems.append(f"--set {item!r}: unknown field '{key}'{suggest_key(key)}")
             continue
         try:
             value = parse_value(raw, "--set", key, field_expects)
@@ -572,6 +572,22 @@ def suggest(word: str, options: Any) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``options`` to a misspelt ``word``, or ``""``."""
     close = get_close_matches(str(word), list(options), n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def suggest_key(key: str) -> str:
+    """What an unknown parameter name may have meant, or what a name looks like.
+
+    A misspelling gets the closest name; a name without its section (``k``) or under the wrong one (``model.k``)
+    the parameters of that name (``problem.k``); anything else the sections a name starts with.
+    """
+    close = suggest(key, BY_KEY)
+    if close:
+        return close
+    name = key.rsplit(".", 1)[-1]
+    same = [full for full in BY_KEY if full.rsplit(".", 1)[-1] == name]
+    if same:
+        return f" (did you mean {' or '.join(repr(full) for full in same)}?)"
+    return f"; expected section.name, with a section among {', '.join(SECTIONS)} (cisim scenarios reference lists them)"
 
 
 def show_value(value: Any) -> str:

@@ -103,14 +103,15 @@ class Parameter:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         kind = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}[self.kind]
         if self.low is not None and self.high is not None:
-            return f"{kind} from {_fmt(self.low)} to {_fmt(self.high)}"
+            return f"{kind} from {bound(self.low)} to {bound(self.high)}"
         if self.low is not None:
-            return f"{kind} of at least {_fmt(self.low)}"
+            return f"{kind} of at least {bound(self.low)}"
         return kind
 
 
-def _fmt(value: float) -> str:
-    return f"{value:g}"
+def bound(value: float) -> str:
+    """A bound as messages and the reference show it: an integer's in full (2147483647, not 2.14748e+09)."""
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 def _p(section: str, name: str, kind: type, default: Any, help: str, **kw: Any) -> Parameter:
