@@ -138,6 +138,24 @@ def test_sweep_takes_an_experiments_name_from_any_folder_as_the_command_line_doe
         ),
         (lambda: cisim.resolve_scenario("complex", "problem.k=3"), TypeError, "expected a list of strings"),
         (lambda: cisim.load_results(None), TypeError, "folder = None: expected a results folder's path"),
+        (lambda: cisim.sweep("coalition_size", out=3), TypeError, "cisim.sweep: out = 3: expected a folder's path"),
+        (
+            lambda: cisim.load_scenario(
+                Path(__file__).resolve().parents[1] / "scenarios" / "complex.toml", "problem.k=3"
+            ),
+            ValueError,
+            "overrides = 'problem.k=3': expected a list of 'section.name=value' strings",
+        ),
+        (
+            lambda: cisim.sweep("coalition_size", overrides=["problem.k=abc"]),
+            ValueError,
+            "overrides: field 'problem.k' = 'abc': expected a whole number",
+        ),
+        (
+            lambda: cisim.sweep("coalition_size", overrides=["nosuch.x=1"]),
+            ValueError,
+            "overrides entry 'nosuch.x=1': unknown field",
+        ),
     ],
 )
 def test_bad_arguments_are_refused_before_any_run_with_what_was_expected(call, error, words):
@@ -173,6 +191,13 @@ def test_seeds_stay_exact_when_two_comparisons_are_put_together(tmp_path):
     result = CliRunner().invoke(main, ["compare", "--replicates", "2", "--steps", "2", "--out", str(out), "--quiet"])
     assert result.exit_code == 0, result.output
     assert cisim.load_results(out)["seed"].dtype == "uint64"
+
+
+def test_a_file_given_as_out_is_named_as_one(experiment_file, tmp_path):
+    """cisim.sweep(out=<a file>) raised pathlib's bare FileExistsError."""
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(ValueError, match=r"out = '.*afile': is a file, not a folder; expected a folder's path"):
+        cisim.sweep(experiment_file, tmp_path / "afile", executor="serial", replicates=1, steps=2)
 
 
 def test_errors_from_the_sweep_engine_name_the_python_arguments(experiment_file, tmp_path):

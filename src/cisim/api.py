@@ -32,7 +32,9 @@ PYTHON_WORDS = (
     (r"--executor dask: ", "executor='dask': "),
     (r"--set is ", "overrides is "),
     (r"--(replicates|steps|seed) is ", r"\1 is "),
+    (r"--set '([^']*)': ", r"overrides entry '\1': "),
     (r"--set (\S+): ", r"overrides entry '\1': "),
+    (r"--set: ", "overrides: "),
     (r"expected --set on a parameter", "expected an override of a parameter"),
     (r"--replicates = ", "replicates = "),
     (r"\(--steps, --set\)", "(steps, overrides)"),
@@ -195,7 +197,11 @@ def sweep(
         loaded = load_experiment(experiment, replicates, steps, overrides)
     if too_large := loaded.too_large("replicates=" if replicates is not None else ""):
         raise ValueError(f"cisim.sweep: {experiment}: the design has {too_large})")
+    if out is not None and not isinstance(out, str | Path):
+        raise TypeError(f"cisim.sweep: out = {out!r}: expected a folder's path (str or Path), or None for results/NAME")
     folder = Path(out) if out else Path("results") / loaded.name
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"cisim.sweep: out = {str(folder)!r}: is a file, not a folder; expected a folder's path")
     if not resume and any((folder / name).exists() for name in ("design.parquet", "manifest.json")):
         raise SweepError(
             f"{folder} already holds a sweep: pass resume=True to continue it (with the replicates, steps and "

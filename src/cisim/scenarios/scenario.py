@@ -418,6 +418,8 @@ def override_key(override: str) -> str:
 
 def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: dict[str, str]) -> list[str]:
     """Apply ``section.name=value`` overrides; values are read as TOML, or as text when they are not TOML."""
+    if isinstance(overrides, str):  # from Python: one string is not a list of them (read letter by letter)
+        return [f"overrides = {overrides!r}: expected a list of 'section.name=value' strings, e.g. [{overrides!r}]"]
     problems: list[str] = []
     for item in overrides:
         key, sep, raw = item.partition("=")
