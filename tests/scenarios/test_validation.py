@@ -352,3 +352,23 @@ def test_a_validation_file_with_a_byte_order_mark_is_read(tmp_path):
     path = tmp_path / "lazer_friedman_2007.toml"
     path.write_bytes(b"\xef\xbb\xbf" + shipped.read_bytes())
     assert replace(load_validation(path, drivers()), path=shipped) == load_validation(shipped, drivers())
+
+
+def test_extends_naming_a_folder_or_another_kind_of_file_says_what_it_names(tmp_path):
+    """``extends = "/tmp"`` was reported as "no scenario file /tmp.toml", a path the file never gave."""
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "notes.txt").write_text("")
+    (problem,) = problems_for(tmp_path, 'extends = "parts"\n')
+    assert f"{tmp_path / 'parts'} is a folder, not a scenario file" in problem and "parts.toml" not in problem
+    (problem,) = problems_for(tmp_path, 'extends = "notes.txt"\n')
+    assert "is not a scenario file (a scenario file's name ends in .toml)" in problem and "txt.toml" not in problem
+
+
+def test_an_empty_scenario_name_is_not_the_working_folder():
+    """``cisim run ''`` said "'': is a folder" (an empty path is the working folder)."""
+    from cisim.scenarios import find_scenario
+
+    for empty in ("", "  "):
+        with pytest.raises(ScenarioError) as refused:
+            find_scenario(empty)
+        assert f"{empty!r}: an empty name; expected the path of a scenario file" in str(refused.value)

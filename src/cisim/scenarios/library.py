@@ -69,6 +69,8 @@ def find_scenario(name: str | Path, folder: Path = DEFAULT_FOLDER, shipped: bool
         if Path(text).is_file():
             return Path(text)
         expected = f"expected the path of a scenario file, or a scenario name ({NAME_RULE}) from {folder}"
+        if not text.strip():  # Path("") is the working folder: an empty name (an unset shell variable) is not it
+            raise ScenarioError([f"{text!r}: an empty name; {expected}"])
         if Path(text).is_dir():
             raise ScenarioError([f"{text!r}: is a folder, not a scenario file; {expected}"])
         if Path(text).is_symlink():

@@ -265,9 +265,14 @@ def _chain(data: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]
             names = [p.stem for p in folder.glob("*.toml") if p.is_file()]
             names += [p.stem for p in shipped.glob("*.toml") if p.is_file()] if shipped is not None else []
             also = " or in cisim's own library" if shipped is not None else ""
+            given = folder / parent  # as written, before '.toml' was added: a folder or a file of another kind
             what = (
                 f"{candidate} is a folder, not a scenario file"
                 if candidate.is_dir()
+                else f"{given} is a folder, not a scenario file"
+                if given.is_dir()
+                else f"{given} is not a scenario file (a scenario file's name ends in .toml)"
+                if given.exists()
                 else f"no scenario file {candidate}"
             )
             raise ScenarioError(
