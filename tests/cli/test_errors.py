@@ -558,3 +558,12 @@ def test_a_dry_run_whose_probe_runs_raise_says_so_without_a_traceback(runner, mo
         assert "could not be probed (a probe run failed" in result.output
     else:
         assert "the sweep would record runs like them as failed" in result.output
+
+
+def test_a_default_results_folder_that_cannot_be_made_is_not_called_out(runner, tmp_path, monkeypatch):
+    """Without --out, a 'results' that could not be written was reported as "--out 'results'", an option never given."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results").write_text("")
+    result = runner.invoke(main, ["run", "--steps", "2", "--quiet"])
+    assert_plain_error(result, "the default results folder 'results'", "(or give --out)")
+    assert "--out 'results'" not in result.output

@@ -44,15 +44,20 @@ class UserError(click.ClickException):
             click.echo(f"error: {printable(line)}", err=True)
 
 
-def output_folder(path: Path) -> Path:
+def output_folder(path: Path, given: bool = True) -> Path:
     """Create ``path`` (and its parents) for writing results, or raise ``UserError`` saying why it cannot be.
 
     Checks that the folder can be written before any work starts, so nothing computed is lost to a bad
     ``--out``. The folder is then claimed (``cisim.files.claim``): the writer replaces files in it even when
     it lies in a results folder, so call this only once the command may write there.
+
+    ``given``: the path is the user's ``--out``; otherwise it is the command's default, and the message says so.
     """
+    what, instead = ("--out", "") if given else ("the default results folder", " (or give --out)")
     if path.exists() and not path.is_dir():
-        raise UserError(f"--out {str(path)!r}: is a file (Not a directory); expected a folder you can write to")
+        raise UserError(
+            f"{what} {str(path)!r}: is a file (Not a directory); expected a folder you can write to{instead}"
+        )
     refuse_record(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -63,7 +68,7 @@ def output_folder(path: Path) -> Path:
     except (OSError, ValueError) as error:  # ValueError: a path with a NUL byte
         reason = getattr(error, "strerror", None) or str(error)
         raise UserError(
-            f"--out {str(path)!r}: cannot write there ({reason}); expected a folder you can write to"
+            f"{what} {str(path)!r}: cannot write there ({reason}); expected a folder you can write to{instead}"
         ) from None
     return claim(path)
 
@@ -202,8 +207,8 @@ def fresh_output_folder(out: Path | None, default: Path, force: bool, resumable:
             )
         return output_folder(out)
     if force:
-        return output_folder(default)
-    output_folder(default.parent)
+        return output_folder(default, given=False)
+    output_folder(default.parent, given=False)
     number = 1
     while True:
         folder = default if number == 1 else default.with_name(f"{default.name}-{number}")
