@@ -160,8 +160,10 @@ def compare(
     seed = _whole("compare", "seed", seed, 0)
     steps = None if steps is None else _whole("compare", "steps", steps, 1, MOST_STEPS)
     arms = _texts("compare", "arms", arms, "isolated")
-    if not arms or len(set(arms)) < len(arms):
-        raise ValueError(f"cisim.compare: arms = {arms!r}: expected distinct arms, e.g. ('isolated', 'scenario')")
+    if len(arms) < 2 or len(set(arms)) < len(arms):  # one arm is compared with nothing
+        raise ValueError(
+            f"cisim.compare: arms = {arms!r}: expected two or more distinct arms, e.g. ('isolated', 'scenario')"
+        )
     workers = _workers("compare", executor, workers)
     with _python_words():
         return compare_arms(

@@ -567,3 +567,14 @@ def test_a_default_results_folder_that_cannot_be_made_is_not_called_out(runner, 
     result = runner.invoke(main, ["run", "--steps", "2", "--quiet"])
     assert_plain_error(result, "the default results folder 'results'", "(or give --out)")
     assert "--out 'results'" not in result.output
+
+
+def test_a_folder_whose_every_block_is_damaged_says_damaged_not_unfinished(runner, tmp_path):
+    """After every summaries block was overwritten, analyze said 'no finished runs yet ... run or resume'."""
+    folder = tmp_path / "swept"
+    sweep = ["sweep", "coalition_size", "--replicates", "1", "--steps", "2", "--quiet", "--executor", "serial"]
+    assert runner.invoke(main, [*sweep, "--out", str(folder)]).exit_code == 0
+    for block in (folder / "summaries").glob("*.parquet"):
+        block.write_text("garbage")
+    result = runner.invoke(main, ["analyze", str(folder)])
+    assert_plain_error(result, "no intact finished runs", "damaged on disk", "--resume` runs them again")

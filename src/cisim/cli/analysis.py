@@ -91,6 +91,13 @@ def _load(results: Path, cautions_follow: bool = False) -> Results:
                 + f", the rest not run yet; each failed run's seed and error are in {results / 'manifest.json'} "
                 "(failures); expected a design whose runs can run (resuming reruns no failed run)"
             )
+        if loaded.damaged:
+            from cisim.experiments.store import resume_command
+
+            raise UserError(
+                f"{results}: no intact finished runs: {len(loaded.damaged)} block(s) of results are damaged on disk "
+                f"({next(iter(loaded.damaged.values()))}); `{resume_command(results)}` runs them again"
+            )
         raise UserError(
             f"{results}: no finished runs yet ({loaded.runs} in the design); run or resume the sweep, then try again"
         )
