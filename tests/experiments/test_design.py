@@ -233,3 +233,11 @@ def test_an_empty_sampled_table_and_a_range_with_an_extra_key_say_what_is_wrong(
     experiment_file.write_text(base.replace('"problem.k" = [0, 4]', extra))
     with pytest.raises(ScenarioError, match=r"unknown key foo in the range; expected"):
         load_experiment(experiment_file)
+
+
+def test_an_experiment_seed_beyond_toml_s_integers_is_named_as_a_seed(experiment_file):
+    """A seed of 2**64 - 1 was refused as 'an integer from -2**63 to 2**63 - 1', a range a seed never has."""
+    experiment_file.write_text(experiment_file.read_text().replace("seed = 7", f"seed = {2**64 - 1}"))
+    with pytest.raises(ScenarioError) as refused:
+        load_experiment(experiment_file)
+    assert "field 'seed' = 18446744073709551615: expected a whole number from 0 to 2**63 - 1" in str(refused.value)

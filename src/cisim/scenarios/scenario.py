@@ -211,9 +211,11 @@ def _with_number_hint(problem: str, text: str) -> str:
 def field_expects(key: str) -> str | None:
     """What the scenario field ``key`` expects, for the message on an integer too large for TOML.
 
-    ``key`` is a scenario's field (``problem.k``) or, in an experiment, a key ending in one (``grid.problem.k[0]``);
-    None for any other key.
+    ``key`` is a scenario's field (``problem.k``) or, in an experiment, a key ending in one (``grid.problem.k[0]``)
+    or the experiment's ``seed``; None for any other key.
     """
+    if key == "seed":  # an experiment's
+        return "a whole number from 0 to 2**63 - 1 (TOML's largest integer; each run's seed is derived from it)"
     parameter = BY_KEY.get(".".join(re.sub(r"\[\d+\]$", "", key).split(".")[-2:]))
     return parameter.expected() if parameter is not None else None
 
