@@ -140,6 +140,7 @@ def test_sweep_takes_an_experiments_name_from_any_folder_as_the_command_line_doe
         (lambda: cisim.resolve_scenario("complex", "problem.k=3"), TypeError, "expected a list of strings"),
         (lambda: cisim.load_results(None), TypeError, "folder = None: expected a results folder's path"),
         (lambda: cisim.sweep("coalition_size", out=3), TypeError, "cisim.sweep: out = 3: expected a folder's path"),
+        (lambda: cisim.sweep("coalition_size", out=""), ValueError, "cisim.sweep: out = '': expected a folder's path"),
         (
             lambda: cisim.load_scenario(
                 Path(__file__).resolve().parents[1] / "scenarios" / "complex.toml", "problem.k=3"

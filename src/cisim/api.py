@@ -201,7 +201,9 @@ def sweep(
         raise ValueError(f"cisim.sweep: {experiment}: the design has {too_large})")
     if out is not None and not isinstance(out, str | Path):
         raise TypeError(f"cisim.sweep: out = {out!r}: expected a folder's path (str or Path), or None for results/NAME")
-    folder = Path(out) if out else Path("results") / loaded.name
+    if isinstance(out, str) and not out.strip():  # an empty path is the working folder, never meant as one
+        raise ValueError(f"cisim.sweep: out = {out!r}: expected a folder's path, or None for results/NAME")
+    folder = Path(out) if out is not None else Path("results") / loaded.name
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"cisim.sweep: out = {str(folder)!r}: is a file, not a folder; expected a folder's path")
     if not resume and any((folder / name).exists() for name in ("design.parquet", "manifest.json")):

@@ -18,6 +18,7 @@ folder, the analysed folder, or ``--force``), and a sweep claims its folder once
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import errno
 import hashlib
@@ -103,12 +104,12 @@ def read_text(path: Path, kind: str, expected: str, max_bytes: int = MAX_TOML_BY
         raise InputError([f"{where}: cannot be read ({error.strerror or error}); {expected}"]) from None
     if len(raw) > max_bytes:
         raise InputError([f"{where}: more than {max_bytes:,} bytes; expected a {kind} of at most {max_bytes:,} bytes"])
+    mark = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0  # as Windows Notepad saves: not text
     try:
-        return raw.decode("utf-8-sig"), raw  # a byte-order mark (as Windows Notepad saves) is not part of the text
+        return raw[mark:].decode("utf-8"), raw
     except UnicodeDecodeError as error:
-        raise InputError(
-            [f"{where}: not a text file (byte {raw[error.start]:#04x} at {error.start} is not UTF-8); {expected}"]
-        ) from None
+        at = error.start + mark  # a place in the file, mark included
+        raise InputError([f"{where}: not a text file (byte {raw[at]:#04x} at {at} is not UTF-8); {expected}"]) from None
 
 
 #: What a field whose name a reader knows expects, for the message on an integer too large for TOML (or None).

@@ -171,3 +171,16 @@ def test_with_several_scenarios_each_gets_its_own_boxes_and_bars(tmp_path, monke
     bars = [p.get_height() for p in drawn["cost_effectiveness"].axes[0].patches if isinstance(p, Rectangle)]
     assert sorted(bars) == pytest.approx([6.0, 10.0, 10.0, 16.0])
     assert "the 2 scenarios pooled" in drawn["duplication_gaps"].axes[0].get_title()
+    series = pd.DataFrame(
+        [
+            {"scenario": scenario, "arm": arm, "replicate": r, "step": step, "community_outcome": 0.5, "level_x": 0.5}
+            for scenario in ("wins_here", "loses_here")
+            for arm in ("isolated", "scenario")
+            for r in range(REPLICATES)
+            for step in range(3)
+        ]
+    )
+    figures.outcome_over_time(series, tmp_path)
+    figures.condition_levels(series, tmp_path)
+    assert drawn["outcome_over_time"].axes[0].get_title().endswith("\nthe 2 scenarios pooled")
+    assert drawn["condition_levels"].axes[0].get_title(loc="left") == "isolated, the 2 scenarios pooled"

@@ -443,7 +443,8 @@ def test_a_finished_sweeps_folder_is_named_as_one_and_forcing_says_its_runs_woul
     before = sorted(p.name for p in folder.rglob("*"))
     args = ["technical", "--replicates", "2"] if command == "compare" else ["technical"]
     result = runner.invoke(main, [command, *args, "--steps", "2", "--out", str(folder), "--quiet"])
-    assert_plain_error(result, f"holds a finished sweep of {runs} runs", "losing those runs")
+    forcing = "--force replaces it, losing its runs" if command == "compare" else "--force writes this command's files"
+    assert_plain_error(result, f"holds a finished sweep of {runs} runs", forcing)
     assert "not yet finished" not in result.output and "stopped" not in result.output
     assert sorted(p.name for p in folder.rglob("*")) == before
 
@@ -477,14 +478,14 @@ def test_a_sweep_with_failed_runs_exits_1_and_the_analysis_names_the_failure(run
     sweep = ["sweep", "coalition_size", "--replicates", "1", "--steps", "2", "--quiet", "--executor", "serial"]
     result = runner.invoke(main, [*sweep, "--out", str(folder)])
     assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output and "runs failed" in result.output
+    assert "Traceback" not in result.output and "\nfailed: " in result.output and "runs (their errors" in result.output
     frame = pd.read_parquet(folder / "design.parquet")
     assert f"results in {folder}" in result.output
     assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["failures"]
     report = runner.invoke(main, ["analyze", str(folder)])
     if failing == "every":
         assert_plain_error(report, f"no finished runs: {len(frame)} of {len(frame)} failed", "a run that breaks")
-        assert "resume the sweep" not in report.output
+        assert "resume the sweep" not in report.output and "not run yet" not in report.output
     else:
         assert report.exit_code == 0, report.output
 

@@ -361,7 +361,7 @@ def test_extends_naming_a_folder_or_another_kind_of_file_says_what_it_names(tmp_
     (problem,) = problems_for(tmp_path, 'extends = "parts"\n')
     assert f"{tmp_path / 'parts'} is a folder, not a scenario file" in problem and "parts.toml" not in problem
     (problem,) = problems_for(tmp_path, 'extends = "notes.txt"\n')
-    assert "is not a scenario file (a scenario file's name ends in .toml)" in problem and "txt.toml" not in problem
+    assert "is not a scenario file (a regular file whose name ends in .toml)" in problem and "txt.toml" not in problem
 
 
 def test_an_empty_scenario_name_is_not_the_working_folder():
@@ -372,3 +372,26 @@ def test_an_empty_scenario_name_is_not_the_working_folder():
         with pytest.raises(ScenarioError) as refused:
             find_scenario(empty)
         assert f"{empty!r}: an empty name; expected the path of a scenario file" in str(refused.value)
+
+
+def test_a_non_utf8_byte_after_a_byte_order_mark_is_placed_in_the_file(tmp_path):
+    """With the mark left out of the text, the bad byte's place was counted without it (26, not 29)."""
+    path = tmp_path / "bom.toml"
+    body = b'name = "test"\ndescription = "\xff"\n'
+    path.write_bytes(b"\xef\xbb\xbf" + body)
+    with pytest.raises(ScenarioError) as refused:
+        load_scenario(path)
+    place = 3 + body.index(b"\xff")  # its place in the file, the mark's three bytes included
+    assert f"byte 0xff at {place} is not UTF-8" in str(refused.value)
+
+
+def test_an_experiment_saved_again_with_a_byte_order_mark_has_the_same_hash(tmp_path):
+    """Saving an unchanged experiment in Notepad adds a mark; --resume compares hashes and refused it."""
+    from cisim.experiments.design import load_experiment
+
+    shipped = Path(__file__).resolve().parents[2] / "experiments" / "coalition_size.toml"
+    plain, marked = tmp_path / "plain" / "coalition_size.toml", tmp_path / "marked" / "coalition_size.toml"
+    for path, prefix in ((plain, b""), (marked, b"\xef\xbb\xbf")):
+        path.parent.mkdir()
+        path.write_bytes(prefix + shipped.read_bytes())
+    assert load_experiment(plain).sha256 == load_experiment(marked).sha256

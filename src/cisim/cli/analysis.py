@@ -85,10 +85,18 @@ def _load(results: Path, cautions_follow: bool = False) -> Results:
         if loaded.failed:
             errors = loaded.frame.loc[loaded.frame["status"] != "done", "error"] if "error" in loaded.frame else []
             first = next((str(error) for error in errors if isinstance(error, str) and error), "")
+            rest = loaded.runs - loaded.failed
+            others = (
+                ""
+                if not rest
+                else f", the other {rest} damaged on disk"
+                if loaded.damaged
+                else f", the other {rest} not run yet"
+            )
             raise UserError(
                 f"{results}: no finished runs: {loaded.failed} of {loaded.runs} failed"
                 + (f" ({first})" if first else "")
-                + f", the rest not run yet; each failed run's seed and error are in {results / 'manifest.json'} "
+                + f"{others}; each failed run's seed and error are in {results / 'manifest.json'} "
                 "(failures); expected a design whose runs can run (resuming reruns no failed run)"
             )
         if loaded.damaged:

@@ -146,7 +146,8 @@ def demo(out: Path, replicates: int, seed: int, steps: int | None, lesson: Path 
     """
     from cisim.classroom.demo import DemoError, run_demo
 
-    output_folder(out)
+    given = click.get_current_context().get_parameter_source("out") is not click.core.ParameterSource.DEFAULT
+    output_folder(out, given=given)
     if lesson is not None and not lesson.is_file():
         raise UserError(f"--lesson {str(lesson)!r}: no such file; expected the lesson plan, e.g. docs/teaching.md")
     if lesson is not None:

@@ -81,10 +81,10 @@ def holds_results(path: Path) -> list[str]:
         return []
 
 
-def earlier_runs(folder: Path) -> tuple[str, bool, str] | None:
-    """What a sweep or comparison left in ``folder``: its kind, whether it finished, and its runs, as words.
+def earlier_runs(folder: Path) -> tuple[str, str, str] | None:
+    """What a sweep or comparison left in ``folder``: its kind, its status and its runs, as words.
 
-    Read from its manifest (``("sweep", True, "12 runs")``); None where the manifest cannot be read (the
+    Read from its manifest (``("sweep", "complete", "12 runs")``); None where the manifest cannot be read (the
     caller's plainer message stands).
     """
     try:
@@ -95,7 +95,15 @@ def earlier_runs(folder: Path) -> tuple[str, bool, str] | None:
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
     kind = "comparison" if "arm" in options and "seed" in options else "sweep"  # as ``resume_command`` tells them
-    return kind, status == "complete", f"{runs:,} run{'s' if runs != 1 else ''}"
+    return kind, status, f"{runs:,} run{'s' if runs != 1 else ''}"
+
+
+#: How a sweep's manifest status reads in a message about a folder it left (``complete`` is said apart).
+UNFINISHED = {
+    "stopped": "stopped before the end",
+    "interrupted": "stopped before the end",
+    "running": "not finished (it is running in another cisim now, or was killed)",
+}
 
 
 def inside_results(path: Path, levels: int = 3) -> Path | None:
@@ -177,16 +185,18 @@ def fresh_output_folder(out: Path | None, default: Path, force: bool, resumable:
             if earlier is not None:
                 from cisim.experiments.store import resume_command  # as cisim.cli.analysis: the CLI starts fast
 
-                kind, finished, runs = earlier
-                if finished:
+                kind, status, runs = earlier
+                # compare's --force replaces a sweep's record; other commands' write their own files beside it
+                forcing = "replaces it, losing its runs" if resumable else "writes this command's files among its own"
+                if status == "complete":
                     raise UserError(
                         f"--out {str(out)!r}: holds a finished {kind} of {runs} ({', '.join(found)}); expected a "
-                        "new or empty folder (choose another --out, or add --force to replace it, losing those runs)"
+                        f"new or empty folder (choose another --out; --force {forcing})"
                     )
                 raise UserError(
-                    f"--out {str(out)!r}: holds a {kind} stopped before the end ({runs} in its design; "
-                    f"{', '.join(found)}); continue it with {resume_command(out)}, or choose another --out (--force "
-                    "replaces it, losing the runs it has done)"
+                    f"--out {str(out)!r}: holds a {kind} {UNFINISHED.get(status, 'not finished')} ({runs} in its "
+                    f"design; {', '.join(found)}); continue it with {resume_command(out)}, or choose another --out "
+                    f"(--force {forcing})"
                 )
         if resumable and "manifest.json" in found and "runs.csv" not in found and not force:
             raise UserError(
@@ -222,7 +232,7 @@ def fresh_output_folder(out: Path | None, default: Path, force: bool, resumable:
                 f"{str(folder)!r}: cannot make the results folder ({error.strerror}); expected a folder you can "
                 "write to (or give --out)"
             ) from None
-        return output_folder(folder)
+        return output_folder(folder, given=False)
 
 
 def remove_if_empty(folder: Path) -> None:

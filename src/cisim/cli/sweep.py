@@ -102,8 +102,13 @@ def sweep(
     experiment = experiment_file(experiment)
     loaded = load_experiment(experiment, replicates, steps, overrides)
     folder = out or results_folder(loaded.name)
-    workers = 1 if executor == "serial" else (workers or default_workers())
     runs = loaded.n_runs()
+    if executor == "serial":
+        workers = 1
+    else:  # as the sweep will start them: never more local workers than runs
+        from cisim.experiments.sweep import workers_for
+
+        workers = workers_for(runs, workers, scheduler) or default_workers()
     too_large = loaded.too_large("--replicates" if replicates is not None else "")
     if dry_run:
         _describe(loaded, runs, workers, executor, time.perf_counter() - entered + STARTING_PYTHON)
@@ -180,10 +185,10 @@ def _run(
         click.echo(f"failed runs, their seeds and errors: {folder / 'manifest.json'} (failures)")
     click.echo(f"results in {folder}: load them with cisim.load_results({str(folder)!r})")
     if report.failed:
-        # A batch job must be able to tell: every result is written, and the exit status says some runs failed.
+        # A batch job must be able to tell: every result is written, and the exit status says some runs failed
+        # (not "error:", which is a refusal with status 2 before anything runs).
         click.echo(
-            f"error: {report.failed:,} of {report.runs:,} runs failed (their errors: the manifest's failures); "
-            "exit status 1",
+            f"failed: {report.failed:,} of {report.runs:,} runs (their errors: the manifest's failures); exit status 1",
             err=True,
         )
         raise SystemExit(1)

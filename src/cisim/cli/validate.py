@@ -92,7 +92,7 @@ def validate(
     if json_path is not None:
         output_file(json_path, "--json", force=False)
         _check_writable(json_path)
-    folder = output_folder(out or Path("results") / "validation")
+    folder = output_folder(out or Path("results") / "validation", given=out is not None)
     bar = None if quiet else _progress_bar
     workers = workers or default_workers()
     outcomes: list[ExperimentOutcome] = []

@@ -6,6 +6,7 @@ one row per run, each with its position (``run_id``), its scenario, design point
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import itertools
 import json
@@ -388,7 +389,9 @@ def load_experiment(
     path = find_experiment(path)
     data, raw = read_toml(path, "experiment file")
     options = {"replicates": replicates, "steps": steps, "overrides": list(overrides)}
-    return _parse(data, str(path), hashlib.sha256(raw).hexdigest(), path.parent, options)
+    # Hashed without a byte-order mark: saving an unchanged file in Notepad adds one, and the design is the same.
+    digest = hashlib.sha256(raw.removeprefix(codecs.BOM_UTF8)).hexdigest()
+    return _parse(data, str(path), digest, path.parent, options)
 
 
 def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options: dict[str, Any]) -> Experiment:

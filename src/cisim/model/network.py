@@ -152,7 +152,7 @@ class Network:
         touch(self.trust, self.touched, np.asarray(edges, dtype=np.intp), np.asarray(gains, dtype=float))
 
     def decay(self, rate: float) -> None:
-        """Trust fades on links without contact this step."""
+        """Trust fades on links without contact since ``touched`` was last cleared (in a model, this step's)."""
         fade(self.trust, self.touched, rate)
 
     def trust_of(self) -> np.ndarray:

@@ -87,7 +87,7 @@ def outcome_over_time(
         low, high = _within(mean_intervals(mean, part.std(ddof=1), part.count()), column)
         ax.plot(mean.index, mean, lw=2.5, color=_colour(arms, arm), label=arm)
         ax.fill_between(mean.index, low, high, color=_colour(arms, arm), alpha=0.25)
-    ax.set(xlabel="step", ylabel=label(column), title=f"{label(column)} over time (mean, 95 % CI)")
+    ax.set(xlabel="step", ylabel=label(column), title=f"{label(column)} over time (mean, 95 % CI){_pooled(series)}")
     ax.legend(loc="best")
     ax.grid(alpha=0.3)
     return _save(fig, out, name)
@@ -131,7 +131,7 @@ def _differences_over_time(
     ax.set(
         xlabel="step",
         ylabel=f"difference in {label(column)}",
-        title=f"each design minus {baseline}, paired run by run (mean, 95 % CI)",
+        title=f"each design minus {baseline}, paired run by run (mean, 95 % CI){_pooled(series)}",
     )
     ax.grid(alpha=0.3)  # each line is named at its end: no legend to cover the data
     return _save(fig, out, name)
@@ -152,6 +152,12 @@ def _within(bounds: tuple[np.ndarray, np.ndarray], metric: str, values: pd.Serie
 def _scenarios(frame: pd.DataFrame) -> list[str]:
     """The base scenarios of the runs, in the experiment's order (one for most experiments)."""
     return list(dict.fromkeys(frame["scenario"])) if "scenario" in frame else []
+
+
+def _pooled(frame: pd.DataFrame, before: str = "\n") -> str:
+    """What a figure drawn over every run must add to its title when the runs come from several base scenarios."""
+    count = len(_scenarios(frame))
+    return f"{before}the {count} scenarios pooled" if count > 1 else ""
 
 
 def distribution(frame: pd.DataFrame, out: Path, metric: str = "final_outcome") -> list[Path]:
@@ -318,7 +324,7 @@ def _bars(frame: pd.DataFrame, metrics: list[str], out: Path, name: str, title: 
         ax.set_xticks(np.arange(len(arms)) * width, arms)
         ax.set_ylabel(label(metrics[0]))
     else:
-        ax.set(title=title if len(scenarios) < 2 else f"{title}\nthe {len(scenarios)} scenarios pooled")
+        ax.set(title=f"{title}{_pooled(frame)}")
         ax.set_xticks(np.arange(len(metrics)) + width * (len(arms) - 1) / 2, [label(m) for m in metrics])
         # below the axes, never over a bar
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=min(4, len(arms)), frameon=False)
@@ -370,7 +376,7 @@ def condition_levels(series: pd.DataFrame, out: Path) -> list[Path]:
             extent=(steps[0] - 0.5, steps[-1] + 0.5, len(columns) - 0.5, -0.5),
         )
         ax.set_yticks(range(len(columns)), [label(c).removesuffix(" level") for c in columns], fontsize=12)
-        ax.set_title(arm, loc="left", fontsize=14)
+        ax.set_title(f"{arm}{_pooled(series, ', ')}", loc="left", fontsize=14)
     axes[-1, 0].set_xlabel("step")
     assert image is not None  # one panel per arm, and there is at least one arm
     fig.colorbar(image, ax=axes[:, 0], label="condition level (mean over runs)", shrink=0.9)

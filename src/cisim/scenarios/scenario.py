@@ -175,10 +175,9 @@ def read_toml(path: Path, kind: str = "scenario file") -> tuple[dict[str, Any], 
         raise ScenarioError([_with_number_hint(problem, text) for problem in error.problems]) from None
 
 
-#: A number as people write it but TOML does not: no digit before or after its point (``.5``, ``-.5``, ``1.``).
-_LOOSE_NUMBER = re.compile(
-    r"[+-]?(?:[0-9][0-9_]*\.(?![0-9])|\.[0-9][0-9_]*|[0-9][0-9_]*\.[0-9][0-9_]*|[0-9][0-9_]*)(?:[eE][+-]?[0-9]+)?"
-)
+#: A number as people write it but TOML does not: no digit before or after its point (``.5``, ``-.5``, ``1.``);
+#: nothing else (``07``, which TOML refuses for its leading zero, is not read as 7).
+_LOOSE_NUMBER = re.compile(r"[+-]?(?:[0-9][0-9_]*\.(?![0-9])|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9]+)?")
 _TOML_PLACE = re.compile(r"not valid TOML at line (\d+), column (\d+)")
 
 
@@ -273,7 +272,7 @@ def _chain(data: dict[str, Any], where: str) -> list[tuple[str, dict[str, Any]]]
                 if candidate.is_dir()
                 else f"{given} is a folder, not a scenario file"
                 if given.is_dir()
-                else f"{given} is not a scenario file (a scenario file's name ends in .toml)"
+                else f"{given} is not a scenario file (a regular file whose name ends in .toml)"
                 if given.exists()
                 else f"no scenario file {candidate}"
             )
