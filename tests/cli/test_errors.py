@@ -579,3 +579,19 @@ def test_a_folder_whose_every_block_is_damaged_says_damaged_not_unfinished(runne
         block.write_text("garbage")
     result = runner.invoke(main, ["analyze", str(folder)])
     assert_plain_error(result, "no intact finished runs", "damaged on disk", "--resume` runs them again")
+
+
+def test_a_dry_run_counts_the_workers_the_sweep_would_start(runner):
+    """The dry run divided its estimate by --workers 30 for a 12-run design, which starts 12."""
+    args = ["sweep", "coalition_size", "--replicates", "1", "--steps", "2", "--workers", "30", "--dry-run"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "with 12 workers (processes)" in result.output
+
+
+@pytest.mark.parametrize("command", [["validate", "lazer_friedman_2007", "--quick"], ["demo"]])
+def test_validate_and_demo_name_their_default_folder_as_the_default(runner, tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results").write_text("")
+    result = runner.invoke(main, command)
+    assert_plain_error(result, "the default results folder 'results/", "(or give --out)")
