@@ -240,7 +240,30 @@ def toml_problem(error: tomllib.TOMLDecodeError, text: str) -> str:
         return f"not valid TOML: {message}"
     line = lines[number - 1] if 0 < number <= len(lines) else ""
     reason = message[: found.start()].strip()
-    return f"not valid TOML {place}: {line[:80]!r}: {reason[0].lower()}{reason[1:]}"
+    hint = _number_hint(line, int(column) - 1) if column else ""
+    return f"not valid TOML {place}: {line[:80]!r}: {reason[0].lower()}{reason[1:]}{hint}"
+
+
+#: A number as people write it but TOML does not: no digit before or after its point (``.5``, ``-.5``, ``1.``);
+#: nothing else (``07``, which TOML refuses for its leading zero, is not read as 7).
+LOOSE_NUMBER = re.compile(r"[+-]?(?:[0-9][0-9_]*\.(?![0-9])|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9]+)?")
+
+
+def toml_number(loose: str) -> str:
+    """A number written as ``.5``, ``-.5`` or ``1.`` as TOML writes it: ``0.5``, ``-0.5``, ``1.0``."""
+    sign = loose[0] if loose[0] in "+-" else ""
+    body = loose.removeprefix(sign)
+    if body.startswith("."):
+        body = "0" + body
+    return sign + re.sub(r"\.(?![0-9])", ".0", body)
+
+
+def _number_hint(line: str, column: int) -> str:
+    """How TOML writes the number at ``column`` of ``line``, when it is one TOML refuses (``.5``, ``1.``); else ""."""
+    for found in re.finditer(r"(?<![\w.])[+-]?[0-9_.]+(?:[eE][+-]?[0-9]+)?(?![\w.])", line):
+        if found.start() <= column < found.end() and LOOSE_NUMBER.fullmatch(found.group()):
+            return f"; {found.group()!r} is not a number as TOML writes it: write {toml_number(found.group())}"
+    return ""
 
 
 def _opened_at(text: str) -> int | None:

@@ -85,14 +85,9 @@ def _load(results: Path, cautions_follow: bool = False) -> Results:
         if loaded.failed:
             errors = loaded.frame.loc[loaded.frame["status"] != "done", "error"] if "error" in loaded.frame else []
             first = next((str(error) for error in errors if isinstance(error, str) and error), "")
-            rest = loaded.runs - loaded.failed
-            others = (
-                ""
-                if not rest
-                else f", the other {rest} damaged on disk"
-                if loaded.damaged
-                else f", the other {rest} not run yet"
-            )
+            rest, others = loaded.runs - loaded.failed, ""
+            if rest:
+                others = f", the other {rest} {'damaged on disk' if loaded.damaged else 'not run yet'}"
             raise UserError(
                 f"{results}: no finished runs: {loaded.failed} of {loaded.runs} failed"
                 + (f" ({first})" if first else "")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import tempfile
 from pathlib import Path
@@ -79,23 +78,6 @@ def holds_results(path: Path) -> list[str]:
         return [name for name in RESULT_MARKERS if (path / name).exists()]
     except (OSError, ValueError):
         return []
-
-
-def earlier_runs(folder: Path) -> tuple[str, str, str] | None:
-    """What a sweep or comparison left in ``folder``: its kind, its status and its runs, as words.
-
-    Read from its manifest (``("sweep", "complete", "12 runs")``); None where the manifest cannot be read (the
-    caller's plainer message stands).
-    """
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        options = manifest.get("options") or {}
-        runs = int(manifest["runs"])
-        status = str(manifest.get("status", ""))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        return None
-    kind = "comparison" if "arm" in options and "seed" in options else "sweep"  # as ``resume_command`` tells them
-    return kind, status, f"{runs:,} run{'s' if runs != 1 else ''}"
 
 
 #: How a sweep's manifest status reads in a message about a folder it left (``complete`` is said apart).
@@ -181,10 +163,10 @@ def fresh_output_folder(out: Path | None, default: Path, force: bool, resumable:
     if out is not None:
         found = holds_results(out)
         if "manifest.json" in found and not force:
+            from cisim.experiments.store import earlier_runs, resume_command  # as cisim.cli.analysis: starts fast
+
             earlier = earlier_runs(out)
             if earlier is not None:
-                from cisim.experiments.store import resume_command  # as cisim.cli.analysis: the CLI starts fast
-
                 kind, status, runs = earlier
                 # compare's --force replaces a sweep's record; other commands' write their own files beside it
                 forcing = "replaces it, losing its runs" if resumable else "writes this command's files among its own"

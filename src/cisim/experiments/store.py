@@ -466,6 +466,27 @@ def _whole_or(value: Any, default: int) -> int:
     return value if _whole(value) and value > 0 else default
 
 
+def is_comparison(options: Any) -> bool:
+    """Whether a sweep's recorded (or given) options are a comparison's: ``cisim compare`` records its arms and seed."""
+    return isinstance(options, dict) and "arm" in options and "seed" in options
+
+
+def earlier_runs(folder: Path) -> tuple[str, str, str] | None:
+    """What a sweep or comparison left in ``folder``: its kind, its status and its runs, as words.
+
+    Read from its manifest (``("sweep", "complete", "12 runs")``); None where the manifest cannot be read (the
+    caller's plainer message stands).
+    """
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        kind = "comparison" if is_comparison(manifest.get("options")) else "sweep"
+        runs = int(manifest["runs"])
+        status = str(manifest.get("status", ""))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+    return kind, status, f"{runs:,} run{'s' if runs != 1 else ''}"
+
+
 def resume_command(folder: Path) -> str:
     """The command that continues the sweep (or comparison) in ``folder``, as the manifest recorded it.
 
@@ -480,8 +501,7 @@ def resume_command(folder: Path) -> str:
         source = str(experiment["path"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return f"cisim sweep EXPERIMENT --out {shlex.quote(str(folder.absolute()))} --resume"
-    compare = "arm" in options and "seed" in options  # what cisim compare records besides a sweep's options
-    if compare:  # a comparison records its scenario's file as the experiment's
+    if is_comparison(options):  # a comparison records its scenario's file as the experiment's
         # The built-in defaults have no file: the command names no scenario for them.
         words = ["cisim", "compare"] + ([] if source == BUILTIN else [absolute_file(source)])
         arms = str(options["arm"]).split(" vs ")

@@ -36,6 +36,7 @@ from cisim.experiments.store import (
     block_of,
     block_path,
     design_bytes,
+    is_comparison,
     now,
     platform_info,
     read_design,
@@ -232,7 +233,7 @@ def _run_locked(
     verified = verify_blocks(folder, len(design), block_size)
     todo = [int(r) for r in design["run_id"] if block_of(int(r), block_size) not in verified.complete]
     if executor != "serial":
-        workers = workers_for(len(todo), workers, scheduler) or workers
+        workers = workers_for(len(todo), workers, scheduler)
     manifest = read_manifest(folder)
     session = {
         "started": now(),
@@ -408,14 +409,9 @@ def _prepare(experiment: Experiment, design: pd.DataFrame, folder: Path, resume:
     write_manifest(folder, manifest)
 
 
-def _is_comparison(options: Any) -> bool:
-    """Whether a sweep's recorded (or given) options are a comparison's: ``cisim compare`` records its arms and seed."""
-    return isinstance(options, dict) and "arm" in options and "seed" in options
-
-
 def _check_same_sweep(experiment: Experiment, manifest: dict[str, Any], folder: Path) -> None:
     """Refuse to resume when the experiment, a scenario or a command-line option differs from the sweep's."""
-    held, given = _is_comparison(manifest.get("options")), _is_comparison(experiment.options)
+    held, given = is_comparison(manifest.get("options")), is_comparison(experiment.options)
     if held != given:  # one command resuming the other's folder: every option would differ; say what it holds
         recorded = manifest.get("experiment", {})
         name = recorded.get("name") if isinstance(recorded, dict) else None

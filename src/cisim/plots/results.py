@@ -160,6 +160,16 @@ def _pooled(frame: pd.DataFrame, before: str = "\n") -> str:
     return f"{before}the {count} scenarios pooled" if count > 1 else ""
 
 
+def _name_scenarios(ax: plt.Axes, centres: np.ndarray, scenarios: list[str], arms: list[str]) -> None:
+    """Name each scenario's group under it (wrapped, not rotated) and the arms' colours below the names."""
+    names = [textwrap.fill(str(name).replace("_", " "), 14) for name in scenarios]
+    ax.set_xticks(centres, names)
+    lines = max(name.count("\n") + 1 for name in names)
+    ax.legend(  # below the scenarios' names, never over the data
+        loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.06 * lines), ncols=min(4, len(arms)), frameon=False
+    )
+
+
 def distribution(frame: pd.DataFrame, out: Path, metric: str = "final_outcome") -> list[Path]:
     """The distribution of a per-run metric per arm: box plots with every run shown.
 
@@ -198,12 +208,7 @@ def distribution(frame: pd.DataFrame, out: Path, metric: str = "final_outcome") 
                 label=arm if g == 0 else None,
             )
     if len(groups) > 1:
-        names = [textwrap.fill(str(name).replace("_", " "), 14) for name in groups]
-        ax.set_xticks(np.arange(1, len(groups) + 1), names)
-        lines = max(name.count("\n") + 1 for name in names)
-        ax.legend(  # below the scenarios' names, never over a run
-            loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.06 * lines), ncols=min(4, len(arms)), frameon=False
-        )
+        _name_scenarios(ax, np.arange(1, len(groups) + 1), groups, arms)
         title = f"{label(metric)} per scenario and arm (every run)"
     else:
         ax.set_xticks(np.arange(1, len(arms) + 1), arms)
@@ -313,12 +318,7 @@ def _bars(frame: pd.DataFrame, metrics: list[str], out: Path, name: str, title: 
         )
     if by_scenario:
         ax.set(title=title.replace("per arm", "per scenario and arm"), ylabel=label(metrics[0]))
-        names = [textwrap.fill(str(group).replace("_", " "), 14) for group in groups]
-        ax.set_xticks(np.arange(len(groups)) + width * (len(arms) - 1) / 2, names)
-        lines = max(name.count("\n") + 1 for name in names)
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.06 - 0.06 * lines), ncols=min(4, len(arms)), frameon=False
-        )
+        _name_scenarios(ax, np.arange(len(groups)) + width * (len(arms) - 1) / 2, groups, arms)
     elif len(metrics) == 1:  # one measure: the arms name the bars, and no legend is needed
         ax.set(title=title)
         ax.set_xticks(np.arange(len(arms)) * width, arms)

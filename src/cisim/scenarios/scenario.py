@@ -11,16 +11,8 @@ from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
-from cisim.files import (
-    MAX_TOML_BYTES,
-    PLAIN_NAME,
-    InputError,
-    is_plain_name,
-    parse_toml,
-    parse_value,
-    read_text,
-    show_number,
-)
+from cisim.files import LOOSE_NUMBER, MAX_TOML_BYTES, PLAIN_NAME, InputError, is_plain_name, parse_value, show_number
+from cisim.files import read_toml as read_checked_toml
 from cisim.scenarios.errors import ScenarioError
 from cisim.scenarios.network_file import read_edge_list
 from cisim.scenarios.schema import (
@@ -167,44 +159,10 @@ def read_toml(path: Path, kind: str = "scenario file") -> tuple[dict[str, Any], 
     """
     article = "an" if kind[0] in "aeiou" else "a"
     expected = f'expected {article} {kind} in TOML (name = "...", description = "...", [sections])'
-    text = ""
     try:
-        text, raw = read_text(path, kind, expected)
-        return parse_toml(text, str(path), field_expects), raw
+        return read_checked_toml(path, kind, expected, field_expects)
     except InputError as error:
-        raise ScenarioError([_with_number_hint(problem, text) for problem in error.problems]) from None
-
-
-#: A number as people write it but TOML does not: no digit before or after its point (``.5``, ``-.5``, ``1.``);
-#: nothing else (``07``, which TOML refuses for its leading zero, is not read as 7).
-_LOOSE_NUMBER = re.compile(r"[+-]?(?:[0-9][0-9_]*\.(?![0-9])|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9]+)?")
-_TOML_PLACE = re.compile(r"not valid TOML at line (\d+), column (\d+)")
-
-
-def toml_number(loose: str) -> str:
-    """A number written as ``.5``, ``-.5`` or ``1.`` as TOML writes it: ``0.5``, ``-0.5``, ``1.0``."""
-    sign = loose[0] if loose[0] in "+-" else ""
-    body = loose.removeprefix(sign)
-    if body.startswith("."):
-        body = "0" + body
-    return sign + re.sub(r"\.(?![0-9])", ".0", body)
-
-
-def _with_number_hint(problem: str, text: str) -> str:
-    """A TOML syntax error at a number TOML does not accept (``.5``, ``1.``) with how TOML writes it."""
-    place = _TOML_PLACE.search(problem)
-    if place is None:
-        return problem
-    lines = text.splitlines()
-    number, column = int(place[1]), int(place[2]) - 1
-    line = lines[number - 1] if 0 < number <= len(lines) else ""
-    for found in re.finditer(r"(?<![\w.])[+-]?[0-9_.]+(?:[eE][+-]?[0-9]+)?(?![\w.])", line):
-        loose = found.group()
-        if found.start() <= column < found.end() and "." in loose and _LOOSE_NUMBER.fullmatch(loose):
-            fixed = toml_number(loose)
-            if fixed != loose:
-                return f"{problem}; {loose!r} is not a number as TOML writes it: write {fixed}"
-    return problem
+        raise ScenarioError(error.problems) from None
 
 
 def field_expects(key: str) -> str | None:
@@ -445,7 +403,7 @@ def _apply_overrides(overrides: Sequence[str], values: dict[str, Any], origins: 
         except InputError as error:
             problems += error.problems
             continue
-        if isinstance(value, str) and parameter.kind in (int, float) and _LOOSE_NUMBER.fullmatch(value):
+        if isinstance(value, str) and parameter.kind in (int, float) and LOOSE_NUMBER.fullmatch(value):
             with contextlib.suppress(ValueError):  # "1__0": not a number to Python either
                 value = float(value)  # ".5", "-.5" or "1.": a number on a command line, though TOML writes it otherwise
         checked, problem = check_value(parameter, value)
