@@ -191,6 +191,36 @@ def test_a_set_no_run_would_use_is_refused(experiment_file, override, message):
     assert any(message in p for p in caught.value.problems), caught.value.problems
 
 
+
+@pytest.mark.parametrize(
+    ("file_steps", "given_steps", "change", "message"),
+    [
+        (True, None, {"overrides": ["run.steps=5"]}, "--set run.steps=5: "),
+        (False, 20, {"overrides": ["run.steps=5"]}, "--set run.steps=5: --steps 20 replaces"),
+        (True, None, {"factor": '"run.steps" = [5, 10]'}, "field 'factors.run.steps' and "),
+        (True, None, {"arm": '"run.steps" = 5'}, "field 'arms.collective.run.steps' and "),
+    ],
+)
+def test_run_steps_set_beside_the_experiments_steps_is_refused(experiment_file, file_steps, given_steps, change, message):
+    """The experiment's ``steps`` replaces every scenario's run.steps when the runs are made: a --set, factor or
+    arm override of run.steps beside it never reached a run, yet the manifest and report quoted it as used."""
+    text = experiment_file.read_text()
+    if file_steps:
+        text = text.replace("replicates = 3", "replicates = 3\nsteps = 60")
+    if "factor" in change:
+        text = text.replace('"problem.k" = [0, 4]', '"problem.k" = [0, 4]\n' + change["factor"])
+    if "arm" in change:
+        text = text.replace('preset = "collective"', 'preset = "collective"\n' + change["arm"])
+    experiment_file.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(experiment_file, steps=given_steps, overrides=change.get("overrides", []))
+    assert any(message in p for p in caught.value.problems), caught.value.problems
+    if "overrides" in change:
+        assert any("expected --steps 5" in p for p in caught.value.problems)
+    # without the experiment's steps the same change reaches the runs and is accepted
+    experiment_file.write_text(text.replace("\nsteps = 60", ""))
+    load_experiment(experiment_file, overrides=change.get("overrides", []))
+
 def test_a_set_that_reaches_runs_is_accepted(experiment_file):
     experiment = load_experiment(experiment_file, overrides=["organizations.budget=50"])
     assert all(s.values["organizations.budget"] == 50 for s in experiment.scenarios)

@@ -438,6 +438,7 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
         )
     _check_scenario_names(scenarios, where, problems)
     _check_unused_overrides(options["overrides"], factors, sample, arms, where, problems)
+    _check_steps_set_once(steps, options, factors, sample, arms, where, problems)
     outputs = _table(data, "outputs", where, problems)
     _unknown(outputs, OUTPUT_FIELDS, "outputs.", where, problems)
     series, agents, block_size = (_checked(OUTPUT_FIELDS[k], outputs, where, problems) for k in OUTPUT_FIELDS)
@@ -530,6 +531,46 @@ def _check_unused_overrides(
                 'condition level in the arms\' own tables, or an arm with preset = "scenario"'
             )
 
+
+
+def _check_steps_set_once(
+    steps: int | None,
+    options: dict[str, Any],
+    factors: dict[str, Any],
+    sample: dict[str, Any] | None,
+    arms: list[Arm],
+    where: str,
+    problems: list[str],
+) -> None:
+    """With the experiment's ``steps`` (or ``--steps``) set, nothing else may set ``run.steps``.
+
+    ``steps`` replaces every scenario's ``run.steps`` when the runs are made, so a ``--set``, a factor, a
+    sampled range or an arm's override of ``run.steps`` would never reach a run, and the manifest and report,
+    which quote the scenario's values, would say the runs used it.
+    """
+    if steps is None:
+        return
+    source = f"--steps {steps}" if options["steps"] is not None else f"{where}: field 'steps' = {steps}"
+    key = "run.steps"
+    for override in options["overrides"]:
+        if override_key(override) == key:
+            value = override.partition("=")[2].strip()
+            problems.append(
+                f"--set {override}: {source} replaces every scenario's {key}, so no run would use it; "
+                f"expected --steps {value} to change the steps per run"
+            )
+    for table, keys in (("factors", factors), ("sample.ranges", (sample or {}).get("ranges", {}))):
+        if key in keys:
+            problems.append(
+                f"{where}: field '{table}.{key}' and {source}: the steps per run set twice, and 'steps' would "
+                f"replace every value of [{table}]; expected one of them (remove 'steps' to vary {key})"
+            )
+    for arm in arms:
+        if key in arm.overrides:
+            problems.append(
+                f"{where}: field 'arms.{arm.name}.{key}' and {source}: the steps per run set twice, and 'steps' "
+                f"would replace the arm's; expected one of them"
+            )
 
 #: What other tools call an experiment file's fields (Mesa's batch_run, NetLogo's BehaviorSpace, grid
 #: searches), for a file written from habit: the unknown field is named with the field cisim reads instead.
