@@ -595,3 +595,28 @@ def test_validate_and_demo_name_their_default_folder_as_the_default(runner, tmp_
     (tmp_path / "results").write_text("")
     result = runner.invoke(main, command)
     assert_plain_error(result, "the default results folder 'results/", "(or give --out)")
+
+
+def test_a_command_group_alone_prints_its_help_as_written(runner):
+    """``cisim`` or ``cisim scenarios`` with no command: the help, its lines as they are, not one error line of
+    escaped newlines."""
+    for words, first in (([], "Usage: main [OPTIONS] COMMAND"), (["scenarios"], "Usage: main scenarios [OPTIONS]")):
+        result = runner.invoke(main, words)
+        assert result.exit_code == 2
+        assert result.output.startswith(first) and "\\n" not in result.output and "error:" not in result.output
+        assert "Commands:" in result.output.splitlines()
+
+
+def test_an_experiment_name_close_to_none_lists_the_experiments_there(runner, experiment_file, monkeypatch):
+    monkeypatch.chdir(experiment_file.parents[1])
+    result = runner.invoke(main, ["sweep", "nothing_like_it", "--dry-run"])
+    assert_plain_error(result, "'nothing_like_it': no experiment of that name", "the experiments there: ")
+    assert "isolated_vs_collective" in result.output and "tiny" in result.output
+
+
+def test_the_scenario_list_works_from_a_folder_without_a_library(runner, tmp_path, monkeypatch):
+    """README: 'This works from any folder': without ./scenarios, the list is cisim's own library."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["scenarios", "list"])
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("complex ") for line in result.output.splitlines())

@@ -192,6 +192,9 @@ def _run_plainly(run: Any) -> int:
     previous = _stop_on_sigterm()
     try:
         result = run()
+    except click.exceptions.NoArgsIsHelpError as error:  # `cisim` or `cisim scenarios` alone: its help, as written
+        click.echo(error.format_message(), err=True)
+        return 2
     except click.exceptions.UsageError as error:  # a bad option, value or argument: click's own check
         where = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
         click.echo(f"error: {printable(error.format_message())}{where}", err=True)

@@ -42,7 +42,7 @@ def scenarios() -> None:
 @folder_option
 def list_scenarios(folder: Path) -> None:
     """Each scenario in the library with its one-line description (files that are not valid say why)."""
-    if not folder.is_dir():
+    if folder != DEFAULT_FOLDER and not folder.is_dir():  # without --folder: cisim's own library, from anywhere
         raise UserError(f"--folder {str(folder)!r}: no such folder; expected a scenario library (a folder of *.toml)")
     found = entries(folder)
     if not found:

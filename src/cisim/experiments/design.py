@@ -364,9 +364,15 @@ def find_experiment(given: str | Path) -> Path:
     raise ScenarioError(
         [
             f"{text!r}: no experiment of that name in {where}; expected the name of an experiment file there or "
-            f"the path of one{suggest(text, names)}"
+            f"the path of one{suggest(text, names) or _one_of(names)}"
         ]
     )
+
+
+
+def _one_of(names: list[str]) -> str:
+    """The experiments there, for a name that is close to none of them."""
+    return f"; the experiments there: {', '.join(names)}" if names else ""
 
 
 def load_experiment(
