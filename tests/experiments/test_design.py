@@ -191,7 +191,6 @@ def test_a_set_no_run_would_use_is_refused(experiment_file, override, message):
     assert any(message in p for p in caught.value.problems), caught.value.problems
 
 
-
 @pytest.mark.parametrize(
     ("file_steps", "given_steps", "change", "message"),
     [
@@ -201,7 +200,9 @@ def test_a_set_no_run_would_use_is_refused(experiment_file, override, message):
         (True, None, {"arm": '"run.steps" = 5'}, "field 'arms.collective.run.steps' and "),
     ],
 )
-def test_run_steps_set_beside_the_experiments_steps_is_refused(experiment_file, file_steps, given_steps, change, message):
+def test_run_steps_set_beside_the_experiments_steps_is_refused(
+    experiment_file, file_steps, given_steps, change, message
+):
     """The experiment's ``steps`` replaces every scenario's run.steps when the runs are made: a --set, factor or
     arm override of run.steps beside it never reached a run, yet the manifest and report quoted it as used."""
     text = experiment_file.read_text()
@@ -220,6 +221,7 @@ def test_run_steps_set_beside_the_experiments_steps_is_refused(experiment_file, 
     # without the experiment's steps the same change reaches the runs and is accepted
     experiment_file.write_text(text.replace("\nsteps = 60", ""))
     load_experiment(experiment_file, overrides=change.get("overrides", []))
+
 
 def test_a_set_that_reaches_runs_is_accepted(experiment_file):
     experiment = load_experiment(experiment_file, overrides=["organizations.budget=50"])

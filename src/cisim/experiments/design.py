@@ -369,7 +369,6 @@ def find_experiment(given: str | Path) -> Path:
     )
 
 
-
 def _one_of(names: list[str]) -> str:
     """The experiments there, for a name that is close to none of them."""
     return f"; the experiments there: {', '.join(names)}" if names else ""
@@ -538,7 +537,6 @@ def _check_unused_overrides(
             )
 
 
-
 def _check_steps_set_once(
     steps: int | None,
     options: dict[str, Any],
@@ -577,6 +575,7 @@ def _check_steps_set_once(
                 f"{where}: field 'arms.{arm.name}.{key}' and {source}: the steps per run set twice, and 'steps' "
                 f"would replace the arm's; expected one of them"
             )
+
 
 #: What other tools call an experiment file's fields (Mesa's batch_run, NetLogo's BehaviorSpace, grid
 #: searches), for a file written from habit: the unknown field is named with the field cisim reads instead.
