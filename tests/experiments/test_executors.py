@@ -114,3 +114,21 @@ def test_beside_a_thread_workers_are_started_fresh_with_default_signal_handlers(
     assert {f["process"].split("-")[0] for f in facts} == {"SpawnProcess"}
     assert not any(f["sweep imported"] for f in facts)
     assert all(f["SIGTERM default"] and f["SIGINT raises"] for f in facts)
+
+
+def test_dask_logs_are_quiet_below_critical_while_a_sweep_runs_and_as_before_after(caplog):
+    """A lost scheduler made Dask's client log whole tracebacks above the sweep's one plain message."""
+    import logging
+
+    client = logging.getLogger("distributed.client")
+    client.setLevel(logging.WARNING)
+    with caplog.at_level(logging.DEBUG, logger="distributed"):
+        client.setLevel(logging.WARNING)
+        with executors._quiet_logs("distributed"):
+            client.error("Failed to reconnect to scheduler")
+            logging.getLogger("distributed.core").warning("lost")
+            logging.getLogger("distributed.client").critical("kept")
+        assert [r.getMessage() for r in caplog.records] == ["kept"]
+        assert client.level == logging.WARNING
+        client.error("after")
+    assert caplog.records[-1].getMessage() == "after"

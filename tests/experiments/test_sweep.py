@@ -404,3 +404,24 @@ def test_workers_get_runs_in_batches_that_still_spread_a_short_sweep_over_every_
     assert batch_size(3, 8) == 1
     assert [len(b) for b in _batches(iter(range(10)), 4)] == [4, 4, 2]
     assert [x for b in _batches(iter(range(10)), 4) for x in b] == list(range(10))
+
+
+def test_a_sweep_stopped_by_a_lost_cluster_says_what_happened_in_words(experiment_file, tmp_path, monkeypatch):
+    """A Dask client whose scheduler is lost fails every run in flight with a CancelledError that has no message:
+    the stop said 'CancelledError: ;'. It says what that means, with what is safe and how to resume."""
+    from concurrent.futures import CancelledError, Future
+
+    from cisim.experiments import executors
+
+    def lost(self, fn, *args, **kwargs):
+        future = Future()
+        future.set_exception(CancelledError())
+        return future
+
+    monkeypatch.setattr(executors.SerialExecutor, "submit", lost)
+    with pytest.raises(SweepError) as caught:
+        run_sweep(load_experiment(experiment_file), tmp_path / "out", executor="serial")
+    message = str(caught.value)
+    assert "CancelledError: ;" not in message
+    assert "cancelled (CancelledError: a Dask scheduler or its workers were lost)" in message
+    assert "runs are safe on disk" in message and "--resume" in message

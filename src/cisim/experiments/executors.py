@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 import sys
@@ -127,6 +128,26 @@ def check_executor(kind: str, scheduler: str | None = None, timeout: float | Non
 
 
 @contextmanager
+def _quiet_logs(prefix: str) -> Iterator[None]:
+    """Only critical records from the loggers named ``prefix`` (and below it) while the block runs.
+
+    Dask's client logs a lost scheduler as errors with whole tracebacks on standard error; the sweep stops
+    then with one plain message saying what finished and how to resume, so the tracebacks are left out.
+    """
+    manager = logging.Logger.manager
+    names = [prefix] + [name for name in list(manager.loggerDict) if name.startswith(prefix + ".")]
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+@contextmanager
 def make_executor(kind: str, workers: int | None = None, scheduler: str | None = None) -> Iterator[Executor]:
     """An executor of the given kind, shut down on exit.
 
@@ -166,14 +187,16 @@ def make_executor(kind: str, workers: int | None = None, scheduler: str | None =
         else:
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)
-        try:
-            pool = client.get_executor()
-            if scheduler:  # an existing cluster runs on its own workers, whatever was asked: record those
-                pool.workers = sum(int(w.get("nthreads", 1)) for w in client.scheduler_info()["workers"].values())
-            yield pool
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
+        # A lost scheduler is the sweep's one message, not the client's tracebacks (as it stops and as it closes).
+        with _quiet_logs("distributed"):
+            try:
+                pool = client.get_executor()
+                if scheduler:  # an existing cluster runs on its own workers, whatever was asked: record those
+                    pool.workers = sum(int(w.get("nthreads", 1)) for w in client.scheduler_info()["workers"].values())
+                yield pool
+            finally:
+                client.close()
+                if cluster is not None:
+                    cluster.close()
     else:
         raise ValueError(f"unknown executor {kind!r}: expected one of {', '.join(EXECUTORS)}")

@@ -325,7 +325,7 @@ def _run_locked(
         raise SweepStorageError(_stopped_message(folder, f"stopped ({reason})")) from None
     except Exception as error:  # a crashed worker or a lost cluster: nothing finished is lost
         outcome = "stopped"
-        raise SweepError(_stopped_message(folder, f"stopped: {type(error).__name__}: {error}")) from None
+        raise SweepError(_stopped_message(folder, f"stopped: {_what_stopped(error)}")) from None
     finally:
         if bar is not None:
             bar.close()
@@ -595,6 +595,16 @@ def _options(experiment: Experiment) -> dict[str, Any]:
     }
     options.update({option: given[option] for option in ("seed", "arm") if option in given})  # a comparison's
     return options
+
+
+def _what_stopped(error: BaseException) -> str:
+    """An error that stopped a sweep, in words: its kind and message, or, with no message, what it means."""
+    name = type(error).__name__
+    if str(error).strip():
+        return f"{name}: {error}"
+    if name == "CancelledError":  # what a Dask client raises for every run in flight when its scheduler is lost
+        return "the runs in flight were cancelled (CancelledError: a Dask scheduler or its workers were lost)"
+    return f"{name} (with no message)"
 
 
 def _stopped_message(folder: Path, what: str) -> str:
