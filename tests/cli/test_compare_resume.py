@@ -156,3 +156,19 @@ def test_a_comparison_of_the_built_in_defaults_with_a_block_lost_says_a_command_
     resumed = runner.invoke(main, [*command[1:], "--quiet"])
     assert resumed.exit_code == 0, resumed.output
     assert len(pd.read_csv(out / "runs.csv")) == 20
+
+
+def test_force_removes_the_reports_and_analysis_made_from_the_results_it_replaces(runner, tmp_path):
+    """A report and analysis/ left beside new results read as theirs (a 3-arm sweep's report over a 2-arm
+    comparison): --force removes what was made from the results it replaces, and only that."""
+    out = tmp_path / "out"
+    first = runner.invoke(main, [*ARGS, "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    assert runner.invoke(main, ["analyze", str(out)]).exit_code == 0
+    assert runner.invoke(main, ["report", str(out)]).exit_code == 0
+    assert (out / "report.html").is_file() and (out / "analysis").is_dir()
+    (out / "notes.txt").write_text("the user's own")
+    again = runner.invoke(main, [*ARGS, "--out", str(out), "--seed", "3", "--force"])
+    assert again.exit_code == 0, again.output
+    assert not (out / "report.html").exists() and not (out / "analysis").exists()
+    assert (out / "notes.txt").read_text() == "the user's own" and (out / "runs.csv").is_file()

@@ -382,12 +382,18 @@ def _sweep_bar() -> Any:
 
 
 def _clear_sweep(folder: Path) -> None:
-    """Remove an earlier comparison's results from ``folder`` (``--force``), so a new one can be written."""
+    """Remove an earlier sweep's or comparison's results from ``folder`` (``--force``), so a new one can be written.
+
+    What was made from them goes too (the reports and the default ``analysis/`` folder of ``analyze``, ``plot``,
+    ``attribute`` and ``sensitivity``): left beside the new results they would read as a report of them.
+    """
     import shutil
 
     for name in ("design.parquet", "manifest.json", "status.jsonl", "runs.csv", "differences.csv", "outcomes.csv"):
         (folder / name).unlink(missing_ok=True)
-    for table in ("summaries", "series", "agents"):
+    for report in folder.glob("report*.html"):
+        report.unlink(missing_ok=True)
+    for table in ("summaries", "series", "agents", "analysis"):
         if (folder / table).is_dir():
             shutil.rmtree(folder / table)
 
