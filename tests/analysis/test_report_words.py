@@ -223,3 +223,29 @@ def test_a_point_gained_is_priced_only_from_a_change_in_spend_the_runs_can_tell(
     difference = Interval(0.2, 0.1, 0.3, 20)
     step = Step("collective", "isolated", 0.8, 0.6, difference, 0.001, cost, 30_000 + cost.estimate, 30_000.0)
     assert cost_sentence(step) == expected
+
+
+def contributions(values: dict[str, float]) -> pd.DataFrame:
+    total = sum(values.values())
+    rows = [
+        {"player": name, "shapley": value, "share": value / total, "ci_low": value - 0.01, "ci_high": value + 0.01}
+        for name, value in sorted(values.items(), key=lambda item: -abs(item[1]))
+    ]
+    rows.append({"player": "total", "shapley": total, "share": 1.0, "ci_low": total - 0.01, "ci_high": total + 0.01})
+    frame = pd.DataFrame(rows)
+    frame.attrs.update(metric="final_outcome", full=0.8, baseline=0.8 - total)
+    return frame
+
+
+def test_attribution_shares_past_100_percent_say_which_factors_pulled_the_other_way():
+    """Shares are of the total: with one factor against the rest they add up past 100 % (99 % and 59 %), which
+    read as an error; the answer names the factors that pulled the other way."""
+    from cisim.report.words import attribution_headline
+
+    mixed = attribution_headline(contributions({"shared_measurement": 0.072, "common_agenda": 0.043, "plan": -0.042}))[
+        0
+    ]
+    assert "(99%)" in mixed and "(59%)" in mixed
+    assert "plan -0.042 pulled the other way, so the shares add up to more than 100 %" in mixed
+    same = attribution_headline(contributions({"shared_measurement": 0.05, "common_agenda": 0.03}))[0]
+    assert "pulled the other way" not in same

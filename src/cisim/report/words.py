@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from cisim.analysis.findings import SIGNIFICANCE, Along, Headline, Step, number
@@ -487,6 +488,14 @@ def attribution_headline(contributions: pd.DataFrame) -> list[str]:
         second = players.iloc[1]
         next_name = escape(str(second["player"]))
         text += f" Next is {next_name}: {number(second['shapley'], signed=True)} ({second['share']:.0%})."
+    against = players[np.sign(players["shapley"]) == -np.sign(total["shapley"])]
+    if len(against) and total["shapley"] != 0:  # the shares are of the total, so the others add up past 100 %
+        pulled = ", ".join(
+            f"{escape(str(row.player))} {number(row.shapley, signed=True)}" for row in against.itertuples()
+        )
+        text += (
+            f" Each share is of the total, and {pulled} pulled the other way, so the shares add up to more than 100 %."
+        )
     return [text]
 
 
