@@ -275,7 +275,7 @@ def test_the_lesson_s_early_stumbles_are_the_page_s():
     said = re.search(
         r"in this run \(seed (\d+)\) the coalition stumbles too, early,\s+more than in most runs\. "
         r"Up to step 30 it falls back in (\d+) steps and the left side in (\d+), and it is behind the\s+left side "
-        r"at (\d+) of steps 1 to 29; from step 30 to 100 it falls back in (\w+) step, the left side in (\d+)\..*?"
+        r"at (\d+) of steps 1 to 29; over steps 31 to 100 it falls back in (\w+) step, the left side in (\d+)\..*?"
         r"With programmes that never lapse \(`costs.lapse_rate = 0`\) this\s+run's coalition falls back (\w+) "
         r"in its first 30 steps\.",
         lesson,

@@ -155,3 +155,40 @@ def test_across_domains_is_idle_while_k_is_0(page):
     assert across().disabled and across().label.endswith("(no effect at k = 0)")
     k.v_model = 3
     assert not across().disabled
+
+
+def test_back_to_the_scenarios_own_settings_after_changes_and_a_reset(page):
+    """Picking the scenario already picked does nothing (the picker's value does not change), so after a class
+    moved sliders and pressed RESET there was no way back to its own settings but picking another one first.
+    A button under the picker appears once anything differs from them and does what a pick of it does."""
+    back = "Back to the scenario's own settings"
+    assert not page.find(v.Btn, children=[back]).widgets
+    slider = next(widget for widget in page.find(v.Slider).widgets if widget.label.startswith("Backbone:"))
+    opening = slider.v_model
+    slider.v_model = 0.0
+    page.find(v.TextField, label="Seed (the same for both sides)").widget.v_model = "9"
+    press(page, "Reset")
+    press(page, "Step")
+    assert status(page).startswith("Step 1 ") and slider.v_model == 0.0
+    press(page, back)
+    slider = next(widget for widget in page.find(v.Slider).widgets if widget.label.startswith("Backbone:"))
+    assert slider.v_model == opening and status(page).startswith("Step 0 ") and notice(page) is None
+    assert page.find(v.TextField, label="Seed (the same for both sides)").widget.v_model == str(DEFAULT_SEED)
+    assert not page.find(v.Btn, children=[back]).widgets
+
+
+def test_the_coalitions_line_says_when_no_new_money_comes_in():
+    """coordination_overload (no funds raised, no budget from engagement) read word for word as complex on the page."""
+    from pathlib import Path
+
+    from cisim.classroom.page import _design_line
+    from cisim.classroom.pair import SideBySide
+    from cisim.scenarios.scenario import load_scenario
+
+    scenarios = Path(__file__).parents[2] / "scenarios"
+    lines = {
+        name: _design_line(SideBySide(base=load_scenario(scenarios / f"{name}.toml")), "coalition")
+        for name in ("complex", "coordination_overload")
+    }
+    assert "no new money comes in" in lines["coordination_overload"]
+    assert "no new money" not in lines["complex"]

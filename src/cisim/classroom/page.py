@@ -222,6 +222,8 @@ def _design_line(pair: SideBySide, side: str) -> str:
         misled.append(f"shared indicators cover {base['backbone.measurement_coverage']:.2f} of the problem")
     if base["backbone.agenda_capture"] > 0:
         misled.append(f"agenda {base['backbone.agenda_capture']:.2f} captured by its largest funder")
+    if base["backbone.funding_yield"] == 0 and base["participation.engagement_budget_effect"] == 0:
+        misled.append("no new money comes in (no funds raised, no budget from engagement)")  # coordination_overload
     return (
         f"{base.name}: {levels} ({how}); "
         + "".join(f"{words}; " for words in misled)
@@ -523,6 +525,16 @@ def Page() -> None:
     with solara.Sidebar():
         with solara.Card("Scenario"):
             solara.Select("Scenario", values=list(choices), value=chosen.value, on_value=pick)
+            own = scenario_settings(scenario)
+            if changed_settings(settings.value, own) or changed_settings(applied.value, own):
+                # Picking the scenario already picked changes nothing (the picker's value does not change): this
+                # is the way back to its own settings, as a pick of it would give.
+                solara.Button(
+                    "Back to the scenario's own settings",
+                    on_click=lambda: pick(chosen.value),
+                    text=True,
+                    classes=["cisim-own-settings"],
+                )
             if picked.value:
                 paragraph(picked.value, "cisim-caption cisim-note cisim-picked")
             paragraph(scenario.description)
