@@ -189,9 +189,12 @@ def book(
         left[o] = max(budget[o], costs[o]) - costs[o]  # obligations are met even beyond the budget
         raised[o] = budget[o] - base_budget[o]
         # Capacity next step: what the program budget left after overhead and costs buys, against a full one.
-        overhead = rules.overhead_share * budget[o] * (1 - rules.savings if member[o] else 1.0)
-        program = max(budget[o] - overhead - costs[o], 0.0)
         full = base_budget[o] * (1 - rules.overhead_share)
+        if member[o]:
+            overhead = rules.overhead_share * budget[o] * (1 - rules.savings)
+            program = max(budget[o] - overhead - costs[o], 0.0)
+        else:  # written as ``full`` is, so that a budget untouched delivers exactly 1 (b - s*b can fall an ulp short)
+            program = max(budget[o] * (1 - rules.overhead_share) - costs[o], 0.0)
         delivery[o] = min(program / full, 1.0) if full > 0 else 1.0
         share = base_capacity[o] * program / full
         whole = np.floor(share)
