@@ -369,3 +369,25 @@ def test_an_arm_with_no_run_that_has_a_measure_gets_a_row_of_no_pairs_not_no_row
     for arm in ("never", "apart"):
         row = table.loc[(arm, "time_to_target")]
         assert row["pairs"] == 0 and math.isnan(row["difference"]), row
+
+
+def test_rbd_fast_indices_of_the_same_numbers_are_computed_once_and_each_caller_gets_its_own(monkeypatch):
+    """A report asked for the same RBD-FAST indices three times (seconds of bootstrap each): computed once now."""
+    import SALib.analyze.rbd_fast
+
+    from cisim.analysis import pooled
+
+    rng = np.random.default_rng(3)
+    points = pd.DataFrame({"a": rng.random(60), "b": rng.random(60)})
+    points["advantage"] = points["a"] * 2 + rng.normal(0, 0.1, 60)
+    calls = []
+    real = SALib.analyze.rbd_fast.analyze
+    monkeypatch.setattr(SALib.analyze.rbd_fast, "analyze", lambda *a, **k: calls.append(1) or real(*a, **k))
+    first = pooled.fast_indices(points, ["a", "b"], seed=11)
+    first.loc[0, "S1"] = -99.0  # a caller changing its copy changes no one else's
+    second = pooled.fast_indices(points, ["a", "b"], seed=11)
+    assert len(calls) == 1 and second.loc[0, "S1"] != -99.0 and second.loc[0, "S1"] > second.loc[1, "S1"]
+    pooled.fast_indices(points, ["a", "b"], seed=12)  # another seed: other indices
+    points.loc[0, "advantage"] += 1.0
+    pooled.fast_indices(points, ["a", "b"], seed=11)  # other numbers: other indices
+    assert len(calls) == 3
