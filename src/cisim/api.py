@@ -31,6 +31,11 @@ PYTHON_WORDS = (
     (r"--executor is ", "executor is "),
     (r"--executor dask: ", "executor='dask': "),
     (r"--set is ", "overrides is "),
+    (r"--steps (\d+) replaces", r"steps=\1 replaces"),
+    (r"expected --steps (\S+) to change", r"expected steps=\1 to change"),
+    (r"expected --steps N \(", "expected steps=N ("),
+    (r"and --steps (\d+)", r"and steps=\1"),
+    (r"drop --steps", "drop steps="),
     (r"--(replicates|steps|seed) is ", r"\1 is "),
     (r"--set '([^']*)': ", r"overrides entry '\1': "),
     (r"--set (\S+): ", r"overrides entry '\1': "),
@@ -196,7 +201,7 @@ def sweep(
     steps = None if steps is None else _whole("sweep", "steps", steps, 1, MOST_STEPS)
     workers = _workers("sweep", executor, workers)
     with _python_words():
-        loaded = load_experiment(experiment, replicates, steps, overrides)
+        loaded = load_experiment(experiment, replicates, steps, overrides, resuming=resume)
     if too_large := loaded.too_large("replicates=" if replicates is not None else ""):
         raise ValueError(f"cisim.sweep: {experiment}: the design has {too_large})")
     if out is not None and not isinstance(out, str | Path):

@@ -168,7 +168,34 @@ def test_force_removes_the_reports_and_analysis_made_from_the_results_it_replace
     assert runner.invoke(main, ["report", str(out)]).exit_code == 0
     assert (out / "report.html").is_file() and (out / "analysis").is_dir()
     (out / "notes.txt").write_text("the user's own")
+    (out / "report_draft.html").write_text("the user's own")
     again = runner.invoke(main, [*ARGS, "--out", str(out), "--seed", "3", "--force"])
     assert again.exit_code == 0, again.output
     assert not (out / "report.html").exists() and not (out / "analysis").exists()
     assert (out / "notes.txt").read_text() == "the user's own" and (out / "runs.csv").is_file()
+    assert (out / "report_draft.html").is_file()
+    assert runner.invoke(main, ["analyze", str(out)]).exit_code == 0
+    (out / "analysis" / "notes.md").write_text("the user's own")
+    assert runner.invoke(main, [*ARGS, "--out", str(out), "--force"]).exit_code == 0
+    assert [p.name for p in (out / "analysis").iterdir()] == ["notes.md"]
+
+
+def test_force_into_a_folder_that_held_no_results_removes_nothing_of_the_users(runner, tmp_path):
+    own = tmp_path / "own"
+    (own / "analysis").mkdir(parents=True)
+    (own / "analysis" / "table.csv").write_text("the user's own")
+    (own / "report.html").write_text("the user's own")
+    result = runner.invoke(main, [*ARGS, "--out", str(own), "--force"])
+    assert result.exit_code == 0, result.output
+    assert (own / "analysis" / "table.csv").is_file() and (own / "report.html").read_text() == "the user's own"
+
+
+@pytest.mark.parametrize("command", ["compare", "run"])
+def test_steps_beside_a_set_of_run_steps_is_refused_unless_the_same(runner, command):
+    """--steps decides a run's length: a --set run.steps of another number beside it never reached a run, yet
+    the report's question and parameter table quoted it as used."""
+    args = [command, "technical", "--steps", "5", "--quiet"] + (["--replicates", "2"] if command == "compare" else [])
+    refused = runner.invoke(main, [*args, "--set", "run.steps=3"])
+    assert refused.exit_code == 2
+    assert "--set 'run.steps=3': --steps 5 replaces the scenario's run.steps, so no run would use it" in refused.output
+    assert runner.invoke(main, [*args, "--set", "run.steps=5"]).exit_code == 0

@@ -194,9 +194,9 @@ def test_a_set_no_run_would_use_is_refused(experiment_file, override, message):
 @pytest.mark.parametrize(
     ("file_steps", "given_steps", "change", "message"),
     [
-        (True, None, {"overrides": ["run.steps=5"]}, "--set run.steps=5: "),
-        (False, 20, {"overrides": ["run.steps=5"]}, "--set run.steps=5: --steps 20 replaces"),
-        (True, None, {"factor": '"run.steps" = [5, 10]'}, "field 'factors.run.steps' and "),
+        (True, None, {"overrides": ["run.steps=5"]}, "--set 'run.steps=5': "),
+        (False, 20, {"overrides": ["run.steps=5"]}, "--set 'run.steps=5': --steps 20 replaces"),
+        (True, None, {"factor": '"run.steps" = [5, 10]'}, "field 'factors.run.steps' and field 'steps' = 60"),
         (True, None, {"arm": '"run.steps" = 5'}, "field 'arms.collective.run.steps' and "),
     ],
 )
@@ -221,6 +221,36 @@ def test_run_steps_set_beside_the_experiments_steps_is_refused(
     # without the experiment's steps the same change reaches the runs and is accepted
     experiment_file.write_text(text.replace("\nsteps = 60", ""))
     load_experiment(experiment_file, overrides=change.get("overrides", []))
+
+
+def test_run_steps_beside_steps_the_words_fit_the_case(experiment_file):
+    """The same number is no conflict; a value that is no number gets no advice to give it as --steps; a factor
+    beside --steps is told to drop --steps; a sweep being resumed keeps what it started with."""
+    text = experiment_file.read_text()
+    experiment_file.write_text(text.replace("replicates = 3", "replicates = 3\nsteps = 60"))
+    load_experiment(experiment_file, overrides=["run.steps=60"])
+    load_experiment(experiment_file, overrides=["run.steps=5"], resuming=True)
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(experiment_file, overrides=["run.steps=abc"])
+    assert any("expected --steps N (a whole number from 1)" in p for p in caught.value.problems)
+    assert not any("--steps abc" in p for p in caught.value.problems)
+    experiment_file.write_text(text.replace('"problem.k" = [0, 4]', '"problem.k" = [0, 4]\n"run.steps" = [5, 10]'))
+    with pytest.raises(ScenarioError) as caught:
+        load_experiment(experiment_file, steps=20)
+    assert caught.value.problems == [
+        f"{experiment_file}: field 'factors.run.steps' and --steps 20: the steps per run set twice, and --steps 20 "
+        "would replace every value of 'factors.run.steps'; expected one of them (drop --steps to vary run.steps)"
+    ]
+
+
+def test_run_steps_beside_steps_in_python_names_the_arguments(experiment_file):
+    import cisim
+
+    with pytest.raises(ScenarioError) as caught:
+        cisim.sweep(str(experiment_file), steps=20, overrides=["run.steps = 5"])
+    problem = caught.value.problems[0]
+    assert problem.startswith("overrides entry 'run.steps = 5': steps=20 replaces"), problem
+    assert "expected steps=5 to change" in problem and "--" not in problem
 
 
 def test_a_set_that_reaches_runs_is_accepted(experiment_file):

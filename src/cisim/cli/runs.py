@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Sequence
@@ -114,6 +115,7 @@ def run(
 
     resolved = resolve_scenario(scenario, overrides).with_arm(arm)
     _check_unused_conditions(overrides, (arm,))
+    _check_steps_once(overrides, steps, resolved)
     _note_own_values(scenario, overrides, resolved)
     # The default folder is named only when it is used: its name holds the seed, which may be too long for one.
     default = out if out is not None else results_folder(resolved.name, f"-{arm}-seed{seed}")
@@ -175,6 +177,22 @@ def _check_unused_conditions(overrides: Sequence[str], arms: Sequence[str]) -> N
             raise UserError(
                 f"--set {override}: {who} every condition level over the scenario's, so no run would use it; "
                 "expected --arm scenario (the scenario's own design, with the --set), or no --set on a condition"
+            )
+
+
+def _check_steps_once(overrides: Sequence[str], steps: int | None, resolved: Scenario) -> None:
+    """``--steps`` beside a ``--set run.steps`` of another number is refused.
+
+    ``--steps`` decides the runs' length, and the report would quote the ``--set`` as used (a sweep refuses the
+    same, ``load_experiment``).
+    """
+    if steps is None or resolved["run.steps"] == steps:
+        return
+    for override in overrides:
+        if override_key(override) == "run.steps":
+            raise UserError(
+                f"--set '{override}': --steps {steps} replaces the scenario's run.steps, so no run would use it; "
+                "expected one of them"
             )
 
 
@@ -259,6 +277,8 @@ def compare(
     check_workers(executor, workers)  # serial is compare's default: --workers alone would be ignored
     resolved = resolve_scenario(scenario, overrides)
     _check_unused_conditions(overrides, ("isolated", arm))
+    if not resume:  # a comparison begun before this check keeps what it started with
+        _check_steps_once(overrides, steps, resolved)
     _note_own_values(scenario, overrides, resolved)
     default = results_folder(resolved.name, COMPARE_SUFFIX)
     if resume:
@@ -384,18 +404,33 @@ def _sweep_bar() -> Any:
 def _clear_sweep(folder: Path) -> None:
     """Remove an earlier sweep's or comparison's results from ``folder`` (``--force``), so a new one can be written.
 
-    What was made from them goes too (the reports and the default ``analysis/`` folder of ``analyze``, ``plot``,
-    ``attribute`` and ``sensitivity``): left beside the new results they would read as a report of them.
+    When the folder held results, what cisim made from them goes too: its reports (``report.html``,
+    ``report-ARM.html``) and the tables and figures (CSV, PNG, SVG) that ``analyze``, ``plot``, ``attribute`` and
+    ``sensitivity`` wrote into its ``analysis/``; left beside the new results they would read as a report of
+    them. Any other file stays, and a folder that held no results loses nothing.
     """
+    import re
     import shutil
 
-    for name in ("design.parquet", "manifest.json", "status.jsonl", "runs.csv", "differences.csv", "outcomes.csv"):
+    record = ("design.parquet", "manifest.json", "status.jsonl", "runs.csv")
+    held = any((folder / name).exists() for name in record)
+    for name in (*record, "differences.csv", "outcomes.csv"):
         (folder / name).unlink(missing_ok=True)
-    for report in folder.glob("report*.html"):
-        report.unlink(missing_ok=True)
-    for table in ("summaries", "series", "agents", "analysis"):
+    for table in ("summaries", "series", "agents"):
         if (folder / table).is_dir():
             shutil.rmtree(folder / table)
+    if not held:
+        return
+    for report in folder.glob("report*.html"):
+        if re.fullmatch(r"report(-[A-Za-z0-9_-]+)?\.html", report.name) and report.is_file():
+            report.unlink(missing_ok=True)
+    analysis = folder / "analysis"
+    if analysis.is_dir():
+        for made in analysis.iterdir():
+            if made.suffix in (".csv", ".png", ".svg") and made.is_file():
+                made.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # kept when something of the user's own is in it
+            analysis.rmdir()
 
 
 def _partial_rows(table: pd.DataFrame, summaries: pd.DataFrame, arm: str, replicates: int) -> str | None:

@@ -100,7 +100,7 @@ def sweep(
         except ExecutorError as error:
             raise UserError(str(error)) from None
     experiment = experiment_file(experiment)
-    loaded = load_experiment(experiment, replicates, steps, overrides)
+    loaded = load_experiment(experiment, replicates, steps, overrides, resuming=resume)
     folder = out or results_folder(loaded.name)
     runs = loaded.n_runs()
     if executor == "serial":

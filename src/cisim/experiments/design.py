@@ -379,6 +379,7 @@ def load_experiment(
     replicates: int | None = None,
     steps: int | None = None,
     overrides: tuple[str, ...] | list[str] = (),
+    resuming: bool = False,
 ) -> Experiment:
     """Read and validate an experiment file.
 
@@ -387,6 +388,8 @@ def load_experiment(
         replicates: replaces the file's ``replicates`` (``cisim sweep --replicates``).
         steps: replaces the file's ``steps`` (``cisim sweep --steps``).
         overrides: ``"section.name=value"`` applied to every base scenario after its file (``--set``).
+        resuming: for ``--resume``: what the sweep started with is kept, though a newer check would refuse it
+            (``run.steps`` set beside ``steps``, refused since 7 December 2026).
 
     Raises:
         ScenarioError: one message per problem naming the file, the field, the value and what was expected.
@@ -396,10 +399,12 @@ def load_experiment(
     options = {"replicates": replicates, "steps": steps, "overrides": list(overrides)}
     # Hashed without a byte-order mark: saving an unchanged file in Notepad adds one, and the design is the same.
     digest = hashlib.sha256(raw.removeprefix(codecs.BOM_UTF8)).hexdigest()
-    return _parse(data, str(path), digest, path.parent, options)
+    return _parse(data, str(path), digest, path.parent, options, resuming)
 
 
-def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options: dict[str, Any]) -> Experiment:
+def _parse(
+    data: dict[str, Any], where: str, sha256: str, folder: Path, options: dict[str, Any], resuming: bool = False
+) -> Experiment:
     if reads_as_scenario(data):
         raise ScenarioError(
             [
@@ -443,7 +448,8 @@ def _parse(data: dict[str, Any], where: str, sha256: str, folder: Path, options:
         )
     _check_scenario_names(scenarios, where, problems)
     _check_unused_overrides(options["overrides"], factors, sample, arms, where, problems)
-    _check_steps_set_once(steps, options, factors, sample, arms, where, problems)
+    if not resuming:
+        _check_steps_set_once(steps, options, factors, sample, arms, where, problems)
     outputs = _table(data, "outputs", where, problems)
     _unknown(outputs, OUTPUT_FIELDS, "outputs.", where, problems)
     series, agents, block_size = (_checked(OUTPUT_FIELDS[k], outputs, where, problems) for k in OUTPUT_FIELDS)
@@ -546,34 +552,42 @@ def _check_steps_set_once(
     where: str,
     problems: list[str],
 ) -> None:
-    """With the experiment's ``steps`` (or ``--steps``) set, nothing else may set ``run.steps``.
+    """With the experiment's ``steps`` (or ``--steps``) set, nothing else may set ``run.steps`` to another value.
 
     ``steps`` replaces every scenario's ``run.steps`` when the runs are made, so a ``--set``, a factor, a
     sampled range or an arm's override of ``run.steps`` would never reach a run, and the manifest and report,
-    which quote the scenario's values, would say the runs used it.
+    which quote the scenario's values, would say the runs used it. A ``--set`` of the same number changes
+    nothing and is let be; one on a parameter the design varies is refused already (``_check_unused_overrides``).
     """
     if steps is None:
         return
-    source = f"--steps {steps}" if options["steps"] is not None else f"{where}: field 'steps' = {steps}"
+    given = options["steps"] is not None
+    source = f"--steps {steps}" if given else f"field 'steps' = {steps}"
+    drop = "drop --steps" if given else "remove 'steps'"
     key = "run.steps"
+    varied = set(factors) | set((sample or {}).get("ranges", {}))
     for override in options["overrides"]:
-        if override_key(override) == key:
-            value = override.partition("=")[2].strip()
-            problems.append(
-                f"--set {override}: {source} replaces every scenario's {key}, so no run would use it; "
-                f"expected --steps {value} to change the steps per run"
-            )
+        if override_key(override) != key or key in varied:
+            continue
+        value = override.partition("=")[2].strip()
+        if value.isdigit() and int(value) == steps:
+            continue
+        advice = f"--steps {value}" if value.isdigit() and int(value) > 0 else "--steps N (a whole number from 1)"
+        problems.append(
+            f"--set '{override}': {source if given else where + ': ' + source} replaces every scenario's {key}, "
+            f"so no run would use it; expected {advice} to change the steps per run"
+        )
     for table, keys in (("factors", factors), ("sample.ranges", (sample or {}).get("ranges", {}))):
         if key in keys:
             problems.append(
-                f"{where}: field '{table}.{key}' and {source}: the steps per run set twice, and 'steps' would "
-                f"replace every value of [{table}]; expected one of them (remove 'steps' to vary {key})"
+                f"{where}: field '{table}.{key}' and {source}: the steps per run set twice, and {source} would "
+                f"replace every value of '{table}.{key}'; expected one of them ({drop} to vary {key})"
             )
     for arm in arms:
         if key in arm.overrides:
             problems.append(
-                f"{where}: field 'arms.{arm.name}.{key}' and {source}: the steps per run set twice, and 'steps' "
-                f"would replace the arm's; expected one of them"
+                f"{where}: field 'arms.{arm.name}.{key}' and {source}: the steps per run set twice, and {source} "
+                f"would replace the arm's; expected one of them ({drop} to give the arm its own)"
             )
 
 
