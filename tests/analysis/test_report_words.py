@@ -249,3 +249,5 @@ def test_attribution_shares_past_100_percent_say_which_factors_pulled_the_other_
     assert "plan -0.042 pulled the other way, so the shares add up to more than 100 %" in mixed
     same = attribution_headline(contributions({"shared_measurement": 0.05, "common_agenda": 0.03}))[0]
     assert "pulled the other way" not in same
+    tiny = attribution_headline(contributions({"a": 0.05, "b": 0.04, "c": -0.00004}))[0]  # 56 % and 44 %: no more
+    assert "pulled the other way" not in tiny

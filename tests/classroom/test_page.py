@@ -192,3 +192,6 @@ def test_the_coalitions_line_says_when_no_new_money_comes_in():
     }
     assert "no new money comes in" in lines["coordination_overload"]
     assert "no new money" not in lines["complex"]
+    overload = load_scenario(scenarios / "coordination_overload.toml")
+    for values in ({"intercooperation__joint_bids": 1.0}, {"costs__backbone_paid_by": "funder"}):  # money comes in
+        assert "no new money" not in _design_line(SideBySide(base=overload.with_values(**values)), "coalition")

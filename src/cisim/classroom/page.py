@@ -208,6 +208,19 @@ def _live_line(pair: SideBySide, snapshot: data.Snapshot, side: str) -> str:
     return line
 
 
+def brings_money_in(base: Scenario) -> bool:
+    """Whether a coalition under ``base`` can bring money in (the ledger's income).
+
+    Funds the backbone raises, budget from engagement, joint bids, or an outside funder paying for the backbone.
+    """
+    return (
+        base["backbone.funding_yield"] > 0
+        or base["participation.engagement_budget_effect"] > 0
+        or base["intercooperation.joint_bids"] > 0
+        or base["costs.backbone_paid_by"] == "funder"
+    )
+
+
 def _design_line(pair: SideBySide, side: str) -> str:
     base = pair.base
     if side == "isolated":
@@ -222,8 +235,8 @@ def _design_line(pair: SideBySide, side: str) -> str:
         misled.append(f"shared indicators cover {base['backbone.measurement_coverage']:.2f} of the problem")
     if base["backbone.agenda_capture"] > 0:
         misled.append(f"agenda {base['backbone.agenda_capture']:.2f} captured by its largest funder")
-    if base["backbone.funding_yield"] == 0 and base["participation.engagement_budget_effect"] == 0:
-        misled.append("no new money comes in (no funds raised, no budget from engagement)")  # coordination_overload
+    if not brings_money_in(base):  # coordination_overload
+        misled.append("no new money comes in (no funds raised, no budget from engagement)")
     return (
         f"{base.name}: {levels} ({how}); "
         + "".join(f"{words}; " for words in misled)

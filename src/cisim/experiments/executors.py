@@ -188,7 +188,7 @@ def make_executor(kind: str, workers: int | None = None, scheduler: str | None =
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)
         # A lost scheduler is the sweep's one message, not the client's tracebacks (as it stops and as it closes).
-        with _quiet_logs("distributed"):
+        with _quiet_logs("distributed.client"):
             try:
                 pool = client.get_executor()
                 if scheduler:  # an existing cluster runs on its own workers, whatever was asked: record those

@@ -488,8 +488,10 @@ def attribution_headline(contributions: pd.DataFrame) -> list[str]:
         second = players.iloc[1]
         next_name = escape(str(second["player"]))
         text += f" Next is {next_name}: {number(second['shapley'], signed=True)} ({second['share']:.0%})."
-    against = players[np.sign(players["shapley"]) == -np.sign(total["shapley"])]
-    if len(against) and total["shapley"] != 0:  # the shares are of the total, so the others add up past 100 %
+    # The shares are of the total, so a factor pulling the other way lifts the others' past 100 %; said where
+    # that shows in the shares as printed (to the whole per cent), not for a factor of a few hundred-thousandths.
+    against = players[(np.sign(players["shapley"]) == -np.sign(total["shapley"])) & (players["share"].abs() >= 0.005)]
+    if len(against) and total["shapley"] != 0:
         pulled = ", ".join(
             f"{escape(str(row.player))} {number(row.shapley, signed=True)}" for row in against.itertuples()
         )
