@@ -230,16 +230,16 @@ def _design_line(pair: SideBySide, side: str) -> str:
     else:
         levels = ", ".join(f"{CONDITION_NAMES[name]} {level:.2f}" for name, level in pair.levels.items())
     how = "starting levels, built over the run" if pair.levels_change else "held fixed"
-    misled = []  # two ways a coalition is misled (docs/teaching.md), said only when they are set
+    said = []  # two ways a coalition is misled (docs/teaching.md), and no new money: each only when set
     if base["backbone.measurement_coverage"] < 1:
-        misled.append(f"shared indicators cover {base['backbone.measurement_coverage']:.2f} of the problem")
+        said.append(f"shared indicators cover {base['backbone.measurement_coverage']:.2f} of the problem")
     if base["backbone.agenda_capture"] > 0:
-        misled.append(f"agenda {base['backbone.agenda_capture']:.2f} captured by its largest funder")
+        said.append(f"agenda {base['backbone.agenda_capture']:.2f} captured by its largest funder")
     if not brings_money_in(base):  # coordination_overload
-        misled.append("no new money comes in (no funds raised, no budget from engagement)")
+        said.append("no new money comes in (no funds raised, no budget from engagement)")
     return (
         f"{base.name}: {levels} ({how}); "
-        + "".join(f"{words}; " for words in misled)
+        + "".join(f"{words}; " for words in said)
         + f"coordination cost {base['costs.coordination_cost']:g} per member per step."
     )
 

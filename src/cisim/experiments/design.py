@@ -565,9 +565,9 @@ def _check_steps_set_once(
     source = f"--steps {steps}" if given else f"field 'steps' = {steps}"
     drop = "drop --steps" if given else "remove 'steps'"
     key = "run.steps"
-    varied = set(factors) | set((sample or {}).get("ranges", {}))
+    ranges = (sample or {}).get("ranges", {})
     for override in options["overrides"]:
-        if override_key(override) != key or key in varied:
+        if override_key(override) != key or key in factors or key in ranges:
             continue
         value = override.partition("=")[2].strip()
         if value.isdigit() and int(value) == steps:
@@ -577,7 +577,7 @@ def _check_steps_set_once(
             f"--set '{override}': {source if given else where + ': ' + source} replaces every scenario's {key}, "
             f"so no run would use it; expected {advice} to change the steps per run"
         )
-    for table, keys in (("factors", factors), ("sample.ranges", (sample or {}).get("ranges", {}))):
+    for table, keys in (("factors", factors), ("sample.ranges", ranges)):
         if key in keys:
             problems.append(
                 f"{where}: field '{table}.{key}' and {source}: the steps per run set twice, and {source} would "

@@ -128,23 +128,19 @@ def check_executor(kind: str, scheduler: str | None = None, timeout: float | Non
 
 
 @contextmanager
-def _quiet_logs(prefix: str) -> Iterator[None]:
-    """Only critical records from the loggers named ``prefix`` (and below it) while the block runs.
+def _quiet_log(name: str) -> Iterator[None]:
+    """Only critical records from the logger ``name`` (and those below it that set no level) while the block runs.
 
     Dask's client logs a lost scheduler as errors with whole tracebacks on standard error; the sweep stops
     then with one plain message saying what finished and how to resume, so the tracebacks are left out.
     """
-    manager = logging.Logger.manager
-    names = [prefix] + [name for name in list(manager.loggerDict) if name.startswith(prefix + ".")]
-    loggers = [logging.getLogger(name) for name in names]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
+        logger.setLevel(level)
 
 
 @contextmanager
@@ -188,7 +184,7 @@ def make_executor(kind: str, workers: int | None = None, scheduler: str | None =
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
             client = Client(cluster)
         # A lost scheduler is the sweep's one message, not the client's tracebacks (as it stops and as it closes).
-        with _quiet_logs("distributed.client"):
+        with _quiet_log("distributed.client"):
             try:
                 pool = client.get_executor()
                 if scheduler:  # an existing cluster runs on its own workers, whatever was asked: record those
