@@ -32,7 +32,9 @@ def test_every_reading_of_a_candidate_change_counts_and_offers_come_out_of_capac
     for _ in range(30):
         capacity = model.population.capacity.copy()
         model.step()
-        assert model.candidates_evaluated == model.candidates_searched + model.offers_read + model.plan_readings
+        assert model.candidates_evaluated == (
+            model.candidates_searched + model.offers_read + model.plan_readings + model.policy_readings
+        )
         assert model.candidates_searched + model.offers_read <= capacity.sum()
         assert model.plan_readings <= len(model.regions)
         offers += model.offers_read
@@ -355,9 +357,9 @@ def test_data_late_by_more_than_the_run_so_far_show_the_problem_as_it_began(smal
     model.step()
     model.step()  # the problem changes at step 2
     assert not np.array_equal(model.landscape.tables, start)
-    np.testing.assert_array_equal(model.tables_as_of(4), start)
-    np.testing.assert_array_equal(model.tables_as_of(1), start)  # step 1's tables were the start's
-    np.testing.assert_array_equal(model.tables_as_of(0), model.landscape.tables)
+    np.testing.assert_array_equal(model.problem_as_of(4)[0], start)
+    np.testing.assert_array_equal(model.problem_as_of(1)[0], start)  # step 1's tables were the start's
+    np.testing.assert_array_equal(model.problem_as_of(0)[0], model.landscape.tables)
     view = model._problem_view(model.member_levels())
     assert view.table_of.any() and not np.array_equal(view.tables[0], view.tables[view.table_of[0]])
 

@@ -497,6 +497,53 @@ def test_a_backbone_advocates_where_its_data_show_the_community_falls_short():
     assert np.flatnonzero(quiet.landscape.lifts != before)[0] == worst
 
 
+def test_the_backbones_reading_of_an_element_is_as_noisy_as_a_members_reading_of_the_outcome():
+    """Its reading of an element is that element's share of the normalised community outcome plus its noise, the
+    scale on which a member reads a whole configuration with the same noise: an error of 1.5 times the gap between
+    the two lowest shares misleads it, half that gap does not (on the element's own scale, where its noise used
+    to be added, both errors were far smaller than the gap: it read about n x spread times finer than a member)."""
+    noise = 0.02
+    model = CollectiveImpactModel(rng=2, backbone=1.0, shared_measurement=1.0, shared_noise=noise, steps=10)
+    backbone = next(r.backbone for r in model.regions if r.backbone is not None)
+    landscape = model.landscape
+    share = landscape.contributions(model.region_state(0)).mean(axis=0) / (
+        landscape.n_elements * (landscape.maximum - landscape.minimum)
+    )
+    worst, second = np.argsort(share)[:2]
+    gap = share[second] - share[worst]
+    assert landscape.n_elements * (landscape.maximum - landscape.minimum) > 3  # the old scale was finer
+
+    def lifted(error: float) -> int:
+        z = np.zeros(landscape.n_elements)
+        z[worst] = error * gap / noise
+        before = landscape.lifts.copy()
+        backbone.win_policy(z)
+        changed = np.flatnonzero(landscape.lifts != before)
+        landscape.lifts[:] = before
+        landscape._apply_lifts(changed)
+        return int(changed[0])
+
+    assert lifted(0.5) == worst
+    assert lifted(1.5) == second
+
+
+def test_the_backbones_readings_count_in_candidates_evaluated():
+    """A policy win reads every element once; those readings are the step's ``policy_readings`` and are counted in
+    ``candidates_evaluated`` (they were free)."""
+    model = CollectiveImpactModel(rng=4, backbone=1.0, policy_win_rate=1.0, steps=30)
+    read = 0
+    for _ in range(30):
+        wins = sum(r.backbone.policy_wins for r in model.regions if r.backbone is not None)
+        model.step()
+        won = sum(r.backbone.policy_wins for r in model.regions if r.backbone is not None) - wins
+        assert model.policy_readings == won * model.landscape.n_elements
+        assert model.candidates_evaluated == (
+            model.candidates_searched + model.offers_read + model.plan_readings + model.policy_readings
+        )
+        read += model.policy_readings
+    assert read > 0
+
+
 # ---------------------------------------------------------------- own solutions
 def test_own_solutions_copy_a_strictly_better_neighbour_or_keep_a_better_local_change(small):
     # Programmes that lapse (costs.lapse_rate) move what an organization knows too, for the worse: not this rule.

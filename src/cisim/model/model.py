@@ -207,8 +207,9 @@ class CollectiveImpactModel(mesa.Model):
         self._ledger_rules = self._ledger_parameters()
         self.adoptions = 0
         #: Readings of candidate changes this step: in organizations' own search, of what others offered, and of
-        #: the plans' combined changes; ``candidates_evaluated`` is their sum.
-        self.candidates_searched = self.offers_read = self.plan_readings = 0
+        #: the plans' combined changes; with the backbones' readings of each element when they win a policy
+        #: change (``policy_readings``), ``candidates_evaluated`` is their sum.
+        self.candidates_searched = self.offers_read = self.plan_readings = self.policy_readings = 0
         self.candidates_evaluated = 0
         self.candidates_total = 0
         #: The versions of the problem someone's data may still describe: (first step, version, tables, lowest raw
@@ -322,12 +323,18 @@ class CollectiveImpactModel(mesa.Model):
             built = [CONDITIONS.index(c) for c in CONDITIONS if c != "backbone"]
             self.levels[:, built] *= (1.0 - loss)[:, None]
         population = self.population
+        read_before = self._backbone_readings()
         for region in self.regions:
             # A coalition with no members pays nothing for its backbone, so its backbone does nothing either:
             # it raises no engagement, wins no policy and raises no funds until members return (the draw is
             # made all the same, so the other streams do not shift).
             if region.backbone is not None and population.member[population.region == region.index].any():
                 region.backbone.act(float(draws.policy[region.index]), draws.z_policy[region.index])
+        self.policy_readings = self._backbone_readings() - read_before
+
+    def _backbone_readings(self) -> int:
+        """Readings every backbone has made so far (``Backbone.readings``)."""
+        return sum(region.backbone.readings for region in self.regions if region.backbone is not None)
 
     def _perceive(self) -> tuple[np.ndarray, Perception]:
         """The levels that apply to each organization and how each reads outcomes under them (``conditions``).
@@ -373,8 +380,8 @@ class CollectiveImpactModel(mesa.Model):
             turn.offers_read,
             turn.plan_readings,
         )
-        # Every reading of a candidate change counts, whoever made it and however it came.
-        self.candidates_evaluated = turn.searched + turn.offers_read + turn.plan_readings
+        # Every reading counts, whoever made it and however it came: the backbones' (step 2) included.
+        self.candidates_evaluated = turn.searched + turn.offers_read + turn.plan_readings + self.policy_readings
         self.candidates_total += self.candidates_evaluated
 
     def _settle(self, draws: Draws) -> None:
@@ -770,15 +777,19 @@ class CollectiveImpactModel(mesa.Model):
         version = np.searchsorted(starts, np.maximum(self.steps - lags, starts[0]), side="right") - 1
         return np.where((version >= 0) & (version < len(history) - 1), version, -1)
 
-    def tables_as_of(self, lag: int) -> np.ndarray:
-        """The problem's tables as data ``lag`` steps late describe them (``_problem_view``'s rule)."""
+    def problem_as_of(self, lag: int) -> tuple[np.ndarray, float]:
+        """The problem's tables as data ``lag`` steps late describe them (``_problem_view``'s rule).
+
+        With the achievable spread of raw fitness they had then: the scale such data are read on.
+        """
         landscape, history = self.landscape, list(self._history)
+        now = (landscape.tables, self._scale()[1])
         if landscape.version != history[-1][1]:  # changed since the organizations last read it
-            history.append((self.steps, landscape.version, landscape.tables))
+            history.append((self.steps, landscape.version, landscape.tables, *self._scale()))
         if lag <= 0 or len(history) < 2:
-            return landscape.tables
+            return now
         version = int(self._versions(history, np.array([lag]))[0])
-        return landscape.tables if version < 0 else history[version][2]
+        return now if version < 0 else (history[version][2], float(history[version][4]))
 
     def _scale(self) -> tuple[float, float]:
         """The problem's lowest raw fitness and its spread (highest minus lowest), as it is now."""

@@ -146,6 +146,7 @@ class Backbone(mesa.Agent):
         effort: this step's effort per role.
         funds_mobilized: grants raised so far.
         policy_wins: policy changes won so far.
+        readings: readings of an element's contribution made so far (one per element at each policy win).
     """
 
     def __init__(self, model: Any, region: CoalitionState, strength: float, weights: dict[str, float]) -> None:
@@ -158,6 +159,7 @@ class Backbone(mesa.Agent):
         self.effort = dict.fromkeys(ROLES, 0.0)
         self.funds_mobilized = 0.0
         self.policy_wins = 0
+        self.readings = 0
 
     @property
     def running_cost(self) -> float:
@@ -210,7 +212,10 @@ class Backbone(mesa.Agent):
         with the errors, the lag and the blind spots those have for a member (``cisim.model.conditions``): the
         shared system sees tracked elements only, with noise ``backbone.shared_noise``; reports about others'
         domains carry twice the members' mean data noise; data lag ``organizations.data_lag x (1 - m) +
-        backbone.shared_lag x m`` steps. It advocates where its reading is lowest, not where the community truly
+        backbone.shared_lag x m`` steps. Each reading is of the element's share of the normalised community
+        outcome (its contribution / (n_elements x the achievable spread of the problem its data describe)), the
+        scale on which a member reads a whole configuration with the same noise; the n readings count in the
+        model's ``candidates_evaluated``. It advocates where its reading is lowest, not where the community truly
         falls shortest.
 
         Args:
@@ -223,7 +228,12 @@ class Backbone(mesa.Agent):
         report_noise = 2.0 * float(population.noise[members].mean()) if members.any() else 0.0
         noise = (1.0 - m) * report_noise + m * np.where(model.tracked, params.backbone.shared_noise, report_noise)
         lag = int(model.data_lags(m)[0])
-        contributions = model.landscape.contributions(model.region_state(region.index), model.tables_as_of(lag))
-        reading = contributions.mean(axis=0) + noise * z
+        tables, spread = model.problem_as_of(lag)
+        contributions = model.landscape.contributions(model.region_state(region.index), tables).mean(axis=0)
+        # Each element's share of the normalised community outcome, the scale on which a member reads a whole
+        # configuration: its noise weighs as much on one element as a member's does on the outcome.
+        share = contributions / (len(contributions) * spread) if spread > 0.0 else np.zeros_like(contributions)
+        reading = share + noise * z
         model.landscape.improve(int(reading.argmin()), params.backbone.policy_lift)
+        self.readings += len(contributions)  # one reading per element, counted in candidates_evaluated
         self.policy_wins += 1
