@@ -42,12 +42,18 @@ ARTIFACTS = Path(os.environ.get("CISIM_TEST_ARTIFACTS", Path(__file__).parents[1
 
 
 def record(block: str, name: str, **figures: object) -> None:
-    """Keep a test's measured figures (means and 95 % intervals) in ``ARTIFACTS/patterns-<block>.json``."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"patterns-{block}.json"
-    measured = json.loads(path.read_text()) if path.exists() else {}
-    measured[name] = {key: list(value) if isinstance(value, tuple) else value for key, value in figures.items()}
-    path.write_text(json.dumps(measured, indent=2, sort_keys=True) + "\n")
+    """Keep a test's measured figures (means and 95 % intervals) in ``ARTIFACTS/patterns-<block>/<name>.json``.
+
+    One file per test and block, written whole: tests run side by side in several processes, and a file that
+    two of them read and rewrote lost one's figures.
+    """
+    folder = ARTIFACTS / f"patterns-{block}"
+    folder.mkdir(parents=True, exist_ok=True)
+    measured = {key: list(value) if isinstance(value, tuple) else value for key, value in figures.items()}
+    path = folder / f"{name.replace(' ', '_').replace('=', '')}.json"
+    part = path.with_suffix(f".{os.getpid()}.part")
+    part.write_text(json.dumps({name: measured}, indent=2, sort_keys=True) + "\n")
+    part.replace(path)
 
 
 def _summary(task: tuple[Scenario, int]) -> dict:
@@ -200,19 +206,11 @@ def test_pattern_3_each_condition_matters(block):
     assert measured["backbone"][2] < 0, measured["backbone"]
 
 
-def test_pattern_3_communication_matters(block, request):
-    """The same for continuous communication: its Shapley value's 95 % interval above 0. Not reproduced at
-    block A since programmes lapse by default (docs/model.md, "Patterns": +0.010 [-0.003, +0.022] there, +0.028
-    and +0.026 with intervals above 0 at B and C; it has crossed 0 at block A twice, with changes not aimed at
-    it); strict, so the test fails if it ever holds there."""
-    if block == "A":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="not reproduced at block A: communication's Shapley value +0.010 [-0.003, +0.022]; "
-                "see docs/model.md, 'Patterns'",
-            )
-        )
+def test_pattern_3_communication_matters(block):
+    """The same for continuous communication: its Shapley value's 95 % interval above 0. Close to what 100 pairs
+    can tell from none (+0.019 [+0.005, +0.032] at block A, +0.029 and +0.025 at B and C, since the backbone
+    reads policy on a member's scale); it has crossed 0 at block A three times, with changes not aimed at it
+    (docs/model.md, "Patterns")."""
     share = _conditions_factorial(block)["shares"]["communication"]
     assert share[1] > 0, share
 
@@ -428,7 +426,8 @@ def test_pattern_9_converging_too_early_the_coalition_design_ends_below_isolated
 @pytest.mark.xfail(
     strict=True,
     reason="not reproduced: with a fifth of members' programmes lapsing each quarter the coalition still ends about "
-    "0.05 ahead (block A +0.050 [+0.011, +0.089]); see docs/model.md section 3.6 for the figures at three blocks",
+    "0.05 to 0.08 ahead (block A +0.055 [+0.014, +0.095]); see docs/model.md section 3.6 for the figures at three "
+    "blocks",
 )
 def test_pattern_9_coordination_that_crowds_out_delivery_the_coalition_ends_below_isolated_impact(block):
     """scenarios/coordination_overload.toml: full collective impact on the complex problem, its backbone and
