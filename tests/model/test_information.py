@@ -25,7 +25,8 @@ def rises(first, second, column, **kw):
 
 # ---------------------------------------------------------------- information is paid for
 def test_every_reading_of_a_candidate_change_counts_and_offers_come_out_of_capacity(small):
-    """candidates_evaluated is own search + offers read + the plans' combined readings, every step; and reading
+    """candidates_evaluated is own search + offers read + the plans' combined readings + the backbones' readings
+    for policy, every step; and reading
     offers leaves less capacity for one's own search, so no organization reads more than its capacity."""
     model = CollectiveImpactModel.from_scenario(small.with_arm("collective").with_values(run__steps=30), rng=3)
     offers = 0

@@ -209,8 +209,8 @@ def test_pattern_3_each_condition_matters(block):
 def test_pattern_3_communication_matters(block):
     """The same for continuous communication: its Shapley value's 95 % interval above 0. Close to what 100 pairs
     can tell from none (+0.019 [+0.005, +0.032] at block A, +0.029 and +0.025 at B and C, since the backbone
-    reads policy on a member's scale); it has crossed 0 at block A three times, with changes not aimed at it
-    (docs/model.md, "Patterns")."""
+    reads policy on a member's scale); its interval at block A has reached below 0 twice, each time with a change
+    not aimed at it (docs/model.md, "Patterns")."""
     share = _conditions_factorial(block)["shares"]["communication"]
     assert share[1] > 0, share
 

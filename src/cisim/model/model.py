@@ -783,13 +783,12 @@ class CollectiveImpactModel(mesa.Model):
         With the achievable spread of raw fitness they had then: the scale such data are read on.
         """
         landscape, history = self.landscape, list(self._history)
-        now = (landscape.tables, self._scale()[1])
         if landscape.version != history[-1][1]:  # changed since the organizations last read it
-            history.append((self.steps, landscape.version, landscape.tables, *self._scale()))
-        if lag <= 0 or len(history) < 2:
-            return now
-        version = int(self._versions(history, np.array([lag]))[0])
-        return now if version < 0 else (history[version][2], float(history[version][4]))
+            history.append((self.steps, landscape.version, landscape.tables))  # the last entry: read as now
+        version = int(self._versions(history, np.array([lag]))[0]) if lag > 0 and len(history) > 1 else -1
+        if version < 0:
+            return landscape.tables, self._scale()[1]
+        return history[version][2], float(history[version][4])
 
     def _scale(self) -> tuple[float, float]:
         """The problem's lowest raw fitness and its spread (highest minus lowest), as it is now."""

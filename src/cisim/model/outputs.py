@@ -106,7 +106,8 @@ STEP_OUTPUTS: dict[str, Output] = _table(
     Output(
         "candidates_evaluated",
         "candidates evaluated",
-        "candidate changes organizations evaluated this step (search effort; the same rule in every design)",
+        "readings this step: candidate changes organizations evaluated, and a backbone's readings when it wins policy "
+        "(search effort; the same rule in every design)",
         bounds=COUNT,
     ),
     Output("mean_trust", "mean trust", "mean trust over all communication links", "higher"),
@@ -177,7 +178,7 @@ RUN_SUMMARIES: dict[str, Output] = _table(
     Output(
         "candidates_evaluated",
         "candidates evaluated",
-        "candidate changes evaluated over the run (search effort)",
+        "readings over the run: candidate changes evaluated, and backbones' readings for policy (search effort)",
         bounds=COUNT,
     ),
     Output("final_trust", "trust", "mean trust at the last step", "higher"),

@@ -175,7 +175,7 @@ def points_per_spend(gain: float, spent: float) -> float:
 
 
 def candidates_evaluated(model: Any) -> int:
-    """Candidate changes organizations evaluated this step."""
+    """Readings this step: candidate changes organizations evaluated, and backbones' readings when they win policy."""
     return model.candidates_evaluated
 
 

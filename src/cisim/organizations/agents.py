@@ -146,7 +146,8 @@ class Backbone(mesa.Agent):
         effort: this step's effort per role.
         funds_mobilized: grants raised so far.
         policy_wins: policy changes won so far.
-        readings: readings of an element's contribution made so far (one per element at each policy win).
+        readings: readings of an element's share of the community outcome made so far (one per element at each
+            policy win).
     """
 
     def __init__(self, model: Any, region: CoalitionState, strength: float, weights: dict[str, float]) -> None:
