@@ -323,18 +323,15 @@ class CollectiveImpactModel(mesa.Model):
             built = [CONDITIONS.index(c) for c in CONDITIONS if c != "backbone"]
             self.levels[:, built] *= (1.0 - loss)[:, None]
         population = self.population
-        read_before = self._backbone_readings()
+        self.policy_readings = 0
         for region in self.regions:
             # A coalition with no members pays nothing for its backbone, so its backbone does nothing either:
             # it raises no engagement, wins no policy and raises no funds until members return (the draw is
             # made all the same, so the other streams do not shift).
             if region.backbone is not None and population.member[population.region == region.index].any():
-                region.backbone.act(float(draws.policy[region.index]), draws.z_policy[region.index])
-        self.policy_readings = self._backbone_readings() - read_before
-
-    def _backbone_readings(self) -> int:
-        """Readings every backbone has made so far (``Backbone.readings``)."""
-        return sum(region.backbone.readings for region in self.regions if region.backbone is not None)
+                self.policy_readings += region.backbone.act(
+                    float(draws.policy[region.index]), draws.z_policy[region.index]
+                )
 
     def _perceive(self) -> tuple[np.ndarray, Perception]:
         """The levels that apply to each organization and how each reads outcomes under them (``conditions``).

@@ -175,7 +175,7 @@ class Backbone(mesa.Agent):
         total = sum(raw.values())
         return {role: value / total if total else 0.0 for role, value in raw.items()}
 
-    def act(self, policy_draw: float, z_policy: np.ndarray) -> None:
+    def act(self, policy_draw: float, z_policy: np.ndarray) -> int:
         """Spend this step's effort on the six roles (step 2 of the schedule).
 
         Args:
@@ -183,6 +183,9 @@ class Backbone(mesa.Agent):
                 ``backbone.policy_win_rate`` x the effort on policy.
             z_policy: standard normal draws, one per element: the errors of the backbone's reading of where the
                 community falls short (``win_policy``).
+
+        Returns:
+            The readings it made this step (one per element when it wins a policy change, else none).
         """
         params = self.model.params.backbone
         region = self.region
@@ -194,18 +197,20 @@ class Backbone(mesa.Agent):
             self._raise(COMMUNICATION, self.effort["aligned_activities"] / 2)
             self._raise(MEASUREMENT, self.effort["measurement"])
         region.engagement += min(1.0, params.public_will_rate * self.effort["public_will"]) * (1.0 - region.engagement)
+        read = 0
         if policy_draw < params.policy_win_rate * self.effort["policy"]:
-            self.win_policy(z_policy)
+            read = self.win_policy(z_policy)
         grants = params.funding_yield * self.effort["funding"] * (1 + self.model.params.intercooperation.joint_bids)
         region.pool += grants
         self.funds_mobilized += grants
+        return read
 
     def _raise(self, condition: int, effort: float) -> None:
         """Raise one condition level towards 1 in proportion to the effort spent on it."""
         levels = self.region.levels
         levels[condition] += min(1.0, self.model.params.backbone.growth_rate * effort) * (1.0 - levels[condition])
 
-    def win_policy(self, z: np.ndarray) -> None:
+    def win_policy(self, z: np.ndarray) -> int:
         """Advance policy on the element where the region's community state contributes least, as its data show.
 
         The backbone has no data of its own: it reads each element's contribution through the region's shared
@@ -221,6 +226,9 @@ class Backbone(mesa.Agent):
 
         Args:
             z: one standard normal draw per element (the errors of its reading).
+
+        Returns:
+            The readings it made: one per element.
         """
         model, region = self.model, self.region
         params, population = model.params, model.population
@@ -238,3 +246,4 @@ class Backbone(mesa.Agent):
         model.landscape.improve(int(reading.argmin()), params.backbone.policy_lift)
         self.readings += len(contributions)  # one reading per element, counted in candidates_evaluated
         self.policy_wins += 1
+        return len(contributions)
