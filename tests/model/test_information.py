@@ -395,3 +395,43 @@ def test_membership_reads_progress_through_each_organizations_own_data(small):
     for o, lag in enumerate(quiet.data_lags(quiet.member_levels()[:, 2])):
         expected = max(0.0, quiet_history[-1 - lag] - quiet_history[-1 - lag - 9])
         assert quiet.progress_read[o] == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("solutions", ["shared", "own"])
+def test_membership_sees_through_the_shared_system_only_what_it_tracks(small, solutions):
+    """Under partial coverage a member relying on the shared system (full shared measurement) reads progress on
+    the elements it tracks, not on the whole problem; an organization outside the coalition reads the whole
+    outcome through its own data. Noise-free and without lags, so each reading is a difference of outcomes
+    computed here from the states the run went through."""
+    scenario = small.with_arm("collective").with_values(
+        backbone__measurement_coverage=0.5,
+        organizations__measurement_noise=0.0,
+        backbone__shared_noise=0.0,
+        organizations__data_lag=0,
+        backbone__shared_lag=0,
+        participation__initial_members=0.5,
+        organizations__solutions=solutions,
+    )
+    model = CollectiveImpactModel.from_scenario(scenario, rng=5)
+    landscape, tracked = model.landscape, model.tracked
+    assert 0 < tracked.sum() < tracked.size
+
+    def seen(model):
+        states = model.population.known if model.own_solutions else model.region_configs[model.population.region]
+        contributions = landscape.contributions(states)
+        whole = landscape.normalise(contributions.mean(axis=1))
+        part = landscape.normalise(contributions[:, tracked].mean(axis=1))
+        return whole.mean(), part.mean()  # one region: its organizations' outcomes (own mode), or its state's
+
+    outcomes = [seen(model)]
+    for _ in range(20):
+        model.step()
+        outcomes.append(seen(model))
+    (whole_then, part_then), (whole_now, part_now) = outcomes[-10], outcomes[-1]
+    np.testing.assert_allclose(model.regions[0].history[-1], whole_now, atol=1e-12)
+    model._read_progress(np.zeros((len(model.population), 2, 2)))
+    member = model.population.member
+    assert member.any() and not member.all()
+    np.testing.assert_allclose(model.progress_read[member], max(0.0, part_now - part_then), atol=1e-12)
+    np.testing.assert_allclose(model.progress_read[~member], max(0.0, whole_now - whole_then), atol=1e-12)
+    assert abs(max(0.0, part_now - part_then) - max(0.0, whole_now - whole_then)) > 1e-3  # the two differ here

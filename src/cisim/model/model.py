@@ -34,7 +34,7 @@ from cisim.organizations.agents import Backbone, Organization
 from cisim.organizations.behaviour import BACKBONE, MEASUREMENT, Perception, data_lags
 from cisim.organizations.population import Population, create_population
 from cisim.problem import Landscape
-from cisim.problem.compiled import ProblemView, RepeatedCall, outcomes
+from cisim.problem.compiled import ProblemView, RepeatedCall, outcomes, tracked_outcomes
 from cisim.scenarios.params import Params
 from cisim.scenarios.scenario import Scenario, ScenarioError, default_scenario
 from cisim.scenarios.schema import BY_NAME, CONDITIONS, ROLES
@@ -149,6 +149,9 @@ class CollectiveImpactModel(mesa.Model):
         #: it are filled.
         self.outcome_history = np.zeros((n_regions, self.params.run.steps + 1))
         self.outcome_count = np.zeros(1, dtype=np.intp)
+        #: The same as the shared measurement system shows it: the outcome of the elements it tracks (filled only
+        #: when it tracks part of the problem; members read progress through it, ``behaviour.read_progress``).
+        self.tracked_history = np.zeros_like(self.outcome_history)
         self.regions = [
             Region(
                 r,
@@ -189,6 +192,8 @@ class CollectiveImpactModel(mesa.Model):
             population.domain_mask, population.region, population.base_budget, n_regions, p.backbone.agenda_capture
         )
         self.tracked = tracked_elements(p.problem.n_elements, p.backbone.measurement_coverage)
+        #: Whether the shared measurement system leaves part of the problem untracked.
+        self.partial_measurement = not bool(self.tracked.all())
         self.ledger = Ledger(expected_member_cost=np.zeros(n_regions))
         self._rules = Rules(
             self.own_solutions,
@@ -278,16 +283,21 @@ class CollectiveImpactModel(mesa.Model):
         """
         view = self._timely_view()
         state = self.population.known if self.own_solutions else self.region_configs
-        values, mean = outcomes(view.tables[0], view.index_tables, view.minimum[0], view.spread[0], view.clip, state)
+        scale = (view.tables[0], view.index_tables, view.minimum[0], view.spread[0], view.clip, state)
+        values, mean = outcomes(*scale)
         self.snapshot = {"outcomes": values, "outcome": mean}
         self.outcomes.append(mean)
+        seen = tracked_outcomes(*scale, self.tracked) if self.partial_measurement else values
         if self.own_solutions:
             rows = self.population.region
             values = np.bincount(rows, weights=values, minlength=len(self.regions)) / np.bincount(rows)
+            seen = np.bincount(rows, weights=seen, minlength=len(self.regions)) / np.bincount(rows)
         count = int(self.outcome_count[0])
         if count == self.outcome_history.shape[1]:  # run past its planned steps: room for as many again
             self.outcome_history = np.concatenate([self.outcome_history, np.zeros_like(self.outcome_history)], axis=1)
+            self.tracked_history = np.concatenate([self.tracked_history, np.zeros_like(self.tracked_history)], axis=1)
         self.outcome_history[:, count] = values
+        self.tracked_history[:, count] = seen
         self.outcome_count[0] = count + 1
 
     # ------------------------------------------------------------------ the step
@@ -416,6 +426,8 @@ class CollectiveImpactModel(mesa.Model):
                 self.ledger.expected_member_cost,
                 self.has_coalition,
                 self.outcome_history,
+                self.tracked_history,
+                self.partial_measurement,
                 self.outcome_count,
                 PROGRESS_WINDOW,
                 p.organizations.data_lag,

@@ -359,8 +359,10 @@ class Settling(NamedTuple):
             names (``cisim.organizations.population.Population``).
         levels, engagement, pools, expected_member_cost, has_coalition: the regions' condition levels,
             engagement, pools, what a newcomer would pay, and which have a coalition.
-        history, history_length: each region's community outcome after each step, and how many steps of it are
-            filled (``CollectiveImpactModel.outcome_history`` and ``outcome_count``).
+        history, tracked_history, partial, history_length: each region's community outcome after each step, the
+            same as the shared measurement system shows it, whether that system leaves part of the problem
+            untracked, and how many steps are filled (``CollectiveImpactModel.outcome_history``,
+            ``tracked_history``, ``partial_measurement`` and ``outcome_count``).
         window, own_lag, shared_lag: the steps over which progress is judged, and the organizations' and the
             shared system's data lags.
         scale_own, scale_rest: the noise of each organization's reading of the coalition's objective
@@ -393,6 +395,8 @@ class Settling(NamedTuple):
     expected_member_cost: np.ndarray
     has_coalition: np.ndarray
     history: np.ndarray
+    tracked_history: np.ndarray
+    partial: bool
     history_length: np.ndarray
     window: int
     own_lag: int
@@ -489,6 +493,8 @@ def read_recent_progress(state: Settling, z: np.ndarray) -> None:
     """
     read_progress(
         state.history,
+        state.tracked_history,
+        state.partial,
         state.history_length,
         state.window,
         state.region,

@@ -1012,6 +1012,8 @@ def data_lags(own_lag: int, shared_lag: int, measurement: np.ndarray) -> np.ndar
 @kernel
 def read_progress(
     history: np.ndarray,
+    tracked_history: np.ndarray,
+    partial: bool,
     length: np.ndarray,
     window: int,
     region: np.ndarray,
@@ -1027,12 +1029,17 @@ def read_progress(
     """Each organization's reading of its region's recent progress, at least 0, into ``progress``.
 
     The region's community outcome now and ``window - 1`` steps before, each as the organization's data show
-    it: late by its data lag (``data_lag`` at its shared-measurement level: a member's coalition's, 0 outside
-    one) and read with the noise it reads the coalition's objective with (``Perception.plan_scale_own`` and
-    ``plan_scale_rest``). Nobody sees the true outcome.
+    it: late by its data lag (``data_lag`` at its shared-measurement level m: a member's coalition's, 0 outside
+    one), a share ``1 - m`` from its own data (the whole outcome) and ``m`` from the shared system (what it
+    tracks, ``tracked_history``), and read with the noise it reads the coalition's objective with
+    (``Perception.plan_scale_own`` and ``plan_scale_rest``). Nobody sees the true outcome, and nobody sees
+    through the shared system what it does not track.
 
     Args:
         history: each region's community outcome after each step, ``(R, capacity)``.
+        tracked_history: the same as the shared system shows it (the tracked elements' outcome).
+        partial: whether the shared system leaves part of the problem untracked (else ``tracked_history`` is
+            not read: what it shows is ``history``).
         length: how many steps of ``history`` are filled, one number.
         window: the steps over which progress is judged.
         region: each organization's region.
@@ -1052,8 +1059,12 @@ def read_progress(
         lag = data_lag(own_lag, shared_lag, m)
         now = max(0, last - lag)
         before = max(0, last - lag - (window - 1))
-        reading_now = history[r, now] + scale_own[o] * z[o, 0, 0] + scale_rest[o] * z[o, 0, 1]
-        reading_before = history[r, before] + scale_own[o] * z[o, 1, 0] + scale_rest[o] * z[o, 1, 1]
+        seen_now, seen_before = history[r, now], history[r, before]
+        if partial and m > 0:
+            seen_now = (1.0 - m) * seen_now + m * tracked_history[r, now]
+            seen_before = (1.0 - m) * seen_before + m * tracked_history[r, before]
+        reading_now = seen_now + scale_own[o] * z[o, 0, 0] + scale_rest[o] * z[o, 0, 1]
+        reading_before = seen_before + scale_own[o] * z[o, 1, 0] + scale_rest[o] * z[o, 1, 1]
         progress[o] = max(0.0, reading_now - reading_before)
 
 

@@ -348,6 +348,38 @@ def outcomes(
 
 
 @kernel
+def tracked_outcomes(
+    tables: np.ndarray,
+    index_tables: np.ndarray,
+    minimum: float,
+    spread: float,
+    clip: bool,
+    configs: np.ndarray,
+    tracked: np.ndarray,
+) -> np.ndarray:
+    """What a shared measurement system tracking ``tracked`` shows of each configuration's community outcome.
+
+    The mean contribution of the tracked elements, on the community outcome's scale (``outcomes``' minimum and
+    spread): the tracked elements weighed equally and scaled up to sum to 1, as a member reads an objective
+    through the shared system (``cisim.model.conditions``). ``configs`` has shape ``(B, N)``, ``tracked`` ``(N,)``.
+    """
+    count, n = configs.shape
+    index = np.empty(n, dtype=np.intp)
+    seen = 0
+    for i in range(n):
+        seen += tracked[i]
+    result = np.empty(count)
+    for c in range(count):
+        table_index(index_tables, configs, c, index)
+        total = 0.0
+        for i in range(n):
+            if tracked[i]:
+                total += tables[index[i]]
+        result[c] = normalised(total / seen, minimum, spread, clip)
+    return result
+
+
+@kernel
 def mean_domain_outcomes(
     tables: np.ndarray,
     index_tables: np.ndarray,
