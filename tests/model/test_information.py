@@ -117,6 +117,26 @@ def test_what_the_shared_system_does_not_track_a_member_relying_on_it_does_not_s
     np.testing.assert_allclose(half.target[3], [0.1875] * 4 + [0.0625] * 4)  # its own data still see the rest
 
 
+@pytest.mark.parametrize(
+    ("coverage", "capture", "reported"),
+    [
+        (0.5, 0.0, [0.25, 0.25, 0.25, 0.25]),  # the agenda of needs on the two tracked domains
+        (0.5, 1.0, [0.0, 0.0, 0.5, 0.5]),  # the agenda captured by the funder of domain 1, which is tracked
+        (0.25, 1.0, [0.5, 0.5, 0.0, 0.0]),  # the funder's domain untracked too: the tracked elements alike
+    ],
+)
+def test_a_member_whose_objective_weighs_nothing_tracked_sees_what_the_system_reports(coverage, capture, reported):
+    """A full member with no common agenda whose domain is untracked reads, through the shared system, what the
+    system reports, weighed as the agenda weighs it (the limit of a small agenda weight), never its own
+    untracked domain at the system's noise; where the agenda weighs nothing tracked either, the tracked elements
+    alike. (It used to weigh its own untracked domain whole.)"""
+    member = np.ones(4, dtype=bool)
+    _, perception = _perceive([0, 1, 1, 1, 1], member, coverage=coverage, capture=capture)
+    _, limit = _perceive([1e-9, 1, 1, 1, 1], member, coverage=coverage, capture=capture)
+    np.testing.assert_allclose(perception.target[3], limit.target[3], atol=1e-8)  # continuous in the agenda
+    np.testing.assert_allclose(perception.target[3], reported + [0.0] * 4)  # its own domain (6, 7) unseen
+
+
 def test_a_captured_agenda_weighs_the_largest_funders_domains():
     """The second organization has the largest budget: capture 0.8 moves 0.8 of the agenda to its domain."""
     _, perception = _perceive([1, 0, 0, 0, 0], np.ones(4, dtype=bool), capture=0.8)

@@ -527,6 +527,30 @@ def test_the_backbones_reading_of_an_element_is_as_noisy_as_a_members_reading_of
     assert lifted(1.5) == second
 
 
+@pytest.mark.parametrize("measurement", [1.0, 0.5])
+def test_a_backbone_sees_untracked_elements_only_in_members_own_data(measurement):
+    """Under partial coverage the shared system shows the tracked elements only; the rest the backbone reads in
+    members' reports from their own data, which they keep for their share 1 - m. At m = 1 nobody has such data:
+    an untracked element whose reading errs far down is not lifted, and the backbone makes one reading per
+    tracked element; at m = 0.5 the same error misleads it (it used to read untracked elements at m = 1 too)."""
+    model = CollectiveImpactModel(
+        rng=2, backbone=1.0, shared_measurement=measurement, measurement_coverage=0.5, steps=10
+    )
+    backbone = next(r.backbone for r in model.regions if r.backbone is not None)
+    landscape, tracked = model.landscape, model.tracked
+    assert 0 < tracked.sum() < tracked.size
+    blind = int(np.flatnonzero(~tracked)[0])
+    z = np.zeros(landscape.n_elements)
+    z[blind] = -1e3  # its reading of an untracked element errs far below every other reading
+    before = landscape.lifts.copy()
+    read = backbone.win_policy(z)
+    (changed,) = np.flatnonzero(landscape.lifts != before)
+    if measurement == 1.0:
+        assert tracked[changed] and read == tracked.sum()
+    else:
+        assert changed == blind and read == tracked.size
+
+
 def test_the_backbones_readings_count_in_candidates_evaluated():
     """A policy win reads every element once; those readings are the step's ``policy_readings`` and are counted in
     ``candidates_evaluated`` (they were free)."""

@@ -146,8 +146,8 @@ class Backbone(mesa.Agent):
         effort: this step's effort per role.
         funds_mobilized: grants raised so far.
         policy_wins: policy changes won so far.
-        readings: readings of an element's share of the community outcome made so far (one per element at each
-            policy win).
+        readings: readings of an element's share of the community outcome made so far (one per element it sees at
+            each policy win).
     """
 
     def __init__(self, model: Any, region: CoalitionState, strength: float, weights: dict[str, float]) -> None:
@@ -185,7 +185,7 @@ class Backbone(mesa.Agent):
                 community falls short (``win_policy``).
 
         Returns:
-            The readings it made this step (one per element when it wins a policy change, else none).
+            The readings it made this step (one per element it sees when it wins a policy change, else none).
         """
         params = self.model.params.backbone
         region = self.region
@@ -218,17 +218,18 @@ class Backbone(mesa.Agent):
         with the errors, the lag and the blind spots those have for a member (``cisim.model.conditions``): the
         shared system sees tracked elements only, with noise ``backbone.shared_noise``; reports about others'
         domains carry twice the members' mean data noise; data lag ``organizations.data_lag x (1 - m) +
-        backbone.shared_lag x m`` steps. Each reading is of the element's share of the normalised community
-        outcome (its contribution / (n_elements x the achievable spread of the problem its data describe)), the
-        scale on which a member reads a whole configuration with the same noise; the n readings count in the
-        model's ``candidates_evaluated``. It advocates where its reading is lowest, not where the community truly
-        falls shortest.
+        backbone.shared_lag x m`` steps. An untracked element is seen only in members' reports from their own
+        data, which they keep for their share 1 - m: at m = 1 the backbone ranks the tracked elements only. Each
+        reading is of the element's share of the normalised community outcome (its contribution / (n_elements x
+        the achievable spread of the problem its data describe)), the scale on which a member reads a whole
+        configuration with the same noise; its readings count in the model's ``candidates_evaluated``. It
+        advocates where its reading is lowest, not where the community truly falls shortest.
 
         Args:
             z: one standard normal draw per element (the errors of its reading).
 
         Returns:
-            The readings it made: one per element.
+            The readings it made: one per element it sees.
         """
         model, region = self.model, self.region
         params, population = model.params, model.population
@@ -243,7 +244,9 @@ class Backbone(mesa.Agent):
         # configuration: its noise weighs as much on one element as a member's does on the outcome.
         share = contributions / (len(contributions) * spread) if spread > 0.0 else np.zeros_like(contributions)
         reading = share + noise * z
-        model.landscape.improve(int(reading.argmin()), params.backbone.policy_lift)
-        self.readings += len(contributions)  # one reading per element, counted in candidates_evaluated
+        seen = model.tracked | (m < 1.0)  # untracked elements only in members' own data, kept for 1 - m
+        model.landscape.improve(int(np.where(seen, reading, np.inf).argmin()), params.backbone.policy_lift)
+        read = int(seen.sum())
+        self.readings += read  # one reading per element it sees, counted in candidates_evaluated
         self.policy_wins += 1
-        return len(contributions)
+        return read
