@@ -98,7 +98,10 @@ class OrganizationsParams:
     """share of the budget spent on back-office overhead"""
 
     measurement_noise: float = 0.08
-    """standard deviation of the noise in an organization's own outcome data (outcome scale 0-1)"""
+    """
+    standard deviation of the noise in an organization's own outcome data, on the scale every objective is
+    read on: the community outcome's (0 the whole problem's worst configuration, 1 its best)
+    """
 
     data_lag: int = 4
     """

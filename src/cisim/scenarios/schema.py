@@ -281,7 +281,8 @@ PARAMETERS: tuple[Parameter, ...] = (
         "measurement_noise",
         float,
         0.08,
-        "standard deviation of the noise in an organization's own outcome data (outcome scale 0-1)",
+        "standard deviation of the noise in an organization's own outcome data, on the scale every objective is "
+        "read on: the community outcome's (0 the whole problem's worst configuration, 1 its best)",
         low=0.0,
         high=1.0,
     ),
