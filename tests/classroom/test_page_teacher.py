@@ -462,7 +462,17 @@ def test_a_misled_coalition_slid_in_and_reset(teacher, size):
     pick(tab, "complex")
     cover, captured = slider(tab, "Indicators cover"), slider(tab, "Agenda captured")
     assert float(cover.get_attribute("aria-valuenow")) == 1.0 and float(captured.get_attribute("aria-valuenow")) == 0
+    drawer = tab.locator(".v-navigation-drawer").first
+    width = drawer.bounding_box()["width"]
     slide_and_reset(tab, "Indicators cover", "ArrowLeft", 0.5)
+    back = tab.get_by_role("button", name="Back to the scenario's own settings")
+    wait_for(back.is_visible, "the way back to the scenario's own settings")
+    # The way back fits the sidebar as it is: the sidebar does not widen into the views to make room for it.
+    assert drawer.bounding_box()["width"] == pytest.approx(width, abs=1), (width, drawer.bounding_box())
+    box, inside = back.bounding_box(), drawer.bounding_box()
+    assert box["x"] + box["width"] <= inside["x"] + inside["width"] + 0.5, (box, inside)
+    back.scroll_into_view_if_needed()
+    shot(tab, "back-to-own-settings")
     line = tab.locator(".cisim-outcome-coalition")
     wait_for(lambda: "shared indicators cover 0.50 of the problem" in line.inner_text(), "the design line to say it")
     assert "agenda" not in line.inner_text().split("complex:", 1)[1].split("coordination cost")[0]

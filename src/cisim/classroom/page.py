@@ -79,6 +79,8 @@ STYLE = """
 .cisim-pending { font-size: 20px; font-weight: 600; color: #8A4B00; }
 .cisim-caption.cisim-note { color: #8A4B00; font-weight: 600; }
 .cisim-controls .v-btn { font-size: 18px !important; min-height: 44px; }
+.cisim-own-settings.v-btn { max-width: 100%; height: auto !important; min-height: 36px; padding: 6px 8px !important; }
+.cisim-own-settings .v-btn__content { white-space: normal; flex: 1 1 auto; text-align: left; }
 .cisim-setting .v-label, .cisim-setting .v-select__selection { font-size: 16px; }
 .solara-watermark, .v-app-bar .solara-lab-theme-toggle { display: none !important; }
 a[href*="solara.dev"] { display: none !important; }
