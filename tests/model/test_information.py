@@ -117,24 +117,24 @@ def test_what_the_shared_system_does_not_track_a_member_relying_on_it_does_not_s
     np.testing.assert_allclose(half.target[3], [0.1875] * 4 + [0.0625] * 4)  # its own data still see the rest
 
 
-@pytest.mark.parametrize(
-    ("coverage", "capture", "reported"),
-    [
-        (0.5, 0.0, [0.25, 0.25, 0.25, 0.25]),  # the agenda of needs on the two tracked domains
-        (0.5, 1.0, [0.0, 0.0, 0.5, 0.5]),  # the agenda captured by the funder of domain 1, which is tracked
-        (0.25, 1.0, [0.5, 0.5, 0.0, 0.0]),  # the funder's domain untracked too: the tracked elements alike
-    ],
-)
-def test_a_member_whose_objective_weighs_nothing_tracked_sees_what_the_system_reports(coverage, capture, reported):
+@pytest.mark.parametrize(("coverage", "capture"), [(0.5, 0.0), (0.5, 1.0), (0.25, 1.0)])
+def test_a_member_whose_objective_weighs_nothing_tracked_sees_what_the_system_reports(coverage, capture):
     """A full member with no common agenda whose domain is untracked reads, through the shared system, what the
-    system reports, weighed as the agenda weighs it (the limit of a small agenda weight), never its own
-    untracked domain at the system's noise; where the agenda weighs nothing tracked either, the tracked elements
-    alike. (It used to weigh its own untracked domain whole.)"""
+    system reports, the tracked elements alike (the outcome membership reads progress on), never its own
+    untracked domain at the system's noise, and no agenda it does not share, captured or not. With the agenda of
+    needs this is the limit of a small agenda weight; so is the plan's objective where a captured agenda weighs
+    nothing tracked (coverage 0.25: the funder's domain, elements 2 and 3, untracked). (It used to weigh its own
+    untracked domain whole.)"""
     member = np.ones(4, dtype=bool)
+    tracked = tracked_elements(8, coverage)
+    alike = tracked / tracked.sum()
     _, perception = _perceive([0, 1, 1, 1, 1], member, coverage=coverage, capture=capture)
-    _, limit = _perceive([1e-9, 1, 1, 1, 1], member, coverage=coverage, capture=capture)
-    np.testing.assert_allclose(perception.target[3], limit.target[3], atol=1e-8)  # continuous in the agenda
-    np.testing.assert_allclose(perception.target[3], reported + [0.0] * 4)  # its own domain (6, 7) unseen
+    np.testing.assert_allclose(perception.target[3], alike)  # its own domain (6, 7) unseen
+    if capture == 0.0:
+        _, limit = _perceive([1e-9, 1, 1, 1, 1], member, coverage=coverage)
+        np.testing.assert_allclose(perception.target[3], limit.target[3], atol=1e-8)  # continuous in the agenda
+    if coverage == 0.25:
+        np.testing.assert_allclose(perception.plan_target[3], alike)
 
 
 def test_a_captured_agenda_weighs_the_largest_funders_domains():
@@ -417,13 +417,14 @@ def test_membership_reads_progress_through_each_organizations_own_data(small):
         assert quiet.progress_read[o] == pytest.approx(expected, abs=1e-12)
 
 
-@pytest.mark.parametrize("solutions", ["shared", "own"])
-def test_membership_sees_through_the_shared_system_only_what_it_tracks(small, solutions):
-    """Under partial coverage a member relying on the shared system (full shared measurement) reads progress on
-    the elements it tracks, not on the whole problem; an organization outside the coalition reads the whole
-    outcome through its own data. Noise-free and without lags, so each reading is a difference of outcomes
-    computed here from the states the run went through."""
+@pytest.mark.parametrize(("solutions", "m"), [("shared", 1.0), ("own", 1.0), ("shared", 0.5)])
+def test_membership_sees_through_the_shared_system_only_what_it_tracks(small, solutions, m):
+    """Under partial coverage a member reads progress through the shared system, for its share m, on the
+    elements it tracks, and through its own data, for the rest, on the whole problem; an organization outside
+    the coalition reads the whole outcome through its own data. Noise-free and without lags, so each reading is
+    a difference of outcomes computed here from the states the run went through."""
     scenario = small.with_arm("collective").with_values(
+        conditions__shared_measurement=m,
         backbone__measurement_coverage=0.5,
         organizations__measurement_noise=0.0,
         backbone__shared_noise=0.0,
@@ -452,6 +453,7 @@ def test_membership_sees_through_the_shared_system_only_what_it_tracks(small, so
     model._read_progress(np.zeros((len(model.population), 2, 2)))
     member = model.population.member
     assert member.any() and not member.all()
-    np.testing.assert_allclose(model.progress_read[member], max(0.0, part_now - part_then), atol=1e-12)
+    seen = (1 - m) * (whole_now - whole_then) + m * (part_now - part_then)
+    np.testing.assert_allclose(model.progress_read[member], max(0.0, seen), atol=1e-12)
     np.testing.assert_allclose(model.progress_read[~member], max(0.0, whole_now - whole_then), atol=1e-12)
-    assert abs(max(0.0, part_now - part_then) - max(0.0, whole_now - whole_then)) > 1e-3  # the two differ here
+    assert abs(max(0.0, seen) - max(0.0, whole_now - whole_then)) > 1e-3  # the two differ here

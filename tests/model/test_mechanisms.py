@@ -552,8 +552,8 @@ def test_a_backbone_sees_untracked_elements_only_in_members_own_data(measurement
 
 
 def test_the_backbones_readings_count_in_candidates_evaluated():
-    """A policy win reads every element once; those readings are the step's ``policy_readings`` and are counted in
-    ``candidates_evaluated`` (they were free)."""
+    """A policy win reads every element it sees once (all of them, under full coverage); those readings are the
+    step's ``policy_readings`` and are counted in ``candidates_evaluated`` (they were free)."""
     model = CollectiveImpactModel(rng=4, backbone=1.0, policy_win_rate=1.0, steps=30)
     read = 0
     for _ in range(30):

@@ -135,9 +135,9 @@ def _weigh(
 
     A share ``1 - m`` is read from its own data (noise ``noise`` on its own domains, twice that on the others);
     a share ``m`` from the shared system, which sees the tracked elements only (their weights scaled up to sum
-    to 1) with noise ``shared_noise``. Where the objective weighs no tracked element, what the shared system
-    reports is weighed as the agenda weighs it (equally, where the agenda weighs no tracked element either): the
-    limit of a small agenda weight, never the untracked elements through a system that does not track them.
+    to 1) with noise ``shared_noise``. Where the objective weighs no tracked element, it weighs what the shared
+    system reports, the tracked elements alike (the outcome ``cisim.problem.compiled.tracked_outcomes`` shows),
+    never the untracked elements through a system that does not track them.
 
     Returns:
         the noise of the reading from data on its own domains and on the others (two independent draws). The
@@ -151,15 +151,10 @@ def _weigh(
         weights[e] = (1 - a) * own[e] + a * agenda[e]
         seen += weights[e] * tracked[e]
     reported = weights
-    if seen == 0:  # it weighs nothing tracked: the system shows what the agenda weighs of it, or all alike
-        reported = np.empty(n)
+    if seen == 0:  # it weighs nothing tracked: it weighs what the system reports, the tracked elements alike
+        reported = np.ones(n)
         for e in range(n):
-            reported[e] = agenda[e]
-            seen += agenda[e] * tracked[e]
-        if seen == 0:
-            for e in range(n):
-                reported[e] = 1.0
-                seen += tracked[e]
+            seen += tracked[e]
     weight_own = 0.0
     for e in range(n):
         measured = reported[e] * tracked[e] / seen

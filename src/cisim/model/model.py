@@ -707,7 +707,8 @@ class CollectiveImpactModel(mesa.Model):
         """Write each organization's reading of its region's recent progress to ``progress_read``.
 
         Compiled (``behaviour.read_progress``): the region's outcome now and ``PROGRESS_WINDOW - 1`` steps before,
-        each late by the organization's data lag and read with its noise; nobody sees the true outcome. The step
+        each late by the organization's data lag, as its data show it (for a member's shared share m, the outcome
+        of the tracked elements, ``tracked_history``) and read with its noise; nobody sees the true outcome. The step
         reads progress within settling (``phases.settle``); this reads it alone, with the same compiled rule.
 
         Args:

@@ -362,6 +362,8 @@ def tracked_outcomes(
     The mean contribution of the tracked elements, on the community outcome's scale (``outcomes``' minimum and
     spread): the tracked elements weighed equally and scaled up to sum to 1, as a member reads an objective
     through the shared system (``cisim.model.conditions``). ``configs`` has shape ``(B, N)``, ``tracked`` ``(N,)``.
+    Clipped to [0, 1] like ``outcomes`` where the extremes are estimated (``clip``): a tracked part better than the
+    whole problem's estimated best reads 1.
     """
     count, n = configs.shape
     index = np.empty(n, dtype=np.intp)
