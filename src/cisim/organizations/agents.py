@@ -219,7 +219,8 @@ class Backbone(mesa.Agent):
         shared system sees tracked elements only, with noise ``backbone.shared_noise``; reports about others'
         domains carry twice the members' mean data noise; data lag ``organizations.data_lag x (1 - m) +
         backbone.shared_lag x m`` steps. An untracked element is seen only in members' reports from their own
-        data, which they keep for their share 1 - m: at m = 1 the backbone ranks the tracked elements only. Each
+        data, which they keep for their share 1 - m: at m = 1 the backbone ranks the tracked elements only (below it,
+        every element, the untracked ones with the reports' noise whatever m is: a step, not a fade). Each
         reading is of the element's share of the normalised community outcome (its contribution / (n_elements x
         the achievable spread of the problem its data describe)), the scale on which a member reads a whole
         configuration with the same noise; its readings count in the model's ``candidates_evaluated``. It
