@@ -289,9 +289,10 @@ class CollectiveImpactModel(mesa.Model):
         self.outcomes.append(mean)
         seen = tracked_outcomes(*scale, self.tracked) if self.partial_measurement else values
         if self.own_solutions:
-            rows = self.population.region
-            values = np.bincount(rows, weights=values, minlength=len(self.regions)) / np.bincount(rows)
-            seen = np.bincount(rows, weights=seen, minlength=len(self.regions)) / np.bincount(rows)
+            rows, regions = self.population.region, len(self.regions)
+            sizes = np.bincount(rows)
+            values = np.bincount(rows, weights=values, minlength=regions) / sizes
+            seen = np.bincount(rows, weights=seen, minlength=regions) / sizes if self.partial_measurement else values
         count = int(self.outcome_count[0])
         if count == self.outcome_history.shape[1]:  # run past its planned steps: room for as many again
             self.outcome_history = np.concatenate([self.outcome_history, np.zeros_like(self.outcome_history)], axis=1)
