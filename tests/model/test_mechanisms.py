@@ -124,6 +124,20 @@ def test_each_backbone_role_moves_its_lever(small, role):
     rises(weak, strong, ROLE_EFFECTS[role], how="last")
 
 
+def test_the_backbones_effort_follows_its_split_at_every_step_as_the_initiative_matures(small):
+    """The effort it spends each step is staff x that step's split, also when the split is kept between steps."""
+    model = CollectiveImpactModel.from_scenario(small.with_arm("collective"), rng=3)
+    backbone = next(iter(model.agents_by_type[Backbone]))
+    staff = small["backbone.staff_capacity"] * backbone.strength
+    seen = set()
+    for _ in range(small["backbone.maturity_steps"] + 3):
+        model.step()
+        split = backbone.effort_split()
+        assert backbone.effort == {role: staff * share for role, share in split.items()}
+        seen.add(tuple(split.values()))
+    assert len(seen) == small["backbone.maturity_steps"]  # one split a step while maturing, then one kept
+
+
 def test_with_fixed_levels_the_roles_that_build_conditions_leave_them_as_given(small):
     levels = dict(common_agenda=0.2, shared_measurement=0.2, reinforcing_activities=0.2, communication=0.2)
     vision = coalition(small, **levels, backbone=1.0).with_values(backbone__weight_vision=1.0)

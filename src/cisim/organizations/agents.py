@@ -169,11 +169,32 @@ class Backbone(mesa.Agent):
 
     def effort_split(self) -> dict[str, float]:
         """This step's share of effort per role, shifted towards external roles as the initiative matures."""
+        return dict(zip(ROLES, self._shares(self._maturity()), strict=True))
+
+    def _maturity(self) -> float:
+        """How far the initiative has matured, 0 to 1 (0 throughout without ``backbone.maturity_shift``)."""
         backbone = self.model.params.backbone
-        maturity = min(1.0, self.model.steps / backbone.maturity_steps) if backbone.maturity_shift else 0.0
-        raw = {role: w * (1 + maturity * MATURITY_SHIFT[role]) for role, w in self.weights.items()}
-        total = sum(raw.values())
-        return {role: value / total if total else 0.0 for role, value in raw.items()}
+        return min(1.0, self.model.steps / backbone.maturity_steps) if backbone.maturity_shift else 0.0
+
+    def _shares(self, maturity: float) -> tuple[float, ...]:
+        """The share of effort per role, in the order of ``ROLES``, at this maturity."""
+        raw = tuple(w * (1 + maturity * MATURITY_SHIFT[role]) for role, w in self.weights.items())
+        total = sum(raw)
+        return tuple(value / total if total else 0.0 for value in raw)
+
+    def _efforts(self) -> dict[str, float]:
+        """This step's effort per role: staff x share, worked out again only when the maturity has changed.
+
+        Once the initiative has matured (or without ``backbone.maturity_shift``) the split stays as it is; working
+        it out afresh every step was about half of the backbone's turn. The same numbers either way.
+        """
+        maturity = self._maturity()
+        kept = self.__dict__.get("_kept_efforts")
+        if kept is None or kept[0] != maturity:
+            staff = self.model.params.backbone.staff_capacity * self.strength
+            efforts = {role: staff * share for role, share in zip(ROLES, self._shares(maturity), strict=True)}
+            kept = self._kept_efforts = (maturity, efforts)
+        return kept[1]
 
     def act(self, policy_draw: float, z_policy: np.ndarray) -> int:
         """Spend this step's effort on the six roles (step 2 of the schedule).
@@ -189,8 +210,7 @@ class Backbone(mesa.Agent):
         """
         params = self.model.params.backbone
         region = self.region
-        staff = params.staff_capacity * self.strength
-        self.effort = {role: staff * share for role, share in self.effort_split().items()}
+        self.effort = self._efforts()
         if self.model.params.conditions.dynamics == "built":
             self._raise(AGENDA, self.effort["vision"])
             self._raise(REINFORCING, self.effort["aligned_activities"])
