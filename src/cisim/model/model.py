@@ -172,6 +172,7 @@ class CollectiveImpactModel(mesa.Model):
         for region in self.regions:
             if region.levels[BACKBONE] > 0:
                 region.backbone = Backbone(self, region, float(region.levels[BACKBONE]), weights)
+        self._backbones = [region for region in self.regions if region.backbone is not None]
         population = self.population
         #: Each organization's belief about what it knows (the mean of its readings of it): none yet (-inf); in
         #: own-solution mode an organization sees its own performance and holds none (nan).
@@ -333,16 +334,18 @@ class CollectiveImpactModel(mesa.Model):
             loss = self.params.backbone.erosion * (1.0 - self.levels[:, BACKBONE])
             built = [CONDITIONS.index(c) for c in CONDITIONS if c != "backbone"]
             self.levels[:, built] *= (1.0 - loss)[:, None]
-        population = self.population
         self.policy_readings = 0
-        for region in self.regions:
+        if self._backbones:
             # A coalition with no members pays nothing for its backbone, so its backbone does nothing either:
             # it raises no engagement, wins no policy and raises no funds until members return (the draw is
             # made all the same, so the other streams do not shift).
-            if region.backbone is not None and population.member[population.region == region.index].any():
-                self.policy_readings += region.backbone.act(
-                    float(draws.policy[region.index]), draws.z_policy[region.index]
-                )
+            population = self.population
+            members = np.bincount(population.region[population.member], minlength=len(self.regions))
+            for region in self._backbones:
+                if members[region.index]:
+                    self.policy_readings += region.backbone.act(
+                        float(draws.policy[region.index]), draws.z_policy[region.index]
+                    )
 
     def _perceive(self) -> tuple[np.ndarray, Perception]:
         """The levels that apply to each organization and how each reads outcomes under them (``conditions``).
@@ -472,7 +475,7 @@ class CollectiveImpactModel(mesa.Model):
         if rate == 0.0:
             return
         programmes, stream = self._programmes(), self.streams["programmes"]
-        if (self.delivery >= 1.0).all() and isinstance(stream.bit_generator, skipping.ADVANCEABLE):
+        if self.delivery.min() >= 1.0 and isinstance(stream.bit_generator, skipping.ADVANCEABLE):
             stream.bit_generator.advance(programmes.draws.size)
             return
         stream.random(out=programmes.draws)  # the same numbers as ``stream.random(shape)``, in the run's buffer
