@@ -111,7 +111,7 @@ def _run(values: dict, seed: int, steps: int) -> tuple[list[float], np.ndarray, 
 def _stepped_over_normals(model: CollectiveImpactModel) -> list[int]:
     """How many normals each of the model's normal blocks steps over each step."""
     model.step()
-    return [fill.args[-1] for fill in model._blocks if fill.func is advance_past_normals]
+    return [count for fill, count in model._blocks if getattr(fill, "func", None) is advance_past_normals]
 
 
 @pytest.mark.parametrize("least", [skipping.WORTH_STEPPING_OVER, 0])

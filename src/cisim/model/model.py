@@ -683,8 +683,8 @@ class CollectiveImpactModel(mesa.Model):
                     parts[name] = buffer[start:stop].reshape(shape)
                 blocks.extend(_fills(generator, kind, buffer, cuts, unread))
             self._blocks, self._draws = blocks, Draws(**parts)
-        for fill in blocks:
-            fill()
+        for fill, target in blocks:
+            fill(target)
         return self._draws
 
     def __getstate__(self) -> dict[str, Any]:
@@ -888,8 +888,8 @@ def _fills(
     buffer: np.ndarray,
     cuts: list[tuple[str, tuple[int, ...], int, int]],
     unread: set[str],
-) -> list[Any]:
-    """How to refill one block each step: calls without arguments, made in order.
+) -> list[tuple[Any, Any]]:
+    """How to refill one block each step: ``(fill, target)`` pairs, ``fill(target)`` in order.
 
     A block whose generator can be advanced (PCG64 and its DXSM variant) is filled in runs, and its unread parts
     are stepped over, adjacent ones in one step: uniform numbers one 64-bit output each, standard normals by
@@ -897,20 +897,15 @@ def _fills(
     self-check passed; runs of fewer than ``skipping.WORTH_STEPPING_OVER`` normals are cheaper to draw). Anything
     else is filled whole, as are the parts without a name. (``advance`` also drops the half of a 64-bit output a
     PCG64 keeps for a next 32-bit number; the streams drawn in blocks never draw 32-bit numbers, so none is kept.)
-    Each call is a ``functools.partial`` of the generator's own method: no Python frame of ours between them.
     """
     fill = getattr(generator, kind)
 
-    def bound(steps: list[tuple[Any, Any]]) -> list[Any]:
-        return [
-            functools.partial(fill, out=target) if how is draw else functools.partial(how, target)
-            for how, target in steps
-        ]
+    def draw(out: np.ndarray) -> None:
+        fill(out=out)
 
-    draw = fill  # a step that draws into its target (a view of the buffer)
     bit_generator = generator.bit_generator
     skips = {name for name, *_ in cuts} & unread
-    whole = bound([(draw, buffer)])
+    whole = [(draw, buffer)]
     if not skips or not isinstance(bit_generator, skipping.ADVANCEABLE):
         return whole
     if kind == "random":
@@ -933,7 +928,7 @@ def _fills(
             read_from = stop
     if buffer.shape[0] > read_from:
         steps.append((draw, buffer[read_from:]))
-    return bound(steps)
+    return steps
 
 
 def _in_runs_of_at_least(cuts: list[tuple[str, tuple[int, ...], int, int]], skips: set[str], least: int) -> set[str]:
