@@ -314,11 +314,11 @@ class OutputCollector(mesa.DataCollector):
 
 def step_outputs(model: Any) -> list[Any]:
     """The value of every per-step output now, in the order of ``model_reporters``: what each reporter returns."""
-    ledger, population = model.ledger, model.population
-    outcome = model.snapshot["outcome"]  # community_outcome
-    duplication, gaps = _unless_changed(model, "division_of_work", population.portfolio.tobytes(), _division_of_work)
-    trust, size, capacity = _population_outputs(model.network.trust, population.member, population.capacity)
-    backbones = [region.backbone for region in model.regions if region.backbone]
+    ledger = model.ledger
+    outcome = community_outcome(model)
+    duplication, gaps = _unless_changed(
+        model, "division_of_work", model.population.portfolio.tobytes(), _division_of_work
+    )
     return [
         outcome,
         policy_gain(model),
@@ -334,21 +334,15 @@ def step_outputs(model: Any) -> list[Any]:
         ledger.total_income,
         points_per_spend(outcome - model.initial_outcome, ledger.total_spend),
         model.candidates_evaluated,
-        trust,  # mean_trust
-        size,  # coalition_size
-        capacity,  # mean_capacity
+        mean_trust(model),
+        coalition_size(model),
+        mean_capacity(model),
         model.adoptions,
         engagement(model),
-        sum(backbone.funds_mobilized for backbone in backbones) + ledger.joint_bid_funds,  # funds_mobilized
-        sum(backbone.policy_wins for backbone in backbones),  # policy_wins
+        funds_mobilized(model),
+        policy_wins(model),
         *_all_condition_levels(model).values(),
     ]
-
-
-@kernel
-def _population_outputs(trust: np.ndarray, member: np.ndarray, capacity: np.ndarray) -> tuple[float, int, float]:
-    """``mean_trust``, ``coalition_size`` and ``mean_capacity`` in one compiled call, computed as each computes it."""
-    return _mean(trust) if trust.shape[0] else 0.0, _count(member), _mean(capacity)
 
 
 @cache
