@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cisim.experiments import run_model
-from cisim.model import CollectiveImpactModel, skipping
+from cisim.model import CollectiveImpactModel, pcg, skipping
 from cisim.model.skipping import advance_past_normals
 from cisim.validation import drivers, load_validation
 from cisim.validation.model import build_model
@@ -16,6 +16,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _drawing_everything(monkeypatch):
     monkeypatch.setattr(CollectiveImpactModel, "_unread_draws", lambda self: set())
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def drawing(request, monkeypatch):
+    """Each test below runs twice: with the step's draws made in one compiled call (``cisim.model.pcg``, what a
+    run does here) and through numpy's calls block by block (``_fills``, what a run does where that cannot be
+    used)."""
+    if request.param == "numpy":
+        monkeypatch.setattr(pcg, "usable", lambda generators: False)
+    return request.param
+
+
+def _through_numpy(monkeypatch):
+    monkeypatch.setattr(pcg, "usable", lambda generators: False)
 
 
 @pytest.mark.parametrize(
@@ -44,7 +58,7 @@ def _drawing_everything(monkeypatch):
         ),
     ],
 )
-def test_skipping_unread_draws_changes_nothing(small, monkeypatch, changes, skipped):
+def test_skipping_unread_draws_changes_nothing(small, monkeypatch, drawing, changes, skipped):
     scenario = small.with_values(**changes).with_arm("collective")
     model = CollectiveImpactModel.from_scenario(scenario, rng=8)
     assert model._unread_draws() == skipped
@@ -54,7 +68,7 @@ def test_skipping_unread_draws_changes_nothing(small, monkeypatch, changes, skip
     assert stepping.equals(drawing)
 
 
-def test_without_a_coalition_nobody_reads_progress_and_nothing_else_moves(small, monkeypatch):
+def test_without_a_coalition_nobody_reads_progress_and_nothing_else_moves(small, monkeypatch, drawing):
     """The isolated arm reviews no membership: its progress readings are stepped over, and its results are those
     of a run that draws them (the membership stream's draws come after every other block of theirs)."""
     scenario = small.with_values(communication__copy_error=0.0, regions__n_regions=2).with_arm("isolated")
@@ -71,7 +85,7 @@ def test_shares_are_drawn_where_trust_can_be_short_of_full(small, trust_initial,
     assert "share" not in CollectiveImpactModel.from_scenario(scenario.with_arm("collective"), rng=1)._unread_draws()
 
 
-def test_the_parts_read_are_the_numbers_a_whole_block_would_hold(small, monkeypatch):
+def test_the_parts_read_are_the_numbers_a_whole_block_would_hold(small, monkeypatch, drawing):
     monkeypatch.setattr(skipping, "WORTH_STEPPING_OVER", 0)  # step over every unread normal, however few
     scenario = small.with_values(organizations__solutions="own", communication__copy_error=0.0).with_arm("collective")
     stepping = CollectiveImpactModel.from_scenario(scenario, rng=3)
@@ -109,14 +123,23 @@ def _run(values: dict, seed: int, steps: int) -> tuple[list[float], np.ndarray, 
 
 
 def _stepped_over_normals(model: CollectiveImpactModel) -> list[int]:
-    """How many normals each of the model's normal blocks steps over each step."""
+    """How many normals each of the model's normal blocks steps over each step (drawing through numpy)."""
     model.step()
     return [count for fill, count in model._blocks if getattr(fill, "func", None) is advance_past_normals]
+
+
+def _program(model: CollectiveImpactModel) -> pcg.Program:
+    """The model's compiled draw program, after a step."""
+    model.step()
+    [(program, _)] = model._blocks
+    assert isinstance(program, pcg.Program)
+    return program
 
 
 @pytest.mark.parametrize("least", [skipping.WORTH_STEPPING_OVER, 0])
 @pytest.mark.parametrize("network", ["linear", "complete", "linear_copy_error_20"])
 def test_stepping_over_normals_of_a_noise_free_run_changes_nothing(monkeypatch, network, least):
+    _through_numpy(monkeypatch)
     monkeypatch.setattr(skipping, "WORTH_STEPPING_OVER", least)
     values = _lazer_friedman(network)
     model = build_model(values, 5)
@@ -135,7 +158,30 @@ def test_stepping_over_normals_of_a_noise_free_run_changes_nothing(monkeypatch, 
     assert stepping[2] == drawing[2]  # every stream where drawing leaves it, to the last output
 
 
-def test_short_runs_of_unread_normals_are_drawn(small):
+@pytest.mark.parametrize("network", ["linear", "complete", "linear_copy_error_20"])
+def test_the_compiled_draws_step_over_every_unread_normal_and_change_nothing(monkeypatch, network):
+    values = _lazer_friedman(network)
+    program = _program(build_model(values, 5))
+    # perception, communication, coordination, the backbone's reading and membership's reading of progress:
+    # stepped over however few (counting a normal's outputs costs less than making it), none made
+    assert len(program.sizes(pcg.SKIP_NORMAL)) == 5
+    assert sum(program.sizes(pcg.SKIP_NORMAL)) == sum(
+        model_part.size for name, model_part in build_model(values, 5)._draw()._asdict().items() if name in NORMAL_PARTS
+    )
+    assert program.sizes(pcg.NORMAL) == []
+    compiled = _run(values, 5, 30)
+    _through_numpy(monkeypatch)
+    through_numpy = _run(values, 5, 30)
+    _drawing_everything(monkeypatch)
+    drawing = _run(values, 5, 30)
+    for other in (through_numpy, drawing):
+        assert compiled[0] == other[0]
+        assert np.array_equal(compiled[1], other[1])
+        assert compiled[2] == other[2]  # every stream where drawing leaves it, to the last output
+
+
+def test_short_runs_of_unread_normals_are_drawn(small, monkeypatch):
+    _through_numpy(monkeypatch)
     model = CollectiveImpactModel.from_scenario(small.with_arm("collective"), rng=1)
     assert {"z_copy", "z_cross"} <= model._unread_draws()
     assert _stepped_over_normals(model) == []  # 64 normals a step: cheaper to draw

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 import cisim.model.reporters as reporters
-from cisim.model import skipping
+from cisim.model import pcg, skipping
 from cisim.model.conditions import agenda_weights, perceive, tracked_elements
 from cisim.model.draws import Draws
 from cisim.model.ledger import JOINT_BID_CHANCE, Ledger, LedgerRules
@@ -666,26 +666,46 @@ class CollectiveImpactModel(mesa.Model):
         """This step's random numbers, in blocks whose shapes depend only on the world, never on the design.
 
         Each stream is drawn from once or twice per step (one block, cut into the named parts), so the cost of
-        drawing does not grow with the number of rules. The blocks are refilled in place every step. Numbers no
-        rule of the run reads (``_unread_draws``) are skipped, not drawn: the stream's generator is advanced past
-        them (``cisim.model.skipping``), so every later draw is what it would have been; the parts skipped hold
-        zeros.
+        drawing does not grow with the number of rules. The blocks are refilled in place every step, all of them
+        in one compiled call straight from the streams' PCG64 states (``cisim.model.pcg``; where that is not
+        possible, by numpy's own calls, block by block: ``_fills``), the same numbers either way. Numbers no
+        rule of the run reads (``_unread_draws``) are stepped over, not drawn: each stream ends where drawing
+        them would have left it (``cisim.model.skipping``), so every later draw is what it would have been; the
+        parts stepped over hold zeros.
         """
         blocks = self.__dict__.get("_blocks")
         if blocks is None:  # the first step, or the model was unpickled (views are not pickled as views)
-            parts: dict[str, np.ndarray] = {}
-            blocks = []
-            unread = self._unread_draws()
-            for stream, kind, size, cuts in self._layout:
-                generator = self.streams[stream]
-                buffer = np.zeros(size)
-                for name, shape, start, stop in cuts:
-                    parts[name] = buffer[start:stop].reshape(shape)
-                blocks.extend(_fills(generator, kind, buffer, cuts, unread))
-            self._blocks, self._draws = blocks, Draws(**parts)
+            blocks, self._draws = self._draw_blocks()
+            self._blocks = blocks
         for fill, target in blocks:
             fill(target)
         return self._draws
+
+    def _draw_blocks(self) -> tuple[list[tuple[Any, Any]], Draws]:
+        """How each step's draws are made (``(fill, target)`` pairs, run in order) and the parts they fill.
+
+        Every block is a stretch of one buffer, each named part a view of it.
+        """
+        unread = self._unread_draws()
+        out = np.zeros(sum(size for _, _, size, _ in self._layout))
+        parts: dict[str, np.ndarray] = {}
+        generators = list({id(g): g for g in (self.streams[stream] for stream, *_ in self._layout)}.values())
+        rows: list[tuple[int, int, int, int]] = []
+        offset = 0
+        for stream, kind, size, cuts in self._layout:
+            for name, shape, start, stop in cuts:
+                parts[name] = out[offset + start : offset + stop].reshape(shape)
+            index = next(i for i, g in enumerate(generators) if g is self.streams[stream])
+            rows.extend(_program_rows(index, kind, offset, size, cuts, unread))
+            offset += size
+        program = pcg.program(rows, generators, out)
+        if program is not None:
+            return [(program, None)], Draws(**parts)
+        fills, offset = [], 0
+        for stream, kind, size, cuts in self._layout:
+            fills.extend(_fills(self.streams[stream], kind, out[offset : offset + size], cuts, unread))
+            offset += size
+        return fills, Draws(**parts)
 
     def __getstate__(self) -> dict[str, Any]:
         """The model's state for pickling, without the draw buffers (rebuilt at the next step)."""
@@ -929,6 +949,36 @@ def _fills(
     if buffer.shape[0] > read_from:
         steps.append((draw, buffer[read_from:]))
     return steps
+
+
+def _program_rows(
+    stream: int, kind: str, offset: int, size: int, cuts: list[tuple[str, tuple[int, ...], int, int]], unread: set[str]
+) -> list[tuple[int, int, int, int]]:
+    """The rows of ``pcg.run_program`` that refill one block, which starts at ``offset`` of the step's buffer.
+
+    Each unread part is stepped over; everything else is drawn, the parts without a name included. Adjacent
+    rows of one kind are joined. A row is ``(stream, kind, start, stop)``, positions in the buffer (a row that
+    steps over writes nothing there: its positions only give its count).
+    """
+    make, skip = (pcg.UNIFORM, pcg.SKIP_UNIFORM) if kind == "random" else (pcg.NORMAL, pcg.SKIP_NORMAL)
+    rows: list[tuple[int, int, int, int]] = []
+
+    def add(row_kind: int, start: int, stop: int) -> None:
+        if stop <= start:
+            return
+        if rows and rows[-1][1] == row_kind and rows[-1][3] == offset + start:
+            rows[-1] = (stream, row_kind, rows[-1][2], offset + stop)
+        else:
+            rows.append((stream, row_kind, offset + start, offset + stop))
+
+    read_from = 0
+    for name, _, start, stop in cuts:
+        if name in unread:
+            add(make, read_from, start)
+            add(skip, start, stop)
+            read_from = stop
+    add(make, read_from, size)
+    return rows
 
 
 def _in_runs_of_at_least(cuts: list[tuple[str, tuple[int, ...], int, int]], skips: set[str], least: int) -> set[str]:

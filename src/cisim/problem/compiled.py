@@ -34,6 +34,7 @@ KERNEL_MODULES = (
     "model/ledger.py",
     "model/network.py",
     "model/phases.py",
+    "model/pcg.py",
     "model/plan.py",
     "model/reporters.py",
     "model/skipping.py",

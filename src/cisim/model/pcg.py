@@ -1,0 +1,347 @@
+"""A step's random numbers made in one compiled call, straight from each stream's own PCG64 state.
+
+Every stream of the model is a numpy ``Generator`` over a ``PCG64`` bit generator. Drawn through numpy, a step's
+blocks of draws (``CollectiveImpactModel._draw``) cost a numpy call or more each: about a dozen calls, each a
+microsecond or two before any number is made, and the normals no rule reads are counted through numpy's raw
+outputs (``cisim.model.skipping``). Here one compiled call makes them all, reading and writing each generator's state in
+place, so that the generators are left exactly where numpy's own calls would have left them and every number is
+numpy's to the last bit:
+
+- a uniform number is numpy's ``next_double``: the top 53 bits of the next 64-bit output times 2**-53;
+- a standard normal number is numpy's ``random_standard_normal`` (numpy/random/src/distributions/
+  distributions.c): the same ziggurat, with numpy's own tables (``cisim.model.ziggurat_tables``);
+- uniform numbers no rule reads are jumped over (``pcg_advance_lcg_128`` of numpy's pcg64.h: the generator's
+  ``advance``); normal numbers no rule reads are counted as the ziggurat would read their outputs, without
+  computing them.
+
+PCG64 steps its 128-bit state as ``state * MULTIPLIER + increment`` (mod 2**128) and outputs the two halves of
+the new state XOR-ed, rotated right by the state's top six bits. The state is read where numpy keeps it: the
+bit generator's ``ctypes.state_address`` holds a pointer to the state and increment (four 64-bit words, low
+half first). That is numpy's layout, not a promised interface, so ``available`` checks it once per process: the
+pointer must lead inside the same object, and a program of every kind of step, run on a fresh generator, must
+give numpy's numbers and leave numpy's state. Where it does not (another numpy, another bit generator), the
+model draws through numpy as before (``cisim.model.model._fills``); results are the same either way.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import math
+from typing import Any
+
+import numpy as np
+from llvmlite import ir
+from numba import carray, types
+from numba.extending import intrinsic
+
+from cisim.model.ziggurat_tables import FI, KI, NOR_INV_R, NOR_R, WI
+from cisim.problem.compiled import RepeatedCall, inlined, kernel
+
+#: What a step of a draw program does: fill its part with uniform or normal numbers, or step over them.
+UNIFORM, NORMAL, SKIP_UNIFORM, SKIP_NORMAL = 0, 1, 2, 3
+
+_MULTIPLIER_LOW = np.uint64(0x4385DF649FCCF645)  # PCG_DEFAULT_MULTIPLIER_128, low and high halves
+_MULTIPLIER_HIGH = np.uint64(0x2360ED051FC65DA4)
+_LOW_BYTE = np.uint64(0xFF)
+_MAGNITUDE = np.uint64(0x000FFFFFFFFFFFFF)
+_TO_DOUBLE = 1.0 / 9007199254740992.0  # 2**-53
+_ZERO, _ONE = np.uint64(0), np.uint64(1)
+_SIXTY_FOUR, _FIFTY_EIGHT = np.uint64(64), np.uint64(58)
+_KI = KI.astype(np.uint64)  # compared with 52-bit magnitudes: as unsigned integers, like numpy's own
+
+#: The self-check's seed and program: every kind of step, with enough normals to take the ziggurat's tail.
+SELF_CHECK_SEED = 20_261_207
+SELF_CHECK_PROGRAM = (
+    (UNIFORM, 1_000),
+    (NORMAL, 60_000),
+    (SKIP_UNIFORM, 12_345),
+    (SKIP_NORMAL, 40_000),
+    (UNIFORM, 7),
+    (SKIP_UNIFORM, 1),
+    (NORMAL, 9),
+)
+
+
+@intrinsic
+def _high_product(typingctx: Any, a: Any, b: Any) -> Any:
+    """The high 64 bits of the 128-bit product of two 64-bit numbers (one multiplication on x86-64)."""
+    signature = types.uint64(types.uint64, types.uint64)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        wide = ir.IntType(128)
+        product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+        return builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), ir.IntType(64))
+
+    return signature, codegen
+
+
+@intrinsic
+def _words_at(typingctx: Any, address: Any) -> Any:
+    """The four 64-bit words behind the pointer stored at ``address`` (numpy's ``pcg64_state.pcg_state``)."""
+    signature = types.CPointer(types.uint64)(types.intp)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        words = ir.IntType(64).as_pointer()
+        return builder.load(builder.inttoptr(args[0], words.as_pointer()))
+
+    return signature, codegen
+
+
+@inlined
+def _multiply(a_low: np.uint64, a_high: np.uint64, b_low: np.uint64, b_high: np.uint64) -> tuple:
+    """``a * b`` modulo 2**128, each number as its low and high 64-bit halves."""
+    return a_low * b_low, _high_product(a_low, b_low) + a_low * b_high + a_high * b_low
+
+
+@inlined
+def _add(a_low: np.uint64, a_high: np.uint64, b_low: np.uint64, b_high: np.uint64) -> tuple:
+    """``a + b`` modulo 2**128, each number as its low and high 64-bit halves."""
+    low = a_low + b_low
+    carry = _ONE if low < a_low else _ZERO
+    return low, a_high + b_high + carry
+
+
+@intrinsic
+def _step(typingctx: Any, low: Any, high: Any, inc_low: Any, inc_high: Any) -> Any:
+    """The state after one step: ``state * MULTIPLIER + increment`` modulo 2**128 (``pcg_setseq_128_step_r``).
+
+    In 128-bit arithmetic, as numpy's C does it; the state and increment as their low and high 64-bit halves.
+    """
+    pair = types.UniTuple(types.uint64, 2)
+    signature = pair(types.uint64, types.uint64, types.uint64, types.uint64)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        wide, narrow = ir.IntType(128), ir.IntType(64)
+        sixty_four = ir.Constant(wide, 64)
+
+        def joined(low: Any, high: Any) -> Any:
+            return builder.or_(builder.shl(builder.zext(high, wide), sixty_four), builder.zext(low, wide))
+
+        multiplier = ir.Constant(wide, int(_MULTIPLIER_HIGH) << 64 | int(_MULTIPLIER_LOW))
+        state = builder.add(builder.mul(joined(args[0], args[1]), multiplier), joined(args[2], args[3]))
+        low = builder.trunc(state, narrow)
+        high = builder.trunc(builder.lshr(state, sixty_four), narrow)
+        return context.make_tuple(builder, sig.return_type, (low, high))
+
+    return signature, codegen
+
+
+@inlined
+def _output(low: np.uint64, high: np.uint64) -> np.uint64:
+    """A state's 64-bit output (``pcg_output_xsl_rr_128_64``): its halves XOR-ed, rotated by its top six bits."""
+    mixed, rotation = high ^ low, high >> _FIFTY_EIGHT
+    return (mixed >> rotation) | (mixed << ((_SIXTY_FOUR - rotation) & np.uint64(63)))
+
+
+@inlined
+def _double(output: np.uint64) -> float:
+    """A uniform number from an output, as numpy's ``next_double`` for PCG64: its top 53 bits times 2**-53."""
+    return np.int64(output >> np.uint64(11)) * _TO_DOUBLE  # below 2**53: converted as a signed number, exactly
+
+
+@inlined
+def _normal(
+    low: np.uint64,
+    high: np.uint64,
+    inc_low: np.uint64,
+    inc_high: np.uint64,
+    ki: np.ndarray,
+    wi: np.ndarray,
+    fi: np.ndarray,
+    keep: bool,
+) -> tuple:
+    """A standard normal number from this state, as numpy's ``random_standard_normal``, and the state after it.
+
+    With ``keep`` false the outputs are read but no number is made (0 is returned). Each try reads one output,
+    whose low byte picks a layer, the next bit the sign and the 52 above it a magnitude, returning at once if
+    the magnitude is below ``ki[layer]``; in the base layer it samples the tail (two uniform doubles a try until
+    one is accepted), in any other it reads one uniform double for the wedge test and starts over if that
+    rejects. The state is kept in local variables, not written back after every output, so that each output
+    waits only on the arithmetic of the one before it.
+    """
+    while True:
+        low, high = _step(low, high, inc_low, inc_high)
+        r = _output(low, high)
+        layer = r & _LOW_BYTE
+        r >>= np.uint64(8)
+        magnitude = (r >> _ONE) & _MAGNITUDE
+        if magnitude < ki[layer]:
+            if not keep:
+                return 0.0, low, high
+            x = magnitude * wi[layer]
+            return (-x if r & _ONE else x), low, high
+        x = magnitude * wi[layer]
+        if r & _ONE:
+            x = -x
+        if layer == 0:
+            while True:
+                low, high = _step(low, high, inc_low, inc_high)
+                xx = -NOR_INV_R * math.log1p(-_double(_output(low, high)))
+                low, high = _step(low, high, inc_low, inc_high)
+                yy = -math.log1p(-_double(_output(low, high)))
+                if yy + yy > xx * xx:
+                    return (-(NOR_R + xx) if (magnitude >> np.uint64(8)) & _ONE else NOR_R + xx), low, high
+        else:
+            low, high = _step(low, high, inc_low, inc_high)
+            if (fi[layer - _ONE] - fi[layer]) * _double(_output(low, high)) + fi[layer] < math.exp(-0.5 * x * x):
+                return x, low, high
+
+
+@kernel
+def _advance(words: np.ndarray, delta: int) -> None:
+    """Step the generator ``delta`` outputs on in one jump (``pcg_advance_lcg_128``: numpy's ``advance``)."""
+    step = np.uint64(delta)
+    mult_low, mult_high = _ONE, _ZERO
+    plus_low, plus_high = _ZERO, _ZERO
+    cur_mult_low, cur_mult_high = _MULTIPLIER_LOW, _MULTIPLIER_HIGH
+    cur_plus_low, cur_plus_high = words[2], words[3]
+    while step > _ZERO:
+        if step & _ONE:
+            mult_low, mult_high = _multiply(mult_low, mult_high, cur_mult_low, cur_mult_high)
+            plus_low, plus_high = _multiply(plus_low, plus_high, cur_mult_low, cur_mult_high)
+            plus_low, plus_high = _add(plus_low, plus_high, cur_plus_low, cur_plus_high)
+        one_more_low, one_more_high = _add(cur_mult_low, cur_mult_high, _ONE, _ZERO)
+        cur_plus_low, cur_plus_high = _multiply(one_more_low, one_more_high, cur_plus_low, cur_plus_high)
+        cur_mult_low, cur_mult_high = _multiply(cur_mult_low, cur_mult_high, cur_mult_low, cur_mult_high)
+        step >>= _ONE
+    low, high = _multiply(mult_low, mult_high, words[0], words[1])
+    words[0], words[1] = _add(low, high, plus_low, plus_high)
+
+
+@kernel
+def run_program(
+    program: np.ndarray, addresses: np.ndarray, out: np.ndarray, ki: np.ndarray, wi: np.ndarray, fi: np.ndarray
+) -> None:
+    """Run a draw program: row ``(stream, kind, start, stop)`` fills ``out[start:stop]`` or steps over as many.
+
+    ``addresses[stream]`` is the stream's ``ctypes.state_address``; the rows run in order, so each stream's
+    numbers come in the order its blocks list them.
+    """
+    for row in range(program.shape[0]):
+        stream, kind, start, stop = program[row, 0], program[row, 1], program[row, 2], program[row, 3]
+        words = carray(_words_at(addresses[stream]), 4)
+        if kind == SKIP_UNIFORM:
+            _advance(words, stop - start)
+            continue
+        low, high, inc_low, inc_high = words[0], words[1], words[2], words[3]
+        if kind == UNIFORM:
+            for i in range(start, stop):
+                low, high = _step(low, high, inc_low, inc_high)
+                out[i] = _double(_output(low, high))
+        elif kind == NORMAL:
+            for i in range(start, stop):
+                out[i], low, high = _normal(low, high, inc_low, inc_high, ki, wi, fi, True)
+        else:
+            for _ in range(start, stop):
+                _, low, high = _normal(low, high, inc_low, inc_high, ki, wi, fi, False)
+        words[0], words[1] = low, high
+
+
+_capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
+_capsule_pointer.restype = ctypes.c_void_p
+_capsule_pointer.argtypes = [ctypes.py_object, ctypes.c_char_p]
+
+
+def _state_address(bit_generator: np.random.PCG64) -> int | None:
+    """The bit generator's state address if the pointer stored there leads inside the same object, else ``None``.
+
+    Read from the bit generator's ``capsule`` (numpy's ``bitgen_t``, whose first member is the state address:
+    ``ctypes.state_address``, without building the ctypes interface, which costs several times as much). numpy's
+    PCG64 keeps, at that address, a pointer to its state and increment, both members of the same object (24
+    bytes on): a pointer that leads anywhere else means another layout, and is never followed. ``available``
+    checks once per process that the words it leads to are the state numpy reports.
+    """
+    bitgen = _capsule_pointer(bit_generator.capsule, b"BitGenerator")
+    address = ctypes.c_void_p.from_address(bitgen).value if bitgen else None
+    if address is None:
+        return None
+    pointer = ctypes.c_void_p.from_address(address).value
+    return address if pointer is not None and 0 < pointer - address <= 256 else None
+
+
+def _reads_numpys_state(bit_generator: np.random.PCG64, address: int) -> bool:
+    """Whether the four words behind ``address`` are the state and increment numpy reports (low halves first)."""
+    pointer = ctypes.c_void_p.from_address(address).value
+    low, high, inc_low, inc_high = (int(word) for word in (ctypes.c_uint64 * 4).from_address(pointer or 0))
+    state = bit_generator.state["state"]
+    return (high << 64 | low, inc_high << 64 | inc_low) == (state["state"], state["inc"])
+
+
+@functools.cache
+def available() -> bool:
+    """Whether ``run_program`` makes numpy's numbers from numpy's PCG64 in this process (checked once).
+
+    Runs ``SELF_CHECK_PROGRAM`` on one generator and the same draws through numpy on another from the same seed
+    (advancing and drawing normals to discard where the program steps over), and compares every number and the
+    final state.
+    """
+    compiled, drawn = np.random.PCG64(SELF_CHECK_SEED), np.random.PCG64(SELF_CHECK_SEED)
+    address = _state_address(compiled)
+    if address != compiled.ctypes.state_address or not _reads_numpys_state(compiled, address):
+        return False
+    rows, start = [], 0
+    for kind, size in SELF_CHECK_PROGRAM:
+        rows.append((0, kind, start, start + size))
+        start += size
+    out = np.zeros(start)
+    run_program(np.array(rows, dtype=np.int64), np.array([address], dtype=np.intp), out, _KI, WI, FI)
+    expected, generator = np.zeros(start), np.random.Generator(drawn)
+    for _, kind, begin, end in rows:
+        if kind == UNIFORM:
+            generator.random(out=expected[begin:end])
+        elif kind == NORMAL:
+            generator.standard_normal(out=expected[begin:end])
+        elif kind == SKIP_UNIFORM:
+            drawn.advance(end - begin)
+        else:
+            generator.standard_normal(end - begin)
+    return bool(np.array_equal(out, expected)) and compiled.state == drawn.state
+
+
+class Program:
+    """A step's draws as one compiled call (``run_program``) into one buffer ``out``.
+
+    Holds the streams' generators, so that the state addresses it reads stay theirs for as long as it lives.
+    Never pickled (the addresses are this process's): the model builds it again after unpickling.
+    """
+
+    def __init__(self, rows: list[tuple[int, int, int, int]], generators: list[np.random.Generator], out: np.ndarray):
+        """Rows as ``run_program`` reads them; ``generators[stream]`` is row ``(stream, ...)``'s."""
+        if not usable(generators):  # never follow a pointer whose layout is not the one checked
+            raise ValueError("a compiled program draws from numpy's PCG64 only, where pcg.available() says it can")
+        self.rows = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        self.generators = generators
+        self.addresses = np.array([_state_address(g.bit_generator) for g in generators], dtype=np.intp)
+        self.out = out
+        self._run = RepeatedCall(run_program)  # the same arrays every step: typed once
+
+    def __call__(self, _: Any = None) -> None:
+        """Make this step's numbers (the argument is ignored: the program fills its own buffer)."""
+        self._run(self.rows, self.addresses, self.out, _KI, WI, FI)
+
+    def sizes(self, kind: int) -> list[int]:
+        """How many numbers each row of this kind makes or steps over, in order."""
+        return [int(stop - start) for _, k, start, stop in self.rows if k == kind]
+
+
+def program(
+    rows: list[tuple[int, int, int, int]], generators: list[np.random.Generator], out: np.ndarray
+) -> Program | None:
+    """A ``Program`` of these rows, or ``None`` where one cannot draw for these generators.
+
+    It can where this process's numpy passed the self-check (``available``) and every generator is numpy's
+    PCG64 with its state where it is read.
+    """
+    if not usable(generators):
+        return None
+    return Program(rows, generators, out)
+
+
+def usable(generators: list[np.random.Generator]) -> bool:
+    """Whether a program can draw for these generators: all numpy PCG64 with the state where it is read."""
+    return (
+        available()
+        and all(type(g.bit_generator) is np.random.PCG64 for g in generators)
+        and all(_state_address(g.bit_generator) is not None for g in generators)
+    )
