@@ -1,5 +1,9 @@
 """Stepping a stream past random numbers no rule reads, so that every later draw is what it would have been.
 
+This is how a model steps over when it draws through numpy's own calls (``cisim.model.model._fills``): where its
+streams are not numpy's PCG64, or ``cisim.model.pcg``'s self-check did not pass. Otherwise a step's draw program
+(``cisim.model.pcg``) steps over in compiled code, by the same rules, to the same place.
+
 A uniform number costs its generator one 64-bit output, so ``advance(n)`` steps over ``n`` of them. A standard
 normal number costs a varying number: numpy's ``Generator.standard_normal`` (``random_standard_normal`` in
 numpy/random/src/distributions/distributions.c) is a ziggurat that returns after one output most of the time
