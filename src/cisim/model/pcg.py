@@ -64,14 +64,24 @@ SELF_CHECK_PROGRAM = (
 
 
 @intrinsic
-def _high_product(typingctx: Any, a: Any, b: Any) -> Any:
-    """The high 64 bits of the 128-bit product of two 64-bit numbers (one multiplication on x86-64)."""
-    signature = types.uint64(types.uint64, types.uint64)
+def _affine(typingctx: Any, low: Any, high: Any, a_low: Any, a_high: Any, c_low: Any, c_high: Any) -> Any:
+    """``x * a + c`` modulo 2**128 (``x`` is ``low, high``), each number as its low and high 64-bit halves.
+
+    In 128-bit arithmetic, as numpy's C computes PCG64's step and its jumps.
+    """
+    pair = types.UniTuple(types.uint64, 2)
+    signature = pair(*[types.uint64] * 6)
 
     def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
-        wide = ir.IntType(128)
-        product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
-        return builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), ir.IntType(64))
+        wide, narrow = ir.IntType(128), ir.IntType(64)
+        sixty_four = ir.Constant(wide, 64)
+
+        def joined(low: Any, high: Any) -> Any:
+            return builder.or_(builder.shl(builder.zext(high, wide), sixty_four), builder.zext(low, wide))
+
+        result = builder.add(builder.mul(joined(args[0], args[1]), joined(args[2], args[3])), joined(args[4], args[5]))
+        halves = (builder.trunc(result, narrow), builder.trunc(builder.lshr(result, sixty_four), narrow))
+        return context.make_tuple(builder, sig.return_type, halves)
 
     return signature, codegen
 
@@ -89,42 +99,9 @@ def _words_at(typingctx: Any, address: Any) -> Any:
 
 
 @inlined
-def _multiply(a_low: np.uint64, a_high: np.uint64, b_low: np.uint64, b_high: np.uint64) -> tuple:
-    """``a * b`` modulo 2**128, each number as its low and high 64-bit halves."""
-    return a_low * b_low, _high_product(a_low, b_low) + a_low * b_high + a_high * b_low
-
-
-@inlined
-def _add(a_low: np.uint64, a_high: np.uint64, b_low: np.uint64, b_high: np.uint64) -> tuple:
-    """``a + b`` modulo 2**128, each number as its low and high 64-bit halves."""
-    low = a_low + b_low
-    carry = _ONE if low < a_low else _ZERO
-    return low, a_high + b_high + carry
-
-
-@intrinsic
-def _step(typingctx: Any, low: Any, high: Any, inc_low: Any, inc_high: Any) -> Any:
-    """The state after one step: ``state * MULTIPLIER + increment`` modulo 2**128 (``pcg_setseq_128_step_r``).
-
-    In 128-bit arithmetic, as numpy's C does it; the state and increment as their low and high 64-bit halves.
-    """
-    pair = types.UniTuple(types.uint64, 2)
-    signature = pair(types.uint64, types.uint64, types.uint64, types.uint64)
-
-    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
-        wide, narrow = ir.IntType(128), ir.IntType(64)
-        sixty_four = ir.Constant(wide, 64)
-
-        def joined(low: Any, high: Any) -> Any:
-            return builder.or_(builder.shl(builder.zext(high, wide), sixty_four), builder.zext(low, wide))
-
-        multiplier = ir.Constant(wide, int(_MULTIPLIER_HIGH) << 64 | int(_MULTIPLIER_LOW))
-        state = builder.add(builder.mul(joined(args[0], args[1]), multiplier), joined(args[2], args[3]))
-        low = builder.trunc(state, narrow)
-        high = builder.trunc(builder.lshr(state, sixty_four), narrow)
-        return context.make_tuple(builder, sig.return_type, (low, high))
-
-    return signature, codegen
+def _step(low: np.uint64, high: np.uint64, inc_low: np.uint64, inc_high: np.uint64) -> tuple:
+    """The state after one step: ``state * MULTIPLIER + increment`` (``pcg_setseq_128_step_r``)."""
+    return _affine(low, high, _MULTIPLIER_LOW, _MULTIPLIER_HIGH, inc_low, inc_high)
 
 
 @inlined
@@ -192,21 +169,18 @@ def _normal(
 def _advance(words: np.ndarray, delta: int) -> None:
     """Step the generator ``delta`` outputs on in one jump (``pcg_advance_lcg_128``: numpy's ``advance``)."""
     step = np.uint64(delta)
-    mult_low, mult_high = _ONE, _ZERO
-    plus_low, plus_high = _ZERO, _ZERO
-    cur_mult_low, cur_mult_high = _MULTIPLIER_LOW, _MULTIPLIER_HIGH
-    cur_plus_low, cur_plus_high = words[2], words[3]
+    mult_low, mult_high, plus_low, plus_high = _ONE, _ZERO, _ZERO, _ZERO
+    cur_mult_low, cur_mult_high, cur_plus_low, cur_plus_high = _MULTIPLIER_LOW, _MULTIPLIER_HIGH, words[2], words[3]
     while step > _ZERO:
         if step & _ONE:
-            mult_low, mult_high = _multiply(mult_low, mult_high, cur_mult_low, cur_mult_high)
-            plus_low, plus_high = _multiply(plus_low, plus_high, cur_mult_low, cur_mult_high)
-            plus_low, plus_high = _add(plus_low, plus_high, cur_plus_low, cur_plus_high)
-        one_more_low, one_more_high = _add(cur_mult_low, cur_mult_high, _ONE, _ZERO)
-        cur_plus_low, cur_plus_high = _multiply(one_more_low, one_more_high, cur_plus_low, cur_plus_high)
-        cur_mult_low, cur_mult_high = _multiply(cur_mult_low, cur_mult_high, cur_mult_low, cur_mult_high)
+            mult_low, mult_high = _affine(mult_low, mult_high, cur_mult_low, cur_mult_high, _ZERO, _ZERO)
+            plus_low, plus_high = _affine(plus_low, plus_high, cur_mult_low, cur_mult_high, cur_plus_low, cur_plus_high)
+        cur_plus_low, cur_plus_high = _affine(  # (cur_mult + 1) * cur_plus
+            cur_plus_low, cur_plus_high, cur_mult_low, cur_mult_high, cur_plus_low, cur_plus_high
+        )
+        cur_mult_low, cur_mult_high = _affine(cur_mult_low, cur_mult_high, cur_mult_low, cur_mult_high, _ZERO, _ZERO)
         step >>= _ONE
-    low, high = _multiply(mult_low, mult_high, words[0], words[1])
-    words[0], words[1] = _add(low, high, plus_low, plus_high)
+    words[0], words[1] = _affine(words[0], words[1], mult_low, mult_high, plus_low, plus_high)
 
 
 @kernel
