@@ -28,7 +28,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import math
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from llvmlite import ir
@@ -280,13 +280,23 @@ class Program:
     Never pickled (the addresses are this process's): the model builds it again after unpickling.
     """
 
-    def __init__(self, rows: list[tuple[int, int, int, int]], generators: list[np.random.Generator], out: np.ndarray):
-        """Rows as ``run_program`` reads them; ``generators[stream]`` is row ``(stream, ...)``'s."""
-        if not usable(generators):  # never follow a pointer whose layout is not the one checked
+    def __init__(
+        self,
+        rows: list[tuple[int, int, int, int]],
+        generators: list[np.random.Generator],
+        out: np.ndarray,
+        addresses: list[int] | None = None,
+    ) -> None:
+        """Rows as ``run_program`` reads them; ``generators[stream]`` is row ``(stream, ...)``'s.
+
+        ``addresses`` are the generators' state addresses as ``_addresses`` gives them (read here if not given).
+        """
+        addresses = addresses or _addresses(generators)
+        if addresses is None:  # never follow a pointer whose layout is not the one checked
             raise ValueError("a compiled program draws from numpy's PCG64 only, where pcg.available() says it can")
         self.rows = np.array(rows, dtype=np.int64).reshape(-1, 4)
         self.generators = generators
-        self.addresses = np.array([_state_address(g.bit_generator) for g in generators], dtype=np.intp)
+        self.addresses = np.array(addresses, dtype=np.intp)
         self.out = out
         self._run = RepeatedCall(run_program)  # the same arrays every step: typed once
 
@@ -302,20 +312,23 @@ class Program:
 def program(
     rows: list[tuple[int, int, int, int]], generators: list[np.random.Generator], out: np.ndarray
 ) -> Program | None:
-    """A ``Program`` of these rows, or ``None`` where one cannot draw for these generators.
-
-    It can where this process's numpy passed the self-check (``available``) and every generator is numpy's
-    PCG64 with its state where it is read.
-    """
-    if not usable(generators):
-        return None
-    return Program(rows, generators, out)
+    """A ``Program`` of these rows, or ``None`` where one cannot draw for these generators (``usable``)."""
+    addresses = _addresses(generators)
+    return None if addresses is None else Program(rows, generators, out, addresses)
 
 
 def usable(generators: list[np.random.Generator]) -> bool:
-    """Whether a program can draw for these generators: all numpy PCG64 with the state where it is read."""
-    return (
-        available()
-        and all(type(g.bit_generator) is np.random.PCG64 for g in generators)
-        and all(_state_address(g.bit_generator) is not None for g in generators)
-    )
+    """Whether a program can draw for these generators.
+
+    It can where this process's numpy passed the self-check (``available``) and every generator is numpy's PCG64
+    with its state where it is read.
+    """
+    return _addresses(generators) is not None
+
+
+def _addresses(generators: list[np.random.Generator]) -> list[int] | None:
+    """Each generator's state address, or ``None`` unless a program can draw for them all."""
+    if not available() or any(type(g.bit_generator) is not np.random.PCG64 for g in generators):
+        return None
+    addresses = [_state_address(g.bit_generator) for g in generators]
+    return None if None in addresses else cast(list[int], addresses)
