@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -44,3 +50,46 @@ def paired_interval(second, first, confidence: float = 0.95) -> tuple[float, flo
         stats.t.ppf(0.5 + confidence / 2, len(differences) - 1) * differences.std(ddof=1) / np.sqrt(len(differences))
     )
     return mean, mean - half, mean + half
+
+
+# Tests that time themselves against an estimate made moments before (`alone`-marked) need the cores to
+# themselves. Under pytest-xdist, which CI uses, every test holds a shared lock while it runs (its fixtures'
+# setup and teardown included) and an `alone` test holds it exclusively: it first leaves a note that it is
+# waiting, the other workers start nothing new while a note is there, and it runs once their current tests end.
+# Without xdist, or without fcntl (Windows), tests run as they come.
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+
+@contextlib.contextmanager
+def _turn(item):
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if fcntl is None or not run or not worker:
+        yield
+        return
+    folder = Path(tempfile.gettempdir()) / f"cisim-tests-{run}"
+    folder.mkdir(exist_ok=True)
+    alone = item.get_closest_marker("alone") is not None
+    waiting = folder / f"waiting-{worker}"
+    if alone:
+        waiting.touch()
+    else:
+        while any(folder.glob("waiting-*")):
+            time.sleep(0.2)
+    with open(folder / "lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            if alone:
+                waiting.unlink(missing_ok=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    with _turn(item):
+        yield

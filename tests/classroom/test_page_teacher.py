@@ -410,6 +410,7 @@ def test_a_seed_that_is_no_seed_and_a_seed_a_pick_dropped_are_said_where_the_tea
     shot(tab, "picked-dropped-seed")
 
 
+@pytest.mark.alone
 def test_step_and_redraw_time(teacher):
     """Step + redraw, measured in the browser: from pressing STEP to the top panel showing the next step."""
     tab = teacher(*LAPTOP)

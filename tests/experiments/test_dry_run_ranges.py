@@ -151,6 +151,7 @@ def seconds(text):
 
 
 @pytest.mark.slow
+@pytest.mark.alone
 @pytest.mark.parametrize("name", ["coalition_size", "conditions_factorial"])
 def test_the_real_time_of_a_shipped_experiment_falls_in_the_dry_runs_range(name, tmp_path):
     options = ["--replicates", "1", "--steps", "30", "--workers", "2"]
