@@ -2,7 +2,7 @@
 
 Usage (from the repository root, after scripts/setup.sh):
 
-    .venv/bin/python benchmarks/peers.py [--problems 200] [--rounds 100] [--json FILE]
+    .venv/bin/python benchmarks/peers.py [--problems 200] [--rounds 100] [--draws keyed] [--json FILE]
 
 The work is Lazer & Friedman (2007)'s main study as ``experiments/validation/lazer_friedman_2007.toml`` sets
 it: N = 20, K = 5 (each element's K links drawn with replacement), 100 agents each holding its own solution,
@@ -35,6 +35,8 @@ over the problems lies within ±0.005 of cisim's, tested as two one-sided tests 
 network (the 90 % t-interval of the mean paired difference inside ±0.005: equivalent; wholly outside: not
 equivalent, status 1; else too few problems to tell, said as such). The two targets of issue 24 are printed with
 their ratios: cisim's stepping against plain numpy's, and the driver's rate against the tight kernel's end to end.
+``--draws keyed`` runs cisim's model and driver with ``run.draws = "keyed"`` (other random numbers than the
+experiment file's sequential draws, the same rules).
 """
 
 from __future__ import annotations
@@ -375,14 +377,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--problems", type=int, default=200, help="problems per network")
     parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--draws", choices=("sequential", "keyed"), default="sequential", help="cisim's run.draws")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     options = parser.parse_args()
     from cisim.experiments.runs import replicate_seeds
     from cisim.problem import landscape
     from cisim.validation import drivers, load_validation
 
-    values = {network: model_values(network) for network in NETWORKS}
+    values = {network: {**model_values(network), "draws": options.draws} for network in NETWORKS}
     spec = load_validation(ROOT / "experiments" / "validation" / "lazer_friedman_2007.toml", drivers())
+    spec = replace(spec, model={**spec.model, "run.draws": options.draws})
     seeds = replicate_seeds(2007, options.problems)
     agents = values["linear"]["n_organizations"]
     # warm up: compile or load every compiled function before anything is timed
@@ -482,6 +486,7 @@ def main() -> None:
         figures = {
             "problems": options.problems,
             "rounds": options.rounds,
+            "draws": options.draws,
             "agent_rounds_per_second": {"stepping": stepping, "end_to_end": end_to_end, "validate_driver": driver_rate},
             "targets": {label: ratio for label, ratio, _ in targets},
             "mean_final_score": means,

@@ -24,12 +24,12 @@ def drawing(request, monkeypatch):
     run does here) and through numpy's calls block by block (``_fills``, what a run does where that cannot be
     used)."""
     if request.param == "numpy":
-        monkeypatch.setattr(pcg, "program", lambda rows, generators, out: None)
+        monkeypatch.setattr(pcg, "program", lambda *_: None)
     return request.param
 
 
 def _through_numpy(monkeypatch):
-    monkeypatch.setattr(pcg, "program", lambda rows, generators, out: None)
+    monkeypatch.setattr(pcg, "program", lambda *_: None)
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ VARIANTS = {
     "built": {"conditions__dynamics": "built", "conditions__backbone": 0.6, "conditions__communication": 0.2},
     "own_solutions": {"organizations__solutions": "own", "communication__network": "linear"},
     "funder": {"costs__backbone_paid_by": "funder"},
+    "keyed": {"run__draws": "keyed", "regions__n_regions": 2, "regions__cross_region": 0.5},
 }
 
 
@@ -242,10 +243,13 @@ def shipped():
 
 
 @pytest.mark.parametrize("name", sorted(shipped()))
-@pytest.mark.parametrize("arm", ["isolated", "scenario", "collective"])
-def test_outcomes_stay_on_their_scale_and_the_ledger_adds_up(name, arm):
+@pytest.mark.parametrize(
+    "arm, draws",
+    [("isolated", "sequential"), ("scenario", "sequential"), ("collective", "sequential"), ("scenario", "keyed")],
+)
+def test_outcomes_stay_on_their_scale_and_the_ledger_adds_up(name, arm, draws):
     """Every shipped scenario, every arm, every step: outcomes in [0, 1]; spend = its three lines."""
-    scenario = shipped()[name].with_arm(arm).with_values(run__steps=60)
+    scenario = shipped()[name].with_arm(arm).with_values(run__steps=60, run__draws=draws)
     series = run_model(scenario, 2026_11).series
     outcomes = series.filter(regex="^(community_outcome|outcome_domain_)")
     assert ((outcomes >= 0) & (outcomes <= 1)).all().all()

@@ -223,6 +223,11 @@ class CollectiveImpactModel(mesa.Model):
         self._history = [(0, self.landscape.version, self.landscape.tables.copy(), *self._scale())]
         self._view: tuple[int, ProblemView] | None = None
         self._layout = self._draw_layout()
+        #: Keyed draws (``run.draws = "keyed"``): where each stream that draws in blocks stood once the world was
+        #: built (numpy's state of its bit generator); each step's parts are placed from there (``_draw_blocks``).
+        self._draw_origins = self._origins() if p.run.draws == "keyed" else None
+        #: How many steps have drawn their numbers (the step a keyed program places its parts for).
+        self._steps_drawn = np.zeros(1, dtype=np.int64)
         self.outcomes: list[float] = []
         self._measure()
         self.initial_outcome = reporters.community_outcome(self)
@@ -679,7 +684,22 @@ class CollectiveImpactModel(mesa.Model):
             self._blocks = blocks
         for fill, target in blocks:
             fill(target)
+        self._steps_drawn[0] += 1
         return self._draws
+
+    def _origins(self) -> dict[str, dict[str, Any]]:
+        """Where each stream that draws in blocks stands now, as its bit generator's state (for keyed draws)."""
+        origins = {}
+        for name in dict.fromkeys(stream for stream, *_ in self._layout):
+            bit_generator = self.streams[name].bit_generator
+            if not isinstance(bit_generator, skipping.ADVANCEABLE):
+                raise ValueError(
+                    "run.draws = 'keyed' places each part of a step's draws by jumping its stream ahead, which "
+                    f"numpy's PCG64 and PCG64DXSM can do and {type(bit_generator).__name__} cannot: give the model "
+                    "a seed or a PCG64 generator, or use run.draws = 'sequential'"
+                )
+            origins[name] = bit_generator.state
+        return origins
 
     def _draw_blocks(self) -> tuple[list[tuple[Any, Any]], Draws]:
         """How each step's draws are made (``(fill, target)`` pairs, run in order) and the parts they fill.
@@ -689,23 +709,57 @@ class CollectiveImpactModel(mesa.Model):
         unread = self._unread_draws()
         out = np.zeros(sum(size for _, _, size, _ in self._layout))
         parts: dict[str, np.ndarray] = {}
-        generators = list({id(g): g for g in (self.streams[stream] for stream, *_ in self._layout)}.values())
+        places: dict[str, tuple[int, int]] = {}
+        names = list(dict.fromkeys(stream for stream, *_ in self._layout))
+        generators = [self.streams[name] for name in names]
+        keyed = self._keyed_parts(unread)
         rows: list[tuple[int, int, int, int]] = []
         offset = 0
         for stream, kind, size, cuts in self._layout:
             for name, shape, start, stop in cuts:
                 parts[name] = out[offset + start : offset + stop].reshape(shape)
-            index = next(i for i, g in enumerate(generators) if g is self.streams[stream])
-            rows.extend(_program_rows(index, kind, offset, size, cuts, unread))
+                places[name] = (offset + start, offset + stop)
+            if keyed is None:
+                rows.extend(_program_rows(names.index(stream), kind, offset, size, cuts, unread))
             offset += size
-        program = pcg.program(rows, generators, out)
+        origins = None
+        if keyed is not None:
+            make = {"random": pcg.UNIFORM, "standard_normal": pcg.NORMAL}
+            for stream, kind, slot, name in keyed:
+                rows += [(names.index(stream), pcg.SEEK, slot, 0), (names.index(stream), make[kind], *places[name])]
+            states = [self._draw_origins[name]["state"] for name in names] if self._draw_origins else []
+            origins = [(state["state"], state["inc"]) for state in states]
+        program = pcg.program(rows, generators, out, origins, self._steps_drawn)
         if program is not None:
             return [(program, None)], Draws(**parts)
+        if keyed is not None and self._draw_origins is not None:
+            fills = []
+            for stream, kind, slot, name in keyed:
+                fill = _keyed_fill(self.streams[stream], self._draw_origins[stream], kind, slot, self._steps_drawn)
+                fills.append((fill, out[slice(*places[name])]))
+            return fills, Draws(**parts)
         fills, offset = [], 0
         for stream, kind, size, cuts in self._layout:
             fills.extend(_fills(self.streams[stream], kind, out[offset : offset + size], cuts, unread))
             offset += size
         return fills, Draws(**parts)
+
+    def _keyed_parts(self, unread: set[str]) -> list[tuple[str, str, int, str]] | None:
+        """With keyed draws, the parts a step draws: ``(stream, kind, slot, name)``, else ``None``.
+
+        A stream's named parts are numbered in the order its blocks list them (slots: the same in every run of the
+        world, whatever its design); parts no rule reads and the unnamed ones are not drawn at all.
+        """
+        if self._draw_origins is None:
+            return None
+        slots: dict[str, int] = {}
+        drawn = []
+        for stream, kind, _, cuts in self._layout:
+            for name, *_ in cuts:
+                slot = slots[stream] = slots.get(stream, -1) + 1
+                if name not in unread:
+                    drawn.append((stream, kind, slot, name))
+        return drawn
 
     def __getstate__(self) -> dict[str, Any]:
         """The model's state for pickling, without the draw buffers (rebuilt at the next step)."""
@@ -949,6 +1003,22 @@ def _fills(
     if buffer.shape[0] > read_from:
         steps.append((draw, buffer[read_from:]))
     return steps
+
+
+def _keyed_fill(generator: np.random.Generator, origin: dict[str, Any], kind: str, slot: int, steps: np.ndarray) -> Any:
+    """Numpy's own way to fill keyed part ``slot``: the stream put back where it stood, jumped ahead, then drawn.
+
+    Part ``slot`` of step ``t`` (``steps[0]`` when the fill runs) starts ``t * pcg.STEP_STRIDE + slot *
+    pcg.SLOT_STRIDE`` outputs after ``origin`` (``cisim.model.pcg`` does the same in compiled code).
+    """
+    bit_generator, fill = generator.bit_generator, getattr(generator, kind)
+
+    def draw(out: np.ndarray) -> None:
+        bit_generator.state = origin
+        bit_generator.advance(int(steps[0]) * pcg.STEP_STRIDE + slot * pcg.SLOT_STRIDE)
+        fill(out=out)
+
+    return draw
 
 
 def _program_rows(

@@ -12,7 +12,10 @@ numpy's to the last bit:
   distributions.c): the same ziggurat, with numpy's own tables (``cisim.model.ziggurat_tables``);
 - uniform numbers no rule reads are jumped over (``pcg_advance_lcg_128`` of numpy's pcg64.h: the generator's
   ``advance``); normal numbers no rule reads are counted as the ziggurat would read their outputs, without
-  computing them.
+  computing them;
+- with keyed draws (``run.draws = "keyed"``) a part of a step's draws starts where its stream, jumped ahead from
+  where it stood when the model was built, reaches ``step * 2**64 + slot * 2**52`` outputs (``seek``): numpy's
+  ``advance`` from that state, in one jump of ``step`` strides of 2**64 and one multiply-add for the slot.
 
 PCG64 steps its 128-bit state as ``state * MULTIPLIER + increment`` (mod 2**128) and outputs the two halves of
 the new state XOR-ed, rotated right by the state's top six bits. The state is read where numpy keeps it: the
@@ -38,8 +41,16 @@ from numba.extending import intrinsic
 from cisim.model.ziggurat_tables import FI, KI, NOR_INV_R, NOR_R, WI
 from cisim.problem.compiled import RepeatedCall, inlined, kernel
 
-#: What a step of a draw program does: fill its part with uniform or normal numbers, or step over them.
-UNIFORM, NORMAL, SKIP_UNIFORM, SKIP_NORMAL = 0, 1, 2, 3
+#: What a step of a draw program does: fill its part with uniform or normal numbers, step over them, or put its
+#: stream where a keyed part starts.
+UNIFORM, NORMAL, SKIP_UNIFORM, SKIP_NORMAL, SEEK = 0, 1, 2, 3, 4
+
+#: Keyed draws: step ``t``'s part in slot ``j`` of its stream starts ``t * STEP_STRIDE + j * SLOT_STRIDE`` outputs
+#: after where the stream stood when the model was built. A part holds far fewer than 2**52 numbers, and a stream
+#: far fewer than 2**12 parts a step, so no two parts overlap.
+STEP_STRIDE, SLOT_STRIDE = 2**64, 2**52
+_MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645  # PCG_DEFAULT_MULTIPLIER_128
+_MODULUS = 2**128
 
 _MULTIPLIER_LOW = np.uint64(0x4385DF649FCCF645)  # PCG_DEFAULT_MULTIPLIER_128, low and high halves
 _MULTIPLIER_HIGH = np.uint64(0x2360ED051FC65DA4)
@@ -165,38 +176,72 @@ def _normal(
                 return x, low, high
 
 
+@inlined
+def _power(mult_low: np.uint64, mult_high: np.uint64, plus_low: np.uint64, plus_high: np.uint64, times: int) -> tuple:
+    """The map ``x -> x * mult + plus`` (mod 2**128) applied ``times`` times, as its own multiplier and addend.
+
+    Squaring as ``pcg_advance_lcg_128`` does: with ``(MULTIPLIER, increment)`` it is numpy's ``advance``.
+    """
+    step = np.uint64(times)
+    acc_mult_low, acc_mult_high, acc_plus_low, acc_plus_high = _ONE, _ZERO, _ZERO, _ZERO
+    while step > _ZERO:
+        if step & _ONE:
+            acc_mult_low, acc_mult_high = _affine(acc_mult_low, acc_mult_high, mult_low, mult_high, _ZERO, _ZERO)
+            acc_plus_low, acc_plus_high = _affine(acc_plus_low, acc_plus_high, mult_low, mult_high, plus_low, plus_high)
+        plus_low, plus_high = _affine(
+            plus_low, plus_high, mult_low, mult_high, plus_low, plus_high
+        )  # (mult + 1) * plus
+        mult_low, mult_high = _affine(mult_low, mult_high, mult_low, mult_high, _ZERO, _ZERO)
+        step >>= _ONE
+    return acc_mult_low, acc_mult_high, acc_plus_low, acc_plus_high
+
+
 @kernel
 def _advance(words: np.ndarray, delta: int) -> None:
     """Step the generator ``delta`` outputs on in one jump (``pcg_advance_lcg_128``: numpy's ``advance``)."""
-    step = np.uint64(delta)
-    mult_low, mult_high, plus_low, plus_high = _ONE, _ZERO, _ZERO, _ZERO
-    cur_mult_low, cur_mult_high, cur_plus_low, cur_plus_high = _MULTIPLIER_LOW, _MULTIPLIER_HIGH, words[2], words[3]
-    while step > _ZERO:
-        if step & _ONE:
-            mult_low, mult_high = _affine(mult_low, mult_high, cur_mult_low, cur_mult_high, _ZERO, _ZERO)
-            plus_low, plus_high = _affine(plus_low, plus_high, cur_mult_low, cur_mult_high, cur_plus_low, cur_plus_high)
-        cur_plus_low, cur_plus_high = _affine(  # (cur_mult + 1) * cur_plus
-            cur_plus_low, cur_plus_high, cur_mult_low, cur_mult_high, cur_plus_low, cur_plus_high
-        )
-        cur_mult_low, cur_mult_high = _affine(cur_mult_low, cur_mult_high, cur_mult_low, cur_mult_high, _ZERO, _ZERO)
-        step >>= _ONE
+    mult_low, mult_high, plus_low, plus_high = _power(_MULTIPLIER_LOW, _MULTIPLIER_HIGH, words[2], words[3], delta)
     words[0], words[1] = _affine(words[0], words[1], mult_low, mult_high, plus_low, plus_high)
 
 
 @kernel
 def run_program(
-    program: np.ndarray, addresses: np.ndarray, out: np.ndarray, ki: np.ndarray, wi: np.ndarray, fi: np.ndarray
+    program: np.ndarray,
+    addresses: np.ndarray,
+    out: np.ndarray,
+    ki: np.ndarray,
+    wi: np.ndarray,
+    fi: np.ndarray,
+    keys: np.ndarray,
+    jumps: np.ndarray,
+    step: np.ndarray,
 ) -> None:
     """Run a draw program: row ``(stream, kind, start, stop)`` fills ``out[start:stop]`` or steps over as many.
 
     ``addresses[stream]`` is the stream's ``ctypes.state_address``; the rows run in order, so each stream's
-    numbers come in the order its blocks list them.
+    numbers come in the order its blocks list them. A ``SEEK`` row ``(stream, SEEK, jump, 0)`` puts the stream
+    where keyed part ``jump`` of step ``step[0]`` starts: ``keys[stream]`` holds where the stream stood when the
+    model was built (state, low half first) and the multiplier and addend of a stride of ``STEP_STRIDE``
+    outputs; ``jumps[jump]`` the multiplier and addend from there to the part's slot. Unkeyed programs pass
+    empty ``keys`` and ``jumps``.
     """
+    bases = np.empty((keys.shape[0], 2), dtype=np.uint64)
+    for stream in range(keys.shape[0]):  # where each keyed stream's step starts
+        mult_low, mult_high, plus_low, plus_high = _power(
+            keys[stream, 2], keys[stream, 3], keys[stream, 4], keys[stream, 5], step[0]
+        )
+        bases[stream, 0], bases[stream, 1] = _affine(
+            keys[stream, 0], keys[stream, 1], mult_low, mult_high, plus_low, plus_high
+        )
     for row in range(program.shape[0]):
         stream, kind, start, stop = program[row, 0], program[row, 1], program[row, 2], program[row, 3]
         words = carray(_words_at(addresses[stream]), 4)
         if kind == SKIP_UNIFORM:
             _advance(words, stop - start)
+            continue
+        if kind == SEEK:
+            words[0], words[1] = _affine(
+                bases[stream, 0], bases[stream, 1], jumps[start, 0], jumps[start, 1], jumps[start, 2], jumps[start, 3]
+            )
             continue
         low, high, inc_low, inc_high = words[0], words[1], words[2], words[3]
         if kind == UNIFORM:
@@ -210,6 +255,36 @@ def run_program(
             for _ in range(start, stop):
                 _, low, high = _normal(low, high, inc_low, inc_high, ki, wi, fi, False)
         words[0], words[1] = low, high
+
+
+def jump(delta: int, increment: int) -> tuple[int, int]:
+    """The multiplier and addend that step a PCG64 state with this increment ``delta`` outputs on (mod 2**128)."""
+    acc_mult, acc_plus, mult, plus = 1, 0, _MULTIPLIER, increment
+    while delta:
+        if delta & 1:
+            acc_mult, acc_plus = acc_mult * mult % _MODULUS, (acc_plus * mult + plus) % _MODULUS
+        plus, mult = (mult + 1) * plus % _MODULUS, mult * mult % _MODULUS
+        delta >>= 1
+    return acc_mult, acc_plus
+
+
+def _halves(*numbers: int) -> list[int]:
+    """Each 128-bit number as its low and high 64-bit halves, in order."""
+    return [half for number in numbers for half in (number & (2**64 - 1), number >> 64)]
+
+
+def key_arrays(origins: list[tuple[int, int]], seeks: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """``keys`` and ``jumps`` for ``run_program``, from where each stream stood and each ``SEEK``'s slot.
+
+    ``origins[stream]`` is ``(state, increment)`` where the stream stood when the model was built; ``seeks``
+    lists each ``SEEK`` row's ``(stream, slot)``, in order.
+    """
+    keys = [[*_halves(state), *_halves(*jump(STEP_STRIDE, increment))] for state, increment in origins]
+    jumps = [_halves(*jump(slot * SLOT_STRIDE, origins[stream][1])) for stream, slot in seeks]
+    return np.array(keys, dtype=np.uint64).reshape(-1, 6), np.array(jumps, dtype=np.uint64).reshape(-1, 4)
+
+
+_NO_KEYS, _NO_JUMPS = np.zeros((0, 6), dtype=np.uint64), np.zeros((0, 4), dtype=np.uint64)
 
 
 _capsule_pointer = ctypes.pythonapi.PyCapsule_GetPointer
@@ -259,7 +334,8 @@ def available() -> bool:
         rows.append((0, kind, start, start + size))
         start += size
     out = np.zeros(start)
-    run_program(np.array(rows, dtype=np.int64), np.array([address], dtype=np.intp), out, _KI, WI, FI)
+    addresses = np.array([address], dtype=np.intp)
+    run_program(np.array(rows, dtype=np.int64), addresses, out, _KI, WI, FI, _NO_KEYS, _NO_JUMPS, np.zeros(1, np.int64))
     expected, generator = np.zeros(start), np.random.Generator(drawn)
     for _, kind, begin, end in rows:
         if kind == UNIFORM:
@@ -270,7 +346,30 @@ def available() -> bool:
             drawn.advance(end - begin)
         else:
             generator.standard_normal(end - begin)
-    return bool(np.array_equal(out, expected)) and compiled.state == drawn.state
+    return bool(np.array_equal(out, expected)) and compiled.state == drawn.state and _seeks_as_numpy()
+
+
+def _seeks_as_numpy() -> bool:
+    """Whether keyed parts start where numpy's ``advance`` from the stream's starting state puts them."""
+    compiled, drawn = np.random.PCG64(SELF_CHECK_SEED + 1), np.random.PCG64(SELF_CHECK_SEED + 1)
+    address = _state_address(compiled)
+    if address is None or address != compiled.ctypes.state_address:
+        return False
+    origin = compiled.state
+    state = origin["state"]
+    step, slots, sizes = 7, (3, 0), (5, 4)
+    keys, jumps = key_arrays([(state["state"], state["inc"])], [(0, slot) for slot in slots])
+    rows = [(0, SEEK, 0, 0), (0, UNIFORM, 0, 5), (0, SEEK, 1, 0), (0, NORMAL, 5, 9)]
+    out = np.zeros(sum(sizes))
+    step_array = np.full(1, step, dtype=np.int64)
+    run_program(np.array(rows, dtype=np.int64), np.array([address], np.intp), out, _KI, WI, FI, keys, jumps, step_array)
+    generator = np.random.Generator(drawn)
+    drawn.advance(step * STEP_STRIDE + slots[0] * SLOT_STRIDE)
+    uniform = generator.random(sizes[0])
+    drawn.state = origin
+    drawn.advance(step * STEP_STRIDE + slots[1] * SLOT_STRIDE)
+    normal = generator.standard_normal(sizes[1])
+    return bool(np.array_equal(out, np.concatenate([uniform, normal]))) and compiled.state == drawn.state
 
 
 class Program:
@@ -286,15 +385,28 @@ class Program:
         generators: list[np.random.Generator],
         out: np.ndarray,
         addresses: list[int] | None = None,
+        origins: list[tuple[int, int]] | None = None,
+        step: np.ndarray | None = None,
     ) -> None:
         """Rows as ``run_program`` reads them; ``generators[stream]`` is row ``(stream, ...)``'s.
 
         ``addresses`` are the generators' state addresses as ``_addresses`` gives them (read here if not given).
+        Keyed programs give each generator's ``(state, increment)`` where it stood when the model was built
+        (``origins``) and a one-number array holding the step being drawn (``step``, read at every call); their
+        ``SEEK`` rows are ``(stream, SEEK, slot, 0)``.
         """
         addresses = addresses or _addresses(generators)
         if addresses is None:  # never follow a pointer whose layout is not the one checked
             raise ValueError("a compiled program draws from numpy's PCG64 only, where pcg.available() says it can")
-        self.rows = np.array(rows, dtype=np.int64).reshape(-1, 4)
+        if origins is None and any(row[1] == SEEK for row in rows):
+            raise ValueError("a program that seeks keyed parts needs where each stream stood (origins)")
+        seeks = [(stream, slot) for stream, kind, slot, _ in rows if kind == SEEK]
+        numbered = iter(range(len(seeks)))  # a SEEK row names its jump by number
+        self.rows = np.array(
+            [(stream, kind, next(numbered) if kind == SEEK else a, b) for stream, kind, a, b in rows], dtype=np.int64
+        ).reshape(-1, 4)
+        self.keys, self.jumps = key_arrays(origins, seeks) if origins is not None else (_NO_KEYS, _NO_JUMPS)
+        self.step = step if step is not None else np.zeros(1, dtype=np.int64)
         self.generators = generators
         self.addresses = np.array(addresses, dtype=np.intp)
         self.out = out
@@ -302,7 +414,7 @@ class Program:
 
     def __call__(self, _: Any = None) -> None:
         """Make this step's numbers (the argument is ignored: the program fills its own buffer)."""
-        self._run(self.rows, self.addresses, self.out, _KI, WI, FI)
+        self._run(self.rows, self.addresses, self.out, _KI, WI, FI, self.keys, self.jumps, self.step)
 
     def sizes(self, kind: int) -> list[int]:
         """How many numbers each row of this kind makes or steps over, in order."""
@@ -310,11 +422,15 @@ class Program:
 
 
 def program(
-    rows: list[tuple[int, int, int, int]], generators: list[np.random.Generator], out: np.ndarray
+    rows: list[tuple[int, int, int, int]],
+    generators: list[np.random.Generator],
+    out: np.ndarray,
+    origins: list[tuple[int, int]] | None = None,
+    step: np.ndarray | None = None,
 ) -> Program | None:
     """A ``Program`` of these rows, or ``None`` where one cannot draw for these generators (``usable``)."""
     addresses = _addresses(generators)
-    return None if addresses is None else Program(rows, generators, out, addresses)
+    return None if addresses is None else Program(rows, generators, out, addresses, origins, step)
 
 
 def usable(generators: list[np.random.Generator]) -> bool:

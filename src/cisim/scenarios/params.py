@@ -439,6 +439,14 @@ class RunParams:
     its own on the same problem, starting points, organizations and networks
     """
 
+    draws: Literal["sequential", "keyed"] = "sequential"
+    """
+    where a step's random numbers come from in their streams: 'sequential': each part after the one before
+    (the numbers of every figure in the docs); 'keyed': each part (the search keys, the offers' noise, ...)
+    where its step and its place in the stream put it, so that numbers no rule of the run reads are never
+    made (faster where readings have no noise) and other numbers than 'sequential' gives
+    """
+
 
 @dataclass(frozen=True, slots=True)
 class Params:

@@ -75,6 +75,7 @@ INTERACTIONS = ("random", "adjacent", "with_replacement")
 AFTER_DROPPED_COPY = ("search", "stay")
 SOLUTIONS = ("shared", "own")
 STARTS = ("region", "random")
+DRAWS = ("sequential", "keyed")
 PAYERS = ("members", "funder")
 
 
@@ -785,6 +786,17 @@ PARAMETERS: tuple[Parameter, ...] = (
         "same problem, starting points, organizations and networks",
         low=0,
         high=2**31 - 1,
+    ),
+    _p(
+        "run",
+        "draws",
+        str,
+        "sequential",
+        "where a step's random numbers come from in their streams: 'sequential': each part after the one before "
+        "(the numbers of every figure in the docs); 'keyed': each part (the search keys, the offers' noise, ...) "
+        "where its step and its place in the stream put it, so that numbers no rule of the run reads are never "
+        "made (faster where readings have no noise) and other numbers than 'sequential' gives",
+        choices=DRAWS,
     ),
 )
 
