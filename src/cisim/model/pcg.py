@@ -346,18 +346,30 @@ def available() -> bool:
             drawn.advance(end - begin)
         else:
             generator.standard_normal(end - begin)
-    return bool(np.array_equal(out, expected)) and compiled.state == drawn.state and _seeks_as_numpy()
+    return bool(np.array_equal(out, expected)) and compiled.state == drawn.state
+
+
+@functools.cache
+def seeks_available() -> bool:
+    """Whether ``run_program`` puts keyed parts where numpy would in this process (checked once, when first asked).
+
+    Asked only by keyed programs: a sequential one needs ``available`` alone.
+    """
+    return available() and _seeks_as_numpy()
 
 
 def _seeks_as_numpy() -> bool:
-    """Whether keyed parts start where numpy's ``advance`` from the stream's starting state puts them."""
+    """Whether keyed parts start where numpy's ``advance`` from the stream's starting state puts them.
+
+    Two parts of one stream at a step far from the first, so that the stride's power takes many squarings.
+    """
     compiled, drawn = np.random.PCG64(SELF_CHECK_SEED + 1), np.random.PCG64(SELF_CHECK_SEED + 1)
     address = _state_address(compiled)
     if address is None or address != compiled.ctypes.state_address:
         return False
     origin = compiled.state
     state = origin["state"]
-    step, slots, sizes = 7, (3, 0), (5, 4)
+    step, slots, sizes = 2**40 + 7, (3, 0), (5, 4)
     keys, jumps = key_arrays([(state["state"], state["inc"])], [(0, slot) for slot in slots])
     rows = [(0, SEEK, 0, 0), (0, UNIFORM, 0, 5), (0, SEEK, 1, 0), (0, NORMAL, 5, 9)]
     out = np.zeros(sum(sizes))
@@ -428,9 +440,14 @@ def program(
     origins: list[tuple[int, int]] | None = None,
     step: np.ndarray | None = None,
 ) -> Program | None:
-    """A ``Program`` of these rows, or ``None`` where one cannot draw for these generators (``usable``)."""
+    """A ``Program`` of these rows, or ``None`` where one cannot draw for these generators (``usable``).
+
+    A keyed program (``origins`` given) needs ``seeks_available`` too.
+    """
     addresses = _addresses(generators)
-    return None if addresses is None else Program(rows, generators, out, addresses, origins, step)
+    if addresses is None or (origins is not None and not seeks_available()):
+        return None
+    return Program(rows, generators, out, addresses, origins, step)
 
 
 def usable(generators: list[np.random.Generator]) -> bool:
