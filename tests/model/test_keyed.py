@@ -1,10 +1,9 @@
 """Keyed draws (``run.draws = "keyed"``): each part of a step's draws starts where its step and its slot put it.
 
 Part ``slot`` of a stream at step ``t`` starts ``t * 2**64 + slot * 2**52`` outputs after where the stream stood
-once the world was built; parts no rule reads are never made, and nothing else moves.
+once the world was built; parts no rule reads are never made, and nothing else moves. (Keyed runs are also among
+the variants of tests/model/test_invariants.py: reproducible, resumed identically after pickling.)
 """
-
-import pickle
 
 import numpy as np
 import pytest
@@ -22,6 +21,15 @@ def keyed(small):
 
 def _steps(model: CollectiveImpactModel, count: int = 5) -> list[dict[str, np.ndarray]]:
     return [{name: part.copy() for name, part in model._draw()._asdict().items()} for _ in range(count)]
+
+
+def _same_where_both_read(first: CollectiveImpactModel, second: CollectiveImpactModel) -> set[str]:
+    """The parts both models read, after checking that five steps gave them the same numbers there."""
+    both = set(SLOTS) - first._unread_draws() - second._unread_draws()
+    for one, other in zip(_steps(first), _steps(second), strict=True):
+        for name in both:
+            assert np.array_equal(one[name], other[name]), name
+    return both
 
 
 def _place(model: CollectiveImpactModel, stream: str, slot: int, step: int) -> np.random.Generator:
@@ -131,33 +139,13 @@ def test_a_part_early_in_a_stream_read_by_one_run_only_moves_nothing_in_the_othe
     reading = CollectiveImpactModel.from_scenario(own, rng=9)
     free = CollectiveImpactModel.from_scenario(own.with_values(communication__offers_cost_capacity=False), rng=9)
     assert "contacts" in free._unread_draws() and "contacts" not in reading._unread_draws()
-    both = set(SLOTS) - reading._unread_draws() - free._unread_draws()
-    assert {"share", "hear", "z_offers"} <= both
-    for first, second in zip(_steps(reading), _steps(free), strict=True):
-        for name in both:
-            assert np.array_equal(first[name], second[name]), name
+    assert {"share", "hear", "z_offers"} <= _same_where_both_read(reading, free)
 
 
 def test_two_arms_share_every_part_both_read(keyed):
     isolated = CollectiveImpactModel.from_scenario(keyed.with_arm("isolated"), rng=6)
     collective = CollectiveImpactModel.from_scenario(keyed.with_arm("collective"), rng=6)
-    names = {name for *_, cuts in isolated._layout for name, *_ in cuts}
-    read_by_both = names - isolated._unread_draws() - collective._unread_draws()
-    assert {"keys", "z_candidates", "contacts"} <= read_by_both
-    for first, second in zip(_steps(isolated), _steps(collective), strict=True):
-        for name in read_by_both:
-            assert np.array_equal(first[name], second[name]), name
-
-
-def test_a_model_unpickled_mid_run_goes_on_with_the_same_draws(keyed):
-    model = CollectiveImpactModel.from_scenario(keyed.with_arm("collective"), rng=4)
-    for _ in range(5):
-        model.step()
-    copy = pickle.loads(pickle.dumps(model))
-    while model.running:
-        model.step()
-        copy.step()
-    assert model.series().equals(copy.series())
+    assert {"keys", "z_candidates", "contacts"} <= _same_where_both_read(isolated, collective)
 
 
 def test_streams_that_cannot_jump_ahead_are_refused_with_a_plain_message(keyed):
