@@ -676,7 +676,8 @@ class CollectiveImpactModel(mesa.Model):
         possible, by numpy's own calls, block by block: ``_fills``), the same numbers either way. Numbers no
         rule of the run reads (``_unread_draws``) are stepped over, not drawn: each stream ends where drawing
         them would have left it (``cisim.model.skipping``), so every later draw is what it would have been; the
-        parts stepped over hold zeros.
+        parts stepped over hold zeros. With keyed draws (``run.draws = "keyed"``) each part is placed by its step
+        and its slot instead (``_keyed_parts``), and unread parts are not made at all (zeros too).
         """
         blocks = self.__dict__.get("_blocks")
         if blocks is None:  # the first step, or the model was unpickled (views are not pickled as views)
