@@ -55,7 +55,8 @@ def paired_interval(second, first, confidence: float = 0.95) -> tuple[float, flo
 # Tests that time themselves against an estimate made moments before (`alone`-marked) need the cores to
 # themselves. Under pytest-xdist, which CI uses, every test holds a shared lock while it runs (its fixtures'
 # setup and teardown included) and an `alone` test holds it exclusively: it first leaves a note that it is
-# waiting, the other workers start nothing new while a note is there, and it runs once their current tests end.
+# waiting (a file it keeps locked), the other workers start nothing new while such a note is locked, and it runs
+# once their current tests end.
 # Without xdist, or without fcntl (Windows), tests run as they come.
 try:
     import fcntl
@@ -74,19 +75,36 @@ def _turn(item):
     folder.mkdir(exist_ok=True)
     alone = item.get_closest_marker("alone") is not None
     waiting = folder / f"waiting-{worker}"
-    if alone:
-        waiting.touch()
+    note = None
+    if alone:  # the note is locked for as long as its test waits and runs: a killed worker's lock goes with it
+        note = open(waiting, "w")  # noqa: SIM115 - closed in the finally below
+        fcntl.flock(note, fcntl.LOCK_EX)
     else:
-        while any(folder.glob("waiting-*")):
+        while any(_still_waiting(path) for path in folder.glob("waiting-*")):
             time.sleep(0.2)
-    with open(folder / "lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            if alone:
-                waiting.unlink(missing_ok=True)
+    try:
+        with open(folder / "lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        if note is not None:
+            waiting.unlink(missing_ok=True)
+            note.close()
+
+
+def _still_waiting(path: Path) -> bool:
+    """Whether a live worker holds this note (the kernel drops a lock when its process dies, even unreaped)."""
+    try:
+        with open(path) as note:
+            fcntl.flock(note, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # the note is gone: its test has ended
+        return False
+    return False
 
 
 @pytest.hookimpl(hookwrapper=True)
