@@ -688,7 +688,7 @@ class CollectiveImpactModel(mesa.Model):
         self._steps_drawn[0] += 1
         return self._draws
 
-    def _origins(self) -> dict[str, dict[str, Any]]:
+    def _origins(self) -> dict[str, Any]:
         """Where each stream that draws in blocks stands now, as its bit generator's state (for keyed draws)."""
         origins = {}
         for name in dict.fromkeys(stream for stream, *_ in self._layout):
@@ -713,31 +713,35 @@ class CollectiveImpactModel(mesa.Model):
         places: dict[str, tuple[int, int]] = {}
         names = list(dict.fromkeys(stream for stream, *_ in self._layout))
         generators = [self.streams[name] for name in names]
-        keyed = self._keyed_parts(unread)
+        origins = self._draw_origins  # keyed draws, or None
         rows: list[tuple[int, int, int, int]] = []
         offset = 0
         for stream, kind, size, cuts in self._layout:
             for name, shape, start, stop in cuts:
                 parts[name] = out[offset + start : offset + stop].reshape(shape)
                 places[name] = (offset + start, offset + stop)
-            if keyed is None:
+            if origins is None:
                 rows.extend(_program_rows(names.index(stream), kind, offset, size, cuts, unread))
             offset += size
-        origins = None
-        if keyed is not None:
+        if origins is None:
+            program = pcg.program(rows, generators, out)
+        else:
+            keyed = self._keyed_parts(unread)
             make = {"random": pcg.UNIFORM, "standard_normal": pcg.NORMAL}
             for stream, kind, slot, name in keyed:
                 rows += [(names.index(stream), pcg.SEEK, slot, 0), (names.index(stream), make[kind], *places[name])]
-            states = [self._draw_origins[name]["state"] for name in names] if self._draw_origins else []
-            origins = [(state["state"], state["inc"]) for state in states]
-        program = pcg.program(rows, generators, out, origins, self._steps_drawn)
+            states = [origins[name]["state"] for name in names]
+            program = pcg.program(rows, generators, out, [(s["state"], s["inc"]) for s in states], self._steps_drawn)
         if program is not None:
             return [(program, None)], Draws(**parts)
-        if keyed is not None and self._draw_origins is not None:
-            fills = []
-            for stream, kind, slot, name in keyed:
-                fill = _keyed_fill(self.streams[stream], self._draw_origins[stream], kind, slot, self._steps_drawn)
-                fills.append((fill, out[slice(*places[name])]))
+        if origins is not None:
+            fills = [
+                (
+                    _keyed_fill(self.streams[stream], origins[stream], kind, slot, self._steps_drawn),
+                    out[slice(*places[name])],
+                )
+                for stream, kind, slot, name in keyed
+            ]
             return fills, Draws(**parts)
         fills, offset = [], 0
         for stream, kind, size, cuts in self._layout:
@@ -745,14 +749,12 @@ class CollectiveImpactModel(mesa.Model):
             offset += size
         return fills, Draws(**parts)
 
-    def _keyed_parts(self, unread: set[str]) -> list[tuple[str, str, int, str]] | None:
-        """With keyed draws, the parts a step draws: ``(stream, kind, slot, name)``, else ``None``.
+    def _keyed_parts(self, unread: set[str]) -> list[tuple[str, str, int, str]]:
+        """With keyed draws, the parts a step draws: ``(stream, kind, slot, name)``.
 
         A stream's named parts are numbered in the order its blocks list them (slots: the same in every run of the
         world, whatever its design); parts no rule reads and the unnamed ones are not drawn at all.
         """
-        if self._draw_origins is None:
-            return None
         slots: dict[str, int] = {}
         drawn = []
         for stream, kind, _, cuts in self._layout:
@@ -1012,7 +1014,8 @@ def _keyed_fill(generator: np.random.Generator, origin: dict[str, Any], kind: st
     Part ``slot`` of step ``t`` (``steps[0]`` when the fill runs) starts ``t * pcg.STEP_STRIDE + slot *
     pcg.SLOT_STRIDE`` outputs after ``origin`` (``cisim.model.pcg`` does the same in compiled code).
     """
-    bit_generator, fill = generator.bit_generator, getattr(generator, kind)
+    bit_generator: Any = generator.bit_generator  # PCG64 or PCG64DXSM (``_origins``): both can ``advance``
+    fill = getattr(generator, kind)
 
     def draw(out: np.ndarray) -> None:
         bit_generator.state = origin

@@ -52,8 +52,8 @@ STEP_STRIDE, SLOT_STRIDE = 2**64, 2**52
 _MULTIPLIER = 0x2360ED051FC65DA44385DF649FCCF645  # PCG_DEFAULT_MULTIPLIER_128
 _MODULUS = 2**128
 
-_MULTIPLIER_LOW = np.uint64(0x4385DF649FCCF645)  # PCG_DEFAULT_MULTIPLIER_128, low and high halves
-_MULTIPLIER_HIGH = np.uint64(0x2360ED051FC65DA4)
+_MULTIPLIER_LOW = np.uint64(_MULTIPLIER & (2**64 - 1))  # its low and high halves, for compiled code
+_MULTIPLIER_HIGH = np.uint64(_MULTIPLIER >> 64)
 _LOW_BYTE = np.uint64(0xFF)
 _MAGNITUDE = np.uint64(0x000FFFFFFFFFFFFF)
 _TO_DOUBLE = 1.0 / 9007199254740992.0  # 2**-53
@@ -188,9 +188,8 @@ def _power(mult_low: np.uint64, mult_high: np.uint64, plus_low: np.uint64, plus_
         if step & _ONE:
             acc_mult_low, acc_mult_high = _affine(acc_mult_low, acc_mult_high, mult_low, mult_high, _ZERO, _ZERO)
             acc_plus_low, acc_plus_high = _affine(acc_plus_low, acc_plus_high, mult_low, mult_high, plus_low, plus_high)
-        plus_low, plus_high = _affine(
-            plus_low, plus_high, mult_low, mult_high, plus_low, plus_high
-        )  # (mult + 1) * plus
+        # (mult + 1) * plus
+        plus_low, plus_high = _affine(plus_low, plus_high, mult_low, mult_high, plus_low, plus_high)
         mult_low, mult_high = _affine(mult_low, mult_high, mult_low, mult_high, _ZERO, _ZERO)
         step >>= _ONE
     return acc_mult_low, acc_mult_high, acc_plus_low, acc_plus_high
@@ -417,6 +416,8 @@ class Program:
         self.rows = np.array(
             [(stream, kind, next(numbered) if kind == SEEK else a, b) for stream, kind, a, b in rows], dtype=np.int64
         ).reshape(-1, 4)
+        self.keys: np.ndarray
+        self.jumps: np.ndarray
         self.keys, self.jumps = key_arrays(origins, seeks) if origins is not None else (_NO_KEYS, _NO_JUMPS)
         self.step = step if step is not None else np.zeros(1, dtype=np.int64)
         self.generators = generators
