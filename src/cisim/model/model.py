@@ -18,6 +18,7 @@ from cisim.model.ledger import JOINT_BID_CHANCE, Ledger, LedgerRules
 from cisim.model.network import Network, graph_edges
 from cisim.model.phases import (
     Links,
+    Measuring,
     Organizations,
     Programmes,
     Regions,
@@ -25,6 +26,7 @@ from cisim.model.phases import (
     Settling,
     Turn,
     lapse,
+    measure,
     organizations_act,
     read_recent_progress,
     settle,
@@ -34,7 +36,7 @@ from cisim.organizations.agents import Backbone, Organization
 from cisim.organizations.behaviour import BACKBONE, MEASUREMENT, Perception, data_lags
 from cisim.organizations.population import Population, create_population
 from cisim.problem import Landscape
-from cisim.problem.compiled import ProblemView, RepeatedCall, outcomes, tracked_outcomes
+from cisim.problem.compiled import ProblemView, RepeatedCall
 from cisim.scenarios.params import Params
 from cisim.scenarios.scenario import Scenario, ScenarioError, default_scenario
 from cisim.scenarios.schema import BY_NAME, CONDITIONS, ROLES
@@ -287,25 +289,43 @@ class CollectiveImpactModel(mesa.Model):
         ``snapshot`` keeps the outcomes of the state for the reporters: ``outcomes`` one per region
         (own-solution mode: per organization), ``outcome`` their mean (``Landscape.outcome``'s values).
         """
-        view = self._timely_view()
-        state = self.population.known if self.own_solutions else self.region_configs
-        scale = (view.tables[0], view.index_tables, view.minimum[0], view.spread[0], view.clip, state)
-        values, mean = outcomes(*scale)
-        self.snapshot = {"outcomes": values, "outcome": mean}
-        self.outcomes.append(mean)
-        seen = tracked_outcomes(*scale, self.tracked) if self.partial_measurement else values
-        if self.own_solutions:
-            rows, regions = self.population.region, len(self.regions)
-            sizes = np.bincount(rows)
-            values = np.bincount(rows, weights=values, minlength=regions) / sizes
-            seen = np.bincount(rows, weights=seen, minlength=regions) / sizes if self.partial_measurement else values
         count = int(self.outcome_count[0])
         if count == self.outcome_history.shape[1]:  # run past its planned steps: room for as many again
             self.outcome_history = np.concatenate([self.outcome_history, np.zeros_like(self.outcome_history)], axis=1)
             self.tracked_history = np.concatenate([self.tracked_history, np.zeros_like(self.tracked_history)], axis=1)
-        self.outcome_history[:, count] = values
-        self.tracked_history[:, count] = seen
-        self.outcome_count[0] = count + 1
+        values, mean = self._repeated(measure)(self._measuring())  # compiled (``phases.measure``)
+        self.snapshot = {"outcomes": values, "outcome": mean}
+        self.outcomes.append(mean)
+
+    def _measuring(self) -> Measuring:
+        """What measuring reads and writes (``phases.Measuring``), gathered once.
+
+        Gathered again when the problem or the history is a new object (a change of the problem, or a run past its
+        planned steps).
+        """
+        view = self._timely_view()
+        measuring = self.__dict__.get("_measuring_bundle")
+        if measuring is None or measuring[0] is not view or measuring[1].history is not self.outcome_history:
+            population = self.population
+            measuring = self._measuring_bundle = (
+                view,
+                Measuring(
+                    view.tables[0],
+                    view.index_tables,
+                    float(view.minimum[0]),
+                    float(view.spread[0]),
+                    view.clip,
+                    population.known if self.own_solutions else self.region_configs,
+                    self.tracked,
+                    self.partial_measurement,
+                    self.own_solutions,
+                    population.region,
+                    self.outcome_history,
+                    self.tracked_history,
+                    self.outcome_count,
+                ),
+            )
+        return measuring[1]
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -775,6 +795,7 @@ class CollectiveImpactModel(mesa.Model):
             "_bundles",
             "_lapse_bundle",
             "_settling_bundle",
+            "_measuring_bundle",
             "_calls",
         ):
             state.pop(cached, None)

@@ -10,15 +10,15 @@ The organizations' turn takes a few named bundles (``Organizations``, ``Regions`
 step's ``cisim.model.draws.Draws``), built by the model from its state tables and parameters, so that a new field
 is one edit and the step reads as the schedule.
 
-Settling takes one bundle of exactly what it reads (``Settling``), and programmes that lapse another
-(``Programmes``). Bundles are not free at the boundary with Python: numba types every field of a NamedTuple
-argument on every call through its dispatcher (about 0.1 microseconds a field), and unboxes every field on every
-call. The model calls the phases through ``cisim.problem.compiled.RepeatedCall``, which types a run's arguments
-once, so that typing is paid once per run (and again whenever an argument is a new object: the problem as
-organizations read it changes after a policy win or a change of the problem), as long as the phase has one
-compiled version in the process; passing settling the whole ``Organizations``, ``Regions``, ``Links`` and
-``Draws`` was measured slower even so (7.2 against 5.3 microseconds a call, ``benchmarks/README.md``): their
-fields settling does not read are unboxed all the same.
+Settling takes one bundle of exactly what it reads (``Settling``), programmes that lapse another (``Programmes``),
+and measuring a third (``Measuring``). Bundles are not free at the boundary with Python: numba types every field of
+a NamedTuple argument on every call through its dispatcher (about 0.1 microseconds a field), and unboxes every field
+on every call. The model calls the phases through ``cisim.problem.compiled.RepeatedCall``, which types a run's
+arguments once, so that typing is paid once per run (and again whenever an argument is a new object: the problem as
+organizations read it changes after a policy win or a change of the problem), as long as the phase has one compiled
+version in the process; passing settling the whole ``Organizations``, ``Regions``, ``Links`` and ``Draws`` was
+measured slower even so (7.2 against 5.3 microseconds a call, ``benchmarks/README.md``): their fields settling does
+not read are unboxed all the same.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from cisim.organizations.behaviour import (
     share_between_regions,
     take_up_gaps,
 )
-from cisim.problem.compiled import ProblemView, kernel
+from cisim.problem.compiled import ProblemView, kernel, outcomes, tracked_outcomes
 
 
 class Organizations(NamedTuple):
@@ -541,3 +541,70 @@ def lapse(programmes: Programmes, rate: float, own_solutions: bool) -> None:
         for e in range(n):
             if dropped[r, e] and not carried[r, e]:
                 configs[r, e] = programmes.starts[r, e]
+
+
+class Measuring(NamedTuple):
+    """What measuring the state (``measure``) reads and writes, gathered once and again when the problem changes.
+
+    Attributes:
+        tables, index_tables, minimum, spread, clip: the problem as it is now, as ``outcomes`` reads it (row 0 of
+            the timely ``ProblemView``, and its extremes).
+        state: the configurations measured: each region's (``(R, N)``), or each organization's own (``(O, N)``).
+        tracked: the elements the shared measurement system tracks; ``partial``: whether it leaves some out.
+        own_solutions: whether ``state`` has one row per organization (then each region's outcome is the mean of
+            its organizations').
+        region: each organization's region.
+        history, tracked_history, history_length: each region's outcome after each step, the same as the shared
+            system shows it, and how many steps are filled (``CollectiveImpactModel.outcome_history``,
+            ``tracked_history`` and ``outcome_count``; written).
+    """
+
+    tables: np.ndarray
+    index_tables: np.ndarray
+    minimum: float
+    spread: float
+    clip: bool
+    state: np.ndarray
+    tracked: np.ndarray
+    partial: bool
+    own_solutions: bool
+    region: np.ndarray
+    history: np.ndarray
+    tracked_history: np.ndarray
+    history_length: np.ndarray
+
+
+@kernel
+def measure(state: Measuring) -> tuple[np.ndarray, float]:
+    """The outcome of every configuration measured, and their mean; each region's outcome entered in the history.
+
+    In own-solution mode a region's outcome is the mean of its organizations' (summed in their order, then
+    divided by their number, as ``numpy.bincount`` with weights sums them). The history must have room for this
+    step (the model makes it before the call).
+    """
+    values, mean = outcomes(state.tables, state.index_tables, state.minimum, state.spread, state.clip, state.state)
+    seen = values
+    if state.partial:
+        seen = tracked_outcomes(
+            state.tables, state.index_tables, state.minimum, state.spread, state.clip, state.state, state.tracked
+        )
+    step = state.history_length[0]
+    regions = state.history.shape[0]
+    if state.own_solutions:
+        sums = np.zeros(regions)
+        seen_sums = np.zeros(regions)
+        sizes = np.zeros(regions, dtype=np.intp)
+        for o in range(values.shape[0]):
+            r = state.region[o]
+            sums[r] += values[o]
+            seen_sums[r] += seen[o]
+            sizes[r] += 1
+        for r in range(regions):
+            state.history[r, step] = sums[r] / sizes[r]
+            state.tracked_history[r, step] = seen_sums[r] / sizes[r]
+    else:
+        for r in range(regions):
+            state.history[r, step] = values[r]
+            state.tracked_history[r, step] = seen[r]
+    state.history_length[0] = step + 1
+    return values, mean
