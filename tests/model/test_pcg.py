@@ -64,6 +64,30 @@ def test_the_ziggurats_rare_paths_are_numpys():
     assert compiled.bit_generator.state == drawn.bit_generator.state
 
 
+def test_stepping_over_a_million_normals_leaves_numpys_state():
+    """Numbers are made two at a time where both take the ziggurat's first test: a rare path on either of a pair
+    (tail, wedge) must leave the stream where numpy's does, also when nothing is kept."""
+    rows, size = _rows([(pcg.SKIP_NORMAL, 1_000_000), (pcg.NORMAL, 3)])
+    compiled, drawn = np.random.default_rng(78), np.random.default_rng(78)
+    out, expected = np.zeros(size), np.zeros(size)
+    pcg.Program(rows, [compiled], out)()
+    _through_numpy(drawn, rows, expected)
+    assert np.array_equal(out, expected)
+    assert compiled.bit_generator.state == drawn.bit_generator.state
+
+
+@pytest.mark.parametrize("kind", [pcg.UNIFORM, pcg.NORMAL, pcg.SKIP_NORMAL])
+def test_short_rows_of_every_length_are_numpys(kind):
+    """Rows shorter than a pair, of an odd length, or ending mid-pair: every length up to 11, one after another."""
+    rows, size = _rows([(kind, length) for length in range(12)])
+    compiled, drawn = np.random.default_rng(79), np.random.default_rng(79)
+    out, expected = np.zeros(size), np.zeros(size)
+    pcg.Program(rows, [compiled], out)()
+    _through_numpy(drawn, rows, expected)
+    assert np.array_equal(out, expected)
+    assert compiled.bit_generator.state == drawn.bit_generator.state
+
+
 @pytest.mark.parametrize("delta", [1, 2, 3, 1_000, 2**31 + 5, 2**62 + 12_345])
 def test_stepping_over_uniform_numbers_is_numpys_advance(delta):
     compiled, drawn = np.random.default_rng(5), np.random.default_rng(5)
