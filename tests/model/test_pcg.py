@@ -31,6 +31,21 @@ def _rows(sizes_and_kinds: list[tuple[int, int]], stream: int = 0) -> tuple[list
     return rows, start
 
 
+def _assert_numpys(steps: list[tuple[int, int]], seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """A program of these steps gives numpy's numbers and leaves the generator where numpy's calls leave it.
+
+    Returns the generator the program drew from and the one numpy's calls drew from.
+    """
+    rows, size = _rows(steps)
+    compiled, drawn = np.random.default_rng(seed), np.random.default_rng(seed)
+    out, expected = np.zeros(size), np.zeros(size)
+    pcg.Program(rows, [compiled], out)()
+    _through_numpy(drawn, rows, expected)
+    assert np.array_equal(out, expected)
+    assert compiled.bit_generator.state == drawn.bit_generator.state
+    return compiled, drawn
+
+
 def test_numpy_here_keeps_its_pcg64_state_where_the_program_reads_it():
     assert pcg.available()  # else every run here would draw through numpy: correct, but not what is tested
     assert pcg.usable([np.random.default_rng(1)])
@@ -42,13 +57,7 @@ def test_a_program_of_every_kind_gives_numpys_numbers_and_state(seed):
     shape = np.random.default_rng(seed + 900)
     steps = [(int(shape.choice(KINDS)), int(shape.integers(0, 5_000))) for _ in range(12)]
     steps.append((pcg.NORMAL, 30_000))
-    rows, size = _rows(steps)
-    compiled, drawn = np.random.default_rng(seed), np.random.default_rng(seed)
-    out, expected = np.zeros(size), np.zeros(size)
-    pcg.Program(rows, [compiled], out)()
-    _through_numpy(drawn, rows, expected)
-    assert np.array_equal(out, expected)
-    assert compiled.bit_generator.state == drawn.bit_generator.state
+    compiled, drawn = _assert_numpys(steps, seed)
     assert compiled.random() == drawn.random()  # and they go on alike
 
 
@@ -67,25 +76,13 @@ def test_the_ziggurats_rare_paths_are_numpys():
 def test_stepping_over_a_million_normals_leaves_numpys_state():
     """Numbers are made two at a time where both take the ziggurat's first test: a rare path on either of a pair
     (tail, wedge) must leave the stream where numpy's does, also when nothing is kept."""
-    rows, size = _rows([(pcg.SKIP_NORMAL, 1_000_000), (pcg.NORMAL, 3)])
-    compiled, drawn = np.random.default_rng(78), np.random.default_rng(78)
-    out, expected = np.zeros(size), np.zeros(size)
-    pcg.Program(rows, [compiled], out)()
-    _through_numpy(drawn, rows, expected)
-    assert np.array_equal(out, expected)
-    assert compiled.bit_generator.state == drawn.bit_generator.state
+    _assert_numpys([(pcg.SKIP_NORMAL, 1_000_000), (pcg.NORMAL, 3)], 78)
 
 
 @pytest.mark.parametrize("kind", [pcg.UNIFORM, pcg.NORMAL, pcg.SKIP_NORMAL])
 def test_short_rows_of_every_length_are_numpys(kind):
     """Rows shorter than a pair, of an odd length, or ending mid-pair: every length up to 11, one after another."""
-    rows, size = _rows([(kind, length) for length in range(12)])
-    compiled, drawn = np.random.default_rng(79), np.random.default_rng(79)
-    out, expected = np.zeros(size), np.zeros(size)
-    pcg.Program(rows, [compiled], out)()
-    _through_numpy(drawn, rows, expected)
-    assert np.array_equal(out, expected)
-    assert compiled.bit_generator.state == drawn.bit_generator.state
+    _assert_numpys([(kind, length) for length in range(12)], 79)
 
 
 @pytest.mark.parametrize("delta", [1, 2, 3, 1_000, 2**31 + 5, 2**62 + 12_345])
