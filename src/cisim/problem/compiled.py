@@ -87,7 +87,8 @@ def borrowing[Function: Callable[..., Any]](function: Function) -> Function:
     that was about a quarter of a step. The arithmetic is the same, so are the results. Where it allocates an
     array, numba refuses to compile it.
     """
-    return cast(Function, _cached(numba.njit(error_model="numpy", _nrt=False)(function)))
+    njit: Any = numba.njit  # numba's type stubs do not list its ``_nrt`` option
+    return cast(Function, _cached(njit(error_model="numpy", _nrt=False)(function)))
 
 
 def inlined[Function: Callable[..., Any]](function: Function) -> Function:
