@@ -95,12 +95,13 @@ def test_workers_started_fresh_beside_a_thread_give_identical_files_too(experime
 def slow_sweep(experiment_file: Path, folder: Path) -> list[str]:
     """Make the tiny experiment long enough to stop part-way; the command that runs it.
 
-    48 runs of 200 organizations for 300 steps: about 0.1 s a run on one core, a few seconds in all, so that a
+    48 runs of 200 organizations for 600 steps: about 0.15 s a run on one core, several seconds in all, so that a
     test can stop the sweep after some runs and before the last (a run of the tiny experiment itself takes a
-    few milliseconds, less than the time between two looks at the status log).
+    few milliseconds, less than the time between two looks at the status log). At 300 steps a run took 0.06 to 0.08 s
+    once the model's step got faster, and a resumed sweep on two workers finished before a test could stop it.
     """
     text = experiment_file.read_text().replace("replicates = 3", "replicates = 12")
-    longer = '"problem.k" = [0, 4]\n"run.steps" = [300]\n"organizations.n_organizations" = [200]'
+    longer = '"problem.k" = [0, 4]\n"run.steps" = [600]\n"organizations.n_organizations" = [200]'
     experiment_file.write_text(text.replace('"problem.k" = [0, 4]', longer))
     return [
         sys.executable,
