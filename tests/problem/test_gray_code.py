@@ -6,7 +6,7 @@ import pytest
 
 from cisim.problem import Landscape
 from cisim.problem import landscape as landscape_module
-from cisim.problem.gray_code import _one_domain_extremes, gray_code_extremes
+from cisim.problem.gray_code import SIDE_BY_SIDE_FROM, STRETCHES, _one_domain_extremes, gray_code_extremes
 
 
 def _general_walk(landscape: Landscape) -> tuple[int, int, np.ndarray, np.ndarray]:
@@ -127,3 +127,28 @@ def test_walk_finds_the_reference_walks_codes(n):
             list(expected[2]),
             list(expected[3]),
         ), (n, k, n_domains, interaction)
+
+
+@pytest.mark.parametrize(
+    "n, k, interaction", [(19, 5, "with_replacement"), (19, 2, "random"), (20, 5, "with_replacement")]
+)
+def test_the_walk_side_by_side_finds_the_plain_walks_codes(n, k, interaction):
+    """From ``SIDE_BY_SIDE_FROM`` elements the one-domain walk runs in stretches; it finds the plain walk's codes.
+
+    Random tables, lifted ones (as after a policy win), and tables of quarters, whose sums are exact: there
+    every sum is reached by many configurations, so the codes are those of the first best and first worst in
+    the walk's order only if the stretches keep each one's first and compare them in order.
+    """
+    assert n >= SIDE_BY_SIDE_FROM and (1 << n) // STRETCHES % (1 << 14) == 0
+    for seed in range(3):
+        landscape = Landscape(n, 1, k, 0.0, np.random.default_rng(7000 + 10 * n + seed), interaction=interaction)
+        tables = np.ascontiguousarray(landscape.tables)
+        if seed == 1:
+            landscape.improve(3, 0.7)
+            tables = np.ascontiguousarray(landscape.tables)
+        if seed == 2:
+            tables = np.round(tables * 4) / 4  # quarters: many configurations with exactly the same sum
+        domain_of = np.zeros(n, dtype=np.int64)
+        lookups = landscape_module._gray_code_lookups(landscape.dependencies, domain_of)
+        expected = _reference_walk(tables, domain_of, 1, *lookups)
+        assert _one_domain_extremes(tables, *lookups[:2]) == (expected[0], expected[1]), (n, k, seed)

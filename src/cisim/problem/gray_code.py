@@ -6,7 +6,9 @@ whole landscape is visited in about ``2^n (k + 1)`` table look-ups. The walk is 
 from the previous one), which numpy cannot vectorise; numba compiles it to a plain loop, and ``cache=True``
 keeps the compiled code on disk so that only the first run on a machine pays for compilation. With one domain
 (as in the validation experiments) a leaner walk keeps the total alone (``_one_domain_extremes``: 8.5 against
-21 ms for N = 20, K = 5).
+21 ms for N = 20, K = 5), and from 19 elements it walks 32 stretches of the order side by side, whose chains of
+additions the processor works on at once (``_side_by_side``: 3.7 against 6.3 ms for N = 20, K = 5), finding the
+same configurations.
 
 This module imports numba, which takes a few tenths of a second; :mod:`cisim.problem.landscape` imports it
 only when a landscape is large enough to need it.
@@ -19,6 +21,12 @@ import numpy as np
 
 #: Every so many steps the running sums are recomputed from scratch, so rounding cannot build up.
 _RESYNC_MASK = (1 << 14) - 1
+
+#: The one-domain walk of a landscape this large is cut into this many stretches walked side by side
+#: (``_side_by_side``); each stretch must start where the walk recomputes its sum (a multiple of 2^14 steps).
+STRETCHES = 32
+#: From this many elements on (2^n / STRETCHES >= 2^14).
+SIDE_BY_SIDE_FROM = 19
 
 
 @numba.njit(cache=True, nogil=True)
@@ -125,6 +133,8 @@ def _one_domain_extremes(
     and 21 ms for the walk with domain sums. numba's own count of trailing zeros was no faster than the loop.
     """
     n, width = tables.shape
+    if n >= SIDE_BY_SIDE_FROM:
+        return _side_by_side(tables, dependents, toggles)
     flat = tables.ravel()
     position = np.arange(n) * width  # where element i's entry is in ``flat``: its row, then its table index
     current = np.zeros(n)  # that entry
@@ -164,3 +174,89 @@ def _one_domain_extremes(
             worst = total
             worst_code = code
     return best_code, worst_code
+
+
+@numba.njit(cache=True, nogil=True)
+def _side_by_side(
+    tables: np.ndarray, dependents: np.ndarray, toggles: np.ndarray
+) -> tuple[int, int]:  # pragma: no cover - compiled; checked against the single walk in tests
+    """``_one_domain_extremes``' walk cut into ``STRETCHES`` equal stretches, walked side by side.
+
+    The single walk is one chain of additions, each waiting for the one before. Stretch ``s`` is the walk's
+    steps ``s * part`` to ``(s + 1) * part - 1`` (``part = 2^n / STRETCHES``); it starts from its first
+    configuration (Gray code ``step ^ (step >> 1)``) with its sum computed from scratch, element by element, which
+    is what the single walk computes at that step too, since ``part`` is a multiple of the resynchronisation
+    period. Every later step then flips the same element in every stretch (the lowest set bit of ``s * part + t``
+    is that of ``t``) and each stretch takes the same deltas in the same order as the single walk, and is
+    recomputed at the same steps: so each stretch's sum at each step is the single walk's sum at that step, to
+    the last bit. The stretches' chains are independent, so the processor works on many at once: for N = 20, K = 5
+    (one domain, partners drawn with replacement) the median of 20 problems was 3.7 ms against 6.3 for the single
+    walk, and for N = 24, K = 6 (4 problems) 66-68 against 109 ms, in alternating processes.
+
+    The single walk keeps the first configuration of strictly higher (lower) sum; here each stretch keeps its
+    own first, and the stretches are compared in order, a later one winning only when strictly better: the
+    first best (worst) of the whole walk, so the same codes.
+    """
+    n, width = tables.shape
+    flat = tables.ravel()
+    part = (1 << n) // STRETCHES
+    position = np.empty((n, STRETCHES), np.int64)
+    current = np.empty((n, STRETCHES))
+    total = np.zeros(STRETCHES)
+    best = np.empty(STRETCHES)
+    worst = np.empty(STRETCHES)
+    best_step = np.zeros(STRETCHES, np.int64)
+    worst_step = np.zeros(STRETCHES, np.int64)
+    for s in range(STRETCHES):
+        first = s * part
+        code = first ^ (first >> 1)
+        for i in range(n):
+            position[i, s] = i * width
+        for e in range(n):
+            if (code >> e) & 1:
+                for q in range(dependents.shape[1]):
+                    i = dependents[e, q]
+                    if i < 0:
+                        break
+                    position[i, s] ^= toggles[e, q]
+        for i in range(n):
+            current[i, s] = flat[position[i, s]]
+            total[s] += current[i, s]
+        best[s] = total[s]
+        worst[s] = total[s]
+    for step in range(1, part):
+        flipped = 0  # the element that changes: the lowest set bit of the step number
+        rest = step
+        while (rest & 1) == 0:
+            rest >>= 1
+            flipped += 1
+        for q in range(dependents.shape[1]):
+            i = dependents[flipped, q]
+            if i < 0:
+                break
+            toggle = toggles[flipped, q]
+            for s in range(STRETCHES):
+                old = current[i, s]
+                position[i, s] ^= toggle
+                current[i, s] = flat[position[i, s]]
+                total[s] += current[i, s] - old
+        if (step & _RESYNC_MASK) == 0:
+            for s in range(STRETCHES):
+                total[s] = 0.0
+            for i in range(n):
+                for s in range(STRETCHES):
+                    total[s] += current[i, s]
+        for s in range(STRETCHES):
+            if total[s] > best[s]:
+                best[s] = total[s]
+                best_step[s] = step
+            elif total[s] < worst[s]:
+                worst[s] = total[s]
+                worst_step[s] = step
+    top, top_step, bottom, bottom_step = best[0], best_step[0], worst[0], worst_step[0]
+    for s in range(1, STRETCHES):
+        if best[s] > top:
+            top, top_step = best[s], s * part + best_step[s]
+        if worst[s] < bottom:
+            bottom, bottom_step = worst[s], s * part + worst_step[s]
+    return top_step ^ (top_step >> 1), bottom_step ^ (bottom_step >> 1)
