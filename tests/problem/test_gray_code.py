@@ -152,3 +152,33 @@ def test_the_walk_side_by_side_finds_the_plain_walks_codes(n, k, interaction):
         lookups = landscape_module._gray_code_lookups(landscape.dependencies, domain_of)
         expected = _reference_walk(tables, domain_of, 1, *lookups)
         assert _one_domain_extremes(tables, *lookups[:2]) == (expected[0], expected[1]), (n, k, seed)
+
+
+@pytest.mark.parametrize("n, k, n_domains", [(19, 5, 4), (19, 1, 7), (20, 6, 2)])
+def test_the_walk_with_domains_side_by_side_finds_the_plain_walks_codes(n, k, n_domains):
+    """The walk with domain sums, in stretches from ``SIDE_BY_SIDE_FROM`` elements: the plain walk's codes.
+
+    As for one domain: random, lifted and quarter tables (many exact ties, overall and within domains).
+    """
+    for seed in range(3):
+        rng = np.random.default_rng(8000 + 10 * n + seed)
+        landscape = Landscape(n, n_domains, k, 0.5, rng, interaction=("random", "with_replacement", "adjacent")[seed])
+        if seed == 1:
+            landscape.improve(2, 0.7)
+        tables = np.ascontiguousarray(landscape.tables)
+        if seed == 2:
+            tables = np.round(tables * 4) / 4
+        arguments = (
+            tables,
+            landscape.domain_of.astype(np.int64),
+            n_domains,
+            *landscape_module._gray_code_lookups(landscape.dependencies, landscape.domain_of),
+        )
+        best, worst, domain_best, domain_worst = gray_code_extremes(*arguments)
+        expected = _reference_walk(*arguments)
+        assert (best, worst, list(domain_best), list(domain_worst)) == (
+            expected[0],
+            expected[1],
+            list(expected[2]),
+            list(expected[3]),
+        ), (n, k, n_domains, seed)
