@@ -98,6 +98,18 @@ def _reference_walk(tables, domain_of, n_domains, dependents, toggles, touched_d
     return best_code, worst_code, domain_best_code, domain_worst_code
 
 
+def _assert_the_reference_walks_codes(arguments: tuple, case: tuple) -> None:
+    """``gray_code_extremes`` finds the plain walk's codes, overall and per domain."""
+    best, worst, domain_best, domain_worst = gray_code_extremes(*arguments)
+    expected = _reference_walk(*arguments)
+    assert (best, worst, list(domain_best), list(domain_worst)) == (
+        expected[0],
+        expected[1],
+        list(expected[2]),
+        list(expected[3]),
+    ), case
+
+
 @pytest.mark.parametrize("n", range(2, 18))
 def test_walk_finds_the_reference_walks_codes(n):
     """Every walk (one domain or several) finds exactly the codes of the plain walk, on random landscapes.
@@ -119,14 +131,7 @@ def test_walk_finds_the_reference_walks_codes(n):
             n_domains,
             *landscape_module._gray_code_lookups(landscape.dependencies, landscape.domain_of),
         )
-        best, worst, domain_best, domain_worst = gray_code_extremes(*arguments)
-        expected = _reference_walk(*arguments)
-        assert (best, worst, list(domain_best), list(domain_worst)) == (
-            expected[0],
-            expected[1],
-            list(expected[2]),
-            list(expected[3]),
-        ), (n, k, n_domains, interaction)
+        _assert_the_reference_walks_codes(arguments, (n, k, n_domains, interaction))
 
 
 @pytest.mark.parametrize(
@@ -174,11 +179,4 @@ def test_the_walk_with_domains_side_by_side_finds_the_plain_walks_codes(n, k, n_
             n_domains,
             *landscape_module._gray_code_lookups(landscape.dependencies, landscape.domain_of),
         )
-        best, worst, domain_best, domain_worst = gray_code_extremes(*arguments)
-        expected = _reference_walk(*arguments)
-        assert (best, worst, list(domain_best), list(domain_worst)) == (
-            expected[0],
-            expected[1],
-            list(expected[2]),
-            list(expected[3]),
-        ), (n, k, n_domains, seed)
+        _assert_the_reference_walks_codes(arguments, (n, k, n_domains, seed))

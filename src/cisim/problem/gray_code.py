@@ -179,6 +179,68 @@ def _one_domain_extremes(
     return best_code, worst_code
 
 
+@numba.njit(cache=True, inline="always")
+def _lowest_bit(step: int) -> int:  # pragma: no cover - compiled
+    """The element that flips at this step of the walk: the lowest set bit of the step number."""
+    flipped = 0
+    while (step & 1) == 0:
+        step >>= 1
+        flipped += 1
+    return flipped
+
+
+@numba.njit(cache=True, inline="always")
+def _start_stretches(
+    index: np.ndarray, part: int, dependents: np.ndarray, toggles: np.ndarray
+) -> None:  # pragma: no cover - compiled
+    """Each stretch's first configuration (the Gray code of step ``s * part``) into ``index[:, s]``.
+
+    Every bit the configuration sets is toggled into its dependents' table indexes, over what ``index`` holds
+    (zeros, or where each element's row starts in the flattened tables).
+    """
+    for s in range(index.shape[1]):
+        first = s * part
+        code = first ^ (first >> 1)
+        for e in range(index.shape[0]):
+            if (code >> e) & 1:
+                for q in range(dependents.shape[1]):
+                    i = dependents[e, q]
+                    if i < 0:
+                        break
+                    index[i, s] ^= toggles[e, q]
+
+
+@numba.njit(cache=True, inline="always")
+def _keep_extremes(
+    sums: np.ndarray, best: np.ndarray, worst: np.ndarray, best_step: np.ndarray, worst_step: np.ndarray, step: int
+) -> None:  # pragma: no cover - compiled
+    """Each stretch's first strictly best and worst sum so far, and their steps, given its sum at ``step``.
+
+    Two separate tests: a sum above the best is never below the worst, since both start from one value.
+    """
+    for s in range(sums.shape[0]):
+        if sums[s] > best[s]:
+            best[s] = sums[s]
+            best_step[s] = step
+        if sums[s] < worst[s]:
+            worst[s] = sums[s]
+            worst_step[s] = step
+
+
+@numba.njit(cache=True, inline="always")
+def _first_code(values: np.ndarray, steps: np.ndarray, part: int, sign: float) -> int:  # pragma: no cover
+    """The code of the walk's first best (``sign`` 1) or worst (-1) step, from each stretch's own first.
+
+    The stretches are compared in order, a later one winning only when strictly better (negating is exact, so
+    ``-a > -b`` exactly when ``a < b``): the single walk's first strict best or worst.
+    """
+    top, top_step = values[0], steps[0]
+    for s in range(1, values.shape[0]):
+        if sign * values[s] > sign * top:
+            top, top_step = values[s], s * part + steps[s]
+    return top_step ^ (top_step >> 1)
+
+
 @numba.njit(cache=True, nogil=True)
 def _side_by_side(
     tables: np.ndarray, dependents: np.ndarray, toggles: np.ndarray
@@ -210,29 +272,17 @@ def _side_by_side(
     worst = np.empty(STRETCHES)
     best_step = np.zeros(STRETCHES, np.int64)
     worst_step = np.zeros(STRETCHES, np.int64)
+    for i in range(n):
+        position[i, :] = i * width
+    _start_stretches(position, part, dependents, toggles)
     for s in range(STRETCHES):
-        first = s * part
-        code = first ^ (first >> 1)
-        for i in range(n):
-            position[i, s] = i * width
-        for e in range(n):
-            if (code >> e) & 1:
-                for q in range(dependents.shape[1]):
-                    i = dependents[e, q]
-                    if i < 0:
-                        break
-                    position[i, s] ^= toggles[e, q]
         for i in range(n):
             current[i, s] = flat[position[i, s]]
             total[s] += current[i, s]
         best[s] = total[s]
         worst[s] = total[s]
     for step in range(1, part):
-        flipped = 0  # the element that changes: the lowest set bit of the step number
-        rest = step
-        while (rest & 1) == 0:
-            rest >>= 1
-            flipped += 1
+        flipped = _lowest_bit(step)
         for q in range(dependents.shape[1]):
             i = dependents[flipped, q]
             if i < 0:
@@ -249,20 +299,8 @@ def _side_by_side(
             for i in range(n):
                 for s in range(STRETCHES):
                     total[s] += current[i, s]
-        for s in range(STRETCHES):
-            if total[s] > best[s]:
-                best[s] = total[s]
-                best_step[s] = step
-            elif total[s] < worst[s]:
-                worst[s] = total[s]
-                worst_step[s] = step
-    top, top_step, bottom, bottom_step = best[0], best_step[0], worst[0], worst_step[0]
-    for s in range(1, STRETCHES):
-        if best[s] > top:
-            top, top_step = best[s], s * part + best_step[s]
-        if worst[s] < bottom:
-            bottom, bottom_step = worst[s], s * part + worst_step[s]
-    return top_step ^ (top_step >> 1), bottom_step ^ (bottom_step >> 1)
+        _keep_extremes(total, best, worst, best_step, worst_step, step)
+    return _first_code(best, best_step, part, 1.0), _first_code(worst, worst_step, part, -1.0)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -297,16 +335,8 @@ def _side_by_side_domains(
     domain_worst = np.full((n_domains, STRETCHES), np.inf)
     domain_best_step = np.zeros((n_domains, STRETCHES), np.int64)
     domain_worst_step = np.zeros((n_domains, STRETCHES), np.int64)
+    _start_stretches(index, part, dependents, toggles)
     for s in range(STRETCHES):
-        first = s * part
-        code = first ^ (first >> 1)
-        for e in range(n):
-            if (code >> e) & 1:
-                for q in range(dependents.shape[1]):
-                    i = dependents[e, q]
-                    if i < 0:
-                        break
-                    index[i, s] ^= toggles[e, q]
         for i in range(n):
             total[s] += tables[i, index[i, s]]
             domain_sum[domain_of[i], s] += tables[i, index[i, s]]
@@ -317,10 +347,7 @@ def _side_by_side_domains(
                 domain_best[d, 0] = domain_sum[d, 0]
                 domain_worst[d, 0] = domain_sum[d, 0]
         else:  # the domains changed by the element that flips at this step
-            flipped, rest = 0, first
-            while (rest & 1) == 0:
-                rest >>= 1
-                flipped += 1
+            flipped = _lowest_bit(s * part)
             for q in range(touched_domains.shape[1]):
                 d = touched_domains[flipped, q]
                 if d < 0:
@@ -328,11 +355,7 @@ def _side_by_side_domains(
                 domain_best[d, s] = domain_sum[d, s]
                 domain_worst[d, s] = domain_sum[d, s]
     for step in range(1, part):
-        flipped = 0  # the element that changes: the lowest set bit of the step number
-        rest = step
-        while (rest & 1) == 0:
-            rest >>= 1
-            flipped += 1
+        flipped = _lowest_bit(step)
         for q in range(dependents.shape[1]):
             i = dependents[flipped, q]
             if i < 0:
@@ -352,13 +375,7 @@ def _side_by_side_domains(
                 for s in range(STRETCHES):
                     total[s] += tables[i, index[i, s]]
                     domain_sum[domain_of[i], s] += tables[i, index[i, s]]
-        for s in range(STRETCHES):
-            if total[s] > best[s]:
-                best[s] = total[s]
-                best_step[s] = step
-            if total[s] < worst[s]:
-                worst[s] = total[s]
-                worst_step[s] = step
+        _keep_extremes(total, best, worst, best_step, worst_step, step)
         for q in range(touched_domains.shape[1]):
             d = touched_domains[flipped, q]
             if d < 0:
@@ -370,22 +387,10 @@ def _side_by_side_domains(
                 if domain_sum[d, s] < domain_worst[d, s]:
                     domain_worst[d, s] = domain_sum[d, s]
                     domain_worst_step[d, s] = step
-    top, top_step, bottom, bottom_step = best[0], best_step[0], worst[0], worst_step[0]
-    for s in range(1, STRETCHES):
-        if best[s] > top:
-            top, top_step = best[s], s * part + best_step[s]
-        if worst[s] < bottom:
-            bottom, bottom_step = worst[s], s * part + worst_step[s]
     domain_best_code = np.zeros(n_domains, np.int64)
     domain_worst_code = np.zeros(n_domains, np.int64)
     for d in range(n_domains):
-        high, high_step = domain_best[d, 0], domain_best_step[d, 0]
-        low, low_step = domain_worst[d, 0], domain_worst_step[d, 0]
-        for s in range(1, STRETCHES):
-            if domain_best[d, s] > high:
-                high, high_step = domain_best[d, s], s * part + domain_best_step[d, s]
-            if domain_worst[d, s] < low:
-                low, low_step = domain_worst[d, s], s * part + domain_worst_step[d, s]
-        domain_best_code[d] = high_step ^ (high_step >> 1)
-        domain_worst_code[d] = low_step ^ (low_step >> 1)
-    return top_step ^ (top_step >> 1), bottom_step ^ (bottom_step >> 1), domain_best_code, domain_worst_code
+        domain_best_code[d] = _first_code(domain_best[d], domain_best_step[d], part, 1.0)
+        domain_worst_code[d] = _first_code(domain_worst[d], domain_worst_step[d], part, -1.0)
+    best_code, worst_code = _first_code(best, best_step, part, 1.0), _first_code(worst, worst_step, part, -1.0)
+    return best_code, worst_code, domain_best_code, domain_worst_code
