@@ -661,23 +661,30 @@ class _Climber:
         self.n_elements = n_elements
 
     def __call__(self, starts: np.ndarray, sign: float) -> np.ndarray:
-        """The best configuration found by climbing (``sign = -1``: descending) from every start."""
-        configs = starts.copy()
-        index = (configs[:, self.dependencies].astype(np.intp) * self.bit).sum(axis=2) + self.offsets
-        active = np.arange(len(configs))
-        while active.size:
-            here = self.tables[index[active]]
-            there = self.tables[index[active][:, self.pair_rows] ^ self.pair_masks]  # offsets have no low bits set
-            changes = (there - here[:, self.pair_rows])[:, self.grouped]
-            gains = np.full((active.size, self.n_elements), -np.inf)  # elements that change nothing here
-            gains[:, self.moved] = sign * np.add.reduceat(changes, self.group_starts, axis=1)
-            move = gains.argmax(axis=1)
-            climbing = gains[np.arange(active.size), move] > 1e-12
-            active, move = active[climbing], move[climbing]
-            configs[active, move] ^= True
-            index[active] ^= self.toggles[move]
+        """The best configuration found by climbing (``sign = -1``: descending) from every start.
+
+        Each start climbs on its own, compiled (:func:`cisim.problem.climbing.climb`), to the peak the arrays of
+        the lockstep climb reached, with the same arithmetic. The peaks are valued here, by numpy as before (the
+        order of a row's sum follows the array's layout), and the first of highest value is kept.
+        """
+        from cisim.problem.climbing import climb  # imported here: numba is slow to import
+
+        peaks = climb(
+            self.tables,
+            self.dependencies.astype(np.intp),
+            self.offsets.astype(np.intp),
+            self.toggles,
+            self.pair_rows.astype(np.intp),
+            self.pair_masks.astype(np.intp),
+            self.grouped.astype(np.intp),
+            self.moved.astype(np.intp),
+            self.group_starts.astype(np.intp),
+            np.ascontiguousarray(starts, dtype=np.bool_),
+            float(sign),
+        )
+        index = (peaks[:, self.dependencies].astype(np.intp) * self.bit).sum(axis=2) + self.offsets
         values = self.tables[index].sum(axis=1)
-        return configs[int((sign * values).argmax())].copy()
+        return peaks[int((sign * values).argmax())].copy()
 
 
 # --------------------------------------------------------------------- shared helpers
