@@ -17,21 +17,22 @@ array depends on its memory layout, so it is left to numpy), and keeps the first
 
 ``tests/problem/test_climbing.py`` checks the peaks against the numpy climber's on many landscapes.
 
-This module imports numba; :mod:`cisim.problem.landscape` imports it only when it estimates extremes.
+Compiled as the model's kernels are (``cisim.problem.compiled.kernel``, cached with ``KERNEL_MODULES``' stamp, so
+the cache follows the helpers it inlines); :mod:`cisim.problem.landscape` imports it only when it estimates
+extremes (numba is slow to import).
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from cisim.problem.compiled import _block_sum, _pairwise_sum
+from cisim.problem.compiled import _block_sum, _pairwise_sum, inlined, kernel
 
 #: A change is taken only if it gains more than this (the numpy climber's threshold).
 GAIN_THRESHOLD = 1e-12
 
 
-@numba.njit(cache=True, nogil=True)
+@kernel
 def climb(
     tables: np.ndarray,
     dependencies: np.ndarray,
@@ -83,7 +84,7 @@ def climb(
     return peaks
 
 
-@numba.njit(cache=True, inline="always")
+@inlined
 def table_indexes(
     config: np.ndarray, dependencies: np.ndarray, offsets: np.ndarray, index: np.ndarray
 ) -> None:  # pragma: no cover - compiled
@@ -96,7 +97,7 @@ def table_indexes(
         index[r] = code + offsets[r]
 
 
-@numba.njit(cache=True, inline="always")
+@inlined
 def change_gains(
     tables: np.ndarray,
     index: np.ndarray,

@@ -28,6 +28,7 @@ from numba.core import caching
 #: from another file; the cache here is stamped with all of these files at once instead, and a change to any of
 #: them recompiles them all (``tests/problem/test_compiled.py`` checks that the list is complete).
 KERNEL_MODULES = (
+    "problem/climbing.py",
     "problem/compiled.py",
     "organizations/behaviour.py",
     "model/conditions.py",
