@@ -217,6 +217,16 @@ def _uniforms(
 
 
 @inlined
+def _signed(output: np.uint64, magnitude: np.uint64, layer: np.uint64, wi: np.ndarray) -> float:
+    """The number made from an output that takes the ziggurat's first test (``_normal``'s first return).
+
+    Its magnitude times ``wi[layer]``, signed by the output's ninth bit.
+    """
+    x = magnitude * wi[layer]
+    return -x if (output >> np.uint64(8)) & _ONE else x
+
+
+@inlined
 def _normals(
     low: np.uint64,
     high: np.uint64,
@@ -252,10 +262,8 @@ def _normals(
         first_taken = first_magnitude < ki[first_layer]
         if first_taken and second_magnitude < ki[second_layer]:
             if keep:
-                x = first_magnitude * wi[first_layer]
-                out[i] = -x if (first >> np.uint64(8)) & _ONE else x
-                x = second_magnitude * wi[second_layer]
-                out[i + 1] = -x if (second >> np.uint64(8)) & _ONE else x
+                out[i] = _signed(first, first_magnitude, first_layer, wi)
+                out[i + 1] = _signed(second, second_magnitude, second_layer, wi)
             i += 2
             low, high = second_low, second_high
             first_low, first_high = _affine(first_low, first_high, _SQUARED_LOW, _SQUARED_HIGH, twice_low, twice_high)
@@ -265,8 +273,7 @@ def _normals(
             continue
         if first_taken:
             if keep:
-                x = first_magnitude * wi[first_layer]
-                out[i] = -x if (first >> np.uint64(8)) & _ONE else x
+                out[i] = _signed(first, first_magnitude, first_layer, wi)
             i += 1
             low, high = first_low, first_high
         value, low, high = _normal(low, high, inc_low, inc_high, ki, wi, fi, keep)

@@ -640,8 +640,8 @@ class _Climber:
     def __init__(self, tables: np.ndarray, dependencies: np.ndarray, n_elements: int) -> None:
         m, width = dependencies.shape
         self.tables = tables.ravel()
-        self.dependencies = dependencies
-        self.offsets = np.arange(m) * tables.shape[1]
+        self.dependencies = dependencies.astype(np.intp)  # intp throughout, as the compiled climb takes them
+        self.offsets = np.arange(m, dtype=np.intp) * tables.shape[1]
         self.bit = 1 << np.arange(width)
         # toggles[e, i]: the bits of row i's table index that flip when element e flips.
         self.toggles = np.zeros((n_elements, m), dtype=np.intp)
@@ -654,10 +654,11 @@ class _Climber:
         position = np.arange(width)
         first = (dependencies[:, :, None] != dependencies[:, None, :]) | (position[None, :] >= position[:, None])
         kept = np.flatnonzero(first.all(axis=2).ravel())
-        self.pair_rows = kept // width
+        self.pair_rows = (kept // width).astype(np.intp)
         self.pair_masks = self.toggles[causes[kept], self.pair_rows]
-        self.grouped = np.argsort(causes[kept], kind="stable")
-        self.moved, self.group_starts = np.unique(causes[kept][self.grouped], return_index=True)
+        self.grouped = np.argsort(causes[kept], kind="stable").astype(np.intp)
+        moved, group_starts = np.unique(causes[kept][self.grouped], return_index=True)
+        self.moved, self.group_starts = moved.astype(np.intp), group_starts.astype(np.intp)
         self.n_elements = n_elements
 
     def __call__(self, starts: np.ndarray, sign: float) -> np.ndarray:
@@ -671,14 +672,14 @@ class _Climber:
 
         peaks = climb(
             self.tables,
-            self.dependencies.astype(np.intp),
-            self.offsets.astype(np.intp),
+            self.dependencies,
+            self.offsets,
             self.toggles,
-            self.pair_rows.astype(np.intp),
-            self.pair_masks.astype(np.intp),
-            self.grouped.astype(np.intp),
-            self.moved.astype(np.intp),
-            self.group_starts.astype(np.intp),
+            self.pair_rows,
+            self.pair_masks,
+            self.grouped,
+            self.moved,
+            self.group_starts,
             np.ascontiguousarray(starts, dtype=np.bool_),
             float(sign),
         )
