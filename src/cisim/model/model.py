@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
+from mesa.time.events import Event
 
 import cisim.model.reporters as reporters
 from cisim.model import pcg, skipping
@@ -328,6 +330,42 @@ class CollectiveImpactModel(mesa.Model):
         return measuring[1]
 
     # ------------------------------------------------------------------ the step
+    def _wrapped_step(self) -> None:
+        """``model.step()``: Mesa's step, advancing time by one unit and running what is scheduled until then.
+
+        While the only thing scheduled is the model's own step, due one unit from now (Mesa's default schedule,
+        with nothing else in its event list: every run of cisim's own), that step is run as Mesa's event list would
+        run it, without the list's machinery: time moves to the step's time (observers of ``time`` hear of it),
+        Mesa's ``_do_step`` counts and runs the step, and the schedule's event is put back one unit later, with a
+        new place in the order of events (``unique_id``) as a new event would have. That machinery (an event popped,
+        a new one made with weak references and pushed, each step) was about 8 % of a default run. Anything else
+        scheduled (``schedule_event``, a generator of the user's, a paused or changed schedule, time moved off
+        whole units) sends the step through Mesa's own ``_advance_time`` for as long as it lasts: the same steps,
+        times and order of events either way (tested against Mesa's own).
+        """
+        schedule = self._default_schedule
+        pending = schedule._current_event
+        events = self._event_list._events
+        # A paused or stopped schedule has no current event; the rule has no end and no count of steps.
+        if not (
+            len(events) == 1
+            and events[0] is pending
+            and not pending._canceled
+            and pending.time == self.time + 1
+            and (rule := schedule.schedule).interval == 1
+            and rule.end is None
+            and rule.count is None
+        ):
+            super()._wrapped_step()
+            return
+        events.pop()  # what ``pop_event`` does to the only event
+        self.time = pending.time
+        self._do_step()
+        schedule._execution_count += 1
+        pending.time = self.time + 1  # the next step, as ``_execute_and_reschedule`` schedules it
+        pending.unique_id = next(Event._ids)
+        heapq.heappush(events, pending)
+
     def step(self) -> None:
         """One step, in the order documented in docs/model.md (section 'Process overview and scheduling').
 
