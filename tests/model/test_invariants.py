@@ -405,6 +405,31 @@ def test_outputs_collected_together_are_what_each_reporter_returns(name):
             )
 
 
+def test_model_vars_hold_every_collection_in_order_whenever_they_are_read():
+    """Collections are kept as rows and moved into ``model_vars`` when it is read: reading mid-run, pickling with
+    rows not yet moved, and replacing a reporter after some rows all leave every value where Mesa would put it."""
+    from cisim.model.reporters import step_outputs
+
+    model = CollectiveImpactModel(rng=4, steps=20)
+    expected = [step_outputs(model)]
+    for step in range(1, 13):
+        model.step()
+        expected.append(step_outputs(model))
+        if step == 5:
+            assert [len(values) for values in model.datacollector.model_vars.values()] == [6] * len(expected[0])
+        if step == 9:
+            model = pickle.loads(pickle.dumps(model))  # three rows not yet moved in
+    columns = list(model.datacollector.model_vars.values())
+    assert [repr(list(row)) for row in zip(*columns, strict=True)] == [repr(row) for row in expected]  # NaN, types
+    model.datacollector.model_reporters["mean_trust"] = lambda m: -1.0
+    model.step()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 14 and frame["mean_trust"].iloc[-1] == -1.0
+    kept = frame.iloc[:13].drop(columns="mean_trust")
+    names = list(model.datacollector.model_reporters)
+    assert kept.equals(pd.DataFrame(expected, columns=names[: len(expected[0])]).drop(columns="mean_trust"))
+
+
 def test_a_reporter_replaced_or_added_is_called_as_mesa_calls_it():
     model = CollectiveImpactModel(rng=1, steps=3)
     model.datacollector.model_reporters["mean_trust"] = lambda m: -1.0

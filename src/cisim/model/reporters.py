@@ -282,7 +282,10 @@ class OutputCollector(mesa.DataCollector):
     """Mesa's DataCollector, collecting the model's outputs together and without copying them.
 
     The model's own reporters (``model_reporters``) are computed together, in one call per collection
-    (``step_outputs``): one call per output cost about as much as the rest of a step's Python. Once the table
+    (``step_outputs``): one call per output cost about as much as the rest of a step's Python. Their values are
+    kept as one row per collection and moved into ``model_vars``' lists (one per reporter, as Mesa keeps them)
+    whenever ``model_vars`` is read, so a collection appends one row rather than a value to each of about thirty
+    lists; whoever reads ``model_vars`` (or ``get_model_vars_dataframe``) sees every value collected. Once the table
     holds anything else (a reporter added, removed or replaced), every reporter is called one by one, as Mesa
     calls them. Mesa deep-copies whatever a model reporter
     returns, in case it is an object the model changes later; these reporters each return a new float or int,
@@ -291,16 +294,32 @@ class OutputCollector(mesa.DataCollector):
 
     def __init__(self, model_reporters: dict[str, Any] | None = None, **others: Any) -> None:
         """Mesa's DataCollector; the model reporters it starts with are remembered, to tell when they change."""
+        self._rows: list[list[Any]] = []
         super().__init__(model_reporters=model_reporters, **others)
         self._own = dict(self.model_reporters)
+        self._own_names = tuple(self._own)
+
+    @property
+    def model_vars(self) -> dict[str, list[Any]]:
+        """Each model reporter's values, one list per reporter (Mesa's ``model_vars``), every row moved in."""
+        rows = self._rows
+        if rows:
+            self._rows = []
+            for column, values in zip(self._model_vars.values(), zip(*rows, strict=True), strict=True):
+                column.extend(values)
+        return self._model_vars
+
+    @model_vars.setter
+    def model_vars(self, table: dict[str, list[Any]]) -> None:
+        self._rows = []
+        self._model_vars = table
 
     def collect(self, model: Any) -> None:
         """Collect every model reporter's value now (and the agent reporters', if any)."""
         self._collection_steps.append(model.time)
-        own = self.model_reporters == self._own  # the same names and the very same functions (partials: identity)
-        if own and tuple(self.model_reporters) == output_names(model.landscape.n_domains):
-            for column, value in zip(self.model_vars.values(), step_outputs(model), strict=True):
-                column.append(value)
+        # The same names and the very same functions (partials: identity), in the order step_outputs gives them.
+        if self.model_reporters == self._own and self._own_names == output_names(model.landscape.n_domains):
+            self._rows.append(step_outputs(model))
         else:
             for name, reporter in self.model_reporters.items():
                 self.model_vars[name].append(reporter(model))
