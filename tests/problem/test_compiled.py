@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from cisim.problem import Landscape
+from cisim.problem import landscape as landscape_module
 from cisim.problem.compiled import KERNEL_MODULES, mean_domain_outcomes, numpy_sum, outcomes
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "cisim"
@@ -82,3 +83,67 @@ def test_a_repeated_call_interrupted_as_it_remembers_never_runs_old_machine_code
             repeated(ints)
     assert repeated(ints) == repeated(ints) == 6
     assert repeated(floats) == 3.0
+
+
+# ---------------------------------------------------------------- extremes valued at their codes
+def _valued_with_numpy(tables, geometry, codes):
+    """The extremes as numpy values them (``_extremes_at`` at the decoded configurations): the yardstick."""
+    best, worst, domain_best, domain_worst = codes
+    bits = 1 << np.arange(tables.shape[0])
+
+    def decode(code):
+        return (np.asarray(code, dtype=np.int64)[..., None] & bits) > 0
+
+    return landscape_module._extremes_at(
+        tables, geometry, decode(best), decode(worst), decode(domain_best), decode(domain_worst), exact=True
+    )
+
+
+@pytest.mark.parametrize("interaction", ["random", "adjacent", "with_replacement"])
+@pytest.mark.parametrize("kind", ["random", "lifted", "quarters"])
+def test_extremes_valued_at_codes_in_one_compiled_call_are_numpys_to_the_last_bit(kind, interaction):
+    """``_extremes_of_codes`` values the codes with ``values_at_codes``: every field as numpy's own valuation.
+
+    Codes are drawn at random (any configuration is valued the same way as an extreme), over sizes from 1 to 40
+    elements and from one domain to one per element (domains of one element included); tables of quarters make
+    many sums exact and equal, where an order of addition that differs from numpy's could still round
+    differently in the other kinds.
+    """
+    rng = np.random.default_rng(20_261_208)
+    for n, n_domains, k in [
+        (1, 1, 0),
+        (3, 3, 2),
+        (5, 2, 1),
+        (8, 3, 4),
+        (12, 4, 6),
+        (16, 4, 6),
+        (20, 1, 5),
+        (25, 5, 3),
+        (33, 7, 8),
+        (40, 10, 4),
+    ]:
+        if interaction == "with_replacement" and n_domains > 1:
+            continue
+        landscape = Landscape(n, n_domains, k, 0.75, rng, interaction=interaction)
+        tables = landscape.tables.copy()
+        if kind == "lifted":
+            rows = rng.choice(n, max(1, n // 3), replace=False)
+            tables[rows] += rng.random((len(rows), 1)) * (1.0 - tables[rows])
+        elif kind == "quarters":
+            tables = np.floor(tables * 4) / 4
+        for _ in range(6):
+            codes = (
+                int(rng.integers(0, 1 << n)),
+                int(rng.integers(0, 1 << n)),
+                rng.integers(0, 1 << n, n_domains),
+                rng.integers(0, 1 << n, n_domains),
+            )
+            compiled = landscape_module._extremes_of_codes(tables, landscape._geometry, codes)
+            reference = _valued_with_numpy(tables, landscape._geometry, codes)
+            assert (compiled.maximum, compiled.minimum) == (reference.maximum, reference.minimum)
+            for field in ("optimum", "domain_maximum", "domain_minimum"):
+                ours, theirs = getattr(compiled, field), getattr(reference, field)
+                assert ours.dtype == theirs.dtype and ours.shape == theirs.shape, field
+                np.testing.assert_array_equal(ours, theirs)
+                assert not ours.flags.writeable
+            assert compiled.exact

@@ -397,6 +397,43 @@ def tracked_outcomes(
 
 
 @kernel
+def values_at_codes(
+    tables: np.ndarray,
+    dependencies: np.ndarray,
+    domain_starts: np.ndarray,
+    domain_sizes: np.ndarray,
+    codes: np.ndarray,
+) -> np.ndarray:
+    """Raw fitness and domain means at configurations given by their codes, as the extremes are valued.
+
+    To the last bit of ``cisim.problem.landscape._extremes_at``'s numpy: ``codes`` holds the best and the worst
+    configuration's code (bit ``e`` is element ``e``), then each domain's best, then each domain's worst. The
+    values come in the same order: the best's and the worst's mean contribution (numpy's ``mean`` of a row:
+    ``numpy_sum`` over ``n``), then domain ``d``'s mean contribution at its own best and worst codes (numpy's
+    ``reduceat``: the domain's first element plus the rest summed pairwise, over the domain's size). Every domain
+    has at least one element.
+    """
+    n, width = dependencies.shape
+    domains = domain_starts.shape[0]
+    contributions = np.empty(n)
+    values = np.empty(codes.shape[0])
+    for c in range(codes.shape[0]):
+        code = codes[c]
+        for i in range(n):
+            index = 0
+            for j in range(width):
+                index |= ((code >> dependencies[i, j]) & 1) << j
+            contributions[i] = tables[i, index]
+        if c < 2:
+            values[c] = numpy_sum(contributions) / n
+        else:
+            d = (c - 2) % domains
+            start, size = domain_starts[d], domain_sizes[d]
+            values[c] = (contributions[start] + _pairwise_sum(contributions, start + 1, size - 1)) / size
+    return values
+
+
+@kernel
 def mean_domain_outcomes(
     tables: np.ndarray,
     index_tables: np.ndarray,

@@ -535,12 +535,31 @@ def _extremes_of_codes(
 
     ``codes`` are the best and worst configurations' codes, then each domain's best and worst codes.
     """
+    best, worst, domain_best, domain_worst = codes
+    if len(domain_best) and geometry.domain_sizes.all():  # valued in one compiled call, to the last bit the same
+        from cisim.problem.compiled import values_at_codes  # imported here: numba is slow to import
+
+        values = values_at_codes(
+            np.ascontiguousarray(tables, dtype=np.float64),
+            geometry.dependencies,
+            geometry.domain_starts,
+            geometry.domain_sizes,
+            np.concatenate([[best, worst], domain_best, domain_worst]).astype(np.int64),
+        )
+        domains = geometry.n_domains
+        return Extremes(
+            minimum=float(values[1]),
+            maximum=float(values[0]),
+            optimum=_frozen(((best >> np.arange(tables.shape[0])) & 1) > 0),
+            domain_minimum=_frozen(values[2 + domains :]),
+            domain_maximum=_frozen(values[2 : 2 + domains]),
+            exact=True,
+        )
     bits = 1 << np.arange(tables.shape[0])
 
     def decode(code: np.ndarray | int) -> np.ndarray:
         return (np.asarray(code, dtype=np.int64)[..., None] & bits) > 0
 
-    best, worst, domain_best, domain_worst = codes
     return _extremes_at(
         tables, geometry, decode(best), decode(worst), decode(domain_best), decode(domain_worst), exact=True
     )
@@ -723,19 +742,21 @@ def _extremes_at(
     track = len(domain_best) > 0
     n_domains = geometry.n_domains
 
-    def frozen(values: np.ndarray) -> np.ndarray:  # cached and shared: nobody may change them in place
-        values = np.array(values)
-        values.flags.writeable = False
-        return values
-
     return Extremes(
         minimum=float(contributions(worst).mean(axis=1)[0]),
         maximum=float(contributions(optimum).mean(axis=1)[0]),
-        optimum=frozen(np.asarray(optimum, dtype=bool)),
-        domain_minimum=frozen(np.diagonal(domain_means(domain_worst)) if track else np.full(n_domains, np.nan)),
-        domain_maximum=frozen(np.diagonal(domain_means(domain_best)) if track else np.full(n_domains, np.nan)),
+        optimum=_frozen(np.asarray(optimum, dtype=bool)),
+        domain_minimum=_frozen(np.diagonal(domain_means(domain_worst)) if track else np.full(n_domains, np.nan)),
+        domain_maximum=_frozen(np.diagonal(domain_means(domain_best)) if track else np.full(n_domains, np.nan)),
         exact=exact,
     )
+
+
+def _frozen(values: np.ndarray) -> np.ndarray:
+    """A copy nobody may change in place (extremes are cached and shared)."""
+    values = np.array(values)
+    values.flags.writeable = False
+    return values
 
 
 def _block_sizes(n: int, parts: int) -> np.ndarray:
