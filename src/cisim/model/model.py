@@ -27,6 +27,7 @@ from cisim.model.phases import (
     Rules,
     Settling,
     Turn,
+    anyone_short,
     lapse,
     measure,
     organizations_act,
@@ -402,13 +403,22 @@ class CollectiveImpactModel(mesa.Model):
             # A coalition with no members pays nothing for its backbone, so its backbone does nothing either:
             # it raises no engagement, wins no policy and raises no funds until members return (the draw is
             # made all the same, so the other streams do not shift).
-            population = self.population
-            members = np.bincount(population.region[population.member], minlength=len(self.regions))
+            members = self._members_by_region()
             for region in self._backbones:
                 if members[region.index]:
                     self.policy_readings += region.backbone.act(
                         float(draws.policy[region.index]), draws.z_policy[region.index]
                     )
+
+    def _members_by_region(self) -> list[int]:
+        """How many members each region's coalition has, counted again only when membership has changed."""
+        member = self.population.member
+        key = member.tobytes()
+        kept = self.__dict__.get("_members_kept")
+        if kept is None or kept[0] != key:
+            counts = np.bincount(self.population.region[member], minlength=len(self.regions))
+            kept = self._members_kept = (key, counts.tolist())
+        return kept[1]
 
     def _perceive(self) -> tuple[np.ndarray, Perception]:
         """The levels that apply to each organization and how each reads outcomes under them (``conditions``).
@@ -538,7 +548,8 @@ class CollectiveImpactModel(mesa.Model):
         if rate == 0.0:
             return
         programmes, stream = self._programmes(), self.streams["programmes"]
-        if self.delivery.min() >= 1.0 and isinstance(stream.bit_generator, skipping.ADVANCEABLE):
+        short = self._repeated(anyone_short)(self.delivery)  # compiled: numpy's min cost more than the check
+        if not short and isinstance(stream.bit_generator, skipping.ADVANCEABLE):
             stream.bit_generator.advance(programmes.draws.size)
             return
         stream.random(out=programmes.draws)  # the same numbers as ``stream.random(shape)``, in the run's buffer

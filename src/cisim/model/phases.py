@@ -510,6 +510,15 @@ def read_recent_progress(state: Settling, z: np.ndarray) -> None:
 
 
 @kernel
+def anyone_short(delivery: np.ndarray) -> bool:
+    """Whether any organization has less than a full program budget left: ``not delivery.min() >= 1``."""
+    for share in delivery:  # noqa: SIM110 - numba compiles loops, not generator expressions
+        if not share >= 1.0:
+            return True
+    return False
+
+
+@kernel
 def lapse(programmes: Programmes, rate: float, own_solutions: bool) -> None:
     """Step 6b: each element an organization works on lapses when its draw falls below ``rate * (1 - delivery)``.
 
