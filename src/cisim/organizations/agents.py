@@ -178,9 +178,9 @@ class Backbone(mesa.Agent):
 
     def _shares(self, maturity: float) -> tuple[float, ...]:
         """The share of effort per role, in the order of ``ROLES``, at this maturity."""
-        raw = tuple(w * (1 + maturity * MATURITY_SHIFT[role]) for role, w in self.weights.items())
+        raw = [w * (1 + maturity * MATURITY_SHIFT[role]) for role, w in self.weights.items()]
         total = sum(raw)
-        return tuple(value / total if total else 0.0 for value in raw)
+        return tuple([value / total for value in raw]) if total else (0.0,) * len(raw)
 
     def _efforts(self) -> dict[str, float]:
         """This step's effort per role: staff x share, worked out again only when the maturity has changed.
@@ -192,7 +192,7 @@ class Backbone(mesa.Agent):
         kept = self.__dict__.get("_kept_efforts")
         if kept is None or kept[0] != maturity:
             staff = self.model.params.backbone.staff_capacity * self.strength
-            efforts = {role: staff * share for role, share in zip(ROLES, self._shares(maturity), strict=True)}
+            efforts = dict(zip(ROLES, [staff * share for share in self._shares(maturity)], strict=True))
             kept = self._kept_efforts = (maturity, efforts)
         return kept[1]
 
